@@ -1,0 +1,50 @@
+/* The coordinator's data directory and its registry of agencies.  Shared by
+ * tsunagu-coordinator (reads it, watches its generation) and tsunaguctl (writes it,
+ * even while the coordinator runs: LMDB serialises writers across processes).
+ *
+ * Layout of a coordinator data directory:
+ *     DIR/coordinator.conf          configuration (docs/configuration.md)
+ *     DIR/keys/coordinator.key      secret keys, mode 0600
+ *     DIR/keys/coordinator.pub      public keys
+ *     DIR/store/                    the LMDB environment (databases below) */
+#ifndef TSG_REGISTRY_H_INCLUDED
+#define TSG_REGISTRY_H_INCLUDED
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tsunagu.pb-c.h"
+#include "tsunagu/tsg_store.h"
+
+/* The coordinator's databases, in the order tsg_hub_store_open names them. */
+enum {
+    TSG_HUB_DB_META,      /* string key → value: "registry.generation" (be64), "mailbox.next" (be64) */
+    TSG_HUB_DB_AGENCIES,  /* agency id → AgencyEntry */
+    TSG_HUB_DB_MAILBOX,   /* recipient id, NUL, be64 seq → MailboxEntry (coordinator-private) */
+    TSG_HUB_DB_MESSAGES,  /* message id (16 bytes) → what became of it (dedup, 30 days) */
+    TSG_HUB_DB_SENDERS,   /* agency id → be64 last stored sequence */
+    TSG_HUB_DB_COUNT
+};
+
+/* Opens DIR/store with the databases above.  map_size 0 means 1 GiB. */
+int tsg_hub_store_open (const char *data_dir, size_t map_size, tsg_store_t **out);
+
+/* Writes entry (replacing one with the same id) and bumps the registry generation,
+ * so a running coordinator reloads its registry and pushes a new directory. */
+void tsg_registry_put (tsg_txn_t *txn, const Tsunagu__V1__AgencyEntry *entry);
+
+/* The entry for id (caller frees with tsunagu__v1__agency_entry__free_unpacked
+ * (entry, NULL)), or NULL when absent or unreadable. */
+Tsunagu__V1__AgencyEntry *tsg_registry_get (tsg_txn_t *txn, const char *id);
+
+/* Every entry, sorted by id, in a new array the caller frees with tsg_registry_free_list. */
+int tsg_registry_list (tsg_txn_t *txn, Tsunagu__V1__AgencyEntry ***entries, size_t *count);
+void tsg_registry_free_list (Tsunagu__V1__AgencyEntry **entries, size_t count);
+
+/* Changes each time the registry is written; 0 for a new store. */
+uint64_t tsg_registry_generation (tsg_txn_t *txn);
+
+/* "active", "suspended", "revoked". */
+const char *tsg_agency_status_name (Tsunagu__V1__AgencyStatus status);
+
+#endif

@@ -1,0 +1,113 @@
+/* registry.c — the coordinator's data directory store and its registry of agencies. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tsunagu/tsunagu.h"
+
+#define GENERATION_KEY "registry.generation"
+
+int
+tsg_hub_store_open (const char *data_dir, size_t map_size, tsg_store_t **out)
+{
+    static const char *const names[TSG_HUB_DB_COUNT] = {
+        [TSG_HUB_DB_META] = "meta",         [TSG_HUB_DB_AGENCIES] = "agencies",
+        [TSG_HUB_DB_MAILBOX] = "mailbox",   [TSG_HUB_DB_MESSAGES] = "messages",
+        [TSG_HUB_DB_SENDERS] = "senders",
+    };
+    char dir[4096];
+    if (snprintf (dir, sizeof dir, "%s/store", data_dir) >= (int) sizeof dir)
+        return TSG_ERR_BAD_INPUT;
+    return tsg_store_open (dir, map_size ? map_size : (size_t) 1 << 30, names, TSG_HUB_DB_COUNT,
+                           out);
+}
+
+uint64_t
+tsg_registry_generation (tsg_txn_t *txn)
+{
+    MDB_val val;
+    MDB_dbi meta = tsg_store_db (txn->store, TSG_HUB_DB_META);
+    if (!tsg_txn_get (txn, meta, GENERATION_KEY, strlen (GENERATION_KEY), &val) || val.mv_size != 8)
+        return 0;
+    return tsg_be64_get (val.mv_data);
+}
+
+void
+tsg_registry_put (tsg_txn_t *txn, const Tsunagu__V1__AgencyEntry *entry)
+{
+    if (txn->rc != TSG_OK)
+        return;
+    size_t len = tsunagu__v1__agency_entry__get_packed_size (entry);
+    uint8_t *buf = malloc (len ? len : 1);
+    if (!buf) {
+        txn->rc = TSG_ERR_NOMEM;
+        return;
+    }
+    tsunagu__v1__agency_entry__pack (entry, buf);
+    MDB_dbi agencies = tsg_store_db (txn->store, TSG_HUB_DB_AGENCIES);
+    tsg_txn_put (txn, agencies, entry->id, strlen (entry->id), buf, len);
+    free (buf);
+
+    uint8_t generation[8];
+    tsg_be64_put (generation, tsg_registry_generation (txn) + 1);
+    MDB_dbi meta = tsg_store_db (txn->store, TSG_HUB_DB_META);
+    tsg_txn_put (txn, meta, GENERATION_KEY, strlen (GENERATION_KEY), generation, 8);
+}
+
+Tsunagu__V1__AgencyEntry *
+tsg_registry_get (tsg_txn_t *txn, const char *id)
+{
+    MDB_val val;
+    MDB_dbi agencies = tsg_store_db (txn->store, TSG_HUB_DB_AGENCIES);
+    if (!id || !tsg_txn_get (txn, agencies, id, strlen (id), &val))
+        return NULL;
+    return tsunagu__v1__agency_entry__unpack (NULL, val.mv_size, val.mv_data);
+}
+
+int
+tsg_registry_list (tsg_txn_t *txn, Tsunagu__V1__AgencyEntry ***entries, size_t *count)
+{
+    MDB_dbi agencies = tsg_store_db (txn->store, TSG_HUB_DB_AGENCIES);
+    size_t capacity = tsg_txn_count (txn, agencies) + 1;
+    Tsunagu__V1__AgencyEntry **list = calloc (capacity, sizeof *list);
+    if (!list)
+        return TSG_ERR_NOMEM;
+    size_t n = 0;
+    tsg_iter_t it;
+    for (tsg_iter_begin (txn, agencies, &it, NULL, 0); it.valid && n < capacity;
+         tsg_iter_next (&it)) {
+        Tsunagu__V1__AgencyEntry *entry =
+            tsunagu__v1__agency_entry__unpack (NULL, it.val.mv_size, it.val.mv_data);
+        if (entry)
+            list[n++] = entry;
+    }
+    tsg_iter_end (&it);
+    if (txn->rc != TSG_OK) {
+        tsg_registry_free_list (list, n);
+        return txn->rc;
+    }
+    *entries = list;
+    *count = n;
+    return TSG_OK;
+}
+
+void
+tsg_registry_free_list (Tsunagu__V1__AgencyEntry **entries, size_t count)
+{
+    if (!entries)
+        return;
+    for (size_t i = 0; i < count; i++)
+        tsunagu__v1__agency_entry__free_unpacked (entries[i], NULL);
+    free (entries);
+}
+
+const char *
+tsg_agency_status_name (Tsunagu__V1__AgencyStatus status)
+{
+    switch (status) {
+    case TSUNAGU__V1__AGENCY_STATUS__AGENCY_ACTIVE: return "active";
+    case TSUNAGU__V1__AGENCY_STATUS__AGENCY_SUSPENDED: return "suspended";
+    case TSUNAGU__V1__AGENCY_STATUS__AGENCY_REVOKED: return "revoked";
+    default: return "unknown";
+    }
+}

@@ -1,0 +1,398 @@
+/* wire.c — envelopes (sign, decode, verify) and encrypted bodies (crypto_box, keys precomputed per peer). */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tsunagu/tsunagu.h"
+
+void
+tsg_letter_prepare (tsg_letter_t *letter, tsg_header_t *header, uint8_t message_id[16],
+                    Tsunagu__V1__Kind kind, const char *sender, const char *recipient)
+{
+    tsunagu__v1__letter__init (letter);
+    tsg_random_id (message_id);
+    letter->version = TSUNAGU_PROTOCOL_VERSION;
+    letter->message_id.data = message_id;
+    letter->message_id.len = TSG_MESSAGE_ID_SIZE;
+    letter->sender = (char *) sender;
+    letter->recipient = (char *) recipient;
+    letter->created_at_ms = tsg_now_ms ();
+    letter->kind = kind;
+    if (header) {
+        tsunagu__v1__header__init (header);
+        letter->header = header;
+    }
+}
+
+int
+tsg_envelope_seal (const tsg_letter_t *letter, const tsg_keys_t *keys, uint8_t **out,
+                   size_t *out_len)
+{
+    size_t signed_len = tsunagu__v1__letter__get_packed_size (letter);
+    if (signed_len + crypto_sign_BYTES + 16 > TSG_ENVELOPE_MAX)
+        return TSG_ERR_TOO_LARGE;
+    uint8_t *signed_bytes = malloc (signed_len ? signed_len : 1);
+    if (!signed_bytes)
+        return TSG_ERR_NOMEM;
+    tsunagu__v1__letter__pack (letter, signed_bytes);
+    uint8_t signature[crypto_sign_BYTES];
+    crypto_sign_detached (signature, NULL, signed_bytes, signed_len, tsg_keys_sign_secret (keys));
+
+    Tsunagu__V1__Envelope envelope = TSUNAGU__V1__ENVELOPE__INIT;
+    envelope.signed_.data = signed_bytes;
+    envelope.signed_.len = signed_len;
+    envelope.signature.data = signature;
+    envelope.signature.len = sizeof signature;
+    size_t len = tsunagu__v1__envelope__get_packed_size (&envelope);
+    uint8_t *buf = malloc (len);
+    if (!buf) {
+        free (signed_bytes);
+        return TSG_ERR_NOMEM;
+    }
+    tsunagu__v1__envelope__pack (&envelope, buf);
+    free (signed_bytes);
+    *out = buf;
+    *out_len = len;
+    return TSG_OK;
+}
+
+static bool
+s_header_id_ok (const char *text)
+{
+    return text == NULL || strlen (text) <= TSG_HEADER_ID_MAX;
+}
+
+static bool
+s_party_ok (const char *id)
+{
+    return id && (tsg_agency_id_valid (id) || strcmp (id, TSG_COORDINATOR_ID) == 0);
+}
+
+/* Checks the decoded letter's shape; returns NULL when fine, else why not. */
+static const char *
+s_letter_problem (const tsg_letter_t *letter)
+{
+    if (letter->version != TSUNAGU_PROTOCOL_VERSION)
+        return "unsupported protocol version";
+    if (letter->message_id.len != TSG_MESSAGE_ID_SIZE)
+        return "message id is not 16 bytes";
+    if (!s_party_ok (letter->sender))
+        return "sender is not a valid id";
+    if (!s_party_ok (letter->recipient))
+        return "recipient is not a valid id";
+    if (letter->body.len > TSG_BODY_MAX)
+        return "body too large";
+    const tsg_header_t *h = letter->header;
+    if (h) {
+        if (!s_header_id_ok (h->case_id) || !s_header_id_ok (h->referral_id)
+            || !s_header_id_ok (h->status) || !s_header_id_ok (h->consent_id)
+            || !s_header_id_ok (h->due_date) || !s_header_id_ok (h->sender_type))
+            return "header field too long";
+        if (h->n_tags > TSG_TAGS_MAX)
+            return "too many tags";
+        for (size_t i = 0; i < h->n_tags; i++)
+            if (strlen (h->tags[i]) > TSG_TAG_LEN_MAX)
+                return "tag too long";
+    }
+    if (letter->error && letter->error->detail && strlen (letter->error->detail) > 1024)
+        return "error detail too long";
+    if (letter->receipt && letter->receipt->detail && strlen (letter->receipt->detail) > 1024)
+        return "receipt detail too long";
+    return NULL;
+}
+
+int
+tsg_envelope_decode (const uint8_t *data, size_t len, tsg_envelope_t *out, const char **detail)
+{
+    const char *why = NULL;
+    if (len > TSG_ENVELOPE_MAX) {
+        if (detail)
+            *detail = "envelope larger than 1 MiB";
+        return TSG_ERR_TOO_LARGE;
+    }
+    Tsunagu__V1__Envelope *envelope = tsunagu__v1__envelope__unpack (NULL, len, data);
+    if (!envelope) {
+        if (detail)
+            *detail = "envelope is not a valid protobuf message";
+        return TSG_ERR_BAD_INPUT;
+    }
+    tsg_letter_t *letter = NULL;
+    if (envelope->signature.len != crypto_sign_BYTES)
+        why = "signature is not 64 bytes";
+    else {
+        letter = tsunagu__v1__letter__unpack (NULL, envelope->signed_.len, envelope->signed_.data);
+        if (!letter)
+            why = "letter is not a valid protobuf message";
+        else
+            why = s_letter_problem (letter);
+    }
+    if (why) {
+        if (letter)
+            tsunagu__v1__letter__free_unpacked (letter, NULL);
+        tsunagu__v1__envelope__free_unpacked (envelope, NULL);
+        if (detail)
+            *detail = why;
+        return TSG_ERR_BAD_INPUT;
+    }
+    out->envelope = envelope;
+    out->letter = letter;
+    return TSG_OK;
+}
+
+bool
+tsg_envelope_verify (const tsg_envelope_t *self, const uint8_t sign_public[32])
+{
+    return crypto_sign_verify_detached (self->envelope->signature.data,
+                                        self->envelope->signed_.data, self->envelope->signed_.len,
+                                        sign_public)
+           == 0;
+}
+
+void
+tsg_envelope_clear (tsg_envelope_t *self)
+{
+    if (!self)
+        return;
+    if (self->letter)
+        tsunagu__v1__letter__free_unpacked (self->letter, NULL);
+    if (self->envelope)
+        tsunagu__v1__envelope__free_unpacked (self->envelope, NULL);
+    self->letter = NULL;
+    self->envelope = NULL;
+}
+
+#define BOXER_BUCKETS 64
+
+/* One peer's precomputed shared key. */
+typedef struct s_peer_t {
+    uint8_t public_key[crypto_box_PUBLICKEYBYTES];  /* the peer's X25519 public key */
+    uint8_t shared[crypto_box_BEFORENMBYTES];       /* crypto_box_beforenm (peer, us) */
+    struct s_peer_t *next;                          /* next in the same bucket */
+} s_peer_t;
+
+struct _tsg_boxer_t {
+    const tsg_keys_t *keys;             /* our keys (borrowed) */
+    s_peer_t *buckets[BOXER_BUCKETS];   /* peers by first byte of their key */
+};
+
+tsg_boxer_t *
+tsg_boxer_new (const tsg_keys_t *keys)
+{
+    tsg_boxer_t *self = calloc (1, sizeof *self);
+    if (self)
+        self->keys = keys;
+    return self;
+}
+
+void
+tsg_boxer_destroy (tsg_boxer_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    tsg_boxer_t *self = *self_p;
+    for (int i = 0; i < BOXER_BUCKETS; i++) {
+        for (s_peer_t *peer = self->buckets[i], *next; peer; peer = next) {
+            next = peer->next;
+            sodium_memzero (peer, sizeof *peer);
+            free (peer);
+        }
+    }
+    free (self);
+    *self_p = NULL;
+}
+
+/* The shared key with peer_public, computed once; NULL on failure. */
+static const uint8_t *
+s_shared_key (tsg_boxer_t *self, const uint8_t peer_public[32])
+{
+    s_peer_t **bucket = &self->buckets[peer_public[0] % BOXER_BUCKETS];
+    for (s_peer_t *peer = *bucket; peer; peer = peer->next)
+        if (memcmp (peer->public_key, peer_public, 32) == 0)
+            return peer->shared;
+    s_peer_t *peer = calloc (1, sizeof *peer);
+    if (!peer)
+        return NULL;
+    memcpy (peer->public_key, peer_public, 32);
+    if (crypto_box_beforenm (peer->shared, peer_public, tsg_keys_box_secret (self->keys)) != 0) {
+        free (peer);
+        return NULL;
+    }
+    peer->next = *bucket;
+    *bucket = peer;
+    return peer->shared;
+}
+
+int
+tsg_body_seal (tsg_boxer_t *self, const uint8_t peer_public[32], const char *content_type,
+               const uint8_t *content, size_t content_len, uint8_t **out, size_t *out_len)
+{
+    Tsunagu__V1__Body body = TSUNAGU__V1__BODY__INIT;
+    body.content_type = (char *) content_type;
+    body.content.data = (uint8_t *) content;
+    body.content.len = content_len;
+    size_t plain_len = tsunagu__v1__body__get_packed_size (&body);
+    size_t box_len = crypto_box_NONCEBYTES + crypto_box_MACBYTES + plain_len;
+    if (box_len > TSG_BODY_MAX)
+        return TSG_ERR_TOO_LARGE;
+    const uint8_t *shared = s_shared_key (self, peer_public);
+    if (!shared)
+        return TSG_ERR_CRYPTO;
+    uint8_t *plain = malloc (plain_len ? plain_len : 1);
+    uint8_t *box = malloc (box_len);
+    if (!plain || !box) {
+        free (plain);
+        free (box);
+        return TSG_ERR_NOMEM;
+    }
+    tsunagu__v1__body__pack (&body, plain);
+    randombytes_buf (box, crypto_box_NONCEBYTES);
+    int rc = crypto_box_easy_afternm (box + crypto_box_NONCEBYTES, plain, plain_len, box, shared);
+    sodium_memzero (plain, plain_len);
+    free (plain);
+    if (rc != 0) {
+        free (box);
+        return TSG_ERR_CRYPTO;
+    }
+    *out = box;
+    *out_len = box_len;
+    return TSG_OK;
+}
+
+int
+tsg_body_open (tsg_boxer_t *self, const uint8_t peer_public[32], const uint8_t *box,
+               size_t box_len, Tsunagu__V1__Body **out)
+{
+    if (box_len < crypto_box_NONCEBYTES + crypto_box_MACBYTES)
+        return TSG_ERR_CRYPTO;
+    if (box_len > TSG_BODY_MAX)
+        return TSG_ERR_TOO_LARGE;
+    const uint8_t *shared = s_shared_key (self, peer_public);
+    if (!shared)
+        return TSG_ERR_CRYPTO;
+    size_t plain_len = box_len - crypto_box_NONCEBYTES - crypto_box_MACBYTES;
+    uint8_t *plain = malloc (plain_len ? plain_len : 1);
+    if (!plain)
+        return TSG_ERR_NOMEM;
+    if (crypto_box_open_easy_afternm (plain, box + crypto_box_NONCEBYTES,
+                                      box_len - crypto_box_NONCEBYTES, box, shared)
+        != 0) {
+        free (plain);
+        return TSG_ERR_CRYPTO;
+    }
+    Tsunagu__V1__Body *body = tsunagu__v1__body__unpack (NULL, plain_len, plain);
+    sodium_memzero (plain, plain_len);
+    free (plain);
+    if (!body)
+        return TSG_ERR_BAD_INPUT;
+    *out = body;
+    return TSG_OK;
+}
+
+const char *
+tsg_kind_name (Tsunagu__V1__Kind kind)
+{
+    switch (kind) {
+    case TSUNAGU__V1__KIND__KIND_HELLO: return "hello";
+    case TSUNAGU__V1__KIND__KIND_REFERRAL: return "referral";
+    case TSUNAGU__V1__KIND__KIND_RECEIPT: return "receipt";
+    case TSUNAGU__V1__KIND__KIND_DIRECTORY: return "directory";
+    case TSUNAGU__V1__KIND__KIND_ERROR: return "error";
+    case TSUNAGU__V1__KIND__KIND_REFERRAL_STATUS: return "referral-status";
+    case TSUNAGU__V1__KIND__KIND_CONSENT_GRANT: return "consent-grant";
+    case TSUNAGU__V1__KIND__KIND_CONSENT_REVOKE: return "consent-revoke";
+    case TSUNAGU__V1__KIND__KIND_CASE_EVENT: return "case-event";
+    default: return "unknown";
+    }
+}
+
+/* A name table for enum ↔ text conversions. */
+typedef struct {
+    int value;         /* the enum value */
+    const char *name;  /* its text in JSON and logs */
+} s_name_t;
+
+static const s_name_t s_urgencies[] = {
+    { TSUNAGU__V1__URGENCY__URGENCY_NORMAL, "normal" },
+    { TSUNAGU__V1__URGENCY__URGENCY_HIGH, "high" },
+    { TSUNAGU__V1__URGENCY__URGENCY_EMERGENCY, "emergency" },
+};
+
+static const s_name_t s_bases[] = {
+    { TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_NONE, "none" },
+    { TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_CONSENT, "consent" },
+    { TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_SUPPORT_MEETING, "support-meeting" },
+    { TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_STATUTORY_MEETING, "statutory-meeting" },
+    { TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_EMERGENCY, "emergency" },
+};
+
+static const char *
+s_name_of (const s_name_t *table, size_t n, int value, const char *dflt)
+{
+    for (size_t i = 0; i < n; i++)
+        if (table[i].value == value)
+            return table[i].name;
+    return dflt;
+}
+
+static bool
+s_value_of (const s_name_t *table, size_t n, const char *text, int *value)
+{
+    for (size_t i = 0; text && i < n; i++)
+        if (strcmp (table[i].name, text) == 0) {
+            *value = table[i].value;
+            return true;
+        }
+    return false;
+}
+
+const char *
+tsg_urgency_name (Tsunagu__V1__Urgency urgency)
+{
+    return s_name_of (s_urgencies, 3, urgency, "normal");
+}
+
+bool
+tsg_urgency_parse (const char *text, Tsunagu__V1__Urgency *out)
+{
+    int v;
+    if (!s_value_of (s_urgencies, 3, text, &v))
+        return false;
+    *out = (Tsunagu__V1__Urgency) v;
+    return true;
+}
+
+const char *
+tsg_legal_basis_name (Tsunagu__V1__LegalBasis basis)
+{
+    return s_name_of (s_bases, 5, basis, "unspecified");
+}
+
+bool
+tsg_legal_basis_parse (const char *text, Tsunagu__V1__LegalBasis *out)
+{
+    int v;
+    if (!s_value_of (s_bases, 5, text, &v))
+        return false;
+    *out = (Tsunagu__V1__LegalBasis) v;
+    return true;
+}
+
+const char *
+tsg_error_code_name (Tsunagu__V1__ErrorCode code)
+{
+    static const s_name_t codes[] = {
+        { TSUNAGU__V1__ERROR_CODE__ERROR_MALFORMED, "malformed" },
+        { TSUNAGU__V1__ERROR_CODE__ERROR_BAD_SIGNATURE, "bad_signature" },
+        { TSUNAGU__V1__ERROR_CODE__ERROR_SENDER_MISMATCH, "sender_mismatch" },
+        { TSUNAGU__V1__ERROR_CODE__ERROR_UNKNOWN_RECIPIENT, "unknown_recipient" },
+        { TSUNAGU__V1__ERROR_CODE__ERROR_RECIPIENT_INACTIVE, "recipient_inactive" },
+        { TSUNAGU__V1__ERROR_CODE__ERROR_TOO_LARGE, "too_large" },
+        { TSUNAGU__V1__ERROR_CODE__ERROR_CLOCK_SKEW, "clock_skew" },
+        { TSUNAGU__V1__ERROR_CODE__ERROR_BAD_VERSION, "bad_version" },
+        { TSUNAGU__V1__ERROR_CODE__ERROR_OUT_OF_ORDER, "out_of_order" },
+        { TSUNAGU__V1__ERROR_CODE__ERROR_STORE, "store" },
+        { TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED, "not_permitted" },
+        { TSUNAGU__V1__ERROR_CODE__ERROR_MISSING_LEGAL_BASIS, "missing_legal_basis" },
+    };
+    return s_name_of (codes, sizeof codes / sizeof codes[0], code, "unspecified");
+}
