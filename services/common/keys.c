@@ -277,6 +277,6 @@ tsg_keys_load_public (const char *path, char id_out[33], uint8_t box_public[32],
         s_err (err, err_size, "%s: missing or malformed id or public key", path);
         return TSG_ERR_BAD_INPUT;
     }
-    snprintf (id_out, 33, "%s", fields.id);
+    memcpy (id_out, fields.id, strlen (fields.id) + 1);
     return TSG_OK;
 }
