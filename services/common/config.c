@@ -25,6 +25,9 @@ struct _tsg_config_t {
     char **errors;       /* "path:line: message" strings */
     size_t error_count;  /* errors in use */
     int line;            /* the line inih is reading (counted by our reader) */
+    char **sections;     /* "[name]" headers seen, for messages about missing keys */
+    int *section_lines;  /* the line of each header */
+    size_t section_count;/* headers seen */
     FILE *file;          /* open while parsing */
 };
 
@@ -58,6 +61,42 @@ s_error_at (tsg_config_t *self, int line, const char *fmt, ...)
     va_end (ap);
 }
 
+/* Remembers where a "[name]" header stands, so a missing key can point at its section. */
+static void
+s_note_section (tsg_config_t *self, const char *text)
+{
+    while (*text == ' ' || *text == '\t')
+        text++;
+    if (*text != '[')
+        return;
+    const char *end = strchr (text, ']');
+    if (!end)
+        return;
+    char **names = realloc (self->sections, (self->section_count + 1) * sizeof *names);
+    if (!names)
+        return;
+    self->sections = names;
+    int *lines = realloc (self->section_lines, (self->section_count + 1) * sizeof *lines);
+    if (!lines)
+        return;
+    self->section_lines = lines;
+    char *name = strndup (text + 1, (size_t) (end - text - 1));
+    if (!name)
+        return;
+    self->sections[self->section_count] = name;
+    self->section_lines[self->section_count++] = self->line;
+}
+
+/* The line of section's header, or 0 when the file has none. */
+static int
+s_section_line (const tsg_config_t *self, const char *section)
+{
+    for (size_t i = 0; i < self->section_count; i++)
+        if (strcmp (self->sections[i], section) == 0)
+            return self->section_lines[i];
+    return 0;
+}
+
 /* inih reads through this so we know each entry's line and can refuse overlong lines. */
 static char *
 s_reader (char *str, int num, void *stream)
@@ -67,6 +106,7 @@ s_reader (char *str, int num, void *stream)
     if (!got)
         return NULL;
     self->line++;
+    s_note_section (self, str);
     size_t len = strlen (str);
     if (len == (size_t) num - 1 && str[len - 1] != '\n' && !feof (self->file)) {
         s_error_at (self, self->line, "line longer than %d bytes", num - 2);
@@ -149,6 +189,10 @@ tsg_config_destroy (tsg_config_t **self_p)
     }
     for (size_t i = 0; i < self->error_count; i++)
         free (self->errors[i]);
+    for (size_t i = 0; i < self->section_count; i++)
+        free (self->sections[i]);
+    free (self->sections);
+    free (self->section_lines);
     free (self->entries);
     free (self->errors);
     free (self->path);
@@ -189,8 +233,14 @@ tsg_config_string (tsg_config_t *self, const char *section, const char *key, con
     s_entry_t *entry = s_find (self, section, key);
     if (entry && entry->value[0] != '\0')
         return entry->value;
-    if (!dflt)
-        s_error_at (self, entry ? entry->line : 0, "%s.%s is required", section, key);
+    if (!dflt) {
+        int line = entry ? entry->line : s_section_line (self, section);
+        if (line == 0)
+            s_error_at (self, 0, "%s.%s is required (the file has no [%s] section)", section, key,
+                        section);
+        else
+            s_error_at (self, line, "%s.%s is required", section, key);
+    }
     return dflt;
 }
 

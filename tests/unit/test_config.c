@@ -93,7 +93,7 @@ test_every_error_with_its_line (void **state)
     tsg_config_check_known (cfg, s_known);
     assert_int_equal (tsg_config_errors (cfg), 4);
     char *report = s_report (cfg);
-    assert_non_null (strstr (report, "bad.conf: agency.name is required"));
+    assert_non_null (strstr (report, "bad.conf:1: agency.name is required"));
     assert_non_null (strstr (report, "bad.conf:5: policy.response_due_days must be a whole number"));
     assert_non_null (strstr (report, "bad.conf:7: coordinator.box_public: not a 40-character Z85 key"));
     assert_non_null (strstr (report, "bad.conf:3: unknown setting agency.nmae"));
@@ -114,6 +114,13 @@ test_syntax_and_missing_file (void **state)
     cfg = s_load ("dup.conf", "[agency]\nid = a\nid = b\n");
     report = s_report (cfg);
     assert_non_null (strstr (report, "dup.conf:3: agency.id is set twice (first on line 2)"));
+    free (report);
+    tsg_config_destroy (&cfg);
+
+    cfg = s_load ("nosection.conf", "[http]\nlisten = 127.0.0.1:7781\n");
+    tsg_config_string (cfg, "agency", "id", NULL);
+    report = s_report (cfg);
+    assert_non_null (strstr (report, "nosection.conf: agency.id is required (the file has no [agency] section)"));
     free (report);
     tsg_config_destroy (&cfg);
 
