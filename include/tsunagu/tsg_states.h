@@ -4,6 +4,7 @@
 #define TSG_STATES_H_INCLUDED
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /* A referral's state.  requested → received → accepted | rejected | cancelled;
  * accepted → in-progress | on-hold | completed | failed | cancelled; in-progress ↔ on-hold;
@@ -80,5 +81,17 @@ const char *tsg_case_state_label_ja (tsg_case_state_t state);
  * reason; reopening (closed → open) needs a reason; every other change is free-form. */
 const char *tsg_case_transition_check (tsg_case_state_t from, tsg_case_state_t to,
                                        const char *reason);
+
+/* Response due dates (DESIGN §4).  A referral created at created_ms (UTC ms) to an agency
+ * whose policy gives receive_days to acknowledge and response_days to accept or reject is due
+ * at the end (23:59:59.999) of the Japan-time day created_date + days.  Urgency shortens it:
+ * high halves response_days (rounded up, at least 1); emergency makes the acknowledgement due
+ * the same day and the response the next day.  Days of 0 mean the defaults (receive 1, response 7). */
+void tsg_due_dates (uint64_t created_ms, unsigned receive_days, unsigned response_days,
+                    int urgency, uint64_t *receive_due_ms, uint64_t *response_due_ms);
+
+/* The built-in response due days of an agency type (eldercare 7, disability 14, child 3,
+ * poverty 7), or 7 for anything else. */
+unsigned tsg_type_response_due_days (const char *type);
 
 #endif

@@ -195,3 +195,48 @@ tsg_case_transition_check (tsg_case_state_t from, tsg_case_state_t to, const cha
                                      : "reopening a case needs a reason";
     return NULL;
 }
+
+/* End of the JST day that is `days` after the JST day of ms, in UTC ms. */
+static uint64_t
+s_end_of_jst_day (uint64_t ms, unsigned days)
+{
+    const uint64_t day = 86400000ULL, jst = 9 * 3600000ULL;
+    uint64_t local_day = (ms + jst) / day + days;
+    return (local_day + 1) * day - 1 - jst;
+}
+
+void
+tsg_due_dates (uint64_t created_ms, unsigned receive_days, unsigned response_days, int urgency,
+               uint64_t *receive_due_ms, uint64_t *response_due_ms)
+{
+    if (receive_days == 0)
+        receive_days = 1;
+    if (response_days == 0)
+        response_days = 7;
+    if (urgency == 1) { /* high */
+        response_days = (response_days + 1) / 2;
+        if (response_days < 1)
+            response_days = 1;
+    }
+    else if (urgency == 2) { /* emergency */
+        receive_days = 0;
+        response_days = 1;
+    }
+    if (response_days < receive_days)
+        response_days = receive_days;
+    *receive_due_ms = s_end_of_jst_day (created_ms, receive_days);
+    *response_due_ms = s_end_of_jst_day (created_ms, response_days);
+}
+
+unsigned
+tsg_type_response_due_days (const char *type)
+{
+    static const struct {
+        const char *type;  /* agency type */
+        unsigned days;     /* its default response due days */
+    } defaults[] = { { "eldercare", 7 }, { "disability", 14 }, { "child", 3 }, { "poverty", 7 } };
+    for (size_t i = 0; type && i < sizeof defaults / sizeof defaults[0]; i++)
+        if (strcmp (type, defaults[i].type) == 0)
+            return defaults[i].days;
+    return 7;
+}

@@ -301,6 +301,7 @@ tsg_kind_name (Tsunagu__V1__Kind kind)
     case TSUNAGU__V1__KIND__KIND_CONSENT_GRANT: return "consent-grant";
     case TSUNAGU__V1__KIND__KIND_CONSENT_REVOKE: return "consent-revoke";
     case TSUNAGU__V1__KIND__KIND_CASE_EVENT: return "case-event";
+    case TSUNAGU__V1__KIND__KIND_CASE_UPDATE: return "case-update";
     default: return "unknown";
     }
 }
@@ -393,6 +394,10 @@ tsg_error_code_name (Tsunagu__V1__ErrorCode code)
         { TSUNAGU__V1__ERROR_CODE__ERROR_STORE, "store" },
         { TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED, "not_permitted" },
         { TSUNAGU__V1__ERROR_CODE__ERROR_MISSING_LEGAL_BASIS, "missing_legal_basis" },
+        { TSUNAGU__V1__ERROR_CODE__ERROR_ILLEGAL_TRANSITION, "illegal_transition" },
+        { TSUNAGU__V1__ERROR_CODE__ERROR_STALE_VERSION, "stale_version" },
+        { TSUNAGU__V1__ERROR_CODE__ERROR_UNKNOWN_REFERRAL, "unknown_referral" },
+        { TSUNAGU__V1__ERROR_CODE__ERROR_UNKNOWN_CASE, "unknown_case" },
     };
     return s_name_of (codes, sizeof codes / sizeof codes[0], code, "unspecified");
 }

@@ -5,6 +5,8 @@
 
 #include <cmocka.h>
 
+#include <time.h>
+
 #include "test_helpers.h"
 
 /* The spec (DESIGN §4) restated independently of the implementation's table:
@@ -171,6 +173,42 @@ test_case_lifecycle (void **state)
     assert_null (tsg_case_transition_check (TSG_CASE_WATCH, TSG_CASE_SUPPORT, NULL));
 }
 
+static uint64_t
+s_jst (int year, int month, int day, int hour, int minute)
+{
+    struct tm tm = { .tm_year = year - 1900, .tm_mon = month - 1, .tm_mday = day,
+                     .tm_hour = hour, .tm_min = minute };
+    return ((uint64_t) timegm (&tm) - 9 * 3600) * 1000;
+}
+
+static void
+test_due_dates (void **state)
+{
+    (void) state;
+    uint64_t receive, response;
+    /* Monday 23 Nov 2026, 10:00 JST; eldercare (7 days), normal. */
+    uint64_t created = s_jst (2026, 11, 23, 10, 0);
+    tsg_due_dates (created, 1, 7, 0, &receive, &response);
+    assert_int_equal (receive, s_jst (2026, 11, 24, 23, 59) + 59999);
+    assert_int_equal (response, s_jst (2026, 11, 30, 23, 59) + 59999);
+    /* 23:30 JST is already the next UTC day's morning in Japan terms: the JST date counts. */
+    created = s_jst (2026, 11, 23, 23, 30);
+    tsg_due_dates (created, 1, 7, 0, &receive, &response);
+    assert_int_equal (receive, s_jst (2026, 11, 24, 23, 59) + 59999);
+    /* High urgency halves (rounded up); emergency: today and tomorrow. */
+    tsg_due_dates (created, 1, 7, 1, &receive, &response);
+    assert_int_equal (response, s_jst (2026, 11, 27, 23, 59) + 59999);
+    tsg_due_dates (created, 1, 14, 2, &receive, &response);
+    assert_int_equal (receive, s_jst (2026, 11, 23, 23, 59) + 59999);
+    assert_int_equal (response, s_jst (2026, 11, 24, 23, 59) + 59999);
+    /* Zero days mean the defaults. */
+    tsg_due_dates (created, 0, 0, 0, &receive, &response);
+    assert_int_equal (response, s_jst (2026, 11, 30, 23, 59) + 59999);
+    assert_int_equal (tsg_type_response_due_days ("disability"), 14);
+    assert_int_equal (tsg_type_response_due_days ("child"), 3);
+    assert_int_equal (tsg_type_response_due_days ("unknown"), 7);
+}
+
 int
 main (void)
 {
@@ -179,6 +217,7 @@ main (void)
         cmocka_unit_test (test_reasons_and_outcomes),
         cmocka_unit_test (test_names_round_trip),
         cmocka_unit_test (test_case_lifecycle),
+        cmocka_unit_test (test_due_dates),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
