@@ -1,0 +1,154 @@
+/* The agency daemon's state, shared by the files of the core, and the entry points that
+ * tests drive without sockets (a referral through the API, a batch of inbound frames). */
+#ifndef AGENCY_AGENCY_H_INCLUDED
+#define AGENCY_AGENCY_H_INCLUDED
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tsunagu/tsunagu.h"
+#include "tsunagu/tsg_agency.h"
+#include "directory.h"
+#include "outbox.h"
+#include "store.h"
+
+typedef struct _agency_link_t agency_link_t;
+typedef struct _agency_http_t agency_http_t;
+
+/* How letters leave the daemon: through the link, or into a test's hands.
+ * Returns 0 when the letter left, -1 when it could not (the caller tries later). */
+typedef int (agency_send_fn) (void *arg, const uint8_t *data, size_t len);
+
+/* A referral accepted by the API and waiting for the next group commit. */
+typedef struct agency_pending {
+    struct agency_pending *next;             /* next in the batch */
+    void *conn;                              /* the suspended HTTP connection, or NULL */
+    struct agency_pending *same_as;          /* a repeated client_ref of a referral in this batch */
+    char referral_id[TSG_UUID_TEXT_SIZE];    /* the new referral */
+    char case_id[TSG_UUID_TEXT_SIZE];        /* its case */
+    char due_date[11];                       /* YYYY-MM-DD */
+    char *client_ref;                        /* idempotency key, or NULL */
+    uint8_t message_id[TSG_MESSAGE_ID_SIZE]; /* the letter carrying it */
+    uint64_t sequence;                       /* its outbox sequence */
+    uint8_t *envelope;                       /* the sealed letter */
+    size_t envelope_len;                     /* its size */
+    json_t *record;                          /* the sent record to write */
+    int status;                              /* the answer once committed: 202, 200 or 500 */
+    json_t *reply;                           /* its body */
+} agency_pending_t;
+
+/* A receipt to send once the batch that decided it is committed. */
+typedef struct {
+    char recipient[TSG_ID_MAX + 1];          /* the letter's sender */
+    uint8_t about[TSG_MESSAGE_ID_SIZE];      /* the letter's id */
+    Tsunagu__V1__ReceiptType type;           /* delivered or rejected */
+    char detail[160];                        /* why, for rejected */
+    char case_id[TSG_HEADER_ID_MAX + 1];     /* copied from the letter's header */
+    char referral_id[TSG_HEADER_ID_MAX + 1]; /* copied from the letter's header */
+} agency_receipt_t;
+
+/* What one batch of inbound letters decided, applied only after its commit. */
+typedef struct {
+    agency_receipt_t *receipts;    /* to send after the commit */
+    size_t receipt_count;          /* used */
+    size_t receipt_cap;            /* allocated */
+    agency_directory_t *directory; /* a newly accepted directory to install */
+    bool coordinator_seen;         /* a verified letter came from the coordinator */
+    bool outbox_changed;           /* letters left the outbox */
+    bool rewind;                   /* the coordinator saw a gap: resend now */
+    uint64_t next_cursor;          /* the inbox cursor after this batch (0: not started) */
+    size_t stored;                 /* letters added to the inbox */
+    size_t frames;                 /* frames handled */
+} agency_batch_t;
+
+/* Counters for logs and health. */
+typedef struct {
+    uint64_t received;        /* frames received */
+    uint64_t malformed;       /* frames that did not decode */
+    uint64_t unknown_sender;  /* letters from senders not in the directory */
+    uint64_t rejected;        /* letters answered RECEIPT_REJECTED */
+    uint64_t duplicates;      /* letters seen before */
+    uint64_t refused;         /* our letters refused by the coordinator */
+    uint64_t commit_failures; /* write transactions that failed */
+} agency_stats_t;
+
+struct _tsg_agency_t {
+    tsg_agency_config_t *config;       /* owned; its keys are the agency's keys */
+    const tsg_agency_policy_t *policy; /* this agency's type */
+    tsg_store_t *store;                /* the agency's LMDB (store.h) */
+    tsg_boxer_t *boxer;                /* precomputed crypto_box keys per peer */
+    agency_directory_t *directory;     /* the last accepted directory, or NULL */
+    agency_outbox_t *outbox;           /* send and resend schedule */
+    agency_link_t *link;               /* the DEALER, NULL until started */
+    agency_http_t *http;               /* the API listener, NULL until started */
+    agency_send_fn *send;              /* where letters go (the link by default) */
+    void *send_arg;                    /* its argument */
+    uint64_t next_sequence;            /* next outbox sequence to hand out */
+    uint64_t next_cursor;              /* next inbox cursor */
+    uint64_t coordinator_seen_ms;      /* monotonic time of the last coordinator letter */
+    uint64_t hello_due_ms;             /* monotonic time of the next HELLO */
+    agency_pending_t *pending;         /* referrals waiting for the group commit */
+    agency_pending_t **pending_tail;   /* where the next one goes */
+    size_t pending_count;              /* how many */
+    agency_stats_t stats;              /* counters */
+};
+
+/* Handles one inbound frame inside txn (verify, dedup, store), recording in batch what
+ * must happen after the commit.  Never fails: a bad frame is logged, counted and, when
+ * it can be answered, quarantined and rejected. */
+void agency_inbox_handle (tsg_agency_t *self, tsg_txn_t *txn, const uint8_t *data, size_t len,
+                          agency_batch_t *batch);
+
+/* Handles frames inside txn, adding to batch what must happen after the commit
+ * (batch starts zeroed; several calls may add to one batch). */
+void agency_receive_into (tsg_agency_t *self, tsg_txn_t *txn, const uint8_t *const frames[],
+                          const size_t lens[], size_t count, agency_batch_t *batch);
+
+/* After the commit of batch's transaction (rc its result): on success installs the new
+ * directory, sends the receipts, updates the outbox schedule; on failure drops it all
+ * (the coordinator sends the letters again).  Clears batch. */
+void agency_receive_finish (tsg_agency_t *self, agency_batch_t *batch, int rc);
+
+/* Handles frames as one batch: one write transaction, commit, then receipts and state.
+ * Returns TSG_OK or the commit's error (then nothing was stored or sent). */
+int agency_receive (tsg_agency_t *self, const uint8_t *const frames[], const size_t lens[],
+                    size_t count);
+
+/* Frees what a batch holds. */
+void agency_batch_clear (agency_batch_t *batch);
+
+/* {"items": [...], "next_cursor": n}: inbox entries after cursor `after`, bodies opened. */
+json_t *agency_inbox_list (tsg_agency_t *self, uint64_t after, size_t limit);
+
+/* POST /v1/referrals: validates body and either answers at once (*status, *reply: an
+ * error, or 200 for a known client_ref) and returns NULL, or seals the referral, queues
+ * it for the next group commit and returns the pending entry (owned by the agency). */
+agency_pending_t *agency_referral_submit (tsg_agency_t *self, const char *body, size_t len,
+                                          int *status, json_t **reply);
+
+/* Writes every pending referral into txn (outbox, sent record, msgref, client_ref, the
+ * sequence counter); returns how many new letters that is. */
+size_t agency_referral_write (tsg_agency_t *self, tsg_txn_t *txn);
+
+/* After the commit of the transaction the pending referrals were written to (rc its
+ * result): sets each one's answer (202, 200 for a repeated client_ref, or 500 with no
+ * sequence consumed when the commit failed), hands each to answer (may be NULL), frees
+ * them, and sends what was committed. */
+typedef void (agency_answer_fn) (void *arg, agency_pending_t *pending);
+void agency_referral_finish (tsg_agency_t *self, int rc, agency_answer_fn *answer, void *arg);
+
+/* Both in a transaction of their own.  Returns the commit's rc. */
+int agency_referral_commit (tsg_agency_t *self, agency_answer_fn *answer, void *arg);
+
+/* Sends what the outbox has due now. */
+void agency_pump (tsg_agency_t *self);
+
+/* The monotonic time the agency's timers use. */
+uint64_t agency_now_mono (void);
+
+/* True when a letter from the coordinator came within the last 5 s. */
+bool agency_coordinator_connected (const tsg_agency_t *self);
+
+#endif

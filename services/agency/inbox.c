@@ -1,0 +1,659 @@
+/* Inbound letters: verify, deduplicate, store, then acknowledge; and the inbox as the
+ * API lists it, with the bodies opened on read. */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agency.h"
+#include "json.h"
+#include "request.h"
+#include "sent.h"
+
+#define SEEN_HEAD 9 /* u8 receipt type || be64 cursor */
+
+static const agency_directory_t *s_directory (const tsg_agency_t *self, const agency_batch_t *batch)
+{
+    return batch->directory ? batch->directory : self->directory;
+}
+
+static void s_copy (char *out, size_t size, const char *text)
+{
+    snprintf (out, size, "%s", text ? text : "");
+}
+
+/* Queues a receipt about letter for after the commit. */
+static void s_receipt (agency_batch_t *batch, const tsg_letter_t *letter,
+                       Tsunagu__V1__ReceiptType type, const char *detail)
+{
+    if (batch->receipt_count == batch->receipt_cap) {
+        size_t cap = batch->receipt_cap ? 2 * batch->receipt_cap : 64;
+        agency_receipt_t *grown = realloc (batch->receipts, cap * sizeof *grown);
+        if (!grown) {
+            log_warnx ("out of memory: a receipt is not sent (the letter will come again)");
+            return;
+        }
+        batch->receipts = grown;
+        batch->receipt_cap = cap;
+    }
+    agency_receipt_t *receipt = &batch->receipts[batch->receipt_count++];
+    memset (receipt, 0, sizeof *receipt);
+    s_copy (receipt->recipient, sizeof receipt->recipient, letter->sender);
+    memcpy (receipt->about, letter->message_id.data, TSG_MESSAGE_ID_SIZE);
+    receipt->type = type;
+    s_copy (receipt->detail, sizeof receipt->detail, detail);
+    /* The ids go back in the clear; only well-formed ones are repeated. */
+    if (letter->header && tsg_uuid_valid (letter->header->case_id))
+        s_copy (receipt->case_id, sizeof receipt->case_id, letter->header->case_id);
+    if (letter->header && tsg_uuid_valid (letter->header->referral_id))
+        s_copy (receipt->referral_id, sizeof receipt->referral_id, letter->header->referral_id);
+}
+
+/* Keeps a frame that could not be accepted, with the reason; the same frame twice is
+ * kept once. */
+static void s_quarantine (tsg_txn_t *txn, const uint8_t *data, size_t len, const char *reason)
+{
+    uint8_t key[32];
+    crypto_generichash (key, sizeof key, data, len, NULL, 0);
+    size_t reason_len = strlen (reason);
+    if (reason_len > 0xffff)
+        reason_len = 0xffff;
+    size_t size = 8 + 2 + reason_len + len;
+    uint8_t *value = malloc (size);
+    if (!value) {
+        if (txn->rc == TSG_OK)
+            txn->rc = TSG_ERR_NOMEM;
+        return;
+    }
+    tsg_be64_put (value, tsg_now_ms ());
+    value[8] = (uint8_t)(reason_len >> 8);
+    value[9] = (uint8_t)reason_len;
+    memcpy (value + 10, reason, reason_len);
+    memcpy (value + 10 + reason_len, data, len);
+    tsg_txn_put (txn, tsg_store_db (txn->store, AGENCY_DB_QUARANTINE), key, sizeof key, value,
+                 size);
+    free (value);
+}
+
+static void s_seen_put (tsg_txn_t *txn, const tsg_letter_t *letter, Tsunagu__V1__ReceiptType type,
+                        uint64_t cursor, const char *detail)
+{
+    uint8_t value[SEEN_HEAD + 160];
+    size_t detail_len = detail ? strlen (detail) : 0;
+    if (detail_len > sizeof value - SEEN_HEAD)
+        detail_len = sizeof value - SEEN_HEAD;
+    value[0] = (uint8_t)type;
+    tsg_be64_put (value + 1, cursor);
+    if (detail_len)
+        memcpy (value + SEEN_HEAD, detail, detail_len);
+    tsg_txn_put (txn, tsg_store_db (txn->store, AGENCY_DB_SEEN), letter->message_id.data,
+                 TSG_MESSAGE_ID_SIZE, value, SEEN_HEAD + detail_len);
+}
+
+/* True when letter was answered before; gives the receipt type and detail it got. */
+static bool s_seen_get (tsg_txn_t *txn, const tsg_letter_t *letter, Tsunagu__V1__ReceiptType *type,
+                        char *detail, size_t detail_size)
+{
+    MDB_val val;
+    if (!tsg_txn_get (txn, tsg_store_db (txn->store, AGENCY_DB_SEEN), letter->message_id.data,
+                      TSG_MESSAGE_ID_SIZE, &val) ||
+        val.mv_size < SEEN_HEAD)
+        return false;
+    const uint8_t *bytes = val.mv_data;
+    *type = bytes[0] == TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_REJECTED
+                ? TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_REJECTED
+                : TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED;
+    size_t n = val.mv_size - SEEN_HEAD;
+    if (n >= detail_size)
+        n = detail_size - 1;
+    memcpy (detail, bytes + SEEN_HEAD, n);
+    detail[n] = '\0';
+    return true;
+}
+
+/* Refuses a letter from a known agency: quarantine, remember (when remember), answer
+ * RECEIPT_REJECTED after the commit. */
+static void s_reject (tsg_agency_t *self, tsg_txn_t *txn, const tsg_letter_t *letter,
+                      const uint8_t *data, size_t len, const char *reason, bool remember,
+                      agency_batch_t *batch)
+{
+    char hex[2 * TSG_MESSAGE_ID_SIZE + 1];
+    tsg_hex_encode (letter->message_id.data, TSG_MESSAGE_ID_SIZE, hex);
+    log_warnx ("letter %s from %s rejected: %s", hex, letter->sender, reason);
+    self->stats.rejected++;
+    s_quarantine (txn, data, len, reason);
+    if (remember)
+        s_seen_put (txn, letter, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_REJECTED, 0, reason);
+    s_receipt (batch, letter, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_REJECTED, reason);
+}
+
+/* Appends the frame to the inbox under the next cursor, with what the sender was then. */
+static uint64_t s_inbox_put (tsg_txn_t *txn, const agency_entry_t *sender, const uint8_t *data,
+                             size_t len, agency_batch_t *batch)
+{
+    size_t type_len = strlen (sender->type);
+    size_t name_len = strlen (sender->name);
+    if (name_len > 0xffff)
+        name_len = 0xffff;
+    size_t size = 8 + 32 + 1 + type_len + 2 + name_len + len;
+    uint8_t *value = malloc (size);
+    if (!value) {
+        if (txn->rc == TSG_OK)
+            txn->rc = TSG_ERR_NOMEM;
+        return 0;
+    }
+    uint8_t *p = value;
+    tsg_be64_put (p, tsg_now_ms ());
+    p += 8;
+    memcpy (p, sender->box_public, 32);
+    p += 32;
+    *p++ = (uint8_t)type_len;
+    memcpy (p, sender->type, type_len);
+    p += type_len;
+    *p++ = (uint8_t)(name_len >> 8);
+    *p++ = (uint8_t)name_len;
+    memcpy (p, sender->name, name_len);
+    p += name_len;
+    memcpy (p, data, len);
+
+    uint64_t cursor = batch->next_cursor++;
+    uint8_t key[8];
+    tsg_be64_put (key, cursor);
+    tsg_txn_put (txn, tsg_store_db (txn->store, AGENCY_DB_INBOX), key, sizeof key, value, size);
+    free (value);
+    batch->stored++;
+    return cursor;
+}
+
+/* Checks that a referral's header names it and that its body opens to a JSON object.
+ * NULL when fine, else the reason. */
+static const char *s_check_referral (tsg_agency_t *self, const agency_entry_t *sender,
+                                     const tsg_letter_t *letter)
+{
+    const tsg_header_t *header = letter->header;
+    if (!header || !tsg_uuid_valid (header->referral_id))
+        return "the referral has no valid referral id in its header";
+    if (!tsg_uuid_valid (header->case_id))
+        return "the referral has no valid case id in its header";
+    if (letter->body.len == 0)
+        return "the referral has no body";
+
+    Tsunagu__V1__Body *body = NULL;
+    int rc =
+        tsg_body_open (self->boxer, sender->box_public, letter->body.data, letter->body.len, &body);
+    if (rc != TSG_OK)
+        return rc == TSG_ERR_CRYPTO ? "the body does not open with the sender's key"
+                                    : "the body holds no readable content";
+    const char *why = NULL;
+    if (!body->content_type || strcmp (body->content_type, "application/json") != 0)
+        why = "the body is not application/json";
+    else {
+        json_error_t error;
+        json_t *sheet = json_loadb ((const char *)body->content.data, body->content.len, 0, &error);
+        if (!json_is_object (sheet))
+            why = "the body is not a JSON object";
+        json_decref (sheet);
+    }
+    tsunagu__v1__body__free_unpacked (body, NULL);
+    return why;
+}
+
+static void s_from_coordinator (tsg_agency_t *self, tsg_txn_t *txn, const tsg_letter_t *letter,
+                                const uint8_t *data, size_t len, agency_batch_t *batch)
+{
+    uint64_t now = tsg_now_ms ();
+    uint64_t sequence = 0;
+    char hex[2 * TSG_MESSAGE_ID_SIZE + 1] = "";
+
+    switch (letter->kind) {
+    case TSUNAGU__V1__KIND__KIND_HELLO:
+        break;
+
+    case TSUNAGU__V1__KIND__KIND_DIRECTORY: {
+        const char *detail = NULL;
+        uint64_t min_serial = agency_directory_serial (s_directory (self, batch));
+        agency_directory_t *dir = agency_directory_from_letter (letter, now, min_serial, &detail);
+        if (!dir) {
+            log_warnx ("directory from the coordinator ignored: %s", detail);
+            break;
+        }
+        tsg_txn_put (txn, tsg_store_db (self->store, AGENCY_DB_META), AGENCY_META_DIRECTORY,
+                     strlen (AGENCY_META_DIRECTORY), data, len);
+        agency_directory_destroy (&batch->directory);
+        batch->directory = dir;
+        break;
+    }
+
+    case TSUNAGU__V1__KIND__KIND_RECEIPT: {
+        const Tsunagu__V1__Receipt *receipt = letter->receipt;
+        if (!receipt || receipt->type != TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_STORED ||
+            receipt->about_message_id.len != TSG_MESSAGE_ID_SIZE) {
+            log_warnx ("receipt from the coordinator ignored: not a well-formed stored receipt");
+            break;
+        }
+        uint64_t at = receipt->at_ms ? receipt->at_ms : now;
+        if (agency_sent_update (txn, receipt->about_message_id.data, AGENCY_EVENT_STORED, at, NULL,
+                                NULL, NULL, &sequence) == TSG_OK) {
+            uint8_t key[8];
+            tsg_be64_put (key, sequence);
+            tsg_txn_del (txn, tsg_store_db (self->store, AGENCY_DB_OUTBOX), key, sizeof key);
+            batch->outbox_changed = true;
+        } else {
+            tsg_hex_encode (receipt->about_message_id.data, TSG_MESSAGE_ID_SIZE, hex);
+            log_debug ("stored receipt about %s, which is not in the outbox", hex);
+        }
+        break;
+    }
+
+    case TSUNAGU__V1__KIND__KIND_ERROR: {
+        const Tsunagu__V1__ErrorReport *error = letter->error;
+        if (!error) {
+            log_warnx ("error letter from the coordinator without a report ignored");
+            break;
+        }
+        const char *code = tsg_error_code_name (error->code);
+        const char *detail = error->detail ? error->detail : "";
+        bool ours = error->about_message_id.len == TSG_MESSAGE_ID_SIZE;
+        if (ours)
+            tsg_hex_encode (error->about_message_id.data, TSG_MESSAGE_ID_SIZE, hex);
+        if (error->final && ours) {
+            int rc = agency_sent_update (txn, error->about_message_id.data, AGENCY_EVENT_REFUSED,
+                                         now, NULL, code, detail, &sequence);
+            if (rc == TSG_OK) {
+                uint8_t key[8];
+                tsg_be64_put (key, sequence);
+                tsg_txn_del (txn, tsg_store_db (self->store, AGENCY_DB_OUTBOX), key, sizeof key);
+                batch->outbox_changed = true;
+                self->stats.refused++;
+                log_warnx ("letter %s (sequence %llu) refused by the coordinator: %s: %s", hex,
+                           (unsigned long long)sequence, code, detail);
+                break;
+            }
+        }
+        if (error->code == TSUNAGU__V1__ERROR_CODE__ERROR_OUT_OF_ORDER && !error->final) {
+            log_debug ("coordinator saw a gap at %s: resending from the first unacknowledged", hex);
+            batch->rewind = true;
+            break;
+        }
+        log_warnx ("coordinator reports %s about %s (%s): %s", code, ours ? hex : "a letter",
+                   error->final ? "final" : "will retry", detail);
+        break;
+    }
+
+    default:
+        log_warnx ("letter of kind %s from the coordinator ignored", tsg_kind_name (letter->kind));
+        break;
+    }
+}
+
+static void s_from_agency (tsg_agency_t *self, tsg_txn_t *txn, const agency_entry_t *sender,
+                           const tsg_letter_t *letter, const uint8_t *data, size_t len,
+                           agency_batch_t *batch)
+{
+    Tsunagu__V1__ReceiptType type;
+    char detail[160];
+    if (s_seen_get (txn, letter, &type, detail, sizeof detail)) {
+        self->stats.duplicates++;
+        s_receipt (batch, letter, type, detail);
+        return;
+    }
+
+    switch (letter->kind) {
+    case TSUNAGU__V1__KIND__KIND_REFERRAL: {
+        const char *why = s_check_referral (self, sender, letter);
+        if (why) {
+            s_reject (self, txn, letter, data, len, why, true, batch);
+            return;
+        }
+        uint64_t cursor = s_inbox_put (txn, sender, data, len, batch);
+        s_seen_put (txn, letter, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED, cursor, NULL);
+        s_receipt (batch, letter, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED, NULL);
+        return;
+    }
+
+    case TSUNAGU__V1__KIND__KIND_RECEIPT: {
+        const Tsunagu__V1__Receipt *receipt = letter->receipt;
+        if (!receipt || receipt->about_message_id.len != TSG_MESSAGE_ID_SIZE ||
+            (receipt->type != TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED &&
+             receipt->type != TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_REJECTED)) {
+            s_reject (self, txn, letter, data, len,
+                      "an agency may send only delivered or rejected receipts", true, batch);
+            return;
+        }
+        bool delivered = receipt->type == TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED;
+        uint64_t at = receipt->at_ms ? receipt->at_ms : tsg_now_ms ();
+        int rc = agency_sent_update (txn, receipt->about_message_id.data,
+                                     delivered ? AGENCY_EVENT_DELIVERED : AGENCY_EVENT_REJECTED, at,
+                                     sender->id, "rejected", receipt->detail, NULL);
+        if (rc != TSG_OK) {
+            char hex[2 * TSG_MESSAGE_ID_SIZE + 1];
+            tsg_hex_encode (receipt->about_message_id.data, TSG_MESSAGE_ID_SIZE, hex);
+            log_warnx ("%s receipt from %s about %s matches no referral sent to it",
+                       delivered ? "delivered" : "rejected", sender->id, hex);
+        } else if (!delivered)
+            log_warnx ("referral rejected by %s: %s", sender->id,
+                       receipt->detail ? receipt->detail : "");
+        s_seen_put (txn, letter, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED, 0, NULL);
+        s_receipt (batch, letter, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED, NULL);
+        return;
+    }
+
+    case TSUNAGU__V1__KIND__KIND_REFERRAL_STATUS:
+    case TSUNAGU__V1__KIND__KIND_CONSENT_GRANT:
+    case TSUNAGU__V1__KIND__KIND_CONSENT_REVOKE:
+    case TSUNAGU__V1__KIND__KIND_CASE_EVENT: {
+        /* Kept as received; what each one means is read from the inbox. */
+        uint64_t cursor = s_inbox_put (txn, sender, data, len, batch);
+        s_seen_put (txn, letter, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED, cursor, NULL);
+        s_receipt (batch, letter, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED, NULL);
+        return;
+    }
+
+    default: {
+        char why[96];
+        snprintf (why, sizeof why, "an agency may not send letters of kind %s",
+                  tsg_kind_name (letter->kind));
+        s_reject (self, txn, letter, data, len, why, true, batch);
+        return;
+    }
+    }
+}
+
+void agency_inbox_handle (tsg_agency_t *self, tsg_txn_t *txn, const uint8_t *data, size_t len,
+                          agency_batch_t *batch)
+{
+    tsg_envelope_t env = {0};
+    const char *detail = NULL;
+    if (tsg_envelope_decode (data, len, &env, &detail) != TSG_OK) {
+        /* Neither sender nor id can be trusted: nothing to answer. */
+        self->stats.malformed++;
+        log_warnx ("frame of %zu bytes refused: %s", len, detail ? detail : "malformed");
+        s_quarantine (txn, data, len, detail ? detail : "malformed");
+        return;
+    }
+    const tsg_letter_t *letter = env.letter;
+
+    if (strcmp (letter->sender, TSG_COORDINATOR_ID) == 0) {
+        if (!tsg_envelope_verify (&env, self->config->coordinator_sign)) {
+            self->stats.malformed++;
+            log_warnx ("letter claiming to be from the coordinator has a bad signature; dropped");
+        } else {
+            batch->coordinator_seen = true;
+            if (strcmp (letter->recipient, self->config->id) != 0)
+                log_warnx ("coordinator letter for %s ignored (this is %s)", letter->recipient,
+                           self->config->id);
+            else
+                s_from_coordinator (self, txn, letter, data, len, batch);
+        }
+        tsg_envelope_clear (&env);
+        return;
+    }
+
+    const agency_entry_t *sender =
+        agency_directory_find (s_directory (self, batch), letter->sender);
+    if (!sender) {
+        /* The directory may not know it yet; the coordinator resends when we stay silent. */
+        self->stats.unknown_sender++;
+        log_warnx ("letter from %s, which is not in the directory (serial %llu): not answered",
+                   letter->sender,
+                   (unsigned long long)agency_directory_serial (s_directory (self, batch)));
+    } else if (!tsg_envelope_verify (&env, sender->sign_public))
+        s_reject (self, txn, letter, data, len, "the signature does not verify", false, batch);
+    else if (strcmp (letter->recipient, self->config->id) != 0) {
+        char why[96];
+        snprintf (why, sizeof why, "the letter is addressed to %s, not to this agency",
+                  letter->recipient);
+        s_reject (self, txn, letter, data, len, why, false, batch);
+    } else
+        s_from_agency (self, txn, sender, letter, data, len, batch);
+    tsg_envelope_clear (&env);
+}
+
+void agency_batch_clear (agency_batch_t *batch)
+{
+    free (batch->receipts);
+    agency_directory_destroy (&batch->directory);
+    memset (batch, 0, sizeof *batch);
+}
+
+/* Seals and sends one receipt; a receipt that cannot leave is dropped (the letter comes
+ * again and is answered again). */
+static void s_send_receipt (tsg_agency_t *self, const agency_receipt_t *receipt, uint64_t at_ms)
+{
+    tsg_letter_t letter;
+    tsg_header_t header;
+    uint8_t message_id[TSG_MESSAGE_ID_SIZE];
+    Tsunagu__V1__Receipt body = TSUNAGU__V1__RECEIPT__INIT;
+
+    tsg_letter_prepare (&letter, &header, message_id, TSUNAGU__V1__KIND__KIND_RECEIPT,
+                        self->config->id, receipt->recipient);
+    header.case_id = (char *)receipt->case_id;
+    header.referral_id = (char *)receipt->referral_id;
+    header.sender_type = (char *)self->policy->type;
+    body.type = receipt->type;
+    body.about_message_id.data = (uint8_t *)receipt->about;
+    body.about_message_id.len = TSG_MESSAGE_ID_SIZE;
+    body.at_ms = at_ms;
+    body.detail = (char *)receipt->detail;
+    letter.receipt = &body;
+    letter.sequence = 0;
+
+    uint8_t *sealed = NULL;
+    size_t sealed_len = 0;
+    int rc = tsg_envelope_seal (&letter, self->config->keys, &sealed, &sealed_len);
+    if (rc != TSG_OK) {
+        log_warnx ("receipt to %s not sealed: %s", receipt->recipient, tsg_strerror (rc));
+        return;
+    }
+    if (self->send (self->send_arg, sealed, sealed_len) != 0)
+        log_debug ("receipt to %s not sent now; it will be asked for again", receipt->recipient);
+    free (sealed);
+}
+
+void agency_receive_into (tsg_agency_t *self, tsg_txn_t *txn, const uint8_t *const frames[],
+                          const size_t lens[], size_t count, agency_batch_t *batch)
+{
+    if (batch->next_cursor == 0)
+        batch->next_cursor = self->next_cursor;
+    for (size_t i = 0; i < count; i++) {
+        self->stats.received++;
+        agency_inbox_handle (self, txn, frames[i], lens[i], batch);
+    }
+    batch->frames += count;
+    if (batch->next_cursor != self->next_cursor)
+        agency_meta_put_u64 (txn, AGENCY_META_INBOX, batch->next_cursor);
+}
+
+void agency_receive_finish (tsg_agency_t *self, agency_batch_t *batch, int rc)
+{
+    uint64_t now_mono = agency_now_mono ();
+    if (batch->coordinator_seen) {
+        if (!agency_coordinator_connected (self)) {
+            log_info ("coordinator answering");
+            agency_outbox_rewind (self->outbox, now_mono);
+        }
+        self->coordinator_seen_ms = now_mono;
+    }
+    if (rc != TSG_OK) {
+        if (batch->frames > 0)
+            log_warnx ("%zu inbound letters not stored (%s); they will come again", batch->frames,
+                       tsg_strerror (rc));
+        agency_batch_clear (batch);
+        return;
+    }
+    if (batch->next_cursor)
+        self->next_cursor = batch->next_cursor;
+    if (batch->directory) {
+        agency_directory_destroy (&self->directory);
+        self->directory = batch->directory;
+        batch->directory = NULL;
+        const agency_entry_t *me = agency_directory_find (self->directory, self->config->id);
+        log_info ("directory %llu: %zu agencies",
+                  (unsigned long long)agency_directory_serial (self->directory),
+                  agency_directory_count (self->directory));
+        if (!me || memcmp (me->box_public, tsg_keys_box_public (self->config->keys), 32) != 0)
+            log_warnx ("the directory does not list this agency (%s) with its keys",
+                       self->config->id);
+    }
+    uint64_t at = tsg_now_ms ();
+    for (size_t i = 0; i < batch->receipt_count; i++)
+        s_send_receipt (self, &batch->receipts[i], at);
+    if (batch->outbox_changed)
+        agency_outbox_refresh (self->outbox, now_mono);
+    if (batch->rewind)
+        agency_outbox_rewind (self->outbox, now_mono);
+    if (batch->stored)
+        log_debug ("%zu letters stored in the inbox", batch->stored);
+    agency_batch_clear (batch);
+}
+
+int agency_receive (tsg_agency_t *self, const uint8_t *const frames[], const size_t lens[],
+                    size_t count)
+{
+    agency_batch_t batch = {0};
+    tsg_txn_t txn;
+    tsg_txn_begin (self->store, &txn, true);
+    agency_receive_into (self, &txn, frames, lens, count, &batch);
+    int rc = tsg_txn_commit (&txn);
+    if (rc != TSG_OK)
+        self->stats.commit_failures++;
+    agency_receive_finish (self, &batch, rc);
+    return rc;
+}
+
+/* Reads one inbox record: the sender's box key, type and name, and the envelope. */
+static bool s_inbox_parse (const MDB_val *val, uint64_t *received_at, const uint8_t **box,
+                           char type[TSG_ID_MAX + 1], char **name, const uint8_t **frame,
+                           size_t *frame_len)
+{
+    const uint8_t *p = val->mv_data;
+    size_t left = val->mv_size;
+    if (left < 8 + 32 + 1)
+        return false;
+    *received_at = tsg_be64_get (p);
+    *box = p + 8;
+    p += 40;
+    left -= 40;
+    size_t type_len = *p++;
+    left--;
+    if (type_len > TSG_ID_MAX || left < type_len + 2)
+        return false;
+    memcpy (type, p, type_len);
+    type[type_len] = '\0';
+    p += type_len;
+    left -= type_len;
+    size_t name_len = ((size_t)p[0] << 8) | p[1];
+    p += 2;
+    left -= 2;
+    if (left < name_len)
+        return false;
+    *name = strndup ((const char *)p, name_len);
+    *frame = p + name_len;
+    *frame_len = left - name_len;
+    return *name != NULL;
+}
+
+/* Opens a stored body to JSON; NULL when it does not open or is not JSON. */
+static json_t *s_open_body (tsg_agency_t *self, const uint8_t box[32], const tsg_letter_t *letter)
+{
+    if (letter->body.len == 0)
+        return NULL;
+    Tsunagu__V1__Body *body = NULL;
+    if (tsg_body_open (self->boxer, box, letter->body.data, letter->body.len, &body) != TSG_OK)
+        return NULL;
+    json_t *content = NULL;
+    if (body->content_type && strcmp (body->content_type, "application/json") == 0)
+        content = json_loadb ((const char *)body->content.data, body->content.len, 0, NULL);
+    tsunagu__v1__body__free_unpacked (body, NULL);
+    return content;
+}
+
+static json_t *s_inbox_item (tsg_agency_t *self, uint64_t cursor, const MDB_val *val)
+{
+    uint64_t received_at;
+    const uint8_t *box, *frame;
+    size_t frame_len;
+    char type[TSG_ID_MAX + 1];
+    char *name = NULL;
+    if (!s_inbox_parse (val, &received_at, &box, type, &name, &frame, &frame_len)) {
+        log_warnx ("inbox entry %llu unreadable", (unsigned long long)cursor);
+        return NULL;
+    }
+    tsg_envelope_t env = {0};
+    if (tsg_envelope_decode (frame, frame_len, &env, NULL) != TSG_OK) {
+        log_warnx ("inbox entry %llu does not decode", (unsigned long long)cursor);
+        free (name);
+        return NULL;
+    }
+    const tsg_letter_t *letter = env.letter;
+    const tsg_header_t *header = letter->header;
+    bool referral = letter->kind == TSUNAGU__V1__KIND__KIND_REFERRAL;
+
+    json_t *item = json_object ();
+    json_object_set_new (item, "cursor", json_integer ((json_int_t)cursor));
+    json_object_set_new (item, "message_id",
+                         agency_json_hex (letter->message_id.data, letter->message_id.len));
+    json_object_set_new (item, "kind", json_string (tsg_kind_name (letter->kind)));
+    agency_json_set (item, "referral_id",
+                     json_string (header && header->referral_id ? header->referral_id : ""));
+    agency_json_set (item, "case_id",
+                     json_string (header && header->case_id ? header->case_id : ""));
+    json_object_set_new (item, "from", json_string (letter->sender));
+    json_object_set_new (item, "from_type",
+                         json_string (header && header->sender_type && *header->sender_type
+                                          ? header->sender_type
+                                          : type));
+    json_object_set_new (item, "from_name", json_string (name));
+    json_object_set_new (item, "created_at", agency_json_time (letter->created_at_ms));
+    json_object_set_new (item, "received_at", agency_json_time (received_at));
+    if (header) {
+        json_t *tags = json_array ();
+        for (size_t i = 0; i < header->n_tags; i++)
+            json_array_append_new (tags, json_string (header->tags[i]));
+        json_object_set_new (item, "urgency", json_string (agency_urgency_name (header->urgency)));
+        json_object_set_new (item, "tags", tags);
+        json_object_set_new (item, "legal_basis",
+                             json_string (agency_legal_basis_name (header->legal_basis)));
+        agency_json_set (item, "consent_id", agency_json_string_or_null (header->consent_id));
+        agency_json_set (item, "status", agency_json_string_or_null (header->status));
+    }
+    char due[11];
+    if (header && header->due_date && strlen (header->due_date) == 10)
+        snprintf (due, sizeof due, "%s", header->due_date);
+    else
+        tsg_date_jst_plus_days (letter->created_at_ms, self->config->response_due_days, due);
+    if (referral)
+        json_object_set_new (item, "due_date", json_string (due));
+    json_t *content = s_open_body (self, box, letter);
+    json_object_set_new (item, referral ? "sheet" : "body", content ? content : json_null ());
+    tsg_envelope_clear (&env);
+    free (name);
+    return item;
+}
+
+json_t *agency_inbox_list (tsg_agency_t *self, uint64_t after, size_t limit)
+{
+    json_t *items = json_array ();
+    uint64_t next = after;
+    tsg_txn_t txn;
+    tsg_iter_t it;
+    uint8_t key[8];
+
+    tsg_txn_begin (self->store, &txn, false);
+    tsg_be64_put (key, after + 1);
+    size_t n = 0;
+    for (tsg_iter_begin (&txn, tsg_store_db (self->store, AGENCY_DB_INBOX), &it, key, 8);
+         it.valid && n < limit; tsg_iter_next (&it)) {
+        if (it.key.mv_size != 8)
+            continue;
+        uint64_t cursor = tsg_be64_get (it.key.mv_data);
+        json_t *item = s_inbox_item (self, cursor, &it.val);
+        if (item) {
+            json_array_append_new (items, item);
+            n++;
+        }
+        next = cursor;
+    }
+    tsg_iter_end (&it);
+    tsg_txn_abort (&txn);
+    return json_pack ("{s:o, s:I}", "items", items, "next_cursor", (json_int_t)next);
+}

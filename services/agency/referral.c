@@ -1,0 +1,364 @@
+/* New referrals from the API: check, encrypt to the recipient, sign, queue for the group
+ * commit, and commit a whole batch in one transaction before anyone is answered. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "agency.h"
+#include "json.h"
+#include "request.h"
+#include "sent.h"
+
+/* Room a Body and the box add around the content. */
+#define BODY_OVERHEAD 256
+
+static json_t *s_answer (const char *referral_id, const char *case_id, const char *due_date)
+{
+    return json_pack ("{s:s, s:s, s:s}", "referral_id", referral_id, "case_id", case_id, "due_date",
+                      due_date);
+}
+
+static void s_fail (int *status, json_t **reply, int code, const char *error, const char *message,
+                    json_t *fields)
+{
+    *status = code;
+    *reply = agency_json_error (error, message, fields);
+}
+
+static void s_pending_free (agency_pending_t *pending)
+{
+    free (pending->client_ref);
+    free (pending->envelope);
+    json_decref (pending->record);
+    json_decref (pending->reply);
+    free (pending);
+}
+
+static void s_append (tsg_agency_t *self, agency_pending_t *pending)
+{
+    if (!self->pending_tail)
+        self->pending_tail = &self->pending;
+    *self->pending_tail = pending;
+    self->pending_tail = &pending->next;
+    self->pending_count++;
+}
+
+/* The answer for a client_ref already committed, or NULL. */
+static json_t *s_known_client_ref (tsg_agency_t *self, const char *client_ref)
+{
+    tsg_txn_t txn;
+    MDB_val val;
+    json_t *answer = NULL;
+    tsg_txn_begin (self->store, &txn, false);
+    if (tsg_txn_get (&txn, tsg_store_db (self->store, AGENCY_DB_CLIENTREF), client_ref,
+                     strlen (client_ref), &val) &&
+        val.mv_size == 36) {
+        char referral_id[TSG_UUID_TEXT_SIZE];
+        memcpy (referral_id, val.mv_data, 36);
+        referral_id[36] = '\0';
+        json_t *record = agency_sent_get (&txn, referral_id);
+        if (record)
+            answer = s_answer (referral_id, json_string_value (json_object_get (record, "case_id")),
+                               json_string_value (json_object_get (record, "due_date")));
+        json_decref (record);
+    }
+    tsg_txn_abort (&txn);
+    return answer;
+}
+
+/* Finds the recipient, or fills the error answer and returns NULL. */
+static const agency_entry_t *s_recipient (tsg_agency_t *self, const agency_request_t *req,
+                                          int *status, json_t **reply)
+{
+    char message[160];
+    const agency_entry_t *entry = NULL;
+    if (req->to) {
+        entry = agency_directory_find (self->directory, req->to);
+        if (!entry) {
+            snprintf (message, sizeof message, "no agency %s in the directory", req->to);
+            s_fail (status, reply, 422, "unknown_recipient", message,
+                    json_pack ("{s:s}", "to", "not in the directory"));
+            return NULL;
+        }
+        if (entry->status != TSUNAGU__V1__AGENCY_STATUS__AGENCY_ACTIVE) {
+            snprintf (message, sizeof message, "agency %s is %s", entry->id,
+                      tsg_agency_status_name (entry->status));
+            s_fail (status, reply, 422, "recipient_inactive", message,
+                    json_pack ("{s:s}", "to", "not active"));
+            return NULL;
+        }
+        if (req->to_type && strcmp (req->to_type, entry->type) != 0) {
+            snprintf (message, sizeof message, "does not match the type of %s (%s)", entry->id,
+                      entry->type);
+            s_fail (status, reply, 400, "invalid", "the referral has 1 invalid field",
+                    json_pack ("{s:s}", "to_type", message));
+            return NULL;
+        }
+    } else {
+        size_t n = agency_directory_active_of_type (self->directory, req->to_type, &entry);
+        if (n != 1) {
+            if (n == 0)
+                snprintf (message, sizeof message, "no active agency of type %s", req->to_type);
+            else
+                snprintf (message, sizeof message,
+                          "%zu active agencies of type %s: name one with to", n, req->to_type);
+            s_fail (status, reply, 422, "unknown_recipient", message,
+                    json_pack ("{s:s}", "to_type",
+                               n == 0 ? "no active agency of this type" : "ambiguous"));
+            return NULL;
+        }
+    }
+    if (strcmp (entry->id, self->config->id) == 0) {
+        s_fail (status, reply, 400, "invalid", "the referral has 1 invalid field",
+                json_pack ("{s:s}", req->to ? "to" : "to_type", "is this agency itself"));
+        return NULL;
+    }
+    if (!tsg_agency_policy_find (entry->type)) {
+        snprintf (message, sizeof message, "agency %s has type %s, which takes no referrals",
+                  entry->id, entry->type);
+        s_fail (status, reply, 422, "unknown_recipient", message, NULL);
+        return NULL;
+    }
+    return entry;
+}
+
+/* Encrypts, builds and signs the referral letter into pending.  0, or the HTTP status
+ * with the answer filled. */
+static int s_seal (tsg_agency_t *self, const agency_request_t *req, const agency_entry_t *to,
+                   agency_pending_t *pending, json_t **reply)
+{
+    int status = 0;
+    char *content = json_dumps (req->sheet, JSON_COMPACT);
+    if (!content) {
+        s_fail (&status, reply, 500, "internal", "out of memory", NULL);
+        return status;
+    }
+    size_t content_len = strlen (content);
+    uint8_t *box = NULL;
+    size_t box_len = 0;
+    int rc = TSG_ERR_TOO_LARGE;
+    if (content_len + BODY_OVERHEAD <= TSG_BODY_MAX)
+        rc = tsg_body_seal (self->boxer, to->box_public, "application/json",
+                            (const uint8_t *)content, content_len, &box, &box_len);
+    free (content);
+    if (rc == TSG_ERR_TOO_LARGE) {
+        s_fail (&status, reply, 413, "too_large", "the sheet is larger than a letter may carry",
+                json_pack ("{s:s}", "sheet", "larger than 768 KiB once encoded"));
+        return status;
+    }
+    if (rc != TSG_OK) {
+        s_fail (&status, reply, 500, "internal", tsg_strerror (rc), NULL);
+        return status;
+    }
+
+    size_t n_tags = json_array_size (req->tags);
+    char *tags[TSG_TAGS_MAX];
+    for (size_t i = 0; i < n_tags && i < TSG_TAGS_MAX; i++)
+        tags[i] = (char *)json_string_value (json_array_get (req->tags, i));
+
+    tsg_letter_t letter;
+    tsg_header_t header;
+    tsg_letter_prepare (&letter, &header, pending->message_id, TSUNAGU__V1__KIND__KIND_REFERRAL,
+                        self->config->id, to->id);
+    header.case_id = pending->case_id;
+    header.referral_id = pending->referral_id;
+    header.status = (char *)"requested";
+    header.n_tags = n_tags;
+    header.tags = n_tags ? tags : NULL;
+    header.urgency = req->urgency;
+    header.legal_basis = req->legal_basis;
+    header.consent_id = (char *)(req->consent_id ? req->consent_id : "");
+    header.due_date = pending->due_date;
+    header.sender_type = (char *)self->policy->type;
+    letter.body.data = box;
+    letter.body.len = box_len;
+    letter.sequence = pending->sequence;
+
+    rc =
+        tsg_envelope_seal (&letter, self->config->keys, &pending->envelope, &pending->envelope_len);
+    free (box);
+    if (rc == TSG_ERR_TOO_LARGE) {
+        s_fail (&status, reply, 413, "too_large", "the referral is larger than a letter may carry",
+                NULL);
+        return status;
+    }
+    if (rc != TSG_OK) {
+        s_fail (&status, reply, 500, "internal", tsg_strerror (rc), NULL);
+        return status;
+    }
+    pending->record = agency_sent_record (
+        pending->referral_id, pending->case_id, to->id, to->type, letter.created_at_ms,
+        pending->due_date, agency_urgency_name (req->urgency), req->tags ? req->tags : NULL,
+        agency_legal_basis_name (req->legal_basis), req->consent_id, req->client_ref,
+        pending->message_id, pending->sequence);
+    if (!pending->record) {
+        s_fail (&status, reply, 500, "internal", "out of memory", NULL);
+        return status;
+    }
+    return 0;
+}
+
+agency_pending_t *agency_referral_submit (tsg_agency_t *self, const char *body, size_t len,
+                                          int *status, json_t **reply)
+{
+    agency_request_t req;
+    *reply = NULL;
+    *status = agency_request_parse (body, len, &req, reply);
+    if (*status != 0)
+        return NULL;
+
+    agency_pending_t *pending = NULL;
+    if (req.client_ref) {
+        /* The same client_ref again: the same referral, nothing new is sent. */
+        for (agency_pending_t *p = self->pending; p; p = p->next)
+            if (!p->same_as && p->client_ref && strcmp (p->client_ref, req.client_ref) == 0) {
+                pending = calloc (1, sizeof *pending);
+                if (!pending)
+                    break;
+                pending->same_as = p;
+                s_append (self, pending);
+                agency_request_clear (&req);
+                return pending;
+            }
+        json_t *known = s_known_client_ref (self, req.client_ref);
+        if (known) {
+            *status = 200;
+            *reply = known;
+            agency_request_clear (&req);
+            return NULL;
+        }
+    }
+
+    uint64_t now = tsg_now_ms ();
+    if (!self->directory || !agency_directory_current (self->directory, now)) {
+        s_fail (status, reply, 503, "not_ready",
+                self->directory ? "the directory from the coordinator has expired"
+                                : "no directory from the coordinator yet",
+                NULL);
+        agency_request_clear (&req);
+        return NULL;
+    }
+    const agency_entry_t *to = s_recipient (self, &req, status, reply);
+    if (!to) {
+        agency_request_clear (&req);
+        return NULL;
+    }
+    /* One reference of our own to the tags, an empty array when there are none. */
+    json_t *tags = req.tags ? json_incref (req.tags) : json_array ();
+    req.tags = tags;
+
+    pending = calloc (1, sizeof *pending);
+    if (!pending || (req.client_ref && !(pending->client_ref = strdup (req.client_ref)))) {
+        free (pending);
+        json_decref (tags);
+        s_fail (status, reply, 500, "internal", "out of memory", NULL);
+        agency_request_clear (&req);
+        return NULL;
+    }
+    tsg_uuid_new (pending->referral_id);
+    snprintf (pending->case_id, sizeof pending->case_id, "%s", req.case_id ? req.case_id : "");
+    if (!req.case_id)
+        tsg_uuid_new (pending->case_id);
+    const tsg_agency_policy_t *policy = tsg_agency_policy_find (to->type);
+    tsg_date_jst_plus_days (now, policy->response_due_days, pending->due_date);
+    pending->sequence = self->next_sequence;
+
+    int rc = s_seal (self, &req, to, pending, reply);
+    json_decref (tags);
+    agency_request_clear (&req);
+    if (rc != 0) {
+        *status = rc;
+        s_pending_free (pending);
+        return NULL;
+    }
+    self->next_sequence++;
+    s_append (self, pending);
+    *status = 0;
+    return pending;
+}
+
+size_t agency_referral_write (tsg_agency_t *self, tsg_txn_t *txn)
+{
+    size_t added = 0;
+    for (agency_pending_t *p = self->pending; p; p = p->next) {
+        if (p->same_as)
+            continue;
+        uint8_t key[8];
+        tsg_be64_put (key, p->sequence);
+        tsg_txn_put (txn, tsg_store_db (self->store, AGENCY_DB_OUTBOX), key, sizeof key,
+                     p->envelope, p->envelope_len);
+        agency_sent_put (txn, p->record);
+        agency_msgref_put (txn, p->message_id, p->sequence, p->referral_id);
+        if (p->client_ref)
+            tsg_txn_put (txn, tsg_store_db (self->store, AGENCY_DB_CLIENTREF), p->client_ref,
+                         strlen (p->client_ref), p->referral_id, 36);
+        added++;
+    }
+    if (added)
+        agency_meta_put_u64 (txn, AGENCY_META_SEQUENCE, self->next_sequence);
+    return added;
+}
+
+void agency_referral_finish (tsg_agency_t *self, int rc, agency_answer_fn *answer, void *arg)
+{
+    if (!self->pending)
+        return;
+    uint64_t first_sequence = self->next_sequence;
+    size_t added = 0;
+    for (agency_pending_t *p = self->pending; p; p = p->next)
+        if (!p->same_as) {
+            added++;
+            if (p->sequence < first_sequence)
+                first_sequence = p->sequence;
+        }
+    if (rc != TSG_OK) {
+        self->next_sequence = first_sequence; /* nothing was written: reuse the numbers */
+        log_warnx ("%zu referrals not stored: %s", added, tsg_strerror (rc));
+    } else
+        log_debug ("%zu referrals committed to the outbox", added);
+
+    agency_pending_t *p = self->pending;
+    while (p) {
+        agency_pending_t *next = p->next;
+        const agency_pending_t *origin = p->same_as ? p->same_as : p;
+        if (rc == TSG_OK) {
+            p->status = p->same_as ? 200 : 202;
+            p->reply = s_answer (origin->referral_id, origin->case_id, origin->due_date);
+        } else {
+            p->status = 500;
+            p->reply = agency_json_error (
+                "store_error", "the referral could not be stored; nothing was sent", NULL);
+        }
+        if (answer)
+            answer (arg, p);
+        p = next;
+    }
+    /* Free only after every answer: a repeated client_ref points at its origin. */
+    p = self->pending;
+    while (p) {
+        agency_pending_t *next = p->next;
+        s_pending_free (p);
+        p = next;
+    }
+    self->pending = NULL;
+    self->pending_tail = &self->pending;
+    self->pending_count = 0;
+
+    if (rc == TSG_OK && added > 0) {
+        agency_outbox_refresh (self->outbox, agency_now_mono ());
+        agency_pump (self);
+    }
+}
+
+int agency_referral_commit (tsg_agency_t *self, agency_answer_fn *answer, void *arg)
+{
+    if (!self->pending)
+        return TSG_OK;
+    tsg_txn_t txn;
+    tsg_txn_begin (self->store, &txn, true);
+    agency_referral_write (self, &txn);
+    int rc = tsg_txn_commit (&txn);
+    if (rc != TSG_OK)
+        self->stats.commit_failures++;
+    agency_referral_finish (self, rc, answer, arg);
+    return rc;
+}

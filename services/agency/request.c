@@ -1,0 +1,229 @@
+/* Parsing and validating the body of POST /v1/referrals, before anything is stored. */
+#include <stdio.h>
+#include <string.h>
+
+#include "tsunagu/tsunagu.h"
+#include "tsunagu/tsg_agency.h"
+#include "json.h"
+#include "request.h"
+
+static const char *const s_known_fields[] = {"to",    "to_type",     "case_id",    "urgency",
+                                             "tags",  "legal_basis", "consent_id", "client_ref",
+                                             "sheet", NULL};
+
+static const struct {
+    const char *name;
+    Tsunagu__V1__Urgency value;
+} s_urgencies[] = {
+    {"normal", TSUNAGU__V1__URGENCY__URGENCY_NORMAL},
+    {"high", TSUNAGU__V1__URGENCY__URGENCY_HIGH},
+    {"emergency", TSUNAGU__V1__URGENCY__URGENCY_EMERGENCY},
+};
+
+static const struct {
+    const char *name;
+    Tsunagu__V1__LegalBasis value;
+} s_bases[] = {
+    {"consent", TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_CONSENT},
+    {"support-meeting", TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_SUPPORT_MEETING},
+    {"statutory-meeting", TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_STATUTORY_MEETING},
+    {"emergency", TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_EMERGENCY},
+    {"none", TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_NONE},
+};
+
+#define COUNT(a) (sizeof (a) / sizeof (a)[0])
+
+const char *agency_urgency_name (Tsunagu__V1__Urgency urgency)
+{
+    for (size_t i = 0; i < COUNT (s_urgencies); i++)
+        if (s_urgencies[i].value == urgency)
+            return s_urgencies[i].name;
+    return "normal";
+}
+
+const char *agency_legal_basis_name (Tsunagu__V1__LegalBasis basis)
+{
+    for (size_t i = 0; i < COUNT (s_bases); i++)
+        if (s_bases[i].value == basis)
+            return s_bases[i].name;
+    return "unspecified";
+}
+
+/* True when text is 1..max bytes without control characters. */
+static bool s_plain_text (const char *text, size_t max)
+{
+    size_t len = strlen (text);
+    if (len == 0 || len > max)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)text[i] < 0x20 || text[i] == 0x7f)
+            return false;
+    return true;
+}
+
+static void s_field (json_t *fields, const char *path, const char *problem)
+{
+    if (!json_object_get (fields, path))
+        json_object_set_new (fields, path, json_string (problem));
+}
+
+/* An optional string member: NULL when absent, else its text or a field error. */
+static const char *s_string (json_t *root, const char *key, json_t *fields, bool *present)
+{
+    json_t *value = json_object_get (root, key);
+    if (present)
+        *present = value != NULL;
+    if (!value)
+        return NULL;
+    if (!json_is_string (value)) {
+        s_field (fields, key, "must be a string");
+        return NULL;
+    }
+    return json_string_value (value);
+}
+
+static void s_check_tags (json_t *tags, json_t *fields)
+{
+    if (!json_is_array (tags)) {
+        s_field (fields, "tags", "must be an array of strings");
+        return;
+    }
+    if (json_array_size (tags) > TSG_TAGS_MAX) {
+        char problem[64];
+        snprintf (problem, sizeof problem, "at most %d tags", TSG_TAGS_MAX);
+        s_field (fields, "tags", problem);
+    }
+    size_t i;
+    json_t *tag;
+    json_array_foreach (tags, i, tag)
+    {
+        char path[32];
+        snprintf (path, sizeof path, "tags[%zu]", i);
+        if (!json_is_string (tag))
+            s_field (fields, path, "must be a string");
+        else if (json_string_length (tag) == 0)
+            s_field (fields, path, "must not be empty");
+        else if (json_string_length (tag) > TSG_TAG_LEN_MAX)
+            s_field (fields, path, "longer than 64 bytes");
+        else if (!s_plain_text (json_string_value (tag), TSG_TAG_LEN_MAX))
+            s_field (fields, path, "must not hold control characters");
+    }
+}
+
+int agency_request_parse (const char *body, size_t len, agency_request_t *out, json_t **error)
+{
+    memset (out, 0, sizeof *out);
+    *error = NULL;
+
+    json_error_t jerr;
+    json_t *root = json_loadb (body, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root) {
+        char message[256];
+        snprintf (message, sizeof message, "the body is not valid JSON: %s (line %d, column %d)",
+                  jerr.text, jerr.line, jerr.column);
+        *error = agency_json_error ("bad_json", message, NULL);
+        return 400;
+    }
+    if (!json_is_object (root)) {
+        json_decref (root);
+        *error = agency_json_error ("bad_json", "the body must be a JSON object", NULL);
+        return 400;
+    }
+
+    json_t *fields = json_object ();
+    const char *key;
+    json_t *value;
+    json_object_foreach (root, key, value)
+    {
+        bool known = false;
+        for (int i = 0; s_known_fields[i] && !known; i++)
+            known = strcmp (key, s_known_fields[i]) == 0;
+        if (!known)
+            s_field (fields, key, "unknown field");
+    }
+
+    agency_request_t req = {.root = root, .urgency = TSUNAGU__V1__URGENCY__URGENCY_NORMAL};
+    bool has_to, has_to_type, present;
+
+    req.to = s_string (root, "to", fields, &has_to);
+    if (req.to && !tsg_agency_id_valid (req.to)) {
+        s_field (fields, "to", "must be an agency id: [a-z][a-z0-9-]{0,31}, not coordinator");
+        req.to = NULL;
+    }
+    req.to_type = s_string (root, "to_type", fields, &has_to_type);
+    if (req.to_type && !tsg_agency_policy_find (req.to_type)) {
+        s_field (fields, "to_type", "must be eldercare, disability, child or poverty");
+        req.to_type = NULL;
+    }
+    if (!has_to && !has_to_type)
+        s_field (fields, "to", "required (or give to_type)");
+
+    req.case_id = s_string (root, "case_id", fields, NULL);
+    if (req.case_id && !tsg_uuid_valid (req.case_id)) {
+        s_field (fields, "case_id", "must be a lowercase UUID");
+        req.case_id = NULL;
+    }
+
+    const char *urgency = s_string (root, "urgency", fields, NULL);
+    if (urgency) {
+        size_t i = 0;
+        while (i < COUNT (s_urgencies) && strcmp (s_urgencies[i].name, urgency) != 0)
+            i++;
+        if (i == COUNT (s_urgencies))
+            s_field (fields, "urgency", "must be normal, high or emergency");
+        else
+            req.urgency = s_urgencies[i].value;
+    }
+
+    req.tags = json_object_get (root, "tags");
+    if (req.tags)
+        s_check_tags (req.tags, fields);
+
+    const char *basis = s_string (root, "legal_basis", fields, &present);
+    if (!present)
+        s_field (fields, "legal_basis", "required");
+    if (basis) {
+        size_t i = 0;
+        while (i < COUNT (s_bases) && strcmp (s_bases[i].name, basis) != 0)
+            i++;
+        if (i == COUNT (s_bases))
+            s_field (fields, "legal_basis",
+                     "must be consent, support-meeting, statutory-meeting, emergency or none");
+        else
+            req.legal_basis = s_bases[i].value;
+    }
+
+    req.consent_id = s_string (root, "consent_id", fields, NULL);
+    if (req.consent_id && !s_plain_text (req.consent_id, AGENCY_REF_MAX))
+        s_field (fields, "consent_id", "must be 1 to 64 bytes without control characters");
+    req.client_ref = s_string (root, "client_ref", fields, NULL);
+    if (req.client_ref && !s_plain_text (req.client_ref, AGENCY_REF_MAX))
+        s_field (fields, "client_ref", "must be 1 to 64 bytes without control characters");
+
+    req.sheet = json_object_get (root, "sheet");
+    if (!req.sheet)
+        s_field (fields, "sheet", "required");
+    else if (!json_is_object (req.sheet))
+        s_field (fields, "sheet", "must be a JSON object");
+
+    size_t problems = json_object_size (fields);
+    if (problems > 0) {
+        char message[96];
+        snprintf (message, sizeof message, "the referral has %zu invalid field%s", problems,
+                  problems == 1 ? "" : "s");
+        *error = agency_json_error ("invalid", message, fields);
+        json_decref (root);
+        return 400;
+    }
+    json_decref (fields);
+    *out = req;
+    return 0;
+}
+
+void agency_request_clear (agency_request_t *self)
+{
+    if (!self)
+        return;
+    json_decref (self->root);
+    memset (self, 0, sizeof *self);
+}

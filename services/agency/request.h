@@ -1,0 +1,39 @@
+/* Parsing and validating the body of POST /v1/referrals, before anything is stored. */
+#ifndef AGENCY_REQUEST_H_INCLUDED
+#define AGENCY_REQUEST_H_INCLUDED
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "tsunagu/tsg_wire.h"
+
+#define AGENCY_REQUEST_MAX (1024 * 1024) /* largest request body */
+#define AGENCY_REF_MAX     64            /* client_ref and consent_id, in bytes */
+
+/* A valid referral request.  Every pointer is borrowed from root, which it owns. */
+typedef struct {
+    json_t *root;                        /* the parsed body */
+    const char *to;                      /* recipient id, or NULL (then to_type) */
+    const char *to_type;                 /* recipient type, or NULL */
+    const char *case_id;                 /* NULL: a new case id is made */
+    Tsunagu__V1__Urgency urgency;        /* normal when absent */
+    Tsunagu__V1__LegalBasis legal_basis; /* required */
+    json_t *tags;                        /* array of strings (may be empty) */
+    const char *consent_id;              /* NULL when absent */
+    const char *client_ref;              /* NULL when absent */
+    json_t *sheet;                       /* the つなぐシート, a JSON object */
+} agency_request_t;
+
+/* Parses and checks body.  Returns 0 with *out filled (release with agency_request_clear),
+ * or the HTTP status (400) with *error set to the error body, naming every bad field
+ * under "fields"; *out is then empty. */
+int agency_request_parse (const char *body, size_t len, agency_request_t *out, json_t **error);
+
+/* Releases what parse kept; safe twice. */
+void agency_request_clear (agency_request_t *self);
+
+/* Names used in JSON for the protobuf enums ("normal", "consent", ...). */
+const char *agency_urgency_name (Tsunagu__V1__Urgency urgency);
+const char *agency_legal_basis_name (Tsunagu__V1__LegalBasis basis);
+
+#endif

@@ -1,0 +1,250 @@
+/* The agency HTTP API's routes: referrals, inbox, directory and health. */
+#include <ctype.h>
+#include <errno.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "json.h"
+#include "request.h"
+#include "routes.h"
+#include "sent.h"
+
+#define INBOX_LIMIT_DEFAULT 100
+#define INBOX_LIMIT_MAX     500
+
+typedef enum {
+    ROUTE_NONE,
+    ROUTE_HEALTH,
+    ROUTE_REFERRALS,
+    ROUTE_REFERRAL,
+    ROUTE_INBOX,
+    ROUTE_DIRECTORY,
+} route_t;
+
+static route_t s_match (const char *path, const char **tail)
+{
+    static const char prefix[] = "/v1/referrals/";
+    *tail = NULL;
+    if (strcmp (path, "/healthz") == 0)
+        return ROUTE_HEALTH;
+    if (strcmp (path, "/v1/referrals") == 0)
+        return ROUTE_REFERRALS;
+    if (strncmp (path, prefix, sizeof prefix - 1) == 0 && path[sizeof prefix - 1] &&
+        !strchr (path + sizeof prefix - 1, '/')) {
+        *tail = path + sizeof prefix - 1;
+        return ROUTE_REFERRAL;
+    }
+    if (strcmp (path, "/v1/inbox") == 0)
+        return ROUTE_INBOX;
+    if (strcmp (path, "/v1/directory") == 0)
+        return ROUTE_DIRECTORY;
+    return ROUTE_NONE;
+}
+
+static void s_reply (agency_http_reply_t *reply, int status, json_t *body)
+{
+    reply->status = status;
+    reply->body = body;
+}
+
+static void s_error (agency_http_reply_t *reply, int status, const char *code, const char *message,
+                     json_t *fields)
+{
+    s_reply (reply, status, agency_json_error (code, message, fields));
+}
+
+/* True when the Authorization header carries the bearer token whose SHA-256 is configured. */
+static bool s_authorized (const tsg_agency_t *self, const char *header)
+{
+    if (!header || strncasecmp (header, "Bearer ", 7) != 0)
+        return false;
+    const char *token = header + 7;
+    while (*token == ' ')
+        token++;
+    size_t len = strlen (token);
+    while (len > 0 && (token[len - 1] == ' ' || token[len - 1] == '\t'))
+        len--;
+    if (len == 0)
+        return false;
+    uint8_t digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256 (digest, (const uint8_t *)token, len);
+    return sodium_memcmp (digest, self->config->token_sha256, sizeof digest) == 0;
+}
+
+/* True when the media type is application/json (parameters such as charset allowed). */
+static bool s_json_media (const char *content_type)
+{
+    static const char json[] = "application/json";
+    if (!content_type)
+        return false;
+    while (*content_type == ' ')
+        content_type++;
+    if (strncasecmp (content_type, json, sizeof json - 1) != 0)
+        return false;
+    char next = content_type[sizeof json - 1];
+    return next == '\0' || next == ';' || next == ' ';
+}
+
+bool agency_route_check (tsg_agency_t *self, const agency_http_request_t *req,
+                         agency_http_reply_t *reply)
+{
+    memset (reply, 0, sizeof *reply);
+    const char *tail;
+    route_t route = s_match (req->path, &tail);
+    bool get = strcmp (req->method, "GET") == 0 || strcmp (req->method, "HEAD") == 0;
+
+    if (route == ROUTE_HEALTH) {
+        if (!get) {
+            reply->allow = "GET";
+            s_error (reply, 405, "method_not_allowed", "use GET on /healthz", NULL);
+            return true;
+        }
+        return false;
+    }
+    if (!s_authorized (self, req->authorization)) {
+        reply->challenge = true;
+        s_error (reply, 401, "unauthorized",
+                 "a valid bearer token is required (Authorization: Bearer <token>)", NULL);
+        return true;
+    }
+    if (route == ROUTE_NONE) {
+        s_error (reply, 404, "not_found", "no such resource", NULL);
+        return true;
+    }
+    if (route == ROUTE_REFERRALS) {
+        if (strcmp (req->method, "POST") != 0) {
+            reply->allow = "POST";
+            s_error (reply, 405, "method_not_allowed", "use POST on /v1/referrals", NULL);
+            return true;
+        }
+        if (!s_json_media (req->content_type)) {
+            s_error (reply, 415, "unsupported_media_type",
+                     "the body must be sent as Content-Type: application/json", NULL);
+            return true;
+        }
+        if (req->content_length) {
+            errno = 0;
+            char *end = NULL;
+            unsigned long long length = strtoull (req->content_length, &end, 10);
+            if (errno == 0 && end && *end == '\0' && length > AGENCY_REQUEST_MAX) {
+                s_error (reply, 413, "too_large", "the request body is larger than 1 MiB", NULL);
+                return true;
+            }
+        }
+        return false;
+    }
+    if (!get) {
+        reply->allow = "GET";
+        s_error (reply, 405, "method_not_allowed", "use GET on this resource", NULL);
+        return true;
+    }
+    return false;
+}
+
+/* Parses an unsigned decimal query argument in [min, max]; false when it is not one. */
+static bool s_number (const char *text, uint64_t min, uint64_t max, uint64_t *out)
+{
+    if (!text || !*text)
+        return false;
+    for (const char *p = text; *p; p++)
+        if (!isdigit ((unsigned char)*p))
+            return false;
+    errno = 0;
+    unsigned long long value = strtoull (text, NULL, 10);
+    if (errno != 0 || value < min || value > max)
+        return false;
+    *out = value;
+    return true;
+}
+
+static void s_health (tsg_agency_t *self, agency_http_reply_t *reply)
+{
+    tsg_txn_t txn;
+    tsg_txn_begin (self->store, &txn, false);
+    size_t outbox = tsg_txn_count (&txn, tsg_store_db (self->store, AGENCY_DB_OUTBOX));
+    size_t inbox = tsg_txn_count (&txn, tsg_store_db (self->store, AGENCY_DB_INBOX));
+    tsg_txn_abort (&txn);
+    s_reply (reply, 200,
+             json_pack ("{s:s, s:s, s:s, s:s, s:I, s:I, s:I}", "status", "ok", "agency",
+                        self->config->id, "type", self->policy->type, "coordinator",
+                        agency_coordinator_connected (self) ? "connected" : "disconnected",
+                        "directory_agencies", (json_int_t)agency_directory_count (self->directory),
+                        "outbox_pending", (json_int_t)outbox, "inbox", (json_int_t)inbox));
+}
+
+static void s_referral (tsg_agency_t *self, const char *id, agency_http_reply_t *reply)
+{
+    json_t *record = NULL;
+    if (tsg_uuid_valid (id)) {
+        tsg_txn_t txn;
+        tsg_txn_begin (self->store, &txn, false);
+        record = agency_sent_get (&txn, id);
+        tsg_txn_abort (&txn);
+    }
+    if (!record) {
+        s_error (reply, 404, "not_found", "no referral with this id was sent from here", NULL);
+        return;
+    }
+    s_reply (reply, 200, agency_sent_api (record));
+    json_decref (record);
+}
+
+static void s_inbox (tsg_agency_t *self, const agency_http_request_t *req,
+                     agency_http_reply_t *reply)
+{
+    uint64_t after = 0, limit = INBOX_LIMIT_DEFAULT;
+    json_t *fields = json_object ();
+    if (req->after && !s_number (req->after, 0, UINT64_MAX / 2, &after))
+        json_object_set_new (fields, "after", json_string ("must be a cursor (an integer >= 0)"));
+    if (req->limit && !s_number (req->limit, 1, INBOX_LIMIT_MAX, &limit))
+        json_object_set_new (fields, "limit", json_string ("must be an integer from 1 to 500"));
+    if (json_object_size (fields) > 0) {
+        s_error (reply, 400, "invalid", "bad query arguments", fields);
+        return;
+    }
+    json_decref (fields);
+    s_reply (reply, 200, agency_inbox_list (self, after, (size_t)limit));
+}
+
+static void s_directory (tsg_agency_t *self, agency_http_reply_t *reply)
+{
+    if (!self->directory) {
+        s_error (reply, 503, "not_ready", "no directory from the coordinator yet", NULL);
+        return;
+    }
+    s_reply (reply, 200, agency_directory_json (self->directory));
+}
+
+void agency_route (tsg_agency_t *self, const agency_http_request_t *req, agency_http_reply_t *reply)
+{
+    if (agency_route_check (self, req, reply))
+        return;
+    const char *tail;
+    switch (s_match (req->path, &tail)) {
+    case ROUTE_HEALTH:
+        s_health (self, reply);
+        return;
+    case ROUTE_REFERRALS:
+        if (req->too_large || req->body_len > AGENCY_REQUEST_MAX) {
+            s_error (reply, 413, "too_large", "the request body is larger than 1 MiB", NULL);
+            return;
+        }
+        reply->pending = agency_referral_submit (self, req->body ? req->body : "", req->body_len,
+                                                 &reply->status, &reply->body);
+        return;
+    case ROUTE_REFERRAL:
+        s_referral (self, tail, reply);
+        return;
+    case ROUTE_INBOX:
+        s_inbox (self, req, reply);
+        return;
+    case ROUTE_DIRECTORY:
+        s_directory (self, reply);
+        return;
+    case ROUTE_NONE:
+        break;
+    }
+    s_error (reply, 404, "not_found", "no such resource", NULL);
+}

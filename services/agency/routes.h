@@ -1,0 +1,44 @@
+/* The agency HTTP API's routes, apart from the HTTP library: a request in, an answer out. */
+#ifndef AGENCY_ROUTES_H_INCLUDED
+#define AGENCY_ROUTES_H_INCLUDED
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "agency.h"
+
+/* One request as the routes see it; every pointer is borrowed. */
+typedef struct {
+    const char *method;         /* "GET", "POST", ... */
+    const char *path;           /* without the query string */
+    const char *authorization;  /* the Authorization header, or NULL */
+    const char *content_type;   /* the Content-Type header, or NULL */
+    const char *content_length; /* the Content-Length header, or NULL */
+    const char *after;          /* query argument, or NULL */
+    const char *limit;          /* query argument, or NULL */
+    const char *body;           /* the request body (NULL before it is read) */
+    size_t body_len;            /* its length */
+    bool too_large;             /* the body went past the limit (the rest was dropped) */
+} agency_http_request_t;
+
+/* The answer.  When pending is set the request waits for the group commit and the
+ * answer comes from agency_referral_commit. */
+typedef struct {
+    int status;                /* HTTP status */
+    json_t *body;              /* owned JSON body */
+    const char *allow;         /* Allow header for 405, or NULL */
+    bool challenge;            /* add WWW-Authenticate (401) */
+    agency_pending_t *pending; /* a referral waiting for the commit */
+} agency_http_reply_t;
+
+/* What can be answered from the headers alone (token, route, method, media type, size):
+ * true with reply filled, false when the body is needed. */
+bool agency_route_check (tsg_agency_t *self, const agency_http_request_t *req,
+                         agency_http_reply_t *reply);
+
+/* Answers a complete request (the checks above first). */
+void agency_route (tsg_agency_t *self, const agency_http_request_t *req,
+                   agency_http_reply_t *reply);
+
+#endif

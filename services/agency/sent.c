@@ -1,0 +1,237 @@
+/* The sender's record of each referral it sent: where it is (queued, stored at the
+ * coordinator, delivered) and its history, kept in the sent and msgref databases. */
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tsunagu/tsunagu.h"
+#include "json.h"
+#include "sent.h"
+#include "store.h"
+
+#define MSGREF_SIZE (8 + 36)
+
+void agency_msgref_put (tsg_txn_t *txn, const uint8_t message_id[TSG_MESSAGE_ID_SIZE],
+                        uint64_t sequence, const char *referral_id)
+{
+    uint8_t value[MSGREF_SIZE];
+    assert (strlen (referral_id) == 36);
+    tsg_be64_put (value, sequence);
+    memcpy (value + 8, referral_id, 36);
+    tsg_txn_put (txn, tsg_store_db (txn->store, AGENCY_DB_MSGREF), message_id, TSG_MESSAGE_ID_SIZE,
+                 value, sizeof value);
+}
+
+bool agency_msgref_get (tsg_txn_t *txn, const uint8_t message_id[TSG_MESSAGE_ID_SIZE],
+                        uint64_t *sequence, char referral_id[TSG_UUID_TEXT_SIZE])
+{
+    MDB_val val;
+    if (!tsg_txn_get (txn, tsg_store_db (txn->store, AGENCY_DB_MSGREF), message_id,
+                      TSG_MESSAGE_ID_SIZE, &val) ||
+        val.mv_size != MSGREF_SIZE)
+        return false;
+    if (sequence)
+        *sequence = tsg_be64_get (val.mv_data);
+    memcpy (referral_id, (const uint8_t *)val.mv_data + 8, 36);
+    referral_id[36] = '\0';
+    return true;
+}
+
+json_t *agency_sent_record (const char *referral_id, const char *case_id, const char *to,
+                            const char *to_type, uint64_t created_ms, const char *due_date,
+                            const char *urgency, json_t *tags, const char *legal_basis,
+                            const char *consent_id, const char *client_ref,
+                            const uint8_t message_id[TSG_MESSAGE_ID_SIZE], uint64_t sequence)
+{
+    json_t *record = json_pack (
+        "{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:O, s:s, s:o, s:I, s:s, s:n, s:n,"
+        " s:[{s:s, s:I}]}",
+        "referral_id", referral_id, "case_id", case_id, "to", to, "to_type", to_type, "created_at",
+        (json_int_t)created_ms, "due_date", due_date, "urgency", urgency, "tags", tags,
+        "legal_basis", legal_basis, "message_id", agency_json_hex (message_id, TSG_MESSAGE_ID_SIZE),
+        "sequence", (json_int_t)sequence, "delivery", "queued", "stored_at", "delivered_at",
+        "history", "event", "requested", "at", (json_int_t)created_ms);
+    if (!record)
+        return NULL;
+    if (consent_id)
+        json_object_set_new (record, "consent_id", json_string (consent_id));
+    if (client_ref)
+        json_object_set_new (record, "client_ref", json_string (client_ref));
+    return record;
+}
+
+void agency_sent_put (tsg_txn_t *txn, const json_t *record)
+{
+    const char *referral_id = json_string_value (json_object_get (record, "referral_id"));
+    char *text = json_dumps (record, JSON_COMPACT);
+    if (!referral_id || !text) {
+        free (text);
+        if (txn->rc == TSG_OK)
+            txn->rc = TSG_ERR_NOMEM;
+        return;
+    }
+    tsg_txn_put (txn, tsg_store_db (txn->store, AGENCY_DB_SENT), referral_id, strlen (referral_id),
+                 text, strlen (text));
+    free (text);
+}
+
+json_t *agency_sent_get (tsg_txn_t *txn, const char *referral_id)
+{
+    MDB_val val;
+    if (!tsg_txn_get (txn, tsg_store_db (txn->store, AGENCY_DB_SENT), referral_id,
+                      strlen (referral_id), &val))
+        return NULL;
+    json_error_t error;
+    json_t *record = json_loadb (val.mv_data, val.mv_size, 0, &error);
+    if (!record)
+        log_warnx ("sent record %s unreadable: %s", referral_id, error.text);
+    return record;
+}
+
+static const char *s_delivery (const json_t *record)
+{
+    const char *delivery = json_string_value (json_object_get (record, "delivery"));
+    return delivery ? delivery : "queued";
+}
+
+static void s_history (json_t *record, const char *event, uint64_t at_ms, const char *by)
+{
+    json_t *entry = json_pack ("{s:s, s:I}", "event", event, "at", (json_int_t)at_ms);
+    if (entry && by && *by)
+        json_object_set_new (entry, "by", json_string (by));
+    json_t *history = json_object_get (record, "history");
+    if (!json_is_array (history)) {
+        history = json_array ();
+        json_object_set_new (record, "history", history);
+    }
+    json_array_append_new (history, entry);
+}
+
+static void s_error (json_t *record, const char *code, const char *message)
+{
+    json_object_set_new (record, "error",
+                         json_pack ("{s:s, s:s}", "code", code ? code : "unspecified", "message",
+                                    message && *message ? message : "no detail"));
+}
+
+bool agency_sent_apply (json_t *record, agency_event_t event, uint64_t at_ms, const char *by,
+                        const char *code, const char *message)
+{
+    const char *delivery = s_delivery (record);
+    bool queued = strcmp (delivery, "queued") == 0;
+    bool stored = strcmp (delivery, "stored") == 0;
+
+    switch (event) {
+    case AGENCY_EVENT_STORED:
+        if (json_is_integer (json_object_get (record, "stored_at")))
+            return false;
+        json_object_set_new (record, "stored_at", json_integer ((json_int_t)at_ms));
+        s_history (record, "stored", at_ms, NULL);
+        if (queued)
+            json_object_set_new (record, "delivery", json_string ("stored"));
+        return true;
+    case AGENCY_EVENT_DELIVERED:
+        if (!queued && !stored)
+            return false;
+        json_object_set_new (record, "delivered_at", json_integer ((json_int_t)at_ms));
+        json_object_set_new (record, "delivery", json_string ("delivered"));
+        s_history (record, "delivered", at_ms, by);
+        return true;
+    case AGENCY_EVENT_REJECTED:
+        if (!queued && !stored)
+            return false;
+        json_object_set_new (record, "delivery", json_string ("rejected"));
+        s_error (record, code ? code : "rejected", message);
+        s_history (record, "rejected", at_ms, by);
+        return true;
+    case AGENCY_EVENT_REFUSED:
+        if (!queued)
+            return false;
+        json_object_set_new (record, "delivery", json_string ("refused"));
+        s_error (record, code, message);
+        s_history (record, "refused", at_ms, NULL);
+        return true;
+    }
+    return false;
+}
+
+int agency_sent_update (tsg_txn_t *txn, const uint8_t message_id[TSG_MESSAGE_ID_SIZE],
+                        agency_event_t event, uint64_t at_ms, const char *by, const char *code,
+                        const char *message, uint64_t *sequence)
+{
+    char referral_id[TSG_UUID_TEXT_SIZE];
+    if (!agency_msgref_get (txn, message_id, sequence, referral_id))
+        return TSG_ERR_NOT_FOUND;
+    json_t *record = agency_sent_get (txn, referral_id);
+    if (!record)
+        return TSG_ERR_NOT_FOUND;
+    const char *to = json_string_value (json_object_get (record, "to"));
+    if (by && (event == AGENCY_EVENT_DELIVERED || event == AGENCY_EVENT_REJECTED) &&
+        (!to || strcmp (to, by) != 0)) {
+        json_decref (record);
+        return TSG_ERR_PERMISSION; /* a receipt from an agency it was not sent to */
+    }
+    if (agency_sent_apply (record, event, at_ms, by, code, message))
+        agency_sent_put (txn, record);
+    json_decref (record);
+    return TSG_OK;
+}
+
+static int s_history_compare (const void *a, const void *b)
+{
+    json_int_t x = json_integer_value (json_object_get (*(json_t *const *)a, "at"));
+    json_int_t y = json_integer_value (json_object_get (*(json_t *const *)b, "at"));
+    return x < y ? -1 : x > y;
+}
+
+static json_t *s_time_of (const json_t *record, const char *key)
+{
+    return agency_json_time ((uint64_t)json_integer_value (json_object_get (record, key)));
+}
+
+json_t *agency_sent_api (const json_t *record)
+{
+    json_t *out = json_object ();
+    static const char *const copied[] = {
+        "referral_id", "case_id",    "to",         "to_type",  "due_date", "urgency", "tags",
+        "legal_basis", "consent_id", "client_ref", "delivery", "error",    NULL};
+    for (int i = 0; copied[i]; i++) {
+        json_t *value = json_object_get (record, copied[i]);
+        if (value)
+            json_object_set (out, copied[i], value);
+    }
+    json_object_set_new (out, "created_at", s_time_of (record, "created_at"));
+    json_object_set_new (out, "status", json_string ("requested"));
+    json_object_set_new (out, "receipts",
+                         json_pack ("{s:o, s:o}", "stored_at", s_time_of (record, "stored_at"),
+                                    "delivered_at", s_time_of (record, "delivered_at")));
+
+    /* History in time order; stable for equal times because entries are appended. */
+    json_t *history = json_object_get (record, "history");
+    size_t n = json_array_size (history);
+    json_t **entries = calloc (n ? n : 1, sizeof *entries);
+    json_t *listed = json_array ();
+    if (entries) {
+        for (size_t i = 0; i < n; i++)
+            entries[i] = json_array_get (history, i);
+        /* Insertion sort keeps equal times in arrival order. */
+        for (size_t i = 1; i < n; i++)
+            for (size_t j = i; j > 0 && s_history_compare (&entries[j - 1], &entries[j]) > 0; j--) {
+                json_t *swap = entries[j];
+                entries[j] = entries[j - 1];
+                entries[j - 1] = swap;
+            }
+        for (size_t i = 0; i < n; i++) {
+            json_t *item = json_object ();
+            json_object_set (item, "event", json_object_get (entries[i], "event"));
+            json_object_set_new (item, "at", s_time_of (entries[i], "at"));
+            json_t *by = json_object_get (entries[i], "by");
+            if (by)
+                json_object_set (item, "by", by);
+            json_array_append_new (listed, item);
+        }
+        free (entries);
+    }
+    json_object_set_new (out, "history", listed);
+    return out;
+}

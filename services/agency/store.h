@@ -1,0 +1,56 @@
+/* The agency daemon's own LMDB store: which databases it holds and what is in them.
+ *
+ * One environment in [agency] data_dir, with these databases:
+ *
+ *   meta        "sequence.next" → be64     next outbox sequence (from 1, never reused)
+ *               "inbox.next"    → be64     next inbox cursor (from 1)
+ *               "directory"     → bytes    the last accepted DIRECTORY envelope, exactly as
+ *                                          received (re-verified with the pinned key at start)
+ *   outbox      be64 sequence → Envelope   sealed letters the coordinator has not yet stored
+ *   sent        referral id → JSON         what was sent and what became of it (sent.h)
+ *   msgref      message id (16) → be64 sequence || referral id (36)
+ *                                          which referral a letter carried
+ *   clientref   client_ref → referral id   idempotency keys of POST /v1/referrals
+ *   inbox       be64 cursor → record       forwarded letters, verified, in arrival order:
+ *                                          be64 received_at_ms || sender box_public (32) ||
+ *                                          u8 n || sender type (n) || be16 m || sender name (m) ||
+ *                                          Envelope as received (the body stays encrypted)
+ *   seen        message id (16) → u8 receipt type || be64 cursor || detail
+ *                                          every forwarded letter answered, for dedup
+ *   quarantine  BLAKE2b-256 of the frame → be64 at_ms || be16 n || reason (n) || frame
+ *                                          letters that could not be verified or opened
+ */
+#ifndef AGENCY_STORE_H_INCLUDED
+#define AGENCY_STORE_H_INCLUDED
+
+#include <stdint.h>
+
+#include "tsunagu/tsg_store.h"
+
+enum {
+    AGENCY_DB_META,
+    AGENCY_DB_OUTBOX,
+    AGENCY_DB_SENT,
+    AGENCY_DB_MSGREF,
+    AGENCY_DB_CLIENTREF,
+    AGENCY_DB_INBOX,
+    AGENCY_DB_SEEN,
+    AGENCY_DB_QUARANTINE,
+    AGENCY_DB_COUNT
+};
+
+#define AGENCY_META_SEQUENCE  "sequence.next"
+#define AGENCY_META_INBOX     "inbox.next"
+#define AGENCY_META_DIRECTORY "directory"
+
+/* Opens (creating) the store in dir with the databases above.  TSG_OK and *out, or a
+ * TSG_ERR_* with *out untouched. */
+int agency_store_open (const char *dir, size_t map_size, tsg_store_t **out);
+
+/* The be64 value of meta key, or dflt when absent or malformed. */
+uint64_t agency_meta_get_u64 (tsg_txn_t *txn, const char *key, uint64_t dflt);
+
+/* Writes meta key as a be64 value. */
+void agency_meta_put_u64 (tsg_txn_t *txn, const char *key, uint64_t value);
+
+#endif
