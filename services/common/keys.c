@@ -31,7 +31,8 @@ s_keys_alloc (const char *id)
     if (!self)
         return NULL;
     memset (self, 0, sizeof *self);
-    snprintf (self->id, sizeof self->id, "%s", id ? id : "");
+    if (id)
+        memcpy (self->id, id, strnlen (id, sizeof self->id - 1));
     return self;
 }
 
