@@ -1,0 +1,29 @@
+/* Reading and checking coordinator.conf (docs/configuration.md). */
+#ifndef TSG_HUB_CONF_H_INCLUDED
+#define TSG_HUB_CONF_H_INCLUDED
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "tsunagu/tsunagu.h"
+
+/* The coordinator's settings, paths resolved against the config file's folder. */
+typedef struct {
+    char *data_dir;         /* holds store/ */
+    char *keys_path;        /* the coordinator's secret key file */
+    char *listen;           /* the ROUTER bind endpoint */
+    char *public_endpoint;  /* what bundles tell agencies (tsunaguctl uses it; the daemon does not) */
+    size_t map_size;        /* largest size of the LMDB store, in bytes */
+    char *http_listen;      /* [http] listen: accepted, no HTTP server yet */
+} tsg_hub_conf_t;
+
+/* Reads path into a new settings object.  When keys is non-NULL the secret key file is
+ * loaded too (refused unless mode 0600) and handed over in *keys.  On any problem prints
+ * every one as "file:line: message" to report (when non-NULL) and returns NULL, with
+ * *keys left NULL. */
+tsg_hub_conf_t *tsg_hub_conf_load (const char *path, tsg_keys_t **keys, FILE *report);
+
+/* Frees the settings; safe on NULL and twice. */
+void tsg_hub_conf_destroy (tsg_hub_conf_t **self_p);
+
+#endif

@@ -1,0 +1,512 @@
+/* intake.c — checks each inbound letter (identity, shape, signature, sequence, clock, recipient)
+ * and stores it, refuses it, re-answers it or applies it as an acknowledgement. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "coordinator/intake.h"
+
+/* One acknowledged mailbox entry. */
+typedef struct {
+    char recipient[TSG_ID_MAX + 1];  /* whose mailbox */
+    uint64_t seq;                    /* which entry */
+} s_acked_t;
+
+struct _tsg_hub_intake_t {
+    const tsg_hub_directory_t *directory;  /* senders and recipients (borrowed) */
+    tsg_txn_t *txn;                        /* the batch's write transaction (borrowed) */
+    uint64_t now_ms;                       /* the batch's wall clock */
+    char (*new_mail)[TSG_ID_MAX + 1];      /* recipients given new mail in this batch */
+    size_t new_mail_count;                 /* entries of new_mail in use */
+    size_t new_mail_capacity;              /* entries of new_mail allocated */
+    s_acked_t *acked;                      /* entries deleted by acknowledgements */
+    size_t acked_count;                    /* entries of acked in use */
+    size_t acked_capacity;                 /* entries of acked allocated */
+};
+
+tsg_hub_intake_t *
+tsg_hub_intake_new (const tsg_hub_directory_t *directory)
+{
+    tsg_hub_intake_t *self = calloc (1, sizeof *self);
+    if (self)
+        self->directory = directory;
+    return self;
+}
+
+void
+tsg_hub_intake_destroy (tsg_hub_intake_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    free ((*self_p)->new_mail);
+    free ((*self_p)->acked);
+    free (*self_p);
+    *self_p = NULL;
+}
+
+void
+tsg_hub_intake_begin (tsg_hub_intake_t *self, tsg_txn_t *txn)
+{
+    self->txn = txn;
+    self->now_ms = tsg_now_ms ();
+    self->new_mail_count = 0;
+    self->acked_count = 0;
+}
+
+size_t
+tsg_hub_intake_new_mail_count (const tsg_hub_intake_t *self)
+{
+    return self->new_mail_count;
+}
+
+const char *
+tsg_hub_intake_new_mail (const tsg_hub_intake_t *self, size_t index)
+{
+    return index < self->new_mail_count ? self->new_mail[index] : NULL;
+}
+
+size_t
+tsg_hub_intake_acked_count (const tsg_hub_intake_t *self)
+{
+    return self->acked_count;
+}
+
+const char *
+tsg_hub_intake_acked (const tsg_hub_intake_t *self, size_t index, uint64_t *seq)
+{
+    if (index >= self->acked_count)
+        return NULL;
+    *seq = self->acked[index].seq;
+    return self->acked[index].recipient;
+}
+
+/* Notes that recipient has new mail.  An allocation failure only delays forwarding until
+ * the recipient's next session event, so it is logged, not fatal. */
+static void
+s_note_new_mail (tsg_hub_intake_t *self, const char *recipient)
+{
+    for (size_t i = 0; i < self->new_mail_count; i++)
+        if (strcmp (self->new_mail[i], recipient) == 0)
+            return;
+    if (self->new_mail_count == self->new_mail_capacity) {
+        size_t capacity = self->new_mail_capacity ? self->new_mail_capacity * 2 : 16;
+        void *grown = realloc (self->new_mail, capacity * sizeof *self->new_mail);
+        if (!grown) {
+            log_warnx ("intake: out of memory noting new mail");
+            return;
+        }
+        self->new_mail = grown;
+        self->new_mail_capacity = capacity;
+    }
+    snprintf (self->new_mail[self->new_mail_count++], TSG_ID_MAX + 1, "%s", recipient);
+}
+
+static void
+s_note_acked (tsg_hub_intake_t *self, const char *recipient, uint64_t seq)
+{
+    if (self->acked_count == self->acked_capacity) {
+        size_t capacity = self->acked_capacity ? self->acked_capacity * 2 : 64;
+        void *grown = realloc (self->acked, capacity * sizeof *self->acked);
+        if (!grown) {
+            log_warnx ("intake: out of memory noting an acknowledgement");
+            return;
+        }
+        self->acked = grown;
+        self->acked_capacity = capacity;
+    }
+    s_acked_t *entry = &self->acked[self->acked_count++];
+    snprintf (entry->recipient, sizeof entry->recipient, "%s", recipient);
+    entry->seq = seq;
+}
+
+/* Short hex of a message id for logs (first 8 bytes). */
+static const char *
+s_id_text (const uint8_t *id, size_t len, char out[17])
+{
+    if (!id || len != TSG_MESSAGE_ID_SIZE) {
+        snprintf (out, 17, "-");
+        return out;
+    }
+    tsg_hex_encode (id, 8, out);
+    return out;
+}
+
+/* Fills answer with a refusal and logs it (one info line per refusal). */
+static void
+s_refuse (tsg_hub_answer_t *answer, const char *auth_id, const char *what,
+          Tsunagu__V1__ErrorCode code, bool final, const char *fmt, ...)
+    __attribute__ ((format (printf, 6, 7)));
+
+static void
+s_refuse (tsg_hub_answer_t *answer, const char *auth_id, const char *what,
+          Tsunagu__V1__ErrorCode code, bool final, const char *fmt, ...)
+{
+    answer->type = TSG_HUB_ANSWER_ERROR;
+    answer->code = code;
+    answer->final = final;
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (answer->detail, sizeof answer->detail, fmt, ap);
+    va_end (ap);
+    char id[17];
+    log_info ("refused %s %s from %s: %s%s: %s", what,
+              s_id_text (answer->has_about ? answer->about : NULL,
+                         answer->has_about ? TSG_MESSAGE_ID_SIZE : 0, id),
+              auth_id, tsg_error_code_name (code), final ? "" : " (not final)", answer->detail);
+}
+
+/* The refusal for a letter that tsg_envelope_decode would not accept.  Reads what it can of
+ * the letter to name it in the answer; such a letter consumes no sequence number. */
+static void
+s_undecodable (tsg_hub_answer_t *answer, const char *auth_id, const uint8_t *frame, size_t len,
+               int rc, const char *why)
+{
+    Tsunagu__V1__ErrorCode code = rc == TSG_ERR_TOO_LARGE
+                                      ? TSUNAGU__V1__ERROR_CODE__ERROR_TOO_LARGE
+                                      : TSUNAGU__V1__ERROR_CODE__ERROR_MALFORMED;
+    Tsunagu__V1__Envelope *envelope =
+        len <= TSG_ENVELOPE_MAX ? tsunagu__v1__envelope__unpack (NULL, len, frame) : NULL;
+    tsg_letter_t *letter = envelope ? tsunagu__v1__letter__unpack (NULL, envelope->signed_.len,
+                                                                   envelope->signed_.data)
+                                    : NULL;
+    if (letter) {
+        if (letter->message_id.len == TSG_MESSAGE_ID_SIZE) {
+            memcpy (answer->about, letter->message_id.data, TSG_MESSAGE_ID_SIZE);
+            answer->has_about = true;
+        }
+        /* Version 0 means no version at all: that is malformed, not another version. */
+        if (letter->version != TSUNAGU_PROTOCOL_VERSION && letter->version != 0)
+            code = TSUNAGU__V1__ERROR_CODE__ERROR_BAD_VERSION;
+        else if (letter->body.len > TSG_BODY_MAX)
+            code = TSUNAGU__V1__ERROR_CODE__ERROR_TOO_LARGE;
+        tsunagu__v1__letter__free_unpacked (letter, NULL);
+    }
+    if (envelope)
+        tsunagu__v1__envelope__free_unpacked (envelope, NULL);
+    s_refuse (answer, auth_id, "letter", code, true, "%s", why ? why : "the envelope cannot be read");
+}
+
+/* True for the agency-to-agency kinds that travel with a sequence number. */
+static bool
+s_kind_sequenced (Tsunagu__V1__Kind kind)
+{
+    switch (kind) {
+    case TSUNAGU__V1__KIND__KIND_REFERRAL:
+    case TSUNAGU__V1__KIND__KIND_REFERRAL_STATUS:
+    case TSUNAGU__V1__KIND__KIND_CONSENT_GRANT:
+    case TSUNAGU__V1__KIND__KIND_CONSENT_REVOKE:
+    case TSUNAGU__V1__KIND__KIND_CASE_EVENT: return true;
+    default: return false;
+    }
+}
+
+/* True when created_at is within the accepted clock skew of now. */
+static bool
+s_clock_ok (const tsg_hub_intake_t *self, uint64_t created_at)
+{
+    if (created_at > self->now_ms + TSG_HUB_SKEW_AHEAD_MS)
+        return false;
+    return self->now_ms < TSG_HUB_SKEW_BEHIND_MS
+           || created_at >= self->now_ms - TSG_HUB_SKEW_BEHIND_MS;
+}
+
+/* The checks a new sequenced letter must pass before it is stored.  Returns 0 (stored may
+ * go ahead) or the error code, with the sentence in detail. */
+static Tsunagu__V1__ErrorCode
+s_check_new (const tsg_hub_intake_t *self, const tsg_letter_t *letter, char *detail, size_t size)
+{
+    const char *kind = tsg_kind_name (letter->kind);
+    if (!s_kind_sequenced (letter->kind)) {
+        snprintf (detail, size, "agencies may not send %s letters with a sequence number", kind);
+        return TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED;
+    }
+    if (!s_clock_ok (self, letter->created_at_ms)) {
+        snprintf (detail, size, "created_at is more than 5 minutes ahead or 30 days behind the coordinator's clock");
+        return TSUNAGU__V1__ERROR_CODE__ERROR_CLOCK_SKEW;
+    }
+    if (strcmp (letter->recipient, TSG_COORDINATOR_ID) == 0) {
+        snprintf (detail, size, "the coordinator takes no %s letters", kind);
+        return TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED;
+    }
+    const Tsunagu__V1__AgencyEntry *to = tsg_hub_directory_find (self->directory, letter->recipient);
+    if (!to) {
+        snprintf (detail, size, "no agency \"%s\" is registered", letter->recipient);
+        return TSUNAGU__V1__ERROR_CODE__ERROR_UNKNOWN_RECIPIENT;
+    }
+    if (to->status != TSUNAGU__V1__AGENCY_STATUS__AGENCY_ACTIVE) {
+        snprintf (detail, size, "agency \"%s\" is %s", letter->recipient,
+                  tsg_agency_status_name (to->status));
+        return TSUNAGU__V1__ERROR_CODE__ERROR_RECIPIENT_INACTIVE;
+    }
+    if (letter->body.len > 0
+        && (!letter->header
+            || letter->header->legal_basis == TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_UNSPECIFIED)) {
+        snprintf (detail, size, "a letter with a body must name its legal basis");
+        return TSUNAGU__V1__ERROR_CODE__ERROR_MISSING_LEGAL_BASIS;
+    }
+    return 0;
+}
+
+/* A letter with a sequence number: dedup, order, then store or refuse (proto/README.md §4). */
+static void
+s_sequenced (tsg_hub_intake_t *self, const char *auth_id, const tsg_envelope_t *env,
+             const uint8_t *frame, size_t len, tsg_hub_answer_t *answer)
+{
+    tsg_txn_t *txn = self->txn;
+    const tsg_letter_t *letter = env->letter;
+    const char *kind = tsg_kind_name (letter->kind);
+    const uint8_t *id = letter->message_id.data;
+    uint64_t seq = letter->sequence;
+    /* Whatever follows reads or writes the batch's transaction. */
+    answer->needs_commit = true;
+    uint64_t last = tsg_hub_sender_last (txn, auth_id);
+    if (txn->rc != TSG_OK) {
+        tsg_hub_answer_store_failed (answer);
+        return;
+    }
+    if (seq <= last) {
+        tsg_hub_message_t known;
+        if (tsg_hub_message_get (txn, id, &known) && strcmp (known.sender, auth_id) == 0) {
+            if (known.state == TSG_HUB_MSG_REFUSED) {
+                answer->type = TSG_HUB_ANSWER_ERROR;
+                answer->code = known.error_code;
+                answer->final = true;
+                snprintf (answer->detail, sizeof answer->detail, "%s", known.detail);
+            }
+            else
+                answer->type = TSG_HUB_ANSWER_STORED;
+            if (log_verbose ()) {
+                char text[17];
+                log_debug ("resend of %s %s seq %llu from %s: answered again", kind,
+                           s_id_text (id, TSG_MESSAGE_ID_SIZE, text), (unsigned long long) seq,
+                           auth_id);
+            }
+        }
+        else
+            s_refuse (answer, auth_id, kind, TSUNAGU__V1__ERROR_CODE__ERROR_OUT_OF_ORDER, true,
+                      "sequence %llu was already used by another letter",
+                      (unsigned long long) seq);
+        return;
+    }
+    if (seq > last + 1) {
+        s_refuse (answer, auth_id, kind, TSUNAGU__V1__ERROR_CODE__ERROR_OUT_OF_ORDER, false,
+                  "expected sequence %llu, got %llu: resend from the first unacknowledged letter",
+                  (unsigned long long) (last + 1), (unsigned long long) seq);
+        return;
+    }
+
+    /* seq == last + 1: this letter takes the number, whether it is stored or refused. */
+    tsg_hub_sender_set (txn, auth_id, seq);
+    char detail[TSG_HUB_DETAIL_MAX];
+    Tsunagu__V1__ErrorCode code = s_check_new (self, letter, detail, sizeof detail);
+    tsg_hub_message_t known;
+    bool id_taken = tsg_hub_message_get (txn, id, &known);
+    if (code == 0 && id_taken) {
+        code = TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED;
+        snprintf (detail, sizeof detail, "the message id was already used");
+    }
+    if (code != 0) {
+        s_refuse (answer, auth_id, kind, code, true, "%s", detail);
+        if (!id_taken) {
+            tsg_hub_message_t msg = { .state = TSG_HUB_MSG_REFUSED, .kind = letter->kind,
+                                      .error_code = code, .at_ms = self->now_ms };
+            snprintf (msg.sender, sizeof msg.sender, "%s", auth_id);
+            snprintf (msg.recipient, sizeof msg.recipient, "%s", letter->recipient);
+            snprintf (msg.detail, sizeof msg.detail, "%s", answer->detail);
+            tsg_hub_message_put (txn, id, &msg);
+        }
+        return;
+    }
+    uint64_t mailbox_seq = tsg_hub_mailbox_put (txn, letter->recipient, auth_id, letter->kind, id,
+                                                frame, len, self->now_ms);
+    if (mailbox_seq == 0) {
+        tsg_hub_answer_store_failed (answer);
+        return;
+    }
+    answer->type = TSG_HUB_ANSWER_STORED;
+    s_note_new_mail (self, letter->recipient);
+    if (log_verbose ()) {
+        char text[17];
+        log_debug ("stored %s %s seq %llu from %s for %s (mailbox %llu, %zu bytes)", kind,
+                   s_id_text (id, TSG_MESSAGE_ID_SIZE, text), (unsigned long long) seq, auth_id,
+                   letter->recipient, (unsigned long long) mailbox_seq, len);
+    }
+}
+
+/* An acknowledgement (RECEIPT DELIVERED or REJECTED) from auth_id. */
+static void
+s_receipt (tsg_hub_intake_t *self, const char *auth_id, const tsg_letter_t *letter,
+           const uint8_t *frame, size_t len, tsg_hub_answer_t *answer)
+{
+    const Tsunagu__V1__Receipt *receipt = letter->receipt;
+    if (!receipt) {
+        s_refuse (answer, auth_id, "receipt", TSUNAGU__V1__ERROR_CODE__ERROR_MALFORMED, true,
+                  "a receipt letter carries no receipt");
+        return;
+    }
+    if (receipt->type != TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED
+        && receipt->type != TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_REJECTED) {
+        s_refuse (answer, auth_id, "receipt", TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED, true,
+                  "agencies may send only delivered or rejected receipts");
+        return;
+    }
+    tsg_hub_ack_t ack;
+    tsg_hub_mailbox_ack (self->txn, auth_id, letter, frame, len, self->now_ms, &ack);
+    char text[17];
+    const uint8_t *about = receipt->about_message_id.data;
+    size_t about_len = receipt->about_message_id.len;
+    switch (ack.outcome) {
+    case TSG_HUB_ACK_DONE:
+        s_note_acked (self, ack.recipient, ack.seq);
+        if (ack.relayed_to[0])
+            s_note_new_mail (self, ack.relayed_to);
+        if (log_verbose ())
+            log_debug ("%s acknowledged %s (mailbox %llu)%s%s", auth_id,
+                       s_id_text (about, about_len, text), (unsigned long long) ack.seq,
+                       ack.relayed_to[0] ? "; receipt relayed to " : "", ack.relayed_to);
+        break;
+    case TSG_HUB_ACK_IGNORED:
+        if (log_verbose ())
+            log_debug ("%s acknowledged %s again: %s", auth_id,
+                       s_id_text (about, about_len, text), ack.why);
+        break;
+    case TSG_HUB_ACK_REFUSED:
+        answer->needs_commit = true;
+        s_refuse (answer, auth_id, "receipt", TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED, true,
+                  "%s", ack.why);
+        break;
+    }
+}
+
+/* A letter without a sequence number: HELLO or an acknowledgement; nothing else. */
+static void
+s_unsequenced (tsg_hub_intake_t *self, const char *auth_id, const tsg_envelope_t *env,
+               const uint8_t *frame, size_t len, tsg_hub_answer_t *answer)
+{
+    const tsg_letter_t *letter = env->letter;
+    const char *kind = tsg_kind_name (letter->kind);
+    if (!s_clock_ok (self, letter->created_at_ms)) {
+        s_refuse (answer, auth_id, kind, TSUNAGU__V1__ERROR_CODE__ERROR_CLOCK_SKEW, true,
+                  "created_at is more than 5 minutes ahead or 30 days behind the coordinator's clock");
+        return;
+    }
+    switch (letter->kind) {
+    case TSUNAGU__V1__KIND__KIND_HELLO: answer->type = TSG_HUB_ANSWER_HELLO; break;
+    case TSUNAGU__V1__KIND__KIND_RECEIPT: s_receipt (self, auth_id, letter, frame, len, answer); break;
+    default:
+        if (s_kind_sequenced (letter->kind))
+            s_refuse (answer, auth_id, kind, TSUNAGU__V1__ERROR_CODE__ERROR_MALFORMED, true,
+                      "a %s letter needs a sequence number from 1", kind);
+        else
+            s_refuse (answer, auth_id, kind, TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED, true,
+                      "agencies may not send %s letters", kind);
+        break;
+    }
+}
+
+void
+tsg_hub_intake_letter (tsg_hub_intake_t *self, const char *auth_id, const uint8_t *frame,
+                       size_t len, tsg_hub_answer_t *answer)
+{
+    memset (answer, 0, sizeof *answer);
+    if (!auth_id || !tsg_agency_id_valid (auth_id)) {
+        s_refuse (answer, auth_id ? auth_id : "?", "letter",
+                  TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED, true,
+                  "the connection is not authenticated as an agency");
+        return;
+    }
+    tsg_envelope_t env = { NULL, NULL };
+    const char *why = NULL;
+    int rc = tsg_envelope_decode (frame, len, &env, &why);
+    if (rc != TSG_OK) {
+        s_undecodable (answer, auth_id, frame, len, rc, why);
+        return;
+    }
+    const tsg_letter_t *letter = env.letter;
+    const char *kind = tsg_kind_name (letter->kind);
+    memcpy (answer->about, letter->message_id.data, TSG_MESSAGE_ID_SIZE);
+    answer->has_about = true;
+
+    const Tsunagu__V1__AgencyEntry *sender = tsg_hub_directory_find (self->directory, auth_id);
+    if (strcmp (letter->sender, auth_id) != 0)
+        s_refuse (answer, auth_id, kind, TSUNAGU__V1__ERROR_CODE__ERROR_SENDER_MISMATCH, true,
+                  "the letter claims to be from \"%s\" but the connection belongs to \"%s\"",
+                  letter->sender, auth_id);
+    else if (!sender || sender->status != TSUNAGU__V1__AGENCY_STATUS__AGENCY_ACTIVE) {
+        bool final = !sender || sender->status == TSUNAGU__V1__AGENCY_STATUS__AGENCY_REVOKED;
+        /* A suspended agency keeps saying HELLO; one line per second would drown the log. */
+        if (letter->kind == TSUNAGU__V1__KIND__KIND_HELLO && !final) {
+            answer->type = TSG_HUB_ANSWER_ERROR;
+            answer->code = TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED;
+            snprintf (answer->detail, sizeof answer->detail, "agency \"%s\" is suspended", auth_id);
+        }
+        else
+            s_refuse (answer, auth_id, kind, TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED, final,
+                      "agency \"%s\" is %s", auth_id,
+                      sender ? tsg_agency_status_name (sender->status) : "not registered");
+    }
+    /* Whoever holds the transport key but not the signing key changes nothing: a letter
+     * that does not verify takes no sequence number and leaves no record. */
+    else if (!tsg_envelope_verify (&env, sender->sign_public.data))
+        s_refuse (answer, auth_id, kind, TSUNAGU__V1__ERROR_CODE__ERROR_BAD_SIGNATURE, true,
+                  "the signature does not verify with the sender's key");
+    else if (letter->sequence > 0)
+        s_sequenced (self, auth_id, &env, frame, len, answer);
+    else
+        s_unsequenced (self, auth_id, &env, frame, len, answer);
+    tsg_envelope_clear (&env);
+}
+
+void
+tsg_hub_answer_store_failed (tsg_hub_answer_t *answer)
+{
+    if (!answer->needs_commit)
+        return;
+    answer->type = TSG_HUB_ANSWER_ERROR;
+    answer->code = TSUNAGU__V1__ERROR_CODE__ERROR_STORE;
+    answer->final = false;
+    snprintf (answer->detail, sizeof answer->detail,
+              "the coordinator could not store the letter; resend it later");
+}
+
+int
+tsg_hub_answer_seal (const tsg_hub_answer_t *answer, const char *recipient,
+                     const tsg_keys_t *keys, uint8_t **out, size_t *out_len)
+{
+    tsg_letter_t letter;
+    uint8_t message_id[TSG_MESSAGE_ID_SIZE];
+    Tsunagu__V1__Receipt receipt = TSUNAGU__V1__RECEIPT__INIT;
+    Tsunagu__V1__ErrorReport error = TSUNAGU__V1__ERROR_REPORT__INIT;
+    uint8_t about[TSG_MESSAGE_ID_SIZE];
+    memcpy (about, answer->about, sizeof about);
+    switch (answer->type) {
+    case TSG_HUB_ANSWER_STORED:
+        tsg_letter_prepare (&letter, NULL, message_id, TSUNAGU__V1__KIND__KIND_RECEIPT,
+                            TSG_COORDINATOR_ID, recipient);
+        receipt.type = TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_STORED;
+        receipt.about_message_id.data = about;
+        receipt.about_message_id.len = sizeof about;
+        receipt.at_ms = letter.created_at_ms;
+        letter.receipt = &receipt;
+        break;
+    case TSG_HUB_ANSWER_ERROR:
+        tsg_letter_prepare (&letter, NULL, message_id, TSUNAGU__V1__KIND__KIND_ERROR,
+                            TSG_COORDINATOR_ID, recipient);
+        error.code = answer->code;
+        if (answer->has_about) {
+            error.about_message_id.data = about;
+            error.about_message_id.len = sizeof about;
+        }
+        error.detail = (char *) answer->detail;
+        error.final = answer->final;
+        letter.error = &error;
+        break;
+    case TSG_HUB_ANSWER_HELLO:
+        tsg_letter_prepare (&letter, NULL, message_id, TSUNAGU__V1__KIND__KIND_HELLO,
+                            TSG_COORDINATOR_ID, recipient);
+        break;
+    default: return TSG_ERR_NOT_FOUND;
+    }
+    return tsg_envelope_seal (&letter, keys, out, out_len);
+}

@@ -1,0 +1,73 @@
+/* Checking and storing inbound letters, a batch at a time inside one write transaction. */
+#ifndef TSG_HUB_INTAKE_H_INCLUDED
+#define TSG_HUB_INTAKE_H_INCLUDED
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "coordinator/directory.h"
+#include "coordinator/mailbox.h"
+
+/* Clock skew the coordinator accepts (proto/README.md §5). */
+#define TSG_HUB_SKEW_AHEAD_MS (5ULL * 60 * 1000)
+#define TSG_HUB_SKEW_BEHIND_MS (30ULL * 24 * 3600 * 1000)
+
+/* What the coordinator sends back for one inbound letter. */
+typedef enum {
+    TSG_HUB_ANSWER_NONE = 0,  /* nothing (acknowledgements) */
+    TSG_HUB_ANSWER_STORED,    /* RECEIPT_STORED about `about` */
+    TSG_HUB_ANSWER_ERROR,     /* ERROR code, final, detail, about `about` when known */
+    TSG_HUB_ANSWER_HELLO,     /* HELLO */
+} tsg_hub_answer_type_t;
+
+typedef struct {
+    tsg_hub_answer_type_t type;          /* see above */
+    uint8_t about[TSG_MESSAGE_ID_SIZE];  /* the letter answered, when has_about */
+    bool has_about;                      /* false when the letter could not be read */
+    Tsunagu__V1__ErrorCode code;         /* ERROR: why */
+    bool final;                          /* ERROR: true when resending cannot help */
+    char detail[TSG_HUB_DETAIL_MAX];     /* ERROR: an English sentence */
+    bool needs_commit;                   /* true when the answer stands only if the batch commits */
+} tsg_hub_answer_t;
+
+typedef struct _tsg_hub_intake_t tsg_hub_intake_t;
+
+/* A new intake that checks senders and recipients against directory (borrowed; it may be
+ * reloaded between batches, never during one).  NULL on allocation failure. */
+tsg_hub_intake_t *tsg_hub_intake_new (const tsg_hub_directory_t *directory);
+
+/* Frees the intake; safe on NULL and twice. */
+void tsg_hub_intake_destroy (tsg_hub_intake_t **self_p);
+
+/* Starts a batch in txn (a write transaction, borrowed until the next begin) at the
+ * current wall clock; forgets the previous batch's effects. */
+void tsg_hub_intake_begin (tsg_hub_intake_t *self, tsg_txn_t *txn);
+
+/* Checks one serialized Envelope that arrived on a connection ZAP authenticated as
+ * auth_id, records what it does in the batch's transaction (mailbox entry, MESSAGES record,
+ * sender sequence, acknowledgement), and fills *answer with what to send back on that
+ * connection once the batch is committed.  Never fails: every problem becomes an ERROR
+ * answer.  A letter refused for its shape, identity or signature changes nothing; one that
+ * passed those and is refused later still takes its sequence number (with a record that
+ * lets a resend be answered the same way), per proto/README.md §4–5. */
+void tsg_hub_intake_letter (tsg_hub_intake_t *self, const char *auth_id, const uint8_t *frame,
+                            size_t len, tsg_hub_answer_t *answer);
+
+/* The batch's effects, to apply once it is committed: recipients with new mail, and
+ * mailbox entries (recipient, sequence) that were acknowledged and deleted. */
+size_t tsg_hub_intake_new_mail_count (const tsg_hub_intake_t *self);
+const char *tsg_hub_intake_new_mail (const tsg_hub_intake_t *self, size_t index);
+size_t tsg_hub_intake_acked_count (const tsg_hub_intake_t *self);
+const char *tsg_hub_intake_acked (const tsg_hub_intake_t *self, size_t index, uint64_t *seq);
+
+/* Turns an answer that needed the commit into ERROR_STORE (not final): the batch was lost. */
+void tsg_hub_answer_store_failed (tsg_hub_answer_t *answer);
+
+/* Builds the answer as a letter from the coordinator to recipient, signed with keys, into
+ * *out (a serialized Envelope the caller frees).  Returns TSG_OK or the sealing error;
+ * TSG_ERR_NOT_FOUND for TSG_HUB_ANSWER_NONE. */
+int tsg_hub_answer_seal (const tsg_hub_answer_t *answer, const char *recipient,
+                         const tsg_keys_t *keys, uint8_t **out, size_t *out_len);
+
+#endif

@@ -1,0 +1,99 @@
+/* The coordinator's durable records: mailboxes, what became of each message, and per-sender sequences. */
+#ifndef TSG_HUB_MAILBOX_H_INCLUDED
+#define TSG_HUB_MAILBOX_H_INCLUDED
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tsunagu/tsunagu.h"
+
+/* Longest MAILBOX key: recipient id, NUL, be64 sequence. */
+#define TSG_HUB_MAILBOX_KEY_MAX (TSG_ID_MAX + 1 + 8)
+/* Longest refusal sentence kept for a re-answer. */
+#define TSG_HUB_DETAIL_MAX 160
+
+/* What became of a message (its MESSAGES record). */
+typedef enum {
+    TSG_HUB_MSG_STORED = 1,     /* waiting in its recipient's mailbox */
+    TSG_HUB_MSG_DELIVERED = 2,  /* acknowledged by its recipient and gone from the mailbox */
+    TSG_HUB_MSG_REFUSED = 3,    /* refused with error_code; never stored */
+} tsg_hub_msg_state_t;
+
+/* A MESSAGES record, decoded. */
+typedef struct {
+    tsg_hub_msg_state_t state;         /* see above */
+    Tsunagu__V1__Kind kind;            /* the letter's kind */
+    Tsunagu__V1__ErrorCode error_code; /* REFUSED: what was answered */
+    uint64_t at_ms;                    /* when the state was last set (UTC ms) */
+    uint64_t mailbox_seq;              /* STORED, DELIVERED: its place in the recipient's mailbox */
+    char sender[TSG_ID_MAX + 1];       /* the authenticated sender */
+    char recipient[TSG_ID_MAX + 1];    /* the recipient (an agency, or "coordinator") */
+    char detail[TSG_HUB_DETAIL_MAX];   /* REFUSED: the sentence that was answered */
+} tsg_hub_message_t;
+
+/* Writes the MAILBOX key of (recipient, seq) into out; returns its length. */
+size_t tsg_hub_mailbox_key (const char *recipient, uint64_t seq,
+                            uint8_t out[TSG_HUB_MAILBOX_KEY_MAX]);
+
+/* Reads the MESSAGES record of id into *out.  False when absent, unreadable, or the
+ * transaction failed. */
+bool tsg_hub_message_get (tsg_txn_t *txn, const uint8_t id[TSG_MESSAGE_ID_SIZE],
+                          tsg_hub_message_t *out);
+
+/* Writes (replaces) the MESSAGES record of id. */
+void tsg_hub_message_put (tsg_txn_t *txn, const uint8_t id[TSG_MESSAGE_ID_SIZE],
+                          const tsg_hub_message_t *msg);
+
+/* The last sequence stored from sender (0 when none), and setting it. */
+uint64_t tsg_hub_sender_last (tsg_txn_t *txn, const char *sender);
+void tsg_hub_sender_set (tsg_txn_t *txn, const char *sender, uint64_t seq);
+
+/* Appends envelope (a letter from sender of kind, with message id id) to recipient's mailbox
+ * at the next global mailbox sequence and records id as STORED in MESSAGES.  Returns the
+ * mailbox sequence (from 1), or 0 when the transaction has failed. */
+uint64_t tsg_hub_mailbox_put (tsg_txn_t *txn, const char *recipient, const char *sender,
+                              Tsunagu__V1__Kind kind, const uint8_t id[TSG_MESSAGE_ID_SIZE],
+                              const uint8_t *envelope, size_t len, uint64_t now_ms);
+
+/* What an acknowledgement did. */
+typedef enum {
+    TSG_HUB_ACK_DONE,     /* the letter left the mailbox (and the receipt may have been relayed) */
+    TSG_HUB_ACK_IGNORED,  /* unknown letter or already acknowledged: nothing changed */
+    TSG_HUB_ACK_REFUSED,  /* not the acknowledger's to acknowledge: nothing changed */
+} tsg_hub_ack_outcome_t;
+
+typedef struct {
+    tsg_hub_ack_outcome_t outcome;    /* see above */
+    char recipient[TSG_ID_MAX + 1];   /* DONE: whose mailbox lost an entry */
+    uint64_t seq;                     /* DONE: which entry */
+    char relayed_to[TSG_ID_MAX + 1];  /* DONE: whose mailbox got the receipt ("" when none) */
+    const char *why;                  /* IGNORED, REFUSED: a static sentence */
+} tsg_hub_ack_t;
+
+/* Handles a DELIVERED or REJECTED receipt (already verified, signed by acker) whose
+ * serialized envelope is envelope.  When the letter it is about is addressed to acker and
+ * still in acker's mailbox: deletes the entry, marks the letter DELIVERED and, unless that
+ * letter was itself a receipt (or HELLO, ERROR, DIRECTORY), stores the receipt envelope
+ * unchanged in the letter's sender's mailbox and records the receipt's id as STORED.
+ * A second acknowledgement changes nothing.  Fills *out. */
+void tsg_hub_mailbox_ack (tsg_txn_t *txn, const char *acker, const tsg_letter_t *receipt,
+                          const uint8_t *envelope, size_t len, uint64_t now_ms,
+                          tsg_hub_ack_t *out);
+
+/* Called for each mailbox entry in order; return false to stop.  envelope is borrowed
+ * until the transaction ends. */
+typedef bool (tsg_hub_mailbox_fn) (void *arg, uint64_t seq, const uint8_t *envelope,
+                                   size_t len);
+
+/* Calls fn for recipient's mailbox entries with sequence >= from_seq, oldest first. */
+void tsg_hub_mailbox_scan (tsg_txn_t *txn, const char *recipient, uint64_t from_seq,
+                           tsg_hub_mailbox_fn *fn, void *arg);
+
+/* Number of entries in recipient's mailbox. */
+size_t tsg_hub_mailbox_count (tsg_txn_t *txn, const char *recipient);
+
+/* True for kinds whose receipts travel back to their sender. */
+bool tsg_hub_kind_relays_receipts (Tsunagu__V1__Kind kind);
+
+#endif
