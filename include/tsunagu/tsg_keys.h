@@ -34,10 +34,10 @@ int tsg_keys_load_public (const char *path, char id_out[33], uint8_t box_public[
                           uint8_t sign_public[32], char *err, size_t err_size);
 
 const char *tsg_keys_id (const tsg_keys_t *self);
-const uint8_t *tsg_keys_box_public (const tsg_keys_t *self);   /* 32 bytes */
-const uint8_t *tsg_keys_box_secret (const tsg_keys_t *self);   /* 32 bytes */
-const uint8_t *tsg_keys_sign_public (const tsg_keys_t *self);  /* 32 bytes */
-const uint8_t *tsg_keys_sign_secret (const tsg_keys_t *self);  /* 64 bytes (libsodium form) */
+const uint8_t *tsg_keys_box_public (const tsg_keys_t *self);  /* 32 bytes */
+const uint8_t *tsg_keys_box_secret (const tsg_keys_t *self);  /* 32 bytes */
+const uint8_t *tsg_keys_sign_public (const tsg_keys_t *self); /* 32 bytes */
+const uint8_t *tsg_keys_sign_secret (const tsg_keys_t *self); /* 64 bytes (libsodium form) */
 
 /* Wipes and frees; safe on NULL and twice; sets *self_p to NULL. */
 void tsg_keys_destroy (tsg_keys_t **self_p);

@@ -18,11 +18,11 @@
 
 /* The coordinator's databases, in the order tsg_hub_store_open names them. */
 enum {
-    TSG_HUB_DB_META,      /* string key → value: "registry.generation" (be64), "mailbox.next" (be64) */
-    TSG_HUB_DB_AGENCIES,  /* agency id → AgencyEntry */
-    TSG_HUB_DB_MAILBOX,   /* recipient id, NUL, be64 seq → MailboxEntry (coordinator-private) */
-    TSG_HUB_DB_MESSAGES,  /* message id (16 bytes) → what became of it (dedup, 30 days) */
-    TSG_HUB_DB_SENDERS,   /* agency id → be64 last stored sequence */
+    TSG_HUB_DB_META, /* string key → value: "registry.generation" (be64), "mailbox.next" (be64) */
+    TSG_HUB_DB_AGENCIES, /* agency id → AgencyEntry */
+    TSG_HUB_DB_MAILBOX,  /* recipient id, NUL, be64 seq → MailboxEntry (coordinator-private) */
+    TSG_HUB_DB_MESSAGES, /* message id (16 bytes) → what became of it (dedup, 30 days) */
+    TSG_HUB_DB_SENDERS,  /* agency id → be64 last stored sequence */
     TSG_HUB_DB_COUNT
 };
 

@@ -25,8 +25,8 @@ typedef enum {
 
 /* Which side of a referral asks for a change. */
 typedef enum {
-    TSG_PARTY_SENDER,     /* the agency that made the referral */
-    TSG_PARTY_RECIPIENT,  /* the agency it was made to */
+    TSG_PARTY_SENDER,    /* the agency that made the referral */
+    TSG_PARTY_RECIPIENT, /* the agency it was made to */
 } tsg_party_t;
 
 /* How a completed or failed referral ended. */
@@ -61,15 +61,15 @@ const char *tsg_ref_transition_check (tsg_ref_state_t from, tsg_ref_state_t to, 
 
 /* A case's state (the coordinator's view of one household). */
 typedef enum {
-    TSG_CASE_OPEN,          /* 相談受付 */
-    TSG_CASE_MULTI_AGENCY,  /* 多機関協働 */
-    TSG_CASE_ASSESSMENT,    /* 課題整理・コア会議 */
-    TSG_CASE_PLANNING,      /* プラン作成 */
-    TSG_CASE_CONFERENCE,    /* 重層的支援会議 / 支援会議 */
-    TSG_CASE_SUPPORT,       /* 支援中 */
-    TSG_CASE_MONITORING,    /* 進捗確認 */
-    TSG_CASE_WATCH,         /* 見守り */
-    TSG_CASE_CLOSED,        /* 終結 */
+    TSG_CASE_OPEN,         /* 相談受付 */
+    TSG_CASE_MULTI_AGENCY, /* 多機関協働 */
+    TSG_CASE_ASSESSMENT,   /* 課題整理・コア会議 */
+    TSG_CASE_PLANNING,     /* プラン作成 */
+    TSG_CASE_CONFERENCE,   /* 重層的支援会議 / 支援会議 */
+    TSG_CASE_SUPPORT,      /* 支援中 */
+    TSG_CASE_MONITORING,   /* 進捗確認 */
+    TSG_CASE_WATCH,        /* 見守り */
+    TSG_CASE_CLOSED,       /* 終結 */
     TSG_CASE_STATE_COUNT
 } tsg_case_state_t;
 
@@ -86,9 +86,10 @@ const char *tsg_case_transition_check (tsg_case_state_t from, tsg_case_state_t t
  * whose policy gives receive_days to acknowledge and response_days to accept or reject is due
  * at the end (23:59:59.999) of the Japan-time day created_date + days.  Urgency shortens it:
  * high halves response_days (rounded up, at least 1); emergency makes the acknowledgement due
- * the same day and the response the next day.  Days of 0 mean the defaults (receive 1, response 7). */
-void tsg_due_dates (uint64_t created_ms, unsigned receive_days, unsigned response_days,
-                    int urgency, uint64_t *receive_due_ms, uint64_t *response_due_ms);
+ * the same day and the response the next day.  Days of 0 mean the defaults (receive 1, response 7).
+ */
+void tsg_due_dates (uint64_t created_ms, unsigned receive_days, unsigned response_days, int urgency,
+                    uint64_t *receive_due_ms, uint64_t *response_due_ms);
 
 /* The built-in response due days of an agency type (eldercare 7, disability 14, child 3,
  * poverty 7), or 7 for anything else. */

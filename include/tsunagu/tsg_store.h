@@ -38,9 +38,9 @@ MDB_dbi tsg_store_db (const tsg_store_t *self, int index);
 int tsg_store_error (int mdb_rc);
 
 typedef struct {
-    tsg_store_t *store;  /* the environment this transaction belongs to */
-    MDB_txn *txn;        /* NULL once committed or aborted */
-    int rc;              /* first error (tsg_rc_t), TSG_OK while all went well */
+    tsg_store_t *store; /* the environment this transaction belongs to */
+    MDB_txn *txn;       /* NULL once committed or aborted */
+    int rc;             /* first error (tsg_rc_t), TSG_OK while all went well */
 } tsg_txn_t;
 
 /* Begins a read (write=false) or write transaction.  On failure txn->rc is set
@@ -73,11 +73,11 @@ void tsg_txn_abort (tsg_txn_t *txn);
  *     tsg_iter_end (&it);
  */
 typedef struct {
-    tsg_txn_t *txn;      /* the transaction it reads through */
-    MDB_cursor *cursor;  /* NULL when opening failed */
-    MDB_val key;         /* current key (borrowed) */
-    MDB_val val;         /* current value (borrowed) */
-    bool valid;          /* false past the end or on error */
+    tsg_txn_t *txn;     /* the transaction it reads through */
+    MDB_cursor *cursor; /* NULL when opening failed */
+    MDB_val key;        /* current key (borrowed) */
+    MDB_val val;        /* current value (borrowed) */
+    bool valid;         /* false past the end or on error */
 } tsg_iter_t;
 
 void tsg_iter_begin (tsg_txn_t *txn, MDB_dbi db, tsg_iter_t *it, const void *start,

@@ -7,8 +7,8 @@
 #include <stdint.h>
 
 #define TSG_MESSAGE_ID_SIZE 16
-#define TSG_UUID_TEXT_SIZE 37   /* 36 characters and the NUL */
-#define TSG_ID_MAX 32           /* agency id length limit */
+#define TSG_UUID_TEXT_SIZE  37 /* 36 characters and the NUL */
+#define TSG_ID_MAX          32 /* agency id length limit */
 
 /* Wall clock in UTC milliseconds.  Tests may replace it with tsg_clock_set();
  * passing NULL restores the real clock. */

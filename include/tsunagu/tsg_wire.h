@@ -13,30 +13,29 @@
 typedef Tsunagu__V1__Letter tsg_letter_t;
 typedef Tsunagu__V1__Header tsg_header_t;
 
-#define TSG_ENVELOPE_MAX (1024 * 1024)   /* one serialized Envelope */
-#define TSG_BODY_MAX (768 * 1024)        /* one encrypted body */
-#define TSG_TAGS_MAX 16
-#define TSG_TAG_LEN_MAX 64
-#define TSG_HEADER_ID_MAX 64
-#define TSG_FRAMES_MAX 64                /* envelopes in one ZeroMQ message */
+#define TSG_ENVELOPE_MAX   (1024 * 1024) /* one serialized Envelope */
+#define TSG_BODY_MAX       (768 * 1024)  /* one encrypted body */
+#define TSG_TAGS_MAX       16
+#define TSG_TAG_LEN_MAX    64
+#define TSG_HEADER_ID_MAX  64
+#define TSG_FRAMES_MAX     64 /* envelopes in one ZeroMQ message */
 #define TSG_COORDINATOR_ID "coordinator"
 
 /* Initialises letter (and header, if given, attached to it) for a new message:
  * version 1, a fresh random id written to message_id and pointed at, created_at now.
  * The strings are borrowed; they must outlive the letter's use. */
-void tsg_letter_prepare (tsg_letter_t *letter, tsg_header_t *header,
-                         uint8_t message_id[16], Tsunagu__V1__Kind kind,
-                         const char *sender, const char *recipient);
+void tsg_letter_prepare (tsg_letter_t *letter, tsg_header_t *header, uint8_t message_id[16],
+                         Tsunagu__V1__Kind kind, const char *sender, const char *recipient);
 
 /* Serializes letter, signs it with keys, and returns the serialized Envelope in
  * *out (caller frees with free()).  TSG_ERR_TOO_LARGE past TSG_ENVELOPE_MAX. */
-int tsg_envelope_seal (const tsg_letter_t *letter, const tsg_keys_t *keys,
-                       uint8_t **out, size_t *out_len);
+int tsg_envelope_seal (const tsg_letter_t *letter, const tsg_keys_t *keys, uint8_t **out,
+                       size_t *out_len);
 
 /* A decoded envelope: the raw signed bytes and signature, and the letter they hold. */
 typedef struct {
-    Tsunagu__V1__Envelope *envelope;  /* owns signed bytes and signature */
-    tsg_letter_t *letter;             /* decoded from envelope->signed_ */
+    Tsunagu__V1__Envelope *envelope; /* owns signed bytes and signature */
+    tsg_letter_t *letter;            /* decoded from envelope->signed_ */
 } tsg_envelope_t;
 
 /* Decodes bytes into *out without checking the signature, and checks the shape:

@@ -17,38 +17,44 @@
 
 static volatile sig_atomic_t s_stop;
 
-void tsg_agency_stop (void)
+void
+tsg_agency_stop (void)
 {
     s_stop = 1;
 }
 
-uint64_t agency_now_mono (void)
+uint64_t
+agency_now_mono (void)
 {
     return tsg_monotonic_ms ();
 }
 
-bool agency_coordinator_connected (const tsg_agency_t *self)
+bool
+agency_coordinator_connected (const tsg_agency_t *self)
 {
-    return self->coordinator_seen_ms != 0 &&
-           agency_now_mono () < self->coordinator_seen_ms + CONNECTED_WINDOW_MS;
+    return self->coordinator_seen_ms != 0
+           && agency_now_mono () < self->coordinator_seen_ms + CONNECTED_WINDOW_MS;
 }
 
 /* Letters go nowhere until the link exists. */
-static int s_send_nowhere (void *arg, const uint8_t *data, size_t len)
+static int
+s_send_nowhere (void *arg, const uint8_t *data, size_t len)
 {
-    (void)arg;
-    (void)data;
-    (void)len;
+    (void) arg;
+    (void) data;
+    (void) len;
     return -1;
 }
 
-static void s_set_err (char *err, size_t err_size, const char *fmt, const char *arg)
+static void
+s_set_err (char *err, size_t err_size, const char *fmt, const char *arg)
 {
     if (err && err_size)
         snprintf (err, err_size, fmt, arg);
 }
 
-tsg_agency_t *tsg_agency_new (tsg_agency_config_t **config_p, char *err, size_t err_size)
+tsg_agency_t *
+tsg_agency_new (tsg_agency_config_t **config_p, char *err, size_t err_size)
 {
     tsg_agency_config_t *config = *config_p;
     *config_p = NULL;
@@ -110,12 +116,13 @@ tsg_agency_t *tsg_agency_new (tsg_agency_config_t **config_p, char *err, size_t 
     agency_outbox_refresh (self->outbox, agency_now_mono ());
     log_info ("agency %s (%s): %zu letters in the outbox, next sequence %llu, directory %llu",
               config->id, policy->type, agency_outbox_pending (self->outbox),
-              (unsigned long long)self->next_sequence,
-              (unsigned long long)agency_directory_serial (self->directory));
+              (unsigned long long) self->next_sequence,
+              (unsigned long long) agency_directory_serial (self->directory));
     return self;
 }
 
-int tsg_agency_start (tsg_agency_t *self)
+int
+tsg_agency_start (tsg_agency_t *self)
 {
     tsg_agency_config_t *config = self->config;
     if (!config->endpoint || !config->http_host) {
@@ -134,7 +141,8 @@ int tsg_agency_start (tsg_agency_t *self)
     return TSG_OK;
 }
 
-static void s_hello (tsg_agency_t *self)
+static void
+s_hello (tsg_agency_t *self)
 {
     tsg_letter_t letter;
     uint8_t message_id[TSG_MESSAGE_ID_SIZE];
@@ -149,14 +157,16 @@ static void s_hello (tsg_agency_t *self)
     }
 }
 
-static int s_send_outbox (void *arg, uint64_t sequence, const uint8_t *data, size_t len)
+static int
+s_send_outbox (void *arg, uint64_t sequence, const uint8_t *data, size_t len)
 {
     tsg_agency_t *self = arg;
-    (void)sequence;
+    (void) sequence;
     return self->send (self->send_arg, data, len);
 }
 
-void agency_pump (tsg_agency_t *self)
+void
+agency_pump (tsg_agency_t *self)
 {
     agency_outbox_pump (self->outbox, agency_now_mono (), s_send_outbox, self);
 }
@@ -164,7 +174,8 @@ void agency_pump (tsg_agency_t *self)
 /* One group commit: the inbound letters waiting on the DEALER (up to one batch) and the
  * referrals the API accepted, in one write transaction; then, and only then, receipts
  * and answers. */
-static void s_commit_batch (tsg_agency_t *self, zmq_msg_t *messages, bool inbound)
+static void
+s_commit_batch (tsg_agency_t *self, zmq_msg_t *messages, bool inbound)
 {
     const uint8_t *frames[RECEIVE_BATCH];
     size_t lens[RECEIVE_BATCH];
@@ -185,7 +196,7 @@ static void s_commit_batch (tsg_agency_t *self, zmq_msg_t *messages, bool inboun
     }
     bool answers = self->pending != NULL;
     if (count > 0 || answers) {
-        agency_batch_t batch = {0};
+        agency_batch_t batch = { 0 };
         tsg_txn_t txn;
         tsg_txn_begin (self->store, &txn, true);
         if (count > 0)
@@ -203,7 +214,8 @@ static void s_commit_batch (tsg_agency_t *self, zmq_msg_t *messages, bool inboun
         agency_http_run (self->http); /* the resumed connections get their answers */
 }
 
-static long s_min_timeout (long a, long b)
+static long
+s_min_timeout (long a, long b)
 {
     if (a < 0)
         return b;
@@ -212,7 +224,8 @@ static long s_min_timeout (long a, long b)
     return a < b ? a : b;
 }
 
-int tsg_agency_run (tsg_agency_t *self)
+int
+tsg_agency_run (tsg_agency_t *self)
 {
     zmq_msg_t *messages = calloc (RECEIVE_BATCH, sizeof *messages);
     if (!messages || !self->link || !self->http) {
@@ -229,15 +242,15 @@ int tsg_agency_run (tsg_agency_t *self)
         }
         agency_pump (self);
 
-        long timeout = (long)(self->hello_due_ms - now);
+        long timeout = (long) (self->hello_due_ms - now);
         timeout = s_min_timeout (timeout, agency_outbox_timeout (self->outbox, now));
         timeout = s_min_timeout (timeout, agency_http_timeout (self->http));
         if (timeout < 0)
             timeout = 0;
         zmq_pollitem_t items[2] = {
-            {agency_link_socket (self->link), 0,
-             (short)(ZMQ_POLLIN | (agency_outbox_blocked (self->outbox) ? ZMQ_POLLOUT : 0)), 0},
-            {NULL, agency_http_fd (self->http), ZMQ_POLLIN, 0},
+            { agency_link_socket (self->link), 0,
+              (short) (ZMQ_POLLIN | (agency_outbox_blocked (self->outbox) ? ZMQ_POLLOUT : 0)), 0 },
+            { NULL, agency_http_fd (self->http), ZMQ_POLLIN, 0 },
         };
         int rc = zmq_poll (items, 2, timeout);
         if (rc < 0) {
@@ -259,7 +272,8 @@ int tsg_agency_run (tsg_agency_t *self)
     return 0;
 }
 
-void tsg_agency_destroy (tsg_agency_t **self_p)
+void
+tsg_agency_destroy (tsg_agency_t **self_p)
 {
     if (!self_p || !*self_p)
         return;

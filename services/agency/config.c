@@ -11,26 +11,28 @@
 #include "tsunagu/tsunagu.h"
 #include "tsunagu/tsg_agency.h"
 
-static const char *const s_known_keys[] = {"agency.id",
-                                           "agency.type",
-                                           "agency.name",
-                                           "agency.keys",
-                                           "agency.data_dir",
-                                           "agency.map_size_mb",
-                                           "coordinator.endpoint",
-                                           "coordinator.box_public",
-                                           "coordinator.sign_public",
-                                           "http.listen",
-                                           "http.token_sha256",
-                                           "policy.response_due_days",
-                                           NULL};
+static const char *const s_known_keys[] = { "agency.id",
+                                            "agency.type",
+                                            "agency.name",
+                                            "agency.keys",
+                                            "agency.data_dir",
+                                            "agency.map_size_mb",
+                                            "coordinator.endpoint",
+                                            "coordinator.box_public",
+                                            "coordinator.sign_public",
+                                            "http.listen",
+                                            "http.token_sha256",
+                                            "policy.response_due_days",
+                                            NULL };
 
-tsg_agency_config_t *tsg_agency_config_new (void)
+tsg_agency_config_t *
+tsg_agency_config_new (void)
 {
     return calloc (1, sizeof (tsg_agency_config_t));
 }
 
-void tsg_agency_config_destroy (tsg_agency_config_t **self_p)
+void
+tsg_agency_config_destroy (tsg_agency_config_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
@@ -49,19 +51,21 @@ void tsg_agency_config_destroy (tsg_agency_config_t **self_p)
     *self_p = NULL;
 }
 
-static char *s_dup (const char *text)
+static char *
+s_dup (const char *text)
 {
     return text ? strdup (text) : NULL;
 }
 
 /* Splits "host:port" or "[v6]:port" into a numeric loopback address and a port.
  * NULL when fine, else the problem. */
-static const char *s_parse_listen (const char *listen, char **host, int *port)
+static const char *
+s_parse_listen (const char *listen, char **host, int *port)
 {
     const char *colon = strrchr (listen, ':');
     if (!colon || colon == listen)
         return "must be ADDRESS:PORT, e.g. 127.0.0.1:7781";
-    size_t host_len = (size_t)(colon - listen);
+    size_t host_len = (size_t) (colon - listen);
     const char *start = listen;
     if (listen[0] == '[') {
         if (host_len < 3 || listen[host_len - 1] != ']')
@@ -98,12 +102,13 @@ static const char *s_parse_listen (const char *listen, char **host, int *port)
         return "the agency API listens on loopback only (127.0.0.0/8 or ::1)";
     }
     *host = name;
-    *port = (int)value;
+    *port = (int) value;
     return NULL;
 }
 
 /* Collects tsg_config_report's lines into a string. */
-static char *s_report (const tsg_config_t *cfg)
+static char *
+s_report (const tsg_config_t *cfg)
 {
     char *text = NULL;
     size_t len = 0;
@@ -115,7 +120,8 @@ static char *s_report (const tsg_config_t *cfg)
     return text;
 }
 
-tsg_agency_config_t *tsg_agency_config_load (const char *path, const char *type)
+tsg_agency_config_t *
+tsg_agency_config_load (const char *path, const char *type)
 {
     tsg_agency_config_t *self = tsg_agency_config_new ();
     if (!self)
@@ -168,7 +174,7 @@ tsg_agency_config_t *tsg_agency_config_load (const char *path, const char *type)
     const char *data_dir = tsg_config_string (cfg, "agency", "data_dir", "data");
     self->data_dir = tsg_config_resolve_path (cfg, data_dir);
     self->map_size =
-        (size_t)tsg_config_int (cfg, "agency", "map_size_mb", 256, 1, 1024 * 1024) * 1024 * 1024;
+        (size_t) tsg_config_int (cfg, "agency", "map_size_mb", 256, 1, 1024 * 1024) * 1024 * 1024;
 
     const char *endpoint = tsg_config_string (cfg, "coordinator", "endpoint", NULL);
     if (endpoint && strncmp (endpoint, "tcp://", 6) != 0 && strncmp (endpoint, "ipc://", 6) != 0)
@@ -186,8 +192,8 @@ tsg_agency_config_t *tsg_agency_config_load (const char *path, const char *type)
     }
     tsg_config_hex32 (cfg, "http", "token_sha256", self->token_sha256);
 
-    self->response_due_days = (int)tsg_config_int (cfg, "policy", "response_due_days",
-                                                   policy ? policy->response_due_days : 7, 1, 365);
+    self->response_due_days = (int) tsg_config_int (cfg, "policy", "response_due_days",
+                                                    policy ? policy->response_due_days : 7, 1, 365);
     tsg_config_check_known (cfg, s_known_keys);
     self->errors = tsg_config_errors (cfg);
     if (self->errors > 0)
@@ -196,7 +202,8 @@ tsg_agency_config_t *tsg_agency_config_load (const char *path, const char *type)
     return self;
 }
 
-static void s_usage (FILE *out, const char *type)
+static void
+s_usage (FILE *out, const char *type)
 {
     const tsg_agency_policy_t *policy = tsg_agency_policy_find (type);
     fprintf (
@@ -212,13 +219,15 @@ static void s_usage (FILE *out, const char *type)
         type, policy ? policy->name_ja : type, policy ? policy->name_en : type, type);
 }
 
-int tsg_agency_options (int argc, char *argv[], const char *type, tsg_agency_options_t *out)
+int
+tsg_agency_options (int argc, char *argv[], const char *type, tsg_agency_options_t *out)
 {
     static char default_path[128];
     static const struct option options[] = {
-        {"config", required_argument, NULL, 'c'}, {"check", no_argument, NULL, 'n'},
-        {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0}};
+        { "config", required_argument, NULL, 'c' }, { "check", no_argument, NULL, 'n' },
+        { "verbose", no_argument, NULL, 'v' },      { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },      { NULL, 0, NULL, 0 }
+    };
 
     snprintf (default_path, sizeof default_path, "/etc/tsunagu/%s/agency.conf", type);
     memset (out, 0, sizeof *out);
@@ -227,24 +236,12 @@ int tsg_agency_options (int argc, char *argv[], const char *type, tsg_agency_opt
     optind = 1;
     while ((c = getopt_long (argc, argv, "c:nvhV", options, NULL)) != -1) {
         switch (c) {
-        case 'c':
-            out->config_path = optarg;
-            break;
-        case 'n':
-            out->check_only = true;
-            break;
-        case 'v':
-            out->verbose = true;
-            break;
-        case 'h':
-            s_usage (stdout, type);
-            return 0;
-        case 'V':
-            printf ("tsunagu-%s %s\n", type, TSUNAGU_VERSION);
-            return 0;
-        default:
-            s_usage (stderr, type);
-            return 1;
+        case 'c': out->config_path = optarg; break;
+        case 'n': out->check_only = true; break;
+        case 'v': out->verbose = true; break;
+        case 'h': s_usage (stdout, type); return 0;
+        case 'V': printf ("tsunagu-%s %s\n", type, TSUNAGU_VERSION); return 0;
+        default: s_usage (stderr, type); return 1;
         }
     }
     if (optind < argc) {
@@ -255,13 +252,15 @@ int tsg_agency_options (int argc, char *argv[], const char *type, tsg_agency_opt
     return -1;
 }
 
-static void s_on_signal (int signo)
+static void
+s_on_signal (int signo)
 {
-    (void)signo;
+    (void) signo;
     tsg_agency_stop ();
 }
 
-void tsg_agency_signals (void)
+void
+tsg_agency_signals (void)
 {
     struct sigaction sa;
     memset (&sa, 0, sizeof sa);

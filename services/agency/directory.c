@@ -16,13 +16,15 @@ struct _agency_directory_t {
     size_t count;            /* number of entries */
 };
 
-static int s_entry_compare (const void *a, const void *b)
+static int
+s_entry_compare (const void *a, const void *b)
 {
-    return strcmp (((const agency_entry_t *)a)->id, ((const agency_entry_t *)b)->id);
+    return strcmp (((const agency_entry_t *) a)->id, ((const agency_entry_t *) b)->id);
 }
 
-agency_directory_t *agency_directory_from_letter (const tsg_letter_t *letter, uint64_t now_ms,
-                                                  uint64_t min_serial, const char **detail)
+agency_directory_t *
+agency_directory_from_letter (const tsg_letter_t *letter, uint64_t now_ms, uint64_t min_serial,
+                              const char **detail)
 {
     const char *why = NULL;
     const Tsunagu__V1__Directory *dir = letter->directory;
@@ -42,8 +44,9 @@ agency_directory_t *agency_directory_from_letter (const tsg_letter_t *letter, ui
         return NULL;
     }
     agency_directory_t *self = calloc (1, sizeof *self);
-    if (!self ||
-        (dir->n_agencies && !(self->entries = calloc (dir->n_agencies, sizeof *self->entries)))) {
+    if (!self
+        || (dir->n_agencies
+            && !(self->entries = calloc (dir->n_agencies, sizeof *self->entries)))) {
         free (self);
         if (detail)
             *detail = "out of memory";
@@ -54,10 +57,10 @@ agency_directory_t *agency_directory_from_letter (const tsg_letter_t *letter, ui
     self->valid_until_ms = dir->valid_until_ms;
     for (size_t i = 0; i < dir->n_agencies; i++) {
         const Tsunagu__V1__AgencyEntry *in = dir->agencies[i];
-        if (!in || !in->id || !tsg_agency_id_valid (in->id) || in->box_public.len != 32 ||
-            in->sign_public.len != 32 || !in->type || strlen (in->type) > TSG_ID_MAX) {
+        if (!in || !in->id || !tsg_agency_id_valid (in->id) || in->box_public.len != 32
+            || in->sign_public.len != 32 || !in->type || strlen (in->type) > TSG_ID_MAX) {
             log_warnx ("directory %llu: entry %zu left out (bad id, type or key)",
-                       (unsigned long long)dir->serial, i);
+                       (unsigned long long) dir->serial, i);
             continue;
         }
         agency_entry_t *out = &self->entries[self->count];
@@ -82,7 +85,7 @@ agency_directory_t *agency_directory_from_letter (const tsg_letter_t *letter, ui
     for (size_t i = 0; i < self->count; i++) {
         if (kept > 0 && strcmp (self->entries[kept - 1].id, self->entries[i].id) == 0) {
             log_warnx ("directory %llu: duplicate entry for %s left out",
-                       (unsigned long long)dir->serial, self->entries[i].id);
+                       (unsigned long long) dir->serial, self->entries[i].id);
             free (self->entries[i].name);
             continue;
         }
@@ -92,10 +95,10 @@ agency_directory_t *agency_directory_from_letter (const tsg_letter_t *letter, ui
     return self;
 }
 
-agency_directory_t *agency_directory_restore (const uint8_t *data, size_t len,
-                                              const uint8_t pinned[32])
+agency_directory_t *
+agency_directory_restore (const uint8_t *data, size_t len, const uint8_t pinned[32])
 {
-    tsg_envelope_t env = {0};
+    tsg_envelope_t env = { 0 };
     const char *detail = NULL;
     if (tsg_envelope_decode (data, len, &env, &detail) != TSG_OK) {
         log_warnx ("stored directory does not decode: %s", detail ? detail : "?");
@@ -110,7 +113,8 @@ agency_directory_t *agency_directory_restore (const uint8_t *data, size_t len,
     return self;
 }
 
-void agency_directory_destroy (agency_directory_t **self_p)
+void
+agency_directory_destroy (agency_directory_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
@@ -122,7 +126,8 @@ void agency_directory_destroy (agency_directory_t **self_p)
     *self_p = NULL;
 }
 
-const agency_entry_t *agency_directory_find (const agency_directory_t *self, const char *id)
+const agency_entry_t *
+agency_directory_find (const agency_directory_t *self, const char *id)
 {
     if (!self || !id || strlen (id) > TSG_ID_MAX || self->count == 0)
         return NULL;
@@ -131,16 +136,17 @@ const agency_entry_t *agency_directory_find (const agency_directory_t *self, con
     return bsearch (&key, self->entries, self->count, sizeof key, s_entry_compare);
 }
 
-size_t agency_directory_active_of_type (const agency_directory_t *self, const char *type,
-                                        const agency_entry_t **first)
+size_t
+agency_directory_active_of_type (const agency_directory_t *self, const char *type,
+                                 const agency_entry_t **first)
 {
     size_t n = 0;
     if (first)
         *first = NULL;
     for (size_t i = 0; self && i < self->count; i++) {
         const agency_entry_t *entry = &self->entries[i];
-        if (entry->status != TSUNAGU__V1__AGENCY_STATUS__AGENCY_ACTIVE ||
-            strcmp (entry->type, type) != 0)
+        if (entry->status != TSUNAGU__V1__AGENCY_STATUS__AGENCY_ACTIVE
+            || strcmp (entry->type, type) != 0)
             continue;
         if (n++ == 0 && first)
             *first = entry;
@@ -148,27 +154,32 @@ size_t agency_directory_active_of_type (const agency_directory_t *self, const ch
     return n;
 }
 
-size_t agency_directory_count (const agency_directory_t *self)
+size_t
+agency_directory_count (const agency_directory_t *self)
 {
     return self ? self->count : 0;
 }
 
-uint64_t agency_directory_serial (const agency_directory_t *self)
+uint64_t
+agency_directory_serial (const agency_directory_t *self)
 {
     return self ? self->serial : 0;
 }
 
-uint64_t agency_directory_valid_until (const agency_directory_t *self)
+uint64_t
+agency_directory_valid_until (const agency_directory_t *self)
 {
     return self ? self->valid_until_ms : 0;
 }
 
-bool agency_directory_current (const agency_directory_t *self, uint64_t now_ms)
+bool
+agency_directory_current (const agency_directory_t *self, uint64_t now_ms)
 {
     return self && now_ms + CLOCK_SKEW_MS >= self->valid_from_ms && now_ms <= self->valid_until_ms;
 }
 
-json_t *agency_directory_json (const agency_directory_t *self)
+json_t *
+agency_directory_json (const agency_directory_t *self)
 {
     json_t *agencies = json_array ();
     for (size_t i = 0; self && i < self->count; i++) {
@@ -177,7 +188,7 @@ json_t *agency_directory_json (const agency_directory_t *self)
                                                     entry->type, "name", entry->name, "status",
                                                     tsg_agency_status_name (entry->status)));
     }
-    return json_pack ("{s:I, s:o, s:o}", "serial", (json_int_t)agency_directory_serial (self),
+    return json_pack ("{s:I, s:o, s:o}", "serial", (json_int_t) agency_directory_serial (self),
                       "valid_until", agency_json_time (agency_directory_valid_until (self)),
                       "agencies", agencies);
 }

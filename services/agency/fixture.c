@@ -42,7 +42,8 @@ struct _agency_fixture_t {
     uint64_t serial;                      /* last directory serial */
 };
 
-agency_fixture_t *agency_fixture_new (void)
+agency_fixture_t *
+agency_fixture_new (void)
 {
     agency_fixture_t *self = calloc (1, sizeof *self);
     if (!self)
@@ -61,15 +62,17 @@ agency_fixture_t *agency_fixture_new (void)
     return self;
 }
 
-static int s_remove (const char *path, const struct stat *st, int flag, struct FTW *ftw)
+static int
+s_remove (const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
-    (void)st;
-    (void)flag;
-    (void)ftw;
+    (void) st;
+    (void) flag;
+    (void) ftw;
     return remove (path);
 }
 
-void agency_fixture_destroy (agency_fixture_t **self_p)
+void
+agency_fixture_destroy (agency_fixture_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
@@ -88,7 +91,8 @@ void agency_fixture_destroy (agency_fixture_t **self_p)
     *self_p = NULL;
 }
 
-static s_member_t *s_member (agency_fixture_t *self, const char *id)
+static s_member_t *
+s_member (agency_fixture_t *self, const char *id)
 {
     for (size_t i = 0; i < self->count; i++)
         if (strcmp (self->members[i].id, id) == 0)
@@ -96,7 +100,8 @@ static s_member_t *s_member (agency_fixture_t *self, const char *id)
     return NULL;
 }
 
-static s_member_t *s_member_of (agency_fixture_t *self, const tsg_agency_t *agency)
+static s_member_t *
+s_member_of (agency_fixture_t *self, const tsg_agency_t *agency)
 {
     for (size_t i = 0; i < self->count; i++)
         if (self->members[i].agency == agency)
@@ -104,7 +109,8 @@ static s_member_t *s_member_of (agency_fixture_t *self, const tsg_agency_t *agen
     return NULL;
 }
 
-static int s_capture (void *arg, const uint8_t *data, size_t len)
+static int
+s_capture (void *arg, const uint8_t *data, size_t len)
 {
     s_capture_t *capture = arg;
     if (capture->blocked)
@@ -132,7 +138,8 @@ static int s_capture (void *arg, const uint8_t *data, size_t len)
 }
 
 /* The configuration of member m, with its keys loaded from its key file. */
-static tsg_agency_config_t *s_config (agency_fixture_t *self, const s_member_t *m)
+static tsg_agency_config_t *
+s_config (agency_fixture_t *self, const s_member_t *m)
 {
     tsg_agency_config_t *config = tsg_agency_config_new ();
     if (!config)
@@ -148,7 +155,7 @@ static tsg_agency_config_t *s_config (agency_fixture_t *self, const s_member_t *
     config->http_host = strdup ("127.0.0.1");
     memcpy (config->coordinator_box, tsg_keys_box_public (self->coordinator), 32);
     memcpy (config->coordinator_sign, tsg_keys_sign_public (self->coordinator), 32);
-    crypto_hash_sha256 (config->token_sha256, (const uint8_t *)AGENCY_FIXTURE_TOKEN,
+    crypto_hash_sha256 (config->token_sha256, (const uint8_t *) AGENCY_FIXTURE_TOKEN,
                         strlen (AGENCY_FIXTURE_TOKEN));
     const tsg_agency_policy_t *policy = tsg_agency_policy_find (m->type);
     config->response_due_days = policy ? policy->response_due_days : 7;
@@ -159,7 +166,8 @@ static tsg_agency_config_t *s_config (agency_fixture_t *self, const s_member_t *
     return config;
 }
 
-static tsg_agency_t *s_open (agency_fixture_t *self, s_member_t *m)
+static tsg_agency_t *
+s_open (agency_fixture_t *self, s_member_t *m)
 {
     char err[256];
     tsg_agency_config_t *config = s_config (self, m);
@@ -175,8 +183,9 @@ static tsg_agency_t *s_open (agency_fixture_t *self, s_member_t *m)
     return m->agency;
 }
 
-tsg_agency_t *agency_fixture_agency_sized (agency_fixture_t *self, const char *id, const char *type,
-                                           size_t map_size)
+tsg_agency_t *
+agency_fixture_agency_sized (agency_fixture_t *self, const char *id, const char *type,
+                             size_t map_size)
 {
     if (self->count == FIXTURE_AGENCIES || s_member (self, id))
         return NULL;
@@ -203,12 +212,14 @@ tsg_agency_t *agency_fixture_agency_sized (agency_fixture_t *self, const char *i
     return m->agency;
 }
 
-tsg_agency_t *agency_fixture_agency (agency_fixture_t *self, const char *id, const char *type)
+tsg_agency_t *
+agency_fixture_agency (agency_fixture_t *self, const char *id, const char *type)
 {
     return agency_fixture_agency_sized (self, id, type, 64u * 1024 * 1024);
 }
 
-tsg_agency_t *agency_fixture_restart (agency_fixture_t *self, tsg_agency_t *agency)
+tsg_agency_t *
+agency_fixture_restart (agency_fixture_t *self, tsg_agency_t *agency)
 {
     s_member_t *m = s_member_of (self, agency);
     if (!m)
@@ -217,8 +228,8 @@ tsg_agency_t *agency_fixture_restart (agency_fixture_t *self, tsg_agency_t *agen
     return s_open (self, m);
 }
 
-void agency_fixture_status (agency_fixture_t *self, const char *id,
-                            Tsunagu__V1__AgencyStatus status)
+void
+agency_fixture_status (agency_fixture_t *self, const char *id, Tsunagu__V1__AgencyStatus status)
 {
     s_member_t *m = s_member (self, id);
     if (!m && self->count < FIXTURE_AGENCIES) {
@@ -233,9 +244,10 @@ void agency_fixture_status (agency_fixture_t *self, const char *id,
         m->status = status;
 }
 
-int agency_fixture_coordinator_letter (agency_fixture_t *self, const char *recipient,
-                                       Tsunagu__V1__Kind kind, agency_fixture_fill_fn *fill,
-                                       void *arg, uint8_t **out, size_t *out_len)
+int
+agency_fixture_coordinator_letter (agency_fixture_t *self, const char *recipient,
+                                   Tsunagu__V1__Kind kind, agency_fixture_fill_fn *fill, void *arg,
+                                   uint8_t **out, size_t *out_len)
 {
     tsg_letter_t letter;
     uint8_t message_id[TSG_MESSAGE_ID_SIZE];
@@ -245,12 +257,14 @@ int agency_fixture_coordinator_letter (agency_fixture_t *self, const char *recip
     return tsg_envelope_seal (&letter, self->coordinator, out, out_len);
 }
 
-static void s_fill_directory (tsg_letter_t *letter, void *arg)
+static void
+s_fill_directory (tsg_letter_t *letter, void *arg)
 {
     letter->directory = arg;
 }
 
-void agency_fixture_publish (agency_fixture_t *self)
+void
+agency_fixture_publish (agency_fixture_t *self)
 {
     Tsunagu__V1__AgencyEntry entries[FIXTURE_AGENCIES];
     Tsunagu__V1__AgencyEntry *list[FIXTURE_AGENCIES];
@@ -281,8 +295,9 @@ void agency_fixture_publish (agency_fixture_t *self)
         size_t len = 0;
         if (agency_fixture_coordinator_letter (self, self->members[i].id,
                                                TSUNAGU__V1__KIND__KIND_DIRECTORY, s_fill_directory,
-                                               &directory, &data, &len) == TSG_OK) {
-            const uint8_t *frames[1] = {data};
+                                               &directory, &data, &len)
+            == TSG_OK) {
+            const uint8_t *frames[1] = { data };
             agency_receive (self->members[i].agency, frames, &len, 1);
         }
         free (data);
@@ -295,30 +310,33 @@ typedef struct {
     Tsunagu__V1__ErrorReport error; /* for an error */
 } s_reply_t;
 
-static void s_fill_receipt (tsg_letter_t *letter, void *arg)
+static void
+s_fill_receipt (tsg_letter_t *letter, void *arg)
 {
     s_reply_t *reply = arg;
     tsunagu__v1__receipt__init (&reply->receipt);
     reply->receipt.type = TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_STORED;
-    reply->receipt.about_message_id.data = (uint8_t *)reply->about;
+    reply->receipt.about_message_id.data = (uint8_t *) reply->about;
     reply->receipt.about_message_id.len = TSG_MESSAGE_ID_SIZE;
     reply->receipt.at_ms = tsg_now_ms ();
     letter->receipt = &reply->receipt;
 }
 
-static void s_fill_error (tsg_letter_t *letter, void *arg)
+static void
+s_fill_error (tsg_letter_t *letter, void *arg)
 {
     s_reply_t *reply = arg;
-    reply->error.about_message_id.data = (uint8_t *)reply->about;
+    reply->error.about_message_id.data = (uint8_t *) reply->about;
     reply->error.about_message_id.len = TSG_MESSAGE_ID_SIZE;
-    reply->error.detail = (char *)"refused by the fixture";
+    reply->error.detail = (char *) "refused by the fixture";
     letter->error = &reply->error;
 }
 
-static int s_answer (agency_fixture_t *self, tsg_agency_t *agency, const uint8_t *envelope,
-                     size_t len, Tsunagu__V1__Kind kind, s_reply_t *reply)
+static int
+s_answer (agency_fixture_t *self, tsg_agency_t *agency, const uint8_t *envelope, size_t len,
+          Tsunagu__V1__Kind kind, s_reply_t *reply)
 {
-    tsg_envelope_t env = {0};
+    tsg_envelope_t env = { 0 };
     if (agency_fixture_decode (envelope, len, &env) != TSG_OK)
         return TSG_ERR_BAD_INPUT;
     reply->about = env.letter->message_id.data;
@@ -331,22 +349,24 @@ static int s_answer (agency_fixture_t *self, tsg_agency_t *agency, const uint8_t
     tsg_envelope_clear (&env);
     if (rc != TSG_OK)
         return rc;
-    const uint8_t *frames[1] = {data};
+    const uint8_t *frames[1] = { data };
     rc = agency_receive (agency, frames, &data_len, 1);
     free (data);
     return rc;
 }
 
-int agency_fixture_store_ack (agency_fixture_t *self, tsg_agency_t *agency, const uint8_t *envelope,
-                              size_t len)
+int
+agency_fixture_store_ack (agency_fixture_t *self, tsg_agency_t *agency, const uint8_t *envelope,
+                          size_t len)
 {
     s_reply_t reply;
     memset (&reply, 0, sizeof reply);
     return s_answer (self, agency, envelope, len, TSUNAGU__V1__KIND__KIND_RECEIPT, &reply);
 }
 
-int agency_fixture_error (agency_fixture_t *self, tsg_agency_t *agency, const uint8_t *envelope,
-                          size_t len, Tsunagu__V1__ErrorCode code, bool final)
+int
+agency_fixture_error (agency_fixture_t *self, tsg_agency_t *agency, const uint8_t *envelope,
+                      size_t len, Tsunagu__V1__ErrorCode code, bool final)
 {
     s_reply_t reply;
     memset (&reply, 0, sizeof reply);
@@ -356,14 +376,15 @@ int agency_fixture_error (agency_fixture_t *self, tsg_agency_t *agency, const ui
     return s_answer (self, agency, envelope, len, TSUNAGU__V1__KIND__KIND_ERROR, &reply);
 }
 
-size_t agency_fixture_sent_count (agency_fixture_t *self, const tsg_agency_t *agency)
+size_t
+agency_fixture_sent_count (agency_fixture_t *self, const tsg_agency_t *agency)
 {
     s_member_t *m = s_member_of (self, agency);
     return m ? m->capture.count : 0;
 }
 
-const uint8_t *agency_fixture_sent (agency_fixture_t *self, const tsg_agency_t *agency,
-                                    size_t index, size_t *len)
+const uint8_t *
+agency_fixture_sent (agency_fixture_t *self, const tsg_agency_t *agency, size_t index, size_t *len)
 {
     s_member_t *m = s_member_of (self, agency);
     if (!m || index >= m->capture.count)
@@ -372,7 +393,8 @@ const uint8_t *agency_fixture_sent (agency_fixture_t *self, const tsg_agency_t *
     return m->capture.letters[index];
 }
 
-void agency_fixture_sent_clear (agency_fixture_t *self, const tsg_agency_t *agency)
+void
+agency_fixture_sent_clear (agency_fixture_t *self, const tsg_agency_t *agency)
 {
     s_member_t *m = s_member_of (self, agency);
     if (!m)
@@ -382,20 +404,23 @@ void agency_fixture_sent_clear (agency_fixture_t *self, const tsg_agency_t *agen
     m->capture.count = 0;
 }
 
-void agency_fixture_block (agency_fixture_t *self, const tsg_agency_t *agency, bool blocked)
+void
+agency_fixture_block (agency_fixture_t *self, const tsg_agency_t *agency, bool blocked)
 {
     s_member_t *m = s_member_of (self, agency);
     if (m)
         m->capture.blocked = blocked;
 }
 
-int agency_fixture_decode (const uint8_t *data, size_t len, tsg_envelope_t *out)
+int
+agency_fixture_decode (const uint8_t *data, size_t len, tsg_envelope_t *out)
 {
     return tsg_envelope_decode (data, len, out, NULL);
 }
 
 /* agency_answer_fn: keeps the answer of the one request made. */
-static void s_keep_answer (void *arg, agency_pending_t *pending)
+static void
+s_keep_answer (void *arg, agency_pending_t *pending)
 {
     agency_http_reply_t *reply = arg;
     reply->status = pending->status;
@@ -403,8 +428,9 @@ static void s_keep_answer (void *arg, agency_pending_t *pending)
     pending->reply = NULL;
 }
 
-int agency_fixture_request (tsg_agency_t *agency, const char *method, const char *path,
-                            const char *body, json_t **reply_body)
+int
+agency_fixture_request (tsg_agency_t *agency, const char *method, const char *path,
+                        const char *body, json_t **reply_body)
 {
     agency_http_request_t req;
     agency_http_reply_t reply;
@@ -442,7 +468,8 @@ int agency_fixture_request (tsg_agency_t *agency, const char *method, const char
     return reply.status;
 }
 
-size_t agency_fixture_count (tsg_agency_t *agency, int db)
+size_t
+agency_fixture_count (tsg_agency_t *agency, int db)
 {
     tsg_txn_t txn;
     tsg_txn_begin (agency->store, &txn, false);
@@ -451,7 +478,8 @@ size_t agency_fixture_count (tsg_agency_t *agency, int db)
     return n;
 }
 
-const char *agency_fixture_dir (const agency_fixture_t *self)
+const char *
+agency_fixture_dir (const agency_fixture_t *self)
 {
     return self->dir;
 }

@@ -38,9 +38,10 @@ typedef struct {
     json_t *reply;                     /* and body */
 } s_conn_t;
 
-static void s_logger (void *cls, const char *fmt, va_list ap)
+static void
+s_logger (void *cls, const char *fmt, va_list ap)
 {
-    (void)cls;
+    (void) cls;
     char line[512];
     vsnprintf (line, sizeof line, fmt, ap);
     size_t len = strlen (line);
@@ -49,8 +50,9 @@ static void s_logger (void *cls, const char *fmt, va_list ap)
     log_warnx ("http: %s", line);
 }
 
-static enum MHD_Result s_queue (struct MHD_Connection *connection, int status, json_t *body,
-                                const char *allow, bool challenge)
+static enum MHD_Result
+s_queue (struct MHD_Connection *connection, int status, json_t *body, const char *allow,
+         bool challenge)
 {
     char *text = body ? json_dumps (body, JSON_COMPACT) : NULL;
     json_decref (body);
@@ -74,13 +76,14 @@ static enum MHD_Result s_queue (struct MHD_Connection *connection, int status, j
     if (challenge)
         MHD_add_response_header (response, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
                                  "Bearer realm=\"tsunagu\"");
-    enum MHD_Result rc = MHD_queue_response (connection, (unsigned)status, response);
+    enum MHD_Result rc = MHD_queue_response (connection, (unsigned) status, response);
     MHD_destroy_response (response);
     return rc;
 }
 
-static void s_request (struct MHD_Connection *connection, const char *url, const char *method,
-                       const s_conn_t *conn, agency_http_request_t *req)
+static void
+s_request (struct MHD_Connection *connection, const char *url, const char *method,
+           const s_conn_t *conn, agency_http_request_t *req)
 {
     memset (req, 0, sizeof *req);
     req->method = method;
@@ -100,15 +103,15 @@ static void s_request (struct MHD_Connection *connection, const char *url, const
     }
 }
 
-static enum MHD_Result s_access (void *cls, struct MHD_Connection *connection, const char *url,
-                                 const char *method, const char *version, const char *upload_data,
-                                 size_t *upload_data_size, void **con_cls)
+static enum MHD_Result
+s_access (void *cls, struct MHD_Connection *connection, const char *url, const char *method,
+          const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
     agency_http_t *self = cls;
     s_conn_t *conn = *con_cls;
     agency_http_request_t req;
     agency_http_reply_t reply;
-    (void)version;
+    (void) version;
 
     if (!conn) {
         /* First call: headers only.  Answer now what needs no body. */
@@ -176,12 +179,13 @@ static enum MHD_Result s_access (void *cls, struct MHD_Connection *connection, c
     return s_queue (connection, reply.status, reply.body, reply.allow, reply.challenge);
 }
 
-static void s_completed (void *cls, struct MHD_Connection *connection, void **con_cls,
-                         enum MHD_RequestTerminationCode toe)
+static void
+s_completed (void *cls, struct MHD_Connection *connection, void **con_cls,
+             enum MHD_RequestTerminationCode toe)
 {
-    (void)cls;
-    (void)connection;
-    (void)toe;
+    (void) cls;
+    (void) connection;
+    (void) toe;
     s_conn_t *conn = *con_cls;
     if (!conn)
         return;
@@ -191,9 +195,10 @@ static void s_completed (void *cls, struct MHD_Connection *connection, void **co
     *con_cls = NULL;
 }
 
-void agency_http_answer (void *arg, agency_pending_t *pending)
+void
+agency_http_answer (void *arg, agency_pending_t *pending)
 {
-    (void)arg;
+    (void) arg;
     s_conn_t *conn = pending->conn;
     if (!conn)
         return;
@@ -206,38 +211,41 @@ void agency_http_answer (void *arg, agency_pending_t *pending)
     MHD_resume_connection (conn->connection);
 }
 
-agency_http_t *agency_http_new (tsg_agency_t *agency, const char *host, int port)
+agency_http_t *
+agency_http_new (tsg_agency_t *agency, const char *host, int port)
 {
     struct sockaddr_storage addr;
     socklen_t addr_len;
     unsigned int flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     memset (&addr, 0, sizeof addr);
-    struct sockaddr_in *v4 = (struct sockaddr_in *)&addr;
-    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&addr;
+    struct sockaddr_in *v4 = (struct sockaddr_in *) &addr;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *) &addr;
     if (inet_pton (AF_INET, host, &v4->sin_addr) == 1) {
         v4->sin_family = AF_INET;
-        v4->sin_port = htons ((uint16_t)port);
+        v4->sin_port = htons ((uint16_t) port);
         addr_len = sizeof *v4;
-    } else if (inet_pton (AF_INET6, host, &v6->sin6_addr) == 1) {
+    }
+    else if (inet_pton (AF_INET6, host, &v6->sin6_addr) == 1) {
         v6->sin6_family = AF_INET6;
-        v6->sin6_port = htons ((uint16_t)port);
+        v6->sin6_port = htons ((uint16_t) port);
         addr_len = sizeof *v6;
         flags |= MHD_USE_IPv6;
-    } else {
+    }
+    else {
         log_warnx ("http: %s is not a numeric address", host);
         return NULL;
     }
-    (void)addr_len;
+    (void) addr_len;
 
     agency_http_t *self = calloc (1, sizeof *self);
     if (!self)
         return NULL;
     self->agency = agency;
     self->daemon = MHD_start_daemon (
-        flags, (uint16_t)port, NULL, NULL, s_access, self, MHD_OPTION_EXTERNAL_LOGGER, s_logger,
-        self, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)HTTP_CONNECTIONS_MAX, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)HTTP_CONNECTION_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED, s_completed, self,
+        flags, (uint16_t) port, NULL, NULL, s_access, self, MHD_OPTION_EXTERNAL_LOGGER, s_logger,
+        self, MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &addr, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned) HTTP_CONNECTIONS_MAX, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned) HTTP_CONNECTION_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED, s_completed, self,
         MHD_OPTION_END);
     if (!self->daemon) {
         log_warnx ("http: cannot listen on %s port %d", host, port);
@@ -258,7 +266,8 @@ agency_http_t *agency_http_new (tsg_agency_t *agency, const char *host, int port
     return self;
 }
 
-void agency_http_destroy (agency_http_t **self_p)
+void
+agency_http_destroy (agency_http_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
@@ -269,25 +278,29 @@ void agency_http_destroy (agency_http_t **self_p)
     *self_p = NULL;
 }
 
-int agency_http_fd (const agency_http_t *self)
+int
+agency_http_fd (const agency_http_t *self)
 {
     return self->epoll_fd;
 }
 
-long agency_http_timeout (agency_http_t *self)
+long
+agency_http_timeout (agency_http_t *self)
 {
     MHD_UNSIGNED_LONG_LONG timeout;
     if (MHD_get_timeout (self->daemon, &timeout) != MHD_YES)
         return -1;
-    return timeout > 60000 ? 60000 : (long)timeout;
+    return timeout > 60000 ? 60000 : (long) timeout;
 }
 
-void agency_http_run (agency_http_t *self)
+void
+agency_http_run (agency_http_t *self)
 {
     MHD_run (self->daemon);
 }
 
-int agency_http_port (const agency_http_t *self)
+int
+agency_http_port (const agency_http_t *self)
 {
     return self->port;
 }

@@ -11,19 +11,22 @@
 
 #define SEEN_HEAD 9 /* u8 receipt type || be64 cursor */
 
-static const agency_directory_t *s_directory (const tsg_agency_t *self, const agency_batch_t *batch)
+static const agency_directory_t *
+s_directory (const tsg_agency_t *self, const agency_batch_t *batch)
 {
     return batch->directory ? batch->directory : self->directory;
 }
 
-static void s_copy (char *out, size_t size, const char *text)
+static void
+s_copy (char *out, size_t size, const char *text)
 {
     snprintf (out, size, "%s", text ? text : "");
 }
 
 /* Queues a receipt about letter for after the commit. */
-static void s_receipt (agency_batch_t *batch, const tsg_letter_t *letter,
-                       Tsunagu__V1__ReceiptType type, const char *detail)
+static void
+s_receipt (agency_batch_t *batch, const tsg_letter_t *letter, Tsunagu__V1__ReceiptType type,
+           const char *detail)
 {
     if (batch->receipt_count == batch->receipt_cap) {
         size_t cap = batch->receipt_cap ? 2 * batch->receipt_cap : 64;
@@ -50,7 +53,8 @@ static void s_receipt (agency_batch_t *batch, const tsg_letter_t *letter,
 
 /* Keeps a frame that could not be accepted, with the reason; the same frame twice is
  * kept once. */
-static void s_quarantine (tsg_txn_t *txn, const uint8_t *data, size_t len, const char *reason)
+static void
+s_quarantine (tsg_txn_t *txn, const uint8_t *data, size_t len, const char *reason)
 {
     uint8_t key[32];
     crypto_generichash (key, sizeof key, data, len, NULL, 0);
@@ -65,8 +69,8 @@ static void s_quarantine (tsg_txn_t *txn, const uint8_t *data, size_t len, const
         return;
     }
     tsg_be64_put (value, tsg_now_ms ());
-    value[8] = (uint8_t)(reason_len >> 8);
-    value[9] = (uint8_t)reason_len;
+    value[8] = (uint8_t) (reason_len >> 8);
+    value[9] = (uint8_t) reason_len;
     memcpy (value + 10, reason, reason_len);
     memcpy (value + 10 + reason_len, data, len);
     tsg_txn_put (txn, tsg_store_db (txn->store, AGENCY_DB_QUARANTINE), key, sizeof key, value,
@@ -74,14 +78,15 @@ static void s_quarantine (tsg_txn_t *txn, const uint8_t *data, size_t len, const
     free (value);
 }
 
-static void s_seen_put (tsg_txn_t *txn, const tsg_letter_t *letter, Tsunagu__V1__ReceiptType type,
-                        uint64_t cursor, const char *detail)
+static void
+s_seen_put (tsg_txn_t *txn, const tsg_letter_t *letter, Tsunagu__V1__ReceiptType type,
+            uint64_t cursor, const char *detail)
 {
     uint8_t value[SEEN_HEAD + 160];
     size_t detail_len = detail ? strlen (detail) : 0;
     if (detail_len > sizeof value - SEEN_HEAD)
         detail_len = sizeof value - SEEN_HEAD;
-    value[0] = (uint8_t)type;
+    value[0] = (uint8_t) type;
     tsg_be64_put (value + 1, cursor);
     if (detail_len)
         memcpy (value + SEEN_HEAD, detail, detail_len);
@@ -90,13 +95,14 @@ static void s_seen_put (tsg_txn_t *txn, const tsg_letter_t *letter, Tsunagu__V1_
 }
 
 /* True when letter was answered before; gives the receipt type and detail it got. */
-static bool s_seen_get (tsg_txn_t *txn, const tsg_letter_t *letter, Tsunagu__V1__ReceiptType *type,
-                        char *detail, size_t detail_size)
+static bool
+s_seen_get (tsg_txn_t *txn, const tsg_letter_t *letter, Tsunagu__V1__ReceiptType *type,
+            char *detail, size_t detail_size)
 {
     MDB_val val;
     if (!tsg_txn_get (txn, tsg_store_db (txn->store, AGENCY_DB_SEEN), letter->message_id.data,
-                      TSG_MESSAGE_ID_SIZE, &val) ||
-        val.mv_size < SEEN_HEAD)
+                      TSG_MESSAGE_ID_SIZE, &val)
+        || val.mv_size < SEEN_HEAD)
         return false;
     const uint8_t *bytes = val.mv_data;
     *type = bytes[0] == TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_REJECTED
@@ -112,9 +118,9 @@ static bool s_seen_get (tsg_txn_t *txn, const tsg_letter_t *letter, Tsunagu__V1_
 
 /* Refuses a letter from a known agency: quarantine, remember (when remember), answer
  * RECEIPT_REJECTED after the commit. */
-static void s_reject (tsg_agency_t *self, tsg_txn_t *txn, const tsg_letter_t *letter,
-                      const uint8_t *data, size_t len, const char *reason, bool remember,
-                      agency_batch_t *batch)
+static void
+s_reject (tsg_agency_t *self, tsg_txn_t *txn, const tsg_letter_t *letter, const uint8_t *data,
+          size_t len, const char *reason, bool remember, agency_batch_t *batch)
 {
     char hex[2 * TSG_MESSAGE_ID_SIZE + 1];
     tsg_hex_encode (letter->message_id.data, TSG_MESSAGE_ID_SIZE, hex);
@@ -127,8 +133,9 @@ static void s_reject (tsg_agency_t *self, tsg_txn_t *txn, const tsg_letter_t *le
 }
 
 /* Appends the frame to the inbox under the next cursor, with what the sender was then. */
-static uint64_t s_inbox_put (tsg_txn_t *txn, const agency_entry_t *sender, const uint8_t *data,
-                             size_t len, agency_batch_t *batch)
+static uint64_t
+s_inbox_put (tsg_txn_t *txn, const agency_entry_t *sender, const uint8_t *data, size_t len,
+             agency_batch_t *batch)
 {
     size_t type_len = strlen (sender->type);
     size_t name_len = strlen (sender->name);
@@ -146,11 +153,11 @@ static uint64_t s_inbox_put (tsg_txn_t *txn, const agency_entry_t *sender, const
     p += 8;
     memcpy (p, sender->box_public, 32);
     p += 32;
-    *p++ = (uint8_t)type_len;
+    *p++ = (uint8_t) type_len;
     memcpy (p, sender->type, type_len);
     p += type_len;
-    *p++ = (uint8_t)(name_len >> 8);
-    *p++ = (uint8_t)name_len;
+    *p++ = (uint8_t) (name_len >> 8);
+    *p++ = (uint8_t) name_len;
     memcpy (p, sender->name, name_len);
     p += name_len;
     memcpy (p, data, len);
@@ -166,8 +173,8 @@ static uint64_t s_inbox_put (tsg_txn_t *txn, const agency_entry_t *sender, const
 
 /* Checks that a referral's header names it and that its body opens to a JSON object.
  * NULL when fine, else the reason. */
-static const char *s_check_referral (tsg_agency_t *self, const agency_entry_t *sender,
-                                     const tsg_letter_t *letter)
+static const char *
+s_check_referral (tsg_agency_t *self, const agency_entry_t *sender, const tsg_letter_t *letter)
 {
     const tsg_header_t *header = letter->header;
     if (!header || !tsg_uuid_valid (header->referral_id))
@@ -188,7 +195,8 @@ static const char *s_check_referral (tsg_agency_t *self, const agency_entry_t *s
         why = "the body is not application/json";
     else {
         json_error_t error;
-        json_t *sheet = json_loadb ((const char *)body->content.data, body->content.len, 0, &error);
+        json_t *sheet =
+            json_loadb ((const char *) body->content.data, body->content.len, 0, &error);
         if (!json_is_object (sheet))
             why = "the body is not a JSON object";
         json_decref (sheet);
@@ -197,16 +205,16 @@ static const char *s_check_referral (tsg_agency_t *self, const agency_entry_t *s
     return why;
 }
 
-static void s_from_coordinator (tsg_agency_t *self, tsg_txn_t *txn, const tsg_letter_t *letter,
-                                const uint8_t *data, size_t len, agency_batch_t *batch)
+static void
+s_from_coordinator (tsg_agency_t *self, tsg_txn_t *txn, const tsg_letter_t *letter,
+                    const uint8_t *data, size_t len, agency_batch_t *batch)
 {
     uint64_t now = tsg_now_ms ();
     uint64_t sequence = 0;
     char hex[2 * TSG_MESSAGE_ID_SIZE + 1] = "";
 
     switch (letter->kind) {
-    case TSUNAGU__V1__KIND__KIND_HELLO:
-        break;
+    case TSUNAGU__V1__KIND__KIND_HELLO: break;
 
     case TSUNAGU__V1__KIND__KIND_DIRECTORY: {
         const char *detail = NULL;
@@ -225,19 +233,21 @@ static void s_from_coordinator (tsg_agency_t *self, tsg_txn_t *txn, const tsg_le
 
     case TSUNAGU__V1__KIND__KIND_RECEIPT: {
         const Tsunagu__V1__Receipt *receipt = letter->receipt;
-        if (!receipt || receipt->type != TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_STORED ||
-            receipt->about_message_id.len != TSG_MESSAGE_ID_SIZE) {
+        if (!receipt || receipt->type != TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_STORED
+            || receipt->about_message_id.len != TSG_MESSAGE_ID_SIZE) {
             log_warnx ("receipt from the coordinator ignored: not a well-formed stored receipt");
             break;
         }
         uint64_t at = receipt->at_ms ? receipt->at_ms : now;
         if (agency_sent_update (txn, receipt->about_message_id.data, AGENCY_EVENT_STORED, at, NULL,
-                                NULL, NULL, &sequence) == TSG_OK) {
+                                NULL, NULL, &sequence)
+            == TSG_OK) {
             uint8_t key[8];
             tsg_be64_put (key, sequence);
             tsg_txn_del (txn, tsg_store_db (self->store, AGENCY_DB_OUTBOX), key, sizeof key);
             batch->outbox_changed = true;
-        } else {
+        }
+        else {
             tsg_hex_encode (receipt->about_message_id.data, TSG_MESSAGE_ID_SIZE, hex);
             log_debug ("stored receipt about %s, which is not in the outbox", hex);
         }
@@ -265,7 +275,7 @@ static void s_from_coordinator (tsg_agency_t *self, tsg_txn_t *txn, const tsg_le
                 batch->outbox_changed = true;
                 self->stats.refused++;
                 log_warnx ("letter %s (sequence %llu) refused by the coordinator: %s: %s", hex,
-                           (unsigned long long)sequence, code, detail);
+                           (unsigned long long) sequence, code, detail);
                 break;
             }
         }
@@ -285,9 +295,9 @@ static void s_from_coordinator (tsg_agency_t *self, tsg_txn_t *txn, const tsg_le
     }
 }
 
-static void s_from_agency (tsg_agency_t *self, tsg_txn_t *txn, const agency_entry_t *sender,
-                           const tsg_letter_t *letter, const uint8_t *data, size_t len,
-                           agency_batch_t *batch)
+static void
+s_from_agency (tsg_agency_t *self, tsg_txn_t *txn, const agency_entry_t *sender,
+               const tsg_letter_t *letter, const uint8_t *data, size_t len, agency_batch_t *batch)
 {
     Tsunagu__V1__ReceiptType type;
     char detail[160];
@@ -312,9 +322,9 @@ static void s_from_agency (tsg_agency_t *self, tsg_txn_t *txn, const agency_entr
 
     case TSUNAGU__V1__KIND__KIND_RECEIPT: {
         const Tsunagu__V1__Receipt *receipt = letter->receipt;
-        if (!receipt || receipt->about_message_id.len != TSG_MESSAGE_ID_SIZE ||
-            (receipt->type != TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED &&
-             receipt->type != TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_REJECTED)) {
+        if (!receipt || receipt->about_message_id.len != TSG_MESSAGE_ID_SIZE
+            || (receipt->type != TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED
+                && receipt->type != TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_REJECTED)) {
             s_reject (self, txn, letter, data, len,
                       "an agency may send only delivered or rejected receipts", true, batch);
             return;
@@ -329,7 +339,8 @@ static void s_from_agency (tsg_agency_t *self, tsg_txn_t *txn, const agency_entr
             tsg_hex_encode (receipt->about_message_id.data, TSG_MESSAGE_ID_SIZE, hex);
             log_warnx ("%s receipt from %s about %s matches no referral sent to it",
                        delivered ? "delivered" : "rejected", sender->id, hex);
-        } else if (!delivered)
+        }
+        else if (!delivered)
             log_warnx ("referral rejected by %s: %s", sender->id,
                        receipt->detail ? receipt->detail : "");
         s_seen_put (txn, letter, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED, 0, NULL);
@@ -358,10 +369,11 @@ static void s_from_agency (tsg_agency_t *self, tsg_txn_t *txn, const agency_entr
     }
 }
 
-void agency_inbox_handle (tsg_agency_t *self, tsg_txn_t *txn, const uint8_t *data, size_t len,
-                          agency_batch_t *batch)
+void
+agency_inbox_handle (tsg_agency_t *self, tsg_txn_t *txn, const uint8_t *data, size_t len,
+                     agency_batch_t *batch)
 {
-    tsg_envelope_t env = {0};
+    tsg_envelope_t env = { 0 };
     const char *detail = NULL;
     if (tsg_envelope_decode (data, len, &env, &detail) != TSG_OK) {
         /* Neither sender nor id can be trusted: nothing to answer. */
@@ -376,7 +388,8 @@ void agency_inbox_handle (tsg_agency_t *self, tsg_txn_t *txn, const uint8_t *dat
         if (!tsg_envelope_verify (&env, self->config->coordinator_sign)) {
             self->stats.malformed++;
             log_warnx ("letter claiming to be from the coordinator has a bad signature; dropped");
-        } else {
+        }
+        else {
             batch->coordinator_seen = true;
             if (strcmp (letter->recipient, self->config->id) != 0)
                 log_warnx ("coordinator letter for %s ignored (this is %s)", letter->recipient,
@@ -395,20 +408,23 @@ void agency_inbox_handle (tsg_agency_t *self, tsg_txn_t *txn, const uint8_t *dat
         self->stats.unknown_sender++;
         log_warnx ("letter from %s, which is not in the directory (serial %llu): not answered",
                    letter->sender,
-                   (unsigned long long)agency_directory_serial (s_directory (self, batch)));
-    } else if (!tsg_envelope_verify (&env, sender->sign_public))
+                   (unsigned long long) agency_directory_serial (s_directory (self, batch)));
+    }
+    else if (!tsg_envelope_verify (&env, sender->sign_public))
         s_reject (self, txn, letter, data, len, "the signature does not verify", false, batch);
     else if (strcmp (letter->recipient, self->config->id) != 0) {
         char why[96];
         snprintf (why, sizeof why, "the letter is addressed to %s, not to this agency",
                   letter->recipient);
         s_reject (self, txn, letter, data, len, why, false, batch);
-    } else
+    }
+    else
         s_from_agency (self, txn, sender, letter, data, len, batch);
     tsg_envelope_clear (&env);
 }
 
-void agency_batch_clear (agency_batch_t *batch)
+void
+agency_batch_clear (agency_batch_t *batch)
 {
     free (batch->receipts);
     agency_directory_destroy (&batch->directory);
@@ -417,7 +433,8 @@ void agency_batch_clear (agency_batch_t *batch)
 
 /* Seals and sends one receipt; a receipt that cannot leave is dropped (the letter comes
  * again and is answered again). */
-static void s_send_receipt (tsg_agency_t *self, const agency_receipt_t *receipt, uint64_t at_ms)
+static void
+s_send_receipt (tsg_agency_t *self, const agency_receipt_t *receipt, uint64_t at_ms)
 {
     tsg_letter_t letter;
     tsg_header_t header;
@@ -426,14 +443,14 @@ static void s_send_receipt (tsg_agency_t *self, const agency_receipt_t *receipt,
 
     tsg_letter_prepare (&letter, &header, message_id, TSUNAGU__V1__KIND__KIND_RECEIPT,
                         self->config->id, receipt->recipient);
-    header.case_id = (char *)receipt->case_id;
-    header.referral_id = (char *)receipt->referral_id;
-    header.sender_type = (char *)self->policy->type;
+    header.case_id = (char *) receipt->case_id;
+    header.referral_id = (char *) receipt->referral_id;
+    header.sender_type = (char *) self->policy->type;
     body.type = receipt->type;
-    body.about_message_id.data = (uint8_t *)receipt->about;
+    body.about_message_id.data = (uint8_t *) receipt->about;
     body.about_message_id.len = TSG_MESSAGE_ID_SIZE;
     body.at_ms = at_ms;
-    body.detail = (char *)receipt->detail;
+    body.detail = (char *) receipt->detail;
     letter.receipt = &body;
     letter.sequence = 0;
 
@@ -449,8 +466,9 @@ static void s_send_receipt (tsg_agency_t *self, const agency_receipt_t *receipt,
     free (sealed);
 }
 
-void agency_receive_into (tsg_agency_t *self, tsg_txn_t *txn, const uint8_t *const frames[],
-                          const size_t lens[], size_t count, agency_batch_t *batch)
+void
+agency_receive_into (tsg_agency_t *self, tsg_txn_t *txn, const uint8_t *const frames[],
+                     const size_t lens[], size_t count, agency_batch_t *batch)
 {
     if (batch->next_cursor == 0)
         batch->next_cursor = self->next_cursor;
@@ -463,7 +481,8 @@ void agency_receive_into (tsg_agency_t *self, tsg_txn_t *txn, const uint8_t *con
         agency_meta_put_u64 (txn, AGENCY_META_INBOX, batch->next_cursor);
 }
 
-void agency_receive_finish (tsg_agency_t *self, agency_batch_t *batch, int rc)
+void
+agency_receive_finish (tsg_agency_t *self, agency_batch_t *batch, int rc)
 {
     uint64_t now_mono = agency_now_mono ();
     if (batch->coordinator_seen) {
@@ -488,7 +507,7 @@ void agency_receive_finish (tsg_agency_t *self, agency_batch_t *batch, int rc)
         batch->directory = NULL;
         const agency_entry_t *me = agency_directory_find (self->directory, self->config->id);
         log_info ("directory %llu: %zu agencies",
-                  (unsigned long long)agency_directory_serial (self->directory),
+                  (unsigned long long) agency_directory_serial (self->directory),
                   agency_directory_count (self->directory));
         if (!me || memcmp (me->box_public, tsg_keys_box_public (self->config->keys), 32) != 0)
             log_warnx ("the directory does not list this agency (%s) with its keys",
@@ -506,10 +525,11 @@ void agency_receive_finish (tsg_agency_t *self, agency_batch_t *batch, int rc)
     agency_batch_clear (batch);
 }
 
-int agency_receive (tsg_agency_t *self, const uint8_t *const frames[], const size_t lens[],
-                    size_t count)
+int
+agency_receive (tsg_agency_t *self, const uint8_t *const frames[], const size_t lens[],
+                size_t count)
 {
-    agency_batch_t batch = {0};
+    agency_batch_t batch = { 0 };
     tsg_txn_t txn;
     tsg_txn_begin (self->store, &txn, true);
     agency_receive_into (self, &txn, frames, lens, count, &batch);
@@ -521,9 +541,9 @@ int agency_receive (tsg_agency_t *self, const uint8_t *const frames[], const siz
 }
 
 /* Reads one inbox record: the sender's box key, type and name, and the envelope. */
-static bool s_inbox_parse (const MDB_val *val, uint64_t *received_at, const uint8_t **box,
-                           char type[TSG_ID_MAX + 1], char **name, const uint8_t **frame,
-                           size_t *frame_len)
+static bool
+s_inbox_parse (const MDB_val *val, uint64_t *received_at, const uint8_t **box,
+               char type[TSG_ID_MAX + 1], char **name, const uint8_t **frame, size_t *frame_len)
 {
     const uint8_t *p = val->mv_data;
     size_t left = val->mv_size;
@@ -541,19 +561,20 @@ static bool s_inbox_parse (const MDB_val *val, uint64_t *received_at, const uint
     type[type_len] = '\0';
     p += type_len;
     left -= type_len;
-    size_t name_len = ((size_t)p[0] << 8) | p[1];
+    size_t name_len = ((size_t) p[0] << 8) | p[1];
     p += 2;
     left -= 2;
     if (left < name_len)
         return false;
-    *name = strndup ((const char *)p, name_len);
+    *name = strndup ((const char *) p, name_len);
     *frame = p + name_len;
     *frame_len = left - name_len;
     return *name != NULL;
 }
 
 /* Opens a stored body to JSON; NULL when it does not open or is not JSON. */
-static json_t *s_open_body (tsg_agency_t *self, const uint8_t box[32], const tsg_letter_t *letter)
+static json_t *
+s_open_body (tsg_agency_t *self, const uint8_t box[32], const tsg_letter_t *letter)
 {
     if (letter->body.len == 0)
         return NULL;
@@ -562,12 +583,13 @@ static json_t *s_open_body (tsg_agency_t *self, const uint8_t box[32], const tsg
         return NULL;
     json_t *content = NULL;
     if (body->content_type && strcmp (body->content_type, "application/json") == 0)
-        content = json_loadb ((const char *)body->content.data, body->content.len, 0, NULL);
+        content = json_loadb ((const char *) body->content.data, body->content.len, 0, NULL);
     tsunagu__v1__body__free_unpacked (body, NULL);
     return content;
 }
 
-static json_t *s_inbox_item (tsg_agency_t *self, uint64_t cursor, const MDB_val *val)
+static json_t *
+s_inbox_item (tsg_agency_t *self, uint64_t cursor, const MDB_val *val)
 {
     uint64_t received_at;
     const uint8_t *box, *frame;
@@ -575,12 +597,12 @@ static json_t *s_inbox_item (tsg_agency_t *self, uint64_t cursor, const MDB_val 
     char type[TSG_ID_MAX + 1];
     char *name = NULL;
     if (!s_inbox_parse (val, &received_at, &box, type, &name, &frame, &frame_len)) {
-        log_warnx ("inbox entry %llu unreadable", (unsigned long long)cursor);
+        log_warnx ("inbox entry %llu unreadable", (unsigned long long) cursor);
         return NULL;
     }
-    tsg_envelope_t env = {0};
+    tsg_envelope_t env = { 0 };
     if (tsg_envelope_decode (frame, frame_len, &env, NULL) != TSG_OK) {
-        log_warnx ("inbox entry %llu does not decode", (unsigned long long)cursor);
+        log_warnx ("inbox entry %llu does not decode", (unsigned long long) cursor);
         free (name);
         return NULL;
     }
@@ -589,7 +611,7 @@ static json_t *s_inbox_item (tsg_agency_t *self, uint64_t cursor, const MDB_val 
     bool referral = letter->kind == TSUNAGU__V1__KIND__KIND_REFERRAL;
 
     json_t *item = json_object ();
-    json_object_set_new (item, "cursor", json_integer ((json_int_t)cursor));
+    json_object_set_new (item, "cursor", json_integer ((json_int_t) cursor));
     json_object_set_new (item, "message_id",
                          agency_json_hex (letter->message_id.data, letter->message_id.len));
     json_object_set_new (item, "kind", json_string (tsg_kind_name (letter->kind)));
@@ -630,7 +652,8 @@ static json_t *s_inbox_item (tsg_agency_t *self, uint64_t cursor, const MDB_val 
     return item;
 }
 
-json_t *agency_inbox_list (tsg_agency_t *self, uint64_t after, size_t limit)
+json_t *
+agency_inbox_list (tsg_agency_t *self, uint64_t after, size_t limit)
 {
     json_t *items = json_array ();
     uint64_t next = after;
@@ -655,5 +678,5 @@ json_t *agency_inbox_list (tsg_agency_t *self, uint64_t after, size_t limit)
     }
     tsg_iter_end (&it);
     tsg_txn_abort (&txn);
-    return json_pack ("{s:o, s:I}", "items", items, "next_cursor", (json_int_t)next);
+    return json_pack ("{s:o, s:I}", "items", items, "next_cursor", (json_int_t) next);
 }

@@ -4,7 +4,8 @@
 #include "tsunagu/tsunagu.h"
 #include "json.h"
 
-json_t *agency_json_error (const char *code, const char *message, json_t *fields)
+json_t *
+agency_json_error (const char *code, const char *message, json_t *fields)
 {
     json_t *body = json_object ();
     if (!body) {
@@ -18,7 +19,8 @@ json_t *agency_json_error (const char *code, const char *message, json_t *fields
     return body;
 }
 
-json_t *agency_json_time (uint64_t ms)
+json_t *
+agency_json_time (uint64_t ms)
 {
     if (ms == 0)
         return json_null ();
@@ -27,7 +29,8 @@ json_t *agency_json_time (uint64_t ms)
     return json_string (text);
 }
 
-json_t *agency_json_hex (const uint8_t *data, size_t len)
+json_t *
+agency_json_hex (const uint8_t *data, size_t len)
 {
     char *text = malloc (2 * len + 1);
     if (!text)
@@ -38,13 +41,15 @@ json_t *agency_json_hex (const uint8_t *data, size_t len)
     return value;
 }
 
-void agency_json_set (json_t *object, const char *key, json_t *value)
+void
+agency_json_set (json_t *object, const char *key, json_t *value)
 {
     if (value)
         json_object_set_new (object, key, value);
 }
 
-json_t *agency_json_string_or_null (const char *text)
+json_t *
+agency_json_string_or_null (const char *text)
 {
     if (!text || !*text)
         return NULL;

@@ -14,7 +14,8 @@ struct _agency_link_t {
     void *socket;  /* the DEALER */
 };
 
-static bool s_set_int (void *socket, int option, int value, const char *name)
+static bool
+s_set_int (void *socket, int option, int value, const char *name)
 {
     if (zmq_setsockopt (socket, option, &value, sizeof value) == 0)
         return true;
@@ -22,8 +23,8 @@ static bool s_set_int (void *socket, int option, int value, const char *name)
     return false;
 }
 
-agency_link_t *agency_link_new (const char *endpoint, const uint8_t server_key[32],
-                                const tsg_keys_t *keys)
+agency_link_t *
+agency_link_new (const char *endpoint, const uint8_t server_key[32], const tsg_keys_t *keys)
 {
     agency_link_t *self = calloc (1, sizeof *self);
     if (!self)
@@ -46,19 +47,19 @@ agency_link_t *agency_link_new (const char *endpoint, const uint8_t server_key[3
     }
     int64_t max_frame = 1024 * 1024 + 4096;
     bool ok =
-        zmq_setsockopt (self->socket, ZMQ_CURVE_SERVERKEY, server_key, 32) == 0 &&
-        zmq_setsockopt (self->socket, ZMQ_CURVE_PUBLICKEY, tsg_keys_box_public (keys), 32) == 0 &&
-        zmq_setsockopt (self->socket, ZMQ_CURVE_SECRETKEY, tsg_keys_box_secret (keys), 32) == 0;
+        zmq_setsockopt (self->socket, ZMQ_CURVE_SERVERKEY, server_key, 32) == 0
+        && zmq_setsockopt (self->socket, ZMQ_CURVE_PUBLICKEY, tsg_keys_box_public (keys), 32) == 0
+        && zmq_setsockopt (self->socket, ZMQ_CURVE_SECRETKEY, tsg_keys_box_secret (keys), 32) == 0;
     if (!ok)
         log_warnx ("link: cannot set the CURVE keys: %s", zmq_strerror (zmq_errno ()));
-    ok = ok && s_set_int (self->socket, ZMQ_HEARTBEAT_IVL, 1000, "ZMQ_HEARTBEAT_IVL") &&
-         s_set_int (self->socket, ZMQ_HEARTBEAT_TIMEOUT, 5000, "ZMQ_HEARTBEAT_TIMEOUT") &&
-         s_set_int (self->socket, ZMQ_IMMEDIATE, 1, "ZMQ_IMMEDIATE") &&
-         s_set_int (self->socket, ZMQ_SNDHWM, LINK_HWM, "ZMQ_SNDHWM") &&
-         s_set_int (self->socket, ZMQ_RCVHWM, LINK_HWM, "ZMQ_RCVHWM") &&
-         s_set_int (self->socket, ZMQ_RECONNECT_IVL, 100, "ZMQ_RECONNECT_IVL") &&
-         s_set_int (self->socket, ZMQ_RECONNECT_IVL_MAX, 2000, "ZMQ_RECONNECT_IVL_MAX") &&
-         zmq_setsockopt (self->socket, ZMQ_MAXMSGSIZE, &max_frame, sizeof max_frame) == 0;
+    ok = ok && s_set_int (self->socket, ZMQ_HEARTBEAT_IVL, 1000, "ZMQ_HEARTBEAT_IVL")
+         && s_set_int (self->socket, ZMQ_HEARTBEAT_TIMEOUT, 5000, "ZMQ_HEARTBEAT_TIMEOUT")
+         && s_set_int (self->socket, ZMQ_IMMEDIATE, 1, "ZMQ_IMMEDIATE")
+         && s_set_int (self->socket, ZMQ_SNDHWM, LINK_HWM, "ZMQ_SNDHWM")
+         && s_set_int (self->socket, ZMQ_RCVHWM, LINK_HWM, "ZMQ_RCVHWM")
+         && s_set_int (self->socket, ZMQ_RECONNECT_IVL, 100, "ZMQ_RECONNECT_IVL")
+         && s_set_int (self->socket, ZMQ_RECONNECT_IVL_MAX, 2000, "ZMQ_RECONNECT_IVL_MAX")
+         && zmq_setsockopt (self->socket, ZMQ_MAXMSGSIZE, &max_frame, sizeof max_frame) == 0;
     if (ok && zmq_connect (self->socket, endpoint) != 0) {
         log_warnx ("link: cannot connect to %s: %s", endpoint, zmq_strerror (zmq_errno ()));
         ok = false;
@@ -71,7 +72,8 @@ agency_link_t *agency_link_new (const char *endpoint, const uint8_t server_key[3
     return self;
 }
 
-void agency_link_destroy (agency_link_t **self_p)
+void
+agency_link_destroy (agency_link_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
@@ -87,22 +89,25 @@ void agency_link_destroy (agency_link_t **self_p)
     *self_p = NULL;
 }
 
-void *agency_link_socket (agency_link_t *self)
+void *
+agency_link_socket (agency_link_t *self)
 {
     return self->socket;
 }
 
-int agency_link_send (void *arg, const uint8_t *data, size_t len)
+int
+agency_link_send (void *arg, const uint8_t *data, size_t len)
 {
     agency_link_t *self = arg;
-    if (zmq_send (self->socket, data, len, ZMQ_DONTWAIT) == (int)len)
+    if (zmq_send (self->socket, data, len, ZMQ_DONTWAIT) == (int) len)
         return 0;
     if (zmq_errno () != EAGAIN)
         log_warnx ("link: send failed: %s", zmq_strerror (zmq_errno ()));
     return -1;
 }
 
-int agency_link_recv (agency_link_t *self, zmq_msg_t *msg)
+int
+agency_link_recv (agency_link_t *self, zmq_msg_t *msg)
 {
     return zmq_msg_recv (msg, self->socket, ZMQ_DONTWAIT);
 }

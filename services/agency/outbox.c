@@ -19,7 +19,8 @@ struct _agency_outbox_t {
     uint64_t rewound_ms;  /* when the last rewind happened; 0 = never */
 };
 
-agency_outbox_t *agency_outbox_new (tsg_store_t *store, MDB_dbi db)
+agency_outbox_t *
+agency_outbox_new (tsg_store_t *store, MDB_dbi db)
 {
     agency_outbox_t *self = calloc (1, sizeof *self);
     if (!self)
@@ -30,7 +31,8 @@ agency_outbox_t *agency_outbox_new (tsg_store_t *store, MDB_dbi db)
     return self;
 }
 
-void agency_outbox_destroy (agency_outbox_t **self_p)
+void
+agency_outbox_destroy (agency_outbox_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
@@ -38,12 +40,14 @@ void agency_outbox_destroy (agency_outbox_t **self_p)
     *self_p = NULL;
 }
 
-static bool s_in_flight (const agency_outbox_t *self)
+static bool
+s_in_flight (const agency_outbox_t *self)
 {
     return self->first != 0 && self->next_send > self->first;
 }
 
-void agency_outbox_refresh (agency_outbox_t *self, uint64_t now_ms)
+void
+agency_outbox_refresh (agency_outbox_t *self, uint64_t now_ms)
 {
     uint64_t old_first = self->first;
     tsg_txn_t txn;
@@ -87,14 +91,14 @@ void agency_outbox_refresh (agency_outbox_t *self, uint64_t now_ms)
         self->deadline_ms = 0;
 }
 
-size_t agency_outbox_pump (agency_outbox_t *self, uint64_t now_ms, agency_outbox_send_fn *send,
-                           void *arg)
+size_t
+agency_outbox_pump (agency_outbox_t *self, uint64_t now_ms, agency_outbox_send_fn *send, void *arg)
 {
     if (self->first == 0)
         return 0;
     if (s_in_flight (self) && self->deadline_ms && now_ms >= self->deadline_ms) {
         log_debug ("outbox: nothing acknowledged for %llu ms, resending from %llu",
-                   (unsigned long long)self->backoff_ms, (unsigned long long)self->first);
+                   (unsigned long long) self->backoff_ms, (unsigned long long) self->first);
         self->next_send = self->first;
         self->unsent = true;
         self->backoff_ms *= 2;
@@ -136,7 +140,8 @@ size_t agency_outbox_pump (agency_outbox_t *self, uint64_t now_ms, agency_outbox
     return sent;
 }
 
-void agency_outbox_rewind (agency_outbox_t *self, uint64_t now_ms)
+void
+agency_outbox_rewind (agency_outbox_t *self, uint64_t now_ms)
 {
     if (self->first == 0)
         return;
@@ -154,33 +159,38 @@ void agency_outbox_rewind (agency_outbox_t *self, uint64_t now_ms)
     self->deadline_ms = 0;
 }
 
-long agency_outbox_timeout (const agency_outbox_t *self, uint64_t now_ms)
+long
+agency_outbox_timeout (const agency_outbox_t *self, uint64_t now_ms)
 {
     if (self->first == 0)
         return -1;
     if (self->unsent && !self->blocked && !self->window_full)
         return 0;
     if (s_in_flight (self) && self->deadline_ms)
-        return self->deadline_ms > now_ms ? (long)(self->deadline_ms - now_ms) : 0;
+        return self->deadline_ms > now_ms ? (long) (self->deadline_ms - now_ms) : 0;
     return -1;
 }
 
-bool agency_outbox_blocked (const agency_outbox_t *self)
+bool
+agency_outbox_blocked (const agency_outbox_t *self)
 {
     return self->first != 0 && self->unsent && self->blocked;
 }
 
-uint64_t agency_outbox_first (const agency_outbox_t *self)
+uint64_t
+agency_outbox_first (const agency_outbox_t *self)
 {
     return self->first;
 }
 
-uint64_t agency_outbox_next (const agency_outbox_t *self)
+uint64_t
+agency_outbox_next (const agency_outbox_t *self)
 {
     return self->next_send;
 }
 
-size_t agency_outbox_pending (const agency_outbox_t *self)
+size_t
+agency_outbox_pending (const agency_outbox_t *self)
 {
     return self->count;
 }

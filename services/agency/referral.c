@@ -11,20 +11,23 @@
 /* Room a Body and the box add around the content. */
 #define BODY_OVERHEAD 256
 
-static json_t *s_answer (const char *referral_id, const char *case_id, const char *due_date)
+static json_t *
+s_answer (const char *referral_id, const char *case_id, const char *due_date)
 {
     return json_pack ("{s:s, s:s, s:s}", "referral_id", referral_id, "case_id", case_id, "due_date",
                       due_date);
 }
 
-static void s_fail (int *status, json_t **reply, int code, const char *error, const char *message,
-                    json_t *fields)
+static void
+s_fail (int *status, json_t **reply, int code, const char *error, const char *message,
+        json_t *fields)
 {
     *status = code;
     *reply = agency_json_error (error, message, fields);
 }
 
-static void s_pending_free (agency_pending_t *pending)
+static void
+s_pending_free (agency_pending_t *pending)
 {
     free (pending->client_ref);
     free (pending->envelope);
@@ -33,7 +36,8 @@ static void s_pending_free (agency_pending_t *pending)
     free (pending);
 }
 
-static void s_append (tsg_agency_t *self, agency_pending_t *pending)
+static void
+s_append (tsg_agency_t *self, agency_pending_t *pending)
 {
     if (!self->pending_tail)
         self->pending_tail = &self->pending;
@@ -43,15 +47,16 @@ static void s_append (tsg_agency_t *self, agency_pending_t *pending)
 }
 
 /* The answer for a client_ref already committed, or NULL. */
-static json_t *s_known_client_ref (tsg_agency_t *self, const char *client_ref)
+static json_t *
+s_known_client_ref (tsg_agency_t *self, const char *client_ref)
 {
     tsg_txn_t txn;
     MDB_val val;
     json_t *answer = NULL;
     tsg_txn_begin (self->store, &txn, false);
     if (tsg_txn_get (&txn, tsg_store_db (self->store, AGENCY_DB_CLIENTREF), client_ref,
-                     strlen (client_ref), &val) &&
-        val.mv_size == 36) {
+                     strlen (client_ref), &val)
+        && val.mv_size == 36) {
         char referral_id[TSG_UUID_TEXT_SIZE];
         memcpy (referral_id, val.mv_data, 36);
         referral_id[36] = '\0';
@@ -66,8 +71,8 @@ static json_t *s_known_client_ref (tsg_agency_t *self, const char *client_ref)
 }
 
 /* Finds the recipient, or fills the error answer and returns NULL. */
-static const agency_entry_t *s_recipient (tsg_agency_t *self, const agency_request_t *req,
-                                          int *status, json_t **reply)
+static const agency_entry_t *
+s_recipient (tsg_agency_t *self, const agency_request_t *req, int *status, json_t **reply)
 {
     char message[160];
     const agency_entry_t *entry = NULL;
@@ -93,7 +98,8 @@ static const agency_entry_t *s_recipient (tsg_agency_t *self, const agency_reque
                     json_pack ("{s:s}", "to_type", message));
             return NULL;
         }
-    } else {
+    }
+    else {
         size_t n = agency_directory_active_of_type (self->directory, req->to_type, &entry);
         if (n != 1) {
             if (n == 0)
@@ -123,8 +129,9 @@ static const agency_entry_t *s_recipient (tsg_agency_t *self, const agency_reque
 
 /* Encrypts, builds and signs the referral letter into pending.  0, or the HTTP status
  * with the answer filled. */
-static int s_seal (tsg_agency_t *self, const agency_request_t *req, const agency_entry_t *to,
-                   agency_pending_t *pending, json_t **reply)
+static int
+s_seal (tsg_agency_t *self, const agency_request_t *req, const agency_entry_t *to,
+        agency_pending_t *pending, json_t **reply)
 {
     int status = 0;
     char *content = json_dumps (req->sheet, JSON_COMPACT);
@@ -138,7 +145,7 @@ static int s_seal (tsg_agency_t *self, const agency_request_t *req, const agency
     int rc = TSG_ERR_TOO_LARGE;
     if (content_len + BODY_OVERHEAD <= TSG_BODY_MAX)
         rc = tsg_body_seal (self->boxer, to->box_public, "application/json",
-                            (const uint8_t *)content, content_len, &box, &box_len);
+                            (const uint8_t *) content, content_len, &box, &box_len);
     free (content);
     if (rc == TSG_ERR_TOO_LARGE) {
         s_fail (&status, reply, 413, "too_large", "the sheet is larger than a letter may carry",
@@ -153,7 +160,7 @@ static int s_seal (tsg_agency_t *self, const agency_request_t *req, const agency
     size_t n_tags = json_array_size (req->tags);
     char *tags[TSG_TAGS_MAX];
     for (size_t i = 0; i < n_tags && i < TSG_TAGS_MAX; i++)
-        tags[i] = (char *)json_string_value (json_array_get (req->tags, i));
+        tags[i] = (char *) json_string_value (json_array_get (req->tags, i));
 
     tsg_letter_t letter;
     tsg_header_t header;
@@ -161,14 +168,14 @@ static int s_seal (tsg_agency_t *self, const agency_request_t *req, const agency
                         self->config->id, to->id);
     header.case_id = pending->case_id;
     header.referral_id = pending->referral_id;
-    header.status = (char *)"requested";
+    header.status = (char *) "requested";
     header.n_tags = n_tags;
     header.tags = n_tags ? tags : NULL;
     header.urgency = req->urgency;
     header.legal_basis = req->legal_basis;
-    header.consent_id = (char *)(req->consent_id ? req->consent_id : "");
+    header.consent_id = (char *) (req->consent_id ? req->consent_id : "");
     header.due_date = pending->due_date;
-    header.sender_type = (char *)self->policy->type;
+    header.sender_type = (char *) self->policy->type;
     letter.body.data = box;
     letter.body.len = box_len;
     letter.sequence = pending->sequence;
@@ -197,8 +204,9 @@ static int s_seal (tsg_agency_t *self, const agency_request_t *req, const agency
     return 0;
 }
 
-agency_pending_t *agency_referral_submit (tsg_agency_t *self, const char *body, size_t len,
-                                          int *status, json_t **reply)
+agency_pending_t *
+agency_referral_submit (tsg_agency_t *self, const char *body, size_t len, int *status,
+                        json_t **reply)
 {
     agency_request_t req;
     *reply = NULL;
@@ -276,7 +284,8 @@ agency_pending_t *agency_referral_submit (tsg_agency_t *self, const char *body, 
     return pending;
 }
 
-size_t agency_referral_write (tsg_agency_t *self, tsg_txn_t *txn)
+size_t
+agency_referral_write (tsg_agency_t *self, tsg_txn_t *txn)
 {
     size_t added = 0;
     for (agency_pending_t *p = self->pending; p; p = p->next) {
@@ -298,7 +307,8 @@ size_t agency_referral_write (tsg_agency_t *self, tsg_txn_t *txn)
     return added;
 }
 
-void agency_referral_finish (tsg_agency_t *self, int rc, agency_answer_fn *answer, void *arg)
+void
+agency_referral_finish (tsg_agency_t *self, int rc, agency_answer_fn *answer, void *arg)
 {
     if (!self->pending)
         return;
@@ -313,7 +323,8 @@ void agency_referral_finish (tsg_agency_t *self, int rc, agency_answer_fn *answe
     if (rc != TSG_OK) {
         self->next_sequence = first_sequence; /* nothing was written: reuse the numbers */
         log_warnx ("%zu referrals not stored: %s", added, tsg_strerror (rc));
-    } else
+    }
+    else
         log_debug ("%zu referrals committed to the outbox", added);
 
     agency_pending_t *p = self->pending;
@@ -323,7 +334,8 @@ void agency_referral_finish (tsg_agency_t *self, int rc, agency_answer_fn *answe
         if (rc == TSG_OK) {
             p->status = p->same_as ? 200 : 202;
             p->reply = s_answer (origin->referral_id, origin->case_id, origin->due_date);
-        } else {
+        }
+        else {
             p->status = 500;
             p->reply = agency_json_error (
                 "store_error", "the referral could not be stored; nothing was sent", NULL);
@@ -349,7 +361,8 @@ void agency_referral_finish (tsg_agency_t *self, int rc, agency_answer_fn *answe
     }
 }
 
-int agency_referral_commit (tsg_agency_t *self, agency_answer_fn *answer, void *arg)
+int
+agency_referral_commit (tsg_agency_t *self, agency_answer_fn *answer, void *arg)
 {
     if (!self->pending)
         return TSG_OK;

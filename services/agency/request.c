@@ -7,33 +7,34 @@
 #include "json.h"
 #include "request.h"
 
-static const char *const s_known_fields[] = {"to",    "to_type",     "case_id",    "urgency",
-                                             "tags",  "legal_basis", "consent_id", "client_ref",
-                                             "sheet", NULL};
+static const char *const s_known_fields[] = { "to",    "to_type",     "case_id",    "urgency",
+                                              "tags",  "legal_basis", "consent_id", "client_ref",
+                                              "sheet", NULL };
 
 static const struct {
     const char *name;
     Tsunagu__V1__Urgency value;
 } s_urgencies[] = {
-    {"normal", TSUNAGU__V1__URGENCY__URGENCY_NORMAL},
-    {"high", TSUNAGU__V1__URGENCY__URGENCY_HIGH},
-    {"emergency", TSUNAGU__V1__URGENCY__URGENCY_EMERGENCY},
+    { "normal", TSUNAGU__V1__URGENCY__URGENCY_NORMAL },
+    { "high", TSUNAGU__V1__URGENCY__URGENCY_HIGH },
+    { "emergency", TSUNAGU__V1__URGENCY__URGENCY_EMERGENCY },
 };
 
 static const struct {
     const char *name;
     Tsunagu__V1__LegalBasis value;
 } s_bases[] = {
-    {"consent", TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_CONSENT},
-    {"support-meeting", TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_SUPPORT_MEETING},
-    {"statutory-meeting", TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_STATUTORY_MEETING},
-    {"emergency", TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_EMERGENCY},
-    {"none", TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_NONE},
+    { "consent", TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_CONSENT },
+    { "support-meeting", TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_SUPPORT_MEETING },
+    { "statutory-meeting", TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_STATUTORY_MEETING },
+    { "emergency", TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_EMERGENCY },
+    { "none", TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_NONE },
 };
 
 #define COUNT(a) (sizeof (a) / sizeof (a)[0])
 
-const char *agency_urgency_name (Tsunagu__V1__Urgency urgency)
+const char *
+agency_urgency_name (Tsunagu__V1__Urgency urgency)
 {
     for (size_t i = 0; i < COUNT (s_urgencies); i++)
         if (s_urgencies[i].value == urgency)
@@ -41,7 +42,8 @@ const char *agency_urgency_name (Tsunagu__V1__Urgency urgency)
     return "normal";
 }
 
-const char *agency_legal_basis_name (Tsunagu__V1__LegalBasis basis)
+const char *
+agency_legal_basis_name (Tsunagu__V1__LegalBasis basis)
 {
     for (size_t i = 0; i < COUNT (s_bases); i++)
         if (s_bases[i].value == basis)
@@ -50,25 +52,28 @@ const char *agency_legal_basis_name (Tsunagu__V1__LegalBasis basis)
 }
 
 /* True when text is 1..max bytes without control characters. */
-static bool s_plain_text (const char *text, size_t max)
+static bool
+s_plain_text (const char *text, size_t max)
 {
     size_t len = strlen (text);
     if (len == 0 || len > max)
         return false;
     for (size_t i = 0; i < len; i++)
-        if ((unsigned char)text[i] < 0x20 || text[i] == 0x7f)
+        if ((unsigned char) text[i] < 0x20 || text[i] == 0x7f)
             return false;
     return true;
 }
 
-static void s_field (json_t *fields, const char *path, const char *problem)
+static void
+s_field (json_t *fields, const char *path, const char *problem)
 {
     if (!json_object_get (fields, path))
         json_object_set_new (fields, path, json_string (problem));
 }
 
 /* An optional string member: NULL when absent, else its text or a field error. */
-static const char *s_string (json_t *root, const char *key, json_t *fields, bool *present)
+static const char *
+s_string (json_t *root, const char *key, json_t *fields, bool *present)
 {
     json_t *value = json_object_get (root, key);
     if (present)
@@ -82,7 +87,8 @@ static const char *s_string (json_t *root, const char *key, json_t *fields, bool
     return json_string_value (value);
 }
 
-static void s_check_tags (json_t *tags, json_t *fields)
+static void
+s_check_tags (json_t *tags, json_t *fields)
 {
     if (!json_is_array (tags)) {
         s_field (fields, "tags", "must be an array of strings");
@@ -110,7 +116,8 @@ static void s_check_tags (json_t *tags, json_t *fields)
     }
 }
 
-int agency_request_parse (const char *body, size_t len, agency_request_t *out, json_t **error)
+int
+agency_request_parse (const char *body, size_t len, agency_request_t *out, json_t **error)
 {
     memset (out, 0, sizeof *out);
     *error = NULL;
@@ -142,7 +149,7 @@ int agency_request_parse (const char *body, size_t len, agency_request_t *out, j
             s_field (fields, key, "unknown field");
     }
 
-    agency_request_t req = {.root = root, .urgency = TSUNAGU__V1__URGENCY__URGENCY_NORMAL};
+    agency_request_t req = { .root = root, .urgency = TSUNAGU__V1__URGENCY__URGENCY_NORMAL };
     bool has_to, has_to_type, present;
 
     req.to = s_string (root, "to", fields, &has_to);
@@ -220,7 +227,8 @@ int agency_request_parse (const char *body, size_t len, agency_request_t *out, j
     return 0;
 }
 
-void agency_request_clear (agency_request_t *self)
+void
+agency_request_clear (agency_request_t *self)
 {
     if (!self)
         return;

@@ -23,7 +23,8 @@ typedef enum {
     ROUTE_DIRECTORY,
 } route_t;
 
-static route_t s_match (const char *path, const char **tail)
+static route_t
+s_match (const char *path, const char **tail)
 {
     static const char prefix[] = "/v1/referrals/";
     *tail = NULL;
@@ -31,8 +32,8 @@ static route_t s_match (const char *path, const char **tail)
         return ROUTE_HEALTH;
     if (strcmp (path, "/v1/referrals") == 0)
         return ROUTE_REFERRALS;
-    if (strncmp (path, prefix, sizeof prefix - 1) == 0 && path[sizeof prefix - 1] &&
-        !strchr (path + sizeof prefix - 1, '/')) {
+    if (strncmp (path, prefix, sizeof prefix - 1) == 0 && path[sizeof prefix - 1]
+        && !strchr (path + sizeof prefix - 1, '/')) {
         *tail = path + sizeof prefix - 1;
         return ROUTE_REFERRAL;
     }
@@ -43,20 +44,23 @@ static route_t s_match (const char *path, const char **tail)
     return ROUTE_NONE;
 }
 
-static void s_reply (agency_http_reply_t *reply, int status, json_t *body)
+static void
+s_reply (agency_http_reply_t *reply, int status, json_t *body)
 {
     reply->status = status;
     reply->body = body;
 }
 
-static void s_error (agency_http_reply_t *reply, int status, const char *code, const char *message,
-                     json_t *fields)
+static void
+s_error (agency_http_reply_t *reply, int status, const char *code, const char *message,
+         json_t *fields)
 {
     s_reply (reply, status, agency_json_error (code, message, fields));
 }
 
 /* True when the Authorization header carries the bearer token whose SHA-256 is configured. */
-static bool s_authorized (const tsg_agency_t *self, const char *header)
+static bool
+s_authorized (const tsg_agency_t *self, const char *header)
 {
     if (!header || strncasecmp (header, "Bearer ", 7) != 0)
         return false;
@@ -69,12 +73,13 @@ static bool s_authorized (const tsg_agency_t *self, const char *header)
     if (len == 0)
         return false;
     uint8_t digest[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256 (digest, (const uint8_t *)token, len);
+    crypto_hash_sha256 (digest, (const uint8_t *) token, len);
     return sodium_memcmp (digest, self->config->token_sha256, sizeof digest) == 0;
 }
 
 /* True when the media type is application/json (parameters such as charset allowed). */
-static bool s_json_media (const char *content_type)
+static bool
+s_json_media (const char *content_type)
 {
     static const char json[] = "application/json";
     if (!content_type)
@@ -87,8 +92,9 @@ static bool s_json_media (const char *content_type)
     return next == '\0' || next == ';' || next == ' ';
 }
 
-bool agency_route_check (tsg_agency_t *self, const agency_http_request_t *req,
-                         agency_http_reply_t *reply)
+bool
+agency_route_check (tsg_agency_t *self, const agency_http_request_t *req,
+                    agency_http_reply_t *reply)
 {
     memset (reply, 0, sizeof *reply);
     const char *tail;
@@ -144,12 +150,13 @@ bool agency_route_check (tsg_agency_t *self, const agency_http_request_t *req,
 }
 
 /* Parses an unsigned decimal query argument in [min, max]; false when it is not one. */
-static bool s_number (const char *text, uint64_t min, uint64_t max, uint64_t *out)
+static bool
+s_number (const char *text, uint64_t min, uint64_t max, uint64_t *out)
 {
     if (!text || !*text)
         return false;
     for (const char *p = text; *p; p++)
-        if (!isdigit ((unsigned char)*p))
+        if (!isdigit ((unsigned char) *p))
             return false;
     errno = 0;
     unsigned long long value = strtoull (text, NULL, 10);
@@ -159,7 +166,8 @@ static bool s_number (const char *text, uint64_t min, uint64_t max, uint64_t *ou
     return true;
 }
 
-static void s_health (tsg_agency_t *self, agency_http_reply_t *reply)
+static void
+s_health (tsg_agency_t *self, agency_http_reply_t *reply)
 {
     tsg_txn_t txn;
     tsg_txn_begin (self->store, &txn, false);
@@ -170,11 +178,12 @@ static void s_health (tsg_agency_t *self, agency_http_reply_t *reply)
              json_pack ("{s:s, s:s, s:s, s:s, s:I, s:I, s:I}", "status", "ok", "agency",
                         self->config->id, "type", self->policy->type, "coordinator",
                         agency_coordinator_connected (self) ? "connected" : "disconnected",
-                        "directory_agencies", (json_int_t)agency_directory_count (self->directory),
-                        "outbox_pending", (json_int_t)outbox, "inbox", (json_int_t)inbox));
+                        "directory_agencies", (json_int_t) agency_directory_count (self->directory),
+                        "outbox_pending", (json_int_t) outbox, "inbox", (json_int_t) inbox));
 }
 
-static void s_referral (tsg_agency_t *self, const char *id, agency_http_reply_t *reply)
+static void
+s_referral (tsg_agency_t *self, const char *id, agency_http_reply_t *reply)
 {
     json_t *record = NULL;
     if (tsg_uuid_valid (id)) {
@@ -191,8 +200,8 @@ static void s_referral (tsg_agency_t *self, const char *id, agency_http_reply_t 
     json_decref (record);
 }
 
-static void s_inbox (tsg_agency_t *self, const agency_http_request_t *req,
-                     agency_http_reply_t *reply)
+static void
+s_inbox (tsg_agency_t *self, const agency_http_request_t *req, agency_http_reply_t *reply)
 {
     uint64_t after = 0, limit = INBOX_LIMIT_DEFAULT;
     json_t *fields = json_object ();
@@ -205,10 +214,11 @@ static void s_inbox (tsg_agency_t *self, const agency_http_request_t *req,
         return;
     }
     json_decref (fields);
-    s_reply (reply, 200, agency_inbox_list (self, after, (size_t)limit));
+    s_reply (reply, 200, agency_inbox_list (self, after, (size_t) limit));
 }
 
-static void s_directory (tsg_agency_t *self, agency_http_reply_t *reply)
+static void
+s_directory (tsg_agency_t *self, agency_http_reply_t *reply)
 {
     if (!self->directory) {
         s_error (reply, 503, "not_ready", "no directory from the coordinator yet", NULL);
@@ -217,15 +227,14 @@ static void s_directory (tsg_agency_t *self, agency_http_reply_t *reply)
     s_reply (reply, 200, agency_directory_json (self->directory));
 }
 
-void agency_route (tsg_agency_t *self, const agency_http_request_t *req, agency_http_reply_t *reply)
+void
+agency_route (tsg_agency_t *self, const agency_http_request_t *req, agency_http_reply_t *reply)
 {
     if (agency_route_check (self, req, reply))
         return;
     const char *tail;
     switch (s_match (req->path, &tail)) {
-    case ROUTE_HEALTH:
-        s_health (self, reply);
-        return;
+    case ROUTE_HEALTH: s_health (self, reply); return;
     case ROUTE_REFERRALS:
         if (req->too_large || req->body_len > AGENCY_REQUEST_MAX) {
             s_error (reply, 413, "too_large", "the request body is larger than 1 MiB", NULL);
@@ -234,17 +243,10 @@ void agency_route (tsg_agency_t *self, const agency_http_request_t *req, agency_
         reply->pending = agency_referral_submit (self, req->body ? req->body : "", req->body_len,
                                                  &reply->status, &reply->body);
         return;
-    case ROUTE_REFERRAL:
-        s_referral (self, tail, reply);
-        return;
-    case ROUTE_INBOX:
-        s_inbox (self, req, reply);
-        return;
-    case ROUTE_DIRECTORY:
-        s_directory (self, reply);
-        return;
-    case ROUTE_NONE:
-        break;
+    case ROUTE_REFERRAL: s_referral (self, tail, reply); return;
+    case ROUTE_INBOX: s_inbox (self, req, reply); return;
+    case ROUTE_DIRECTORY: s_directory (self, reply); return;
+    case ROUTE_NONE: break;
     }
     s_error (reply, 404, "not_found", "no such resource", NULL);
 }

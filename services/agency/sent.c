@@ -11,8 +11,9 @@
 
 #define MSGREF_SIZE (8 + 36)
 
-void agency_msgref_put (tsg_txn_t *txn, const uint8_t message_id[TSG_MESSAGE_ID_SIZE],
-                        uint64_t sequence, const char *referral_id)
+void
+agency_msgref_put (tsg_txn_t *txn, const uint8_t message_id[TSG_MESSAGE_ID_SIZE], uint64_t sequence,
+                   const char *referral_id)
 {
     uint8_t value[MSGREF_SIZE];
     assert (strlen (referral_id) == 36);
@@ -22,35 +23,37 @@ void agency_msgref_put (tsg_txn_t *txn, const uint8_t message_id[TSG_MESSAGE_ID_
                  value, sizeof value);
 }
 
-bool agency_msgref_get (tsg_txn_t *txn, const uint8_t message_id[TSG_MESSAGE_ID_SIZE],
-                        uint64_t *sequence, char referral_id[TSG_UUID_TEXT_SIZE])
+bool
+agency_msgref_get (tsg_txn_t *txn, const uint8_t message_id[TSG_MESSAGE_ID_SIZE],
+                   uint64_t *sequence, char referral_id[TSG_UUID_TEXT_SIZE])
 {
     MDB_val val;
     if (!tsg_txn_get (txn, tsg_store_db (txn->store, AGENCY_DB_MSGREF), message_id,
-                      TSG_MESSAGE_ID_SIZE, &val) ||
-        val.mv_size != MSGREF_SIZE)
+                      TSG_MESSAGE_ID_SIZE, &val)
+        || val.mv_size != MSGREF_SIZE)
         return false;
     if (sequence)
         *sequence = tsg_be64_get (val.mv_data);
-    memcpy (referral_id, (const uint8_t *)val.mv_data + 8, 36);
+    memcpy (referral_id, (const uint8_t *) val.mv_data + 8, 36);
     referral_id[36] = '\0';
     return true;
 }
 
-json_t *agency_sent_record (const char *referral_id, const char *case_id, const char *to,
-                            const char *to_type, uint64_t created_ms, const char *due_date,
-                            const char *urgency, json_t *tags, const char *legal_basis,
-                            const char *consent_id, const char *client_ref,
-                            const uint8_t message_id[TSG_MESSAGE_ID_SIZE], uint64_t sequence)
+json_t *
+agency_sent_record (const char *referral_id, const char *case_id, const char *to,
+                    const char *to_type, uint64_t created_ms, const char *due_date,
+                    const char *urgency, json_t *tags, const char *legal_basis,
+                    const char *consent_id, const char *client_ref,
+                    const uint8_t message_id[TSG_MESSAGE_ID_SIZE], uint64_t sequence)
 {
     json_t *record = json_pack (
         "{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:O, s:s, s:o, s:I, s:s, s:n, s:n,"
         " s:[{s:s, s:I}]}",
         "referral_id", referral_id, "case_id", case_id, "to", to, "to_type", to_type, "created_at",
-        (json_int_t)created_ms, "due_date", due_date, "urgency", urgency, "tags", tags,
+        (json_int_t) created_ms, "due_date", due_date, "urgency", urgency, "tags", tags,
         "legal_basis", legal_basis, "message_id", agency_json_hex (message_id, TSG_MESSAGE_ID_SIZE),
-        "sequence", (json_int_t)sequence, "delivery", "queued", "stored_at", "delivered_at",
-        "history", "event", "requested", "at", (json_int_t)created_ms);
+        "sequence", (json_int_t) sequence, "delivery", "queued", "stored_at", "delivered_at",
+        "history", "event", "requested", "at", (json_int_t) created_ms);
     if (!record)
         return NULL;
     if (consent_id)
@@ -60,7 +63,8 @@ json_t *agency_sent_record (const char *referral_id, const char *case_id, const 
     return record;
 }
 
-void agency_sent_put (tsg_txn_t *txn, const json_t *record)
+void
+agency_sent_put (tsg_txn_t *txn, const json_t *record)
 {
     const char *referral_id = json_string_value (json_object_get (record, "referral_id"));
     char *text = json_dumps (record, JSON_COMPACT);
@@ -75,7 +79,8 @@ void agency_sent_put (tsg_txn_t *txn, const json_t *record)
     free (text);
 }
 
-json_t *agency_sent_get (tsg_txn_t *txn, const char *referral_id)
+json_t *
+agency_sent_get (tsg_txn_t *txn, const char *referral_id)
 {
     MDB_val val;
     if (!tsg_txn_get (txn, tsg_store_db (txn->store, AGENCY_DB_SENT), referral_id,
@@ -88,15 +93,17 @@ json_t *agency_sent_get (tsg_txn_t *txn, const char *referral_id)
     return record;
 }
 
-static const char *s_delivery (const json_t *record)
+static const char *
+s_delivery (const json_t *record)
 {
     const char *delivery = json_string_value (json_object_get (record, "delivery"));
     return delivery ? delivery : "queued";
 }
 
-static void s_history (json_t *record, const char *event, uint64_t at_ms, const char *by)
+static void
+s_history (json_t *record, const char *event, uint64_t at_ms, const char *by)
 {
-    json_t *entry = json_pack ("{s:s, s:I}", "event", event, "at", (json_int_t)at_ms);
+    json_t *entry = json_pack ("{s:s, s:I}", "event", event, "at", (json_int_t) at_ms);
     if (entry && by && *by)
         json_object_set_new (entry, "by", json_string (by));
     json_t *history = json_object_get (record, "history");
@@ -107,15 +114,17 @@ static void s_history (json_t *record, const char *event, uint64_t at_ms, const 
     json_array_append_new (history, entry);
 }
 
-static void s_error (json_t *record, const char *code, const char *message)
+static void
+s_error (json_t *record, const char *code, const char *message)
 {
     json_object_set_new (record, "error",
                          json_pack ("{s:s, s:s}", "code", code ? code : "unspecified", "message",
                                     message && *message ? message : "no detail"));
 }
 
-bool agency_sent_apply (json_t *record, agency_event_t event, uint64_t at_ms, const char *by,
-                        const char *code, const char *message)
+bool
+agency_sent_apply (json_t *record, agency_event_t event, uint64_t at_ms, const char *by,
+                   const char *code, const char *message)
 {
     const char *delivery = s_delivery (record);
     bool queued = strcmp (delivery, "queued") == 0;
@@ -125,7 +134,7 @@ bool agency_sent_apply (json_t *record, agency_event_t event, uint64_t at_ms, co
     case AGENCY_EVENT_STORED:
         if (json_is_integer (json_object_get (record, "stored_at")))
             return false;
-        json_object_set_new (record, "stored_at", json_integer ((json_int_t)at_ms));
+        json_object_set_new (record, "stored_at", json_integer ((json_int_t) at_ms));
         s_history (record, "stored", at_ms, NULL);
         if (queued)
             json_object_set_new (record, "delivery", json_string ("stored"));
@@ -133,7 +142,7 @@ bool agency_sent_apply (json_t *record, agency_event_t event, uint64_t at_ms, co
     case AGENCY_EVENT_DELIVERED:
         if (!queued && !stored)
             return false;
-        json_object_set_new (record, "delivered_at", json_integer ((json_int_t)at_ms));
+        json_object_set_new (record, "delivered_at", json_integer ((json_int_t) at_ms));
         json_object_set_new (record, "delivery", json_string ("delivered"));
         s_history (record, "delivered", at_ms, by);
         return true;
@@ -155,9 +164,10 @@ bool agency_sent_apply (json_t *record, agency_event_t event, uint64_t at_ms, co
     return false;
 }
 
-int agency_sent_update (tsg_txn_t *txn, const uint8_t message_id[TSG_MESSAGE_ID_SIZE],
-                        agency_event_t event, uint64_t at_ms, const char *by, const char *code,
-                        const char *message, uint64_t *sequence)
+int
+agency_sent_update (tsg_txn_t *txn, const uint8_t message_id[TSG_MESSAGE_ID_SIZE],
+                    agency_event_t event, uint64_t at_ms, const char *by, const char *code,
+                    const char *message, uint64_t *sequence)
 {
     char referral_id[TSG_UUID_TEXT_SIZE];
     if (!agency_msgref_get (txn, message_id, sequence, referral_id))
@@ -166,8 +176,8 @@ int agency_sent_update (tsg_txn_t *txn, const uint8_t message_id[TSG_MESSAGE_ID_
     if (!record)
         return TSG_ERR_NOT_FOUND;
     const char *to = json_string_value (json_object_get (record, "to"));
-    if (by && (event == AGENCY_EVENT_DELIVERED || event == AGENCY_EVENT_REJECTED) &&
-        (!to || strcmp (to, by) != 0)) {
+    if (by && (event == AGENCY_EVENT_DELIVERED || event == AGENCY_EVENT_REJECTED)
+        && (!to || strcmp (to, by) != 0)) {
         json_decref (record);
         return TSG_ERR_PERMISSION; /* a receipt from an agency it was not sent to */
     }
@@ -177,24 +187,28 @@ int agency_sent_update (tsg_txn_t *txn, const uint8_t message_id[TSG_MESSAGE_ID_
     return TSG_OK;
 }
 
-static int s_history_compare (const void *a, const void *b)
+static int
+s_history_compare (const void *a, const void *b)
 {
-    json_int_t x = json_integer_value (json_object_get (*(json_t *const *)a, "at"));
-    json_int_t y = json_integer_value (json_object_get (*(json_t *const *)b, "at"));
+    json_int_t x = json_integer_value (json_object_get (*(json_t *const *) a, "at"));
+    json_int_t y = json_integer_value (json_object_get (*(json_t *const *) b, "at"));
     return x < y ? -1 : x > y;
 }
 
-static json_t *s_time_of (const json_t *record, const char *key)
+static json_t *
+s_time_of (const json_t *record, const char *key)
 {
-    return agency_json_time ((uint64_t)json_integer_value (json_object_get (record, key)));
+    return agency_json_time ((uint64_t) json_integer_value (json_object_get (record, key)));
 }
 
-json_t *agency_sent_api (const json_t *record)
+json_t *
+agency_sent_api (const json_t *record)
 {
     json_t *out = json_object ();
-    static const char *const copied[] = {
-        "referral_id", "case_id",    "to",         "to_type",  "due_date", "urgency", "tags",
-        "legal_basis", "consent_id", "client_ref", "delivery", "error",    NULL};
+    static const char *const copied[] = { "referral_id", "case_id",    "to",       "to_type",
+                                          "due_date",    "urgency",    "tags",     "legal_basis",
+                                          "consent_id",  "client_ref", "delivery", "error",
+                                          NULL };
     for (int i = 0; copied[i]; i++) {
         json_t *value = json_object_get (record, copied[i]);
         if (value)

@@ -11,24 +11,24 @@
 
 /* One "key = value" seen in the file. */
 typedef struct {
-    char *section;  /* the [section] it was under */
-    char *key;      /* its name */
-    char *value;    /* its value, trimmed by inih */
-    int line;       /* where it was, for messages */
+    char *section; /* the [section] it was under */
+    char *key;     /* its name */
+    char *value;   /* its value, trimmed by inih */
+    int line;      /* where it was, for messages */
 } s_entry_t;
 
 struct _tsg_config_t {
-    char *path;          /* the file, as given */
-    s_entry_t *entries;  /* every entry, in file order */
-    size_t count;        /* entries in use */
-    size_t capacity;     /* entries allocated */
-    char **errors;       /* "path:line: message" strings */
-    size_t error_count;  /* errors in use */
-    int line;            /* the line inih is reading (counted by our reader) */
-    char **sections;     /* "[name]" headers seen, for messages about missing keys */
-    int *section_lines;  /* the line of each header */
-    size_t section_count;/* headers seen */
-    FILE *file;          /* open while parsing */
+    char *path;           /* the file, as given */
+    s_entry_t *entries;   /* every entry, in file order */
+    size_t count;         /* entries in use */
+    size_t capacity;      /* entries allocated */
+    char **errors;        /* "path:line: message" strings */
+    size_t error_count;   /* errors in use */
+    int line;             /* the line inih is reading (counted by our reader) */
+    char **sections;      /* "[name]" headers seen, for messages about missing keys */
+    int *section_lines;   /* the line of each header */
+    size_t section_count; /* headers seen */
+    FILE *file;           /* open while parsing */
 };
 
 static void
@@ -255,8 +255,8 @@ tsg_config_int (tsg_config_t *self, const char *section, const char *key, long d
     errno = 0;
     long value = strtol (entry->value, &end, 10);
     if (errno || end == entry->value || *end != '\0' || value < min || value > max) {
-        s_error_at (self, entry->line, "%s.%s must be a whole number from %ld to %ld", section,
-                    key, min, max);
+        s_error_at (self, entry->line, "%s.%s must be a whole number from %ld to %ld", section, key,
+                    min, max);
         return dflt;
     }
     return value;
@@ -295,9 +295,11 @@ tsg_config_bool (tsg_config_t *self, const char *section, const char *key, bool 
     if (!entry)
         return dflt;
     const char *v = entry->value;
-    if (!strcasecmp (v, "yes") || !strcasecmp (v, "true") || !strcmp (v, "1") || !strcasecmp (v, "on"))
+    if (!strcasecmp (v, "yes") || !strcasecmp (v, "true") || !strcmp (v, "1")
+        || !strcasecmp (v, "on"))
         return true;
-    if (!strcasecmp (v, "no") || !strcasecmp (v, "false") || !strcmp (v, "0") || !strcasecmp (v, "off"))
+    if (!strcasecmp (v, "no") || !strcasecmp (v, "false") || !strcmp (v, "0")
+        || !strcasecmp (v, "off"))
         return false;
     s_error_at (self, entry->line, "%s.%s must be yes or no", section, key);
     return dflt;

@@ -14,11 +14,11 @@
 #define KEY_FILE_MAX 4096
 
 struct _tsg_keys_t {
-    char id[TSG_ID_MAX + 1 + 16];                       /* owner: agency id or "coordinator" */
-    uint8_t box_public[crypto_box_PUBLICKEYBYTES];      /* X25519 public; also the CURVE key */
-    uint8_t box_secret[crypto_box_SECRETKEYBYTES];      /* X25519 secret */
-    uint8_t sign_public[crypto_sign_PUBLICKEYBYTES];    /* Ed25519 public */
-    uint8_t sign_secret[crypto_sign_SECRETKEYBYTES];    /* Ed25519 secret (seed || public) */
+    char id[TSG_ID_MAX + 1 + 16];                    /* owner: agency id or "coordinator" */
+    uint8_t box_public[crypto_box_PUBLICKEYBYTES];   /* X25519 public; also the CURVE key */
+    uint8_t box_secret[crypto_box_SECRETKEYBYTES];   /* X25519 secret */
+    uint8_t sign_public[crypto_sign_PUBLICKEYBYTES]; /* Ed25519 public */
+    uint8_t sign_secret[crypto_sign_SECRETKEYBYTES]; /* Ed25519 secret (seed || public) */
 };
 
 static tsg_keys_t *
@@ -132,11 +132,11 @@ tsg_keys_save_public (const tsg_keys_t *self, const char *path)
 
 /* What a key file holds, as text fields; parsing fills what it finds. */
 typedef struct {
-    char id[64];           /* "id" */
-    char box_public[64];   /* "box-public" */
-    char box_secret[64];   /* "box-secret" */
-    char sign_public[64];  /* "sign-public" */
-    char sign_secret[64];  /* "sign-secret" */
+    char id[64];          /* "id" */
+    char box_public[64];  /* "box-public" */
+    char box_secret[64];  /* "box-secret" */
+    char sign_public[64]; /* "sign-public" */
+    char sign_secret[64]; /* "sign-secret" */
 } s_fields_t;
 
 static void
@@ -273,7 +273,8 @@ tsg_keys_load_public (const char *path, char id_out[33], uint8_t box_public[32],
     int rc = s_read_fields (path, false, &fields, err, err_size);
     if (rc != TSG_OK)
         return rc;
-    if (fields.id[0] == '\0' || strlen (fields.id) > 32 || !tsg_key_from_z85 (fields.box_public, box_public)
+    if (fields.id[0] == '\0' || strlen (fields.id) > 32
+        || !tsg_key_from_z85 (fields.box_public, box_public)
         || !tsg_key_from_z85 (fields.sign_public, sign_public)) {
         s_err (err, err_size, "%s: missing or malformed id or public key", path);
         return TSG_ERR_BAD_INPUT;

@@ -7,8 +7,8 @@
 
 #include "tsunagu/tsunagu.h"
 
-static const char *s_progname = "tsunagu";  /* shown on every line */
-static bool s_verbose = false;              /* log_debug prints when true */
+static const char *s_progname = "tsunagu"; /* shown on every line */
+static bool s_verbose = false;             /* log_debug prints when true */
 
 void
 log_init (const char *progname, bool verbose)

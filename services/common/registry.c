@@ -11,8 +11,8 @@ int
 tsg_hub_store_open (const char *data_dir, size_t map_size, tsg_store_t **out)
 {
     static const char *const names[TSG_HUB_DB_COUNT] = {
-        [TSG_HUB_DB_META] = "meta",         [TSG_HUB_DB_AGENCIES] = "agencies",
-        [TSG_HUB_DB_MAILBOX] = "mailbox",   [TSG_HUB_DB_MESSAGES] = "messages",
+        [TSG_HUB_DB_META] = "meta",       [TSG_HUB_DB_AGENCIES] = "agencies",
+        [TSG_HUB_DB_MAILBOX] = "mailbox", [TSG_HUB_DB_MESSAGES] = "messages",
         [TSG_HUB_DB_SENDERS] = "senders",
     };
     char dir[4096];

@@ -6,19 +6,18 @@
 
 /* One referral state: its names and who may move it where. */
 typedef struct {
-    const char *name;       /* wire and JSON name */
-    const char *label_ja;   /* label on screens */
-    bool terminal;          /* no further change but entered-in-error */
-    bool needs_reason;      /* entering it needs a reason */
-    bool needs_outcome;     /* entering it needs an outcome code */
-    unsigned sender_to;     /* bit set of states the sender may move it to */
-    unsigned recipient_to;  /* bit set of states the recipient may move it to */
+    const char *name;      /* wire and JSON name */
+    const char *label_ja;  /* label on screens */
+    bool terminal;         /* no further change but entered-in-error */
+    bool needs_reason;     /* entering it needs a reason */
+    bool needs_outcome;    /* entering it needs an outcome code */
+    unsigned sender_to;    /* bit set of states the sender may move it to */
+    unsigned recipient_to; /* bit set of states the recipient may move it to */
 } s_ref_rule_t;
 
-#define BIT(state) (1u << (state))
-#define SENDER_ALWAYS (BIT (TSG_REF_ENTERED_IN_ERROR))
-#define RECIPIENT_WORKING                                                                          \
-    (BIT (TSG_REF_COMPLETED) | BIT (TSG_REF_FAILED))
+#define BIT(state)        (1u << (state))
+#define SENDER_ALWAYS     (BIT (TSG_REF_ENTERED_IN_ERROR))
+#define RECIPIENT_WORKING (BIT (TSG_REF_COMPLETED) | BIT (TSG_REF_FAILED))
 
 static const s_ref_rule_t s_ref_rules[TSG_REF_STATE_COUNT] = {
     [TSG_REF_REQUESTED] = { "requested", "依頼中", false, false, false,
@@ -126,9 +125,9 @@ tsg_ref_transition_check (tsg_ref_state_t from, tsg_ref_state_t to, tsg_party_t 
 
 /* One case state: its names and where it may go next. */
 typedef struct {
-    const char *name;      /* wire and JSON name */
-    const char *label_ja;  /* label on screens */
-    unsigned next;         /* bit set of states it may move to */
+    const char *name;     /* wire and JSON name */
+    const char *label_ja; /* label on screens */
+    unsigned next;        /* bit set of states it may move to */
 } s_case_rule_t;
 
 #define CASE_ANYTIME (BIT (TSG_CASE_WATCH) | BIT (TSG_CASE_CLOSED))
@@ -232,8 +231,8 @@ unsigned
 tsg_type_response_due_days (const char *type)
 {
     static const struct {
-        const char *type;  /* agency type */
-        unsigned days;     /* its default response due days */
+        const char *type; /* agency type */
+        unsigned days;    /* its default response due days */
     } defaults[] = { { "eldercare", 7 }, { "disability", 14 }, { "child", 3 }, { "poverty", 7 } };
     for (size_t i = 0; type && i < sizeof defaults / sizeof defaults[0]; i++)
         if (strcmp (type, defaults[i].type) == 0)

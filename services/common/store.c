@@ -6,9 +6,9 @@
 #include "tsunagu/tsunagu.h"
 
 struct _tsg_store_t {
-    MDB_env *env;                    /* the LMDB environment */
-    MDB_dbi dbs[TSG_STORE_DBS_MAX];  /* named databases, in the order given at open */
-    int db_count;                    /* how many of dbs are in use */
+    MDB_env *env;                   /* the LMDB environment */
+    MDB_dbi dbs[TSG_STORE_DBS_MAX]; /* named databases, in the order given at open */
+    int db_count;                   /* how many of dbs are in use */
 };
 
 int
@@ -89,7 +89,7 @@ MDB_dbi
 tsg_store_db (const tsg_store_t *self, int index)
 {
     if (index < 0 || index >= self->db_count)
-        abort ();  /* a programming error: the caller named a database it did not open */
+        abort (); /* a programming error: the caller named a database it did not open */
     return self->dbs[index];
 }
 

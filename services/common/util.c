@@ -13,7 +13,7 @@
 
 #include "tsunagu/tsunagu.h"
 
-static uint64_t (*s_clock) (void) = NULL;  /* test override of the wall clock */
+static uint64_t (*s_clock) (void) = NULL; /* test override of the wall clock */
 
 uint64_t
 tsg_now_ms (void)
@@ -185,10 +185,10 @@ tsg_iso8601 (uint64_t ms, char out[32])
     time_t secs = (time_t) (ms / 1000);
     struct tm tm;
     gmtime_r (&secs, &tm);
-    snprintf (out, 32, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ", (unsigned) (tm.tm_year + 1900) % 10000u,
-              (unsigned) (tm.tm_mon + 1) % 100u, (unsigned) tm.tm_mday % 100u,
-              (unsigned) tm.tm_hour % 100u, (unsigned) tm.tm_min % 100u, (unsigned) tm.tm_sec % 100u,
-              (unsigned) (ms % 1000));
+    snprintf (out, 32, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ",
+              (unsigned) (tm.tm_year + 1900) % 10000u, (unsigned) (tm.tm_mon + 1) % 100u,
+              (unsigned) tm.tm_mday % 100u, (unsigned) tm.tm_hour % 100u,
+              (unsigned) tm.tm_min % 100u, (unsigned) tm.tm_sec % 100u, (unsigned) (ms % 1000));
 }
 
 void

@@ -1,4 +1,5 @@
-/* wire.c — envelopes (sign, decode, verify) and encrypted bodies (crypto_box, keys precomputed per peer). */
+/* wire.c — envelopes (sign, decode, verify) and encrypted bodies (crypto_box, keys precomputed per
+ * peer). */
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,14 +166,14 @@ tsg_envelope_clear (tsg_envelope_t *self)
 
 /* One peer's precomputed shared key. */
 typedef struct s_peer_t {
-    uint8_t public_key[crypto_box_PUBLICKEYBYTES];  /* the peer's X25519 public key */
-    uint8_t shared[crypto_box_BEFORENMBYTES];       /* crypto_box_beforenm (peer, us) */
-    struct s_peer_t *next;                          /* next in the same bucket */
+    uint8_t public_key[crypto_box_PUBLICKEYBYTES]; /* the peer's X25519 public key */
+    uint8_t shared[crypto_box_BEFORENMBYTES];      /* crypto_box_beforenm (peer, us) */
+    struct s_peer_t *next;                         /* next in the same bucket */
 } s_peer_t;
 
 struct _tsg_boxer_t {
-    const tsg_keys_t *keys;             /* our keys (borrowed) */
-    s_peer_t *buckets[BOXER_BUCKETS];   /* peers by first byte of their key */
+    const tsg_keys_t *keys;           /* our keys (borrowed) */
+    s_peer_t *buckets[BOXER_BUCKETS]; /* peers by first byte of their key */
 };
 
 tsg_boxer_t *
@@ -259,8 +260,8 @@ tsg_body_seal (tsg_boxer_t *self, const uint8_t peer_public[32], const char *con
 }
 
 int
-tsg_body_open (tsg_boxer_t *self, const uint8_t peer_public[32], const uint8_t *box,
-               size_t box_len, Tsunagu__V1__Body **out)
+tsg_body_open (tsg_boxer_t *self, const uint8_t peer_public[32], const uint8_t *box, size_t box_len,
+               Tsunagu__V1__Body **out)
 {
     if (box_len < crypto_box_NONCEBYTES + crypto_box_MACBYTES)
         return TSG_ERR_CRYPTO;
@@ -308,8 +309,8 @@ tsg_kind_name (Tsunagu__V1__Kind kind)
 
 /* A name table for enum ↔ text conversions. */
 typedef struct {
-    int value;         /* the enum value */
-    const char *name;  /* its text in JSON and logs */
+    int value;        /* the enum value */
+    const char *name; /* its text in JSON and logs */
 } s_name_t;
 
 static const s_name_t s_urgencies[] = {

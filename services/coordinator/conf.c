@@ -6,8 +6,13 @@
 #include "coordinator/conf.h"
 
 static const char *const s_known[] = {
-    "coordinator.data_dir", "coordinator.keys", "coordinator.listen",
-    "coordinator.public_endpoint", "coordinator.map_size_mb", "http.listen", NULL,
+    "coordinator.data_dir",
+    "coordinator.keys",
+    "coordinator.listen",
+    "coordinator.public_endpoint",
+    "coordinator.map_size_mb",
+    "http.listen",
+    NULL,
 };
 
 /* True when endpoint looks like something zmq_bind can take. */
@@ -46,7 +51,8 @@ tsg_hub_conf_load (const char *path, tsg_keys_t **keys, FILE *report)
     const char *http_listen = tsg_config_string (cfg, "http", "listen", "127.0.0.1:7780");
 
     if (listen && !s_endpoint_ok (listen))
-        tsg_config_error (cfg, "coordinator", "listen", "not an endpoint like tcp://127.0.0.1:7700");
+        tsg_config_error (cfg, "coordinator", "listen",
+                          "not an endpoint like tcp://127.0.0.1:7700");
     if (public_endpoint && !s_endpoint_ok (public_endpoint))
         tsg_config_error (cfg, "coordinator", "public_endpoint",
                           "not an endpoint like tcp://127.0.0.1:7700");
@@ -72,7 +78,8 @@ tsg_hub_conf_load (const char *path, tsg_keys_t **keys, FILE *report)
             tsg_config_error (cfg, "coordinator", "keys", "%s: %s", self->keys_path,
                               tsg_strerror (rc));
         else if (strcmp (tsg_keys_id (*keys), TSG_COORDINATOR_ID) != 0)
-            tsg_config_error (cfg, "coordinator", "keys", "%s holds the keys of \"%s\", not of the coordinator",
+            tsg_config_error (cfg, "coordinator", "keys",
+                              "%s holds the keys of \"%s\", not of the coordinator",
                               self->keys_path, tsg_keys_id (*keys));
     }
     bool missing = (data_dir && !self->data_dir) || (keys_path && !self->keys_path)

@@ -9,12 +9,13 @@
 
 /* The coordinator's settings, paths resolved against the config file's folder. */
 typedef struct {
-    char *data_dir;         /* holds store/ */
-    char *keys_path;        /* the coordinator's secret key file */
-    char *listen;           /* the ROUTER bind endpoint */
-    char *public_endpoint;  /* what bundles tell agencies (tsunaguctl uses it; the daemon does not) */
-    size_t map_size;        /* largest size of the LMDB store, in bytes */
-    char *http_listen;      /* [http] listen: accepted, no HTTP server yet */
+    char *data_dir;  /* holds store/ */
+    char *keys_path; /* the coordinator's secret key file */
+    char *listen;    /* the ROUTER bind endpoint */
+    char
+        *public_endpoint; /* what bundles tell agencies (tsunaguctl uses it; the daemon does not) */
+    size_t map_size;      /* largest size of the LMDB store, in bytes */
+    char *http_listen;    /* [http] listen: accepted, no HTTP server yet */
 } tsg_hub_conf_t;
 
 /* Reads path into a new settings object.  When keys is non-NULL the secret key file is

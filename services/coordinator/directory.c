@@ -5,10 +5,10 @@
 #include "coordinator/directory.h"
 
 struct _tsg_hub_directory_t {
-    const tsg_keys_t *keys;              /* the coordinator's keys, to sign with (borrowed) */
-    Tsunagu__V1__AgencyEntry **entries;  /* usable registry entries, sorted by id (owned) */
-    size_t count;                        /* entries in use */
-    uint64_t serial;                     /* registry generation at the last load */
+    const tsg_keys_t *keys;             /* the coordinator's keys, to sign with (borrowed) */
+    Tsunagu__V1__AgencyEntry **entries; /* usable registry entries, sorted by id (owned) */
+    size_t count;                       /* entries in use */
+    uint64_t serial;                    /* registry generation at the last load */
 };
 
 tsg_hub_directory_t *

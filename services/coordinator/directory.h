@@ -1,4 +1,5 @@
-/* The coordinator's in-memory copy of the registry, and the signed DIRECTORY letter built from it. */
+/* The coordinator's in-memory copy of the registry, and the signed DIRECTORY letter built from it.
+ */
 #ifndef TSG_HUB_DIRECTORY_H_INCLUDED
 #define TSG_HUB_DIRECTORY_H_INCLUDED
 
@@ -46,7 +47,7 @@ bool tsg_hub_directory_active (const tsg_hub_directory_t *self, const char *id);
 /* A DIRECTORY letter for recipient (every agency in the copy, serial = the generation,
  * valid for 7 days from now), signed by the coordinator, as a serialized Envelope in *out
  * (caller frees).  Returns TSG_OK or the sealing error. */
-int tsg_hub_directory_seal (const tsg_hub_directory_t *self, const char *recipient,
-                            uint8_t **out, size_t *out_len);
+int tsg_hub_directory_seal (const tsg_hub_directory_t *self, const char *recipient, uint8_t **out,
+                            size_t *out_len);
 
 #endif

@@ -19,31 +19,31 @@
 
 /* An answer waiting for the batch's commit. */
 typedef struct {
-    uint8_t rid[TSG_HUB_RID_MAX];  /* the connection it goes back on */
-    size_t rid_len;                /* bytes of rid in use */
-    char to[TSG_ID_MAX + 1];       /* the authenticated agency on that connection */
-    tsg_hub_answer_t answer;       /* what to send */
+    uint8_t rid[TSG_HUB_RID_MAX]; /* the connection it goes back on */
+    size_t rid_len;               /* bytes of rid in use */
+    char to[TSG_ID_MAX + 1];      /* the authenticated agency on that connection */
+    tsg_hub_answer_t answer;      /* what to send */
 } s_pending_t;
 
 struct _tsg_hub_t {
-    void *ctx;                           /* the ZeroMQ context */
-    void *router;                        /* the CURVE ROUTER agencies connect to */
-    tsg_hub_zap_t *zap;                  /* the ZAP handler, polled with the router */
-    tsg_keys_t *keys;                    /* the coordinator's keys (owned, wiped at the end) */
-    tsg_store_t *store;                  /* the LMDB store (owned) */
-    tsg_hub_directory_t *directory;      /* the registry in memory */
-    tsg_hub_intake_t *intake;            /* checks and stores inbound letters */
-    tsg_hub_sessions_t *sessions;        /* connected agencies */
-    s_pending_t *pending;                /* answers of the current batch */
-    size_t pending_count;                /* entries of pending in use */
-    size_t pending_capacity;             /* entries of pending allocated */
-    uint64_t registry_checked_at;        /* monotonic ms of the last generation check */
-    uint64_t sessions_checked_at;        /* monotonic ms of the last expiry/stall check */
-    char endpoint[256];                  /* the bound endpoint */
-    uint64_t letters_in;                 /* envelopes received, for the final log line */
-    uint64_t batches;                    /* transactions committed */
-    uint64_t batches_failed;             /* transactions that could not commit */
-    uint64_t answers_dropped;            /* answers the router would not take */
+    void *ctx;                      /* the ZeroMQ context */
+    void *router;                   /* the CURVE ROUTER agencies connect to */
+    tsg_hub_zap_t *zap;             /* the ZAP handler, polled with the router */
+    tsg_keys_t *keys;               /* the coordinator's keys (owned, wiped at the end) */
+    tsg_store_t *store;             /* the LMDB store (owned) */
+    tsg_hub_directory_t *directory; /* the registry in memory */
+    tsg_hub_intake_t *intake;       /* checks and stores inbound letters */
+    tsg_hub_sessions_t *sessions;   /* connected agencies */
+    s_pending_t *pending;           /* answers of the current batch */
+    size_t pending_count;           /* entries of pending in use */
+    size_t pending_capacity;        /* entries of pending allocated */
+    uint64_t registry_checked_at;   /* monotonic ms of the last generation check */
+    uint64_t sessions_checked_at;   /* monotonic ms of the last expiry/stall check */
+    char endpoint[256];             /* the bound endpoint */
+    uint64_t letters_in;            /* envelopes received, for the final log line */
+    uint64_t batches;               /* transactions committed */
+    uint64_t batches_failed;        /* transactions that could not commit */
+    uint64_t answers_dropped;       /* answers the router would not take */
 };
 
 /* Sets an integer socket option, logging failure. */
@@ -66,18 +66,19 @@ s_router_new (tsg_hub_t *self, const char *endpoint)
         return NULL;
     }
     int64_t max_size = (int64_t) TSG_ENVELOPE_MAX * TSG_FRAMES_MAX;
-    bool ok = s_set_int (router, ZMQ_CURVE_SERVER, 1, "ZMQ_CURVE_SERVER")
-              && zmq_setsockopt (router, ZMQ_CURVE_SECRETKEY, tsg_keys_box_secret (self->keys), 32) == 0
-              && zmq_setsockopt (router, ZMQ_ZAP_DOMAIN, TSG_HUB_ZAP_DOMAIN,
-                                 strlen (TSG_HUB_ZAP_DOMAIN)) == 0
-              && s_set_int (router, ZMQ_ROUTER_MANDATORY, 1, "ZMQ_ROUTER_MANDATORY")
-              && s_set_int (router, ZMQ_ROUTER_HANDOVER, 1, "ZMQ_ROUTER_HANDOVER")
-              && s_set_int (router, ZMQ_HEARTBEAT_IVL, 1000, "ZMQ_HEARTBEAT_IVL")
-              && s_set_int (router, ZMQ_HEARTBEAT_TIMEOUT, 5000, "ZMQ_HEARTBEAT_TIMEOUT")
-              && s_set_int (router, ZMQ_HEARTBEAT_TTL, 5000, "ZMQ_HEARTBEAT_TTL")
-              && zmq_setsockopt (router, ZMQ_MAXMSGSIZE, &max_size, sizeof max_size) == 0
-              && s_set_int (router, ZMQ_SNDHWM, 100000, "ZMQ_SNDHWM")
-              && s_set_int (router, ZMQ_RCVHWM, 100000, "ZMQ_RCVHWM");
+    bool ok =
+        s_set_int (router, ZMQ_CURVE_SERVER, 1, "ZMQ_CURVE_SERVER")
+        && zmq_setsockopt (router, ZMQ_CURVE_SECRETKEY, tsg_keys_box_secret (self->keys), 32) == 0
+        && zmq_setsockopt (router, ZMQ_ZAP_DOMAIN, TSG_HUB_ZAP_DOMAIN, strlen (TSG_HUB_ZAP_DOMAIN))
+               == 0
+        && s_set_int (router, ZMQ_ROUTER_MANDATORY, 1, "ZMQ_ROUTER_MANDATORY")
+        && s_set_int (router, ZMQ_ROUTER_HANDOVER, 1, "ZMQ_ROUTER_HANDOVER")
+        && s_set_int (router, ZMQ_HEARTBEAT_IVL, 1000, "ZMQ_HEARTBEAT_IVL")
+        && s_set_int (router, ZMQ_HEARTBEAT_TIMEOUT, 5000, "ZMQ_HEARTBEAT_TIMEOUT")
+        && s_set_int (router, ZMQ_HEARTBEAT_TTL, 5000, "ZMQ_HEARTBEAT_TTL")
+        && zmq_setsockopt (router, ZMQ_MAXMSGSIZE, &max_size, sizeof max_size) == 0
+        && s_set_int (router, ZMQ_SNDHWM, 100000, "ZMQ_SNDHWM")
+        && s_set_int (router, ZMQ_RCVHWM, 100000, "ZMQ_RCVHWM");
     /* Without it, libzmq still asks the handler, which checks the domain itself. */
     if (ok)
         s_set_int (router, ZMQ_ZAP_ENFORCE_DOMAIN, 1, "ZMQ_ZAP_ENFORCE_DOMAIN");
@@ -206,7 +207,7 @@ s_send_frames (tsg_hub_t *self, const uint8_t *rid, size_t rid_len, uint8_t *con
     for (size_t i = 0; i < count; i++) {
         int flags = ZMQ_DONTWAIT | (i + 1 < count ? ZMQ_SNDMORE : 0);
         if (zmq_send (self->router, frames[i], lens[i], flags) < 0)
-            return -1;  /* libzmq drops the partial message */
+            return -1; /* libzmq drops the partial message */
     }
     return 0;
 }
@@ -392,14 +393,14 @@ s_batch (tsg_hub_t *self)
 
 /* Context of one forwarding pass over a session's mailbox. */
 typedef struct {
-    tsg_hub_t *hub;                       /* the hub */
-    tsg_hub_session_t *session;           /* whom to forward to */
-    uint64_t now;                         /* monotonic ms */
-    uint8_t *frames[TSG_FRAMES_MAX];      /* envelopes collected (borrowed from the txn) */
-    size_t lens[TSG_FRAMES_MAX];          /* their lengths */
-    uint64_t seqs[TSG_FRAMES_MAX];        /* their mailbox sequences */
-    size_t count;                         /* collected so far */
-    int blocked_errno;                    /* non-zero once the router refused */
+    tsg_hub_t *hub;                  /* the hub */
+    tsg_hub_session_t *session;      /* whom to forward to */
+    uint64_t now;                    /* monotonic ms */
+    uint8_t *frames[TSG_FRAMES_MAX]; /* envelopes collected (borrowed from the txn) */
+    size_t lens[TSG_FRAMES_MAX];     /* their lengths */
+    uint64_t seqs[TSG_FRAMES_MAX];   /* their mailbox sequences */
+    size_t count;                    /* collected so far */
+    int blocked_errno;               /* non-zero once the router refused */
 } s_forward_t;
 
 /* Sends the collected envelopes as one message and records them as sent. */
@@ -446,8 +447,8 @@ s_forward (tsg_hub_t *self, tsg_hub_session_t *s, uint64_t now)
     s_forward_t fw = { .hub = self, .session = s, .now = now };
     tsg_txn_t txn;
     tsg_txn_begin (self->store, &txn, false);
-    tsg_hub_mailbox_scan (&txn, tsg_hub_session_id (s), tsg_hub_session_next_seq (s),
-                          s_forward_one, &fw);
+    tsg_hub_mailbox_scan (&txn, tsg_hub_session_id (s), tsg_hub_session_next_seq (s), s_forward_one,
+                          &fw);
     if (!fw.blocked_errno)
         s_forward_flush (&fw);
     tsg_txn_abort (&txn);
@@ -479,8 +480,8 @@ s_registry_check (tsg_hub_t *self)
         log_warnx ("registry: cannot reload: %s", tsg_strerror (rc));
         return;
     }
-    log_info ("registry changed: generation %llu, %zu agencies",
-              (unsigned long long) generation, tsg_hub_directory_size (self->directory));
+    log_info ("registry changed: generation %llu, %zu agencies", (unsigned long long) generation,
+              tsg_hub_directory_size (self->directory));
     for (size_t i = tsg_hub_sessions_size (self->sessions); i-- > 0;) {
         tsg_hub_session_t *s = tsg_hub_sessions_at (self->sessions, i);
         if (!tsg_hub_directory_active (self->directory, tsg_hub_session_id (s)))
@@ -521,7 +522,7 @@ s_poll_timeout (tsg_hub_t *self, uint64_t now)
         if (tsg_hub_session_wants (s, UINT64_MAX)) {
             uint64_t until = 0;
             if (!tsg_hub_session_wants (s, now))
-                until = 20;  /* paused: look again shortly */
+                until = 20; /* paused: look again shortly */
             if (until < wait)
                 wait = until;
         }

@@ -7,11 +7,11 @@
 #include "tsunagu/tsunagu.h"
 
 /* Timings from proto/README.md and the coordinator's requirements. */
-#define TSG_HUB_BATCH_MESSAGES 1000     /* messages drained per batch (one transaction) */
-#define TSG_HUB_BATCH_FRAMES 4096       /* ... or envelopes, whichever comes first */
+#define TSG_HUB_BATCH_MESSAGES    1000  /* messages drained per batch (one transaction) */
+#define TSG_HUB_BATCH_FRAMES      4096  /* ... or envelopes, whichever comes first */
 #define TSG_HUB_REGISTRY_CHECK_MS 250   /* how often the registry generation is looked at */
-#define TSG_HUB_STALL_MS 5000           /* no ack for this long: resend from the oldest */
-#define TSG_HUB_IDLE_MS 15000           /* a session silent this long ends */
+#define TSG_HUB_STALL_MS          5000  /* no ack for this long: resend from the oldest */
+#define TSG_HUB_IDLE_MS           15000 /* a session silent this long ends */
 
 typedef struct _tsg_hub_t tsg_hub_t;
 

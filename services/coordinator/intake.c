@@ -9,20 +9,20 @@
 
 /* One acknowledged mailbox entry. */
 typedef struct {
-    char recipient[TSG_ID_MAX + 1];  /* whose mailbox */
-    uint64_t seq;                    /* which entry */
+    char recipient[TSG_ID_MAX + 1]; /* whose mailbox */
+    uint64_t seq;                   /* which entry */
 } s_acked_t;
 
 struct _tsg_hub_intake_t {
-    const tsg_hub_directory_t *directory;  /* senders and recipients (borrowed) */
-    tsg_txn_t *txn;                        /* the batch's write transaction (borrowed) */
-    uint64_t now_ms;                       /* the batch's wall clock */
-    char (*new_mail)[TSG_ID_MAX + 1];      /* recipients given new mail in this batch */
-    size_t new_mail_count;                 /* entries of new_mail in use */
-    size_t new_mail_capacity;              /* entries of new_mail allocated */
-    s_acked_t *acked;                      /* entries deleted by acknowledgements */
-    size_t acked_count;                    /* entries of acked in use */
-    size_t acked_capacity;                 /* entries of acked allocated */
+    const tsg_hub_directory_t *directory; /* senders and recipients (borrowed) */
+    tsg_txn_t *txn;                       /* the batch's write transaction (borrowed) */
+    uint64_t now_ms;                      /* the batch's wall clock */
+    char (*new_mail)[TSG_ID_MAX + 1];     /* recipients given new mail in this batch */
+    size_t new_mail_count;                /* entries of new_mail in use */
+    size_t new_mail_capacity;             /* entries of new_mail allocated */
+    s_acked_t *acked;                     /* entries deleted by acknowledgements */
+    size_t acked_count;                   /* entries of acked in use */
+    size_t acked_capacity;                /* entries of acked allocated */
 };
 
 tsg_hub_intake_t *
@@ -133,9 +133,8 @@ s_id_text (const uint8_t *id, size_t len, char out[17])
 }
 
 /* Fills answer with a refusal and logs it (one info line per refusal). */
-static void
-s_refuse (tsg_hub_answer_t *answer, const char *auth_id, const char *what,
-          Tsunagu__V1__ErrorCode code, bool final, const char *fmt, ...)
+static void s_refuse (tsg_hub_answer_t *answer, const char *auth_id, const char *what,
+                      Tsunagu__V1__ErrorCode code, bool final, const char *fmt, ...)
     __attribute__ ((format (printf, 6, 7)));
 
 static void
@@ -167,9 +166,9 @@ s_undecodable (tsg_hub_answer_t *answer, const char *auth_id, const uint8_t *fra
                                       : TSUNAGU__V1__ERROR_CODE__ERROR_MALFORMED;
     Tsunagu__V1__Envelope *envelope =
         len <= TSG_ENVELOPE_MAX ? tsunagu__v1__envelope__unpack (NULL, len, frame) : NULL;
-    tsg_letter_t *letter = envelope ? tsunagu__v1__letter__unpack (NULL, envelope->signed_.len,
-                                                                   envelope->signed_.data)
-                                    : NULL;
+    tsg_letter_t *letter =
+        envelope ? tsunagu__v1__letter__unpack (NULL, envelope->signed_.len, envelope->signed_.data)
+                 : NULL;
     if (letter) {
         if (letter->message_id.len == TSG_MESSAGE_ID_SIZE) {
             memcpy (answer->about, letter->message_id.data, TSG_MESSAGE_ID_SIZE);
@@ -184,7 +183,8 @@ s_undecodable (tsg_hub_answer_t *answer, const char *auth_id, const uint8_t *fra
     }
     if (envelope)
         tsunagu__v1__envelope__free_unpacked (envelope, NULL);
-    s_refuse (answer, auth_id, "letter", code, true, "%s", why ? why : "the envelope cannot be read");
+    s_refuse (answer, auth_id, "letter", code, true, "%s",
+              why ? why : "the envelope cannot be read");
 }
 
 /* True for the agency-to-agency kinds that travel with a sequence number. */
@@ -222,14 +222,17 @@ s_check_new (const tsg_hub_intake_t *self, const tsg_letter_t *letter, char *det
         return TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED;
     }
     if (!s_clock_ok (self, letter->created_at_ms)) {
-        snprintf (detail, size, "created_at is more than 5 minutes ahead or 30 days behind the coordinator's clock");
+        snprintf (
+            detail, size,
+            "created_at is more than 5 minutes ahead or 30 days behind the coordinator's clock");
         return TSUNAGU__V1__ERROR_CODE__ERROR_CLOCK_SKEW;
     }
     if (strcmp (letter->recipient, TSG_COORDINATOR_ID) == 0) {
         snprintf (detail, size, "the coordinator takes no %s letters", kind);
         return TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED;
     }
-    const Tsunagu__V1__AgencyEntry *to = tsg_hub_directory_find (self->directory, letter->recipient);
+    const Tsunagu__V1__AgencyEntry *to =
+        tsg_hub_directory_find (self->directory, letter->recipient);
     if (!to) {
         snprintf (detail, size, "no agency \"%s\" is registered", letter->recipient);
         return TSUNAGU__V1__ERROR_CODE__ERROR_UNKNOWN_RECIPIENT;
@@ -285,8 +288,7 @@ s_sequenced (tsg_hub_intake_t *self, const char *auth_id, const tsg_envelope_t *
         }
         else
             s_refuse (answer, auth_id, kind, TSUNAGU__V1__ERROR_CODE__ERROR_OUT_OF_ORDER, true,
-                      "sequence %llu was already used by another letter",
-                      (unsigned long long) seq);
+                      "sequence %llu was already used by another letter", (unsigned long long) seq);
         return;
     }
     if (seq > last + 1) {
@@ -309,8 +311,10 @@ s_sequenced (tsg_hub_intake_t *self, const char *auth_id, const tsg_envelope_t *
     if (code != 0) {
         s_refuse (answer, auth_id, kind, code, true, "%s", detail);
         if (!id_taken) {
-            tsg_hub_message_t msg = { .state = TSG_HUB_MSG_REFUSED, .kind = letter->kind,
-                                      .error_code = code, .at_ms = self->now_ms };
+            tsg_hub_message_t msg = { .state = TSG_HUB_MSG_REFUSED,
+                                      .kind = letter->kind,
+                                      .error_code = code,
+                                      .at_ms = self->now_ms };
             snprintf (msg.sender, sizeof msg.sender, "%s", auth_id);
             snprintf (msg.recipient, sizeof msg.recipient, "%s", letter->recipient);
             snprintf (msg.detail, sizeof msg.detail, "%s", answer->detail);
@@ -368,8 +372,8 @@ s_receipt (tsg_hub_intake_t *self, const char *auth_id, const tsg_letter_t *lett
         break;
     case TSG_HUB_ACK_IGNORED:
         if (log_verbose ())
-            log_debug ("%s acknowledged %s again: %s", auth_id,
-                       s_id_text (about, about_len, text), ack.why);
+            log_debug ("%s acknowledged %s again: %s", auth_id, s_id_text (about, about_len, text),
+                       ack.why);
         break;
     case TSG_HUB_ACK_REFUSED:
         answer->needs_commit = true;
@@ -387,13 +391,16 @@ s_unsequenced (tsg_hub_intake_t *self, const char *auth_id, const tsg_envelope_t
     const tsg_letter_t *letter = env->letter;
     const char *kind = tsg_kind_name (letter->kind);
     if (!s_clock_ok (self, letter->created_at_ms)) {
-        s_refuse (answer, auth_id, kind, TSUNAGU__V1__ERROR_CODE__ERROR_CLOCK_SKEW, true,
-                  "created_at is more than 5 minutes ahead or 30 days behind the coordinator's clock");
+        s_refuse (
+            answer, auth_id, kind, TSUNAGU__V1__ERROR_CODE__ERROR_CLOCK_SKEW, true,
+            "created_at is more than 5 minutes ahead or 30 days behind the coordinator's clock");
         return;
     }
     switch (letter->kind) {
     case TSUNAGU__V1__KIND__KIND_HELLO: answer->type = TSG_HUB_ANSWER_HELLO; break;
-    case TSUNAGU__V1__KIND__KIND_RECEIPT: s_receipt (self, auth_id, letter, frame, len, answer); break;
+    case TSUNAGU__V1__KIND__KIND_RECEIPT:
+        s_receipt (self, auth_id, letter, frame, len, answer);
+        break;
     default:
         if (s_kind_sequenced (letter->kind))
             s_refuse (answer, auth_id, kind, TSUNAGU__V1__ERROR_CODE__ERROR_MALFORMED, true,
@@ -471,8 +478,8 @@ tsg_hub_answer_store_failed (tsg_hub_answer_t *answer)
 }
 
 int
-tsg_hub_answer_seal (const tsg_hub_answer_t *answer, const char *recipient,
-                     const tsg_keys_t *keys, uint8_t **out, size_t *out_len)
+tsg_hub_answer_seal (const tsg_hub_answer_t *answer, const char *recipient, const tsg_keys_t *keys,
+                     uint8_t **out, size_t *out_len)
 {
     tsg_letter_t letter;
     uint8_t message_id[TSG_MESSAGE_ID_SIZE];

@@ -10,25 +10,25 @@
 #include "coordinator/mailbox.h"
 
 /* Clock skew the coordinator accepts (proto/README.md §5). */
-#define TSG_HUB_SKEW_AHEAD_MS (5ULL * 60 * 1000)
+#define TSG_HUB_SKEW_AHEAD_MS  (5ULL * 60 * 1000)
 #define TSG_HUB_SKEW_BEHIND_MS (30ULL * 24 * 3600 * 1000)
 
 /* What the coordinator sends back for one inbound letter. */
 typedef enum {
-    TSG_HUB_ANSWER_NONE = 0,  /* nothing (acknowledgements) */
-    TSG_HUB_ANSWER_STORED,    /* RECEIPT_STORED about `about` */
-    TSG_HUB_ANSWER_ERROR,     /* ERROR code, final, detail, about `about` when known */
-    TSG_HUB_ANSWER_HELLO,     /* HELLO */
+    TSG_HUB_ANSWER_NONE = 0, /* nothing (acknowledgements) */
+    TSG_HUB_ANSWER_STORED,   /* RECEIPT_STORED about `about` */
+    TSG_HUB_ANSWER_ERROR,    /* ERROR code, final, detail, about `about` when known */
+    TSG_HUB_ANSWER_HELLO,    /* HELLO */
 } tsg_hub_answer_type_t;
 
 typedef struct {
-    tsg_hub_answer_type_t type;          /* see above */
-    uint8_t about[TSG_MESSAGE_ID_SIZE];  /* the letter answered, when has_about */
-    bool has_about;                      /* false when the letter could not be read */
-    Tsunagu__V1__ErrorCode code;         /* ERROR: why */
-    bool final;                          /* ERROR: true when resending cannot help */
-    char detail[TSG_HUB_DETAIL_MAX];     /* ERROR: an English sentence */
-    bool needs_commit;                   /* true when the answer stands only if the batch commits */
+    tsg_hub_answer_type_t type;         /* see above */
+    uint8_t about[TSG_MESSAGE_ID_SIZE]; /* the letter answered, when has_about */
+    bool has_about;                     /* false when the letter could not be read */
+    Tsunagu__V1__ErrorCode code;        /* ERROR: why */
+    bool final;                         /* ERROR: true when resending cannot help */
+    char detail[TSG_HUB_DETAIL_MAX];    /* ERROR: an English sentence */
+    bool needs_commit;                  /* true when the answer stands only if the batch commits */
 } tsg_hub_answer_t;
 
 typedef struct _tsg_hub_intake_t tsg_hub_intake_t;

@@ -24,16 +24,16 @@
 
 #include "coordinator/mailbox.h"
 
-#define FORMAT 1
-#define NEXT_KEY "mailbox.next"
+#define FORMAT       1
+#define NEXT_KEY     "mailbox.next"
 #define MAILBOX_HEAD 27 /* format, kind, id, stored_at, sender length */
 
 /* A cursor over a value being decoded; ok turns false on the first short read. */
 typedef struct {
-    const uint8_t *data;  /* the value */
-    size_t len;           /* its length */
-    size_t pos;           /* next byte to read */
-    bool ok;              /* false once anything did not fit */
+    const uint8_t *data; /* the value */
+    size_t len;          /* its length */
+    size_t pos;          /* next byte to read */
+    bool ok;             /* false once anything did not fit */
 } s_reader_t;
 
 static uint8_t
@@ -98,8 +98,7 @@ tsg_hub_mailbox_key (const char *recipient, uint64_t seq, uint8_t out[TSG_HUB_MA
 }
 
 bool
-tsg_hub_message_get (tsg_txn_t *txn, const uint8_t id[TSG_MESSAGE_ID_SIZE],
-                     tsg_hub_message_t *out)
+tsg_hub_message_get (tsg_txn_t *txn, const uint8_t id[TSG_MESSAGE_ID_SIZE], tsg_hub_message_t *out)
 {
     MDB_val val;
     MDB_dbi db = tsg_store_db (txn->store, TSG_HUB_DB_MESSAGES);
@@ -207,8 +206,9 @@ tsg_hub_mailbox_put (tsg_txn_t *txn, const char *recipient, const char *sender,
     tsg_be64_put (next, seq + 1);
     tsg_txn_put (txn, meta, NEXT_KEY, strlen (NEXT_KEY), next, sizeof next);
 
-    tsg_hub_message_t msg = { .state = TSG_HUB_MSG_STORED, .kind = kind, .at_ms = now_ms,
-                              .mailbox_seq = seq };
+    tsg_hub_message_t msg = {
+        .state = TSG_HUB_MSG_STORED, .kind = kind, .at_ms = now_ms, .mailbox_seq = seq
+    };
     snprintf (msg.sender, sizeof msg.sender, "%s", sender);
     snprintf (msg.recipient, sizeof msg.recipient, "%s", recipient);
     tsg_hub_message_put (txn, id, &msg);

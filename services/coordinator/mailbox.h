@@ -1,4 +1,5 @@
-/* The coordinator's durable records: mailboxes, what became of each message, and per-sender sequences. */
+/* The coordinator's durable records: mailboxes, what became of each message, and per-sender
+ * sequences. */
 #ifndef TSG_HUB_MAILBOX_H_INCLUDED
 #define TSG_HUB_MAILBOX_H_INCLUDED
 
@@ -15,9 +16,9 @@
 
 /* What became of a message (its MESSAGES record). */
 typedef enum {
-    TSG_HUB_MSG_STORED = 1,     /* waiting in its recipient's mailbox */
-    TSG_HUB_MSG_DELIVERED = 2,  /* acknowledged by its recipient and gone from the mailbox */
-    TSG_HUB_MSG_REFUSED = 3,    /* refused with error_code; never stored */
+    TSG_HUB_MSG_STORED = 1,    /* waiting in its recipient's mailbox */
+    TSG_HUB_MSG_DELIVERED = 2, /* acknowledged by its recipient and gone from the mailbox */
+    TSG_HUB_MSG_REFUSED = 3,   /* refused with error_code; never stored */
 } tsg_hub_msg_state_t;
 
 /* A MESSAGES record, decoded. */
@@ -58,17 +59,17 @@ uint64_t tsg_hub_mailbox_put (tsg_txn_t *txn, const char *recipient, const char 
 
 /* What an acknowledgement did. */
 typedef enum {
-    TSG_HUB_ACK_DONE,     /* the letter left the mailbox (and the receipt may have been relayed) */
-    TSG_HUB_ACK_IGNORED,  /* unknown letter or already acknowledged: nothing changed */
-    TSG_HUB_ACK_REFUSED,  /* not the acknowledger's to acknowledge: nothing changed */
+    TSG_HUB_ACK_DONE,    /* the letter left the mailbox (and the receipt may have been relayed) */
+    TSG_HUB_ACK_IGNORED, /* unknown letter or already acknowledged: nothing changed */
+    TSG_HUB_ACK_REFUSED, /* not the acknowledger's to acknowledge: nothing changed */
 } tsg_hub_ack_outcome_t;
 
 typedef struct {
-    tsg_hub_ack_outcome_t outcome;    /* see above */
-    char recipient[TSG_ID_MAX + 1];   /* DONE: whose mailbox lost an entry */
-    uint64_t seq;                     /* DONE: which entry */
-    char relayed_to[TSG_ID_MAX + 1];  /* DONE: whose mailbox got the receipt ("" when none) */
-    const char *why;                  /* IGNORED, REFUSED: a static sentence */
+    tsg_hub_ack_outcome_t outcome;   /* see above */
+    char recipient[TSG_ID_MAX + 1];  /* DONE: whose mailbox lost an entry */
+    uint64_t seq;                    /* DONE: which entry */
+    char relayed_to[TSG_ID_MAX + 1]; /* DONE: whose mailbox got the receipt ("" when none) */
+    const char *why;                 /* IGNORED, REFUSED: a static sentence */
 } tsg_hub_ack_t;
 
 /* Handles a DELIVERED or REJECTED receipt (already verified, signed by acker) whose
@@ -78,13 +79,11 @@ typedef struct {
  * unchanged in the letter's sender's mailbox and records the receipt's id as STORED.
  * A second acknowledgement changes nothing.  Fills *out. */
 void tsg_hub_mailbox_ack (tsg_txn_t *txn, const char *acker, const tsg_letter_t *receipt,
-                          const uint8_t *envelope, size_t len, uint64_t now_ms,
-                          tsg_hub_ack_t *out);
+                          const uint8_t *envelope, size_t len, uint64_t now_ms, tsg_hub_ack_t *out);
 
 /* Called for each mailbox entry in order; return false to stop.  envelope is borrowed
  * until the transaction ends. */
-typedef bool (tsg_hub_mailbox_fn) (void *arg, uint64_t seq, const uint8_t *envelope,
-                                   size_t len);
+typedef bool (tsg_hub_mailbox_fn) (void *arg, uint64_t seq, const uint8_t *envelope, size_t len);
 
 /* Calls fn for recipient's mailbox entries with sequence >= from_seq, oldest first. */
 void tsg_hub_mailbox_scan (tsg_txn_t *txn, const char *recipient, uint64_t from_seq,

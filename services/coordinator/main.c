@@ -10,7 +10,7 @@
 
 #define PROGNAME "tsunagu-coordinator"
 
-static volatile sig_atomic_t s_stop = 0;  /* set by SIGINT/SIGTERM */
+static volatile sig_atomic_t s_stop = 0; /* set by SIGINT/SIGTERM */
 
 static void
 s_on_signal (int signo)
@@ -38,8 +38,10 @@ int
 main (int argc, char *argv[])
 {
     static const struct option options[] = {
-        { "config", required_argument, NULL, 'c' }, { "verbose", no_argument, NULL, 'v' },
-        { "help", no_argument, NULL, 'H' },         { "version", no_argument, NULL, 'V' },
+        { "config", required_argument, NULL, 'c' },
+        { "verbose", no_argument, NULL, 'v' },
+        { "help", no_argument, NULL, 'H' },
+        { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
     };
     const char *config = NULL;

@@ -6,28 +6,28 @@
 #include "coordinator/sessions.h"
 
 struct _tsg_hub_session_t {
-    char id[TSG_ID_MAX + 1];        /* the agency, as ZAP authenticated it */
-    uint8_t rid[TSG_HUB_RID_MAX];   /* its connection's routing id */
-    size_t rid_len;                 /* bytes of rid in use */
-    uint64_t started_at;            /* monotonic ms when the session began */
-    uint64_t last_seen;             /* monotonic ms of its last message */
-    uint64_t next_seq;              /* mailbox sequence to forward from next */
-    uint64_t ring[TSG_HUB_WINDOW];  /* forwarded sequences, in sending order, from ring_head */
-    bool done[TSG_HUB_WINDOW];      /* acknowledged flags, parallel to ring */
-    size_t ring_head;               /* index of the oldest kept entry */
-    size_t ring_len;                /* entries kept (oldest unacknowledged .. newest sent) */
-    size_t outstanding;             /* entries kept and not acknowledged */
-    uint64_t last_progress;         /* monotonic ms of the last ack (or of the first send) */
-    bool want;                      /* forwarding should be tried */
-    uint64_t not_before;            /* ... but not before this monotonic ms */
-    bool directory_due;             /* a DIRECTORY must be sent */
-    uint64_t forwarded;             /* letters forwarded in this session, for the log */
+    char id[TSG_ID_MAX + 1];       /* the agency, as ZAP authenticated it */
+    uint8_t rid[TSG_HUB_RID_MAX];  /* its connection's routing id */
+    size_t rid_len;                /* bytes of rid in use */
+    uint64_t started_at;           /* monotonic ms when the session began */
+    uint64_t last_seen;            /* monotonic ms of its last message */
+    uint64_t next_seq;             /* mailbox sequence to forward from next */
+    uint64_t ring[TSG_HUB_WINDOW]; /* forwarded sequences, in sending order, from ring_head */
+    bool done[TSG_HUB_WINDOW];     /* acknowledged flags, parallel to ring */
+    size_t ring_head;              /* index of the oldest kept entry */
+    size_t ring_len;               /* entries kept (oldest unacknowledged .. newest sent) */
+    size_t outstanding;            /* entries kept and not acknowledged */
+    uint64_t last_progress;        /* monotonic ms of the last ack (or of the first send) */
+    bool want;                     /* forwarding should be tried */
+    uint64_t not_before;           /* ... but not before this monotonic ms */
+    bool directory_due;            /* a DIRECTORY must be sent */
+    uint64_t forwarded;            /* letters forwarded in this session, for the log */
 };
 
 struct _tsg_hub_sessions_t {
-    tsg_hub_session_t **items;  /* the sessions (owned), unordered */
-    size_t count;               /* entries in use */
-    size_t capacity;            /* entries allocated */
+    tsg_hub_session_t **items; /* the sessions (owned), unordered */
+    size_t count;              /* entries in use */
+    size_t capacity;           /* entries allocated */
 };
 
 tsg_hub_sessions_t *
@@ -192,7 +192,7 @@ void
 tsg_hub_session_sent (tsg_hub_session_t *self, uint64_t seq, uint64_t now)
 {
     if (self->ring_len == TSG_HUB_WINDOW)
-        return;  /* callers check the window first; never overwrite */
+        return; /* callers check the window first; never overwrite */
     if (self->outstanding == 0)
         self->last_progress = now;
     size_t at = (self->ring_head + self->ring_len) % TSG_HUB_WINDOW;

@@ -6,21 +6,22 @@
 
 #include "coordinator/zap.h"
 
-#define ZAP_ENDPOINT "inproc://zeromq.zap.01"
-#define ZAP_FRAMES_MAX 8  /* version, request id, domain, address, identity, mechanism, key, spare */
+#define ZAP_ENDPOINT   "inproc://zeromq.zap.01"
+#define ZAP_FRAMES_MAX 8  /* version, request id, domain, address, identity, mechanism, key, spare \
+                           */
 #define ZAP_FRAME_MAX 256 /* longest request frame we keep; longer ones are cut (and refused) */
 
 struct _tsg_hub_zap_t {
-    void *socket;                            /* REP socket bound at ZAP_ENDPOINT */
-    const tsg_hub_directory_t *directory;    /* who may connect (borrowed) */
+    void *socket;                         /* REP socket bound at ZAP_ENDPOINT */
+    const tsg_hub_directory_t *directory; /* who may connect (borrowed) */
 };
 
 /* One request's frames, each cut to ZAP_FRAME_MAX and NUL-terminated for text use. */
 typedef struct {
-    char data[ZAP_FRAMES_MAX][ZAP_FRAME_MAX + 1];  /* frame contents */
-    size_t len[ZAP_FRAMES_MAX];                    /* their lengths (after cutting) */
-    bool cut[ZAP_FRAMES_MAX];                      /* true when a frame was longer */
-    int count;                                     /* frames kept */
+    char data[ZAP_FRAMES_MAX][ZAP_FRAME_MAX + 1]; /* frame contents */
+    size_t len[ZAP_FRAMES_MAX];                   /* their lengths (after cutting) */
+    bool cut[ZAP_FRAMES_MAX];                     /* true when a frame was longer */
+    int count;                                    /* frames kept */
 } s_request_t;
 
 tsg_hub_zap_t *
@@ -59,8 +60,8 @@ tsg_hub_zap_socket (tsg_hub_zap_t *self)
 }
 
 const char *
-tsg_hub_zap_decide (const tsg_hub_directory_t *directory, const char *domain,
-                    const char *mechanism, const uint8_t *key, size_t key_len)
+tsg_hub_zap_decide (const tsg_hub_directory_t *directory, const char *domain, const char *mechanism,
+                    const uint8_t *key, size_t key_len)
 {
     if (!domain || strcmp (domain, TSG_HUB_ZAP_DOMAIN) != 0)
         return NULL;

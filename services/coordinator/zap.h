@@ -1,4 +1,5 @@
-/* The ZAP handler (ZeroMQ RFC 27): admits only CURVE clients whose key belongs to an active agency. */
+/* The ZAP handler (ZeroMQ RFC 27): admits only CURVE clients whose key belongs to an active agency.
+ */
 #ifndef TSG_HUB_ZAP_H_INCLUDED
 #define TSG_HUB_ZAP_H_INCLUDED
 

@@ -8,7 +8,8 @@
 /* This daemon's entry in the policy table (services/agency/policy.c). */
 #define AGENCY_TYPE "disability"
 
-int main (int argc, char *argv[])
+int
+main (int argc, char *argv[])
 {
     tsg_agency_options_t options;
     int rc = tsg_agency_options (argc, argv, AGENCY_TYPE, &options);

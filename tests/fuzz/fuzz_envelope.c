@@ -4,8 +4,8 @@
 
 #include "tsunagu/tsunagu.h"
 
-static tsg_keys_t *s_keys;    /* the receiving party */
-static tsg_boxer_t *s_boxer;  /* its precomputed box keys */
+static tsg_keys_t *s_keys;   /* the receiving party */
+static tsg_boxer_t *s_boxer; /* its precomputed box keys */
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
@@ -22,7 +22,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         return 0;
     /* Whatever decodes must be safe to verify and to try to open. */
     if (tsg_envelope_verify (&env, tsg_keys_sign_public (s_keys)))
-        abort ();  /* a forged signature verified: a real bug */
+        abort (); /* a forged signature verified: a real bug */
     Tsunagu__V1__Body *body = NULL;
     if (tsg_body_open (s_boxer, tsg_keys_box_public (s_keys), env.letter->body.data,
                        env.letter->body.len, &body)

@@ -13,7 +13,7 @@ int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
     char path[] = "/tmp/tsunagu-fuzz-key-XXXXXX";
-    int fd = mkstemp (path);  /* mode 0600 */
+    int fd = mkstemp (path); /* mode 0600 */
     if (fd < 0)
         return 0;
     if (write (fd, data, size) != (ssize_t) size) {

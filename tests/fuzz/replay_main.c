@@ -1,5 +1,6 @@
 /* replay_main.c — runs a fuzz target over every file of its corpus folders, so the normal
- * test run replays the interesting inputs that fuzzing found (and the sanitizer build checks them). */
+ * test run replays the interesting inputs that fuzzing found (and the sanitizer build checks them).
+ */
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>

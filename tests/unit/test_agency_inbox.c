@@ -20,7 +20,8 @@ typedef struct {
     tsg_agency_t *pov;       /* recipient */
 } s_world_t;
 
-static int s_setup (void **state)
+static int
+s_setup (void **state)
 {
     s_world_t *w = calloc (1, sizeof *w);
     w->world = agency_fixture_new ();
@@ -33,7 +34,8 @@ static int s_setup (void **state)
     return 0;
 }
 
-static int s_teardown (void **state)
+static int
+s_teardown (void **state)
 {
     s_world_t *w = *state;
     agency_fixture_destroy (&w->world);
@@ -42,7 +44,8 @@ static int s_teardown (void **state)
 }
 
 /* A referral from elder to pov; returns a copy of its envelope (caller frees). */
-static uint8_t *s_referral (s_world_t *w, size_t *len, char referral_id[TSG_UUID_TEXT_SIZE])
+static uint8_t *
+s_referral (s_world_t *w, size_t *len, char referral_id[TSG_UUID_TEXT_SIZE])
 {
     json_t *reply = NULL;
     agency_fixture_sent_clear (w->world, w->elder);
@@ -64,22 +67,23 @@ static uint8_t *s_referral (s_world_t *w, size_t *len, char referral_id[TSG_UUID
     return copy;
 }
 
-static int s_deliver (tsg_agency_t *agency, const uint8_t *data, size_t len)
+static int
+s_deliver (tsg_agency_t *agency, const uint8_t *data, size_t len)
 {
-    const uint8_t *frames[1] = {data};
+    const uint8_t *frames[1] = { data };
     return agency_receive (agency, frames, &len, 1);
 }
 
 /* The i-th letter agency sent is a receipt of type about the letter `about`, to recipient,
  * signed by signer. */
-static void s_expect_receipt (s_world_t *w, tsg_agency_t *agency, size_t i,
-                              Tsunagu__V1__ReceiptType type, const uint8_t *about, size_t about_len,
-                              const char *recipient)
+static void
+s_expect_receipt (s_world_t *w, tsg_agency_t *agency, size_t i, Tsunagu__V1__ReceiptType type,
+                  const uint8_t *about, size_t about_len, const char *recipient)
 {
     size_t len;
     const uint8_t *data = agency_fixture_sent (w->world, agency, i, &len);
     assert_non_null (data);
-    tsg_envelope_t receipt = {0}, letter = {0};
+    tsg_envelope_t receipt = { 0 }, letter = { 0 };
     assert_int_equal (agency_fixture_decode (data, len, &receipt), TSG_OK);
     assert_int_equal (agency_fixture_decode (about, about_len, &letter), TSG_OK);
     assert_int_equal (receipt.letter->kind, TSUNAGU__V1__KIND__KIND_RECEIPT);
@@ -99,7 +103,8 @@ static void s_expect_receipt (s_world_t *w, tsg_agency_t *agency, size_t i,
     tsg_envelope_clear (&letter);
 }
 
-static void test_store_then_receipt (void **state)
+static void
+test_store_then_receipt (void **state)
 {
     s_world_t *w = *state;
     size_t len;
@@ -123,14 +128,15 @@ static void test_store_then_receipt (void **state)
     free (letter);
 }
 
-static void test_duplicate_in_one_batch (void **state)
+static void
+test_duplicate_in_one_batch (void **state)
 {
     s_world_t *w = *state;
     size_t len;
     uint8_t *letter = s_referral (w, &len, NULL);
     size_t inbox = agency_fixture_count (w->pov, AGENCY_DB_INBOX);
-    const uint8_t *frames[3] = {letter, letter, letter};
-    size_t lens[3] = {len, len, len};
+    const uint8_t *frames[3] = { letter, letter, letter };
+    size_t lens[3] = { len, len, len };
     assert_int_equal (agency_receive (w->pov, frames, lens, 3), TSG_OK);
     assert_int_equal (agency_fixture_count (w->pov, AGENCY_DB_INBOX), inbox + 1);
     assert_int_equal (agency_fixture_sent_count (w->world, w->pov), 3);
@@ -141,7 +147,8 @@ static void test_duplicate_in_one_batch (void **state)
     free (letter);
 }
 
-static void test_bad_signature_quarantined (void **state)
+static void
+test_bad_signature_quarantined (void **state)
 {
     s_world_t *w = *state;
     size_t len;
@@ -162,15 +169,16 @@ static void test_bad_signature_quarantined (void **state)
     free (letter);
 }
 
-static void test_garbage_never_crashes (void **state)
+static void
+test_garbage_never_crashes (void **state)
 {
     s_world_t *w = *state;
     size_t inbox = agency_fixture_count (w->pov, AGENCY_DB_INBOX);
     uint8_t junk[300];
     for (size_t i = 0; i < sizeof junk; i++)
-        junk[i] = (uint8_t)(i * 37 + 11);
-    const uint8_t *frames[3] = {junk, junk, (const uint8_t *)""};
-    size_t lens[3] = {sizeof junk, 7, 0};
+        junk[i] = (uint8_t) (i * 37 + 11);
+    const uint8_t *frames[3] = { junk, junk, (const uint8_t *) "" };
+    size_t lens[3] = { sizeof junk, 7, 0 };
     assert_int_equal (agency_receive (w->pov, frames, lens, 3), TSG_OK);
     assert_int_equal (agency_fixture_count (w->pov, AGENCY_DB_INBOX), inbox);
     assert_int_equal (agency_fixture_sent_count (w->world, w->pov), 0);
@@ -186,7 +194,8 @@ static void test_garbage_never_crashes (void **state)
     free (letter);
 }
 
-static void test_unknown_sender_not_answered (void **state)
+static void
+test_unknown_sender_not_answered (void **state)
 {
     s_world_t *w = *state;
     /* An agency the directory does not list yet. */
@@ -220,7 +229,8 @@ static void test_unknown_sender_not_answered (void **state)
     agency_fixture_sent_clear (w->world, late);
 }
 
-static void test_not_for_us_rejected (void **state)
+static void
+test_not_for_us_rejected (void **state)
 {
     s_world_t *w = *state;
     size_t len;
@@ -236,7 +246,8 @@ static void test_not_for_us_rejected (void **state)
 }
 
 /* A letter signed by elder with a body of choice. */
-static uint8_t *s_crafted (s_world_t *w, const uint8_t *body, size_t body_len, size_t *len)
+static uint8_t *
+s_crafted (s_world_t *w, const uint8_t *body, size_t body_len, size_t *len)
 {
     tsg_letter_t letter;
     tsg_header_t header;
@@ -247,7 +258,7 @@ static uint8_t *s_crafted (s_world_t *w, const uint8_t *body, size_t body_len, s
     tsg_letter_prepare (&letter, &header, id, TSUNAGU__V1__KIND__KIND_REFERRAL, "elder-a", "pov-a");
     header.referral_id = referral_id;
     header.case_id = case_id;
-    letter.body.data = (uint8_t *)body;
+    letter.body.data = (uint8_t *) body;
     letter.body.len = body_len;
     letter.sequence = 99;
     uint8_t *out = NULL;
@@ -255,7 +266,8 @@ static uint8_t *s_crafted (s_world_t *w, const uint8_t *body, size_t body_len, s
     return out;
 }
 
-static void test_unopenable_bodies_rejected (void **state)
+static void
+test_unopenable_bodies_rejected (void **state)
 {
     s_world_t *w = *state;
     size_t inbox = agency_fixture_count (w->pov, AGENCY_DB_INBOX);
@@ -280,7 +292,7 @@ static void test_unopenable_bodies_rejected (void **state)
     uint8_t *box = NULL;
     size_t box_len = 0;
     assert_int_equal (tsg_body_seal (w->elder->boxer, pov_box, "text/plain",
-                                     (const uint8_t *)"hello", 5, &box, &box_len),
+                                     (const uint8_t *) "hello", 5, &box, &box_len),
                       TSG_OK);
     uint8_t *b = s_crafted (w, box, box_len, &len);
     free (box);
@@ -291,7 +303,7 @@ static void test_unopenable_bodies_rejected (void **state)
 
     /* JSON, but not an object. */
     assert_int_equal (tsg_body_seal (w->elder->boxer, pov_box, "application/json",
-                                     (const uint8_t *)"[1,2]", 5, &box, &box_len),
+                                     (const uint8_t *) "[1,2]", 5, &box, &box_len),
                       TSG_OK);
     uint8_t *c = s_crafted (w, box, box_len, &len);
     free (box);
@@ -309,7 +321,8 @@ static void test_unopenable_bodies_rejected (void **state)
     assert_int_equal (agency_fixture_count (w->pov, AGENCY_DB_INBOX), inbox);
 }
 
-static void test_relayed_receipts (void **state)
+static void
+test_relayed_receipts (void **state)
 {
     s_world_t *w = *state;
     size_t len;
@@ -357,14 +370,15 @@ static void test_relayed_receipts (void **state)
     free (letter);
 }
 
-static void test_rejection_relayed (void **state)
+static void
+test_rejection_relayed (void **state)
 {
     s_world_t *w = *state;
     /* elder sends a referral that pov could not open: pov's rejection, built directly. */
     size_t len;
     char referral_id[TSG_UUID_TEXT_SIZE];
     uint8_t *letter = s_referral (w, &len, referral_id);
-    tsg_envelope_t env = {0};
+    tsg_envelope_t env = { 0 };
     assert_int_equal (agency_fixture_decode (letter, len, &env), TSG_OK);
     tsg_letter_t rejection;
     uint8_t id[TSG_MESSAGE_ID_SIZE];
@@ -376,7 +390,7 @@ static void test_rejection_relayed (void **state)
     body.about_message_id.data = about;
     body.about_message_id.len = TSG_MESSAGE_ID_SIZE;
     body.at_ms = tsg_now_ms ();
-    body.detail = (char *)"the body does not open with the sender's key";
+    body.detail = (char *) "the body does not open with the sender's key";
     rejection.receipt = &body;
     uint8_t *sealed = NULL;
     size_t sealed_len = 0;
@@ -390,8 +404,8 @@ static void test_rejection_relayed (void **state)
     uint8_t forged_id[TSG_MESSAGE_ID_SIZE];
     tsg_random_id (forged_id);
     rejection.message_id.data = forged_id;
-    rejection.sender = (char *)"elder-a";
-    rejection.recipient = (char *)"elder-a";
+    rejection.sender = (char *) "elder-a";
+    rejection.recipient = (char *) "elder-a";
     assert_int_equal (tsg_envelope_seal (&rejection, w->elder->config->keys, &forged, &forged_len),
                       TSG_OK);
     assert_int_equal (s_deliver (w->elder, forged, forged_len), TSG_OK);
@@ -416,12 +430,14 @@ static void test_rejection_relayed (void **state)
     free (letter);
 }
 
-static void s_fill_directory (tsg_letter_t *letter, void *arg)
+static void
+s_fill_directory (tsg_letter_t *letter, void *arg)
 {
     letter->directory = arg;
 }
 
-static void test_directory_rules (void **state)
+static void
+test_directory_rules (void **state)
 {
     s_world_t *w = *state;
     uint64_t serial = agency_directory_serial (w->pov->directory);
@@ -450,9 +466,9 @@ static void test_directory_rules (void **state)
     struct {
         uint64_t serial, from, until;
     } bad[] = {
-        {serial + 10, now - 7200 * 1000, now - 3600 * 1000},
-        {serial + 10, now + 3600 * 1000, now + 7200 * 1000},
-        {serial - 1, now - 1000, now + 3600 * 1000},
+        { serial + 10, now - 7200 * 1000, now - 3600 * 1000 },
+        { serial + 10, now + 3600 * 1000, now + 7200 * 1000 },
+        { serial - 1, now - 1000, now + 3600 * 1000 },
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         dir.serial = bad[i].serial;
@@ -471,7 +487,8 @@ static void test_directory_rules (void **state)
     assert_int_equal (agency_directory_serial (w->pov->directory), serial + 1);
 }
 
-static void test_inbox_survives_restart (void **state)
+static void
+test_inbox_survives_restart (void **state)
 {
     s_world_t *w = *state;
     size_t inbox = agency_fixture_count (w->pov, AGENCY_DB_INBOX);
@@ -486,7 +503,7 @@ static void test_inbox_survives_restart (void **state)
     assert_int_equal (s_deliver (w->pov, letter, len), TSG_OK);
     json_t *reply = NULL;
     char path[64];
-    snprintf (path, sizeof path, "/v1/inbox?after=%llu", (unsigned long long)(cursor - 1));
+    snprintf (path, sizeof path, "/v1/inbox?after=%llu", (unsigned long long) (cursor - 1));
     assert_int_equal (agency_fixture_request (w->pov, "GET", path, NULL, &reply), 200);
     json_t *items = json_object_get (reply, "items");
     assert_int_equal (json_array_size (items), 1);
@@ -497,7 +514,8 @@ static void test_inbox_survives_restart (void **state)
     free (letter);
 }
 
-int main (void)
+int
+main (void)
 {
     log_init ("test_agency_inbox", false);
     const struct CMUnitTest tests[] = {

@@ -22,11 +22,12 @@ typedef struct {
     size_t fail_after;   /* sends that succeed before the socket is "full"; 0 = never full */
 } s_socket_t;
 
-static int s_send (void *arg, uint64_t sequence, const uint8_t *data, size_t len)
+static int
+s_send (void *arg, uint64_t sequence, const uint8_t *data, size_t len)
 {
     s_socket_t *socket = arg;
-    (void)data;
-    (void)len;
+    (void) data;
+    (void) len;
     if (socket->fail_after && socket->count >= socket->fail_after)
         return -1;
     if (socket->count < sizeof socket->sent / sizeof socket->sent[0])
@@ -42,7 +43,8 @@ typedef struct {
     s_socket_t socket;       /* the fake socket */
 } s_bench_t;
 
-static int s_setup (void **state)
+static int
+s_setup (void **state)
 {
     s_bench_t *b = calloc (1, sizeof *b);
     b->world = agency_fixture_new ();
@@ -55,7 +57,8 @@ static int s_setup (void **state)
     return 0;
 }
 
-static int s_teardown (void **state)
+static int
+s_teardown (void **state)
 {
     s_bench_t *b = *state;
     agency_outbox_destroy (&b->outbox);
@@ -65,7 +68,8 @@ static int s_teardown (void **state)
     return 0;
 }
 
-static void s_put (s_bench_t *b, uint64_t from, uint64_t to)
+static void
+s_put (s_bench_t *b, uint64_t from, uint64_t to)
 {
     tsg_txn_t txn;
     tsg_txn_begin (b->store, &txn, true);
@@ -73,13 +77,14 @@ static void s_put (s_bench_t *b, uint64_t from, uint64_t to)
         uint8_t key[8];
         char value[32];
         tsg_be64_put (key, s);
-        int n = snprintf (value, sizeof value, "letter %llu", (unsigned long long)s);
-        tsg_txn_put (&txn, tsg_store_db (b->store, AGENCY_DB_OUTBOX), key, 8, value, (size_t)n);
+        int n = snprintf (value, sizeof value, "letter %llu", (unsigned long long) s);
+        tsg_txn_put (&txn, tsg_store_db (b->store, AGENCY_DB_OUTBOX), key, 8, value, (size_t) n);
     }
     assert_int_equal (tsg_txn_commit (&txn), TSG_OK);
 }
 
-static void s_ack (s_bench_t *b, uint64_t from, uint64_t to)
+static void
+s_ack (s_bench_t *b, uint64_t from, uint64_t to)
 {
     tsg_txn_t txn;
     tsg_txn_begin (b->store, &txn, true);
@@ -92,19 +97,21 @@ static void s_ack (s_bench_t *b, uint64_t from, uint64_t to)
 }
 
 /* The socket got exactly from..to, in order, since the last check. */
-static void s_expect (s_bench_t *b, uint64_t from, uint64_t to)
+static void
+s_expect (s_bench_t *b, uint64_t from, uint64_t to)
 {
-    size_t n = to >= from ? (size_t)(to - from + 1) : 0;
+    size_t n = to >= from ? (size_t) (to - from + 1) : 0;
     if (b->socket.count != n)
-        fprintf (stderr, "expected %zu sends (%llu..%llu), got %zu\n", n, (unsigned long long)from,
-                 (unsigned long long)to, b->socket.count);
+        fprintf (stderr, "expected %zu sends (%llu..%llu), got %zu\n", n, (unsigned long long) from,
+                 (unsigned long long) to, b->socket.count);
     assert_int_equal (b->socket.count, n);
     for (size_t i = 0; i < n; i++)
         assert_int_equal (b->socket.sent[i], from + i);
     b->socket.count = 0;
 }
 
-static void test_empty (void **state)
+static void
+test_empty (void **state)
 {
     s_bench_t *b = *state;
     agency_outbox_refresh (b->outbox, 0);
@@ -114,7 +121,8 @@ static void test_empty (void **state)
     assert_int_equal (agency_outbox_first (b->outbox), 0);
 }
 
-static void test_order_and_backoff (void **state)
+static void
+test_order_and_backoff (void **state)
 {
     s_bench_t *b = *state;
     s_put (b, 1, 5);
@@ -128,11 +136,11 @@ static void test_order_and_backoff (void **state)
     assert_int_equal (agency_outbox_timeout (b->outbox, 1000), 250);
     assert_int_equal (agency_outbox_pump (b->outbox, 1249, s_send, &b->socket), 0);
     uint64_t now = 1250;
-    uint64_t expected_backoff[] = {500, 1000, 2000, 4000, 4000, 4000};
+    uint64_t expected_backoff[] = { 500, 1000, 2000, 4000, 4000, 4000 };
     for (size_t i = 0; i < sizeof expected_backoff / sizeof expected_backoff[0]; i++) {
         assert_int_equal (agency_outbox_pump (b->outbox, now, s_send, &b->socket), 5);
         s_expect (b, 1, 5);
-        assert_int_equal (agency_outbox_timeout (b->outbox, now), (long)expected_backoff[i]);
+        assert_int_equal (agency_outbox_timeout (b->outbox, now), (long) expected_backoff[i]);
         now += expected_backoff[i];
     }
 
@@ -159,7 +167,8 @@ static void test_order_and_backoff (void **state)
     assert_int_equal (agency_outbox_pending (b->outbox), 0);
 }
 
-static void test_rewind (void **state)
+static void
+test_rewind (void **state)
 {
     s_bench_t *b = *state;
     s_put (b, 10, 14);
@@ -178,7 +187,8 @@ static void test_rewind (void **state)
     agency_outbox_refresh (b->outbox, 30);
 }
 
-static void test_holes_are_skipped (void **state)
+static void
+test_holes_are_skipped (void **state)
 {
     s_bench_t *b = *state;
     /* 21 and 22 were refused (final errors) and left the outbox. */
@@ -195,7 +205,8 @@ static void test_holes_are_skipped (void **state)
     agency_outbox_refresh (b->outbox, 0);
 }
 
-static void test_full_socket (void **state)
+static void
+test_full_socket (void **state)
 {
     s_bench_t *b = *state;
     s_put (b, 30, 35);
@@ -213,7 +224,8 @@ static void test_full_socket (void **state)
     agency_outbox_refresh (b->outbox, 10);
 }
 
-static void test_window (void **state)
+static void
+test_window (void **state)
 {
     s_bench_t *b = *state;
     s_put (b, 100, 100 + AGENCY_OUTBOX_WINDOW + 99);
@@ -231,9 +243,10 @@ static void test_window (void **state)
 }
 
 /* The agency side: sequences, stored receipts, final and non-final errors, restarts. */
-static void test_agency_outbox (void **state)
+static void
+test_agency_outbox (void **state)
 {
-    (void)state;
+    (void) state;
     agency_fixture_t *world = agency_fixture_new ();
     tsg_agency_t *elder = agency_fixture_agency (world, "elder-a", "eldercare");
     assert_non_null (agency_fixture_agency (world, "pov-a", "poverty"));
@@ -256,7 +269,7 @@ static void test_agency_outbox (void **state)
     size_t lens[4];
     for (size_t i = 0; i < 4; i++) {
         letters[i] = agency_fixture_sent (world, elder, i, &lens[i]);
-        tsg_envelope_t env = {0};
+        tsg_envelope_t env = { 0 };
         assert_int_equal (agency_fixture_decode (letters[i], lens[i], &env), TSG_OK);
         assert_int_equal (env.letter->sequence, i + 1);
         tsg_envelope_clear (&env);
@@ -301,7 +314,7 @@ static void test_agency_outbox (void **state)
     agency_pump (elder);
     assert_int_equal (agency_fixture_sent_count (world, elder), 2); /* 3 and 4 again */
     size_t len;
-    tsg_envelope_t env = {0};
+    tsg_envelope_t env = { 0 };
     const uint8_t *again = agency_fixture_sent (world, elder, 0, &len);
     assert_int_equal (agency_fixture_decode (again, len, &env), TSG_OK);
     assert_int_equal (env.letter->sequence, 3);
@@ -336,7 +349,8 @@ static void test_agency_outbox (void **state)
     agency_fixture_destroy (&world);
 }
 
-int main (void)
+int
+main (void)
 {
     log_init ("test_agency_outbox", false);
     const struct CMUnitTest tests[] = {

@@ -14,7 +14,8 @@
 #include "tsunagu/tsg_agency.h"
 #include "agency/fixture.h"
 
-static void s_tags_are (const tsg_agency_policy_t *policy, const char *const expected[])
+static void
+s_tags_are (const tsg_agency_policy_t *policy, const char *const expected[])
 {
     size_t n = 0;
     while (expected[n])
@@ -24,40 +25,43 @@ static void s_tags_are (const tsg_agency_policy_t *policy, const char *const exp
         assert_string_equal (policy->tags[i], expected[i]);
 }
 
-static void test_each_type (void **state)
+static void
+test_each_type (void **state)
 {
-    (void)state;
+    (void) state;
     const tsg_agency_policy_t *p;
 
     p = tsg_agency_policy_find ("eldercare");
     assert_non_null (p);
     assert_string_equal (p->name_ja, "地域包括支援センター");
     assert_int_equal (p->response_due_days, 7);
-    s_tags_are (p, (const char *const[]){"介護", "認知症", "8050", "虐待", "孤立", NULL});
+    s_tags_are (p, (const char *const[]){ "介護", "認知症", "8050", "虐待", "孤立", NULL });
 
     p = tsg_agency_policy_find ("disability");
     assert_non_null (p);
     assert_string_equal (p->name_ja, "相談支援事業所");
     assert_int_equal (p->response_due_days, 14);
-    s_tags_are (p, (const char *const[]){"障害", "精神保健", "ひきこもり", "就労", NULL});
+    s_tags_are (p, (const char *const[]){ "障害", "精神保健", "ひきこもり", "就労", NULL });
 
     p = tsg_agency_policy_find ("child");
     assert_non_null (p);
     assert_string_equal (p->name_ja, "こども家庭センター");
     assert_int_equal (p->response_due_days, 3);
-    s_tags_are (p, (const char *const[]){"子育て", "不登校", "ヤングケアラー", "虐待", "DV", NULL});
+    s_tags_are (p,
+                (const char *const[]){ "子育て", "不登校", "ヤングケアラー", "虐待", "DV", NULL });
 
     p = tsg_agency_policy_find ("poverty");
     assert_non_null (p);
     assert_string_equal (p->name_ja, "自立相談支援機関");
     assert_int_equal (p->response_due_days, 7);
-    s_tags_are (p, (const char *const[]){"生活困窮", "就労", "住まい", "債務", "家計", NULL});
+    s_tags_are (p, (const char *const[]){ "生活困窮", "就労", "住まい", "債務", "家計", NULL });
     assert_null (p->mandatory_report);
 }
 
-static void test_table_and_unknown (void **state)
+static void
+test_table_and_unknown (void **state)
 {
-    (void)state;
+    (void) state;
     size_t count = 0;
     const tsg_agency_policy_t *table = tsg_agency_policy_table (&count);
     assert_int_equal (count, 4);
@@ -79,8 +83,9 @@ typedef struct {
     char conf[700];          /* its agency.conf */
 } s_bundle_t;
 
-static void s_bundle (s_bundle_t *b, const char *id, const char *type, const char *extra,
-                      const char *listen, unsigned key_mode)
+static void
+s_bundle (s_bundle_t *b, const char *id, const char *type, const char *extra, const char *listen,
+          unsigned key_mode)
 {
     b->world = agency_fixture_new ();
     assert_non_null (b->world);
@@ -111,14 +116,16 @@ static void s_bundle (s_bundle_t *b, const char *id, const char *type, const cha
     tsg_keys_destroy (&coordinator);
 }
 
-static void s_bundle_done (s_bundle_t *b)
+static void
+s_bundle_done (s_bundle_t *b)
 {
     agency_fixture_destroy (&b->world);
 }
 
-static void test_config_good (void **state)
+static void
+test_config_good (void **state)
 {
-    (void)state;
+    (void) state;
     s_bundle_t b;
     s_bundle (&b, "eldercare-chuo", "eldercare", "", "127.0.0.1:7781", 0600);
     tsg_agency_config_t *config = tsg_agency_config_load (b.conf, "eldercare");
@@ -138,9 +145,10 @@ static void test_config_good (void **state)
     s_bundle_done (&b);
 }
 
-static void test_config_other_type_refused (void **state)
+static void
+test_config_other_type_refused (void **state)
 {
-    (void)state;
+    (void) state;
     s_bundle_t b;
     s_bundle (&b, "eldercare-chuo", "eldercare", "", "127.0.0.1:7781", 0600);
     tsg_agency_config_t *config = tsg_agency_config_load (b.conf, "poverty");
@@ -151,9 +159,10 @@ static void test_config_other_type_refused (void **state)
     s_bundle_done (&b);
 }
 
-static void test_config_unknown_type_refused (void **state)
+static void
+test_config_unknown_type_refused (void **state)
 {
-    (void)state;
+    (void) state;
     s_bundle_t b;
     s_bundle (&b, "housing-a", "housing", "", "127.0.0.1:7781", 0600);
     tsg_agency_config_t *config = tsg_agency_config_load (b.conf, "eldercare");
@@ -163,9 +172,10 @@ static void test_config_unknown_type_refused (void **state)
     s_bundle_done (&b);
 }
 
-static void test_config_every_problem_reported (void **state)
+static void
+test_config_every_problem_reported (void **state)
 {
-    (void)state;
+    (void) state;
     s_bundle_t b;
     /* Key readable by others, a typo'd key, a due date out of range, a public address. */
     s_bundle (&b, "child-kita", "child", "[policy]\nresponse_due_days = 0\nrespons_due_days = 3\n",
@@ -180,9 +190,10 @@ static void test_config_every_problem_reported (void **state)
     s_bundle_done (&b);
 }
 
-static void test_config_due_days_override (void **state)
+static void
+test_config_due_days_override (void **state)
 {
-    (void)state;
+    (void) state;
     s_bundle_t b;
     s_bundle (&b, "dis-minami", "disability", "[policy]\nresponse_due_days = 10\n", "[::1]:7790",
               0600);
@@ -195,9 +206,10 @@ static void test_config_due_days_override (void **state)
     s_bundle_done (&b);
 }
 
-static void test_config_missing_file (void **state)
+static void
+test_config_missing_file (void **state)
 {
-    (void)state;
+    (void) state;
     tsg_agency_config_t *config = tsg_agency_config_load ("/nonexistent/agency.conf", "poverty");
     assert_non_null (config);
     assert_true (config->errors > 0);
@@ -205,22 +217,24 @@ static void test_config_missing_file (void **state)
     tsg_agency_config_destroy (&config);
 }
 
-static void test_options (void **state)
+static void
+test_options (void **state)
 {
-    (void)state;
+    (void) state;
     tsg_agency_options_t opts;
-    char *a1[] = {"tsunagu-child", "-n", "-c", "x.conf", NULL};
+    char *a1[] = { "tsunagu-child", "-n", "-c", "x.conf", NULL };
     assert_int_equal (tsg_agency_options (4, a1, "child", &opts), -1);
     assert_true (opts.check_only);
     assert_string_equal (opts.config_path, "x.conf");
-    char *a2[] = {"tsunagu-child", "--bogus", NULL};
+    char *a2[] = { "tsunagu-child", "--bogus", NULL };
     assert_int_equal (tsg_agency_options (2, a2, "child", &opts), 1);
-    char *a3[] = {"tsunagu-child", NULL};
+    char *a3[] = { "tsunagu-child", NULL };
     assert_int_equal (tsg_agency_options (1, a3, "child", &opts), -1);
     assert_string_equal (opts.config_path, "/etc/tsunagu/child/agency.conf");
 }
 
-int main (void)
+int
+main (void)
 {
     log_init ("test_agency_policy", false);
     const struct CMUnitTest tests[] = {

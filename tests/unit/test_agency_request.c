@@ -20,7 +20,8 @@ typedef struct {
     tsg_agency_t *elder;     /* the sender under test */
 } s_world_t;
 
-static int s_setup (void **state)
+static int
+s_setup (void **state)
 {
     s_world_t *w = calloc (1, sizeof *w);
     w->world = agency_fixture_new ();
@@ -35,7 +36,8 @@ static int s_setup (void **state)
     return 0;
 }
 
-static int s_teardown (void **state)
+static int
+s_teardown (void **state)
 {
     s_world_t *w = *state;
     agency_fixture_destroy (&w->world);
@@ -44,7 +46,8 @@ static int s_teardown (void **state)
 }
 
 /* Nothing was stored, queued or sent. */
-static void s_nothing_stored (s_world_t *w, size_t outbox, size_t sent)
+static void
+s_nothing_stored (s_world_t *w, size_t outbox, size_t sent)
 {
     assert_int_equal (agency_fixture_count (w->elder, AGENCY_DB_OUTBOX), outbox);
     assert_int_equal (agency_fixture_count (w->elder, AGENCY_DB_SENT), sent);
@@ -53,8 +56,8 @@ static void s_nothing_stored (s_world_t *w, size_t outbox, size_t sent)
 }
 
 /* POSTs body and checks the status, the error code and (when given) the field named. */
-static void s_refused (s_world_t *w, const char *body, int status, const char *code,
-                       const char *field)
+static void
+s_refused (s_world_t *w, const char *body, int status, const char *code, const char *field)
 {
     size_t outbox = agency_fixture_count (w->elder, AGENCY_DB_OUTBOX);
     size_t sent = agency_fixture_count (w->elder, AGENCY_DB_SENT);
@@ -80,9 +83,10 @@ static void s_refused (s_world_t *w, const char *body, int status, const char *c
 
 #define GOOD "\"to\":\"pov-a\",\"legal_basis\":\"consent\",\"sheet\":{\"summary\":\"相談\"}"
 
-static void test_not_ready_without_directory (void **state)
+static void
+test_not_ready_without_directory (void **state)
 {
-    (void)state;
+    (void) state;
     agency_fixture_t *world = agency_fixture_new ();
     tsg_agency_t *lonely = agency_fixture_agency (world, "lonely", "eldercare");
     json_t *reply = NULL;
@@ -96,7 +100,8 @@ static void test_not_ready_without_directory (void **state)
     agency_fixture_destroy (&world);
 }
 
-static void test_valid_referral (void **state)
+static void
+test_valid_referral (void **state)
 {
     s_world_t *w = *state;
     json_t *reply = NULL;
@@ -142,7 +147,7 @@ static void test_valid_referral (void **state)
     assert_int_equal (agency_fixture_sent_count (w->world, w->elder), 1);
     size_t len;
     const uint8_t *letter = agency_fixture_sent (w->world, w->elder, 0, &len);
-    tsg_envelope_t env = {0};
+    tsg_envelope_t env = { 0 };
     assert_int_equal (agency_fixture_decode (letter, len, &env), TSG_OK);
     assert_int_equal (env.letter->kind, TSUNAGU__V1__KIND__KIND_REFERRAL);
     assert_int_equal (env.letter->sequence, 1);
@@ -155,7 +160,8 @@ static void test_valid_referral (void **state)
     agency_fixture_sent_clear (w->world, w->elder);
 }
 
-static void test_each_rule (void **state)
+static void
+test_each_rule (void **state)
 {
     s_world_t *w = *state;
     s_refused (w, "{", 400, "bad_json", NULL);
@@ -220,7 +226,8 @@ static void test_each_rule (void **state)
                400, "invalid", "to_type");
 }
 
-static void test_every_field_named (void **state)
+static void
+test_every_field_named (void **state)
 {
     s_world_t *w = *state;
     json_t *reply = NULL;
@@ -230,8 +237,8 @@ static void test_every_field_named (void **state)
                                               &reply),
                       400);
     json_t *fields = json_object_get (reply, "fields");
-    const char *expected[] = {"to",          "case_id", "urgency", "tags[0]",
-                              "legal_basis", "sheet",   "extra"};
+    const char *expected[] = { "to",          "case_id", "urgency", "tags[0]",
+                               "legal_basis", "sheet",   "extra" };
     for (size_t i = 0; i < sizeof expected / sizeof expected[0]; i++)
         assert_non_null (json_object_get (fields, expected[i]));
     assert_int_equal (json_object_size (fields), 7);
@@ -240,7 +247,8 @@ static void test_every_field_named (void **state)
                       agency_fixture_count (w->elder, AGENCY_DB_SENT));
 }
 
-static void test_size_limits (void **state)
+static void
+test_size_limits (void **state)
 {
     s_world_t *w = *state;
     /* A sheet that fits the request but not a letter body (768 KiB). */
@@ -253,13 +261,13 @@ static void test_size_limits (void **state)
     s_refused (w, body, 413, "too_large", "sheet");
 
     /* A request past 1 MiB is refused before it is parsed. */
-    agency_http_request_t req = {.method = "POST",
-                                 .path = "/v1/referrals",
-                                 .authorization = AGENCY_FIXTURE_AUTH,
-                                 .content_type = "application/json",
-                                 .body = body,
-                                 .body_len = n,
-                                 .too_large = true};
+    agency_http_request_t req = { .method = "POST",
+                                  .path = "/v1/referrals",
+                                  .authorization = AGENCY_FIXTURE_AUTH,
+                                  .content_type = "application/json",
+                                  .body = body,
+                                  .body_len = n,
+                                  .too_large = true };
     agency_http_reply_t reply;
     agency_route (w->elder, &req, &reply);
     assert_int_equal (reply.status, 413);
@@ -275,15 +283,16 @@ static void test_size_limits (void **state)
                       agency_fixture_count (w->elder, AGENCY_DB_SENT));
 }
 
-static void s_route (s_world_t *w, const char *method, const char *path, const char *auth,
-                     const char *content_type, const char *body, int status, const char *code)
+static void
+s_route (s_world_t *w, const char *method, const char *path, const char *auth,
+         const char *content_type, const char *body, int status, const char *code)
 {
-    agency_http_request_t req = {.method = method,
-                                 .path = path,
-                                 .authorization = auth,
-                                 .content_type = content_type,
-                                 .body = body,
-                                 .body_len = body ? strlen (body) : 0};
+    agency_http_request_t req = { .method = method,
+                                  .path = path,
+                                  .authorization = auth,
+                                  .content_type = content_type,
+                                  .body = body,
+                                  .body_len = body ? strlen (body) : 0 };
     agency_http_reply_t reply;
     agency_route (w->elder, &req, &reply);
     assert_int_equal (reply.status, status);
@@ -297,7 +306,8 @@ static void s_route (s_world_t *w, const char *method, const char *path, const c
     json_decref (reply.body);
 }
 
-static void test_http_rules (void **state)
+static void
+test_http_rules (void **state)
 {
     s_world_t *w = *state;
     size_t outbox = agency_fixture_count (w->elder, AGENCY_DB_OUTBOX);
@@ -349,7 +359,8 @@ static void test_http_rules (void **state)
     json_decref (reply);
 }
 
-static void test_health_and_directory (void **state)
+static void
+test_health_and_directory (void **state)
 {
     s_world_t *w = *state;
     json_t *reply = NULL;
@@ -379,7 +390,8 @@ static void test_health_and_directory (void **state)
     json_decref (reply);
 }
 
-static void test_to_type_and_case_id (void **state)
+static void
+test_to_type_and_case_id (void **state)
 {
     s_world_t *w = *state;
     json_t *reply = NULL;
@@ -405,7 +417,8 @@ static void test_to_type_and_case_id (void **state)
     agency_fixture_sent_clear (w->world, w->elder);
 }
 
-static void test_client_ref_idempotent (void **state)
+static void
+test_client_ref_idempotent (void **state)
 {
     s_world_t *w = *state;
     const char *body = "{" GOOD ",\"client_ref\":\"case-system-42\"}";
@@ -440,9 +453,10 @@ static void test_client_ref_idempotent (void **state)
     agency_fixture_sent_clear (w->world, w->elder);
 }
 
-static void test_commit_failure_consumes_nothing (void **state)
+static void
+test_commit_failure_consumes_nothing (void **state)
 {
-    (void)state;
+    (void) state;
     agency_fixture_t *world = agency_fixture_new ();
     /* A store too small for a few large sheets. */
     tsg_agency_t *small = agency_fixture_agency_sized (world, "small", "child", 2u * 1024 * 1024);
@@ -497,15 +511,16 @@ static void test_commit_failure_consumes_nothing (void **state)
     size_t len;
     const uint8_t *letter = agency_fixture_sent (world, small, 0, &len);
     assert_non_null (letter);
-    tsg_envelope_t env = {0};
+    tsg_envelope_t env = { 0 };
     assert_int_equal (agency_fixture_decode (letter, len, &env), TSG_OK);
-    assert_int_equal (env.letter->sequence, (uint64_t)accepted + 1);
+    assert_int_equal (env.letter->sequence, (uint64_t) accepted + 1);
     tsg_envelope_clear (&env);
     free (body);
     agency_fixture_destroy (&world);
 }
 
-int main (void)
+int
+main (void)
 {
     log_init ("test_agency_request", false);
     const struct CMUnitTest tests[] = {

@@ -13,7 +13,7 @@
 #include "tsunagu/tsunagu.h"
 #include "agency/fixture.h"
 
-static const char *const s_types[] = {"eldercare", "disability", "child", "poverty"};
+static const char *const s_types[] = { "eldercare", "disability", "child", "poverty" };
 
 /* A sheet with what real ones hold: Japanese text, nesting, numbers, escapes. */
 static const char s_sheet[] =
@@ -23,7 +23,8 @@ static const char s_sheet[] =
     "\"score\":3.5,\"summary\":\"家賃滞納2か月。\\\"相談拒否\\\"\\n改行\\u3042\"}";
 
 /* Moves every letter `from` sent into `to`, as the coordinator would, and returns how many. */
-static size_t s_forward (agency_fixture_t *world, tsg_agency_t *from, tsg_agency_t *to)
+static size_t
+s_forward (agency_fixture_t *world, tsg_agency_t *from, tsg_agency_t *to)
 {
     size_t n = agency_fixture_sent_count (world, from);
     const uint8_t **frames = calloc (n ? n : 1, sizeof *frames);
@@ -39,8 +40,8 @@ static size_t s_forward (agency_fixture_t *world, tsg_agency_t *from, tsg_agency
 
 /* Posts sheet from `from` to `to` and checks it arrives whole, and that the receipts come
  * back: stored, then delivered. */
-static void s_round_trip (agency_fixture_t *world, tsg_agency_t *from, tsg_agency_t *to,
-                          const char *sheet_text)
+static void
+s_round_trip (agency_fixture_t *world, tsg_agency_t *from, tsg_agency_t *to, const char *sheet_text)
 {
     json_error_t error;
     json_t *sheet = json_loads (sheet_text, 0, &error);
@@ -75,7 +76,7 @@ static void s_round_trip (agency_fixture_t *world, tsg_agency_t *from, tsg_agenc
 
     /* The recipient's inbox holds the sheet, decrypted, exactly as it was sent. */
     char path[64];
-    snprintf (path, sizeof path, "/v1/inbox?after=%llu", (unsigned long long)after);
+    snprintf (path, sizeof path, "/v1/inbox?after=%llu", (unsigned long long) after);
     assert_int_equal (agency_fixture_request (to, "GET", path, NULL, &reply), 200);
     json_t *items = json_object_get (reply, "items");
     assert_int_equal (json_array_size (items), 1);
@@ -98,11 +99,11 @@ static void s_round_trip (agency_fixture_t *world, tsg_agency_t *from, tsg_agenc
     assert_true (json_is_string (json_object_get (item, "created_at")));
     assert_true (json_is_string (json_object_get (item, "received_at")));
     json_int_t cursor = json_integer_value (json_object_get (item, "cursor"));
-    assert_int_equal (cursor, (json_int_t)after + 1);
+    assert_int_equal (cursor, (json_int_t) after + 1);
     assert_int_equal (json_integer_value (json_object_get (reply, "next_cursor")), cursor);
     json_decref (reply);
     /* Nothing after it. */
-    snprintf (path, sizeof path, "/v1/inbox?after=%lld", (long long)cursor);
+    snprintf (path, sizeof path, "/v1/inbox?after=%lld", (long long) cursor);
     assert_int_equal (agency_fixture_request (to, "GET", path, NULL, &reply), 200);
     assert_int_equal (json_array_size (json_object_get (reply, "items")), 0);
     assert_int_equal (json_integer_value (json_object_get (reply, "next_cursor")), cursor);
@@ -112,7 +113,7 @@ static void s_round_trip (agency_fixture_t *world, tsg_agency_t *from, tsg_agenc
     assert_int_equal (s_forward (world, to, from), 1);
     agency_fixture_sent_clear (world, to);
     assert_int_equal (agency_fixture_sent_count (world, from), 1); /* the receipt's ack */
-    tsg_envelope_t ack = {0};
+    tsg_envelope_t ack = { 0 };
     letter = agency_fixture_sent (world, from, 0, &len);
     assert_int_equal (agency_fixture_decode (letter, len, &ack), TSG_OK);
     assert_int_equal (ack.letter->kind, TSUNAGU__V1__KIND__KIND_RECEIPT);
@@ -129,7 +130,7 @@ static void s_round_trip (agency_fixture_t *world, tsg_agency_t *from, tsg_agenc
     assert_true (json_is_string (json_object_get (receipts, "delivered_at")));
     json_t *history = json_object_get (reply, "history");
     assert_int_equal (json_array_size (history), 3);
-    const char *events[] = {"requested", "stored", "delivered"};
+    const char *events[] = { "requested", "stored", "delivered" };
     for (size_t i = 0; i < 3; i++)
         assert_string_equal (
             json_string_value (json_object_get (json_array_get (history, i), "event")), events[i]);
@@ -142,9 +143,10 @@ static void s_round_trip (agency_fixture_t *world, tsg_agency_t *from, tsg_agenc
     json_decref (sheet);
 }
 
-static void test_every_pair (void **state)
+static void
+test_every_pair (void **state)
 {
-    (void)state;
+    (void) state;
     agency_fixture_t *world = agency_fixture_new ();
     tsg_agency_t *agencies[4];
     for (size_t i = 0; i < 4; i++) {
@@ -164,9 +166,10 @@ static void test_every_pair (void **state)
     agency_fixture_destroy (&world);
 }
 
-static void test_sealed_only_for_the_recipient (void **state)
+static void
+test_sealed_only_for_the_recipient (void **state)
 {
-    (void)state;
+    (void) state;
     agency_fixture_t *world = agency_fixture_new ();
     tsg_agency_t *elder = agency_fixture_agency (world, "elder-a", "eldercare");
     tsg_agency_t *child = agency_fixture_agency (world, "child-a", "child");
@@ -174,14 +177,15 @@ static void test_sealed_only_for_the_recipient (void **state)
     agency_fixture_publish (world);
     json_t *reply = NULL;
     char *body = NULL;
-    assert_true (asprintf (&body, "{\"to\":\"child-a\",\"legal_basis\":\"consent\",\"sheet\":%s}",
-                           s_sheet) > 0);
+    assert_true (
+        asprintf (&body, "{\"to\":\"child-a\",\"legal_basis\":\"consent\",\"sheet\":%s}", s_sheet)
+        > 0);
     assert_int_equal (agency_fixture_request (elder, "POST", "/v1/referrals", body, &reply), 202);
     json_decref (reply);
     free (body);
     size_t len;
     const uint8_t *letter = agency_fixture_sent (world, elder, 0, &len);
-    tsg_envelope_t env = {0};
+    tsg_envelope_t env = { 0 };
     assert_int_equal (agency_fixture_decode (letter, len, &env), TSG_OK);
     /* The addressee opens it; a third agency cannot, nor can the sender's own key pair
      * in the other direction. */
@@ -191,7 +195,7 @@ static void test_sealed_only_for_the_recipient (void **state)
                                      env.letter->body.len, &opened),
                       TSG_OK);
     assert_string_equal (opened->content_type, "application/json");
-    json_t *got = json_loadb ((const char *)opened->content.data, opened->content.len, 0, NULL);
+    json_t *got = json_loadb ((const char *) opened->content.data, opened->content.len, 0, NULL);
     json_t *want = json_loads (s_sheet, 0, NULL);
     assert_true (json_equal (got, want));
     json_decref (got);
@@ -210,9 +214,10 @@ static void test_sealed_only_for_the_recipient (void **state)
 }
 
 /* The shared synthetic households, when the test run points at them. */
-static void test_shared_households (void **state)
+static void
+test_shared_households (void **state)
 {
-    (void)state;
+    (void) state;
     const char *dir = getenv ("TSUNAGU_SHARED_DATA");
     if (!dir || !*dir)
         skip ();
@@ -249,7 +254,8 @@ static void test_shared_households (void **state)
     agency_fixture_destroy (&world);
 }
 
-int main (void)
+int
+main (void)
 {
     log_init ("test_agency_roundtrip", false);
     const struct CMUnitTest tests[] = {

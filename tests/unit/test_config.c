@@ -48,8 +48,10 @@ s_report (tsg_config_t *cfg)
     return text;
 }
 
-static const char *const s_known[] = { "agency.id", "agency.name", "agency.keys",
-                                       "policy.response_due_days", "coordinator.box_public", NULL };
+static const char *const s_known[] = {
+    "agency.id", "agency.name", "agency.keys", "policy.response_due_days", "coordinator.box_public",
+    NULL
+};
 
 static void
 test_good_file (void **state)
@@ -79,23 +81,25 @@ static void
 test_every_error_with_its_line (void **state)
 {
     (void) state;
-    tsg_config_t *cfg = s_load ("bad.conf", "[agency]\n"                    /* 1 */
-                                            "id = eldercare-chuo\n"          /* 2 */
-                                            "nmae = typo\n"                  /* 3 */
-                                            "[policy]\n"                     /* 4 */
-                                            "response_due_days = soon\n"     /* 5 */
-                                            "[coordinator]\n"                /* 6 */
-                                            "box_public = short\n");         /* 7 */
-    tsg_config_string (cfg, "agency", "name", NULL);                 /* required, missing */
-    tsg_config_int (cfg, "policy", "response_due_days", 7, 1, 365);  /* not a number */
+    tsg_config_t *cfg = s_load ("bad.conf", "[agency]\n"                 /* 1 */
+                                            "id = eldercare-chuo\n"      /* 2 */
+                                            "nmae = typo\n"              /* 3 */
+                                            "[policy]\n"                 /* 4 */
+                                            "response_due_days = soon\n" /* 5 */
+                                            "[coordinator]\n"            /* 6 */
+                                            "box_public = short\n");     /* 7 */
+    tsg_config_string (cfg, "agency", "name", NULL);                     /* required, missing */
+    tsg_config_int (cfg, "policy", "response_due_days", 7, 1, 365);      /* not a number */
     uint8_t key[32];
     assert_false (tsg_config_key (cfg, "coordinator", "box_public", key));
     tsg_config_check_known (cfg, s_known);
     assert_int_equal (tsg_config_errors (cfg), 4);
     char *report = s_report (cfg);
     assert_non_null (strstr (report, "bad.conf:1: agency.name is required"));
-    assert_non_null (strstr (report, "bad.conf:5: policy.response_due_days must be a whole number"));
-    assert_non_null (strstr (report, "bad.conf:7: coordinator.box_public: not a 40-character Z85 key"));
+    assert_non_null (
+        strstr (report, "bad.conf:5: policy.response_due_days must be a whole number"));
+    assert_non_null (
+        strstr (report, "bad.conf:7: coordinator.box_public: not a 40-character Z85 key"));
     assert_non_null (strstr (report, "bad.conf:3: unknown setting agency.nmae"));
     free (report);
     tsg_config_destroy (&cfg);
@@ -120,7 +124,8 @@ test_syntax_and_missing_file (void **state)
     cfg = s_load ("nosection.conf", "[http]\nlisten = 127.0.0.1:7781\n");
     tsg_config_string (cfg, "agency", "id", NULL);
     report = s_report (cfg);
-    assert_non_null (strstr (report, "nosection.conf: agency.id is required (the file has no [agency] section)"));
+    assert_non_null (strstr (
+        report, "nosection.conf: agency.id is required (the file has no [agency] section)"));
     free (report);
     tsg_config_destroy (&cfg);
 

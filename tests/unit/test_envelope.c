@@ -120,7 +120,8 @@ static void
 test_wrong_recipient_key (void **state)
 {
     (void) state;
-    tsg_keys_t *a = tsg_keys_generate ("eldercare-chuo"), *b = tsg_keys_generate ("poverty-jiritsu");
+    tsg_keys_t *a = tsg_keys_generate ("eldercare-chuo"),
+               *b = tsg_keys_generate ("poverty-jiritsu");
     tsg_keys_t *c = tsg_keys_generate ("disability-kita");
     uint8_t *wire = NULL;
     size_t wire_len = 0;
@@ -140,8 +141,9 @@ test_wrong_recipient_key (void **state)
                                      env.letter->body.len, &body),
                       TSG_ERR_CRYPTO);
     /* Too short to hold a nonce and a MAC. */
-    assert_int_equal (tsg_body_open (right, tsg_keys_box_public (a), env.letter->body.data, 20, &body),
-                      TSG_ERR_CRYPTO);
+    assert_int_equal (
+        tsg_body_open (right, tsg_keys_box_public (a), env.letter->body.data, 20, &body),
+        TSG_ERR_CRYPTO);
     tsg_boxer_destroy (&third);
     tsg_boxer_destroy (&right);
     tsg_envelope_clear (&env);
@@ -155,7 +157,8 @@ static void
 test_malformed_input (void **state)
 {
     (void) state;
-    tsg_keys_t *a = tsg_keys_generate ("eldercare-chuo"), *b = tsg_keys_generate ("poverty-jiritsu");
+    tsg_keys_t *a = tsg_keys_generate ("eldercare-chuo"),
+               *b = tsg_keys_generate ("poverty-jiritsu");
     uint8_t *wire = NULL;
     size_t wire_len = 0;
     s_seal_referral (a, b, &wire, &wire_len);
@@ -178,7 +181,8 @@ test_malformed_input (void **state)
     tsg_envelope_t env = { 0 };
     const char *why = NULL;
     assert_int_equal (tsg_envelope_decode (garbage, sizeof garbage, &env, &why), TSG_ERR_BAD_INPUT);
-    assert_int_equal (tsg_envelope_decode (wire, TSG_ENVELOPE_MAX + 1, &env, &why), TSG_ERR_TOO_LARGE);
+    assert_int_equal (tsg_envelope_decode (wire, TSG_ENVELOPE_MAX + 1, &env, &why),
+                      TSG_ERR_TOO_LARGE);
 
     /* Well-formed protobuf that breaks the protocol's rules. */
     tsg_letter_t letter;
@@ -220,7 +224,8 @@ static void
 test_oversize_body (void **state)
 {
     (void) state;
-    tsg_keys_t *a = tsg_keys_generate ("eldercare-chuo"), *b = tsg_keys_generate ("poverty-jiritsu");
+    tsg_keys_t *a = tsg_keys_generate ("eldercare-chuo"),
+               *b = tsg_keys_generate ("poverty-jiritsu");
     tsg_boxer_t *boxer = tsg_boxer_new (a);
     size_t big = TSG_BODY_MAX;
     uint8_t *content = calloc (1, big);
@@ -255,9 +260,9 @@ int
 main (void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test (test_round_trip),        cmocka_unit_test (test_tampered_signature),
+        cmocka_unit_test (test_round_trip),          cmocka_unit_test (test_tampered_signature),
         cmocka_unit_test (test_wrong_recipient_key), cmocka_unit_test (test_malformed_input),
-        cmocka_unit_test (test_oversize_body),     cmocka_unit_test (test_names),
+        cmocka_unit_test (test_oversize_body),       cmocka_unit_test (test_names),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -1,4 +1,5 @@
-/* test_hub_intake.c — the coordinator's intake and mailbox rules on a temporary store, without sockets. */
+/* test_hub_intake.c — the coordinator's intake and mailbox rules on a temporary store, without
+ * sockets. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,10 +16,10 @@
 #include "coordinator/mailbox.h"
 #include "tsunagu/tsunagu.h"
 
-#define ELDER "eldercare-chuo"
+#define ELDER   "eldercare-chuo"
 #define POVERTY "poverty-kita"
-#define CHILD "child-minami"   /* suspended */
-#define DAY_MS (24ULL * 3600 * 1000)
+#define CHILD   "child-minami" /* suspended */
+#define DAY_MS  (24ULL * 3600 * 1000)
 
 /* Everything one test needs: a store with three agencies and an intake over it. */
 typedef struct {
@@ -32,7 +33,7 @@ typedef struct {
     tsg_hub_intake_t *intake;       /* what is tested */
 } fixture_t;
 
-static uint64_t s_fixed_now;  /* the injected clock */
+static uint64_t s_fixed_now; /* the injected clock */
 
 static uint64_t
 s_clock (void)
@@ -241,8 +242,8 @@ test_referral_is_stored (void **state)
     fixture_t *f = *state;
     uint8_t id[16];
     size_t len;
-    uint8_t *frame = s_letter (f->elder, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 1, 300,
-                               id, &len);
+    uint8_t *frame =
+        s_letter (f->elder, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 1, 300, id, &len);
     tsg_hub_answer_t answer;
     assert_int_equal (s_intake_one (f, ELDER, frame, len, &answer), TSG_OK);
     assert_int_equal (answer.type, TSG_HUB_ANSWER_STORED);
@@ -265,7 +266,8 @@ test_referral_is_stored (void **state)
     uint8_t key[TSG_HUB_MAILBOX_KEY_MAX];
     size_t key_len = tsg_hub_mailbox_key (POVERTY, msg.mailbox_seq, key);
     MDB_val val;
-    assert_true (tsg_txn_get (&txn, tsg_store_db (f->store, TSG_HUB_DB_MAILBOX), key, key_len, &val));
+    assert_true (
+        tsg_txn_get (&txn, tsg_store_db (f->store, TSG_HUB_DB_MAILBOX), key, key_len, &val));
     assert_true (val.mv_size > len);
     assert_memory_equal ((uint8_t *) val.mv_data + val.mv_size - len, frame, len);
     tsg_txn_abort (&txn);
@@ -281,8 +283,8 @@ test_sequence_rules (void **state)
     tsg_hub_answer_t answer;
     uint8_t id1[16];
     size_t len1, len;
-    uint8_t *first = s_letter (f->elder, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 1, 64,
-                               id1, &len1);
+    uint8_t *first =
+        s_letter (f->elder, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 1, 64, id1, &len1);
     assert_int_equal (s_intake_one (f, ELDER, first, len1, &answer), TSG_OK);
     assert_int_equal (answer.type, TSG_HUB_ANSWER_STORED);
 
@@ -294,16 +296,16 @@ test_sequence_rules (void **state)
     assert_int_equal (tsg_hub_intake_new_mail_count (f->intake), 0);
 
     /* A gap: sequence 3 while 2 is expected. */
-    uint8_t *third = s_letter (f->elder, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 3, 64,
-                               NULL, &len);
+    uint8_t *third =
+        s_letter (f->elder, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 3, 64, NULL, &len);
     assert_int_equal (s_intake_one (f, ELDER, third, len, &answer), TSG_OK);
     s_expect_error (&answer, TSUNAGU__V1__ERROR_CODE__ERROR_OUT_OF_ORDER, false);
     assert_int_equal (s_last (f, ELDER), 1);
     assert_int_equal (s_mailbox_count (f, POVERTY), 1);
 
     /* Sequence 2, then 3 goes through. */
-    uint8_t *second = s_letter (f->elder, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 2, 64,
-                                NULL, &len);
+    uint8_t *second =
+        s_letter (f->elder, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 2, 64, NULL, &len);
     assert_int_equal (s_intake_one (f, ELDER, second, len, &answer), TSG_OK);
     assert_int_equal (answer.type, TSG_HUB_ANSWER_STORED);
     free (second);
@@ -313,16 +315,16 @@ test_sequence_rules (void **state)
     assert_int_equal (s_mailbox_count (f, POVERTY), 3);
 
     /* A different letter reusing sequence 2. */
-    uint8_t *reuse = s_letter (f->elder, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 2, 64,
-                               NULL, &len);
+    uint8_t *reuse =
+        s_letter (f->elder, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 2, 64, NULL, &len);
     assert_int_equal (s_intake_one (f, ELDER, reuse, len, &answer), TSG_OK);
     s_expect_error (&answer, TSUNAGU__V1__ERROR_CODE__ERROR_OUT_OF_ORDER, true);
     assert_int_equal (s_mailbox_count (f, POVERTY), 3);
     assert_int_equal (s_last (f, ELDER), 3);
 
     /* Sequences are per sender: poverty starts at 1. */
-    uint8_t *other = s_letter (f->poverty, POVERTY, ELDER, TSUNAGU__V1__KIND__KIND_REFERRAL, 1, 64,
-                               NULL, &len);
+    uint8_t *other =
+        s_letter (f->poverty, POVERTY, ELDER, TSUNAGU__V1__KIND__KIND_REFERRAL, 1, 64, NULL, &len);
     assert_int_equal (s_intake_one (f, POVERTY, other, len, &answer), TSG_OK);
     assert_int_equal (answer.type, TSG_HUB_ANSWER_STORED);
     free (first);
@@ -341,7 +343,7 @@ test_one_batch_many_letters (void **state)
     for (int i = 0; i < 4; i++)
         frames[i] = s_letter (f->elder, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL,
                               (uint64_t) i + 1, 100, NULL, &lens[i]);
-    frames[4] = frames[1];  /* a resend inside the batch */
+    frames[4] = frames[1]; /* a resend inside the batch */
     lens[4] = lens[1];
     tsg_txn_t txn;
     tsg_txn_begin (f->store, &txn, true);
@@ -384,8 +386,8 @@ test_refusal_consumes_sequence (void **state)
     assert_memory_equal (answer.about, id, 16);
 
     /* The next letter is not blocked by it. */
-    uint8_t *next = s_letter (f->elder, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 2, 64,
-                              NULL, &len);
+    uint8_t *next =
+        s_letter (f->elder, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 2, 64, NULL, &len);
     assert_int_equal (s_intake_one (f, ELDER, next, len, &answer), TSG_OK);
     assert_int_equal (answer.type, TSG_HUB_ANSWER_STORED);
     free (unknown);
@@ -398,16 +400,16 @@ test_inactive_recipient (void **state)
     fixture_t *f = *state;
     tsg_hub_answer_t answer;
     size_t len;
-    uint8_t *frame = s_letter (f->elder, ELDER, CHILD, TSUNAGU__V1__KIND__KIND_REFERRAL, 1, 64,
-                               NULL, &len);
+    uint8_t *frame =
+        s_letter (f->elder, ELDER, CHILD, TSUNAGU__V1__KIND__KIND_REFERRAL, 1, 64, NULL, &len);
     assert_int_equal (s_intake_one (f, ELDER, frame, len, &answer), TSG_OK);
     s_expect_error (&answer, TSUNAGU__V1__ERROR_CODE__ERROR_RECIPIENT_INACTIVE, true);
     assert_int_equal (s_mailbox_count (f, CHILD), 0);
     free (frame);
 
     /* To the coordinator itself: not permitted. */
-    frame = s_letter (f->elder, ELDER, "coordinator", TSUNAGU__V1__KIND__KIND_REFERRAL, 2, 64,
-                      NULL, &len);
+    frame = s_letter (f->elder, ELDER, "coordinator", TSUNAGU__V1__KIND__KIND_REFERRAL, 2, 64, NULL,
+                      &len);
     assert_int_equal (s_intake_one (f, ELDER, frame, len, &answer), TSG_OK);
     s_expect_error (&answer, TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED, true);
     free (frame);
@@ -420,8 +422,8 @@ test_inactive_sender (void **state)
     fixture_t *f = *state;
     tsg_hub_answer_t answer;
     size_t len;
-    uint8_t *frame = s_letter (f->child, CHILD, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 1, 64,
-                               NULL, &len);
+    uint8_t *frame =
+        s_letter (f->child, CHILD, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 1, 64, NULL, &len);
     assert_int_equal (s_intake_one (f, CHILD, frame, len, &answer), TSG_OK);
     s_expect_error (&answer, TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED, false);
     assert_int_equal (s_last (f, CHILD), 0);
@@ -437,8 +439,8 @@ test_sender_mismatch (void **state)
     tsg_hub_answer_t answer;
     uint8_t id[16];
     size_t len;
-    uint8_t *frame = s_letter (f->elder, POVERTY, ELDER, TSUNAGU__V1__KIND__KIND_REFERRAL, 1, 64,
-                               id, &len);
+    uint8_t *frame =
+        s_letter (f->elder, POVERTY, ELDER, TSUNAGU__V1__KIND__KIND_REFERRAL, 1, 64, id, &len);
     assert_int_equal (s_intake_one (f, ELDER, frame, len, &answer), TSG_OK);
     s_expect_error (&answer, TSUNAGU__V1__ERROR_CODE__ERROR_SENDER_MISMATCH, true);
     assert_memory_equal (answer.about, id, 16);
@@ -457,8 +459,8 @@ test_bad_signature (void **state)
     fixture_t *f = *state;
     tsg_hub_answer_t answer;
     size_t len;
-    uint8_t *frame = s_letter (f->poverty, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 1, 64,
-                               NULL, &len);
+    uint8_t *frame =
+        s_letter (f->poverty, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 1, 64, NULL, &len);
     assert_int_equal (s_intake_one (f, ELDER, frame, len, &answer), TSG_OK);
     s_expect_error (&answer, TSUNAGU__V1__ERROR_CODE__ERROR_BAD_SIGNATURE, true);
     assert_int_equal (s_mailbox_count (f, POVERTY), 0);
@@ -466,7 +468,8 @@ test_bad_signature (void **state)
     free (frame);
 
     /* With a gap in the sequence it is still a bad signature, not a gap. */
-    frame = s_letter (f->poverty, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 9, 64, NULL, &len);
+    frame =
+        s_letter (f->poverty, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 9, 64, NULL, &len);
     assert_int_equal (s_intake_one (f, ELDER, frame, len, &answer), TSG_OK);
     s_expect_error (&answer, TSUNAGU__V1__ERROR_CODE__ERROR_BAD_SIGNATURE, true);
     free (frame);
@@ -474,7 +477,7 @@ test_bad_signature (void **state)
     /* One flipped byte in the signed bytes of a good letter. */
     uint8_t id[16];
     frame = s_letter (f->elder, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 1, 64, id, &len);
-    frame[len - 70] ^= 0x01;  /* inside the body, before the 64-byte signature and its tag */
+    frame[len - 70] ^= 0x01; /* inside the body, before the 64-byte signature and its tag */
     assert_int_equal (s_intake_one (f, ELDER, frame, len, &answer), TSG_OK);
     s_expect_error (&answer, TSUNAGU__V1__ERROR_CODE__ERROR_BAD_SIGNATURE, true);
     assert_int_equal (s_mailbox_count (f, POVERTY), 0);
@@ -502,12 +505,12 @@ test_clock_skew (void **state)
     fixture_t *f = *state;
     tsg_hub_answer_t answer;
     size_t len;
-    uint64_t now = 1795000000000ULL;  /* 2026-11 */
+    uint64_t now = 1795000000000ULL; /* 2026-11 */
 
-    s_fixed_now = now + 6 * 60 * 1000;  /* written 6 minutes in the coordinator's future */
+    s_fixed_now = now + 6 * 60 * 1000; /* written 6 minutes in the coordinator's future */
     tsg_clock_set (s_clock);
-    uint8_t *ahead = s_letter (f->elder, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 1, 64,
-                               NULL, &len);
+    uint8_t *ahead =
+        s_letter (f->elder, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 1, 64, NULL, &len);
     s_fixed_now = now;
     assert_int_equal (s_intake_one (f, ELDER, ahead, len, &answer), TSG_OK);
     s_expect_error (&answer, TSUNAGU__V1__ERROR_CODE__ERROR_CLOCK_SKEW, true);
@@ -515,25 +518,25 @@ test_clock_skew (void **state)
     assert_int_equal (s_last (f, ELDER), 1);
     free (ahead);
 
-    s_fixed_now = now - 31 * DAY_MS;  /* 31 days old */
-    uint8_t *old = s_letter (f->elder, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 2, 64,
-                             NULL, &len);
+    s_fixed_now = now - 31 * DAY_MS; /* 31 days old */
+    uint8_t *old =
+        s_letter (f->elder, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 2, 64, NULL, &len);
     s_fixed_now = now;
     assert_int_equal (s_intake_one (f, ELDER, old, len, &answer), TSG_OK);
     s_expect_error (&answer, TSUNAGU__V1__ERROR_CODE__ERROR_CLOCK_SKEW, true);
     free (old);
 
-    s_fixed_now = now + 4 * 60 * 1000;  /* 4 minutes ahead: accepted */
-    uint8_t *fine = s_letter (f->elder, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 3, 64,
-                              NULL, &len);
+    s_fixed_now = now + 4 * 60 * 1000; /* 4 minutes ahead: accepted */
+    uint8_t *fine =
+        s_letter (f->elder, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 3, 64, NULL, &len);
     s_fixed_now = now;
     assert_int_equal (s_intake_one (f, ELDER, fine, len, &answer), TSG_OK);
     assert_int_equal (answer.type, TSG_HUB_ANSWER_STORED);
     free (fine);
 
-    s_fixed_now = now - 29 * DAY_MS;  /* 29 days old: accepted */
-    uint8_t *older = s_letter (f->elder, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 4, 64,
-                               NULL, &len);
+    s_fixed_now = now - 29 * DAY_MS; /* 29 days old: accepted */
+    uint8_t *older =
+        s_letter (f->elder, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 4, 64, NULL, &len);
     s_fixed_now = now;
     assert_int_equal (s_intake_one (f, ELDER, older, len, &answer), TSG_OK);
     assert_int_equal (answer.type, TSG_HUB_ANSWER_STORED);
@@ -541,8 +544,8 @@ test_clock_skew (void **state)
 
     /* A HELLO from the future too. */
     s_fixed_now = now + 10 * 60 * 1000;
-    uint8_t *hello = s_letter (f->elder, ELDER, "coordinator", TSUNAGU__V1__KIND__KIND_HELLO, 0, 0,
-                               NULL, &len);
+    uint8_t *hello =
+        s_letter (f->elder, ELDER, "coordinator", TSUNAGU__V1__KIND__KIND_HELLO, 0, 0, NULL, &len);
     s_fixed_now = now;
     assert_int_equal (s_intake_one (f, ELDER, hello, len, &answer), TSG_OK);
     s_expect_error (&answer, TSUNAGU__V1__ERROR_CODE__ERROR_CLOCK_SKEW, true);
@@ -566,8 +569,8 @@ test_malformed (void **state)
     s_expect_error (&answer, TSUNAGU__V1__ERROR_CODE__ERROR_MALFORMED, true);
 
     size_t len;
-    uint8_t *frame = s_letter (f->elder, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 1, 64,
-                               NULL, &len);
+    uint8_t *frame =
+        s_letter (f->elder, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 1, 64, NULL, &len);
     for (size_t cut = 1; cut < len; cut += 7) {
         assert_int_equal (s_intake_one (f, ELDER, frame, len - cut, &answer), TSG_OK);
         assert_int_equal (answer.type, TSG_HUB_ANSWER_ERROR);
@@ -620,35 +623,35 @@ test_hello_and_kinds (void **state)
     fixture_t *f = *state;
     tsg_hub_answer_t answer;
     size_t len;
-    uint8_t *hello = s_letter (f->elder, ELDER, "coordinator", TSUNAGU__V1__KIND__KIND_HELLO, 0, 0,
-                               NULL, &len);
+    uint8_t *hello =
+        s_letter (f->elder, ELDER, "coordinator", TSUNAGU__V1__KIND__KIND_HELLO, 0, 0, NULL, &len);
     assert_int_equal (s_intake_one (f, ELDER, hello, len, &answer), TSG_OK);
     assert_int_equal (answer.type, TSG_HUB_ANSWER_HELLO);
     free (hello);
 
-    uint8_t *directory = s_letter (f->elder, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_DIRECTORY, 0,
-                                   0, NULL, &len);
+    uint8_t *directory =
+        s_letter (f->elder, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_DIRECTORY, 0, 0, NULL, &len);
     assert_int_equal (s_intake_one (f, ELDER, directory, len, &answer), TSG_OK);
     s_expect_error (&answer, TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED, true);
     free (directory);
 
-    uint8_t *error = s_letter (f->elder, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_ERROR, 1, 0, NULL,
-                               &len);
+    uint8_t *error =
+        s_letter (f->elder, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_ERROR, 1, 0, NULL, &len);
     assert_int_equal (s_intake_one (f, ELDER, error, len, &answer), TSG_OK);
     s_expect_error (&answer, TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED, true);
-    assert_int_equal (s_last (f, ELDER), 1);  /* refused, but the number is used */
+    assert_int_equal (s_last (f, ELDER), 1); /* refused, but the number is used */
     free (error);
 
-    uint8_t *unsequenced = s_letter (f->elder, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 0,
-                                     64, NULL, &len);
+    uint8_t *unsequenced =
+        s_letter (f->elder, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 0, 64, NULL, &len);
     assert_int_equal (s_intake_one (f, ELDER, unsequenced, len, &answer), TSG_OK);
     s_expect_error (&answer, TSUNAGU__V1__ERROR_CODE__ERROR_MALFORMED, true);
     free (unsequenced);
 
     /* A STORED receipt is the coordinator's to send, not an agency's. */
     uint8_t about[16] = { 1 };
-    uint8_t *stored = s_receipt (f->elder, POVERTY, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_STORED,
-                                 about, NULL, &len);
+    uint8_t *stored =
+        s_receipt (f->elder, POVERTY, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_STORED, about, NULL, &len);
     assert_int_equal (s_intake_one (f, ELDER, stored, len, &answer), TSG_OK);
     s_expect_error (&answer, TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED, true);
     free (stored);
@@ -678,8 +681,8 @@ test_ack_relays_once (void **state)
     tsg_hub_answer_t answer;
     uint8_t id[16], rid1[16], rid2[16];
     size_t len, rlen1, rlen2;
-    uint8_t *referral = s_letter (f->elder, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 1,
-                                  200, id, &len);
+    uint8_t *referral =
+        s_letter (f->elder, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 1, 200, id, &len);
     assert_int_equal (s_intake_one (f, ELDER, referral, len, &answer), TSG_OK);
     assert_int_equal (s_mailbox_count (f, POVERTY), 1);
     tsg_hub_message_t msg;
@@ -711,13 +714,14 @@ test_ack_relays_once (void **state)
     uint8_t key[TSG_HUB_MAILBOX_KEY_MAX];
     size_t key_len = tsg_hub_mailbox_key (ELDER, relayed.mailbox_seq, key);
     MDB_val val;
-    assert_true (tsg_txn_get (&txn, tsg_store_db (f->store, TSG_HUB_DB_MAILBOX), key, key_len, &val));
+    assert_true (
+        tsg_txn_get (&txn, tsg_store_db (f->store, TSG_HUB_DB_MAILBOX), key, key_len, &val));
     assert_memory_equal ((uint8_t *) val.mv_data + val.mv_size - rlen1, delivered, rlen1);
     tsg_txn_abort (&txn);
 
     /* A second acknowledgement (a duplicate delivery) changes nothing. */
-    uint8_t *again = s_receipt (f->poverty, ELDER, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED,
-                                id, rid2, &rlen2);
+    uint8_t *again = s_receipt (f->poverty, ELDER, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED, id,
+                                rid2, &rlen2);
     assert_int_equal (s_intake_one (f, POVERTY, again, rlen2, &answer), TSG_OK);
     assert_int_equal (answer.type, TSG_HUB_ANSWER_NONE);
     assert_int_equal (tsg_hub_intake_acked_count (f->intake), 0);
@@ -728,8 +732,8 @@ test_ack_relays_once (void **state)
     assert_int_equal (s_mailbox_count (f, ELDER), 1);
 
     /* eldercare acknowledges the relayed receipt: gone, nothing goes back to poverty. */
-    uint8_t *ack = s_receipt (f->elder, POVERTY, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED,
-                              rid1, NULL, &len);
+    uint8_t *ack = s_receipt (f->elder, POVERTY, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED, rid1,
+                              NULL, &len);
     assert_int_equal (s_intake_one (f, ELDER, ack, len, &answer), TSG_OK);
     assert_int_equal (answer.type, TSG_HUB_ANSWER_NONE);
     assert_int_equal (s_mailbox_count (f, ELDER), 0);
@@ -749,21 +753,21 @@ test_ack_rules (void **state)
     tsg_hub_answer_t answer;
     uint8_t id[16];
     size_t len, rlen;
-    uint8_t *referral = s_letter (f->elder, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 1,
-                                  64, id, &len);
+    uint8_t *referral =
+        s_letter (f->elder, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 1, 64, id, &len);
     assert_int_equal (s_intake_one (f, ELDER, referral, len, &answer), TSG_OK);
 
     /* eldercare acknowledging its own letter to poverty. */
-    uint8_t *wrong = s_receipt (f->elder, ELDER, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED, id,
-                                NULL, &rlen);
+    uint8_t *wrong =
+        s_receipt (f->elder, ELDER, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED, id, NULL, &rlen);
     assert_int_equal (s_intake_one (f, ELDER, wrong, rlen, &answer), TSG_OK);
     s_expect_error (&answer, TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED, true);
     assert_int_equal (s_mailbox_count (f, POVERTY), 1);
     free (wrong);
 
     /* poverty addressing its receipt to someone other than the sender. */
-    uint8_t *misaddressed = s_receipt (f->poverty, POVERTY,
-                                       TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED, id, NULL, &rlen);
+    uint8_t *misaddressed = s_receipt (
+        f->poverty, POVERTY, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED, id, NULL, &rlen);
     assert_int_equal (s_intake_one (f, POVERTY, misaddressed, rlen, &answer), TSG_OK);
     s_expect_error (&answer, TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED, true);
     assert_int_equal (s_mailbox_count (f, POVERTY), 1);
@@ -777,8 +781,8 @@ test_ack_rules (void **state)
     assert_int_equal (answer.type, TSG_HUB_ANSWER_NONE);
     free (stray);
 
-    uint8_t *rejected = s_receipt (f->poverty, ELDER, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_REJECTED,
-                                   id, NULL, &rlen);
+    uint8_t *rejected =
+        s_receipt (f->poverty, ELDER, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_REJECTED, id, NULL, &rlen);
     assert_int_equal (s_intake_one (f, POVERTY, rejected, rlen, &answer), TSG_OK);
     assert_int_equal (answer.type, TSG_HUB_ANSWER_NONE);
     assert_int_equal (s_mailbox_count (f, POVERTY), 0);
@@ -789,10 +793,10 @@ test_ack_rules (void **state)
 
 /* What a mailbox scan handed over. */
 typedef struct {
-    uint64_t seqs[8];       /* mailbox sequences, in the order seen */
-    uint8_t *envelopes[8];  /* copies of the envelopes */
-    size_t lens[8];         /* their lengths */
-    size_t count;           /* entries seen */
+    uint64_t seqs[8];      /* mailbox sequences, in the order seen */
+    uint8_t *envelopes[8]; /* copies of the envelopes */
+    size_t lens[8];        /* their lengths */
+    size_t count;          /* entries seen */
 } seen_t;
 
 static bool
@@ -856,8 +860,8 @@ test_store_full (void **state)
     fixture_t *f = s_fixture_new (256 * 1024);
     tsg_hub_answer_t answer;
     size_t len;
-    uint8_t *small = s_letter (f->elder, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 1, 100,
-                               NULL, &len);
+    uint8_t *small =
+        s_letter (f->elder, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 1, 100, NULL, &len);
     assert_int_equal (s_intake_one (f, ELDER, small, len, &answer), TSG_OK);
     assert_int_equal (answer.type, TSG_HUB_ANSWER_STORED);
     free (small);
@@ -865,8 +869,8 @@ test_store_full (void **state)
     /* Two letters in one batch: the first fits, the second does not; neither survives. */
     uint8_t id2[16], id3[16];
     size_t len2, len3;
-    uint8_t *fits = s_letter (f->elder, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 2, 1000,
-                              id2, &len2);
+    uint8_t *fits =
+        s_letter (f->elder, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 2, 1000, id2, &len2);
     uint8_t *big = s_letter (f->elder, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 3,
                              600 * 1024, id3, &len3);
     tsg_txn_t txn;
@@ -900,7 +904,8 @@ static void
 test_answer_seal (void **state)
 {
     fixture_t *f = *state;
-    tsg_hub_answer_t answer = { .type = TSG_HUB_ANSWER_ERROR, .has_about = true,
+    tsg_hub_answer_t answer = { .type = TSG_HUB_ANSWER_ERROR,
+                                .has_about = true,
                                 .code = TSUNAGU__V1__ERROR_CODE__ERROR_SENDER_MISMATCH,
                                 .final = true };
     memset (answer.about, 7, 16);

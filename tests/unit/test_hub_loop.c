@@ -1,4 +1,5 @@
-/* test_hub_loop.c — the coordinator's loop end to end over CURVE on loopback, inside one process. */
+/* test_hub_loop.c — the coordinator's loop end to end over CURVE on loopback, inside one process.
+ */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,18 +17,18 @@
 #include "coordinator/mailbox.h"
 #include "tsunagu/tsunagu.h"
 
-#define ELDER "eldercare-chuo"
-#define POVERTY "poverty-kita"
+#define ELDER      "eldercare-chuo"
+#define POVERTY    "poverty-kita"
 #define TIMEOUT_MS 5000
 
 /* A coordinator running in a thread of its own. */
 typedef struct {
-    char dir[256];                 /* temporary data directory */
-    tsg_store_t *store;            /* the hub's store (owned by the hub while it runs) */
-    tsg_hub_t *hub;                /* the hub */
-    pthread_t thread;              /* runs tsg_hub_run */
-    volatile sig_atomic_t stop;    /* set to end the run */
-    char endpoint[256];            /* where it listens */
+    char dir[256];              /* temporary data directory */
+    tsg_store_t *store;         /* the hub's store (owned by the hub while it runs) */
+    tsg_hub_t *hub;             /* the hub */
+    pthread_t thread;           /* runs tsg_hub_run */
+    volatile sig_atomic_t stop; /* set to end the run */
+    char endpoint[256];         /* where it listens */
 } running_t;
 
 /* The parties' keys, shared by every test. */
@@ -119,7 +120,8 @@ s_client (const running_t *r, const tsg_keys_t *keys, const char *monitor)
     void *s = zmq_socket (s_ctx, ZMQ_DEALER);
     assert_non_null (s);
     int timeout = TIMEOUT_MS, linger = 0;
-    assert_int_equal (zmq_setsockopt (s, ZMQ_CURVE_SERVERKEY, tsg_keys_box_public (s_coordinator), 32), 0);
+    assert_int_equal (
+        zmq_setsockopt (s, ZMQ_CURVE_SERVERKEY, tsg_keys_box_public (s_coordinator), 32), 0);
     assert_int_equal (zmq_setsockopt (s, ZMQ_CURVE_PUBLICKEY, tsg_keys_box_public (keys), 32), 0);
     assert_int_equal (zmq_setsockopt (s, ZMQ_CURVE_SECRETKEY, tsg_keys_box_secret (keys), 32), 0);
     assert_int_equal (zmq_setsockopt (s, ZMQ_RCVTIMEO, &timeout, sizeof timeout), 0);
@@ -184,9 +186,9 @@ s_ack (void *s, const tsg_keys_t *keys, const char *recipient, const uint8_t abo
 
 /* One received letter: its raw bytes and its decoded form. */
 typedef struct {
-    uint8_t *raw;        /* the envelope as received */
-    size_t len;          /* its length */
-    tsg_envelope_t env;  /* decoded */
+    uint8_t *raw;       /* the envelope as received */
+    size_t len;         /* its length */
+    tsg_envelope_t env; /* decoded */
 } got_t;
 
 /* Receives the next envelope (any frame of any message), verified with the coordinator's
@@ -266,7 +268,8 @@ test_hello_and_directory (void **state)
     running_t r = { 0 };
     s_start (&r, true);
     void *elder = s_client (&r, s_elder, NULL);
-    s_send (elder, s_elder, ELDER, "coordinator", TSUNAGU__V1__KIND__KIND_HELLO, 0, NULL, NULL, NULL);
+    s_send (elder, s_elder, ELDER, "coordinator", TSUNAGU__V1__KIND__KIND_HELLO, 0, NULL, NULL,
+            NULL);
     got_t got;
     s_recv (elder, &got);
     assert_int_equal (got.env.letter->kind, TSUNAGU__V1__KIND__KIND_DIRECTORY);
@@ -309,7 +312,8 @@ test_referral_round_trip (void **state)
     uint8_t id[16];
     uint8_t *sent = NULL;
     size_t sent_len = 0;
-    s_send (elder, s_elder, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 1, id, &sent, &sent_len);
+    s_send (elder, s_elder, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 1, id, &sent,
+            &sent_len);
     got_t got;
     s_recv_kind (elder, TSUNAGU__V1__KIND__KIND_RECEIPT, &got);
     assert_int_equal (got.env.letter->receipt->type, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_STORED);
@@ -317,7 +321,8 @@ test_referral_round_trip (void **state)
     s_got_clear (&got);
 
     void *poverty = s_client (&r, s_poverty, NULL);
-    s_send (poverty, s_poverty, POVERTY, "coordinator", TSUNAGU__V1__KIND__KIND_HELLO, 0, NULL, NULL, NULL);
+    s_send (poverty, s_poverty, POVERTY, "coordinator", TSUNAGU__V1__KIND__KIND_HELLO, 0, NULL,
+            NULL, NULL);
     s_recv_kind (poverty, TSUNAGU__V1__KIND__KIND_REFERRAL, &got);
     assert_int_equal (got.len, sent_len);
     assert_memory_equal (got.raw, sent, sent_len);
@@ -334,7 +339,8 @@ test_referral_round_trip (void **state)
 
     /* A second referral while poverty is away; then the coordinator restarts. */
     zmq_close (poverty);
-    s_send (elder, s_elder, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 2, id, &sent, &sent_len);
+    s_send (elder, s_elder, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 2, id, &sent,
+            &sent_len);
     s_recv_kind (elder, TSUNAGU__V1__KIND__KIND_RECEIPT, &got);
     assert_memory_equal (got.env.letter->receipt->about_message_id.data, id, 16);
     s_got_clear (&got);
@@ -343,7 +349,8 @@ test_referral_round_trip (void **state)
 
     s_start (&r, false);
     poverty = s_client (&r, s_poverty, NULL);
-    s_send (poverty, s_poverty, POVERTY, "coordinator", TSUNAGU__V1__KIND__KIND_HELLO, 0, NULL, NULL, NULL);
+    s_send (poverty, s_poverty, POVERTY, "coordinator", TSUNAGU__V1__KIND__KIND_HELLO, 0, NULL,
+            NULL, NULL);
     s_recv_kind (poverty, TSUNAGU__V1__KIND__KIND_REFERRAL, &got);
     assert_memory_equal (got.raw, sent, sent_len);
     s_got_clear (&got);

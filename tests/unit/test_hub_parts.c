@@ -1,4 +1,5 @@
-/* test_hub_parts.c — the coordinator's session windows, ZAP decisions, directory copy and config checks. */
+/* test_hub_parts.c — the coordinator's session windows, ZAP decisions, directory copy and config
+ * checks. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -44,18 +45,18 @@ test_sessions_touch (void **state)
     (void) state;
     tsg_hub_sessions_t *sessions = tsg_hub_sessions_new ();
     bool started = false;
-    tsg_hub_session_t *a = tsg_hub_sessions_touch (sessions, "eldercare-a", (const uint8_t *) "r1", 2,
-                                                   1000, &started);
+    tsg_hub_session_t *a =
+        tsg_hub_sessions_touch (sessions, "eldercare-a", (const uint8_t *) "r1", 2, 1000, &started);
     assert_non_null (a);
     assert_true (started);
     assert_true (tsg_hub_session_directory_due (a));
     assert_true (tsg_hub_session_wants (a, 1000));
-    assert_ptr_equal (tsg_hub_sessions_touch (sessions, "eldercare-a", (const uint8_t *) "r1", 2,
-                                              2000, &started),
-                      a);
+    assert_ptr_equal (
+        tsg_hub_sessions_touch (sessions, "eldercare-a", (const uint8_t *) "r1", 2, 2000, &started),
+        a);
     assert_false (started);
-    tsg_hub_session_t *b = tsg_hub_sessions_touch (sessions, "eldercare-a", (const uint8_t *) "r2",
-                                                   2, 3000, &started);
+    tsg_hub_session_t *b =
+        tsg_hub_sessions_touch (sessions, "eldercare-a", (const uint8_t *) "r2", 2, 3000, &started);
     assert_true (started);
     assert_int_equal (tsg_hub_sessions_size (sessions), 1);
     size_t len;
@@ -80,8 +81,8 @@ test_session_window (void **state)
     (void) state;
     tsg_hub_sessions_t *sessions = tsg_hub_sessions_new ();
     bool started;
-    tsg_hub_session_t *s = tsg_hub_sessions_touch (sessions, "child-c", (const uint8_t *) "x", 1, 0,
-                                                   &started);
+    tsg_hub_session_t *s =
+        tsg_hub_sessions_touch (sessions, "child-c", (const uint8_t *) "x", 1, 0, &started);
     assert_int_equal (tsg_hub_session_next_seq (s), 0);
     for (uint64_t seq = 10; seq < 10 + TSG_HUB_WINDOW; seq++)
         tsg_hub_session_sent (s, seq, 100);
@@ -96,8 +97,8 @@ test_session_window (void **state)
     assert_false (tsg_hub_session_window_open (s));
     tsg_hub_session_acked (s, 10, 300);
     assert_int_equal (tsg_hub_session_room (s), 2);
-    tsg_hub_session_acked (s, 10, 300);  /* twice: nothing */
-    tsg_hub_session_acked (s, 5, 300);   /* never sent: nothing */
+    tsg_hub_session_acked (s, 10, 300); /* twice: nothing */
+    tsg_hub_session_acked (s, 5, 300);  /* never sent: nothing */
     assert_int_equal (tsg_hub_session_outstanding (s), TSG_HUB_WINDOW - 2);
 
     /* Wraps around the ring. */
@@ -189,7 +190,8 @@ test_zap_decide (void **state)
     registry_t r;
     s_registry_new (&r);
     const uint8_t *key = tsg_keys_box_public (r.active);
-    assert_string_equal (tsg_hub_zap_decide (r.directory, "tsunagu", "CURVE", key, 32), "disability-a");
+    assert_string_equal (tsg_hub_zap_decide (r.directory, "tsunagu", "CURVE", key, 32),
+                         "disability-a");
     assert_null (tsg_hub_zap_decide (r.directory, "tsunagu", "CURVE",
                                      tsg_keys_box_public (r.suspended), 32));
     assert_null (tsg_hub_zap_decide (r.directory, "tsunagu", "CURVE",
@@ -335,7 +337,8 @@ test_conf (void **state)
 
     /* A key file others may read is refused. */
     s_write (dir, "coordinator.conf",
-             "[coordinator]\ndata_dir = .\nkeys = keys/coordinator.key\nlisten = tcp://127.0.0.1:7700\n");
+             "[coordinator]\ndata_dir = .\nkeys = keys/coordinator.key\nlisten = "
+             "tcp://127.0.0.1:7700\n");
     assert_int_equal (chmod (path, 0644), 0);
     memset (report, 0, sizeof report);
     conf = s_load (dir, &keys, report, sizeof report);
@@ -358,10 +361,8 @@ main (void)
 {
     log_init ("test_hub_parts", getenv ("TSUNAGU_TEST_VERBOSE") != NULL);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test (test_sessions_touch),
-        cmocka_unit_test (test_session_window),
-        cmocka_unit_test (test_zap_decide),
-        cmocka_unit_test (test_directory),
+        cmocka_unit_test (test_sessions_touch), cmocka_unit_test (test_session_window),
+        cmocka_unit_test (test_zap_decide),     cmocka_unit_test (test_directory),
         cmocka_unit_test (test_conf),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

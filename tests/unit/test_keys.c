@@ -57,7 +57,7 @@ test_round_trip (void **state)
 
     tsg_keys_destroy (&keys);
     tsg_keys_destroy (&loaded);
-    tsg_keys_destroy (&loaded);  /* safe twice */
+    tsg_keys_destroy (&loaded); /* safe twice */
     assert_null (loaded);
 }
 

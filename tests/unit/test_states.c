@@ -1,4 +1,5 @@
-/* test_states.c — every legal referral and case transition, and every illegal one, against the spec. */
+/* test_states.c — every legal referral and case transition, and every illegal one, against the
+ * spec. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,15 +21,15 @@ typedef struct {
 #define R TSG_PARTY_RECIPIENT
 
 static const legal_t s_legal[] = {
-    { TSG_REF_REQUESTED, TSG_REF_RECEIVED, R },     { TSG_REF_REQUESTED, TSG_REF_CANCELLED, S },
-    { TSG_REF_RECEIVED, TSG_REF_ACCEPTED, R },      { TSG_REF_RECEIVED, TSG_REF_REJECTED, R },
-    { TSG_REF_RECEIVED, TSG_REF_CANCELLED, S },     { TSG_REF_ACCEPTED, TSG_REF_IN_PROGRESS, R },
-    { TSG_REF_ACCEPTED, TSG_REF_ON_HOLD, R },       { TSG_REF_ACCEPTED, TSG_REF_COMPLETED, R },
-    { TSG_REF_ACCEPTED, TSG_REF_FAILED, R },        { TSG_REF_ACCEPTED, TSG_REF_CANCELLED, S },
-    { TSG_REF_IN_PROGRESS, TSG_REF_ON_HOLD, R },    { TSG_REF_ON_HOLD, TSG_REF_IN_PROGRESS, R },
-    { TSG_REF_IN_PROGRESS, TSG_REF_COMPLETED, R },  { TSG_REF_IN_PROGRESS, TSG_REF_FAILED, R },
-    { TSG_REF_IN_PROGRESS, TSG_REF_CANCELLED, S },  { TSG_REF_ON_HOLD, TSG_REF_COMPLETED, R },
-    { TSG_REF_ON_HOLD, TSG_REF_FAILED, R },         { TSG_REF_ON_HOLD, TSG_REF_CANCELLED, S },
+    { TSG_REF_REQUESTED, TSG_REF_RECEIVED, R },    { TSG_REF_REQUESTED, TSG_REF_CANCELLED, S },
+    { TSG_REF_RECEIVED, TSG_REF_ACCEPTED, R },     { TSG_REF_RECEIVED, TSG_REF_REJECTED, R },
+    { TSG_REF_RECEIVED, TSG_REF_CANCELLED, S },    { TSG_REF_ACCEPTED, TSG_REF_IN_PROGRESS, R },
+    { TSG_REF_ACCEPTED, TSG_REF_ON_HOLD, R },      { TSG_REF_ACCEPTED, TSG_REF_COMPLETED, R },
+    { TSG_REF_ACCEPTED, TSG_REF_FAILED, R },       { TSG_REF_ACCEPTED, TSG_REF_CANCELLED, S },
+    { TSG_REF_IN_PROGRESS, TSG_REF_ON_HOLD, R },   { TSG_REF_ON_HOLD, TSG_REF_IN_PROGRESS, R },
+    { TSG_REF_IN_PROGRESS, TSG_REF_COMPLETED, R }, { TSG_REF_IN_PROGRESS, TSG_REF_FAILED, R },
+    { TSG_REF_IN_PROGRESS, TSG_REF_CANCELLED, S }, { TSG_REF_ON_HOLD, TSG_REF_COMPLETED, R },
+    { TSG_REF_ON_HOLD, TSG_REF_FAILED, R },        { TSG_REF_ON_HOLD, TSG_REF_CANCELLED, S },
 };
 
 static bool
@@ -50,9 +51,9 @@ s_valid_extras (tsg_ref_state_t to, const char **reason, tsg_outcome_t *outcome)
                || to == TSG_REF_ON_HOLD)
                   ? "本人と連絡が取れないため"
                   : NULL;
-    *outcome = to == TSG_REF_COMPLETED  ? TSG_OUTCOME_GOT_HELP
-               : to == TSG_REF_FAILED ? TSG_OUTCOME_COULD_NOT_CONTACT
-                                      : TSG_OUTCOME_NONE;
+    *outcome = to == TSG_REF_COMPLETED ? TSG_OUTCOME_GOT_HELP
+               : to == TSG_REF_FAILED  ? TSG_OUTCOME_COULD_NOT_CONTACT
+                                       : TSG_OUTCOME_NONE;
 }
 
 static void
@@ -77,40 +78,40 @@ test_every_referral_transition (void **state)
                     fail_msg ("%s → %s by %s allowed", tsg_ref_state_name (from),
                               tsg_ref_state_name (to), by == S ? "sender" : "recipient");
             }
-    assert_int_equal (legal, 18 + 9);  /* the table plus entered-in-error from nine states */
+    assert_int_equal (legal, 18 + 9); /* the table plus entered-in-error from nine states */
 }
 
 static void
 test_reasons_and_outcomes (void **state)
 {
     (void) state;
-    assert_string_equal (tsg_ref_transition_check (TSG_REF_RECEIVED, TSG_REF_REJECTED, R, NULL,
-                                                   TSG_OUTCOME_NONE),
-                         "a reason is required for this state");
-    assert_string_equal (tsg_ref_transition_check (TSG_REF_RECEIVED, TSG_REF_REJECTED, R, "",
-                                                   TSG_OUTCOME_NONE),
-                         "a reason is required for this state");
-    assert_string_equal (tsg_ref_transition_check (TSG_REF_ACCEPTED, TSG_REF_ON_HOLD, R, NULL,
-                                                   TSG_OUTCOME_NONE),
-                         "a reason is required for this state");
+    assert_string_equal (
+        tsg_ref_transition_check (TSG_REF_RECEIVED, TSG_REF_REJECTED, R, NULL, TSG_OUTCOME_NONE),
+        "a reason is required for this state");
+    assert_string_equal (
+        tsg_ref_transition_check (TSG_REF_RECEIVED, TSG_REF_REJECTED, R, "", TSG_OUTCOME_NONE),
+        "a reason is required for this state");
+    assert_string_equal (
+        tsg_ref_transition_check (TSG_REF_ACCEPTED, TSG_REF_ON_HOLD, R, NULL, TSG_OUTCOME_NONE),
+        "a reason is required for this state");
     assert_string_equal (tsg_ref_transition_check (TSG_REF_IN_PROGRESS, TSG_REF_COMPLETED, R, NULL,
                                                    TSG_OUTCOME_NONE),
                          "an outcome code is required for this state");
     assert_string_equal (tsg_ref_transition_check (TSG_REF_IN_PROGRESS, TSG_REF_FAILED, R, NULL,
                                                    TSG_OUTCOME_DECLINED),
                          "a reason is required for this state");
-    assert_string_equal (tsg_ref_transition_check (TSG_REF_IN_PROGRESS, TSG_REF_FAILED, R, "辞退",
-                                                   TSG_OUTCOME_NONE),
-                         "an outcome code is required for this state");
+    assert_string_equal (
+        tsg_ref_transition_check (TSG_REF_IN_PROGRESS, TSG_REF_FAILED, R, "辞退", TSG_OUTCOME_NONE),
+        "an outcome code is required for this state");
     assert_string_equal (tsg_ref_transition_check (TSG_REF_RECEIVED, TSG_REF_ACCEPTED, R, NULL,
                                                    TSG_OUTCOME_GOT_HELP),
                          "an outcome code is only for completed or failed");
-    assert_string_equal (tsg_ref_transition_check (TSG_REF_REQUESTED, TSG_REF_RECEIVED, S, NULL,
-                                                   TSG_OUTCOME_NONE),
-                         "only the recipient may make this change");
-    assert_string_equal (tsg_ref_transition_check (TSG_REF_ACCEPTED, TSG_REF_CANCELLED, R, "x",
-                                                   TSG_OUTCOME_NONE),
-                         "only the sender may make this change");
+    assert_string_equal (
+        tsg_ref_transition_check (TSG_REF_REQUESTED, TSG_REF_RECEIVED, S, NULL, TSG_OUTCOME_NONE),
+        "only the recipient may make this change");
+    assert_string_equal (
+        tsg_ref_transition_check (TSG_REF_ACCEPTED, TSG_REF_CANCELLED, R, "x", TSG_OUTCOME_NONE),
+        "only the sender may make this change");
     assert_string_equal (tsg_ref_transition_check (TSG_REF_COMPLETED, TSG_REF_IN_PROGRESS, R, NULL,
                                                    TSG_OUTCOME_NONE),
                          "this change of state is not allowed");
@@ -151,8 +152,9 @@ test_case_lifecycle (void **state)
 {
     (void) state;
     /* The seeds' flow, 相談 → 終結, is a legal path. */
-    const tsg_case_state_t path[] = { TSG_CASE_OPEN,       TSG_CASE_MULTI_AGENCY, TSG_CASE_ASSESSMENT,
-                                      TSG_CASE_PLANNING,   TSG_CASE_CONFERENCE,   TSG_CASE_SUPPORT,
+    const tsg_case_state_t path[] = { TSG_CASE_OPEN,       TSG_CASE_MULTI_AGENCY,
+                                      TSG_CASE_ASSESSMENT, TSG_CASE_PLANNING,
+                                      TSG_CASE_CONFERENCE, TSG_CASE_SUPPORT,
                                       TSG_CASE_MONITORING, TSG_CASE_CLOSED };
     for (size_t i = 1; i < sizeof path / sizeof path[0]; i++)
         assert_null (tsg_case_transition_check (path[i - 1], path[i], "目標達成"));
@@ -176,8 +178,11 @@ test_case_lifecycle (void **state)
 static uint64_t
 s_jst (int year, int month, int day, int hour, int minute)
 {
-    struct tm tm = { .tm_year = year - 1900, .tm_mon = month - 1, .tm_mday = day,
-                     .tm_hour = hour, .tm_min = minute };
+    struct tm tm = { .tm_year = year - 1900,
+                     .tm_mon = month - 1,
+                     .tm_mday = day,
+                     .tm_hour = hour,
+                     .tm_min = minute };
     return ((uint64_t) timegm (&tm) - 9 * 3600) * 1000;
 }
 

@@ -1,4 +1,5 @@
-/* test_store.c — the LMDB wrapper: straight-line transactions, error mapping, store full, iteration. */
+/* test_store.c — the LMDB wrapper: straight-line transactions, error mapping, store full,
+ * iteration. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,7 +26,7 @@ test_commit_and_reopen (void **state)
         tsg_be64_put (key, i * 1000);
         tsg_txn_put (&txn, alpha, key, 8, &i, sizeof i);
     }
-    tsg_txn_del (&txn, alpha, "missing", 7);  /* deleting what is not there is fine */
+    tsg_txn_del (&txn, alpha, "missing", 7); /* deleting what is not there is fine */
     assert_int_equal (tsg_txn_commit (&txn), TSG_OK);
     tsg_store_destroy (&store);
     tsg_store_destroy (&store);
@@ -48,7 +49,7 @@ test_commit_and_reopen (void **state)
     assert_int_equal (seen, 150);
     MDB_val val;
     assert_false (tsg_txn_get (&txn, alpha, "nope", 4, &val));
-    assert_int_equal (txn.rc, TSG_OK);  /* not found is not an error */
+    assert_int_equal (txn.rc, TSG_OK); /* not found is not an error */
     tsg_txn_abort (&txn);
     tsg_txn_abort (&txn);
     tsg_store_destroy (&store);
@@ -67,10 +68,10 @@ test_first_error_sticks (void **state)
     tsg_txn_t txn;
     tsg_txn_begin (store, &txn, true);
     tsg_txn_put (&txn, beta, "kept-out", 8, "v", 1);
-    tsg_txn_put (&txn, beta, "", 0, "v", 1);  /* LMDB refuses an empty key */
+    tsg_txn_put (&txn, beta, "", 0, "v", 1); /* LMDB refuses an empty key */
     assert_int_not_equal (txn.rc, TSG_OK);
     int first = txn.rc;
-    tsg_txn_put (&txn, beta, "after", 5, "v", 1);  /* a no-op now */
+    tsg_txn_put (&txn, beta, "after", 5, "v", 1); /* a no-op now */
     assert_int_equal (txn.rc, first);
     assert_int_equal (tsg_txn_commit (&txn), first);
 
