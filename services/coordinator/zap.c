@@ -6,10 +6,10 @@
 
 #include "coordinator/zap.h"
 
-#define ZAP_ENDPOINT   "inproc://zeromq.zap.01"
-#define ZAP_FRAMES_MAX 8  /* version, request id, domain, address, identity, mechanism, key, spare \
-                           */
-#define ZAP_FRAME_MAX 256 /* longest request frame we keep; longer ones are cut (and refused) */
+#define ZAP_ENDPOINT "inproc://zeromq.zap.01"
+/* version, request id, domain, address, identity, mechanism, key, and one spare */
+#define ZAP_FRAMES_MAX 8
+#define ZAP_FRAME_MAX  256 /* longest request frame we keep; longer ones are cut (and refused) */
 
 struct _tsg_hub_zap_t {
     void *socket;                         /* REP socket bound at ZAP_ENDPOINT */

@@ -1,0 +1,130 @@
+/* main.c — tsunaguctl, the administrator's command line: global options, then one subcommand. */
+#include <getopt.h>
+#include <limits.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+
+#define CTL_DATA_DIR_DEFAULT "/var/lib/tsunagu"
+
+static void
+s_usage (FILE *out)
+{
+    fprintf (out,
+             "usage: tsunaguctl [-v] [-d DATA_DIR] [-c FILE] [-n] COMMAND [ARGS]\n"
+             "\n"
+             "Commands:\n"
+             "  init [--listen ENDPOINT] [--http HOST:PORT] [--public-endpoint ENDPOINT]\n"
+             "      create a coordinator data directory: keys, coordinator.conf, store\n"
+             "  agency add --id ID --type TYPE --name NAME --out DIR [--http HOST:PORT]\n"
+             "             [--due-days N]\n"
+             "      register an agency and write its bundle (config, keys, token) to DIR\n"
+             "  agency list [--json]           list the registered agencies\n"
+             "  agency show ID [--json]        one agency, with its public keys\n"
+             "  agency suspend|resume|revoke ID\n"
+             "      change an agency's status; a running coordinator follows at once\n"
+             "  agency rotate-keys ID          (not yet supported)\n"
+             "\n"
+             "Options:\n"
+             "  -d, --data-dir DIR   the coordinator data directory\n"
+             "                       (default $TSUNAGU_DATA_DIR, else " CTL_DATA_DIR_DEFAULT ")\n"
+             "  -c, --config FILE    the coordinator configuration\n"
+             "                       (default DATA_DIR/coordinator.conf)\n"
+             "  -n                   check the configuration, print every problem, exit\n"
+             "  -v, --verbose        log more\n"
+             "  -h, --help           print this text\n"
+             "      --version        print the version\n"
+             "\n"
+             "Agency types: eldercare (地域包括支援センター), disability (相談支援事業所),\n"
+             "child (こども家庭センター), poverty (自立相談支援機関).\n");
+}
+
+void
+ctl_error (const char *fmt, ...)
+{
+    va_list args;
+    va_start (args, fmt);
+    fputs ("tsunaguctl: ", stderr);
+    vfprintf (stderr, fmt, args);
+    fputc ('\n', stderr);
+    va_end (args);
+}
+
+/* -n: loads the coordinator configuration, prints every problem, and returns the exit code. */
+static int
+s_check (const ctl_options_t *options)
+{
+    char path[PATH_MAX];
+    const char *config = options->config;
+    if (!config) {
+        snprintf (path, sizeof path, "%s/coordinator.conf", options->data_dir);
+        config = path;
+    }
+    ctl_site_t *site = ctl_site_load (config);
+    if (!site) {
+        ctl_error ("out of memory");
+        return CTL_EXIT_FAIL;
+    }
+    int errors = ctl_site_errors (site);
+    if (errors > 0)
+        ctl_site_report (site, stderr);
+    else
+        printf ("%s: configuration OK\n", config);
+    ctl_site_destroy (&site);
+    return errors > 0 ? CTL_EXIT_FAIL : CTL_EXIT_OK;
+}
+
+int
+main (int argc, char **argv)
+{
+    static const struct option long_options[] = {
+        { "data-dir", required_argument, NULL, 'd' }, { "config", required_argument, NULL, 'c' },
+        { "verbose", no_argument, NULL, 'v' },        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },        { NULL, 0, NULL, 0 },
+    };
+    ctl_options_t options = { 0 };
+    bool check = false;
+    int opt;
+    while ((opt = getopt_long (argc, argv, "+d:c:nvh", long_options, NULL)) != -1) {
+        switch (opt) {
+        case 'd': options.data_dir = optarg; break;
+        case 'c': options.config = optarg; break;
+        case 'n': check = true; break;
+        case 'v': options.verbose = true; break;
+        case 'h': s_usage (stdout); return CTL_EXIT_OK;
+        case 'V': printf ("tsunaguctl %s\n", TSUNAGU_VERSION); return CTL_EXIT_OK;
+        default: s_usage (stderr); return CTL_EXIT_USAGE;
+        }
+    }
+    if (!options.data_dir) {
+        const char *env = getenv ("TSUNAGU_DATA_DIR");
+        options.data_dir = env && *env ? env : CTL_DATA_DIR_DEFAULT;
+    }
+    log_init ("tsunaguctl", options.verbose);
+    if (sodium_init () < 0) {
+        ctl_error ("libsodium could not be initialised");
+        return CTL_EXIT_FAIL;
+    }
+    if (check)
+        return s_check (&options);
+    if (optind >= argc) {
+        s_usage (stderr);
+        return CTL_EXIT_USAGE;
+    }
+    const char *command = argv[optind];
+    if (strcmp (command, "init") == 0)
+        return cmd_init (&options, argc - optind, argv + optind);
+    if (strcmp (command, "agency") == 0)
+        return cmd_agency (&options, argc - optind, argv + optind);
+    if (strcmp (command, "help") == 0) {
+        s_usage (stdout);
+        return CTL_EXIT_OK;
+    }
+    ctl_error ("unknown command \"%s\"", command);
+    s_usage (stderr);
+    return CTL_EXIT_USAGE;
+}
