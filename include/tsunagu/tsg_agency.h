@@ -2,11 +2,11 @@
  * and the daemon's life cycle (open the store, connect, serve the HTTP API, run the loop).
  *
  *     tsg_agency_config_t *config = tsg_agency_config_load (path, "eldercare");
- *     if (tsg_agency_config_errors (config) > 0) ... tsg_agency_config_report (config, stderr) ...
- *     tsg_agency_t *agency = tsg_agency_new (&config, err, sizeof err);   // store, state; no
- * sockets tsg_agency_start (agency);          // the DEALER and the HTTP listener tsg_agency_run
- * (agency);            // until tsg_agency_stop () (e.g. from a signal handler) tsg_agency_destroy
- * (&agency);       // closes, wipes the keys
+ *     if (config->errors > 0) ... fputs (config->report, stderr) ...
+ *     tsg_agency_t *agency = tsg_agency_new (&config, err, sizeof err);  // store; no sockets
+ *     tsg_agency_start (agency);    // the DEALER and the HTTP listener
+ *     tsg_agency_run (agency);      // until tsg_agency_stop (), e.g. from a signal handler
+ *     tsg_agency_destroy (&agency); // closes, wipes the keys
  */
 #ifndef TSG_AGENCY_H_INCLUDED
 #define TSG_AGENCY_H_INCLUDED
@@ -24,7 +24,8 @@ typedef struct {
     const char *type;              /* "eldercare", "disability", "child", "poverty" */
     const char *name_ja;           /* the kind of body, in Japanese */
     const char *name_en;           /* the same in English */
-    int response_due_days;         /* default response due date, in days after the referral */
+    int response_due_days;         /* the type's default response due days (the registry, as
+                                      the directory publishes it, decides referrals' dates) */
     const char *const *tags;       /* typical issue tags, NULL-terminated */
     const char *statutory_meeting; /* the meeting that may share without consent */
     const char *mandatory_report;  /* the report that overrides consent, or NULL */
@@ -55,7 +56,8 @@ typedef struct {
     char *http_host;              /* [http] listen, the address part */
     int http_port;                /* [http] listen, the port part */
     uint8_t token_sha256[32];     /* [http] token_sha256 */
-    int response_due_days;        /* [policy] response_due_days */
+    int response_due_days;        /* [policy] response_due_days: the due date shown for a
+                                     received referral whose header has none */
     int errors;                   /* problems found while loading */
     char *report;                 /* every problem as "file:line: message\n" lines */
 } tsg_agency_config_t;

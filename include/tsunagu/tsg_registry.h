@@ -19,10 +19,19 @@
 /* The coordinator's databases, in the order tsg_hub_store_open names them. */
 enum {
     TSG_HUB_DB_META, /* string key → value: "registry.generation" (be64), "mailbox.next" (be64) */
-    TSG_HUB_DB_AGENCIES, /* agency id → AgencyEntry */
-    TSG_HUB_DB_MAILBOX,  /* recipient id, NUL, be64 seq → MailboxEntry (coordinator-private) */
-    TSG_HUB_DB_MESSAGES, /* message id (16 bytes) → what became of it (dedup, 30 days) */
-    TSG_HUB_DB_SENDERS,  /* agency id → be64 last stored sequence */
+    TSG_HUB_DB_AGENCIES,    /* agency id → AgencyEntry */
+    TSG_HUB_DB_MAILBOX,     /* recipient id, NUL, be64 seq → MailboxEntry (coordinator-private) */
+    TSG_HUB_DB_MESSAGES,    /* message id (16 bytes) → what became of it (dedup, 30 days);
+                               message id + agency id → one fan-out copy's delivery */
+    TSG_HUB_DB_SENDERS,     /* agency id → be64 last stored sequence */
+    TSG_HUB_DB_REFERRALS,   /* referral id → state, version, parties, due dates (no bodies) */
+    TSG_HUB_DB_DUE,         /* u8 kind, be64 due ms, referral id → case id: overdue lists */
+    TSG_HUB_DB_CASES,       /* case id → state, version, agencies, tags, roster, figures */
+    TSG_HUB_DB_CASE_EVENTS, /* case id, NUL, be64 n → one timeline event (metadata only) */
+    TSG_HUB_DB_CASE_BY_STATE,  /* state name, NUL, case id → empty */
+    TSG_HUB_DB_CASE_BY_AGENCY, /* agency id, NUL, case id → empty */
+    TSG_HUB_DB_CASE_BY_TAG,    /* tag, NUL, case id → empty */
+    TSG_HUB_DB_STATS,          /* counter name → be64: indicators read without scanning */
     TSG_HUB_DB_COUNT
 };
 

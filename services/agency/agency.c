@@ -172,8 +172,8 @@ agency_pump (tsg_agency_t *self)
 }
 
 /* One group commit: the inbound letters waiting on the DEALER (up to one batch) and the
- * referrals the API accepted, in one write transaction; then, and only then, receipts
- * and answers. */
+ * letters the API accepted (referrals, status changes, case events), in one write transaction;
+ * then, and only then, receipts and answers. */
 static void
 s_commit_batch (tsg_agency_t *self, zmq_msg_t *messages, bool inbound)
 {
@@ -201,12 +201,12 @@ s_commit_batch (tsg_agency_t *self, zmq_msg_t *messages, bool inbound)
         tsg_txn_begin (self->store, &txn, true);
         if (count > 0)
             agency_receive_into (self, &txn, frames, lens, count, &batch);
-        agency_referral_write (self, &txn);
+        agency_pending_write (self, &txn);
         int rc = tsg_txn_commit (&txn);
         if (rc != TSG_OK)
             self->stats.commit_failures++;
         agency_receive_finish (self, &batch, rc);
-        agency_referral_finish (self, rc, agency_http_answer, self->http);
+        agency_pending_finish (self, rc, agency_http_answer, self->http);
     }
     for (size_t i = 0; i < received; i++)
         zmq_msg_close (&messages[i]);
@@ -279,7 +279,7 @@ tsg_agency_destroy (tsg_agency_t **self_p)
         return;
     tsg_agency_t *self = *self_p;
     if (self->pending)
-        agency_referral_commit (self, self->http ? agency_http_answer : NULL, self->http);
+        agency_pending_commit (self, self->http ? agency_http_answer : NULL, self->http);
     agency_http_destroy (&self->http);
     agency_link_destroy (&self->link);
     agency_outbox_destroy (&self->outbox);

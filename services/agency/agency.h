@@ -21,20 +21,32 @@ typedef struct _agency_http_t agency_http_t;
  * Returns 0 when the letter left, -1 when it could not (the caller tries later). */
 typedef int (agency_send_fn) (void *arg, const uint8_t *data, size_t len);
 
-/* A referral accepted by the API and waiting for the next group commit. */
+/* What an API request asked for that waits for the next group commit. */
+typedef enum {
+    AGENCY_PENDING_REFERRAL,   /* POST /v1/referrals (referral.c) */
+    AGENCY_PENDING_STATUS,     /* POST /v1/referrals/{id}/status (status.c) */
+    AGENCY_PENDING_CASE_EVENT, /* POST /v1/cases/{id}/events (case_events.c) */
+} agency_pending_kind_t;
+
+/* One letter accepted by the API and waiting for the next group commit. */
 typedef struct agency_pending {
     struct agency_pending *next;             /* next in the batch */
+    agency_pending_kind_t kind;              /* what it carries */
     void *conn;                              /* the suspended HTTP connection, or NULL */
     struct agency_pending *same_as;          /* a repeated client_ref of a referral in this batch */
-    char referral_id[TSG_UUID_TEXT_SIZE];    /* the new referral */
+    char referral_id[TSG_UUID_TEXT_SIZE];    /* referral, status: the referral */
     char case_id[TSG_UUID_TEXT_SIZE];        /* its case */
-    char due_date[11];                       /* YYYY-MM-DD */
-    char *client_ref;                        /* idempotency key, or NULL */
+    char due_date[11];                       /* referral: YYYY-MM-DD response due */
+    char receive_due_date[11];               /* referral: YYYY-MM-DD acknowledgement due */
+    char *client_ref;                        /* referral: idempotency key, or NULL */
+    tsg_party_t party;                       /* status: our side of the referral */
     uint8_t message_id[TSG_MESSAGE_ID_SIZE]; /* the letter carrying it */
     uint64_t sequence;                       /* its outbox sequence */
     uint8_t *envelope;                       /* the sealed letter */
     size_t envelope_len;                     /* its size */
-    json_t *record;                          /* the sent record to write */
+    json_t *record;                          /* referral: the sent record; status: the change;
+                                                case event: the event, as they are written */
+    json_t *answer;                          /* status, case event: the body of the 202 */
     int status;                              /* the answer once committed: 202, 200 or 500 */
     json_t *reply;                           /* its body */
 } agency_pending_t;
@@ -89,7 +101,7 @@ struct _tsg_agency_t {
     uint64_t next_cursor;              /* next inbox cursor */
     uint64_t coordinator_seen_ms;      /* monotonic time of the last coordinator letter */
     uint64_t hello_due_ms;             /* monotonic time of the next HELLO */
-    agency_pending_t *pending;         /* referrals waiting for the group commit */
+    agency_pending_t *pending;         /* API letters waiting for the group commit */
     agency_pending_t **pending_tail;   /* where the next one goes */
     size_t pending_count;              /* how many */
     agency_stats_t stats;              /* counters */
@@ -122,25 +134,41 @@ void agency_batch_clear (agency_batch_t *batch);
 /* {"items": [...], "next_cursor": n}: inbox entries after cursor `after`, bodies opened. */
 json_t *agency_inbox_list (tsg_agency_t *self, uint64_t after, size_t limit);
 
+/* The opened body (a JSON object) of the inbox entry at cursor, read through txn; NULL when
+ * there is none or it does not open. */
+json_t *agency_inbox_content (tsg_agency_t *self, tsg_txn_t *txn, uint64_t cursor);
+
 /* POST /v1/referrals: validates body and either answers at once (*status, *reply: an
  * error, or 200 for a known client_ref) and returns NULL, or seals the referral, queues
  * it for the next group commit and returns the pending entry (owned by the agency). */
 agency_pending_t *agency_referral_submit (tsg_agency_t *self, const char *body, size_t len,
                                           int *status, json_t **reply);
 
-/* Writes every pending referral into txn (outbox, sent record, msgref, client_ref, the
- * sequence counter); returns how many new letters that is. */
-size_t agency_referral_write (tsg_agency_t *self, tsg_txn_t *txn);
+/* Appends pending to the batch waiting for the next group commit. */
+void agency_pending_append (tsg_agency_t *self, agency_pending_t *pending);
 
-/* After the commit of the transaction the pending referrals were written to (rc its
+/* Frees one pending entry and what it holds. */
+void agency_pending_free (agency_pending_t *pending);
+
+/* Writes everything pending into txn (outbox entries, records, msgrefs, the sequence
+ * counter); returns how many new letters that is. */
+size_t agency_pending_write (tsg_agency_t *self, tsg_txn_t *txn);
+
+/* After the commit of the transaction the pending entries were written to (rc its
  * result): sets each one's answer (202, 200 for a repeated client_ref, or 500 with no
  * sequence consumed when the commit failed), hands each to answer (may be NULL), frees
  * them, and sends what was committed. */
 typedef void (agency_answer_fn) (void *arg, agency_pending_t *pending);
-void agency_referral_finish (tsg_agency_t *self, int rc, agency_answer_fn *answer, void *arg);
+void agency_pending_finish (tsg_agency_t *self, int rc, agency_answer_fn *answer, void *arg);
 
 /* Both in a transaction of their own.  Returns the commit's rc. */
-int agency_referral_commit (tsg_agency_t *self, agency_answer_fn *answer, void *arg);
+int agency_pending_commit (tsg_agency_t *self, agency_answer_fn *answer, void *arg);
+
+/* Writes one pending referral into txn (referral.c). */
+void agency_referral_write (tsg_agency_t *self, tsg_txn_t *txn, const agency_pending_t *pending);
+
+/* The 202/200 answer body of a referral: ids and both due dates. */
+json_t *agency_referral_answer (const agency_pending_t *pending);
 
 /* Sends what the outbox has due now. */
 void agency_pump (tsg_agency_t *self);

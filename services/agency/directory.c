@@ -76,6 +76,8 @@ agency_directory_from_letter (const tsg_letter_t *letter, uint64_t now_ms, uint6
         memcpy (out->box_public, in->box_public.data, 32);
         memcpy (out->sign_public, in->sign_public.data, 32);
         out->status = in->status;
+        out->response_due_days = in->response_due_days;
+        out->receive_due_days = in->receive_due_days;
         self->count++;
     }
     /* Sorted by id for bsearch; a repeated id keeps one entry only. */
@@ -178,15 +180,28 @@ agency_directory_current (const agency_directory_t *self, uint64_t now_ms)
     return self && now_ms + CLOCK_SKEW_MS >= self->valid_from_ms && now_ms <= self->valid_until_ms;
 }
 
+void
+agency_entry_due_days (const agency_entry_t *entry, unsigned *receive_days, unsigned *response_days)
+{
+    *receive_days = entry->receive_due_days ? entry->receive_due_days : 1;
+    *response_days = entry->response_due_days ? entry->response_due_days
+                                              : tsg_type_response_due_days (entry->type);
+}
+
 json_t *
 agency_directory_json (const agency_directory_t *self)
 {
     json_t *agencies = json_array ();
     for (size_t i = 0; self && i < self->count; i++) {
         const agency_entry_t *entry = &self->entries[i];
-        json_array_append_new (agencies, json_pack ("{s:s, s:s, s:s, s:s}", "id", entry->id, "type",
-                                                    entry->type, "name", entry->name, "status",
-                                                    tsg_agency_status_name (entry->status)));
+        unsigned receive_days, response_days;
+        agency_entry_due_days (entry, &receive_days, &response_days);
+        json_array_append_new (agencies,
+                               json_pack ("{s:s, s:s, s:s, s:s, s:I, s:I}", "id", entry->id, "type",
+                                          entry->type, "name", entry->name, "status",
+                                          tsg_agency_status_name (entry->status),
+                                          "receive_due_days", (json_int_t) receive_days,
+                                          "response_due_days", (json_int_t) response_days));
     }
     return json_pack ("{s:I, s:o, s:o}", "serial", (json_int_t) agency_directory_serial (self),
                       "valid_until", agency_json_time (agency_directory_valid_until (self)),

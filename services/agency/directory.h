@@ -17,6 +17,8 @@ typedef struct {
     uint8_t box_public[32];           /* X25519: crypto_box and CURVE */
     uint8_t sign_public[32];          /* Ed25519 */
     Tsunagu__V1__AgencyStatus status; /* active, suspended, revoked */
+    unsigned response_due_days;       /* days to accept or reject (0: the type's default) */
+    unsigned receive_due_days;        /* days to acknowledge (0: the default, 1) */
 } agency_entry_t;
 
 typedef struct _agency_directory_t agency_directory_t;
@@ -51,7 +53,13 @@ uint64_t agency_directory_valid_until (const agency_directory_t *self);
 /* True while now_ms is within the validity period. */
 bool agency_directory_current (const agency_directory_t *self, uint64_t now_ms);
 
-/* {"serial", "valid_until", "agencies": [{"id","type","name","status"}]}. */
+/* The days an agency gives to acknowledge and to answer a referral: its directory entry's,
+ * or the defaults (1, and tsg_type_response_due_days of its type) where that says 0. */
+void agency_entry_due_days (const agency_entry_t *entry, unsigned *receive_days,
+                            unsigned *response_days);
+
+/* {"serial", "valid_until", "agencies": [{"id","type","name","status",
+ * "receive_due_days","response_due_days"}]}. */
 json_t *agency_directory_json (const agency_directory_t *self);
 
 #endif

@@ -28,6 +28,8 @@ typedef struct {
     uint8_t box_public[32];    /* its keys */
     uint8_t sign_public[32];
     Tsunagu__V1__AgencyStatus status; /* as listed */
+    unsigned receive_due_days;        /* as listed (0: the default) */
+    unsigned response_due_days;       /* as listed (0: the type's default) */
     tsg_agency_t *agency;             /* the running agency, or NULL for a listed-only id */
     char key_file[600];               /* its secret keys, for restarts */
     size_t map_size;                  /* its store's map size */
@@ -244,6 +246,17 @@ agency_fixture_status (agency_fixture_t *self, const char *id, Tsunagu__V1__Agen
         m->status = status;
 }
 
+void
+agency_fixture_due_days (agency_fixture_t *self, const char *id, unsigned receive_days,
+                         unsigned response_days)
+{
+    s_member_t *m = s_member (self, id);
+    if (m) {
+        m->receive_due_days = receive_days;
+        m->response_due_days = response_days;
+    }
+}
+
 int
 agency_fixture_coordinator_letter (agency_fixture_t *self, const char *recipient,
                                    Tsunagu__V1__Kind kind, agency_fixture_fill_fn *fill, void *arg,
@@ -281,6 +294,8 @@ agency_fixture_publish (agency_fixture_t *self)
         entries[i].sign_public.data = m->sign_public;
         entries[i].sign_public.len = 32;
         entries[i].status = m->status;
+        entries[i].receive_due_days = m->receive_due_days;
+        entries[i].response_due_days = m->response_due_days;
         list[i] = &entries[i];
     }
     directory.serial = ++self->serial;
@@ -376,6 +391,33 @@ agency_fixture_error (agency_fixture_t *self, tsg_agency_t *agency, const uint8_
     return s_answer (self, agency, envelope, len, TSUNAGU__V1__KIND__KIND_ERROR, &reply);
 }
 
+int
+agency_fixture_deliver (tsg_agency_t *agency, const uint8_t *data, size_t len)
+{
+    const uint8_t *frames[1] = { data };
+    return agency_receive (agency, frames, &len, 1);
+}
+
+uint8_t *
+agency_fixture_take (agency_fixture_t *self, const tsg_agency_t *agency, Tsunagu__V1__Kind kind,
+                     size_t *len)
+{
+    s_member_t *m = s_member_of (self, agency);
+    uint8_t *copy = NULL;
+    for (size_t i = 0; m && i < m->capture.count && !copy; i++) {
+        tsg_envelope_t env = { 0 };
+        if (agency_fixture_decode (m->capture.letters[i], m->capture.lens[i], &env) != TSG_OK)
+            continue;
+        if (env.letter->kind == kind && (copy = malloc (m->capture.lens[i]))) {
+            memcpy (copy, m->capture.letters[i], m->capture.lens[i]);
+            *len = m->capture.lens[i];
+        }
+        tsg_envelope_clear (&env);
+    }
+    agency_fixture_sent_clear (self, agency);
+    return copy;
+}
+
 size_t
 agency_fixture_sent_count (agency_fixture_t *self, const tsg_agency_t *agency)
 {
@@ -444,6 +486,8 @@ agency_fixture_request (tsg_agency_t *agency, const char *method, const char *pa
                 req.after = arg + 6;
             else if (strncmp (arg, "limit=", 6) == 0)
                 req.limit = arg + 6;
+            else if (strncmp (arg, "state=", 6) == 0)
+                req.state = arg + 6;
         }
     }
     req.method = method;
@@ -456,7 +500,7 @@ agency_fixture_request (tsg_agency_t *agency, const char *method, const char *pa
     if (reply.pending) {
         agency_http_reply_t answer;
         memset (&answer, 0, sizeof answer);
-        agency_referral_commit (agency, s_keep_answer, &answer);
+        agency_pending_commit (agency, s_keep_answer, &answer);
         reply.status = answer.status;
         reply.body = answer.body;
     }

@@ -38,6 +38,10 @@ tsg_agency_t *agency_fixture_restart (agency_fixture_t *self, tsg_agency_t *agen
 void agency_fixture_status (agency_fixture_t *self, const char *id,
                             Tsunagu__V1__AgencyStatus status);
 
+/* Lists id in directories made from now on with these due days (0: the defaults). */
+void agency_fixture_due_days (agency_fixture_t *self, const char *id, unsigned receive_days,
+                              unsigned response_days);
+
 /* Signs, as the coordinator, a letter of kind to recipient; the caller fills what the kind
  * needs through the letter passed to fill (may be NULL).  Returns the envelope in *out
  * (caller frees). */
@@ -57,6 +61,14 @@ int agency_fixture_store_ack (agency_fixture_t *self, tsg_agency_t *agency, cons
 /* An ERROR from the coordinator about a letter, delivered at once. */
 int agency_fixture_error (agency_fixture_t *self, tsg_agency_t *agency, const uint8_t *envelope,
                           size_t len, Tsunagu__V1__ErrorCode code, bool final);
+
+/* Delivers one envelope to agency as the coordinator's forwarding would; the receive rc. */
+int agency_fixture_deliver (tsg_agency_t *agency, const uint8_t *data, size_t len);
+
+/* A copy (caller frees) of the first letter of kind agency sent since the last clear, or
+ * NULL; every captured letter is cleared. */
+uint8_t *agency_fixture_take (agency_fixture_t *self, const tsg_agency_t *agency,
+                              Tsunagu__V1__Kind kind, size_t *len);
 
 /* Letters agency sent since the last clear. */
 size_t agency_fixture_sent_count (agency_fixture_t *self, const tsg_agency_t *agency);

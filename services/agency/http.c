@@ -1,5 +1,5 @@
 /* The agency HTTP listener: libmicrohttpd on an epoll fd that the daemon's one loop polls,
- * with POSTed referrals suspended until their group commit. */
+ * with POSTed letters suspended until their group commit. */
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -96,6 +96,7 @@ s_request (struct MHD_Connection *connection, const char *url, const char *metho
         MHD_lookup_connection_value (connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     req->after = MHD_lookup_connection_value (connection, MHD_GET_ARGUMENT_KIND, "after");
     req->limit = MHD_lookup_connection_value (connection, MHD_GET_ARGUMENT_KIND, "limit");
+    req->state = MHD_lookup_connection_value (connection, MHD_GET_ARGUMENT_KIND, "state");
     if (conn) {
         req->body = conn->body;
         req->body_len = conn->len;

@@ -1,5 +1,5 @@
 /* The agency HTTP listener: libmicrohttpd on an epoll fd that the daemon's one loop polls,
- * with POSTed referrals suspended until their group commit. */
+ * with POSTed letters suspended until their group commit. */
 #ifndef AGENCY_HTTP_H_INCLUDED
 #define AGENCY_HTTP_H_INCLUDED
 
@@ -23,7 +23,7 @@ long agency_http_timeout (agency_http_t *self);
 /* Does every ready piece of HTTP work; accepted referrals wait in the agency's batch. */
 void agency_http_run (agency_http_t *self);
 
-/* agency_answer_fn for agency_referral_commit: hands the answer to the suspended
+/* agency_answer_fn for agency_pending_finish: hands the answer to the suspended
  * connection and resumes it (arg is the agency_http_t). */
 void agency_http_answer (void *arg, agency_pending_t *pending);
 

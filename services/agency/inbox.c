@@ -5,9 +5,14 @@
 #include <string.h>
 
 #include "agency.h"
+#include "case_events.h"
+#include "cases.h"
+#include "delivery.h"
 #include "json.h"
+#include "received.h"
 #include "request.h"
 #include "sent.h"
+#include "status.h"
 
 #define SEEN_HEAD 9 /* u8 receipt type || be64 cursor */
 
@@ -174,7 +179,8 @@ s_inbox_put (tsg_txn_t *txn, const agency_entry_t *sender, const uint8_t *data, 
 /* Checks that a referral's header names it and that its body opens to a JSON object.
  * NULL when fine, else the reason. */
 static const char *
-s_check_referral (tsg_agency_t *self, const agency_entry_t *sender, const tsg_letter_t *letter)
+s_check_referral (tsg_agency_t *self, tsg_txn_t *txn, const agency_entry_t *sender,
+                  const tsg_letter_t *letter)
 {
     const tsg_header_t *header = letter->header;
     if (!header || !tsg_uuid_valid (header->referral_id))
@@ -183,6 +189,11 @@ s_check_referral (tsg_agency_t *self, const agency_entry_t *sender, const tsg_le
         return "the referral has no valid case id in its header";
     if (letter->body.len == 0)
         return "the referral has no body";
+    tsg_party_t party;
+    json_t *known = agency_status_find (txn, header->referral_id, &party);
+    json_decref (known);
+    if (known)
+        return "a referral with this id is known here already";
 
     Tsunagu__V1__Body *body = NULL;
     int rc =
@@ -205,12 +216,35 @@ s_check_referral (tsg_agency_t *self, const agency_entry_t *sender, const tsg_le
     return why;
 }
 
+/* A letter the coordinator sent through our mailbox (a case update, a staff case event):
+ * stored once, then acknowledged like any forwarded letter. */
+static void
+s_from_coordinator_mailbox (tsg_agency_t *self, tsg_txn_t *txn, const tsg_letter_t *letter,
+                            const uint8_t *data, size_t len, agency_batch_t *batch)
+{
+    Tsunagu__V1__ReceiptType type;
+    char detail[160];
+    if (s_seen_get (txn, letter, &type, detail, sizeof detail)) {
+        self->stats.duplicates++;
+        s_receipt (batch, letter, type, detail);
+        return;
+    }
+    const char *why = letter->kind == TSUNAGU__V1__KIND__KIND_CASE_UPDATE
+                          ? agency_case_update (txn, letter->case_update)
+                          : agency_case_event_receive (self, txn, NULL, letter);
+    if (why) {
+        s_reject (self, txn, letter, data, len, why, true, batch);
+        return;
+    }
+    s_seen_put (txn, letter, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED, 0, NULL);
+    s_receipt (batch, letter, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED, NULL);
+}
+
 static void
 s_from_coordinator (tsg_agency_t *self, tsg_txn_t *txn, const tsg_letter_t *letter,
                     const uint8_t *data, size_t len, agency_batch_t *batch)
 {
     uint64_t now = tsg_now_ms ();
-    uint64_t sequence = 0;
     char hex[2 * TSG_MESSAGE_ID_SIZE + 1] = "";
 
     switch (letter->kind) {
@@ -239,14 +273,8 @@ s_from_coordinator (tsg_agency_t *self, tsg_txn_t *txn, const tsg_letter_t *lett
             break;
         }
         uint64_t at = receipt->at_ms ? receipt->at_ms : now;
-        if (agency_sent_update (txn, receipt->about_message_id.data, AGENCY_EVENT_STORED, at, NULL,
-                                NULL, NULL, &sequence)
-            == TSG_OK) {
-            uint8_t key[8];
-            tsg_be64_put (key, sequence);
-            tsg_txn_del (txn, tsg_store_db (self->store, AGENCY_DB_OUTBOX), key, sizeof key);
+        if (agency_delivery_stored (self, txn, receipt->about_message_id.data, at) == TSG_OK)
             batch->outbox_changed = true;
-        }
         else {
             tsg_hex_encode (receipt->about_message_id.data, TSG_MESSAGE_ID_SIZE, hex);
             log_debug ("stored receipt about %s, which is not in the outbox", hex);
@@ -265,19 +293,13 @@ s_from_coordinator (tsg_agency_t *self, tsg_txn_t *txn, const tsg_letter_t *lett
         bool ours = error->about_message_id.len == TSG_MESSAGE_ID_SIZE;
         if (ours)
             tsg_hex_encode (error->about_message_id.data, TSG_MESSAGE_ID_SIZE, hex);
-        if (error->final && ours) {
-            int rc = agency_sent_update (txn, error->about_message_id.data, AGENCY_EVENT_REFUSED,
-                                         now, NULL, code, detail, &sequence);
-            if (rc == TSG_OK) {
-                uint8_t key[8];
-                tsg_be64_put (key, sequence);
-                tsg_txn_del (txn, tsg_store_db (self->store, AGENCY_DB_OUTBOX), key, sizeof key);
-                batch->outbox_changed = true;
-                self->stats.refused++;
-                log_warnx ("letter %s (sequence %llu) refused by the coordinator: %s: %s", hex,
-                           (unsigned long long) sequence, code, detail);
-                break;
-            }
+        if (error->final && ours
+            && agency_delivery_refused (self, txn, error->about_message_id.data, code, detail, now)
+                   == TSG_OK) {
+            batch->outbox_changed = true;
+            self->stats.refused++;
+            log_warnx ("letter %s refused by the coordinator: %s: %s", hex, code, detail);
+            break;
         }
         if (error->code == TSUNAGU__V1__ERROR_CODE__ERROR_OUT_OF_ORDER && !error->final) {
             log_debug ("coordinator saw a gap at %s: resending from the first unacknowledged", hex);
@@ -288,6 +310,11 @@ s_from_coordinator (tsg_agency_t *self, tsg_txn_t *txn, const tsg_letter_t *lett
                    error->final ? "final" : "will retry", detail);
         break;
     }
+
+    case TSUNAGU__V1__KIND__KIND_CASE_UPDATE:
+    case TSUNAGU__V1__KIND__KIND_CASE_EVENT:
+        s_from_coordinator_mailbox (self, txn, letter, data, len, batch);
+        break;
 
     default:
         log_warnx ("letter of kind %s from the coordinator ignored", tsg_kind_name (letter->kind));
@@ -309,12 +336,16 @@ s_from_agency (tsg_agency_t *self, tsg_txn_t *txn, const agency_entry_t *sender,
 
     switch (letter->kind) {
     case TSUNAGU__V1__KIND__KIND_REFERRAL: {
-        const char *why = s_check_referral (self, sender, letter);
+        const char *why = s_check_referral (self, txn, sender, letter);
         if (why) {
             s_reject (self, txn, letter, data, len, why, true, batch);
             return;
         }
         uint64_t cursor = s_inbox_put (txn, sender, data, len, batch);
+        agency_received_add (txn, sender, letter, cursor, tsg_now_ms (),
+                             self->config->response_due_days);
+        agency_cases_add_referral (txn, letter->header->case_id, letter->header->referral_id,
+                                   TSG_PARTY_RECIPIENT, sender->id);
         s_seen_put (txn, letter, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED, cursor, NULL);
         s_receipt (batch, letter, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED, NULL);
         return;
@@ -331,17 +362,16 @@ s_from_agency (tsg_agency_t *self, tsg_txn_t *txn, const agency_entry_t *sender,
         }
         bool delivered = receipt->type == TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED;
         uint64_t at = receipt->at_ms ? receipt->at_ms : tsg_now_ms ();
-        int rc = agency_sent_update (txn, receipt->about_message_id.data,
-                                     delivered ? AGENCY_EVENT_DELIVERED : AGENCY_EVENT_REJECTED, at,
-                                     sender->id, "rejected", receipt->detail, NULL);
+        int rc = agency_delivery_receipt (self, txn, receipt->about_message_id.data, sender->id,
+                                          delivered, receipt->detail, at);
         if (rc != TSG_OK) {
             char hex[2 * TSG_MESSAGE_ID_SIZE + 1];
             tsg_hex_encode (receipt->about_message_id.data, TSG_MESSAGE_ID_SIZE, hex);
-            log_warnx ("%s receipt from %s about %s matches no referral sent to it",
+            log_warnx ("%s receipt from %s about %s matches no letter sent to it",
                        delivered ? "delivered" : "rejected", sender->id, hex);
         }
         else if (!delivered)
-            log_warnx ("referral rejected by %s: %s", sender->id,
+            log_warnx ("letter rejected by %s: %s", sender->id,
                        receipt->detail ? receipt->detail : "");
         s_seen_put (txn, letter, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED, 0, NULL);
         s_receipt (batch, letter, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED, NULL);
@@ -349,9 +379,22 @@ s_from_agency (tsg_agency_t *self, tsg_txn_t *txn, const agency_entry_t *sender,
     }
 
     case TSUNAGU__V1__KIND__KIND_REFERRAL_STATUS:
-    case TSUNAGU__V1__KIND__KIND_CONSENT_GRANT:
-    case TSUNAGU__V1__KIND__KIND_CONSENT_REVOKE:
     case TSUNAGU__V1__KIND__KIND_CASE_EVENT: {
+        const char *why = letter->kind == TSUNAGU__V1__KIND__KIND_REFERRAL_STATUS
+                              ? agency_status_receive (self, txn, sender, letter)
+                              : agency_case_event_receive (self, txn, sender, letter);
+        if (why) {
+            s_reject (self, txn, letter, data, len, why, true, batch);
+            return;
+        }
+        uint64_t cursor = s_inbox_put (txn, sender, data, len, batch);
+        s_seen_put (txn, letter, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED, cursor, NULL);
+        s_receipt (batch, letter, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED, NULL);
+        return;
+    }
+
+    case TSUNAGU__V1__KIND__KIND_CONSENT_GRANT:
+    case TSUNAGU__V1__KIND__KIND_CONSENT_REVOKE: {
         /* Kept as received; what each one means is read from the inbox. */
         uint64_t cursor = s_inbox_put (txn, sender, data, len, batch);
         s_seen_put (txn, letter, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED, cursor, NULL);
@@ -367,6 +410,15 @@ s_from_agency (tsg_agency_t *self, tsg_txn_t *txn, const agency_entry_t *sender,
         return;
     }
     }
+}
+
+/* True for a case event addressed to the coordinator, which fans it out to every agency on
+ * the case unchanged. */
+static bool
+s_fanned_out (const tsg_letter_t *letter)
+{
+    return letter->kind == TSUNAGU__V1__KIND__KIND_CASE_EVENT
+           && strcmp (letter->recipient, TSG_COORDINATOR_ID) == 0;
 }
 
 void
@@ -391,7 +443,7 @@ agency_inbox_handle (tsg_agency_t *self, tsg_txn_t *txn, const uint8_t *data, si
         }
         else {
             batch->coordinator_seen = true;
-            if (strcmp (letter->recipient, self->config->id) != 0)
+            if (strcmp (letter->recipient, self->config->id) != 0 && !s_fanned_out (letter))
                 log_warnx ("coordinator letter for %s ignored (this is %s)", letter->recipient,
                            self->config->id);
             else
@@ -412,7 +464,7 @@ agency_inbox_handle (tsg_agency_t *self, tsg_txn_t *txn, const uint8_t *data, si
     }
     else if (!tsg_envelope_verify (&env, sender->sign_public))
         s_reject (self, txn, letter, data, len, "the signature does not verify", false, batch);
-    else if (strcmp (letter->recipient, self->config->id) != 0) {
+    else if (strcmp (letter->recipient, self->config->id) != 0 && !s_fanned_out (letter)) {
         char why[96];
         snprintf (why, sizeof why, "the letter is addressed to %s, not to this agency",
                   letter->recipient);
@@ -588,8 +640,37 @@ s_open_body (tsg_agency_t *self, const uint8_t box[32], const tsg_letter_t *lett
     return content;
 }
 
+/* A received referral's current state and version, from its record. */
+static void
+s_referral_state (tsg_txn_t *txn, const tsg_header_t *header, json_t *item)
+{
+    json_t *record = header && tsg_uuid_valid (header->referral_id)
+                         ? agency_received_get (txn, header->referral_id)
+                         : NULL;
+    tsg_ref_state_t state = TSG_REF_REQUESTED;
+    uint64_t version = 1;
+    if (record)
+        agency_status_current (record, &state, &version);
+    json_object_set_new (item, "state", json_string (tsg_ref_state_name (state)));
+    json_object_set_new (item, "version", json_integer ((json_int_t) version));
+    json_decref (record);
+}
+
+/* A case event's cleartext metadata on an inbox item. */
+static void
+s_case_event_fields (const tsg_header_t *header, json_t *item)
+{
+    const Tsunagu__V1__CaseEvent *ce = header ? header->case_event : NULL;
+    if (!ce)
+        return;
+    agency_json_set (item, "event_id", agency_json_string_or_null (ce->event_id));
+    const char *type = agency_case_event_type_name (ce->type);
+    agency_json_set (item, "event_type", type ? json_string (type) : NULL);
+    json_object_set_new (item, "base_version", json_integer ((json_int_t) header->base_version));
+}
+
 static json_t *
-s_inbox_item (tsg_agency_t *self, uint64_t cursor, const MDB_val *val)
+s_inbox_item (tsg_agency_t *self, tsg_txn_t *txn, uint64_t cursor, const MDB_val *val)
 {
     uint64_t received_at;
     const uint8_t *box, *frame;
@@ -643,9 +724,24 @@ s_inbox_item (tsg_agency_t *self, uint64_t cursor, const MDB_val *val)
         snprintf (due, sizeof due, "%s", header->due_date);
     else
         tsg_date_jst_plus_days (letter->created_at_ms, self->config->response_due_days, due);
-    if (referral)
+    if (referral) {
         json_object_set_new (item, "due_date", json_string (due));
-    json_t *content = s_open_body (self, box, letter);
+        if (header && header->receive_due_date && strlen (header->receive_due_date) == 10)
+            json_object_set_new (item, "receive_due_date", json_string (header->receive_due_date));
+        s_referral_state (txn, header, item);
+    }
+    json_t *content = NULL;
+    if (letter->kind == TSUNAGU__V1__KIND__KIND_CASE_EVENT) {
+        s_case_event_fields (header, item);
+        content = agency_case_event_content (self, box, letter);
+    }
+    else
+        content = s_open_body (self, box, letter);
+    if (letter->kind == TSUNAGU__V1__KIND__KIND_REFERRAL_STATUS && header) {
+        json_object_set_new (item, "base_version",
+                             json_integer ((json_int_t) header->base_version));
+        agency_json_set (item, "outcome", agency_json_string_or_null (header->outcome));
+    }
     json_object_set_new (item, referral ? "sheet" : "body", content ? content : json_null ());
     tsg_envelope_clear (&env);
     free (name);
@@ -669,7 +765,7 @@ agency_inbox_list (tsg_agency_t *self, uint64_t after, size_t limit)
         if (it.key.mv_size != 8)
             continue;
         uint64_t cursor = tsg_be64_get (it.key.mv_data);
-        json_t *item = s_inbox_item (self, cursor, &it.val);
+        json_t *item = s_inbox_item (self, &txn, cursor, &it.val);
         if (item) {
             json_array_append_new (items, item);
             n++;
@@ -679,4 +775,30 @@ agency_inbox_list (tsg_agency_t *self, uint64_t after, size_t limit)
     tsg_iter_end (&it);
     tsg_txn_abort (&txn);
     return json_pack ("{s:o, s:I}", "items", items, "next_cursor", (json_int_t) next);
+}
+
+json_t *
+agency_inbox_content (tsg_agency_t *self, tsg_txn_t *txn, uint64_t cursor)
+{
+    uint8_t key[8];
+    MDB_val val;
+    tsg_be64_put (key, cursor);
+    if (!tsg_txn_get (txn, tsg_store_db (self->store, AGENCY_DB_INBOX), key, sizeof key, &val))
+        return NULL;
+    uint64_t received_at;
+    const uint8_t *box, *frame;
+    size_t frame_len;
+    char type[TSG_ID_MAX + 1];
+    char *name = NULL;
+    if (!s_inbox_parse (&val, &received_at, &box, type, &name, &frame, &frame_len))
+        return NULL;
+    free (name);
+    tsg_envelope_t env = { 0 };
+    if (tsg_envelope_decode (frame, frame_len, &env, NULL) != TSG_OK)
+        return NULL;
+    json_t *content = env.letter->kind == TSUNAGU__V1__KIND__KIND_CASE_EVENT
+                          ? agency_case_event_content (self, box, env.letter)
+                          : s_open_body (self, box, env.letter);
+    tsg_envelope_clear (&env);
+    return content;
 }

@@ -5,17 +5,31 @@
 
 #include "agency.h"
 #include "json.h"
+#include "cases.h"
+#include "msgref.h"
 #include "request.h"
 #include "sent.h"
+#include "status.h"
 
 /* Room a Body and the box add around the content. */
 #define BODY_OVERHEAD 256
 
 static json_t *
-s_answer (const char *referral_id, const char *case_id, const char *due_date)
+s_answer (const char *referral_id, const char *case_id, const char *due_date,
+          const char *receive_due_date)
 {
-    return json_pack ("{s:s, s:s, s:s}", "referral_id", referral_id, "case_id", case_id, "due_date",
-                      due_date);
+    json_t *answer = json_pack ("{s:s, s:s, s:s}", "referral_id", referral_id, "case_id", case_id,
+                                "due_date", due_date);
+    if (answer && receive_due_date && *receive_due_date)
+        json_object_set_new (answer, "receive_due_date", json_string (receive_due_date));
+    return answer;
+}
+
+json_t *
+agency_referral_answer (const agency_pending_t *pending)
+{
+    return s_answer (pending->referral_id, pending->case_id, pending->due_date,
+                     pending->receive_due_date);
 }
 
 static void
@@ -24,26 +38,6 @@ s_fail (int *status, json_t **reply, int code, const char *error, const char *me
 {
     *status = code;
     *reply = agency_json_error (error, message, fields);
-}
-
-static void
-s_pending_free (agency_pending_t *pending)
-{
-    free (pending->client_ref);
-    free (pending->envelope);
-    json_decref (pending->record);
-    json_decref (pending->reply);
-    free (pending);
-}
-
-static void
-s_append (tsg_agency_t *self, agency_pending_t *pending)
-{
-    if (!self->pending_tail)
-        self->pending_tail = &self->pending;
-    *self->pending_tail = pending;
-    self->pending_tail = &pending->next;
-    self->pending_count++;
 }
 
 /* The answer for a client_ref already committed, or NULL. */
@@ -63,7 +57,8 @@ s_known_client_ref (tsg_agency_t *self, const char *client_ref)
         json_t *record = agency_sent_get (&txn, referral_id);
         if (record)
             answer = s_answer (referral_id, json_string_value (json_object_get (record, "case_id")),
-                               json_string_value (json_object_get (record, "due_date")));
+                               json_string_value (json_object_get (record, "due_date")),
+                               json_string_value (json_object_get (record, "receive_due_date")));
         json_decref (record);
     }
     tsg_txn_abort (&txn);
@@ -175,6 +170,7 @@ s_seal (tsg_agency_t *self, const agency_request_t *req, const agency_entry_t *t
     header.legal_basis = req->legal_basis;
     header.consent_id = (char *) (req->consent_id ? req->consent_id : "");
     header.due_date = pending->due_date;
+    header.receive_due_date = pending->receive_due_date;
     header.sender_type = (char *) self->policy->type;
     letter.body.data = box;
     letter.body.len = box_len;
@@ -201,6 +197,9 @@ s_seal (tsg_agency_t *self, const agency_request_t *req, const agency_entry_t *t
         s_fail (&status, reply, 500, "internal", "out of memory", NULL);
         return status;
     }
+    json_object_set_new (pending->record, "receive_due_date",
+                         json_string (pending->receive_due_date));
+    agency_status_init (pending->record, letter.created_at_ms, self->config->id);
     return 0;
 }
 
@@ -222,8 +221,9 @@ agency_referral_submit (tsg_agency_t *self, const char *body, size_t len, int *s
                 pending = calloc (1, sizeof *pending);
                 if (!pending)
                     break;
+                pending->kind = AGENCY_PENDING_REFERRAL;
                 pending->same_as = p;
-                s_append (self, pending);
+                agency_pending_append (self, pending);
                 agency_request_clear (&req);
                 return pending;
             }
@@ -266,8 +266,15 @@ agency_referral_submit (tsg_agency_t *self, const char *body, size_t len, int *s
     snprintf (pending->case_id, sizeof pending->case_id, "%s", req.case_id ? req.case_id : "");
     if (!req.case_id)
         tsg_uuid_new (pending->case_id);
-    const tsg_agency_policy_t *policy = tsg_agency_policy_find (to->type);
-    tsg_date_jst_plus_days (now, policy->response_due_days, pending->due_date);
+    /* Due dates from the recipient's directory entry (the registry is the authority). */
+    unsigned receive_days, response_days;
+    uint64_t receive_due_ms, response_due_ms;
+    agency_entry_due_days (to, &receive_days, &response_days);
+    tsg_due_dates (now, receive_days, response_days, (int) req.urgency, &receive_due_ms,
+                   &response_due_ms);
+    tsg_date_jst_plus_days (response_due_ms, 0, pending->due_date);
+    tsg_date_jst_plus_days (receive_due_ms, 0, pending->receive_due_date);
+    pending->kind = AGENCY_PENDING_REFERRAL;
     pending->sequence = self->next_sequence;
 
     int rc = s_seal (self, &req, to, pending, reply);
@@ -275,103 +282,25 @@ agency_referral_submit (tsg_agency_t *self, const char *body, size_t len, int *s
     agency_request_clear (&req);
     if (rc != 0) {
         *status = rc;
-        s_pending_free (pending);
+        agency_pending_free (pending);
         return NULL;
     }
     self->next_sequence++;
-    s_append (self, pending);
+    agency_pending_append (self, pending);
     *status = 0;
     return pending;
 }
 
-size_t
-agency_referral_write (tsg_agency_t *self, tsg_txn_t *txn)
-{
-    size_t added = 0;
-    for (agency_pending_t *p = self->pending; p; p = p->next) {
-        if (p->same_as)
-            continue;
-        uint8_t key[8];
-        tsg_be64_put (key, p->sequence);
-        tsg_txn_put (txn, tsg_store_db (self->store, AGENCY_DB_OUTBOX), key, sizeof key,
-                     p->envelope, p->envelope_len);
-        agency_sent_put (txn, p->record);
-        agency_msgref_put (txn, p->message_id, p->sequence, p->referral_id);
-        if (p->client_ref)
-            tsg_txn_put (txn, tsg_store_db (self->store, AGENCY_DB_CLIENTREF), p->client_ref,
-                         strlen (p->client_ref), p->referral_id, 36);
-        added++;
-    }
-    if (added)
-        agency_meta_put_u64 (txn, AGENCY_META_SEQUENCE, self->next_sequence);
-    return added;
-}
-
 void
-agency_referral_finish (tsg_agency_t *self, int rc, agency_answer_fn *answer, void *arg)
+agency_referral_write (tsg_agency_t *self, tsg_txn_t *txn, const agency_pending_t *p)
 {
-    if (!self->pending)
-        return;
-    uint64_t first_sequence = self->next_sequence;
-    size_t added = 0;
-    for (agency_pending_t *p = self->pending; p; p = p->next)
-        if (!p->same_as) {
-            added++;
-            if (p->sequence < first_sequence)
-                first_sequence = p->sequence;
-        }
-    if (rc != TSG_OK) {
-        self->next_sequence = first_sequence; /* nothing was written: reuse the numbers */
-        log_warnx ("%zu referrals not stored: %s", added, tsg_strerror (rc));
-    }
-    else
-        log_debug ("%zu referrals committed to the outbox", added);
-
-    agency_pending_t *p = self->pending;
-    while (p) {
-        agency_pending_t *next = p->next;
-        const agency_pending_t *origin = p->same_as ? p->same_as : p;
-        if (rc == TSG_OK) {
-            p->status = p->same_as ? 200 : 202;
-            p->reply = s_answer (origin->referral_id, origin->case_id, origin->due_date);
-        }
-        else {
-            p->status = 500;
-            p->reply = agency_json_error (
-                "store_error", "the referral could not be stored; nothing was sent", NULL);
-        }
-        if (answer)
-            answer (arg, p);
-        p = next;
-    }
-    /* Free only after every answer: a repeated client_ref points at its origin. */
-    p = self->pending;
-    while (p) {
-        agency_pending_t *next = p->next;
-        s_pending_free (p);
-        p = next;
-    }
-    self->pending = NULL;
-    self->pending_tail = &self->pending;
-    self->pending_count = 0;
-
-    if (rc == TSG_OK && added > 0) {
-        agency_outbox_refresh (self->outbox, agency_now_mono ());
-        agency_pump (self);
-    }
-}
-
-int
-agency_referral_commit (tsg_agency_t *self, agency_answer_fn *answer, void *arg)
-{
-    if (!self->pending)
-        return TSG_OK;
-    tsg_txn_t txn;
-    tsg_txn_begin (self->store, &txn, true);
-    agency_referral_write (self, &txn);
-    int rc = tsg_txn_commit (&txn);
-    if (rc != TSG_OK)
-        self->stats.commit_failures++;
-    agency_referral_finish (self, rc, answer, arg);
-    return rc;
+    agency_msgref_t ref = { .kind = AGENCY_LETTER_REFERRAL, .sequence = p->sequence };
+    memcpy (ref.id, p->referral_id, sizeof ref.id);
+    agency_sent_put (txn, p->record);
+    agency_msgref_put (txn, p->message_id, &ref);
+    if (p->client_ref)
+        tsg_txn_put (txn, tsg_store_db (self->store, AGENCY_DB_CLIENTREF), p->client_ref,
+                     strlen (p->client_ref), p->referral_id, 36);
+    agency_cases_add_referral (txn, p->case_id, p->referral_id, TSG_PARTY_SENDER,
+                               json_string_value (json_object_get (p->record, "to")));
 }

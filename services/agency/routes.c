@@ -1,4 +1,5 @@
-/* The agency HTTP API's routes: referrals, inbox, directory and health. */
+/* The agency HTTP API's routes: referrals and their status, inbox, cases, directory and
+ * health. */
 #include <ctype.h>
 #include <errno.h>
 #include <sodium.h>
@@ -6,10 +7,14 @@
 #include <string.h>
 #include <strings.h>
 
+#include "case_events.h"
+#include "cases.h"
 #include "json.h"
+#include "received.h"
 #include "request.h"
 #include "routes.h"
 #include "sent.h"
+#include "status.h"
 
 #define INBOX_LIMIT_DEFAULT 100
 #define INBOX_LIMIT_MAX     500
@@ -19,29 +24,71 @@ typedef enum {
     ROUTE_HEALTH,
     ROUTE_REFERRALS,
     ROUTE_REFERRAL,
+    ROUTE_REFERRAL_STATUS,
     ROUTE_INBOX,
     ROUTE_DIRECTORY,
+    ROUTE_CASES,
+    ROUTE_CASE,
+    ROUTE_CASE_EVENTS,
 } route_t;
 
-static route_t
-s_match (const char *path, const char **tail)
+#define ROUTE_ID_MAX 64 /* longest id a path segment may carry */
+
+/* True when path is prefix + one segment (+ suffix, which may be ""): the segment goes to
+ * id.  A segment longer than ROUTE_ID_MAX still matches (and finds nothing). */
+static bool
+s_resource (const char *path, const char *prefix, const char *suffix, char id[ROUTE_ID_MAX + 1])
 {
-    static const char prefix[] = "/v1/referrals/";
-    *tail = NULL;
+    size_t n = strlen (prefix);
+    if (strncmp (path, prefix, n) != 0)
+        return false;
+    const char *segment = path + n;
+    const char *end = strchr (segment, '/');
+    size_t len = end ? (size_t) (end - segment) : strlen (segment);
+    if (len == 0 || strcmp (segment + len, suffix) != 0)
+        return false;
+    if (len > ROUTE_ID_MAX)
+        len = ROUTE_ID_MAX;
+    memcpy (id, segment, len);
+    id[len] = '\0';
+    return true;
+}
+
+static route_t
+s_match (const char *path, char id[ROUTE_ID_MAX + 1])
+{
+    id[0] = '\0';
     if (strcmp (path, "/healthz") == 0)
         return ROUTE_HEALTH;
     if (strcmp (path, "/v1/referrals") == 0)
         return ROUTE_REFERRALS;
-    if (strncmp (path, prefix, sizeof prefix - 1) == 0 && path[sizeof prefix - 1]
-        && !strchr (path + sizeof prefix - 1, '/')) {
-        *tail = path + sizeof prefix - 1;
+    if (s_resource (path, "/v1/referrals/", "", id))
         return ROUTE_REFERRAL;
-    }
+    if (s_resource (path, "/v1/referrals/", "/status", id))
+        return ROUTE_REFERRAL_STATUS;
     if (strcmp (path, "/v1/inbox") == 0)
         return ROUTE_INBOX;
     if (strcmp (path, "/v1/directory") == 0)
         return ROUTE_DIRECTORY;
+    if (strcmp (path, "/v1/cases") == 0)
+        return ROUTE_CASES;
+    if (s_resource (path, "/v1/cases/", "", id))
+        return ROUTE_CASE;
+    if (s_resource (path, "/v1/cases/", "/events", id))
+        return ROUTE_CASE_EVENTS;
     return ROUTE_NONE;
+}
+
+/* The one method a route takes other than GET, or NULL. */
+static const char *
+s_post_route (route_t route)
+{
+    switch (route) {
+    case ROUTE_REFERRALS: return "/v1/referrals";
+    case ROUTE_REFERRAL_STATUS: return "/v1/referrals/{id}/status";
+    case ROUTE_CASE_EVENTS: return "/v1/cases/{id}/events";
+    default: return NULL;
+    }
 }
 
 static void
@@ -97,8 +144,8 @@ agency_route_check (tsg_agency_t *self, const agency_http_request_t *req,
                     agency_http_reply_t *reply)
 {
     memset (reply, 0, sizeof *reply);
-    const char *tail;
-    route_t route = s_match (req->path, &tail);
+    char id[ROUTE_ID_MAX + 1];
+    route_t route = s_match (req->path, id);
     bool get = strcmp (req->method, "GET") == 0 || strcmp (req->method, "HEAD") == 0;
 
     if (route == ROUTE_HEALTH) {
@@ -119,10 +166,13 @@ agency_route_check (tsg_agency_t *self, const agency_http_request_t *req,
         s_error (reply, 404, "not_found", "no such resource", NULL);
         return true;
     }
-    if (route == ROUTE_REFERRALS) {
+    const char *post = s_post_route (route);
+    if (post) {
         if (strcmp (req->method, "POST") != 0) {
+            char message[96];
+            snprintf (message, sizeof message, "use POST on %s", post);
             reply->allow = "POST";
-            s_error (reply, 405, "method_not_allowed", "use POST on /v1/referrals", NULL);
+            s_error (reply, 405, "method_not_allowed", message, NULL);
             return true;
         }
         if (!s_json_media (req->content_type)) {
@@ -185,19 +235,47 @@ s_health (tsg_agency_t *self, agency_http_reply_t *reply)
 static void
 s_referral (tsg_agency_t *self, const char *id, agency_http_reply_t *reply)
 {
-    json_t *record = NULL;
+    json_t *out = NULL;
     if (tsg_uuid_valid (id)) {
         tsg_txn_t txn;
         tsg_txn_begin (self->store, &txn, false);
-        record = agency_sent_get (&txn, id);
+        json_t *record = agency_sent_get (&txn, id);
+        if (record)
+            out = agency_sent_api (record);
+        else if ((record = agency_received_get (&txn, id)))
+            out = agency_received_api (self, &txn, record);
+        json_decref (record);
         tsg_txn_abort (&txn);
     }
-    if (!record) {
-        s_error (reply, 404, "not_found", "no referral with this id was sent from here", NULL);
+    if (!out) {
+        s_error (reply, 404, "not_found", "no referral with this id was sent or received here",
+                 NULL);
         return;
     }
-    s_reply (reply, 200, agency_sent_api (record));
-    json_decref (record);
+    s_reply (reply, 200, out);
+}
+
+static void
+s_cases (tsg_agency_t *self, const agency_http_request_t *req, agency_http_reply_t *reply)
+{
+    tsg_case_state_t state;
+    if (req->state && !tsg_case_state_parse (req->state, &state)) {
+        s_error (reply, 400, "invalid", "bad query arguments",
+                 json_pack ("{s:s}", "state", "must be a case state name"));
+        return;
+    }
+    s_reply (reply, 200, agency_cases_list (self, req->state));
+}
+
+static void
+s_case (tsg_agency_t *self, const char *id, agency_http_reply_t *reply)
+{
+    json_t *out = tsg_uuid_valid (id) ? agency_case_show (self, id) : NULL;
+    if (!out) {
+        s_error (reply, 404, "not_found", "this agency has no copy of a case with this id", NULL);
+        return;
+    }
+    s_reply (reply, 200, out);
 }
 
 static void
@@ -232,20 +310,32 @@ agency_route (tsg_agency_t *self, const agency_http_request_t *req, agency_http_
 {
     if (agency_route_check (self, req, reply))
         return;
-    const char *tail;
-    switch (s_match (req->path, &tail)) {
+    char id[ROUTE_ID_MAX + 1];
+    route_t route = s_match (req->path, id);
+    const char *body = req->body ? req->body : "";
+    if (s_post_route (route) && (req->too_large || req->body_len > AGENCY_REQUEST_MAX)) {
+        s_error (reply, 413, "too_large", "the request body is larger than 1 MiB", NULL);
+        return;
+    }
+    switch (route) {
     case ROUTE_HEALTH: s_health (self, reply); return;
     case ROUTE_REFERRALS:
-        if (req->too_large || req->body_len > AGENCY_REQUEST_MAX) {
-            s_error (reply, 413, "too_large", "the request body is larger than 1 MiB", NULL);
-            return;
-        }
-        reply->pending = agency_referral_submit (self, req->body ? req->body : "", req->body_len,
-                                                 &reply->status, &reply->body);
+        reply->pending =
+            agency_referral_submit (self, body, req->body_len, &reply->status, &reply->body);
         return;
-    case ROUTE_REFERRAL: s_referral (self, tail, reply); return;
+    case ROUTE_REFERRAL: s_referral (self, id, reply); return;
+    case ROUTE_REFERRAL_STATUS:
+        reply->pending =
+            agency_status_submit (self, id, body, req->body_len, &reply->status, &reply->body);
+        return;
     case ROUTE_INBOX: s_inbox (self, req, reply); return;
     case ROUTE_DIRECTORY: s_directory (self, reply); return;
+    case ROUTE_CASES: s_cases (self, req, reply); return;
+    case ROUTE_CASE: s_case (self, id, reply); return;
+    case ROUTE_CASE_EVENTS:
+        reply->pending =
+            agency_case_event_submit (self, id, body, req->body_len, &reply->status, &reply->body);
+        return;
     case ROUTE_NONE: break;
     }
     s_error (reply, 404, "not_found", "no such resource", NULL);

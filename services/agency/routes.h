@@ -17,19 +17,20 @@ typedef struct {
     const char *content_length; /* the Content-Length header, or NULL */
     const char *after;          /* query argument, or NULL */
     const char *limit;          /* query argument, or NULL */
+    const char *state;          /* query argument (GET /v1/cases), or NULL */
     const char *body;           /* the request body (NULL before it is read) */
     size_t body_len;            /* its length */
     bool too_large;             /* the body went past the limit (the rest was dropped) */
 } agency_http_request_t;
 
 /* The answer.  When pending is set the request waits for the group commit and the
- * answer comes from agency_referral_commit. */
+ * answer comes from agency_pending_finish. */
 typedef struct {
     int status;                /* HTTP status */
     json_t *body;              /* owned JSON body */
     const char *allow;         /* Allow header for 405, or NULL */
     bool challenge;            /* add WWW-Authenticate (401) */
-    agency_pending_t *pending; /* a referral waiting for the commit */
+    agency_pending_t *pending; /* a letter waiting for the commit */
 } agency_http_reply_t;
 
 /* What can be answered from the headers alone (token, route, method, media type, size):

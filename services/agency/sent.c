@@ -1,43 +1,13 @@
 /* The sender's record of each referral it sent: where it is (queued, stored at the
- * coordinator, delivered) and its history, kept in the sent and msgref databases. */
-#include <assert.h>
+ * coordinator, delivered) and its delivery history, kept in the sent database. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "tsunagu/tsunagu.h"
 #include "json.h"
 #include "sent.h"
+#include "status.h"
 #include "store.h"
-
-#define MSGREF_SIZE (8 + 36)
-
-void
-agency_msgref_put (tsg_txn_t *txn, const uint8_t message_id[TSG_MESSAGE_ID_SIZE], uint64_t sequence,
-                   const char *referral_id)
-{
-    uint8_t value[MSGREF_SIZE];
-    assert (strlen (referral_id) == 36);
-    tsg_be64_put (value, sequence);
-    memcpy (value + 8, referral_id, 36);
-    tsg_txn_put (txn, tsg_store_db (txn->store, AGENCY_DB_MSGREF), message_id, TSG_MESSAGE_ID_SIZE,
-                 value, sizeof value);
-}
-
-bool
-agency_msgref_get (tsg_txn_t *txn, const uint8_t message_id[TSG_MESSAGE_ID_SIZE],
-                   uint64_t *sequence, char referral_id[TSG_UUID_TEXT_SIZE])
-{
-    MDB_val val;
-    if (!tsg_txn_get (txn, tsg_store_db (txn->store, AGENCY_DB_MSGREF), message_id,
-                      TSG_MESSAGE_ID_SIZE, &val)
-        || val.mv_size != MSGREF_SIZE)
-        return false;
-    if (sequence)
-        *sequence = tsg_be64_get (val.mv_data);
-    memcpy (referral_id, (const uint8_t *) val.mv_data + 8, 36);
-    referral_id[36] = '\0';
-    return true;
-}
 
 json_t *
 agency_sent_record (const char *referral_id, const char *case_id, const char *to,
@@ -165,13 +135,9 @@ agency_sent_apply (json_t *record, agency_event_t event, uint64_t at_ms, const c
 }
 
 int
-agency_sent_update (tsg_txn_t *txn, const uint8_t message_id[TSG_MESSAGE_ID_SIZE],
-                    agency_event_t event, uint64_t at_ms, const char *by, const char *code,
-                    const char *message, uint64_t *sequence)
+agency_sent_update (tsg_txn_t *txn, const char *referral_id, agency_event_t event, uint64_t at_ms,
+                    const char *by, const char *code, const char *message)
 {
-    char referral_id[TSG_UUID_TEXT_SIZE];
-    if (!agency_msgref_get (txn, message_id, sequence, referral_id))
-        return TSG_ERR_NOT_FOUND;
     json_t *record = agency_sent_get (txn, referral_id);
     if (!record)
         return TSG_ERR_NOT_FOUND;
@@ -205,17 +171,19 @@ json_t *
 agency_sent_api (const json_t *record)
 {
     json_t *out = json_object ();
-    static const char *const copied[] = { "referral_id", "case_id",    "to",       "to_type",
-                                          "due_date",    "urgency",    "tags",     "legal_basis",
-                                          "consent_id",  "client_ref", "delivery", "error",
-                                          NULL };
+    static const char *const copied[] = { "referral_id", "case_id",    "to",
+                                          "to_type",     "due_date",   "receive_due_date",
+                                          "urgency",     "tags",       "legal_basis",
+                                          "consent_id",  "client_ref", "delivery",
+                                          "error",       NULL };
     for (int i = 0; copied[i]; i++) {
         json_t *value = json_object_get (record, copied[i]);
         if (value)
             json_object_set (out, copied[i], value);
     }
+    json_object_set_new (out, "role", json_string ("sender"));
     json_object_set_new (out, "created_at", s_time_of (record, "created_at"));
-    json_object_set_new (out, "status", json_string ("requested"));
+    agency_status_api (record, out);
     json_object_set_new (out, "receipts",
                          json_pack ("{s:o, s:o}", "stored_at", s_time_of (record, "stored_at"),
                                     "delivered_at", s_time_of (record, "delivered_at")));

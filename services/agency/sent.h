@@ -1,5 +1,6 @@
 /* The sender's record of each referral it sent: where it is (queued, stored at the
- * coordinator, delivered) and its history, kept in the sent and msgref databases. */
+ * coordinator, delivered) and its delivery history, kept in the sent database.  Its state
+ * (requested, received, accepted, ...) is status.h's. */
 #ifndef AGENCY_SENT_H_INCLUDED
 #define AGENCY_SENT_H_INCLUDED
 
@@ -16,14 +17,6 @@ typedef enum {
     AGENCY_EVENT_REJECTED,  /* RECEIPT_REJECTED relayed from the recipient */
     AGENCY_EVENT_REFUSED,   /* a final ERROR from the coordinator */
 } agency_event_t;
-
-/* Remembers which referral (and outbox sequence) the letter message_id carried. */
-void agency_msgref_put (tsg_txn_t *txn, const uint8_t message_id[TSG_MESSAGE_ID_SIZE],
-                        uint64_t sequence, const char *referral_id);
-
-/* Looks message_id up; false when it is not a letter of ours. */
-bool agency_msgref_get (tsg_txn_t *txn, const uint8_t message_id[TSG_MESSAGE_ID_SIZE],
-                        uint64_t *sequence, char referral_id[TSG_UUID_TEXT_SIZE]);
 
 /* A new sent record (delivery "queued", history "requested" at created_ms).  The
  * strings are copied; tags is borrowed (an array of strings).  NULL on allocation
@@ -46,16 +39,15 @@ json_t *agency_sent_get (tsg_txn_t *txn, const char *referral_id);
 bool agency_sent_apply (json_t *record, agency_event_t event, uint64_t at_ms, const char *by,
                         const char *code, const char *message);
 
-/* Applies event to the referral the letter message_id carried, inside txn, and gives its
- * outbox sequence in *sequence (may be NULL).  TSG_ERR_NOT_FOUND when the letter is not a
- * referral of ours, TSG_ERR_PERMISSION when a delivered or rejected event comes from
- * (by) another agency than the recipient; txn->rc tells of store failures. */
-int agency_sent_update (tsg_txn_t *txn, const uint8_t message_id[TSG_MESSAGE_ID_SIZE],
-                        agency_event_t event, uint64_t at_ms, const char *by, const char *code,
-                        const char *message, uint64_t *sequence);
+/* Applies event to the referral referral_id (from the msgref of the letter that carried
+ * it), inside txn.  TSG_ERR_NOT_FOUND when there is no such record, TSG_ERR_PERMISSION when a
+ * delivered or rejected event comes from (by) another agency than the recipient; txn->rc
+ * tells of store failures. */
+int agency_sent_update (tsg_txn_t *txn, const char *referral_id, agency_event_t event,
+                        uint64_t at_ms, const char *by, const char *code, const char *message);
 
-/* The record as GET /v1/referrals/{id} shows it (times in ISO-8601, history in time
- * order).  A new reference. */
+/* The record as GET /v1/referrals/{id} shows it (role "sender", times in ISO-8601, history
+ * in time order, the state fields of status.h).  A new reference. */
 json_t *agency_sent_api (const json_t *record);
 
 #endif

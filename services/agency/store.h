@@ -7,9 +7,11 @@
  *               "directory"     → bytes    the last accepted DIRECTORY envelope, exactly as
  *                                          received (re-verified with the pinned key at start)
  *   outbox      be64 sequence → Envelope   sealed letters the coordinator has not yet stored
- *   sent        referral id → JSON         what was sent and what became of it (sent.h)
- *   msgref      message id (16) → be64 sequence || referral id (36)
- *                                          which referral a letter carried
+ *   sent        referral id → JSON         what was sent and what became of it (sent.h), with
+ *                                          the referral's state (status.h)
+ *   msgref      message id (16) → be64 sequence || id (36) [|| u8 kind || be64 n]
+ *                                          which referral, status change or case event a
+ *                                          letter of ours carried (msgref.h)
  *   clientref   client_ref → referral id   idempotency keys of POST /v1/referrals
  *   inbox       be64 cursor → record       forwarded letters, verified, in arrival order:
  *                                          be64 received_at_ms || sender box_public (32) ||
@@ -19,10 +21,19 @@
  *                                          every forwarded letter answered, for dedup
  *   quarantine  BLAKE2b-256 of the frame → be64 at_ms || be16 n || reason (n) || frame
  *                                          letters that could not be verified or opened
+ *   received    referral id → JSON         the referrals this agency received, with their
+ *                                          state (received.h, status.h)
+ *   cases       case id → JSON             the local copy of each case this agency is on
+ *                                          (cases.h)
+ *   case_events case id (36) || be64 n → JSON
+ *                                          the case's events, sent and received, with their
+ *                                          decrypted content (cases.h)
  */
 #ifndef AGENCY_STORE_H_INCLUDED
 #define AGENCY_STORE_H_INCLUDED
 
+#include <jansson.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "tsunagu/tsg_store.h"
@@ -36,6 +47,9 @@ enum {
     AGENCY_DB_INBOX,
     AGENCY_DB_SEEN,
     AGENCY_DB_QUARANTINE,
+    AGENCY_DB_RECEIVED,
+    AGENCY_DB_CASES,
+    AGENCY_DB_CASE_EVENTS,
     AGENCY_DB_COUNT
 };
 
@@ -52,5 +66,13 @@ uint64_t agency_meta_get_u64 (tsg_txn_t *txn, const char *key, uint64_t dflt);
 
 /* Writes meta key as a be64 value. */
 void agency_meta_put_u64 (tsg_txn_t *txn, const char *key, uint64_t value);
+
+/* The JSON value under key in db (a new reference), or NULL when absent or unreadable
+ * (logged). */
+json_t *agency_store_get_json (tsg_txn_t *txn, int db, const void *key, size_t key_len);
+
+/* Writes value (compact JSON) under key in db; an encoding failure sets txn->rc. */
+void agency_store_put_json (tsg_txn_t *txn, int db, const void *key, size_t key_len,
+                            const json_t *value);
 
 #endif

@@ -11,9 +11,19 @@ int
 tsg_hub_store_open (const char *data_dir, size_t map_size, tsg_store_t **out)
 {
     static const char *const names[TSG_HUB_DB_COUNT] = {
-        [TSG_HUB_DB_META] = "meta",       [TSG_HUB_DB_AGENCIES] = "agencies",
-        [TSG_HUB_DB_MAILBOX] = "mailbox", [TSG_HUB_DB_MESSAGES] = "messages",
+        [TSG_HUB_DB_META] = "meta",
+        [TSG_HUB_DB_AGENCIES] = "agencies",
+        [TSG_HUB_DB_MAILBOX] = "mailbox",
+        [TSG_HUB_DB_MESSAGES] = "messages",
         [TSG_HUB_DB_SENDERS] = "senders",
+        [TSG_HUB_DB_REFERRALS] = "referrals",
+        [TSG_HUB_DB_DUE] = "due",
+        [TSG_HUB_DB_CASES] = "cases",
+        [TSG_HUB_DB_CASE_EVENTS] = "case_events",
+        [TSG_HUB_DB_CASE_BY_STATE] = "case_by_state",
+        [TSG_HUB_DB_CASE_BY_AGENCY] = "case_by_agency",
+        [TSG_HUB_DB_CASE_BY_TAG] = "case_by_tag",
+        [TSG_HUB_DB_STATS] = "stats",
     };
     char dir[4096];
     if (snprintf (dir, sizeof dir, "%s/store", data_dir) >= (int) sizeof dir)

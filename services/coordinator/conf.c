@@ -4,15 +4,13 @@
 #include <sys/stat.h>
 
 #include "coordinator/conf.h"
+#include "coordinator/http.h"
 
 static const char *const s_known[] = {
-    "coordinator.data_dir",
-    "coordinator.keys",
-    "coordinator.listen",
-    "coordinator.public_endpoint",
-    "coordinator.map_size_mb",
-    "http.listen",
-    NULL,
+    "coordinator.data_dir",    "coordinator.keys",
+    "coordinator.listen",      "coordinator.public_endpoint",
+    "coordinator.map_size_mb", "http.listen",
+    "http.token_sha256",       NULL,
 };
 
 /* True when endpoint looks like something zmq_bind can take. */
@@ -49,6 +47,19 @@ tsg_hub_conf_load (const char *path, tsg_keys_t **keys, FILE *report)
     const char *public_endpoint = tsg_config_string (cfg, "coordinator", "public_endpoint", listen);
     long map_mb = tsg_config_int (cfg, "coordinator", "map_size_mb", 1024, 1, 1024L * 1024);
     const char *http_listen = tsg_config_string (cfg, "http", "listen", "127.0.0.1:7780");
+    const char *token = tsg_config_string (cfg, "http", "token_sha256", "");
+    char http_host[64];
+    int http_port;
+    if (!tsg_hub_http_listen_parse (http_listen, http_host, sizeof http_host, &http_port))
+        tsg_config_error (cfg, "http", "listen",
+                          "not HOST:PORT with a numeric host, like "
+                          "127.0.0.1:7780");
+    if (*token) {
+        self->has_token = strlen (token) == 64 && tsg_hex_decode (token, self->token_sha256, 32);
+        if (!self->has_token)
+            tsg_config_error (cfg, "http", "token_sha256",
+                              "not 64 hex digits (the SHA-256 of the token in http.token)");
+    }
 
     if (listen && !s_endpoint_ok (listen))
         tsg_config_error (cfg, "coordinator", "listen",

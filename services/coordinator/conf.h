@@ -2,7 +2,9 @@
 #ifndef TSG_HUB_CONF_H_INCLUDED
 #define TSG_HUB_CONF_H_INCLUDED
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "tsunagu/tsunagu.h"
@@ -15,7 +17,9 @@ typedef struct {
     char
         *public_endpoint; /* what bundles tell agencies (tsunaguctl uses it; the daemon does not) */
     size_t map_size;      /* largest size of the LMDB store, in bytes */
-    char *http_listen;    /* [http] listen: accepted, no HTTP server yet */
+    char *http_listen;    /* [http] listen: "HOST:PORT" of the read-only API */
+    bool has_token;       /* [http] token_sha256 was given */
+    uint8_t token_sha256[32]; /* SHA-256 of the API's bearer token */
 } tsg_hub_conf_t;
 
 /* Reads path into a new settings object.  When keys is non-NULL the secret key file is

@@ -5,7 +5,10 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "coordinator/api.h"
+#include "coordinator/control.h"
 #include "coordinator/directory.h"
+#include "coordinator/http.h"
 #include "coordinator/hub.h"
 #include "coordinator/intake.h"
 #include "coordinator/mailbox.h"
@@ -34,6 +37,9 @@ struct _tsg_hub_t {
     tsg_hub_directory_t *directory; /* the registry in memory */
     tsg_hub_intake_t *intake;       /* checks and stores inbound letters */
     tsg_hub_sessions_t *sessions;   /* connected agencies */
+    tsg_hub_api_t api;              /* what the HTTP routes read */
+    tsg_hub_http_t *http;           /* the read-only HTTP API (NULL until served) */
+    tsg_hub_control_t *control;     /* the control socket (NULL until served) */
     s_pending_t *pending;           /* answers of the current batch */
     size_t pending_count;           /* entries of pending in use */
     size_t pending_capacity;        /* entries of pending allocated */
@@ -112,7 +118,7 @@ tsg_hub_new (const char *endpoint, tsg_keys_t **keys_p, tsg_store_t **store_p)
     *keys_p = NULL;
     *store_p = NULL;
     self->directory = tsg_hub_directory_new (self->keys);
-    self->intake = tsg_hub_intake_new (self->directory);
+    self->intake = tsg_hub_intake_new (self->directory, self->keys);
     self->sessions = tsg_hub_sessions_new ();
     if (!self->directory || !self->intake || !self->sessions) {
         log_warnx ("hub: out of memory");
@@ -137,6 +143,10 @@ tsg_hub_new (const char *endpoint, tsg_keys_t **keys_p, tsg_store_t **store_p)
         tsg_hub_destroy (&self);
         return NULL;
     }
+    self->api.store = self->store;
+    self->api.directory = self->directory;
+    self->api.sessions = self->sessions;
+    self->api.counters = tsg_hub_intake_counters (self->intake);
     self->registry_checked_at = self->sessions_checked_at = tsg_monotonic_ms ();
     log_info ("listening on %s; registry generation %llu with %zu agencies", self->endpoint,
               (unsigned long long) tsg_hub_directory_serial (self->directory),
@@ -150,6 +160,8 @@ tsg_hub_destroy (tsg_hub_t **self_p)
     if (!self_p || !*self_p)
         return;
     tsg_hub_t *self = *self_p;
+    tsg_hub_http_destroy (&self->http);
+    tsg_hub_control_destroy (&self->control);
     if (self->router) {
         int linger = 0;
         zmq_setsockopt (self->router, ZMQ_LINGER, &linger, sizeof linger);
@@ -172,6 +184,56 @@ const char *
 tsg_hub_endpoint (const tsg_hub_t *self)
 {
     return self->endpoint;
+}
+
+int
+tsg_hub_serve_http (tsg_hub_t *self, const char *listen, const uint8_t token_sha256[32])
+{
+    self->api.has_token = token_sha256 != NULL;
+    if (token_sha256)
+        memcpy (self->api.token_sha256, token_sha256, 32);
+    else
+        log_info ("http: no [http] token_sha256 configured: every route but /healthz "
+                  "answers 401");
+    tsg_hub_http_destroy (&self->http);
+    self->http = tsg_hub_http_new (&self->api, listen);
+    return self->http ? TSG_OK : TSG_ERR_IO;
+}
+
+int
+tsg_hub_http_port_bound (const tsg_hub_t *self)
+{
+    return self->http ? tsg_hub_http_port (self->http) : 0;
+}
+
+int
+tsg_hub_serve_control (tsg_hub_t *self, const char *data_dir)
+{
+    tsg_hub_control_destroy (&self->control);
+    self->control = tsg_hub_control_new (self->ctx, data_dir);
+    return self->control ? TSG_OK : TSG_ERR_IO;
+}
+
+/* Lets the sessions know what the last batch (or control request) did: entries
+ * acknowledged, and agencies with new mail. */
+static void
+s_note_effects (tsg_hub_t *self, uint64_t now)
+{
+    for (size_t i = 0; i < tsg_hub_intake_acked_count (self->intake); i++) {
+        uint64_t seq = 0;
+        const char *recipient = tsg_hub_intake_acked (self->intake, i, &seq);
+        tsg_hub_session_t *s = tsg_hub_sessions_find (self->sessions, recipient);
+        if (s) {
+            tsg_hub_session_acked (s, seq, now);
+            tsg_hub_session_want (s, true, 0);
+        }
+    }
+    for (size_t i = 0; i < tsg_hub_intake_new_mail_count (self->intake); i++) {
+        tsg_hub_session_t *s =
+            tsg_hub_sessions_find (self->sessions, tsg_hub_intake_new_mail (self->intake, i));
+        if (s)
+            tsg_hub_session_want (s, true, 0);
+    }
 }
 
 /* A fresh pending slot for an answer, or NULL when memory ran out (the answer is lost; the
@@ -360,24 +422,12 @@ s_batch (tsg_hub_t *self)
         tsg_txn_abort (&txn);
         return;
     }
+    /* The cases this batch changed are announced in the same transaction. */
+    tsg_hub_intake_end (self->intake);
     int rc = tsg_txn_commit (&txn);
     if (rc == TSG_OK) {
         self->batches++;
-        for (size_t i = 0; i < tsg_hub_intake_acked_count (self->intake); i++) {
-            uint64_t seq = 0;
-            const char *recipient = tsg_hub_intake_acked (self->intake, i, &seq);
-            tsg_hub_session_t *s = tsg_hub_sessions_find (self->sessions, recipient);
-            if (s) {
-                tsg_hub_session_acked (s, seq, now);
-                tsg_hub_session_want (s, true, 0);
-            }
-        }
-        for (size_t i = 0; i < tsg_hub_intake_new_mail_count (self->intake); i++) {
-            tsg_hub_session_t *s =
-                tsg_hub_sessions_find (self->sessions, tsg_hub_intake_new_mail (self->intake, i));
-            if (s)
-                tsg_hub_session_want (s, true, 0);
-        }
+        s_note_effects (self, now);
     }
     else {
         self->batches_failed++;
@@ -527,7 +577,22 @@ s_poll_timeout (tsg_hub_t *self, uint64_t now)
                 wait = until;
         }
     }
+    if (self->http) {
+        long http = tsg_hub_http_timeout (self->http);
+        if (http >= 0 && (uint64_t) http < wait)
+            wait = (uint64_t) http;
+    }
     return (long) wait;
+}
+
+/* Answers the control requests that are waiting, one transaction each. */
+static void
+s_control (tsg_hub_t *self)
+{
+    tsg_hub_control_env_t env = { self->store, self->intake, self->keys, self->directory,
+                                  self->sessions };
+    while (tsg_hub_control_handle (self->control, &env))
+        s_note_effects (self, tsg_monotonic_ms ());
 }
 
 int
@@ -535,11 +600,21 @@ tsg_hub_run (tsg_hub_t *self, volatile sig_atomic_t *stop)
 {
     while (!*stop) {
         uint64_t now = tsg_monotonic_ms ();
-        zmq_pollitem_t items[2] = {
+        zmq_pollitem_t items[4] = {
             { self->router, 0, ZMQ_POLLIN, 0 },
             { tsg_hub_zap_socket (self->zap), 0, ZMQ_POLLIN, 0 },
+            { self->control ? tsg_hub_control_socket (self->control) : NULL, 0, ZMQ_POLLIN, 0 },
+            { NULL, self->http ? tsg_hub_http_fd (self->http) : -1, ZMQ_POLLIN, 0 },
         };
-        int rc = zmq_poll (items, 2, s_poll_timeout (self, now));
+        int count = 2;
+        if (self->control)
+            count = 3;
+        if (self->http) {
+            if (count == 2)
+                items[2] = items[3];
+            count++;
+        }
+        int rc = zmq_poll (items, count, s_poll_timeout (self, now));
         if (rc < 0) {
             if (zmq_errno () == EINTR)
                 continue;
@@ -550,6 +625,11 @@ tsg_hub_run (tsg_hub_t *self, volatile sig_atomic_t *stop)
             tsg_hub_zap_handle (self->zap);
         if (items[0].revents & ZMQ_POLLIN)
             s_batch (self);
+        if (self->control && (items[2].revents & ZMQ_POLLIN))
+            s_control (self);
+        /* libmicrohttpd does what is ready (and its timeouts) without blocking. */
+        if (self->http)
+            tsg_hub_http_run (self->http);
         now = tsg_monotonic_ms ();
         s_timers (self, now);
         for (size_t i = 0; i < tsg_hub_sessions_size (self->sessions); i++)

@@ -3,6 +3,7 @@
 #define TSG_HUB_HUB_H_INCLUDED
 
 #include <signal.h>
+#include <stdint.h>
 
 #include "tsunagu/tsunagu.h"
 
@@ -27,6 +28,18 @@ void tsg_hub_destroy (tsg_hub_t **self_p);
 
 /* The endpoint actually bound (with the port chosen for "*"). */
 const char *tsg_hub_endpoint (const tsg_hub_t *self);
+
+/* Serves the read-only HTTP API on listen ("HOST:PORT"; port 0 picks one) from the hub's
+ * loop; token_sha256 is the SHA-256 of the bearer token (NULL: no token, so every route but
+ * /healthz answers 401).  Returns TSG_OK or TSG_ERR_IO (logged). */
+int tsg_hub_serve_http (tsg_hub_t *self, const char *listen, const uint8_t token_sha256[32]);
+
+/* The HTTP port bound (0 when not serving). */
+int tsg_hub_http_port_bound (const tsg_hub_t *self);
+
+/* Binds the control socket ipc://data_dir/control.sock (coordinator/control.h).  Returns
+ * TSG_OK or TSG_ERR_IO (logged). */
+int tsg_hub_serve_control (tsg_hub_t *self, const char *data_dir);
 
 /* Runs until *stop becomes non-zero (checked between batches; a signal interrupts the
  * wait).  Returns 0, or -1 when the loop cannot go on (logged). */

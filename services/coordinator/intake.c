@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coordinator/casework.h"
 #include "coordinator/intake.h"
 
 /* One acknowledged mailbox entry. */
@@ -15,6 +16,8 @@ typedef struct {
 
 struct _tsg_hub_intake_t {
     const tsg_hub_directory_t *directory; /* senders and recipients (borrowed) */
+    tsg_hub_casework_t *casework;         /* referrals and cases */
+    tsg_hub_intake_counters_t counters;   /* letters stored and refused since start */
     tsg_txn_t *txn;                       /* the batch's write transaction (borrowed) */
     uint64_t now_ms;                      /* the batch's wall clock */
     char (*new_mail)[TSG_ID_MAX + 1];     /* recipients given new mail in this batch */
@@ -25,12 +28,25 @@ struct _tsg_hub_intake_t {
     size_t acked_capacity;                /* entries of acked allocated */
 };
 
+static void s_note_new_mail (tsg_hub_intake_t *self, const char *recipient);
+
+/* tsg_hub_mail_fn for the casework. */
+static void
+s_mail_noted (void *arg, const char *recipient)
+{
+    s_note_new_mail (arg, recipient);
+}
+
 tsg_hub_intake_t *
-tsg_hub_intake_new (const tsg_hub_directory_t *directory)
+tsg_hub_intake_new (const tsg_hub_directory_t *directory, const tsg_keys_t *keys)
 {
     tsg_hub_intake_t *self = calloc (1, sizeof *self);
-    if (self)
-        self->directory = directory;
+    if (!self)
+        return NULL;
+    self->directory = directory;
+    self->casework = tsg_hub_casework_new (directory, keys, s_mail_noted, self);
+    if (!self->casework)
+        tsg_hub_intake_destroy (&self);
     return self;
 }
 
@@ -39,6 +55,7 @@ tsg_hub_intake_destroy (tsg_hub_intake_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
+    tsg_hub_casework_destroy (&(*self_p)->casework);
     free ((*self_p)->new_mail);
     free ((*self_p)->acked);
     free (*self_p);
@@ -52,6 +69,19 @@ tsg_hub_intake_begin (tsg_hub_intake_t *self, tsg_txn_t *txn)
     self->now_ms = tsg_now_ms ();
     self->new_mail_count = 0;
     self->acked_count = 0;
+    tsg_hub_casework_begin (self->casework, txn, self->now_ms);
+}
+
+void
+tsg_hub_intake_end (tsg_hub_intake_t *self)
+{
+    tsg_hub_casework_end (self->casework);
+}
+
+const tsg_hub_intake_counters_t *
+tsg_hub_intake_counters (const tsg_hub_intake_t *self)
+{
+    return &self->counters;
 }
 
 size_t
@@ -227,8 +257,14 @@ s_check_new (const tsg_hub_intake_t *self, const tsg_letter_t *letter, char *det
             "created_at is more than 5 minutes ahead or 30 days behind the coordinator's clock");
         return TSUNAGU__V1__ERROR_CODE__ERROR_CLOCK_SKEW;
     }
-    if (strcmp (letter->recipient, TSG_COORDINATOR_ID) == 0) {
-        snprintf (detail, size, "the coordinator takes no %s letters", kind);
+    /* A case event goes to the coordinator, which passes it on to the case's agencies. */
+    bool to_coordinator = strcmp (letter->recipient, TSG_COORDINATOR_ID) == 0;
+    if (letter->kind == TSUNAGU__V1__KIND__KIND_CASE_EVENT || to_coordinator) {
+        if (letter->kind == TSUNAGU__V1__KIND__KIND_CASE_EVENT && to_coordinator)
+            return 0;
+        snprintf (detail, size, "%s",
+                  to_coordinator ? "the coordinator takes only case-event letters"
+                                 : "case-event letters go to the coordinator");
         return TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED;
     }
     const Tsunagu__V1__AgencyEntry *to =
@@ -308,6 +344,10 @@ s_sequenced (tsg_hub_intake_t *self, const char *auth_id, const tsg_envelope_t *
         code = TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED;
         snprintf (detail, sizeof detail, "the message id was already used");
     }
+    /* Referrals and cases: checked against their records and, when fine, applied. */
+    if (code == 0 && tsg_hub_casework_takes (letter->kind))
+        code = tsg_hub_casework_take (self->casework, auth_id, letter, frame, len, detail,
+                                      sizeof detail);
     if (code != 0) {
         s_refuse (answer, auth_id, kind, code, true, "%s", detail);
         if (!id_taken) {
@@ -322,14 +362,20 @@ s_sequenced (tsg_hub_intake_t *self, const char *auth_id, const tsg_envelope_t *
         }
         return;
     }
-    uint64_t mailbox_seq = tsg_hub_mailbox_put (txn, letter->recipient, auth_id, letter->kind, id,
-                                                frame, len, self->now_ms);
-    if (mailbox_seq == 0) {
+    /* A case event was stored by the casework, once for each agency on the case. */
+    uint64_t mailbox_seq = 0;
+    if (letter->kind != TSUNAGU__V1__KIND__KIND_CASE_EVENT) {
+        mailbox_seq = tsg_hub_mailbox_put (txn, letter->recipient, auth_id, letter->kind, id, frame,
+                                           len, self->now_ms);
+        if (mailbox_seq != 0)
+            s_note_new_mail (self, letter->recipient);
+    }
+    if (txn->rc != TSG_OK) {
         tsg_hub_answer_store_failed (answer);
         return;
     }
     answer->type = TSG_HUB_ANSWER_STORED;
-    s_note_new_mail (self, letter->recipient);
+    self->counters.stored++;
     if (log_verbose ()) {
         char text[17];
         log_debug ("stored %s %s seq %llu from %s for %s (mailbox %llu, %zu bytes)", kind,
@@ -463,6 +509,37 @@ tsg_hub_intake_letter (tsg_hub_intake_t *self, const char *auth_id, const uint8_
     else
         s_unsequenced (self, auth_id, &env, frame, len, answer);
     tsg_envelope_clear (&env);
+    if (answer->type == TSG_HUB_ANSWER_ERROR && (unsigned) answer->code < TSG_HUB_ERROR_CODES)
+        self->counters.refused[answer->code]++;
+}
+
+Tsunagu__V1__ErrorCode
+tsg_hub_intake_staff (tsg_hub_intake_t *self, const uint8_t *frame, size_t len, char *detail,
+                      size_t size)
+{
+    tsg_envelope_t env = { NULL, NULL };
+    const char *why = NULL;
+    if (tsg_envelope_decode (frame, len, &env, &why) != TSG_OK) {
+        snprintf (detail, size, "%s", why ? why : "the event cannot be encoded");
+        return TSUNAGU__V1__ERROR_CODE__ERROR_MALFORMED;
+    }
+    Tsunagu__V1__ErrorCode code = TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED;
+    if (env.letter->kind != TSUNAGU__V1__KIND__KIND_CASE_EVENT
+        || strcmp (env.letter->sender, TSG_COORDINATOR_ID) != 0)
+        snprintf (detail, size, "only the coordinator's own case events are taken here");
+    else
+        code = tsg_hub_casework_take (self->casework, TSG_COORDINATOR_ID, env.letter, frame, len,
+                                      detail, size);
+    if (code != 0) {
+        if ((unsigned) code < TSG_HUB_ERROR_CODES)
+            self->counters.refused[code]++;
+        log_info ("refused the coordinator's case event: %s: %s", tsg_error_code_name (code),
+                  detail);
+    }
+    else
+        self->counters.stored++;
+    tsg_envelope_clear (&env);
+    return code;
 }
 
 void

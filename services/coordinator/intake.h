@@ -33,9 +33,19 @@ typedef struct {
 
 typedef struct _tsg_hub_intake_t tsg_hub_intake_t;
 
+/* Error codes counted (Tsunagu__V1__ErrorCode values below this). */
+#define TSG_HUB_ERROR_CODES 32
+
+/* Letters taken and refused since the intake was made (for /metrics; not durable). */
+typedef struct {
+    uint64_t stored;                       /* sequenced letters stored */
+    uint64_t refused[TSG_HUB_ERROR_CODES]; /* ERROR answers, by code */
+} tsg_hub_intake_counters_t;
+
 /* A new intake that checks senders and recipients against directory (borrowed; it may be
- * reloaded between batches, never during one).  NULL on allocation failure. */
-tsg_hub_intake_t *tsg_hub_intake_new (const tsg_hub_directory_t *directory);
+ * reloaded between batches, never during one) and signs the coordinator's CASE_UPDATE
+ * letters with keys (borrowed).  NULL on allocation failure. */
+tsg_hub_intake_t *tsg_hub_intake_new (const tsg_hub_directory_t *directory, const tsg_keys_t *keys);
 
 /* Frees the intake; safe on NULL and twice. */
 void tsg_hub_intake_destroy (tsg_hub_intake_t **self_p);
@@ -43,6 +53,20 @@ void tsg_hub_intake_destroy (tsg_hub_intake_t **self_p);
 /* Starts a batch in txn (a write transaction, borrowed until the next begin) at the
  * current wall clock; forgets the previous batch's effects. */
 void tsg_hub_intake_begin (tsg_hub_intake_t *self, tsg_txn_t *txn);
+
+/* Ends the batch before its commit: the CASE_UPDATE letters of every case it changed go into
+ * the mailboxes of the agencies on those cases. */
+void tsg_hub_intake_end (tsg_hub_intake_t *self);
+
+/* Applies a case event of the coordinator's own staff (a serialized Envelope the coordinator
+ * signed, sender and recipient "coordinator", no sequence) in the batch's transaction exactly
+ * as an agency's: checked, applied, fanned out to every agency on the case.  Returns 0, or
+ * the refusal code with an English sentence in detail; a refusal changes nothing. */
+Tsunagu__V1__ErrorCode tsg_hub_intake_staff (tsg_hub_intake_t *self, const uint8_t *frame,
+                                             size_t len, char *detail, size_t size);
+
+/* The counters since start (borrowed). */
+const tsg_hub_intake_counters_t *tsg_hub_intake_counters (const tsg_hub_intake_t *self);
 
 /* Checks one serialized Envelope that arrived on a connection ZAP authenticated as
  * auth_id, records what it does in the batch's transaction (mailbox entry, MESSAGES record,

@@ -15,7 +15,12 @@
  *              u8 n | sender | u8 m | recipient | u8 d | detail (refused: the answered sentence)
  *            Lets a resend be answered exactly as the first time, and a receipt find the
  *            mailbox entry it acknowledges.
+ *   MESSAGES 16-byte message id, agency id → the same record for one copy of a fan-out letter
+ *            (a CASE_EVENT addressed to the coordinator and passed on to each agency on the
+ *            case): the copy's state, recipient and mailbox sequence.  The record under the
+ *            bare id then names "coordinator" as the recipient.
  *   SENDERS  agency id → be64: the last sequence taken from that sender (stored or refused).
+ *   STATS    "mailbox.depth." agency id → be64: entries in that agency's mailbox.
  *
  * Only envelopes are stored: bodies stay encrypted to their recipients. */
 #include <stdio.h>
@@ -23,6 +28,7 @@
 #include <string.h>
 
 #include "coordinator/mailbox.h"
+#include "coordinator/stats.h"
 
 #define FORMAT       1
 #define NEXT_KEY     "mailbox.next"
@@ -97,12 +103,27 @@ tsg_hub_mailbox_key (const char *recipient, uint64_t seq, uint8_t out[TSG_HUB_MA
     return n + 1 + 8;
 }
 
-bool
-tsg_hub_message_get (tsg_txn_t *txn, const uint8_t id[TSG_MESSAGE_ID_SIZE], tsg_hub_message_t *out)
+/* The MESSAGES key of id, or of id's copy for recipient when recipient is non-NULL. */
+static size_t
+s_message_key (const uint8_t id[TSG_MESSAGE_ID_SIZE], const char *recipient,
+               uint8_t key[TSG_MESSAGE_ID_SIZE + TSG_ID_MAX])
+{
+    memcpy (key, id, TSG_MESSAGE_ID_SIZE);
+    size_t n = recipient ? strlen (recipient) : 0;
+    if (n > TSG_ID_MAX)
+        n = TSG_ID_MAX;
+    if (n > 0)
+        memcpy (key + TSG_MESSAGE_ID_SIZE, recipient, n);
+    return TSG_MESSAGE_ID_SIZE + n;
+}
+
+/* Reads the MESSAGES record under key. */
+static bool
+s_message_get (tsg_txn_t *txn, const uint8_t *key, size_t key_len, tsg_hub_message_t *out)
 {
     MDB_val val;
     MDB_dbi db = tsg_store_db (txn->store, TSG_HUB_DB_MESSAGES);
-    if (!tsg_txn_get (txn, db, id, TSG_MESSAGE_ID_SIZE, &val))
+    if (!tsg_txn_get (txn, db, key, key_len, &val))
         return false;
     s_reader_t r = { val.mv_data, val.mv_size, 0, true };
     memset (out, 0, sizeof *out);
@@ -123,9 +144,23 @@ tsg_hub_message_get (tsg_txn_t *txn, const uint8_t id[TSG_MESSAGE_ID_SIZE], tsg_
     return true;
 }
 
-void
-tsg_hub_message_put (tsg_txn_t *txn, const uint8_t id[TSG_MESSAGE_ID_SIZE],
-                     const tsg_hub_message_t *msg)
+bool
+tsg_hub_message_get (tsg_txn_t *txn, const uint8_t id[TSG_MESSAGE_ID_SIZE], tsg_hub_message_t *out)
+{
+    return s_message_get (txn, id, TSG_MESSAGE_ID_SIZE, out);
+}
+
+bool
+tsg_hub_message_get_copy (tsg_txn_t *txn, const uint8_t id[TSG_MESSAGE_ID_SIZE],
+                          const char *recipient, tsg_hub_message_t *out)
+{
+    uint8_t key[TSG_MESSAGE_ID_SIZE + TSG_ID_MAX];
+    return s_message_get (txn, key, s_message_key (id, recipient, key), out);
+}
+
+/* Writes msg under key. */
+static void
+s_message_put (tsg_txn_t *txn, const uint8_t *key, size_t key_len, const tsg_hub_message_t *msg)
 {
     uint8_t buf[4 + 16 + 3 + 2 * TSG_ID_MAX + TSG_HUB_DETAIL_MAX];
     uint8_t *p = buf;
@@ -140,7 +175,14 @@ tsg_hub_message_put (tsg_txn_t *txn, const uint8_t id[TSG_MESSAGE_ID_SIZE],
     p = s_put_str (p, msg->recipient, TSG_ID_MAX);
     p = s_put_str (p, msg->detail, TSG_HUB_DETAIL_MAX - 1);
     MDB_dbi db = tsg_store_db (txn->store, TSG_HUB_DB_MESSAGES);
-    tsg_txn_put (txn, db, id, TSG_MESSAGE_ID_SIZE, buf, (size_t) (p - buf));
+    tsg_txn_put (txn, db, key, key_len, buf, (size_t) (p - buf));
+}
+
+void
+tsg_hub_message_put (tsg_txn_t *txn, const uint8_t id[TSG_MESSAGE_ID_SIZE],
+                     const tsg_hub_message_t *msg)
+{
+    s_message_put (txn, id, TSG_MESSAGE_ID_SIZE, msg);
 }
 
 uint64_t
@@ -162,10 +204,12 @@ tsg_hub_sender_set (tsg_txn_t *txn, const char *sender, uint64_t seq)
     tsg_txn_put (txn, db, sender, strlen (sender), buf, sizeof buf);
 }
 
-uint64_t
-tsg_hub_mailbox_put (tsg_txn_t *txn, const char *recipient, const char *sender,
-                     Tsunagu__V1__Kind kind, const uint8_t id[TSG_MESSAGE_ID_SIZE],
-                     const uint8_t *envelope, size_t len, uint64_t now_ms)
+/* Appends the mailbox entry and counts it in the recipient's depth; returns its sequence,
+ * or 0 when the transaction has failed. */
+static uint64_t
+s_append (tsg_txn_t *txn, const char *recipient, const char *sender, Tsunagu__V1__Kind kind,
+          const uint8_t id[TSG_MESSAGE_ID_SIZE], const uint8_t *envelope, size_t len,
+          uint64_t now_ms)
 {
     MDB_dbi meta = tsg_store_db (txn->store, TSG_HUB_DB_META);
     MDB_dbi mailbox = tsg_store_db (txn->store, TSG_HUB_DB_MAILBOX);
@@ -205,13 +249,50 @@ tsg_hub_mailbox_put (tsg_txn_t *txn, const char *recipient, const char *sender,
     uint8_t next[8];
     tsg_be64_put (next, seq + 1);
     tsg_txn_put (txn, meta, NEXT_KEY, strlen (NEXT_KEY), next, sizeof next);
+    tsg_hub_stat_add2 (txn, TSG_HUB_STAT_MAILBOX_DEPTH, recipient, 1);
+    return txn->rc == TSG_OK ? seq : 0;
+}
 
-    tsg_hub_message_t msg = {
-        .state = TSG_HUB_MSG_STORED, .kind = kind, .at_ms = now_ms, .mailbox_seq = seq
-    };
-    snprintf (msg.sender, sizeof msg.sender, "%s", sender);
-    snprintf (msg.recipient, sizeof msg.recipient, "%s", recipient);
+/* The STORED record of a letter from sender to recipient at mailbox sequence seq. */
+static void
+s_stored (tsg_hub_message_t *msg, const char *sender, const char *recipient, Tsunagu__V1__Kind kind,
+          uint64_t seq, uint64_t now_ms)
+{
+    memset (msg, 0, sizeof *msg);
+    msg->state = TSG_HUB_MSG_STORED;
+    msg->kind = kind;
+    msg->at_ms = now_ms;
+    msg->mailbox_seq = seq;
+    snprintf (msg->sender, sizeof msg->sender, "%s", sender);
+    snprintf (msg->recipient, sizeof msg->recipient, "%s", recipient);
+}
+
+uint64_t
+tsg_hub_mailbox_put (tsg_txn_t *txn, const char *recipient, const char *sender,
+                     Tsunagu__V1__Kind kind, const uint8_t id[TSG_MESSAGE_ID_SIZE],
+                     const uint8_t *envelope, size_t len, uint64_t now_ms)
+{
+    uint64_t seq = s_append (txn, recipient, sender, kind, id, envelope, len, now_ms);
+    if (seq == 0)
+        return 0;
+    tsg_hub_message_t msg;
+    s_stored (&msg, sender, recipient, kind, seq, now_ms);
     tsg_hub_message_put (txn, id, &msg);
+    return txn->rc == TSG_OK ? seq : 0;
+}
+
+uint64_t
+tsg_hub_mailbox_put_copy (tsg_txn_t *txn, const char *recipient, const char *sender,
+                          Tsunagu__V1__Kind kind, const uint8_t id[TSG_MESSAGE_ID_SIZE],
+                          const uint8_t *envelope, size_t len, uint64_t now_ms)
+{
+    uint64_t seq = s_append (txn, recipient, sender, kind, id, envelope, len, now_ms);
+    if (seq == 0)
+        return 0;
+    tsg_hub_message_t msg;
+    s_stored (&msg, sender, recipient, kind, seq, now_ms);
+    uint8_t key[TSG_MESSAGE_ID_SIZE + TSG_ID_MAX];
+    s_message_put (txn, key, s_message_key (id, recipient, key), &msg);
     return txn->rc == TSG_OK ? seq : 0;
 }
 
@@ -223,6 +304,7 @@ tsg_hub_kind_relays_receipts (Tsunagu__V1__Kind kind)
     case TSUNAGU__V1__KIND__KIND_HELLO:
     case TSUNAGU__V1__KIND__KIND_ERROR:
     case TSUNAGU__V1__KIND__KIND_DIRECTORY:
+    case TSUNAGU__V1__KIND__KIND_CASE_UPDATE:
     case TSUNAGU__V1__KIND__KIND_UNSPECIFIED: return false;
     default: return true;
     }
@@ -245,6 +327,14 @@ tsg_hub_mailbox_ack (tsg_txn_t *txn, const char *acker, const tsg_letter_t *rece
         out->why = "the coordinator holds no such letter";
         return;
     }
+    /* A fan-out letter: the acknowledger's own copy is what it acknowledges. */
+    bool copy = strcmp (msg.recipient, TSG_COORDINATOR_ID) == 0;
+    if (copy && msg.state == TSG_HUB_MSG_STORED
+        && !tsg_hub_message_get_copy (txn, about, acker, &msg)) {
+        out->outcome = TSG_HUB_ACK_REFUSED;
+        out->why = "the letter was not passed on to the acknowledging agency";
+        return;
+    }
     if (msg.state != TSG_HUB_MSG_STORED) {
         out->why = "the letter was already acknowledged";
         return;
@@ -254,7 +344,9 @@ tsg_hub_mailbox_ack (tsg_txn_t *txn, const char *acker, const tsg_letter_t *rece
         out->why = "the letter is not addressed to the acknowledging agency";
         return;
     }
-    bool relay = tsg_hub_kind_relays_receipts (msg.kind);
+    /* Letters of the coordinator's own are acknowledged to it: nothing to relay. */
+    bool relay =
+        tsg_hub_kind_relays_receipts (msg.kind) && strcmp (msg.sender, TSG_COORDINATOR_ID) != 0;
     if (relay && strcmp (receipt->recipient, msg.sender) != 0) {
         out->outcome = TSG_HUB_ACK_REFUSED;
         out->why = "a receipt must be addressed to the sender of the letter it is about";
@@ -263,9 +355,15 @@ tsg_hub_mailbox_ack (tsg_txn_t *txn, const char *acker, const tsg_letter_t *rece
     uint8_t key[TSG_HUB_MAILBOX_KEY_MAX];
     size_t key_len = tsg_hub_mailbox_key (msg.recipient, msg.mailbox_seq, key);
     tsg_txn_del (txn, tsg_store_db (txn->store, TSG_HUB_DB_MAILBOX), key, key_len);
+    tsg_hub_stat_add2 (txn, TSG_HUB_STAT_MAILBOX_DEPTH, msg.recipient, -1);
     msg.state = TSG_HUB_MSG_DELIVERED;
     msg.at_ms = now_ms;
-    tsg_hub_message_put (txn, about, &msg);
+    if (copy) {
+        uint8_t copy_key[TSG_MESSAGE_ID_SIZE + TSG_ID_MAX];
+        s_message_put (txn, copy_key, s_message_key (about, acker, copy_key), &msg);
+    }
+    else
+        tsg_hub_message_put (txn, about, &msg);
 
     if (relay) {
         tsg_hub_message_t known;

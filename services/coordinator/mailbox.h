@@ -42,6 +42,10 @@ size_t tsg_hub_mailbox_key (const char *recipient, uint64_t seq,
 bool tsg_hub_message_get (tsg_txn_t *txn, const uint8_t id[TSG_MESSAGE_ID_SIZE],
                           tsg_hub_message_t *out);
 
+/* Reads the MESSAGES record of recipient's copy of the fan-out letter id. */
+bool tsg_hub_message_get_copy (tsg_txn_t *txn, const uint8_t id[TSG_MESSAGE_ID_SIZE],
+                               const char *recipient, tsg_hub_message_t *out);
+
 /* Writes (replaces) the MESSAGES record of id. */
 void tsg_hub_message_put (tsg_txn_t *txn, const uint8_t id[TSG_MESSAGE_ID_SIZE],
                           const tsg_hub_message_t *msg);
@@ -56,6 +60,14 @@ void tsg_hub_sender_set (tsg_txn_t *txn, const char *sender, uint64_t seq);
 uint64_t tsg_hub_mailbox_put (tsg_txn_t *txn, const char *recipient, const char *sender,
                               Tsunagu__V1__Kind kind, const uint8_t id[TSG_MESSAGE_ID_SIZE],
                               const uint8_t *envelope, size_t len, uint64_t now_ms);
+
+/* Appends a copy of the fan-out letter id (a CASE_EVENT addressed to the coordinator) to
+ * recipient's mailbox and records the copy as STORED under (id, recipient); the caller
+ * records the letter itself (recipient "coordinator").  Returns the mailbox sequence, or 0
+ * when the transaction has failed. */
+uint64_t tsg_hub_mailbox_put_copy (tsg_txn_t *txn, const char *recipient, const char *sender,
+                                   Tsunagu__V1__Kind kind, const uint8_t id[TSG_MESSAGE_ID_SIZE],
+                                   const uint8_t *envelope, size_t len, uint64_t now_ms);
 
 /* What an acknowledgement did. */
 typedef enum {
@@ -73,10 +85,11 @@ typedef struct {
 } tsg_hub_ack_t;
 
 /* Handles a DELIVERED or REJECTED receipt (already verified, signed by acker) whose
- * serialized envelope is envelope.  When the letter it is about is addressed to acker and
- * still in acker's mailbox: deletes the entry, marks the letter DELIVERED and, unless that
- * letter was itself a receipt (or HELLO, ERROR, DIRECTORY), stores the receipt envelope
- * unchanged in the letter's sender's mailbox and records the receipt's id as STORED.
+ * serialized envelope is envelope.  When the letter it is about is addressed to acker (or is
+ * a fan-out letter with a copy for acker) and still in acker's mailbox: deletes the entry,
+ * marks the letter (or acker's copy) DELIVERED and, unless that letter was itself a receipt
+ * (or HELLO, ERROR, DIRECTORY, CASE_UPDATE) or came from the coordinator, stores the receipt
+ * envelope unchanged in the letter's sender's mailbox and records the receipt's id as STORED.
  * A second acknowledgement changes nothing.  Fills *out. */
 void tsg_hub_mailbox_ack (tsg_txn_t *txn, const char *acker, const tsg_letter_t *receipt,
                           const uint8_t *envelope, size_t len, uint64_t now_ms, tsg_hub_ack_t *out);

@@ -99,6 +99,13 @@ main (int argc, char *argv[])
     signal (SIGPIPE, SIG_IGN);
 
     tsg_hub_t *hub = tsg_hub_new (conf->listen, &keys, &store);
+    if (hub
+        && tsg_hub_serve_http (hub, conf->http_listen, conf->has_token ? conf->token_sha256 : NULL)
+               != TSG_OK)
+        tsg_hub_destroy (&hub);
+    /* Without the control socket the hub still serves agencies; tsunaguctl says so. */
+    if (hub)
+        tsg_hub_serve_control (hub, conf->data_dir);
     tsg_hub_conf_destroy (&conf);
     if (!hub)
         return 1;

@@ -144,6 +144,41 @@ ctl_token_hash (const char *token, char out[CTL_TOKEN_HEX])
     tsg_hex_encode (digest, sizeof digest, out);
 }
 
+int
+ctl_token_file_write (const char *path, char hash_out[CTL_TOKEN_HEX], char token_out[CTL_TOKEN_HEX])
+{
+    char token[CTL_TOKEN_HEX + 1];
+    ctl_token_new (token);
+    size_t len = strlen (token);
+    token[len] = '\n';
+    int rc = tsg_write_file (path, token, len + 1, 0600);
+    token[len] = '\0';
+    if (rc == TSG_OK) {
+        ctl_token_hash (token, hash_out);
+        if (token_out)
+            memcpy (token_out, token, CTL_TOKEN_HEX);
+    }
+    sodium_memzero (token, sizeof token);
+    return rc;
+}
+
+bool
+ctl_due_days_parse (const char *text, unsigned *out)
+{
+    if (!text || !*text || strlen (text) > 3)
+        return false;
+    unsigned days = 0;
+    for (const char *p = text; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return false;
+        days = days * 10 + (unsigned) (*p - '0');
+    }
+    if (days > 365)
+        return false;
+    *out = days;
+    return true;
+}
+
 /* True when text is a decimal port number in 1..65535 and nothing else. */
 static bool
 s_port_valid (const char *text)
@@ -263,8 +298,7 @@ ctl_bundle_write (const char *dir, const ctl_bundle_t *bundle, const tsg_keys_t 
     char *text = NULL;
     char *coordinator_pub = NULL;
     size_t coordinator_pub_len = 0;
-    char token[CTL_TOKEN_HEX + 1];
-    ctl_token_new (token);
+    char token[CTL_TOKEN_HEX] = "";
 
     /* keys/ first: the secret key file is the part that must never be wider than 0600. */
     snprintf (path, sizeof path, "%s/keys", dir);
@@ -295,16 +329,12 @@ ctl_bundle_write (const char *dir, const ctl_bundle_t *bundle, const tsg_keys_t 
 
     /* The token file holds the token and a newline; the configuration only its hash. */
     snprintf (path, sizeof path, "%s/http.token", dir);
-    size_t token_len = strlen (token);
-    token[token_len] = '\n';
-    rc = tsg_write_file (path, token, token_len + 1, 0600);
-    token[token_len] = '\0';
+    char token_hash[CTL_TOKEN_HEX];
+    rc = ctl_token_file_write (path, token_hash, token);
     if (rc != TSG_OK) {
         s_err (err, err_size, "cannot write %s: %s", path, tsg_strerror (rc));
         goto done;
     }
-    char token_hash[CTL_TOKEN_HEX];
-    ctl_token_hash (token, token_hash);
     text = s_config_text (bundle, token_hash);
     if (!text) {
         rc = TSG_ERR_NOMEM;

@@ -24,60 +24,27 @@ s_usage (FILE *out)
     fprintf (
         out,
         "usage: tsunaguctl [-d DATA_DIR] agency add --id ID --type TYPE --name NAME --out DIR\n"
-        "                                [--http HOST:PORT] [--due-days N]\n"
+        "                                [--http HOST:PORT] [--due-days N] [--receive-due-days N]\n"
         "       tsunaguctl [-d DATA_DIR] agency list [--json]\n"
         "       tsunaguctl [-d DATA_DIR] agency show ID [--json]\n"
+        "       tsunaguctl [-d DATA_DIR] agency set-due-days ID [--due-days N]\n"
+        "                                [--receive-due-days N]\n"
         "       tsunaguctl [-d DATA_DIR] agency suspend|resume|revoke ID\n"
         "       tsunaguctl [-d DATA_DIR] agency rotate-keys ID   (not yet supported)\n"
-        "  --id        1-32 of a-z, 0-9 and '-', starting with a letter\n"
-        "  --type      eldercare | disability | child | poverty\n"
-        "  --name      the agency's name, UTF-8, at most 191 bytes\n"
-        "  --out       the bundle folder to create (must not exist, or be empty)\n"
-        "  --http      its HTTP API address (default 127.0.0.1:%d + agencies registered)\n"
-        "  --due-days  response due days (default from the type: eldercare 7,\n"
-        "              disability 14, child 3, poverty 7)\n",
+        "  --id                1-32 of a-z, 0-9 and '-', starting with a letter\n"
+        "  --type              eldercare | disability | child | poverty\n"
+        "  --name              the agency's name, UTF-8, at most 191 bytes\n"
+        "  --out               the bundle folder to create (must not exist, or be empty)\n"
+        "  --http              its HTTP API address (default 127.0.0.1:%d + agencies\n"
+        "                      registered)\n"
+        "  --due-days          days the agency has to accept or reject a referral, 1-365, or\n"
+        "                      0 for its type's default (eldercare 7, disability 14, child 3,\n"
+        "                      poverty 7); urgency shortens it\n"
+        "  --receive-due-days  days it has to acknowledge a referral, 1-365, or 0 for the\n"
+        "                      default (1)\n"
+        "The registry entry holds the due days and the coordinator publishes them in the\n"
+        "directory: senders and the coordinator compute each referral's due dates from them.\n",
         AGENCY_HTTP_BASE_PORT);
-}
-
-/* Opens the coordinator site named by the options and its store, printing why not
- * when it cannot.  Returns the site (caller destroys) or NULL. */
-static ctl_site_t *
-s_site_open (const ctl_options_t *options, tsg_store_t **store)
-{
-    char path[PATH_MAX];
-    const char *config = options->config;
-    if (!config) {
-        if (snprintf (path, sizeof path, "%s/coordinator.conf", options->data_dir)
-            >= (int) sizeof path) {
-            ctl_error ("data directory path too long: %s", options->data_dir);
-            return NULL;
-        }
-        config = path;
-    }
-    struct stat st;
-    if (stat (config, &st) != 0) {
-        ctl_error ("no coordinator configuration at %s (%s); run tsunaguctl -d DIR init first",
-                   config, strerror (errno));
-        return NULL;
-    }
-    ctl_site_t *site = ctl_site_load (config);
-    if (!site) {
-        ctl_error ("out of memory");
-        return NULL;
-    }
-    if (ctl_site_errors (site) > 0) {
-        ctl_site_report (site, stderr);
-        ctl_error ("%s has errors; nothing changed", config);
-        ctl_site_destroy (&site);
-        return NULL;
-    }
-    int rc = ctl_site_store (site, store);
-    if (rc != TSG_OK) {
-        ctl_error ("cannot open the coordinator store of %s: %s", config, tsg_strerror (rc));
-        ctl_site_destroy (&site);
-        return NULL;
-    }
-    return site;
 }
 
 /* The entry's creation time as "YYYY-MM-DDTHH:MM:SSZ". */
@@ -101,42 +68,27 @@ s_key_text (ProtobufCBinaryData key, char out[41])
         snprintf (out, 41, "(invalid)");
 }
 
-/* Columns a terminal gives to text: East Asian wide and fullwidth characters take two. */
-static size_t
-s_display_width (const char *text)
+/* The response due days in force for entry: its own, or its type's default. */
+static unsigned
+s_response_days (const Tsunagu__V1__AgencyEntry *entry)
 {
-    size_t width = 0;
-    const unsigned char *p = (const unsigned char *) text;
-    while (*p) {
-        unsigned long cp = *p;
-        size_t n = 1;
-        if (*p >= 0xf0) {
-            cp = *p & 0x07;
-            n = 4;
-        }
-        else if (*p >= 0xe0) {
-            cp = *p & 0x0f;
-            n = 3;
-        }
-        else if (*p >= 0xc0) {
-            cp = *p & 0x1f;
-            n = 2;
-        }
-        for (size_t i = 1; i < n; i++) {
-            if ((p[i] & 0xc0) != 0x80) {
-                n = i;
-                break;
-            }
-            cp = (cp << 6) | (p[i] & 0x3f);
-        }
-        bool wide = (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf)
-                    || (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff)
-                    || (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60)
-                    || (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x20000 && cp <= 0x3fffd);
-        width += wide ? 2 : 1;
-        p += n;
-    }
-    return width;
+    return entry->response_due_days ? entry->response_due_days
+                                    : tsg_type_response_due_days (entry->type);
+}
+
+/* The receive due days in force for entry: its own, or the default of 1. */
+static unsigned
+s_receive_days (const Tsunagu__V1__AgencyEntry *entry)
+{
+    return entry->receive_due_days ? entry->receive_due_days : 1;
+}
+
+/* "7 days" or "7 days (the default)" for days as stored (0: default) and in force. */
+static void
+s_days_text (unsigned stored, unsigned in_force, char out[48])
+{
+    snprintf (out, 48, "%u day%s%s", in_force, in_force == 1 ? "" : "s",
+              stored ? "" : " (the default)");
 }
 
 /* A JSON object describing entry; NULL on allocation failure. */
@@ -147,21 +99,13 @@ s_entry_json (const Tsunagu__V1__AgencyEntry *entry)
     s_created (entry, created);
     s_key_text (entry->box_public, box);
     s_key_text (entry->sign_public, sign);
-    return json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", entry->id, "type", entry->type,
-                      "name", entry->name, "status", tsg_agency_status_name (entry->status),
-                      "created_at", created, "box_public", box, "sign_public", sign);
-}
-
-/* Prints json with a newline; false when it could not be written. */
-static bool
-s_print_json (json_t *json)
-{
-    if (!json)
-        return false;
-    int rc = json_dumpf (json, stdout, JSON_INDENT (2));
-    fputc ('\n', stdout);
-    json_decref (json);
-    return rc == 0;
+    return json_pack ("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:b, s:s, s:s}", "id", entry->id, "type",
+                      entry->type, "name", entry->name, "status",
+                      tsg_agency_status_name (entry->status), "created_at", created,
+                      "response_due_days", (json_int_t) s_response_days (entry), "receive_due_days",
+                      (json_int_t) s_receive_days (entry), "due_days_default",
+                      entry->response_due_days == 0 && entry->receive_due_days == 0, "box_public",
+                      box, "sign_public", sign);
 }
 
 /* True when path is a folder with nothing in it. */
@@ -195,12 +139,13 @@ s_sync_dir (const char *path)
 
 /* The arguments of `agency add`. */
 typedef struct {
-    const char *id;   /* --id */
-    const char *type; /* --type */
-    const char *name; /* --name */
-    const char *out;  /* --out */
-    const char *http; /* --http, or NULL for the default */
-    long due_days;    /* --due-days, or 0 for the type's default */
+    const char *id;            /* --id */
+    const char *type;          /* --type */
+    const char *name;          /* --name */
+    const char *out;           /* --out */
+    const char *http;          /* --http, or NULL for the default */
+    unsigned due_days;         /* --due-days, or 0 for the type's default */
+    unsigned receive_due_days; /* --receive-due-days, or 0 for the default */
 } s_add_args_t;
 
 /* Parses `agency add` options into args; returns -1 to go on, else an exit code. */
@@ -208,10 +153,15 @@ static int
 s_add_parse (int argc, char **argv, s_add_args_t *args)
 {
     static const struct option long_options[] = {
-        { "id", required_argument, NULL, 'i' },   { "type", required_argument, NULL, 't' },
-        { "name", required_argument, NULL, 'N' }, { "out", required_argument, NULL, 'o' },
-        { "http", required_argument, NULL, 'H' }, { "due-days", required_argument, NULL, 'D' },
-        { "help", no_argument, NULL, 'h' },       { NULL, 0, NULL, 0 },
+        { "id", required_argument, NULL, 'i' },
+        { "type", required_argument, NULL, 't' },
+        { "name", required_argument, NULL, 'N' },
+        { "out", required_argument, NULL, 'o' },
+        { "http", required_argument, NULL, 'H' },
+        { "due-days", required_argument, NULL, 'D' },
+        { "receive-due-days", required_argument, NULL, 'R' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
     };
     int opt;
     optind = 0;
@@ -223,17 +173,22 @@ s_add_parse (int argc, char **argv, s_add_args_t *args)
         case 'N': args->name = optarg; break;
         case 'o': args->out = optarg; break;
         case 'H': args->http = optarg; break;
-        case 'D': {
-            char *end = NULL;
-            errno = 0;
-            args->due_days = strtol (optarg, &end, 10);
-            if (errno != 0 || end == optarg || *end != '\0' || args->due_days < 1
-                || args->due_days > 365) {
-                ctl_error ("--due-days must be a number of days from 1 to 365, not \"%s\"", optarg);
+        case 'D':
+            if (!ctl_due_days_parse (optarg, &args->due_days)) {
+                ctl_error ("--due-days must be a number of days from 1 to 365 (0: the type's "
+                           "default), not \"%s\"",
+                           optarg);
                 return CTL_EXIT_FAIL;
             }
             break;
-        }
+        case 'R':
+            if (!ctl_due_days_parse (optarg, &args->receive_due_days)) {
+                ctl_error ("--receive-due-days must be a number of days from 1 to 365 (0: the "
+                           "default), not \"%s\"",
+                           optarg);
+                return CTL_EXIT_FAIL;
+            }
+            break;
         case 'h': s_usage (stdout); return CTL_EXIT_OK;
         default:
             ctl_error ("agency add: unknown option or missing value: %s", argv[optind - 1]);
@@ -334,7 +289,7 @@ s_add (const ctl_options_t *options, int argc, char **argv)
     }
 
     tsg_store_t *store = NULL;
-    ctl_site_t *site = s_site_open (options, &store);
+    ctl_site_t *site = ctl_site_open (options, &store);
     if (!site)
         return CTL_EXIT_FAIL;
 
@@ -370,7 +325,10 @@ s_add (const ctl_options_t *options, int argc, char **argv)
     if (!ctl_host_is_loopback (http))
         fprintf (stderr, "tsunaguctl: warning: %s's HTTP API will listen on %s, not on loopback\n",
                  args.id, http);
-    int due_days = args.due_days > 0 ? (int) args.due_days : ctl_type_due_days (args.type);
+    /* The bundle's [policy] value is only the daemon's fallback for letters without a due
+     * date; the registry entry (0: the default) is what the directory publishes. */
+    int due_days =
+        args.due_days > 0 ? (int) args.due_days : (int) tsg_type_response_due_days (args.type);
 
     tsg_keys_t *keys = tsg_keys_generate (args.id);
     if (!keys) {
@@ -417,6 +375,8 @@ s_add (const ctl_options_t *options, int argc, char **argv)
     entry.sign_public.len = 32;
     entry.status = TSUNAGU__V1__AGENCY_STATUS__AGENCY_ACTIVE;
     entry.created_at_ms = tsg_now_ms ();
+    entry.response_due_days = args.due_days;
+    entry.receive_due_days = args.receive_due_days;
     tsg_txn_begin (store, &txn, true);
     existing = tsg_registry_get (&txn, args.id);
     if (existing) {
@@ -454,14 +414,18 @@ done:
 
     char *abs = realpath (out, NULL);
     const char *shown = abs ? abs : out;
+    char respond[48], acknowledge[48];
+    s_days_text (args.due_days, (unsigned) due_days, respond);
+    s_days_text (args.receive_due_days, args.receive_due_days ? args.receive_due_days : 1,
+                 acknowledge);
     printf ("registered %s: %s, %s (%s), active\n"
             "bundle: %s\n"
             "token:  %s/http.token\n"
             "http:   %s\n"
-            "due:    %d days\n"
+            "due:    accept or reject within %s, acknowledge within %s\n"
             "start:  tsunagu-%s -c %s/agency.conf\n",
-            args.id, args.name, args.type, ctl_type_label (args.type), shown, shown, http, due_days,
-            args.type, shown);
+            args.id, args.name, args.type, ctl_type_label (args.type), shown, shown, http, respond,
+            acknowledge, args.type, shown);
     free (abs);
     return CTL_EXIT_OK;
 }
@@ -481,7 +445,7 @@ s_list (const ctl_options_t *options, int argc, char **argv)
         }
     }
     tsg_store_t *store = NULL;
-    ctl_site_t *site = s_site_open (options, &store);
+    ctl_site_t *site = ctl_site_open (options, &store);
     if (!site)
         return CTL_EXIT_FAIL;
     tsg_txn_t txn;
@@ -508,7 +472,7 @@ s_list (const ctl_options_t *options, int argc, char **argv)
                 json_decref (array);
                 array = NULL;
             }
-        ok = s_print_json (array);
+        ok = ctl_print_json (array);
     }
     else {
         size_t id_width = 2, type_width = 4, status_width = 6, name_width = 4;
@@ -519,7 +483,7 @@ s_list (const ctl_options_t *options, int argc, char **argv)
             type_width = w > type_width ? w : type_width;
             w = strlen (tsg_agency_status_name (entries[i]->status));
             status_width = w > status_width ? w : status_width;
-            w = s_display_width (entries[i]->name);
+            w = ctl_display_width (entries[i]->name);
             name_width = w > name_width ? w : name_width;
         }
         printf ("%-*s  %-*s  %-*s  %-*s  %s\n", (int) id_width, "ID", (int) type_width, "TYPE",
@@ -531,7 +495,7 @@ s_list (const ctl_options_t *options, int argc, char **argv)
             printf ("%-*s  %-*s  %-*s  %s%*s  %s\n", (int) id_width, entries[i]->id,
                     (int) type_width, entries[i]->type, (int) status_width,
                     tsg_agency_status_name (entries[i]->status), name,
-                    (int) (name_width - s_display_width (name)), "", created);
+                    (int) (name_width - ctl_display_width (name)), "", created);
         }
     }
     tsg_registry_free_list (entries, count);
@@ -565,7 +529,7 @@ s_show (const ctl_options_t *options, int argc, char **argv)
         return CTL_EXIT_USAGE;
     }
     tsg_store_t *store = NULL;
-    ctl_site_t *site = s_site_open (options, &store);
+    ctl_site_t *site = ctl_site_open (options, &store);
     if (!site)
         return CTL_EXIT_FAIL;
     tsg_txn_t txn;
@@ -583,21 +547,25 @@ s_show (const ctl_options_t *options, int argc, char **argv)
     }
     bool ok = true;
     if (json)
-        ok = s_print_json (s_entry_json (entry));
+        ok = ctl_print_json (s_entry_json (entry));
     else {
-        char created[32], box[41], sign[41];
+        char created[32], box[41], sign[41], respond[48], acknowledge[48];
         s_created (entry, created);
         s_key_text (entry->box_public, box);
         s_key_text (entry->sign_public, sign);
-        printf ("id:          %s\n"
-                "type:        %s (%s)\n"
-                "name:        %s\n"
-                "status:      %s\n"
-                "created:     %s\n"
-                "box_public:  %s\n"
-                "sign_public: %s\n",
+        s_days_text (entry->response_due_days, s_response_days (entry), respond);
+        s_days_text (entry->receive_due_days, s_receive_days (entry), acknowledge);
+        printf ("id:           %s\n"
+                "type:         %s (%s)\n"
+                "name:         %s\n"
+                "status:       %s\n"
+                "created:      %s\n"
+                "response due: %s (to accept or reject)\n"
+                "receive due:  %s (to acknowledge)\n"
+                "box_public:   %s\n"
+                "sign_public:  %s\n",
                 entry->id, entry->type, ctl_type_label (entry->type), entry->name,
-                tsg_agency_status_name (entry->status), created, box, sign);
+                tsg_agency_status_name (entry->status), created, respond, acknowledge, box, sign);
     }
     tsunagu__v1__agency_entry__free_unpacked (entry, NULL);
     if (!ok) {
@@ -627,7 +595,7 @@ s_set_status (const ctl_options_t *options, int argc, char **argv)
     }
     const char *id = argv[1];
     tsg_store_t *store = NULL;
-    ctl_site_t *site = s_site_open (options, &store);
+    ctl_site_t *site = ctl_site_open (options, &store);
     if (!site)
         return CTL_EXIT_FAIL;
 
@@ -673,6 +641,119 @@ done:
     return exit_code;
 }
 
+/* `agency set-due-days ID [--due-days N] [--receive-due-days N]`: one write transaction
+ * reads the entry and writes it back with the new days, which bumps the registry
+ * generation, so a running coordinator publishes them in its next directory. */
+static int
+s_set_due_days (const ctl_options_t *options, int argc, char **argv)
+{
+    static const struct option long_options[] = {
+        { "due-days", required_argument, NULL, 'D' },
+        { "receive-due-days", required_argument, NULL, 'R' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    unsigned response = 0, receive = 0;
+    bool set_response = false, set_receive = false;
+    const char *id = NULL;
+    int opt;
+    optind = 0;
+    opterr = 0;
+    while ((opt = getopt_long (argc, argv, "-:h", long_options, NULL)) != -1) {
+        switch (opt) {
+        case 1:
+            if (id) {
+                ctl_error ("agency set-due-days: unexpected argument \"%s\"", optarg);
+                return CTL_EXIT_USAGE;
+            }
+            id = optarg;
+            break;
+        case 'D':
+            if (!ctl_due_days_parse (optarg, &response)) {
+                ctl_error ("--due-days must be a number of days from 1 to 365 (0: the type's "
+                           "default), not \"%s\"",
+                           optarg);
+                return CTL_EXIT_FAIL;
+            }
+            set_response = true;
+            break;
+        case 'R':
+            if (!ctl_due_days_parse (optarg, &receive)) {
+                ctl_error ("--receive-due-days must be a number of days from 1 to 365 (0: the "
+                           "default), not \"%s\"",
+                           optarg);
+                return CTL_EXIT_FAIL;
+            }
+            set_receive = true;
+            break;
+        case 'h': s_usage (stdout); return CTL_EXIT_OK;
+        default:
+            ctl_error ("agency set-due-days: unknown option or missing value: %s",
+                       argv[optind - 1]);
+            s_usage (stderr);
+            return CTL_EXIT_USAGE;
+        }
+    }
+    if (!id || (!set_response && !set_receive)) {
+        ctl_error ("agency set-due-days needs an agency id and --due-days or --receive-due-days");
+        s_usage (stderr);
+        return CTL_EXIT_USAGE;
+    }
+    tsg_store_t *store = NULL;
+    ctl_site_t *site = ctl_site_open (options, &store);
+    if (!site)
+        return CTL_EXIT_FAIL;
+
+    int exit_code = CTL_EXIT_FAIL;
+    tsg_txn_t txn;
+    tsg_txn_begin (store, &txn, true);
+    Tsunagu__V1__AgencyEntry *entry = tsg_registry_get (&txn, id);
+    if (!entry) {
+        if (txn.rc != TSG_OK)
+            ctl_error ("cannot read the registry: %s", tsg_strerror (txn.rc));
+        else
+            ctl_error ("no agency \"%s\"", id);
+        tsg_txn_abort (&txn);
+        goto done;
+    }
+    if (entry->status == TSUNAGU__V1__AGENCY_STATUS__AGENCY_REVOKED) {
+        tsg_txn_abort (&txn);
+        ctl_error ("%s is revoked; its due days no longer matter", id);
+        goto done;
+    }
+    if ((!set_response || entry->response_due_days == response)
+        && (!set_receive || entry->receive_due_days == receive)) {
+        tsg_txn_abort (&txn);
+        printf ("%s already has these due days; nothing changed\n", id);
+        exit_code = CTL_EXIT_OK;
+        goto done;
+    }
+    if (set_response)
+        entry->response_due_days = response;
+    if (set_receive)
+        entry->receive_due_days = receive;
+    tsg_registry_put (&txn, entry);
+    int rc = tsg_txn_commit (&txn);
+    if (rc != TSG_OK) {
+        ctl_error ("cannot change %s: %s; nothing changed", id, tsg_strerror (rc));
+        goto done;
+    }
+    char respond[48], acknowledge[48];
+    s_days_text (entry->response_due_days, s_response_days (entry), respond);
+    s_days_text (entry->receive_due_days, s_receive_days (entry), acknowledge);
+    printf ("%s: accept or reject within %s, acknowledge within %s\n"
+            "new referrals to %s get these due dates; a running coordinator publishes them by "
+            "itself\n",
+            id, respond, acknowledge, id);
+    exit_code = CTL_EXIT_OK;
+
+done:
+    if (entry)
+        tsunagu__v1__agency_entry__free_unpacked (entry, NULL);
+    ctl_site_destroy (&site);
+    return exit_code;
+}
+
 int
 cmd_agency (const ctl_options_t *options, int argc, char **argv)
 {
@@ -688,6 +769,8 @@ cmd_agency (const ctl_options_t *options, int argc, char **argv)
         return s_list (options, argc - 1, argv + 1);
     if (strcmp (sub, "show") == 0)
         return s_show (options, argc - 1, argv + 1);
+    if (strcmp (sub, "set-due-days") == 0)
+        return s_set_due_days (options, argc - 1, argv + 1);
     if (strcmp (sub, "suspend") == 0 || strcmp (sub, "resume") == 0 || strcmp (sub, "revoke") == 0)
         return s_set_status (options, argc - 1, argv + 1);
     if (strcmp (sub, "rotate-keys") == 0) {

@@ -1,5 +1,5 @@
-/* cmd_init.c — `tsunaguctl init`: creates a coordinator data directory, its keys,
- * coordinator.conf and the store. */
+/* cmd_init.c — `tsunaguctl init`: creates a coordinator data directory, its keys, the
+ * bearer token of its HTTP read side, coordinator.conf and the store. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -18,13 +18,14 @@
 static void
 s_usage (FILE *out)
 {
-    fprintf (out,
-             "usage: tsunaguctl [-d DATA_DIR] init [--listen ENDPOINT] [--http HOST:PORT]\n"
-             "                  [--public-endpoint ENDPOINT]\n"
-             "  --listen           the coordinator's ZeroMQ bind address"
-             " (default " INIT_LISTEN_DEFAULT ")\n"
-             "  --http             its dashboard and /healthz (default " INIT_HTTP_DEFAULT ")\n"
-             "  --public-endpoint  what agency bundles connect to (default: --listen)\n");
+    fprintf (out, "usage: tsunaguctl [-d DATA_DIR] init [--listen ENDPOINT] [--http HOST:PORT]\n"
+                  "                  [--public-endpoint ENDPOINT]\n"
+                  "  --listen           the coordinator's ZeroMQ bind address"
+                  " (default " INIT_LISTEN_DEFAULT ")\n"
+                  "  --http             its dashboard, /v1 read API and /healthz"
+                  " (default " INIT_HTTP_DEFAULT ")\n"
+                  "                     the API's bearer token goes to DATA_DIR/http.token (0600)\n"
+                  "  --public-endpoint  what agency bundles connect to (default: --listen)\n");
 }
 
 /* True when the endpoint binds every interface, so it says nothing about where to connect. */
@@ -42,9 +43,11 @@ s_exists (const char *path)
     return lstat (path, &st) == 0;
 }
 
-/* The coordinator.conf text; caller frees, NULL on allocation failure. */
+/* The coordinator.conf text with the HTTP token's hash; caller frees, NULL on allocation
+ * failure. */
 static char *
-s_config_text (const char *listen, const char *public_endpoint, const char *http)
+s_config_text (const char *listen, const char *public_endpoint, const char *http,
+               const char *token_hash)
 {
     char *text = NULL;
     int rc = asprintf (&text,
@@ -59,8 +62,9 @@ s_config_text (const char *listen, const char *public_endpoint, const char *http
                        "map_size_mb = %d\n"
                        "\n"
                        "[http]\n"
-                       "listen = %s\n",
-                       listen, public_endpoint, INIT_MAP_SIZE_MB, http);
+                       "listen = %s\n"
+                       "token_sha256 = %s\n",
+                       listen, public_endpoint, INIT_MAP_SIZE_MB, http, token_hash);
     return rc < 0 ? NULL : text;
 }
 
@@ -130,7 +134,9 @@ cmd_init (const ctl_options_t *options, int argc, char **argv)
 
     const char *dir = options->data_dir;
     char conf_path[PATH_MAX], keys_dir[PATH_MAX], secret_path[PATH_MAX], public_path[PATH_MAX];
+    char token_path[PATH_MAX];
     if (snprintf (conf_path, sizeof conf_path, "%s/coordinator.conf", dir) >= (int) sizeof conf_path
+        || snprintf (token_path, sizeof token_path, "%s/http.token", dir) >= (int) sizeof token_path
         || snprintf (keys_dir, sizeof keys_dir, "%s/keys", dir) >= (int) sizeof keys_dir
         || snprintf (secret_path, sizeof secret_path, "%s/coordinator.key", keys_dir)
                >= (int) sizeof secret_path
@@ -157,7 +163,8 @@ cmd_init (const ctl_options_t *options, int argc, char **argv)
     if (stat (dir, &st) == 0 && (st.st_mode & 077) != 0)
         fprintf (stderr, "tsunaguctl: warning: %s is open to other users; chmod 700 it\n", dir);
 
-    /* Keys, then the store, then the configuration: coordinator.conf marks a finished init. */
+    /* Keys, the store, the token, then the configuration: coordinator.conf marks a finished
+     * init. */
     int rc = TSG_ERR_NOMEM;
     tsg_keys_t *keys = tsg_keys_generate (TSG_COORDINATOR_ID);
     if (!keys) {
@@ -182,7 +189,13 @@ cmd_init (const ctl_options_t *options, int argc, char **argv)
         return CTL_EXIT_FAIL;
     }
     tsg_store_destroy (&store);
-    char *text = s_config_text (listen, public_endpoint, http);
+    char token_hash[CTL_TOKEN_HEX];
+    rc = ctl_token_file_write (token_path, token_hash, NULL);
+    if (rc != TSG_OK) {
+        ctl_error ("cannot write %s: %s", token_path, tsg_strerror (rc));
+        return CTL_EXIT_FAIL;
+    }
+    char *text = s_config_text (listen, public_endpoint, http, token_hash);
     rc = text ? tsg_write_file (conf_path, text, strlen (text), 0640) : TSG_ERR_NOMEM;
     free (text);
     if (rc != TSG_OK) {
@@ -196,6 +209,7 @@ cmd_init (const ctl_options_t *options, int argc, char **argv)
             "  %s/coordinator.conf\n"
             "  %s/keys/coordinator.key   (secret, mode 0600)\n"
             "  %s/keys/coordinator.pub\n"
+            "  %s/http.token             (bearer token of the HTTP API, mode 0600)\n"
             "  %s/store/\n"
             "listen:          %s\n"
             "public endpoint: %s\n"
@@ -204,8 +218,8 @@ cmd_init (const ctl_options_t *options, int argc, char **argv)
             "sign public key: %s\n"
             "next: tsunaguctl -d %s agency add --id ID --type TYPE --name NAME --out BUNDLE_DIR\n"
             "      tsunagu-coordinator -c %s/coordinator.conf\n",
-            shown, shown, shown, shown, shown, listen, public_endpoint, http, box, sign, shown,
-            shown);
+            shown, shown, shown, shown, shown, shown, listen, public_endpoint, http, box, sign,
+            shown, shown);
     free (abs);
     return CTL_EXIT_OK;
 }

@@ -2,7 +2,6 @@
 #include <getopt.h>
 #include <limits.h>
 #include <sodium.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,13 +20,27 @@ s_usage (FILE *out)
              "  init [--listen ENDPOINT] [--http HOST:PORT] [--public-endpoint ENDPOINT]\n"
              "      create a coordinator data directory: keys, coordinator.conf, store\n"
              "  agency add --id ID --type TYPE --name NAME --out DIR [--http HOST:PORT]\n"
-             "             [--due-days N]\n"
+             "             [--due-days N] [--receive-due-days N]\n"
              "      register an agency and write its bundle (config, keys, token) to DIR\n"
              "  agency list [--json]           list the registered agencies\n"
-             "  agency show ID [--json]        one agency, with its public keys\n"
+             "  agency show ID [--json]        one agency, with its public keys and due days\n"
+             "  agency set-due-days ID [--due-days N] [--receive-due-days N]\n"
+             "      change the due days the directory publishes for an agency\n"
              "  agency suspend|resume|revoke ID\n"
              "      change an agency's status; a running coordinator follows at once\n"
              "  agency rotate-keys ID          (not yet supported)\n"
+             "  case list [--state S] [--agency A] [--tag T] [--overdue] [--limit N]\n"
+             "            [--after CASE_ID] [--json]\n"
+             "      the cases the coordinator tracks (read from its store)\n"
+             "  case show CASE_ID [--json]     one case: its record, referrals and timeline\n"
+             "  case event CASE_ID --type TYPE --base-version N [...]\n"
+             "      a case event by the coordinator's staff (sent to the running coordinator;\n"
+             "      tsunaguctl case event --help lists the options)\n"
+             "  referral overdue [--kind received|accepted] [--limit N] [--json]\n"
+             "      the referrals past their due date\n"
+             "  stats [--json]                 the indicators: times to received, accepted,\n"
+             "                                 plan and closure; agencies per case; reopen rate\n"
+             "  ping [--json]                  ask the running coordinator whether it answers\n"
              "\n"
              "Options:\n"
              "  -d, --data-dir DIR   the coordinator data directory\n"
@@ -41,17 +54,6 @@ s_usage (FILE *out)
              "\n"
              "Agency types: eldercare (地域包括支援センター), disability (相談支援事業所),\n"
              "child (こども家庭センター), poverty (自立相談支援機関).\n");
-}
-
-void
-ctl_error (const char *fmt, ...)
-{
-    va_list args;
-    va_start (args, fmt);
-    fputs ("tsunaguctl: ", stderr);
-    vfprintf (stderr, fmt, args);
-    fputc ('\n', stderr);
-    va_end (args);
 }
 
 /* -n: loads the coordinator configuration, prints every problem, and returns the exit code. */
@@ -120,6 +122,14 @@ main (int argc, char **argv)
         return cmd_init (&options, argc - optind, argv + optind);
     if (strcmp (command, "agency") == 0)
         return cmd_agency (&options, argc - optind, argv + optind);
+    if (strcmp (command, "case") == 0)
+        return cmd_case (&options, argc - optind, argv + optind);
+    if (strcmp (command, "referral") == 0)
+        return cmd_referral (&options, argc - optind, argv + optind);
+    if (strcmp (command, "stats") == 0)
+        return cmd_stats (&options, argc - optind, argv + optind);
+    if (strcmp (command, "ping") == 0)
+        return cmd_ping (&options, argc - optind, argv + optind);
     if (strcmp (command, "help") == 0) {
         s_usage (stdout);
         return CTL_EXIT_OK;

@@ -1,9 +1,11 @@
 /* site.c — a coordinator data directory as tsunaguctl sees it: coordinator.conf, the
  * coordinator's public keys and its store. */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "ctl.h"
 
@@ -63,8 +65,18 @@ ctl_site_load (const char *config_path)
                           self->public_endpoint);
     if (http && !ctl_http_listen_valid (http))
         tsg_config_error (cfg, "http", "listen", "listen must be HOST:PORT, not \"%s\"", http);
+    const char *token_sha256 = tsg_config_string (cfg, "http", "token_sha256", "");
+    uint8_t digest[32];
+    if (*token_sha256
+        && (strlen (token_sha256) != 64 || !tsg_hex_decode (token_sha256, digest, sizeof digest)))
+        tsg_config_error (cfg, "http", "token_sha256",
+                          "token_sha256 must be 64 hex digits (the SHA-256 of http.token)");
     if (data_dir)
         self->data_dir = tsg_config_resolve_path (cfg, data_dir);
+    /* "DIR/." reads better as "DIR" in messages and socket paths. */
+    for (size_t len = self->data_dir ? strlen (self->data_dir) : 0;
+         len > 2 && strcmp (self->data_dir + len - 2, "/.") == 0; len -= 2)
+        self->data_dir[len - 2] = '\0';
     if (keys) {
         char *secret_path = tsg_config_resolve_path (cfg, keys);
         self->public_path = secret_path ? s_public_path (secret_path) : NULL;
@@ -150,4 +162,51 @@ ctl_site_store (ctl_site_t *self, tsg_store_t **out)
     }
     *out = self->store;
     return TSG_OK;
+}
+
+const char *
+ctl_site_data_dir (const ctl_site_t *self)
+{
+    return self->data_dir;
+}
+
+ctl_site_t *
+ctl_site_open (const ctl_options_t *options, tsg_store_t **store)
+{
+    char path[PATH_MAX];
+    const char *config = options->config;
+    if (!config) {
+        if (snprintf (path, sizeof path, "%s/coordinator.conf", options->data_dir)
+            >= (int) sizeof path) {
+            ctl_error ("data directory path too long: %s", options->data_dir);
+            return NULL;
+        }
+        config = path;
+    }
+    struct stat st;
+    if (stat (config, &st) != 0) {
+        ctl_error ("no coordinator configuration at %s (%s); run tsunaguctl -d DIR init first",
+                   config, strerror (errno));
+        return NULL;
+    }
+    ctl_site_t *site = ctl_site_load (config);
+    if (!site) {
+        ctl_error ("out of memory");
+        return NULL;
+    }
+    if (ctl_site_errors (site) > 0) {
+        ctl_site_report (site, stderr);
+        ctl_error ("%s has errors; nothing changed", config);
+        ctl_site_destroy (&site);
+        return NULL;
+    }
+    if (!store)
+        return site;
+    int rc = ctl_site_store (site, store);
+    if (rc != TSG_OK) {
+        ctl_error ("cannot open the coordinator store of %s: %s", config, tsg_strerror (rc));
+        ctl_site_destroy (&site);
+        return NULL;
+    }
+    return site;
 }

@@ -75,6 +75,22 @@ def today_jst_plus(days, when=None):
     return (when.astimezone(JST).date() + datetime.timedelta(days=days)).isoformat()
 
 
+def response_due_days(agency_type, urgency="normal", days=None):
+    """Days to accept or reject a referral to an agency of agency_type (or one registered with
+    --due-days days): high urgency halves them (rounded up, at least 1), emergency makes them 1."""
+    days = days or DUE_DAYS[agency_type]
+    if urgency == "high":
+        return max(1, (days + 1) // 2)
+    if urgency == "emergency":
+        return 1
+    return days
+
+
+def receive_due_days(urgency="normal"):
+    """Days to acknowledge (received): 1, or the same day for an emergency."""
+    return 0 if urgency == "emergency" else 1
+
+
 def expected_due_dates(days, before, after):
     """The due dates a referral created between before and after may carry (midnight JST)."""
     return {today_jst_plus(days, before), today_jst_plus(days, after)}
@@ -486,8 +502,12 @@ class Cluster:
 
     def coordinator_token(self):
         """The bearer token `tsunaguctl init` wrote to DATA_DIR/http.token."""
-        with open(os.path.join(self.data_dir, "http.token"), encoding="utf-8") as f:
-            return f.read().strip()
+        path = os.path.join(self.data_dir, "http.token")
+        try:
+            with open(path, encoding="utf-8") as f:
+                return f.read().strip()
+        except FileNotFoundError:
+            raise TestFailure("tsunaguctl init wrote no %s (the coordinator's HTTP token)" % path)
 
     def coord_http(self, method, path, token=True, **kw):
         tok = self.coordinator_token() if token is True else token
@@ -521,12 +541,13 @@ class Cluster:
         return self.ctl("case", "event", case_id, "--type", event_type,
                         "--base-version", str(base_version), *extra, check_rc=check_rc)
 
-    def add_agency(self, agency_id, agency_type, name=None):
+    def add_agency(self, agency_id, agency_type, name=None, extra=()):
+        """Registers an agency (extra: more `agency add` options, e.g. ("--due-days", "10"))."""
         port = free_port()
         bundle = os.path.join(self.root, "bundles", agency_id)
         name = name or AGENCY_NAMES[agency_type]
         self.ctl("agency", "add", "--id", agency_id, "--type", agency_type, "--name", name,
-                 "--out", bundle, "--http", "127.0.0.1:%d" % port)
+                 "--out", bundle, "--http", "127.0.0.1:%d" % port, *extra)
         agency = Agency(self, agency_id, agency_type, name, port, bundle)
         check(os.path.isfile(agency.conf), "agency add did not write %s" % agency.conf)
         agency.read_token()
@@ -729,10 +750,6 @@ def wait_json(fetch, predicate, timeout, what, alive=None):
     except TestFailure as e:
         last = json.dumps(state["last"], ensure_ascii=False)
         raise TestFailure("%s; last value: %s" % (e, last[:1500]))
-
-
-def today_jst():
-    return datetime.datetime.now(tz=JST).date().isoformat()
 
 
 # --- running a test file --------------------------------------------------------------------

@@ -67,15 +67,16 @@ def body(cluster, results, args):
         name = "POST %s → %s (%s) answers 202 with ids and due date" % (
             sender.id, recipient.id, "to" if "to" in req else "to_type")
 
-        def check_answer(r=r, before=before, after=after, to_type=to_type):
+        def check_answer(r=r, before=before, after=after, to_type=to_type, req=req):
             check(r.status == 202, "expected 202, got %r" % r)
             j = r.json
             check(isinstance(j, dict), "answer is not a JSON object: %r" % r)
             check(UUID_RE.match(j.get("referral_id", "")), "bad referral_id: %r" % j)
             check(UUID_RE.match(j.get("case_id", "")), "bad case_id: %r" % j)
-            due = harness.expected_due_dates(harness.DUE_DAYS[to_type], before, after)
+            days = harness.response_due_days(to_type, req["urgency"])
+            due = harness.expected_due_dates(days, before, after)
             check(j.get("due_date") in due, "due_date %r, expected %s (today JST + %d days)" % (
-                j.get("due_date"), " or ".join(sorted(due)), harness.DUE_DAYS[to_type]))
+                j.get("due_date"), " or ".join(sorted(due)), days))
             return j
 
         answer = results.check(name, check_answer)

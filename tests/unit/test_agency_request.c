@@ -118,9 +118,14 @@ test_valid_referral (void **state)
     assert_true (tsg_uuid_valid (referral_id));
     assert_true (tsg_uuid_valid (case_id));
     char expected[11], expected_later[11];
-    tsg_date_jst_plus_days (before, 7, expected); /* poverty: 7 days */
-    tsg_date_jst_plus_days (tsg_now_ms (), 7, expected_later);
+    tsg_date_jst_plus_days (before, 4, expected); /* poverty: 7 days, halved for high urgency */
+    tsg_date_jst_plus_days (tsg_now_ms (), 4, expected_later);
     assert_true (strcmp (due, expected) == 0 || strcmp (due, expected_later) == 0);
+    const char *receive_due = json_string_value (json_object_get (reply, "receive_due_date"));
+    assert_non_null (receive_due);
+    tsg_date_jst_plus_days (before, 1, expected);
+    tsg_date_jst_plus_days (tsg_now_ms (), 1, expected_later);
+    assert_true (strcmp (receive_due, expected) == 0 || strcmp (receive_due, expected_later) == 0);
     s_nothing_stored (w, 1, 1);
 
     char path[80];
@@ -446,7 +451,7 @@ test_client_ref_idempotent (void **state)
     assert_non_null (p1);
     assert_non_null (p2);
     assert_int_equal (w->elder->pending_count, 2);
-    assert_int_equal (agency_referral_commit (w->elder, NULL, NULL), TSG_OK);
+    assert_int_equal (agency_pending_commit (w->elder, NULL, NULL), TSG_OK);
     assert_int_equal (agency_fixture_count (w->elder, AGENCY_DB_OUTBOX), outbox + 2);
     assert_int_equal (agency_fixture_count (w->elder, AGENCY_DB_CLIENTREF), 2);
     assert_int_equal (w->elder->next_sequence, sequence + 1);

@@ -85,7 +85,7 @@ s_fixture_new (size_t map_size)
     tsg_txn_begin (f->store, &txn, false);
     assert_int_equal (tsg_hub_directory_load (f->directory, &txn), TSG_OK);
     tsg_txn_abort (&txn);
-    f->intake = tsg_hub_intake_new (f->directory);
+    f->intake = tsg_hub_intake_new (f->directory, f->coordinator);
     assert_non_null (f->intake);
     return f;
 }
@@ -139,6 +139,9 @@ s_letter (const tsg_keys_t *signer, const char *sender, const char *recipient,
     header.n_tags = 2;
     header.legal_basis = TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_CONSENT;
     header.case_id = (char *) "3f1c2a9e-5b7d-4c1e-9a2b-0d4e6f8a1b2c";
+    char referral_id[TSG_UUID_TEXT_SIZE];
+    tsg_uuid_new (referral_id);
+    header.referral_id = referral_id;
     letter.sequence = seq;
     uint8_t *body = NULL;
     if (body_len) {

@@ -142,6 +142,10 @@ s_send (void *s, const tsg_keys_t *keys, const char *sender, const char *recipie
     uint8_t message_id[16];
     tsg_letter_prepare (&letter, &header, message_id, kind, sender, recipient);
     header.legal_basis = TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_CONSENT;
+    char referral_id[TSG_UUID_TEXT_SIZE];
+    tsg_uuid_new (referral_id);
+    header.referral_id = referral_id;
+    header.case_id = (char *) "6b0f3c2e-9d4a-4f1b-8c7e-2a5d9e1f3b70";
     uint8_t body[128];
     memset (body, 0x5a, sizeof body);
     if (kind == TSUNAGU__V1__KIND__KIND_REFERRAL) {
@@ -221,7 +225,8 @@ s_got_clear (got_t *got)
     got->raw = NULL;
 }
 
-/* Receives until a letter of kind arrives (skipping HELLO and DIRECTORY letters). */
+/* Receives until a letter of kind arrives (skipping HELLO, DIRECTORY and CASE_UPDATE
+ * letters). */
 static void
 s_recv_kind (void *s, Tsunagu__V1__Kind kind, got_t *got)
 {
@@ -230,7 +235,8 @@ s_recv_kind (void *s, Tsunagu__V1__Kind kind, got_t *got)
         if (got->env.letter->kind == kind)
             return;
         Tsunagu__V1__Kind k = got->env.letter->kind;
-        assert_true (k == TSUNAGU__V1__KIND__KIND_HELLO || k == TSUNAGU__V1__KIND__KIND_DIRECTORY);
+        assert_true (k == TSUNAGU__V1__KIND__KIND_HELLO || k == TSUNAGU__V1__KIND__KIND_DIRECTORY
+                     || k == TSUNAGU__V1__KIND__KIND_CASE_UPDATE);
         s_got_clear (got);
     }
 }
@@ -360,7 +366,8 @@ test_referral_round_trip (void **state)
     elder = s_client (&r, s_elder, NULL);
     tsg_txn_t txn;
     tsg_txn_begin (r.store, &txn, false);
-    assert_int_equal (tsg_hub_mailbox_count (&txn, POVERTY), 1);
+    /* The second referral and the update of the case the first one opened. */
+    assert_int_equal (tsg_hub_mailbox_count (&txn, POVERTY), 2);
     assert_int_equal (tsg_hub_sender_last (&txn, ELDER), 2);
     tsg_txn_abort (&txn);
     zmq_close (poverty);

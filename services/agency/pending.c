@@ -1,0 +1,145 @@
+/* The group commit of what the API accepted: referrals, status changes and case events wait
+ * in one list, are written in the same write transaction as the inbound letters, and are
+ * answered only after that commit. */
+#include <stdlib.h>
+
+#include "agency.h"
+#include "case_events.h"
+#include "json.h"
+#include "status.h"
+
+void
+agency_pending_append (tsg_agency_t *self, agency_pending_t *pending)
+{
+    if (!self->pending_tail)
+        self->pending_tail = &self->pending;
+    *self->pending_tail = pending;
+    self->pending_tail = &pending->next;
+    self->pending_count++;
+}
+
+void
+agency_pending_free (agency_pending_t *pending)
+{
+    if (!pending)
+        return;
+    free (pending->client_ref);
+    free (pending->envelope);
+    json_decref (pending->record);
+    json_decref (pending->answer);
+    json_decref (pending->reply);
+    free (pending);
+}
+
+size_t
+agency_pending_write (tsg_agency_t *self, tsg_txn_t *txn)
+{
+    size_t added = 0;
+    for (agency_pending_t *p = self->pending; p; p = p->next) {
+        if (p->same_as)
+            continue;
+        uint8_t key[8];
+        tsg_be64_put (key, p->sequence);
+        tsg_txn_put (txn, tsg_store_db (self->store, AGENCY_DB_OUTBOX), key, sizeof key,
+                     p->envelope, p->envelope_len);
+        switch (p->kind) {
+        case AGENCY_PENDING_REFERRAL: agency_referral_write (self, txn, p); break;
+        case AGENCY_PENDING_STATUS: agency_status_write (self, txn, p); break;
+        case AGENCY_PENDING_CASE_EVENT: agency_case_event_write (self, txn, p); break;
+        }
+        added++;
+    }
+    if (added)
+        agency_meta_put_u64 (txn, AGENCY_META_SEQUENCE, self->next_sequence);
+    return added;
+}
+
+/* The answer of one pending entry after a successful commit. */
+static void
+s_committed (agency_pending_t *p)
+{
+    if (p->kind == AGENCY_PENDING_REFERRAL) {
+        const agency_pending_t *origin = p->same_as ? p->same_as : p;
+        p->status = p->same_as ? 200 : 202;
+        p->reply = agency_referral_answer (origin);
+        return;
+    }
+    p->status = 202;
+    p->reply = json_incref (p->answer);
+}
+
+static const char *
+s_what (agency_pending_kind_t kind)
+{
+    switch (kind) {
+    case AGENCY_PENDING_REFERRAL: return "the referral could not be stored; nothing was sent";
+    case AGENCY_PENDING_STATUS: return "the status change could not be stored; nothing was sent";
+    case AGENCY_PENDING_CASE_EVENT: return "the case event could not be stored; nothing was sent";
+    }
+    return "nothing was stored or sent";
+}
+
+void
+agency_pending_finish (tsg_agency_t *self, int rc, agency_answer_fn *answer, void *arg)
+{
+    if (!self->pending)
+        return;
+    uint64_t first_sequence = self->next_sequence;
+    size_t added = 0;
+    for (agency_pending_t *p = self->pending; p; p = p->next)
+        if (!p->same_as) {
+            added++;
+            if (p->sequence < first_sequence)
+                first_sequence = p->sequence;
+        }
+    if (rc != TSG_OK) {
+        self->next_sequence = first_sequence; /* nothing was written: reuse the numbers */
+        log_warnx ("%zu letters from the API not stored: %s", added, tsg_strerror (rc));
+    }
+    else
+        log_debug ("%zu letters from the API committed to the outbox", added);
+
+    agency_pending_t *p = self->pending;
+    while (p) {
+        agency_pending_t *next = p->next;
+        if (rc == TSG_OK)
+            s_committed (p);
+        else {
+            p->status = 500;
+            p->reply = agency_json_error ("store_error", s_what (p->kind), NULL);
+        }
+        if (answer)
+            answer (arg, p);
+        p = next;
+    }
+    /* Free only after every answer: a repeated client_ref points at its origin. */
+    p = self->pending;
+    while (p) {
+        agency_pending_t *next = p->next;
+        agency_pending_free (p);
+        p = next;
+    }
+    self->pending = NULL;
+    self->pending_tail = &self->pending;
+    self->pending_count = 0;
+
+    if (rc == TSG_OK && added > 0) {
+        agency_outbox_refresh (self->outbox, agency_now_mono ());
+        agency_pump (self);
+    }
+}
+
+int
+agency_pending_commit (tsg_agency_t *self, agency_answer_fn *answer, void *arg)
+{
+    if (!self->pending)
+        return TSG_OK;
+    tsg_txn_t txn;
+    tsg_txn_begin (self->store, &txn, true);
+    agency_pending_write (self, &txn);
+    int rc = tsg_txn_commit (&txn);
+    if (rc != TSG_OK)
+        self->stats.commit_failures++;
+    agency_pending_finish (self, rc, answer, arg);
+    return rc;
+}
