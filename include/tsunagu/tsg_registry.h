@@ -32,6 +32,11 @@ enum {
     TSG_HUB_DB_CASE_BY_AGENCY, /* agency id, NUL, case id → empty */
     TSG_HUB_DB_CASE_BY_TAG,    /* tag, NUL, case id → empty */
     TSG_HUB_DB_STATS,          /* counter name → be64: indicators read without scanning */
+    TSG_HUB_DB_CONSENTS,       /* consent id → the consent register's record (no personal data) */
+    TSG_HUB_DB_CONSENT_INDEX,  /* 'c' case id, consent id | 'e' be64 end ms, consent id |
+                                  'm' consent id, mailbox key → empty: consents by case, by
+                                  expiry, and the mailbox entries that rely on each */
+    TSG_HUB_DB_ALERTS,         /* be64 n → one emergency alert (ids and codes only) */
     TSG_HUB_DB_COUNT
 };
 

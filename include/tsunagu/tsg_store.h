@@ -19,7 +19,7 @@
 
 typedef struct _tsg_store_t tsg_store_t;
 
-#define TSG_STORE_DBS_MAX 16
+#define TSG_STORE_DBS_MAX 32
 
 /* Opens (creating, mode 0700) the environment in dir with the named databases.
  * map_size is the largest the data may grow (bytes).  Returns TSG_OK and *out,

@@ -26,6 +26,7 @@ typedef enum {
     AGENCY_PENDING_REFERRAL,   /* POST /v1/referrals (referral.c) */
     AGENCY_PENDING_STATUS,     /* POST /v1/referrals/{id}/status (status.c) */
     AGENCY_PENDING_CASE_EVENT, /* POST /v1/cases/{id}/events (case_events.c) */
+    AGENCY_PENDING_CONSENT,    /* POST /v1/consents, DELETE /v1/consents/{id} (consents.c) */
 } agency_pending_kind_t;
 
 /* One letter accepted by the API and waiting for the next group commit. */
@@ -34,7 +35,8 @@ typedef struct agency_pending {
     agency_pending_kind_t kind;              /* what it carries */
     void *conn;                              /* the suspended HTTP connection, or NULL */
     struct agency_pending *same_as;          /* a repeated client_ref of a referral in this batch */
-    char referral_id[TSG_UUID_TEXT_SIZE];    /* referral, status: the referral */
+    char referral_id[TSG_UUID_TEXT_SIZE];    /* referral, status: the referral; consent: the
+                                                consent */
     char case_id[TSG_UUID_TEXT_SIZE];        /* its case */
     char due_date[11];                       /* referral: YYYY-MM-DD response due */
     char receive_due_date[11];               /* referral: YYYY-MM-DD acknowledgement due */
@@ -45,7 +47,9 @@ typedef struct agency_pending {
     uint8_t *envelope;                       /* the sealed letter */
     size_t envelope_len;                     /* its size */
     json_t *record;                          /* referral: the sent record; status: the change;
-                                                case event: the event, as they are written */
+                                                case event: the event; consent: the consent
+                                                (grant) or the revocation, as written */
+    bool revoke;                             /* consent: a revocation, not a grant */
     json_t *answer;                          /* status, case event: the body of the 202 */
     int status;                              /* the answer once committed: 202, 200 or 500 */
     json_t *reply;                           /* its body */
@@ -138,9 +142,11 @@ json_t *agency_inbox_list (tsg_agency_t *self, uint64_t after, size_t limit);
  * there is none or it does not open. */
 json_t *agency_inbox_content (tsg_agency_t *self, tsg_txn_t *txn, uint64_t cursor);
 
-/* POST /v1/referrals: validates body and either answers at once (*status, *reply: an
- * error, or 200 for a known client_ref) and returns NULL, or seals the referral, queues
- * it for the next group commit and returns the pending entry (owned by the agency). */
+/* POST /v1/referrals: validates body (the request, the sender type's intake fields, the rules
+ * of the legal basis, and what the consents known here allow) and either answers at once
+ * (*status, *reply: an error, or 200 for a known client_ref) and returns NULL, or seals the
+ * referral, queues it for the next group commit and returns the pending entry (owned by the
+ * agency). */
 agency_pending_t *agency_referral_submit (tsg_agency_t *self, const char *body, size_t len,
                                           int *status, json_t **reply);
 

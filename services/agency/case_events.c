@@ -6,16 +6,20 @@
 
 #include "case_events.h"
 #include "cases.h"
+#include "consents.h"
 #include "json.h"
+#include "legal.h"
+#include "request.h"
 #include "store.h"
 
 #define EVENT_REASON_MAX 2000 /* bytes of a reason */
 #define EVENT_LIST_MAX   64   /* attendees or plan roles */
 #define EVENT_LABEL_MAX  64   /* bytes of a plan role's label */
 
-static const char *const s_fields[] = { "type",   "base_version", "state",
-                                        "reason", "close_reason", "meeting",
-                                        "plan",   "note",         NULL };
+static const char *const s_fields[] = {
+    "type", "base_version", "state",       "reason",     "close_reason",    "meeting",
+    "plan", "note",         "legal_basis", "consent_id", "data_categories", NULL
+};
 static const char *const s_meeting_fields[] = { "kind",     "held_on", "attendees",
                                                 "decision", "minutes", NULL };
 static const char *const s_plan_fields[] = { "roles", "next_review_on", "content", NULL };
@@ -48,14 +52,19 @@ typedef struct {
     const char *category;                    /* note */
     const char *written_on;                  /* note: YYYY-MM-DD */
     const char *text;                        /* note: personal text, or NULL */
+    Tsunagu__V1__LegalBasis legal_basis;     /* unspecified when absent (then decided) */
+    const char *consent_id;                  /* NULL when absent */
+    json_t *data_categories;                 /* NULL when absent (then free-text) */
 } s_request_t;
 
-static void
-s_field (json_t *fields, const char *path, const char *problem)
-{
-    if (!json_object_get (fields, path))
-        json_object_set_new (fields, path, json_string (problem));
-}
+/* What lets an event's personal parts go, and to whom. */
+typedef struct {
+    Tsunagu__V1__LegalBasis basis; /* none when nothing personal travels */
+    const char *consent_id;        /* consent: the consent (borrowed) */
+    json_t *categories;            /* the data categories (owned) */
+    json_t *roster;                /* a meeting's attendees to seal to only (owned), or NULL */
+    json_t *consent;               /* consent: its record when known here (owned), or NULL */
+} s_legal_t;
 
 static bool
 s_one_of (const char *text, const char *const list[])
@@ -66,87 +75,6 @@ s_one_of (const char *text, const char *const list[])
     return false;
 }
 
-/* True for a real calendar date written YYYY-MM-DD. */
-static bool
-s_date_valid (const char *text)
-{
-    if (!text || strlen (text) != 10 || text[4] != '-' || text[7] != '-')
-        return false;
-    for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && (text[i] < '0' || text[i] > '9'))
-            return false;
-    int year = atoi (text), month = atoi (text + 5), day = atoi (text + 8);
-    static const int days[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-    if (year < 1900 || month < 1 || month > 12 || day < 1 || day > days[month - 1])
-        return false;
-    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    return !(month == 2 && day == 29 && !leap);
-}
-
-/* An optional string member at path of at most max bytes without control characters
- * (newlines and tabs allowed when multiline); NULL when absent, null or empty. */
-static const char *
-s_text (json_t *object, const char *key, const char *path, size_t max, bool multiline,
-        json_t *fields)
-{
-    json_t *value = json_object_get (object, key);
-    if (!value || json_is_null (value))
-        return NULL;
-    if (!json_is_string (value)) {
-        s_field (fields, path, "must be a string");
-        return NULL;
-    }
-    const char *text = json_string_value (value);
-    size_t len = json_string_length (value);
-    if (len > max) {
-        char problem[64];
-        snprintf (problem, sizeof problem, "longer than %zu bytes", max);
-        s_field (fields, path, problem);
-        return NULL;
-    }
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char) text[i];
-        if ((c < 0x20 && !(multiline && (c == '\n' || c == '\t' || c == '\r'))) || c == 0x7f) {
-            s_field (fields, path, "must not hold control characters");
-            return NULL;
-        }
-    }
-    return len ? text : NULL;
-}
-
-/* A required date at path. */
-static const char *
-s_date (json_t *object, const char *key, const char *path, bool required, json_t *fields)
-{
-    const char *text = s_text (object, key, path, 10, false, fields);
-    if (!text) {
-        if (required && !json_object_get (fields, path))
-            s_field (fields, path, "required (YYYY-MM-DD)");
-        return NULL;
-    }
-    if (!s_date_valid (text)) {
-        s_field (fields, path, "must be a date, YYYY-MM-DD");
-        return NULL;
-    }
-    return text;
-}
-
-/* Refuses members of object that are not in known, naming them under prefix. */
-static void
-s_unknown (json_t *object, const char *const known[], const char *prefix, json_t *fields)
-{
-    const char *key;
-    json_t *value;
-    json_object_foreach (object, key, value)
-    {
-        if (s_one_of (key, known))
-            continue;
-        char path[128];
-        snprintf (path, sizeof path, "%s%s", prefix, key);
-        s_field (fields, path, "unknown field");
-    }
-}
-
 /* The sub-object key: required for its type, refused for the others. */
 static json_t *
 s_part (json_t *root, const char *key, bool wanted, const char *const known[], json_t *fields)
@@ -154,32 +82,36 @@ s_part (json_t *root, const char *key, bool wanted, const char *const known[], j
     json_t *part = json_object_get (root, key);
     if (!wanted) {
         if (part && !json_is_null (part))
-            s_field (fields, key, "not used by this type of event");
+            agency_json_field (fields, key, "not used by this type of event");
         return NULL;
     }
     if (!json_is_object (part)) {
-        s_field (fields, key, part ? "must be an object" : "required for this type of event");
+        agency_json_field (fields, key,
+                           part ? "must be an object" : "required for this type of event");
         return NULL;
     }
     char prefix[32];
     snprintf (prefix, sizeof prefix, "%s.", key);
-    s_unknown (part, known, prefix, fields);
+    agency_json_unknown (part, known, prefix, fields);
     return part;
 }
 
 static void
 s_meeting (json_t *meeting, s_request_t *req, json_t *fields)
 {
-    const char *kind = s_text (meeting, "kind", "meeting.kind", 16, false, fields);
+    const char *kind = agency_json_text (meeting, "kind", "meeting.kind", 16, false, fields);
     if (!kind || !agency_meeting_kind_parse (kind, &req->meeting_kind))
-        s_field (fields, "meeting.kind",
-                 "must be shien (支援会議), jusoteki (重層的支援会議) or core");
-    req->held_on = s_date (meeting, "held_on", "meeting.held_on", true, fields);
+        agency_json_field (
+            fields, "meeting.kind",
+            "must be shien (支援会議), jusoteki (重層的支援会議), core, chiiki-care "
+            "(地域ケア会議), kyogikai (協議会), yotaikyo (要保護児童対策地域協議会) or "
+            "konkyu (支援会議, 生活困窮者自立支援法)");
+    req->held_on = agency_json_date (meeting, "held_on", "meeting.held_on", true, fields);
     json_t *attendees = json_object_get (meeting, "attendees");
     if (!json_is_array (attendees) || json_array_size (attendees) == 0)
-        s_field (fields, "meeting.attendees", "must be a non-empty array of agency ids");
+        agency_json_field (fields, "meeting.attendees", "must be a non-empty array of agency ids");
     else if (json_array_size (attendees) > EVENT_LIST_MAX)
-        s_field (fields, "meeting.attendees", "at most 64 agencies");
+        agency_json_field (fields, "meeting.attendees", "at most 64 agencies");
     else {
         size_t i;
         json_t *id;
@@ -188,17 +120,17 @@ s_meeting (json_t *meeting, s_request_t *req, json_t *fields)
             char path[48];
             snprintf (path, sizeof path, "meeting.attendees[%zu]", i);
             if (!json_is_string (id) || !tsg_agency_id_valid (json_string_value (id)))
-                s_field (fields, path, "must be an agency id");
+                agency_json_field (fields, path, "must be an agency id");
             else
                 req->attendees[req->n_attendees++] = json_string_value (id);
         }
     }
-    req->decision = s_text (meeting, "decision", "meeting.decision", 32, false, fields);
+    req->decision = agency_json_text (meeting, "decision", "meeting.decision", 32, false, fields);
     if (req->decision && !s_one_of (req->decision, s_decisions))
-        s_field (fields, "meeting.decision",
-                 "must be plan-adopted, continue, escalate, close or other");
-    req->minutes =
-        s_text (meeting, "minutes", "meeting.minutes", AGENCY_CASE_TEXT_MAX, true, fields);
+        agency_json_field (fields, "meeting.decision",
+                           "must be plan-adopted, continue, escalate, close or other");
+    req->minutes = agency_json_text (meeting, "minutes", "meeting.minutes", AGENCY_CASE_TEXT_MAX,
+                                     true, fields);
 }
 
 static void
@@ -206,9 +138,9 @@ s_plan (json_t *plan, s_request_t *req, json_t *fields)
 {
     json_t *roles = json_object_get (plan, "roles");
     if (!json_is_array (roles) || json_array_size (roles) == 0)
-        s_field (fields, "plan.roles", "must be a non-empty array of {agency, role}");
+        agency_json_field (fields, "plan.roles", "must be a non-empty array of {agency, role}");
     else if (json_array_size (roles) > EVENT_LIST_MAX)
-        s_field (fields, "plan.roles", "at most 64 roles");
+        agency_json_field (fields, "plan.roles", "at most 64 roles");
     else {
         size_t i;
         json_t *role;
@@ -217,23 +149,24 @@ s_plan (json_t *plan, s_request_t *req, json_t *fields)
             char path[48];
             snprintf (path, sizeof path, "plan.roles[%zu]", i);
             if (!json_is_object (role)) {
-                s_field (fields, path, "must be an object {agency, role}");
+                agency_json_field (fields, path, "must be an object {agency, role}");
                 continue;
             }
             static const char *const known[] = { "agency", "role", NULL };
             char prefix[64];
             snprintf (prefix, sizeof prefix, "%s.", path);
-            s_unknown (role, known, prefix, fields);
+            agency_json_unknown (role, known, prefix, fields);
             json_t *agency = json_object_get (role, "agency");
             snprintf (path, sizeof path, "plan.roles[%zu].agency", i);
             if (!json_is_string (agency) || !tsg_agency_id_valid (json_string_value (agency))) {
-                s_field (fields, path, "must be an agency id");
+                agency_json_field (fields, path, "must be an agency id");
                 continue;
             }
             snprintf (path, sizeof path, "plan.roles[%zu].role", i);
-            const char *label = s_text (role, "role", path, EVENT_LABEL_MAX, false, fields);
+            const char *label =
+                agency_json_text (role, "role", path, EVENT_LABEL_MAX, false, fields);
             if (!label) {
-                s_field (fields, path, "required: a short label of the agency's task");
+                agency_json_field (fields, path, "required: a short label of the agency's task");
                 continue;
             }
             req->role_agency[req->n_roles] = json_string_value (agency);
@@ -241,15 +174,16 @@ s_plan (json_t *plan, s_request_t *req, json_t *fields)
             req->n_roles++;
         }
     }
-    req->next_review_on = s_date (plan, "next_review_on", "plan.next_review_on", false, fields);
+    req->next_review_on =
+        agency_json_date (plan, "next_review_on", "plan.next_review_on", false, fields);
     json_t *content = json_object_get (plan, "content");
     if (content && !json_is_null (content)) {
         if (!json_is_string (content) && !json_is_object (content))
-            s_field (fields, "plan.content", "must be a string or an object");
+            agency_json_field (fields, "plan.content", "must be a string or an object");
         else {
             char *text = json_dumps (content, JSON_COMPACT | JSON_ENCODE_ANY);
             if (!text || strlen (text) > AGENCY_CASE_TEXT_MAX)
-                s_field (fields, "plan.content", "larger than 64 KiB");
+                agency_json_field (fields, "plan.content", "larger than 64 KiB");
             else
                 req->plan_content = content;
             free (text);
@@ -260,11 +194,11 @@ s_plan (json_t *plan, s_request_t *req, json_t *fields)
 static void
 s_note (json_t *note, s_request_t *req, json_t *fields)
 {
-    req->category = s_text (note, "category", "note.category", 16, false, fields);
+    req->category = agency_json_text (note, "category", "note.category", 16, false, fields);
     if (!req->category || !s_one_of (req->category, s_categories))
-        s_field (fields, "note.category", "must be visit, call, meeting or other");
-    req->written_on = s_date (note, "written_on", "note.written_on", true, fields);
-    req->text = s_text (note, "text", "note.text", AGENCY_CASE_TEXT_MAX, true, fields);
+        agency_json_field (fields, "note.category", "must be visit, call, meeting or other");
+    req->written_on = agency_json_date (note, "written_on", "note.written_on", true, fields);
+    req->text = agency_json_text (note, "text", "note.text", AGENCY_CASE_TEXT_MAX, true, fields);
 }
 
 /* Parses body: 0 with *req filled, or 400 with *reply set. */
@@ -288,40 +222,42 @@ s_parse (const char *body, size_t len, s_request_t *req, json_t **reply)
     }
     req->root = root;
     json_t *fields = json_object ();
-    s_unknown (root, s_fields, "", fields);
+    agency_json_unknown (root, s_fields, "", fields);
 
-    const char *type = s_text (root, "type", "type", 16, false, fields);
+    const char *type = agency_json_text (root, "type", "type", 16, false, fields);
     bool typed = type && agency_case_event_type_parse (type, &req->type);
     if (!typed)
-        s_field (fields, "type", "must be state, meeting, plan, note, close or reopen");
+        agency_json_field (fields, "type", "must be state, meeting, plan, note, close or reopen");
     json_t *value = json_object_get (root, "base_version");
     if (value && !json_is_null (value)) {
         if (!json_is_integer (value) || json_integer_value (value) < 1)
-            s_field (fields, "base_version", "must be an integer >= 1");
+            agency_json_field (fields, "base_version", "must be an integer >= 1");
         else
             req->base_version = (uint64_t) json_integer_value (value);
     }
-    req->reason = s_text (root, "reason", "reason", EVENT_REASON_MAX, true, fields);
+    req->reason = agency_json_text (root, "reason", "reason", EVENT_REASON_MAX, true, fields);
 
     bool is_state = typed && req->type == TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_STATE;
     bool is_close = typed && req->type == TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_CLOSE;
-    const char *state = s_text (root, "state", "state", 32, false, fields);
+    const char *state = agency_json_text (root, "state", "state", 32, false, fields);
     if (is_state) {
         if (!state || !tsg_case_state_parse (state, &req->state))
-            s_field (fields, "state",
-                     "must be a case state: open, multi-agency, assessment, planning, "
-                     "conference, support, monitoring or watch");
+            agency_json_field (fields, "state",
+                               "must be a case state: open, multi-agency, assessment, planning, "
+                               "conference, support, monitoring or watch");
         else if (req->state == TSG_CASE_CLOSED)
-            s_field (fields, "state", "to close a case, use type close with a close_reason");
+            agency_json_field (fields, "state",
+                               "to close a case, use type close with a close_reason");
     }
     else if (state)
-        s_field (fields, "state", "only for type state");
-    req->close_reason = s_text (root, "close_reason", "close_reason", 32, false, fields);
+        agency_json_field (fields, "state", "only for type state");
+    req->close_reason = agency_json_text (root, "close_reason", "close_reason", 32, false, fields);
     if (is_close && !s_one_of (req->close_reason, s_close_reasons))
-        s_field (fields, "close_reason",
-                 "must be goal-achieved, moved-away, died, declined, transferred or other");
+        agency_json_field (
+            fields, "close_reason",
+            "must be goal-achieved, moved-away, died, declined, transferred or other");
     else if (!is_close && req->close_reason)
-        s_field (fields, "close_reason", "only for type close");
+        agency_json_field (fields, "close_reason", "only for type close");
 
     json_t *part = s_part (root, "meeting",
                            typed && req->type == TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_MEETING,
@@ -338,6 +274,19 @@ s_parse (const char *body, size_t len, s_request_t *req, json_t **reply)
                 s_note_fields, fields);
     if (part)
         s_note (part, req, fields);
+
+    const char *basis = agency_json_text (root, "legal_basis", "legal_basis", 32, false, fields);
+    if (basis && !tsg_legal_basis_parse (basis, &req->legal_basis))
+        agency_json_field (fields, "legal_basis",
+                           "must be consent, support-meeting, statutory-meeting or none");
+    req->consent_id =
+        agency_json_text (root, "consent_id", "consent_id", AGENCY_REF_MAX, false, fields);
+    req->data_categories = agency_categories_parse (json_object_get (root, "data_categories"),
+                                                    "data_categories", fields);
+    if (typed && req->type == TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_MEETING
+        && req->meeting_kind == TSUNAGU__V1__MEETING_KIND__MEETING_JUSOTEKI && !req->consent_id)
+        agency_json_field (fields, "consent_id",
+                           "required for a 重層的支援会議: the consent that covers every attendee");
 
     size_t problems = json_object_size (fields);
     if (problems > 0) {
@@ -394,9 +343,9 @@ s_metadata (const Tsunagu__V1__CaseEvent *ce)
             if (tsg_agency_id_valid (m->attendees[i]))
                 json_array_append_new (attendees, json_string (m->attendees[i]));
         const char *kind = agency_meeting_kind_name (m->kind);
-        json_t *meeting =
-            json_pack ("{s:s, s:s, s:o}", "kind", kind ? kind : "unspecified", "held_on",
-                       s_date_valid (m->held_on) ? m->held_on : "", "attendees", attendees);
+        json_t *meeting = json_pack (
+            "{s:s, s:s, s:o}", "kind", kind ? kind : "unspecified", "held_on",
+            agency_json_date_valid (m->held_on) ? m->held_on : "", "attendees", attendees);
         if (s_one_of (m->decision, s_decisions))
             json_object_set_new (meeting, "decision", json_string (m->decision));
         json_object_set_new (out, "meeting", meeting);
@@ -411,7 +360,7 @@ s_metadata (const Tsunagu__V1__CaseEvent *ce)
                     roles, json_pack ("{s:s, s:s}", "agency", r->agency_id, "role", r->role));
         }
         json_t *plan = json_pack ("{s:o}", "roles", roles);
-        if (s_date_valid (p->next_review_on))
+        if (agency_json_date_valid (p->next_review_on))
             json_object_set_new (plan, "next_review_on", json_string (p->next_review_on));
         json_object_set_new (out, "plan", plan);
     }
@@ -419,7 +368,7 @@ s_metadata (const Tsunagu__V1__CaseEvent *ce)
         const Tsunagu__V1__Note *n = ce->note;
         json_t *note = json_pack ("{s:s}", "category",
                                   s_one_of (n->category, s_categories) ? n->category : "other");
-        if (s_date_valid (n->written_on))
+        if (agency_json_date_valid (n->written_on))
             json_object_set_new (note, "written_on", json_string (n->written_on));
         json_object_set_new (out, "note", note);
     }
@@ -451,12 +400,12 @@ s_check_agencies (tsg_agency_t *self, const s_request_t *req, json_t **reply)
     for (size_t i = 0; i < req->n_attendees; i++)
         if (!agency_directory_find (self->directory, req->attendees[i])) {
             snprintf (path, sizeof path, "meeting.attendees[%zu]", i);
-            s_field (fields, path, "not in the directory");
+            agency_json_field (fields, path, "not in the directory");
         }
     for (size_t i = 0; i < req->n_roles; i++)
         if (!agency_directory_find (self->directory, req->role_agency[i])) {
             snprintf (path, sizeof path, "plan.roles[%zu].agency", i);
-            s_field (fields, path, "not in the directory");
+            agency_json_field (fields, path, "not in the directory");
         }
     if (json_object_size (fields) == 0) {
         json_decref (fields);
@@ -467,11 +416,168 @@ s_check_agencies (tsg_agency_t *self, const s_request_t *req, json_t **reply)
     return 422;
 }
 
+/* True when list (an array of strings) holds text. */
+static bool
+s_lists (const json_t *list, const char *text)
+{
+    return agency_categories_has (list, text);
+}
+
+static void
+s_legal_clear (s_legal_t *legal)
+{
+    json_decref (legal->categories);
+    json_decref (legal->roster);
+    json_decref (legal->consent);
+    memset (legal, 0, sizeof *legal);
+}
+
+/* The attendees of the request's meeting as a new array. */
+static json_t *
+s_attendees (const s_request_t *req)
+{
+    json_t *out = json_array ();
+    for (size_t i = 0; i < req->n_attendees; i++)
+        json_array_append_new (out, json_string (req->attendees[i]));
+    return out;
+}
+
+/* Decides the legal basis of the event's personal parts (a written reason, the minutes, the
+ * plan's content, a note's text) against this agency's type, the case's copy (record) and the
+ * consents known here, and whom they may be sealed to.  The basis asked for, else: a 支援会議
+ * → support-meeting, the type's own statutory meeting → statutory-meeting, a 重層的支援会議 →
+ * consent, any event on a case whose latest roster is a 支援会議 with this agency on it →
+ * support-meeting.  0 with *legal filled (clear it), or the HTTP status (400 a missing piece,
+ * 422 the law does not let it go) with *reply. */
+static int
+s_legal (tsg_agency_t *self, const s_request_t *req, const json_t *record, s_legal_t *legal,
+         json_t **reply)
+{
+    memset (legal, 0, sizeof *legal);
+    legal->categories = json_array ();
+    bool meeting = req->type == TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_MEETING;
+    Tsunagu__V1__MeetingKind kind = meeting ? req->meeting_kind : 0;
+    bool personal = req->reason || req->minutes || req->plan_content || req->text;
+    const char *case_id = json_string_value (json_object_get (record, "case_id"));
+    char message[256];
+
+    /* A 重層的支援会議 needs a consent covering every attendee, with or without minutes. */
+    if (meeting && kind == TSUNAGU__V1__MEETING_KIND__MEETING_JUSOTEKI) {
+        json_t *consent = agency_consent_find (self, NULL, req->consent_id);
+        for (size_t i = 0; consent && i < req->n_attendees; i++)
+            if (!agency_consent_covers (self, consent, req->attendees[i])) {
+                snprintf (message, sizeof message,
+                          "consent %s does not cover %s, an attendee of the 重層的支援会議",
+                          req->consent_id, req->attendees[i]);
+                json_decref (consent);
+                *reply = agency_legal_refusal ("consent_id", message, message);
+                return 422;
+            }
+        json_decref (consent);
+        int status = agency_consent_check (self, req->consent_id, case_id, NULL, NULL, "consent_id",
+                                           "data_categories", reply);
+        if (status)
+            return status;
+        legal->consent_id = req->consent_id; /* the coordinator checks it covers them all */
+    }
+    if (!personal) {
+        if (req->legal_basis == TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_CONSENT)
+            legal->consent_id = req->consent_id;
+        return 0; /* nothing personal travels: basis none */
+    }
+
+    Tsunagu__V1__LegalBasis basis = req->legal_basis;
+    if (basis == TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_UNSPECIFIED) {
+        json_t *roster = json_object_get (record, "roster");
+        const char *roster_kind = json_string_value (json_object_get (record, "roster_kind"));
+        if (meeting && kind == TSUNAGU__V1__MEETING_KIND__MEETING_SHIEN)
+            basis = TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_SUPPORT_MEETING;
+        else if (meeting && kind == self->policy->meeting)
+            basis = TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_STATUTORY_MEETING;
+        else if (meeting && kind == TSUNAGU__V1__MEETING_KIND__MEETING_JUSOTEKI)
+            basis = TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_CONSENT;
+        else if (roster_kind && strcmp (roster_kind, "shien") == 0
+                 && s_lists (roster, self->config->id))
+            basis = TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_SUPPORT_MEETING;
+        else {
+            *reply = agency_json_error (
+                "invalid", "the case event has 1 invalid field",
+                json_pack ("{s:s}", "legal_basis",
+                           "required when the event carries personal content (a reason, minutes, "
+                           "plan content or text): consent, support-meeting, statutory-meeting or "
+                           "none"));
+            return 400;
+        }
+    }
+    if (basis == TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_EMERGENCY) {
+        *reply = agency_legal_refusal ("legal_basis",
+                                       "emergency is for abuse reports, sent as referrals",
+                                       "a case event cannot travel as an emergency report");
+        return 422;
+    }
+    const tsg_agency_policy_t *owner = meeting ? tsg_agency_policy_of_meeting (kind) : NULL;
+    if (basis == TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_STATUTORY_MEETING && owner
+        && owner != self->policy) {
+        snprintf (message, sizeof message,
+                  "the %s (%s) is the statutory meeting of %s, not of %s: its minutes travel as "
+                  "statutory-meeting only from %s",
+                  owner->meeting_ja, owner->meeting_law, owner->type, self->policy->type,
+                  owner->type);
+        *reply = agency_legal_refusal ("legal_basis", message, message);
+        return 422;
+    }
+    legal->basis = basis;
+    if (basis == TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_CONSENT)
+        legal->consent_id = req->consent_id;
+    if (req->data_categories)
+        json_array_extend (legal->categories, req->data_categories);
+    else if (basis != TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_NONE)
+        json_array_append_new (legal->categories, json_string ("free-text"));
+    json_t *fields = json_object ();
+    agency_basis_rules (basis, legal->consent_id, true, legal->categories, "data_categories",
+                        fields);
+    if (json_object_size (fields) > 0) {
+        *reply =
+            agency_json_error ("invalid", "the case event's legal basis is incomplete", fields);
+        return 400;
+    }
+    json_decref (fields);
+
+    /* Whom the personal parts may go to: the roster of the meeting that allows it, or those
+     * the consent covers; unknown here, every other agency on the case (the coordinator
+     * checks each). */
+    switch (basis) {
+    case TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_SUPPORT_MEETING:
+        if (meeting && kind == TSUNAGU__V1__MEETING_KIND__MEETING_SHIEN)
+            legal->roster = s_attendees (req);
+        else if (json_string_value (json_object_get (record, "roster_kind"))
+                 && strcmp (json_string_value (json_object_get (record, "roster_kind")), "shien")
+                        == 0)
+            legal->roster = json_deep_copy (json_object_get (record, "roster"));
+        break;
+    case TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_STATUTORY_MEETING:
+        if (meeting && kind == self->policy->meeting)
+            legal->roster = s_attendees (req);
+        break;
+    case TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_CONSENT: {
+        int status =
+            agency_consent_check (self, legal->consent_id, case_id, NULL, legal->categories,
+                                  "consent_id", "data_categories", reply);
+        if (status)
+            return status;
+        legal->consent = agency_consent_find (self, NULL, legal->consent_id);
+        break;
+    }
+    default: break;
+    }
+    return 0;
+}
+
 /* Builds, seals and signs the letter into pending (and the event record for the copy).
  * 0, or the HTTP status with *reply set. */
 static int
-s_seal (tsg_agency_t *self, const s_request_t *req, const json_t *record, agency_pending_t *pending,
-        json_t **reply)
+s_seal (tsg_agency_t *self, const s_request_t *req, const json_t *record, const s_legal_t *legal,
+        agency_pending_t *pending, json_t **reply)
 {
     char event_id[TSG_UUID_TEXT_SIZE];
     tsg_uuid_new (event_id);
@@ -540,6 +646,9 @@ s_seal (tsg_agency_t *self, const s_request_t *req, const json_t *record, agency
         const char *other = json_string_value (id);
         if (!text || !other || strcmp (other, self->config->id) == 0)
             continue;
+        if ((legal->roster && !s_lists (legal->roster, other))
+            || (legal->consent && !agency_consent_covers (self, legal->consent, other)))
+            continue; /* the basis does not cover it: it gets the event without the content */
         const agency_entry_t *entry = agency_directory_find (self->directory, other);
         if (!entry || entry->status != TSUNAGU__V1__AGENCY_STATUS__AGENCY_ACTIVE) {
             log_warnx ("case event %s: %s is not active in the directory; no body for it", event_id,
@@ -571,6 +680,15 @@ s_seal (tsg_agency_t *self, const s_request_t *req, const json_t *record, agency
     header.reason_given = reason != NULL;
     header.sender_type = (char *) self->policy->type;
     header.case_event = &ce;
+    char *categories[AGENCY_CATEGORIES_MAX];
+    header.consent_id = (char *) (legal->consent_id ? legal->consent_id : "");
+    if (n_bodies > 0) {
+        header.legal_basis = legal->basis;
+        if (legal->basis != TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_NONE)
+            agency_categories_header (&header, legal->categories, categories);
+    }
+    else
+        header.legal_basis = TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_NONE;
     letter.n_sealed_bodies = n_bodies;
     letter.sealed_bodies = n_bodies ? body_list : NULL;
     letter.sequence = pending->sequence;
@@ -605,6 +723,13 @@ s_seal (tsg_agency_t *self, const s_request_t *req, const json_t *record, agency
     json_object_set_new (pending->record, "content",
                          json_object_size (content) ? json_incref (content) : json_null ());
     json_object_set (pending->record, "sealed_for", sealed_for);
+    json_object_set_new (pending->record, "legal_basis",
+                         json_string (agency_legal_basis_name (header.legal_basis)));
+    if (legal->consent_id)
+        json_object_set_new (pending->record, "consent_id", json_string (legal->consent_id));
+    json_object_set_new (pending->record, "data_categories",
+                         header.n_data_categories ? json_deep_copy (legal->categories)
+                                                  : json_array ());
     pending->answer =
         json_pack ("{s:s, s:s, s:s, s:I, s:s}", "event_id", event_id, "case_id", pending->case_id,
                    "type", agency_case_event_type_name (req->type), "base_version",
@@ -638,6 +763,7 @@ agency_case_event_submit (tsg_agency_t *self, const char *case_id, const char *b
         tsg_txn_abort (&txn);
     }
     agency_pending_t *pending = NULL;
+    s_legal_t legal = { 0 };
     char message[256];
     if (!record) {
         *status = 404;
@@ -711,6 +837,9 @@ agency_case_event_submit (tsg_agency_t *self, const char *case_id, const char *b
     *status = s_check_agencies (self, &req, reply);
     if (*status != 0)
         goto done;
+    *status = s_legal (self, &req, record, &legal, reply);
+    if (*status != 0)
+        goto done;
 
     pending = calloc (1, sizeof *pending);
     if (!pending) {
@@ -721,7 +850,7 @@ agency_case_event_submit (tsg_agency_t *self, const char *case_id, const char *b
     pending->kind = AGENCY_PENDING_CASE_EVENT;
     snprintf (pending->case_id, sizeof pending->case_id, "%s", case_id);
     pending->sequence = self->next_sequence;
-    *status = s_seal (self, &req, record, pending, reply);
+    *status = s_seal (self, &req, record, &legal, pending, reply);
     if (*status != 0) {
         agency_pending_free (pending);
         pending = NULL;
@@ -732,6 +861,7 @@ agency_case_event_submit (tsg_agency_t *self, const char *case_id, const char *b
     self->next_sequence++;
     agency_pending_append (self, pending);
 done:
+    s_legal_clear (&legal);
     json_decref (record);
     json_decref (req.root);
     return pending;
@@ -792,6 +922,23 @@ agency_case_event_refused (tsg_txn_t *txn, const agency_msgref_t *ref, const cha
     }
     code = code ? code : "unspecified";
     detail = detail && *detail ? detail : "no detail";
+    const char *status = json_string_value (json_object_get (event, "status"));
+    if (status && strcmp (status, "pending") != 0) {
+        /* Stored and applied already, then withheld from the agencies it was sealed for: the
+         * event stands, its content did not reach them. */
+        json_t *withheld = json_object_get (event, "withheld");
+        if (!json_is_array (withheld)) {
+            withheld = json_array ();
+            json_object_set_new (event, "withheld", withheld);
+        }
+        json_array_append_new (withheld, json_pack ("{s:s, s:s, s:I}", "code", code, "message",
+                                                    detail, "at", (json_int_t) at_ms));
+        agency_case_event_put (txn, ref->id, ref->n, event);
+        log_warnx ("case %s: the content of our event was withheld: %s", ref->id, detail);
+        json_decref (event);
+        json_decref (record);
+        return;
+    }
     json_object_set_new (event, "status", json_string ("rejected"));
     json_object_set_new (event, "error", json_pack ("{s:s, s:s}", "code", code, "message", detail));
     agency_case_event_put (txn, ref->id, ref->n, event);
@@ -937,6 +1084,10 @@ agency_case_event_receive (tsg_agency_t *self, tsg_txn_t *txn, const agency_entr
     json_object_set_new (event, "reason_given", json_boolean (header->reason_given));
     json_object_set_new (event, "origin", json_string ("received"));
     json_object_set_new (event, "status", json_string ("received"));
+    json_object_set_new (event, "legal_basis",
+                         json_string (agency_legal_basis_name (header->legal_basis)));
+    agency_json_set (event, "consent_id", agency_json_string_or_null (header->consent_id));
+    json_object_set_new (event, "data_categories", agency_categories_of_header (header));
     agency_json_set (event, "content", content ? content : json_null ());
     agency_case_event_add (txn, record, event);
     agency_case_put (txn, record);

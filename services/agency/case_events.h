@@ -17,8 +17,10 @@
 
 /* POST /v1/cases/{id}/events: validates body (400), the case (404, 409 stale version or no
  * copy from the coordinator yet, 422 not on the case, illegal change or unknown agency, 503
- * no directory) and either answers at once (returns NULL with *status and *reply set) or
- * seals the letter, queues it for the next group commit and returns the pending entry. */
+ * no directory), the legal basis of its personal parts (400 none named where none can be
+ * inferred, 422 missing_legal_basis) and either answers at once (returns NULL with *status
+ * and *reply set) or seals the letter (the personal parts only for the agencies the basis
+ * covers), queues it for the next group commit and returns the pending entry. */
 agency_pending_t *agency_case_event_submit (tsg_agency_t *self, const char *case_id,
                                             const char *body, size_t len, int *status,
                                             json_t **reply);

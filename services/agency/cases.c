@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cases.h"
+#include "consents.h"
 #include "json.h"
 #include "status.h"
 #include "store.h"
@@ -30,6 +31,10 @@ static const struct {
     { "core", TSUNAGU__V1__MEETING_KIND__MEETING_CORE },
     { "shien", TSUNAGU__V1__MEETING_KIND__MEETING_SHIEN },
     { "jusoteki", TSUNAGU__V1__MEETING_KIND__MEETING_JUSOTEKI },
+    { "chiiki-care", TSUNAGU__V1__MEETING_KIND__MEETING_CHIIKI_CARE },
+    { "kyogikai", TSUNAGU__V1__MEETING_KIND__MEETING_KYOGIKAI },
+    { "yotaikyo", TSUNAGU__V1__MEETING_KIND__MEETING_YOTAIKYO },
+    { "konkyu", TSUNAGU__V1__MEETING_KIND__MEETING_KONKYU },
 };
 
 #define COUNT(a) (sizeof (a) / sizeof (a)[0])
@@ -437,14 +442,26 @@ agency_cases_list (tsg_agency_t *self, const char *state_filter)
     return json_pack ("{s:o}", "items", items);
 }
 
-/* An event as the API shows it: times in ISO-8601. */
+/* An event as the API shows it: times in ISO-8601; a received one whose consent has been
+ * revoked or has expired is restricted. */
 static json_t *
-s_event_api (const json_t *event)
+s_event_api (tsg_txn_t *txn, const json_t *event)
 {
     json_t *out = json_deep_copy (event);
+    const char *origin = s_str (event, "origin");
+    json_object_set_new (
+        out, "restricted",
+        json_boolean (origin && strcmp (origin, "received") == 0
+                      && agency_consent_restricted (txn, s_str (event, "consent_id"))));
     json_object_set_new (out, "at", agency_json_time (s_u64 (event, "at")));
     if (json_object_get (event, "received_at"))
         json_object_set_new (out, "received_at", agency_json_time (s_u64 (event, "received_at")));
+    size_t i;
+    json_t *entry;
+    json_array_foreach (json_object_get (out, "withheld"), i, entry)
+    {
+        json_object_set_new (entry, "at", agency_json_time (s_u64 (entry, "at")));
+    }
     return out;
 }
 
@@ -478,7 +495,7 @@ agency_case_show (tsg_agency_t *self, const char *case_id)
          tsg_iter_next (&it)) {
         json_t *event = json_loadb (it.val.mv_data, it.val.mv_size, 0, NULL);
         if (json_is_object (event))
-            json_array_append_new (events, s_event_api (event));
+            json_array_append_new (events, s_event_api (&txn, event));
         json_decref (event);
     }
     tsg_iter_end (&it);

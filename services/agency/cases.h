@@ -20,7 +20,8 @@
 #include "agency.h"
 
 /* The names of case event types and meeting kinds in JSON: "state", "meeting", "plan",
- * "note", "close", "reopen"; "core", "shien", "jusoteki".  NULL / false for anything else. */
+ * "note", "close", "reopen"; "core", "shien", "jusoteki" and the statutory meetings
+ * "chiiki-care", "kyogikai", "yotaikyo", "konkyu".  NULL / false for anything else. */
 const char *agency_case_event_type_name (Tsunagu__V1__CaseEventType type);
 bool agency_case_event_type_parse (const char *text, Tsunagu__V1__CaseEventType *out);
 const char *agency_meeting_kind_name (Tsunagu__V1__MeetingKind kind);

@@ -1,5 +1,6 @@
 /* What became of the letters this agency sent, dispatched by what each one carried. */
 #include "case_events.h"
+#include "consents.h"
 #include "delivery.h"
 #include "msgref.h"
 #include "sent.h"
@@ -26,6 +27,7 @@ agency_delivery_stored (tsg_agency_t *self, tsg_txn_t *txn,
         break;
     case AGENCY_LETTER_STATUS: agency_status_stored (txn, &ref, about); break;
     case AGENCY_LETTER_CASE_EVENT: agency_case_event_stored (txn, &ref); break;
+    case AGENCY_LETTER_CONSENT: agency_consent_stored (self, txn, &ref, at_ms); break;
     }
     s_outbox_del (self, txn, ref.sequence);
     return TSG_OK;
@@ -47,6 +49,7 @@ agency_delivery_refused (tsg_agency_t *self, tsg_txn_t *txn,
     case AGENCY_LETTER_CASE_EVENT:
         agency_case_event_refused (txn, &ref, code, detail, at_ms);
         break;
+    case AGENCY_LETTER_CONSENT: agency_consent_refused (txn, &ref, code, detail, at_ms); break;
     }
     s_outbox_del (self, txn, ref.sequence);
     return TSG_OK;
@@ -71,6 +74,9 @@ agency_delivery_receipt (tsg_agency_t *self, tsg_txn_t *txn,
         return TSG_OK;
     case AGENCY_LETTER_CASE_EVENT:
         agency_case_event_receipt (txn, &ref, by, delivered, detail, at_ms);
+        return TSG_OK;
+    case AGENCY_LETTER_CONSENT:
+        agency_consent_receipt (txn, &ref, by, delivered, detail, at_ms);
         return TSG_OK;
     }
     return TSG_ERR_NOT_FOUND;

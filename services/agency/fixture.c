@@ -488,6 +488,8 @@ agency_fixture_request (tsg_agency_t *agency, const char *method, const char *pa
                 req.limit = arg + 6;
             else if (strncmp (arg, "state=", 6) == 0)
                 req.state = arg + 6;
+            else if (strncmp (arg, "case=", 5) == 0)
+                req.case_filter = arg + 5;
         }
     }
     req.method = method;

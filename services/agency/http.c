@@ -97,6 +97,7 @@ s_request (struct MHD_Connection *connection, const char *url, const char *metho
     req->after = MHD_lookup_connection_value (connection, MHD_GET_ARGUMENT_KIND, "after");
     req->limit = MHD_lookup_connection_value (connection, MHD_GET_ARGUMENT_KIND, "limit");
     req->state = MHD_lookup_connection_value (connection, MHD_GET_ARGUMENT_KIND, "state");
+    req->case_filter = MHD_lookup_connection_value (connection, MHD_GET_ARGUMENT_KIND, "case");
     if (conn) {
         req->body = conn->body;
         req->body_len = conn->len;

@@ -7,8 +7,10 @@
 #include "agency.h"
 #include "case_events.h"
 #include "cases.h"
+#include "consents.h"
 #include "delivery.h"
 #include "json.h"
+#include "legal.h"
 #include "received.h"
 #include "request.h"
 #include "sent.h"
@@ -216,8 +218,8 @@ s_check_referral (tsg_agency_t *self, tsg_txn_t *txn, const agency_entry_t *send
     return why;
 }
 
-/* A letter the coordinator sent through our mailbox (a case update, a staff case event):
- * stored once, then acknowledged like any forwarded letter. */
+/* A letter the coordinator sent through our mailbox (a case update, a staff case event, the
+ * end of an expired consent): stored once, then acknowledged like any forwarded letter. */
 static void
 s_from_coordinator_mailbox (tsg_agency_t *self, tsg_txn_t *txn, const tsg_letter_t *letter,
                             const uint8_t *data, size_t len, agency_batch_t *batch)
@@ -229,13 +231,72 @@ s_from_coordinator_mailbox (tsg_agency_t *self, tsg_txn_t *txn, const tsg_letter
         s_receipt (batch, letter, type, detail);
         return;
     }
-    const char *why = letter->kind == TSUNAGU__V1__KIND__KIND_CASE_UPDATE
-                          ? agency_case_update (txn, letter->case_update)
-                          : agency_case_event_receive (self, txn, NULL, letter);
+    const char *why = NULL;
+    switch (letter->kind) {
+    case TSUNAGU__V1__KIND__KIND_CASE_UPDATE:
+        why = agency_case_update (txn, letter->case_update);
+        break;
+    case TSUNAGU__V1__KIND__KIND_CONSENT_GRANT:
+    case TSUNAGU__V1__KIND__KIND_CONSENT_REVOKE:
+        why = agency_consent_receive (self, txn, NULL, letter);
+        break;
+    default: why = agency_case_event_receive (self, txn, NULL, letter); break;
+    }
     if (why) {
         s_reject (self, txn, letter, data, len, why, true, batch);
         return;
     }
+    s_seen_put (txn, letter, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED, 0, NULL);
+    s_receipt (batch, letter, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED, NULL);
+}
+
+/* An ERROR from the coordinator.  A final one ends our letter: refused when it had not been
+ * stored, withheld when it had (a consent it relied on was revoked or expired; that news comes
+ * through our mailbox).  Every final ERROR is acknowledged like a forwarded letter, once: the
+ * coordinator ignores the acknowledgement of an answer it never stored. */
+static void
+s_error_letter (tsg_agency_t *self, tsg_txn_t *txn, const tsg_letter_t *letter,
+                agency_batch_t *batch)
+{
+    const Tsunagu__V1__ErrorReport *error = letter->error;
+    char hex[2 * TSG_MESSAGE_ID_SIZE + 1] = "";
+    if (!error) {
+        log_warnx ("error letter from the coordinator without a report ignored");
+        return;
+    }
+    const char *code = tsg_error_code_name (error->code);
+    const char *detail = error->detail ? error->detail : "";
+    bool ours = error->about_message_id.len == TSG_MESSAGE_ID_SIZE;
+    if (ours)
+        tsg_hex_encode (error->about_message_id.data, TSG_MESSAGE_ID_SIZE, hex);
+    if (!error->final) {
+        if (error->code == TSUNAGU__V1__ERROR_CODE__ERROR_OUT_OF_ORDER) {
+            log_debug ("coordinator saw a gap at %s: resending from the first unacknowledged", hex);
+            batch->rewind = true;
+        }
+        else
+            log_warnx ("coordinator reports %s about %s (will retry): %s", code,
+                       ours ? hex : "a letter", detail);
+        return;
+    }
+    Tsunagu__V1__ReceiptType type;
+    char seen[160];
+    if (s_seen_get (txn, letter, &type, seen, sizeof seen)) {
+        self->stats.duplicates++;
+        s_receipt (batch, letter, type, seen);
+        return;
+    }
+    if (ours
+        && agency_delivery_refused (self, txn, error->about_message_id.data, code, detail,
+                                    tsg_now_ms ())
+               == TSG_OK) {
+        batch->outbox_changed = true;
+        self->stats.refused++;
+        log_warnx ("letter %s refused by the coordinator: %s: %s", hex, code, detail);
+    }
+    else
+        log_warnx ("coordinator reports %s about %s (final): %s", code, ours ? hex : "a letter",
+                   detail);
     s_seen_put (txn, letter, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED, 0, NULL);
     s_receipt (batch, letter, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED, NULL);
 }
@@ -282,37 +343,12 @@ s_from_coordinator (tsg_agency_t *self, tsg_txn_t *txn, const tsg_letter_t *lett
         break;
     }
 
-    case TSUNAGU__V1__KIND__KIND_ERROR: {
-        const Tsunagu__V1__ErrorReport *error = letter->error;
-        if (!error) {
-            log_warnx ("error letter from the coordinator without a report ignored");
-            break;
-        }
-        const char *code = tsg_error_code_name (error->code);
-        const char *detail = error->detail ? error->detail : "";
-        bool ours = error->about_message_id.len == TSG_MESSAGE_ID_SIZE;
-        if (ours)
-            tsg_hex_encode (error->about_message_id.data, TSG_MESSAGE_ID_SIZE, hex);
-        if (error->final && ours
-            && agency_delivery_refused (self, txn, error->about_message_id.data, code, detail, now)
-                   == TSG_OK) {
-            batch->outbox_changed = true;
-            self->stats.refused++;
-            log_warnx ("letter %s refused by the coordinator: %s: %s", hex, code, detail);
-            break;
-        }
-        if (error->code == TSUNAGU__V1__ERROR_CODE__ERROR_OUT_OF_ORDER && !error->final) {
-            log_debug ("coordinator saw a gap at %s: resending from the first unacknowledged", hex);
-            batch->rewind = true;
-            break;
-        }
-        log_warnx ("coordinator reports %s about %s (%s): %s", code, ours ? hex : "a letter",
-                   error->final ? "final" : "will retry", detail);
-        break;
-    }
+    case TSUNAGU__V1__KIND__KIND_ERROR: s_error_letter (self, txn, letter, batch); break;
 
     case TSUNAGU__V1__KIND__KIND_CASE_UPDATE:
     case TSUNAGU__V1__KIND__KIND_CASE_EVENT:
+    case TSUNAGU__V1__KIND__KIND_CONSENT_GRANT:
+    case TSUNAGU__V1__KIND__KIND_CONSENT_REVOKE:
         s_from_coordinator_mailbox (self, txn, letter, data, len, batch);
         break;
 
@@ -342,6 +378,7 @@ s_from_agency (tsg_agency_t *self, tsg_txn_t *txn, const agency_entry_t *sender,
             return;
         }
         uint64_t cursor = s_inbox_put (txn, sender, data, len, batch);
+        agency_consent_note_data (txn, letter->header->consent_id, cursor, letter->kind);
         agency_received_add (txn, sender, letter, cursor, tsg_now_ms (),
                              self->config->response_due_days);
         agency_cases_add_referral (txn, letter->header->case_id, letter->header->referral_id,
@@ -388,6 +425,8 @@ s_from_agency (tsg_agency_t *self, tsg_txn_t *txn, const agency_entry_t *sender,
             return;
         }
         uint64_t cursor = s_inbox_put (txn, sender, data, len, batch);
+        if (letter->header && (letter->body.len > 0 || letter->n_sealed_bodies > 0))
+            agency_consent_note_data (txn, letter->header->consent_id, cursor, letter->kind);
         s_seen_put (txn, letter, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED, cursor, NULL);
         s_receipt (batch, letter, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED, NULL);
         return;
@@ -395,7 +434,13 @@ s_from_agency (tsg_agency_t *self, tsg_txn_t *txn, const agency_entry_t *sender,
 
     case TSUNAGU__V1__KIND__KIND_CONSENT_GRANT:
     case TSUNAGU__V1__KIND__KIND_CONSENT_REVOKE: {
-        /* Kept as received; what each one means is read from the inbox. */
+        /* The register learns of it; the letter (with the form, when sent) stays readable in
+         * the inbox. */
+        const char *why = agency_consent_receive (self, txn, sender, letter);
+        if (why) {
+            s_reject (self, txn, letter, data, len, why, true, batch);
+            return;
+        }
         uint64_t cursor = s_inbox_put (txn, sender, data, len, batch);
         s_seen_put (txn, letter, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED, cursor, NULL);
         s_receipt (batch, letter, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED, NULL);
@@ -412,12 +457,14 @@ s_from_agency (tsg_agency_t *self, tsg_txn_t *txn, const agency_entry_t *sender,
     }
 }
 
-/* True for a case event addressed to the coordinator, which fans it out to every agency on
- * the case unchanged. */
+/* True for a case event or a consent letter addressed to the coordinator, which fans it out
+ * to every agency on the case unchanged. */
 static bool
 s_fanned_out (const tsg_letter_t *letter)
 {
-    return letter->kind == TSUNAGU__V1__KIND__KIND_CASE_EVENT
+    return (letter->kind == TSUNAGU__V1__KIND__KIND_CASE_EVENT
+            || letter->kind == TSUNAGU__V1__KIND__KIND_CONSENT_GRANT
+            || letter->kind == TSUNAGU__V1__KIND__KIND_CONSENT_REVOKE)
            && strcmp (letter->recipient, TSG_COORDINATOR_ID) == 0;
 }
 
@@ -716,8 +763,16 @@ s_inbox_item (tsg_agency_t *self, tsg_txn_t *txn, uint64_t cursor, const MDB_val
         json_object_set_new (item, "tags", tags);
         json_object_set_new (item, "legal_basis",
                              json_string (agency_legal_basis_name (header->legal_basis)));
-        agency_json_set (item, "consent_id", agency_json_string_or_null (header->consent_id));
+        const char *consent_id = header->consent_id && *header->consent_id ? header->consent_id
+                                 : header->consent ? header->consent->consent_id
+                                                   : NULL;
+        agency_json_set (item, "consent_id", agency_json_string_or_null (consent_id));
         agency_json_set (item, "status", agency_json_string_or_null (header->status));
+        json_object_set_new (item, "data_categories", agency_categories_of_header (header));
+        json_object_set_new (item, "urgent", json_boolean (header->urgent));
+        json_object_set_new (item, "restricted",
+                             json_boolean (letter->kind != TSUNAGU__V1__KIND__KIND_CONSENT_REVOKE
+                                           && agency_consent_restricted (txn, consent_id)));
     }
     char due[11];
     if (header && header->due_date && strlen (header->due_date) == 10)
@@ -735,6 +790,8 @@ s_inbox_item (tsg_agency_t *self, tsg_txn_t *txn, uint64_t cursor, const MDB_val
         s_case_event_fields (header, item);
         content = agency_case_event_content (self, box, letter);
     }
+    else if (letter->n_sealed_bodies > 0)
+        content = agency_case_event_content (self, box, letter);
     else
         content = s_open_body (self, box, letter);
     if (letter->kind == TSUNAGU__V1__KIND__KIND_REFERRAL_STATUS && header) {
@@ -796,9 +853,10 @@ agency_inbox_content (tsg_agency_t *self, tsg_txn_t *txn, uint64_t cursor)
     tsg_envelope_t env = { 0 };
     if (tsg_envelope_decode (frame, frame_len, &env, NULL) != TSG_OK)
         return NULL;
-    json_t *content = env.letter->kind == TSUNAGU__V1__KIND__KIND_CASE_EVENT
-                          ? agency_case_event_content (self, box, env.letter)
-                          : s_open_body (self, box, env.letter);
+    json_t *content =
+        env.letter->kind == TSUNAGU__V1__KIND__KIND_CASE_EVENT || env.letter->n_sealed_bodies > 0
+            ? agency_case_event_content (self, box, env.letter)
+            : s_open_body (self, box, env.letter);
     tsg_envelope_clear (&env);
     return content;
 }

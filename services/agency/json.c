@@ -1,5 +1,7 @@
 /* Small jansson helpers for the agency HTTP API: error bodies, times, hex. */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tsunagu/tsunagu.h"
 #include "json.h"
@@ -54,4 +56,90 @@ agency_json_string_or_null (const char *text)
     if (!text || !*text)
         return NULL;
     return json_string (text);
+}
+
+void
+agency_json_field (json_t *fields, const char *path, const char *problem)
+{
+    if (!json_object_get (fields, path))
+        json_object_set_new (fields, path, json_string (problem));
+}
+
+bool
+agency_json_date_valid (const char *text)
+{
+    if (!text || strlen (text) != 10 || text[4] != '-' || text[7] != '-')
+        return false;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (text[i] < '0' || text[i] > '9'))
+            return false;
+    int year = atoi (text), month = atoi (text + 5), day = atoi (text + 8);
+    static const int days[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    if (year < 1900 || month < 1 || month > 12 || day < 1 || day > days[month - 1])
+        return false;
+    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    return !(month == 2 && day == 29 && !leap);
+}
+
+const char *
+agency_json_text (json_t *object, const char *key, const char *path, size_t max, bool multiline,
+                  json_t *fields)
+{
+    json_t *value = json_object_get (object, key);
+    if (!value || json_is_null (value))
+        return NULL;
+    if (!json_is_string (value)) {
+        agency_json_field (fields, path, "must be a string");
+        return NULL;
+    }
+    const char *text = json_string_value (value);
+    size_t len = json_string_length (value);
+    if (len > max) {
+        char problem[64];
+        snprintf (problem, sizeof problem, "longer than %zu bytes", max);
+        agency_json_field (fields, path, problem);
+        return NULL;
+    }
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char) text[i];
+        if ((c < 0x20 && !(multiline && (c == '\n' || c == '\t' || c == '\r'))) || c == 0x7f) {
+            agency_json_field (fields, path, "must not hold control characters");
+            return NULL;
+        }
+    }
+    return len ? text : NULL;
+}
+
+const char *
+agency_json_date (json_t *object, const char *key, const char *path, bool required, json_t *fields)
+{
+    const char *text = agency_json_text (object, key, path, 10, false, fields);
+    if (!text) {
+        if (required && !json_object_get (fields, path))
+            agency_json_field (fields, path, "required (YYYY-MM-DD)");
+        return NULL;
+    }
+    if (!agency_json_date_valid (text)) {
+        agency_json_field (fields, path, "must be a date, YYYY-MM-DD");
+        return NULL;
+    }
+    return text;
+}
+
+void
+agency_json_unknown (json_t *object, const char *const known[], const char *prefix, json_t *fields)
+{
+    const char *key;
+    json_t *value;
+    json_object_foreach (object, key, value)
+    {
+        bool found = false;
+        for (int i = 0; known[i] && !found; i++)
+            found = strcmp (key, known[i]) == 0;
+        if (found)
+            continue;
+        char path[128];
+        snprintf (path, sizeof path, "%s%s", prefix, key);
+        agency_json_field (fields, path, "unknown field");
+    }
 }

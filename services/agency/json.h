@@ -3,6 +3,7 @@
 #define AGENCY_JSON_H_INCLUDED
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,5 +22,26 @@ void agency_json_set (json_t *object, const char *key, json_t *value);
 
 /* A JSON string of a protobuf string, or NULL (left out) when it is NULL or empty. */
 json_t *agency_json_string_or_null (const char *text);
+
+/* Adds "path": problem to fields unless path has a problem already. */
+void agency_json_field (json_t *fields, const char *path, const char *problem);
+
+/* True for a real calendar date written YYYY-MM-DD. */
+bool agency_json_date_valid (const char *text);
+
+/* An optional string member key of object (named path in errors) of at most max bytes
+ * without control characters (newlines and tabs allowed when multiline): NULL when absent,
+ * null or empty, or when it is bad (then the problem is in fields). */
+const char *agency_json_text (json_t *object, const char *key, const char *path, size_t max,
+                              bool multiline, json_t *fields);
+
+/* An optional date member (YYYY-MM-DD); required adds "required" when it is absent. */
+const char *agency_json_date (json_t *object, const char *key, const char *path, bool required,
+                              json_t *fields);
+
+/* Adds "key": "unknown field" to fields for every member of object not in known
+ * (NULL-terminated), prefixed with prefix (may be ""). */
+void agency_json_unknown (json_t *object, const char *const known[], const char *prefix,
+                          json_t *fields);
 
 #endif

@@ -44,7 +44,8 @@ agency_msgref_get (tsg_txn_t *txn, const uint8_t message_id[TSG_MESSAGE_ID_SIZE]
     ref->id[36] = '\0';
     ref->kind = AGENCY_LETTER_REFERRAL;
     if (val.mv_size == MSGREF_LONG) {
-        if (bytes[44] != AGENCY_LETTER_STATUS && bytes[44] != AGENCY_LETTER_CASE_EVENT)
+        if (bytes[44] != AGENCY_LETTER_STATUS && bytes[44] != AGENCY_LETTER_CASE_EVENT
+            && bytes[44] != AGENCY_LETTER_CONSENT)
             return false;
         ref->kind = (agency_letter_t) bytes[44];
         ref->n = tsg_be64_get (bytes + 45);

@@ -15,13 +15,16 @@ typedef enum {
     AGENCY_LETTER_REFERRAL,   /* a referral (sent.h) */
     AGENCY_LETTER_STATUS,     /* a change of a referral's state (status.h) */
     AGENCY_LETTER_CASE_EVENT, /* a case event (case_events.h) */
+    AGENCY_LETTER_CONSENT,    /* a consent granted (n 0) or revoked (n 1) (consents.h) */
 } agency_letter_t;
 
 typedef struct {
     agency_letter_t kind;        /* what the letter carried */
     uint64_t sequence;           /* its outbox sequence */
-    char id[TSG_UUID_TEXT_SIZE]; /* the referral id (referral, status) or the case id */
-    uint64_t n;                  /* case event: its number in the case (cases.h) */
+    char id[TSG_UUID_TEXT_SIZE]; /* the referral id (referral, status), the case id (case
+                                    event) or the consent id */
+    uint64_t n;                  /* case event: its number in the case (cases.h); consent:
+                                    0 grant, 1 revoke */
 } agency_msgref_t;
 
 /* Remembers what the letter message_id carried; ref->id must be a 36-character id. */

@@ -5,6 +5,7 @@
 
 #include "agency.h"
 #include "case_events.h"
+#include "consents.h"
 #include "json.h"
 #include "status.h"
 
@@ -46,6 +47,7 @@ agency_pending_write (tsg_agency_t *self, tsg_txn_t *txn)
         case AGENCY_PENDING_REFERRAL: agency_referral_write (self, txn, p); break;
         case AGENCY_PENDING_STATUS: agency_status_write (self, txn, p); break;
         case AGENCY_PENDING_CASE_EVENT: agency_case_event_write (self, txn, p); break;
+        case AGENCY_PENDING_CONSENT: agency_consent_write (self, txn, p); break;
         }
         added++;
     }
@@ -75,6 +77,7 @@ s_what (agency_pending_kind_t kind)
     case AGENCY_PENDING_REFERRAL: return "the referral could not be stored; nothing was sent";
     case AGENCY_PENDING_STATUS: return "the status change could not be stored; nothing was sent";
     case AGENCY_PENDING_CASE_EVENT: return "the case event could not be stored; nothing was sent";
+    case AGENCY_PENDING_CONSENT: return "the consent could not be stored; nothing was sent";
     }
     return "nothing was stored or sent";
 }

@@ -1,7 +1,9 @@
 /* The recipient's record of each referral it received, in the received database. */
 #include <string.h>
 
+#include "consents.h"
 #include "json.h"
+#include "legal.h"
 #include "received.h"
 #include "request.h"
 #include "status.h"
@@ -37,6 +39,9 @@ agency_received_add (tsg_txn_t *txn, const agency_entry_t *sender, const tsg_let
     if (header->receive_due_date && strlen (header->receive_due_date) == 10)
         json_object_set_new (record, "receive_due_date", json_string (header->receive_due_date));
     agency_json_set (record, "consent_id", agency_json_string_or_null (header->consent_id));
+    json_object_set_new (record, "data_categories", agency_categories_of_header (header));
+    if (header->urgent)
+        json_object_set_new (record, "urgent", json_true ());
     agency_status_init (record, letter->created_at_ms, sender->id);
     agency_received_put (txn, record);
     json_decref (record);
@@ -64,11 +69,11 @@ json_t *
 agency_received_api (tsg_agency_t *self, tsg_txn_t *txn, const json_t *record)
 {
     json_t *out = json_object ();
-    static const char *const copied[] = {
-        "referral_id",      "case_id", "from",        "from_type",  "from_name",
-        "urgency",          "tags",    "legal_basis", "consent_id", "due_date",
-        "receive_due_date", "cursor",  "message_id",  NULL
-    };
+    static const char *const copied[] = { "referral_id", "case_id",          "from",
+                                          "from_type",   "from_name",        "urgency",
+                                          "tags",        "legal_basis",      "consent_id",
+                                          "due_date",    "receive_due_date", "cursor",
+                                          "message_id",  "data_categories",  NULL };
     json_object_set_new (out, "role", json_string ("recipient"));
     for (int i = 0; copied[i]; i++) {
         json_t *value = json_object_get (record, copied[i]);
@@ -82,6 +87,11 @@ agency_received_api (tsg_agency_t *self, tsg_txn_t *txn, const json_t *record)
         out, "received_at",
         agency_json_time ((uint64_t) json_integer_value (json_object_get (record, "received_at"))));
     agency_status_api (record, out);
+    json_object_set_new (out, "urgent",
+                         json_boolean (json_is_true (json_object_get (record, "urgent"))));
+    json_object_set_new (out, "restricted",
+                         json_boolean (agency_consent_restricted (
+                             txn, json_string_value (json_object_get (record, "consent_id")))));
     json_int_t cursor = json_integer_value (json_object_get (record, "cursor"));
     json_t *sheet = cursor > 0 ? agency_inbox_content (self, txn, (uint64_t) cursor) : NULL;
     json_object_set_new (out, "sheet", sheet ? sheet : json_null ());

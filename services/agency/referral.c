@@ -6,6 +6,8 @@
 #include "agency.h"
 #include "json.h"
 #include "cases.h"
+#include "consents.h"
+#include "legal.h"
 #include "msgref.h"
 #include "request.h"
 #include "sent.h"
@@ -122,6 +124,49 @@ s_recipient (tsg_agency_t *self, const agency_request_t *req, int *status, json_
     return entry;
 }
 
+/* The legal basis of a valid request, against this agency's type and the consents it knows:
+ * 0, or 422 (missing_legal_basis) with the answer filled.  A consent known here gives its case
+ * to a request that names none (*case_id, borrowed from the request or left NULL). */
+static int
+s_legal (tsg_agency_t *self, const agency_request_t *req, const agency_entry_t *to,
+         char case_id[TSG_UUID_TEXT_SIZE], int *status, json_t **reply)
+{
+    char message[256];
+    if (req->legal_basis == TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_EMERGENCY) {
+        if (!self->policy->may_send_emergency) {
+            snprintf (message, sizeof message,
+                      "%s may not send emergency reports: only eldercare, disability or child "
+                      "report abuse without consent",
+                      self->policy->type);
+            *status = 422;
+            *reply = agency_legal_refusal ("legal_basis", message, message);
+            return *status;
+        }
+        if (req->urgency != TSUNAGU__V1__URGENCY__URGENCY_EMERGENCY) {
+            snprintf (message, sizeof message,
+                      "legal_basis emergency is for abuse reports (%s): urgency must be emergency",
+                      self->policy->mandatory_report);
+            *status = 422;
+            *reply = agency_legal_refusal ("urgency", "must be emergency for legal_basis emergency",
+                                           message);
+            return *status;
+        }
+    }
+    if (req->legal_basis != TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_CONSENT || !req->consent_id)
+        return 0;
+    if (!req->case_id) {
+        json_t *consent = agency_consent_find (self, NULL, req->consent_id);
+        const char *of = json_string_value (json_object_get (consent, "case_id"));
+        if (tsg_uuid_valid (of))
+            snprintf (case_id, TSG_UUID_TEXT_SIZE, "%s", of);
+        json_decref (consent);
+    }
+    *status =
+        agency_consent_check (self, req->consent_id, *case_id ? case_id : req->case_id, to->id,
+                              req->data_categories, "consent_id", "data_categories", reply);
+    return *status;
+}
+
 /* Encrypts, builds and signs the referral letter into pending.  0, or the HTTP status
  * with the answer filled. */
 static int
@@ -172,6 +217,9 @@ s_seal (tsg_agency_t *self, const agency_request_t *req, const agency_entry_t *t
     header.due_date = pending->due_date;
     header.receive_due_date = pending->receive_due_date;
     header.sender_type = (char *) self->policy->type;
+    header.urgent = req->legal_basis == TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_EMERGENCY;
+    char *categories[AGENCY_CATEGORIES_MAX];
+    agency_categories_header (&header, req->data_categories, categories);
     letter.body.data = box;
     letter.body.len = box_len;
     letter.sequence = pending->sequence;
@@ -199,6 +247,11 @@ s_seal (tsg_agency_t *self, const agency_request_t *req, const agency_entry_t *t
     }
     json_object_set_new (pending->record, "receive_due_date",
                          json_string (pending->receive_due_date));
+    json_object_set_new (pending->record, "data_categories",
+                         req->data_categories ? json_deep_copy (req->data_categories)
+                                              : json_array ());
+    if (header.urgent)
+        json_object_set_new (pending->record, "urgent", json_true ());
     agency_status_init (pending->record, letter.created_at_ms, self->config->id);
     return 0;
 }
@@ -209,7 +262,7 @@ agency_referral_submit (tsg_agency_t *self, const char *body, size_t len, int *s
 {
     agency_request_t req;
     *reply = NULL;
-    *status = agency_request_parse (body, len, &req, reply);
+    *status = agency_request_parse (body, len, self->policy, &req, reply);
     if (*status != 0)
         return NULL;
 
@@ -250,6 +303,13 @@ agency_referral_submit (tsg_agency_t *self, const char *body, size_t len, int *s
         agency_request_clear (&req);
         return NULL;
     }
+    char consent_case[TSG_UUID_TEXT_SIZE] = "";
+    if (s_legal (self, &req, to, consent_case, status, reply) != 0) {
+        agency_request_clear (&req);
+        return NULL;
+    }
+    if (!req.case_id && *consent_case)
+        req.case_id = consent_case;
     /* One reference of our own to the tags, an empty array when there are none. */
     json_t *tags = req.tags ? json_incref (req.tags) : json_array ();
     req.tags = tags;

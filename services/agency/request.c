@@ -5,11 +5,13 @@
 #include "tsunagu/tsunagu.h"
 #include "tsunagu/tsg_agency.h"
 #include "json.h"
+#include "legal.h"
 #include "request.h"
 
-static const char *const s_known_fields[] = { "to",    "to_type",     "case_id",    "urgency",
-                                              "tags",  "legal_basis", "consent_id", "client_ref",
-                                              "sheet", NULL };
+static const char *const s_known_fields[] = {
+    "to",         "to_type",    "case_id", "urgency",         "tags", "legal_basis",
+    "consent_id", "client_ref", "sheet",   "data_categories", NULL
+};
 
 static const struct {
     const char *name;
@@ -116,8 +118,95 @@ s_check_tags (json_t *tags, json_t *fields)
     }
 }
 
+/* The member at a dotted path under object, or NULL when a step is missing; when a step on
+ * the way is not an object, *bad points at the dot after it. */
+static json_t *
+s_member (json_t *object, const char *path, const char **bad, char *step, size_t step_size)
+{
+    *bad = NULL;
+    const char *p = path;
+    while (true) {
+        const char *dot = strchr (p, '.');
+        size_t n = dot ? (size_t) (dot - p) : strlen (p);
+        if (n >= step_size)
+            return NULL;
+        memcpy (step, p, n);
+        step[n] = '\0';
+        json_t *value = json_object_get (object, step);
+        if (!dot || !value)
+            return value;
+        if (!json_is_object (value)) {
+            *bad = dot;
+            return NULL;
+        }
+        object = value;
+        p = dot + 1;
+    }
+}
+
+/* Checks one member for rule: NULL when it satisfies it, else the problem. */
+static const char *
+s_intake_value (json_t *sheet, const char *path, const tsg_intake_field_t *rule, char *problem,
+                size_t size, bool *present)
+{
+    const char *bad;
+    char step[64];
+    json_t *value = s_member (sheet, path, &bad, step, sizeof step);
+    *present = value != NULL && !json_is_null (value);
+    if (bad) {
+        snprintf (problem, size, "required; %.*s is not an object", (int) (bad - path), path);
+        return problem;
+    }
+    if (!*present)
+        return "required";
+    if (rule->kind == TSG_INTAKE_INTEGER) {
+        if (!json_is_integer (value) || json_integer_value (value) < rule->min
+            || json_integer_value (value) > rule->max) {
+            snprintf (problem, size, "must be an integer from %d to %d", rule->min, rule->max);
+            return problem;
+        }
+        return NULL;
+    }
+    if (!json_is_string (value) || json_string_length (value) == 0)
+        return "must be a non-empty string";
+    return NULL;
+}
+
+void
+agency_intake_check (const tsg_agency_policy_t *policy, json_t *sheet, json_t *fields)
+{
+    for (size_t i = 0; policy && policy->intake && policy->intake[i].path; i++) {
+        const tsg_intake_field_t *rule = &policy->intake[i];
+        char problem[128], path[96];
+        bool present, other_present = false;
+        const char *why =
+            s_intake_value (sheet, rule->path, rule, problem, sizeof problem, &present);
+        if (!why)
+            continue;
+        if (rule->alternative) {
+            char other_problem[128];
+            const char *other = s_intake_value (sheet, rule->alternative, rule, other_problem,
+                                                sizeof other_problem, &other_present);
+            if (!other)
+                continue;
+            if (other_present && !present) {
+                snprintf (path, sizeof path, "sheet.%s", rule->alternative);
+                agency_json_field (fields, path, other);
+                continue;
+            }
+            if (!present) {
+                snprintf (problem, sizeof problem, "required (or sheet.%s)", rule->alternative);
+                why = problem;
+            }
+        }
+        snprintf (path, sizeof path, "sheet.%s", rule->path);
+        agency_json_field (fields, path, why);
+    }
+}
+
 int
-agency_request_parse (const char *body, size_t len, agency_request_t *out, json_t **error)
+agency_request_parse (const char *body, size_t len, const tsg_agency_policy_t *policy,
+                      agency_request_t *out, json_t **error)
 {
     memset (out, 0, sizeof *out);
     *error = NULL;
@@ -212,6 +301,16 @@ agency_request_parse (const char *body, size_t len, agency_request_t *out, json_
         s_field (fields, "sheet", "required");
     else if (!json_is_object (req.sheet))
         s_field (fields, "sheet", "must be a JSON object");
+    else
+        agency_intake_check (policy, req.sheet, fields);
+
+    json_t *categories = json_object_get (root, "data_categories");
+    req.data_categories = agency_categories_parse (categories, "data_categories", fields);
+    if (basis && req.legal_basis != TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_UNSPECIFIED
+        && (!categories || req.data_categories))
+        agency_basis_rules (req.legal_basis, req.consent_id,
+                            req.case_id || json_object_get (root, "case_id"), req.data_categories,
+                            "data_categories", fields);
 
     size_t problems = json_object_size (fields);
     if (problems > 0) {

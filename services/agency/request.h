@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "tsunagu/tsg_agency.h"
 #include "tsunagu/tsg_wire.h"
 
 #define AGENCY_REQUEST_MAX (1024 * 1024) /* largest request body */
@@ -19,15 +20,23 @@ typedef struct {
     Tsunagu__V1__Urgency urgency;        /* normal when absent */
     Tsunagu__V1__LegalBasis legal_basis; /* required */
     json_t *tags;                        /* array of strings (may be empty) */
+    json_t *data_categories;             /* array of category names (NULL when absent) */
     const char *consent_id;              /* NULL when absent */
     const char *client_ref;              /* NULL when absent */
     json_t *sheet;                       /* the つなぐシート, a JSON object */
 } agency_request_t;
 
-/* Parses and checks body.  Returns 0 with *out filled (release with agency_request_clear),
- * or the HTTP status (400) with *error set to the error body, naming every bad field
- * under "fields"; *out is then empty. */
-int agency_request_parse (const char *body, size_t len, agency_request_t *out, json_t **error);
+/* Parses and checks body for a sender of policy's type: the members, the rules of the legal
+ * basis (legal.h), and the sender type's required intake fields in the sheet.  Returns 0
+ * with *out filled (release with agency_request_clear), or the HTTP status (400) with
+ * *error set to the error body, naming every bad field under "fields"; *out is then
+ * empty. */
+int agency_request_parse (const char *body, size_t len, const tsg_agency_policy_t *policy,
+                          agency_request_t *out, json_t **error);
+
+/* Checks sheet (a JSON object) against policy's required intake fields, adding each
+ * problem to fields under "sheet.<path>". */
+void agency_intake_check (const tsg_agency_policy_t *policy, json_t *sheet, json_t *fields);
 
 /* Releases what parse kept; safe twice. */
 void agency_request_clear (agency_request_t *self);

@@ -1,5 +1,5 @@
-/* The agency HTTP API's routes: referrals and their status, inbox, cases, directory and
- * health. */
+/* The agency HTTP API's routes: referrals and their status, inbox, cases, consents, directory,
+ * policy and health. */
 #include <ctype.h>
 #include <errno.h>
 #include <sodium.h>
@@ -9,7 +9,9 @@
 
 #include "case_events.h"
 #include "cases.h"
+#include "consents.h"
 #include "json.h"
+#include "legal.h"
 #include "received.h"
 #include "request.h"
 #include "routes.h"
@@ -30,6 +32,9 @@ typedef enum {
     ROUTE_CASES,
     ROUTE_CASE,
     ROUTE_CASE_EVENTS,
+    ROUTE_CONSENTS,
+    ROUTE_CONSENT,
+    ROUTE_POLICY,
 } route_t;
 
 #define ROUTE_ID_MAX 64 /* longest id a path segment may carry */
@@ -76,19 +81,49 @@ s_match (const char *path, char id[ROUTE_ID_MAX + 1])
         return ROUTE_CASE;
     if (s_resource (path, "/v1/cases/", "/events", id))
         return ROUTE_CASE_EVENTS;
+    if (strcmp (path, "/v1/consents") == 0)
+        return ROUTE_CONSENTS;
+    if (s_resource (path, "/v1/consents/", "", id))
+        return ROUTE_CONSENT;
+    if (strcmp (path, "/v1/policy") == 0)
+        return ROUTE_POLICY;
     return ROUTE_NONE;
 }
 
-/* The one method a route takes other than GET, or NULL. */
+/* The methods a route takes (its Allow header): GET reads; POST and DELETE carry a JSON
+ * body. */
 static const char *
-s_post_route (route_t route)
+s_allow (route_t route)
 {
     switch (route) {
-    case ROUTE_REFERRALS: return "/v1/referrals";
-    case ROUTE_REFERRAL_STATUS: return "/v1/referrals/{id}/status";
-    case ROUTE_CASE_EVENTS: return "/v1/cases/{id}/events";
-    default: return NULL;
+    case ROUTE_REFERRALS:
+    case ROUTE_REFERRAL_STATUS:
+    case ROUTE_CASE_EVENTS: return "POST";
+    case ROUTE_CONSENTS: return "GET, POST";
+    case ROUTE_CONSENT: return "GET, DELETE";
+    default: return "GET";
     }
+}
+
+/* True when method is one route takes (HEAD with GET). */
+static bool
+s_method_allowed (route_t route, const char *method)
+{
+    const char *allow = s_allow (route);
+    if (strcmp (method, "HEAD") == 0)
+        method = "GET";
+    size_t n = strlen (method);
+    for (const char *p = allow; (p = strstr (p, method)); p += n)
+        if ((p == allow || p[-1] == ' ') && (p[n] == '\0' || p[n] == ','))
+            return true;
+    return false;
+}
+
+/* True for the methods that carry a JSON body. */
+static bool
+s_body_method (const char *method)
+{
+    return strcmp (method, "POST") == 0 || strcmp (method, "DELETE") == 0;
 }
 
 static void
@@ -166,15 +201,14 @@ agency_route_check (tsg_agency_t *self, const agency_http_request_t *req,
         s_error (reply, 404, "not_found", "no such resource", NULL);
         return true;
     }
-    const char *post = s_post_route (route);
-    if (post) {
-        if (strcmp (req->method, "POST") != 0) {
-            char message[96];
-            snprintf (message, sizeof message, "use POST on %s", post);
-            reply->allow = "POST";
-            s_error (reply, 405, "method_not_allowed", message, NULL);
-            return true;
-        }
+    if (!s_method_allowed (route, req->method)) {
+        char message[96];
+        snprintf (message, sizeof message, "use %s on %s", s_allow (route), req->path);
+        reply->allow = s_allow (route);
+        s_error (reply, 405, "method_not_allowed", message, NULL);
+        return true;
+    }
+    if (s_body_method (req->method)) {
         if (!s_json_media (req->content_type)) {
             s_error (reply, 415, "unsupported_media_type",
                      "the body must be sent as Content-Type: application/json", NULL);
@@ -189,12 +223,6 @@ agency_route_check (tsg_agency_t *self, const agency_http_request_t *req,
                 return true;
             }
         }
-        return false;
-    }
-    if (!get) {
-        reply->allow = "GET";
-        s_error (reply, 405, "method_not_allowed", "use GET on this resource", NULL);
-        return true;
     }
     return false;
 }
@@ -305,6 +333,67 @@ s_directory (tsg_agency_t *self, agency_http_reply_t *reply)
     s_reply (reply, 200, agency_directory_json (self->directory));
 }
 
+static void
+s_consents (tsg_agency_t *self, const agency_http_request_t *req, agency_http_reply_t *reply)
+{
+    if (req->case_filter && !tsg_uuid_valid (req->case_filter)) {
+        s_error (reply, 400, "invalid", "bad query arguments",
+                 json_pack ("{s:s}", "case", "must be a case id (a lowercase UUID)"));
+        return;
+    }
+    s_reply (reply, 200, agency_consents_list (self, req->case_filter));
+}
+
+static void
+s_consent (tsg_agency_t *self, const char *id, agency_http_reply_t *reply)
+{
+    json_t *out = agency_consent_show (self, id);
+    if (!out) {
+        s_error (reply, 404, "not_found", "no consent with this id is known here", NULL);
+        return;
+    }
+    s_reply (reply, 200, out);
+}
+
+/* GET /v1/policy: this agency type's policy, as the table holds it. */
+static json_t *
+s_policy (tsg_agency_t *self)
+{
+    const tsg_agency_policy_t *p = self->policy;
+    json_t *tags = json_array ();
+    for (size_t i = 0; p->tags[i]; i++)
+        json_array_append_new (tags, json_string (p->tags[i]));
+    json_t *fields = json_array ();
+    for (size_t i = 0; p->intake && p->intake[i].path; i++) {
+        const tsg_intake_field_t *f = &p->intake[i];
+        char path[96];
+        snprintf (path, sizeof path, "sheet.%s", f->path);
+        json_t *item = json_pack ("{s:s, s:s}", "path", path, "kind",
+                                  f->kind == TSG_INTAKE_INTEGER ? "integer" : "string");
+        if (f->kind == TSG_INTAKE_INTEGER) {
+            json_object_set_new (item, "min", json_integer (f->min));
+            json_object_set_new (item, "max", json_integer (f->max));
+        }
+        if (f->alternative) {
+            snprintf (path, sizeof path, "sheet.%s", f->alternative);
+            json_object_set_new (item, "or", json_string (path));
+        }
+        json_array_append_new (fields, item);
+    }
+    json_t *categories = json_array ();
+    for (size_t i = 0; agency_data_categories[i]; i++)
+        json_array_append_new (categories, json_string (agency_data_categories[i]));
+    json_t *out = json_pack ("{s:s, s:s, s:s, s:i, s:o, s:o, s:b, s:{s:s, s:s, s:s}, s:o}", "type",
+                             p->type, "name_ja", p->name_ja, "name_en", p->name_en,
+                             "response_due_days", p->response_due_days, "tags", tags,
+                             "required_fields", fields, "may_send_emergency", p->may_send_emergency,
+                             "statutory_meeting", "kind", p->meeting_name, "name", p->meeting_ja,
+                             "law", p->meeting_law, "data_categories", categories);
+    json_object_set_new (out, "mandatory_report",
+                         p->mandatory_report ? json_string (p->mandatory_report) : json_null ());
+    return out;
+}
+
 void
 agency_route (tsg_agency_t *self, const agency_http_request_t *req, agency_http_reply_t *reply)
 {
@@ -313,7 +402,8 @@ agency_route (tsg_agency_t *self, const agency_http_request_t *req, agency_http_
     char id[ROUTE_ID_MAX + 1];
     route_t route = s_match (req->path, id);
     const char *body = req->body ? req->body : "";
-    if (s_post_route (route) && (req->too_large || req->body_len > AGENCY_REQUEST_MAX)) {
+    bool write = s_body_method (req->method);
+    if (write && (req->too_large || req->body_len > AGENCY_REQUEST_MAX)) {
         s_error (reply, 413, "too_large", "the request body is larger than 1 MiB", NULL);
         return;
     }
@@ -336,6 +426,21 @@ agency_route (tsg_agency_t *self, const agency_http_request_t *req, agency_http_
         reply->pending =
             agency_case_event_submit (self, id, body, req->body_len, &reply->status, &reply->body);
         return;
+    case ROUTE_CONSENTS:
+        if (write)
+            reply->pending = agency_consent_grant_submit (self, body, req->body_len, &reply->status,
+                                                          &reply->body);
+        else
+            s_consents (self, req, reply);
+        return;
+    case ROUTE_CONSENT:
+        if (write)
+            reply->pending = agency_consent_revoke_submit (self, id, body, req->body_len,
+                                                           &reply->status, &reply->body);
+        else
+            s_consent (self, id, reply);
+        return;
+    case ROUTE_POLICY: s_reply (reply, 200, s_policy (self)); return;
     case ROUTE_NONE: break;
     }
     s_error (reply, 404, "not_found", "no such resource", NULL);

@@ -18,6 +18,7 @@ typedef struct {
     const char *after;          /* query argument, or NULL */
     const char *limit;          /* query argument, or NULL */
     const char *state;          /* query argument (GET /v1/cases), or NULL */
+    const char *case_filter;    /* query argument case (GET /v1/consents), or NULL */
     const char *body;           /* the request body (NULL before it is read) */
     size_t body_len;            /* its length */
     bool too_large;             /* the body went past the limit (the rest was dropped) */
@@ -33,7 +34,8 @@ typedef struct {
     agency_pending_t *pending; /* a letter waiting for the commit */
 } agency_http_reply_t;
 
-/* What can be answered from the headers alone (token, route, method, media type, size):
+/* What can be answered from the headers alone (token, route, method, media type, size;
+ * POST and DELETE carry a JSON body):
  * true with reply filled, false when the body is needed. */
 bool agency_route_check (tsg_agency_t *self, const agency_http_request_t *req,
                          agency_http_reply_t *reply);

@@ -124,11 +124,12 @@ agency_sent_apply (json_t *record, agency_event_t event, uint64_t at_ms, const c
         s_history (record, "rejected", at_ms, by);
         return true;
     case AGENCY_EVENT_REFUSED:
-        if (!queued)
+        /* Refused on arrival; or, once stored, withheld from the recipient afterwards. */
+        if (!queued && !stored)
             return false;
-        json_object_set_new (record, "delivery", json_string ("refused"));
+        json_object_set_new (record, "delivery", json_string (queued ? "refused" : "withheld"));
         s_error (record, code, message);
-        s_history (record, "refused", at_ms, NULL);
+        s_history (record, queued ? "refused" : "withheld", at_ms, NULL);
         return true;
     }
     return false;
@@ -171,11 +172,12 @@ json_t *
 agency_sent_api (const json_t *record)
 {
     json_t *out = json_object ();
-    static const char *const copied[] = { "referral_id", "case_id",    "to",
-                                          "to_type",     "due_date",   "receive_due_date",
-                                          "urgency",     "tags",       "legal_basis",
-                                          "consent_id",  "client_ref", "delivery",
-                                          "error",       NULL };
+    static const char *const copied[] = {
+        "referral_id", "case_id",          "to",         "to_type",
+        "due_date",    "receive_due_date", "urgency",    "tags",
+        "legal_basis", "consent_id",       "client_ref", "delivery",
+        "error",       "data_categories",  "urgent",     NULL
+    };
     for (int i = 0; copied[i]; i++) {
         json_t *value = json_object_get (record, copied[i]);
         if (value)

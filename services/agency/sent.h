@@ -15,7 +15,8 @@ typedef enum {
     AGENCY_EVENT_STORED,    /* RECEIPT_STORED from the coordinator */
     AGENCY_EVENT_DELIVERED, /* RECEIPT_DELIVERED relayed from the recipient */
     AGENCY_EVENT_REJECTED,  /* RECEIPT_REJECTED relayed from the recipient */
-    AGENCY_EVENT_REFUSED,   /* a final ERROR from the coordinator */
+    AGENCY_EVENT_REFUSED,   /* a final ERROR from the coordinator: refused while queued,
+                               withheld once stored (a consent it relied on ended) */
 } agency_event_t;
 
 /* A new sent record (delivery "queued", history "requested" at created_ms).  The
@@ -34,7 +35,8 @@ void agency_sent_put (tsg_txn_t *txn, const json_t *record);
 json_t *agency_sent_get (tsg_txn_t *txn, const char *referral_id);
 
 /* Applies event to record: stored and delivered set their receipt time once; rejected
- * and refused set the error (code, message).  by is the agency the event came from (may
+ * and refused set the error (code, message); refused makes delivery "refused" while the
+ * letter was queued and "withheld" once it was stored.  by is the agency the event came from (may
  * be NULL).  Returns true when the record changed. */
 bool agency_sent_apply (json_t *record, agency_event_t event, uint64_t at_ms, const char *by,
                         const char *code, const char *message);

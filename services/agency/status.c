@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "consents.h"
 #include "json.h"
+#include "legal.h"
 #include "received.h"
 #include "request.h"
 #include "sent.h"
@@ -15,8 +17,9 @@
 #define STATUS_REASON_MAX 2000        /* bytes of a reason */
 #define STATUS_NOTE_MAX   (64 * 1024) /* bytes of a note */
 
-static const char *const s_known_fields[] = { "status",       "reason",      "outcome", "note",
-                                              "base_version", "legal_basis", NULL };
+static const char *const s_known_fields[] = { "status",     "reason",          "outcome",
+                                              "note",       "base_version",    "legal_basis",
+                                              "consent_id", "data_categories", NULL };
 
 static uint64_t
 s_u64 (const json_t *object, const char *key, uint64_t dflt)
@@ -151,9 +154,8 @@ agency_status_api (const json_t *record, json_t *out)
     {
         json_t *item = json_pack ("{s:O, s:o}", "state", json_object_get (entry, "state"), "at",
                                   s_time (entry, "at"));
-        static const char *const copied[] = {
-            "by", "reason", "outcome", "note", "out_of_sync", NULL
-        };
+        static const char *const copied[] = { "by",          "reason",   "outcome", "note",
+                                              "out_of_sync", "withheld", NULL };
         for (int k = 0; copied[k]; k++)
             if (json_object_get (entry, copied[k]))
                 json_object_set (item, copied[k], json_object_get (entry, copied[k]));
@@ -203,6 +205,8 @@ typedef struct {
     tsg_outcome_t outcome;               /* TSG_OUTCOME_NONE when absent */
     uint64_t base_version;               /* 0 when absent */
     Tsunagu__V1__LegalBasis legal_basis; /* unspecified when absent: the referral's */
+    const char *consent_id;              /* NULL when absent: the referral's */
+    json_t *data_categories;             /* NULL when absent: free-text */
 } s_request_t;
 
 static void
@@ -302,6 +306,9 @@ s_parse (const char *body, size_t len, s_request_t *out, json_t **reply)
             || !tsg_legal_basis_parse (json_string_value (value), &out->legal_basis)))
         s_field (fields, "legal_basis",
                  "must be consent, support-meeting, statutory-meeting, emergency or none");
+    out->consent_id = s_text (root, "consent_id", 64, false, fields);
+    json_t *categories = json_object_get (root, "data_categories");
+    out->data_categories = agency_categories_parse (categories, "data_categories", fields);
     size_t problems = json_object_size (fields);
     if (problems > 0) {
         char message[96];
@@ -316,17 +323,71 @@ s_parse (const char *body, size_t len, s_request_t *out, json_t **reply)
     return 0;
 }
 
-/* Seals the REFERRAL_STATUS letter about record into pending.  The reason and note, when
- * there are any, go in the body under the referral's legal basis (or the one asked for);
- * without them the letter has no body.  0, or the HTTP status with *reply set. */
+/* The legal basis of a status change's body (its reason and note). */
+typedef struct {
+    Tsunagu__V1__LegalBasis basis; /* none when there is no body */
+    const char *consent_id;        /* consent: the consent (borrowed), else NULL */
+    json_t *categories;            /* the data categories (owned), empty for none */
+} s_basis_t;
+
+/* Decides the legal basis of the body of req (a reason or note) about record to the other
+ * party `to`: the one asked for, else the referral's; consent names the request's consent or
+ * the referral's; the categories are the request's, else free-text.  0 with *out filled, or
+ * the HTTP status (400 a rule of the basis, 422 the law does not let it go) with *reply. */
 static int
-s_seal (tsg_agency_t *self, const s_request_t *req, const json_t *record, const agency_entry_t *to,
-        agency_pending_t *pending, json_t **reply)
+s_basis (tsg_agency_t *self, const s_request_t *req, const json_t *record, const agency_entry_t *to,
+         s_basis_t *out, json_t **reply)
+{
+    out->basis = TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_NONE;
+    out->consent_id = NULL;
+    out->categories = json_array ();
+    if (!req->reason && !req->note)
+        return 0;
+    Tsunagu__V1__LegalBasis basis = req->legal_basis;
+    bool own = basis != TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_UNSPECIFIED;
+    if (!own && !tsg_legal_basis_parse (s_str (record, "legal_basis"), &basis))
+        basis = TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_CONSENT;
+    if (basis == TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_EMERGENCY) {
+        *reply = agency_legal_refusal (
+            "legal_basis",
+            own ? "emergency covers only the abuse report itself"
+                : "required: the referral came as an emergency report, which covers only the "
+                  "report itself; name the basis of the reason or note",
+            "a reason or note travels only under consent, support-meeting, statutory-meeting "
+            "or none");
+        return 422;
+    }
+    out->basis = basis;
+    if (basis == TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_CONSENT)
+        out->consent_id = req->consent_id ? req->consent_id : s_str (record, "consent_id");
+    if (req->data_categories)
+        json_array_extend (out->categories, req->data_categories);
+    else if (basis != TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_NONE)
+        json_array_append_new (out->categories, json_string ("free-text"));
+    json_t *fields = json_object ();
+    agency_basis_rules (basis, out->consent_id, tsg_uuid_valid (s_str (record, "case_id")),
+                        out->categories, "data_categories", fields);
+    if (json_object_size (fields) > 0) {
+        *reply =
+            agency_json_error ("invalid", "the status change's legal basis is incomplete", fields);
+        return 400;
+    }
+    json_decref (fields);
+    if (out->consent_id)
+        return agency_consent_check (self, out->consent_id, s_str (record, "case_id"), to->id,
+                                     out->categories, "consent_id", "data_categories", reply);
+    return 0;
+}
+
+/* Seals the REFERRAL_STATUS letter about record into pending.  The reason and note, when
+ * there are any, go in the body under the legal basis decided (s_basis); without them the
+ * letter has no body.  0, or the HTTP status with *reply set. */
+static int
+s_seal (tsg_agency_t *self, const s_request_t *req, const s_basis_t *legal,
+        const agency_entry_t *to, agency_pending_t *pending, json_t **reply)
 {
     uint8_t *box = NULL;
     size_t box_len = 0;
-    Tsunagu__V1__LegalBasis basis = TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_NONE;
-    const char *consent_id = NULL;
     if (req->reason || req->note) {
         json_t *content = json_object ();
         s_set_string (content, "reason", req->reason);
@@ -341,12 +402,6 @@ s_seal (tsg_agency_t *self, const s_request_t *req, const json_t *record, const 
             *reply = agency_json_error ("internal", tsg_strerror (rc), NULL);
             return 500;
         }
-        basis = req->legal_basis;
-        if (basis == TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_UNSPECIFIED
-            && !tsg_legal_basis_parse (s_str (record, "legal_basis"), &basis))
-            basis = TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_CONSENT;
-        if (basis == TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_CONSENT)
-            consent_id = s_str (record, "consent_id");
     }
     tsg_letter_t letter;
     tsg_header_t header;
@@ -360,8 +415,10 @@ s_seal (tsg_agency_t *self, const s_request_t *req, const json_t *record, const 
     header.reason_given = req->reason != NULL;
     header.base_version = req->base_version;
     header.sender_type = (char *) self->policy->type;
-    header.legal_basis = basis;
-    header.consent_id = (char *) (consent_id ? consent_id : "");
+    header.legal_basis = legal->basis;
+    header.consent_id = (char *) (legal->consent_id ? legal->consent_id : "");
+    char *categories[AGENCY_CATEGORIES_MAX];
+    agency_categories_header (&header, legal->categories, categories);
     letter.body.data = box;
     letter.body.len = box_len;
     letter.sequence = pending->sequence;
@@ -386,6 +443,12 @@ s_seal (tsg_agency_t *self, const s_request_t *req, const json_t *record, const 
     s_set_string (pending->record, "reason", req->reason);
     s_set_string (pending->record, "note", req->note);
     s_set_string (pending->record, "outcome", header.outcome);
+    if (box_len) {
+        json_object_set_new (pending->record, "legal_basis",
+                             json_string (agency_legal_basis_name (legal->basis)));
+        s_set_string (pending->record, "consent_id", legal->consent_id);
+        json_object_set (pending->record, "data_categories", legal->categories);
+    }
     pending->answer =
         json_pack ("{s:s, s:s, s:s, s:I}", "referral_id", pending->referral_id, "status", "pending",
                    "pending_status", header.status, "base_version", (json_int_t) req->base_version);
@@ -423,6 +486,7 @@ agency_status_submit (tsg_agency_t *self, const char *referral_id, const char *b
         tsg_txn_abort (&txn);
     }
     agency_pending_t *pending = NULL;
+    s_basis_t legal = { 0 };
     char message[256];
     if (!record) {
         *status = 404;
@@ -493,6 +557,10 @@ agency_status_submit (tsg_agency_t *self, const char *referral_id, const char *b
         goto done;
     }
 
+    *status = s_basis (self, &req, record, to, &legal, reply);
+    if (*status != 0)
+        goto done;
+
     pending = calloc (1, sizeof *pending);
     if (!pending) {
         *status = 500;
@@ -505,7 +573,7 @@ agency_status_submit (tsg_agency_t *self, const char *referral_id, const char *b
     snprintf (pending->case_id, sizeof pending->case_id, "%s",
               s_str (record, "case_id") ? s_str (record, "case_id") : "");
     pending->sequence = self->next_sequence;
-    int rc = s_seal (self, &req, record, to, pending, reply);
+    int rc = s_seal (self, &req, &legal, to, pending, reply);
     if (rc != 0) {
         *status = rc;
         agency_pending_free (pending);
@@ -516,6 +584,7 @@ agency_status_submit (tsg_agency_t *self, const char *referral_id, const char *b
     agency_pending_append (self, pending);
     *status = 0;
 done:
+    json_decref (legal.categories);
     json_decref (record);
     json_decref (req.root);
     return pending;
@@ -639,6 +708,31 @@ agency_status_refused (tsg_txn_t *txn, const agency_msgref_t *ref,
         agency_status_save (txn, record, party);
         log_warnx ("referral %s: change to %s refused by the coordinator: %s: %s", ref->id,
                    s_str (change, "status"), code ? code : "?", detail ? detail : "");
+    }
+    else {
+        /* Applied already (the coordinator stored it), then withheld from the other party: the
+         * change stands, its reason and note never reached them. */
+        char hex[2 * TSG_MESSAGE_ID_SIZE + 1];
+        tsg_hex_encode (message_id, TSG_MESSAGE_ID_SIZE, hex);
+        size_t i;
+        json_t *entry;
+        json_array_foreach (json_object_get (record, "state_history"), i, entry)
+        {
+            const char *id = s_str (entry, "message_id");
+            if (!id || strcmp (id, hex) != 0 || json_object_get (entry, "withheld"))
+                continue;
+            json_object_set_new (entry, "withheld", json_true ());
+            json_array_append_new (s_array (record, "errors"),
+                                   json_pack ("{s:O, s:s, s:s, s:I, s:b}", "status",
+                                              json_object_get (entry, "state"), "code",
+                                              code ? code : "unspecified", "message",
+                                              detail && *detail ? detail : "no detail", "at",
+                                              (json_int_t) at_ms, "withheld", 1));
+            agency_status_save (txn, record, party);
+            log_warnx ("referral %s: our change to %s was withheld from the other party: %s",
+                       ref->id, s_str (entry, "state"), detail ? detail : "");
+            break;
+        }
     }
     json_decref (change);
     json_decref (record);

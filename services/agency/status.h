@@ -39,7 +39,8 @@ void agency_status_save (tsg_txn_t *txn, const json_t *record, tsg_party_t party
 void agency_status_api (const json_t *record, json_t *out);
 
 /* POST /v1/referrals/{id}/status: validates body against the local copy (400, 404, 409 stale
- * version, 422 illegal change, 503 no directory) and either answers at once (returns NULL
+ * version, 422 illegal change, 503 no directory) and the legal basis of its reason and note
+ * (400 a rule of the basis, 422 missing_legal_basis), and either answers at once (returns NULL
  * with *status and *reply set) or seals the REFERRAL_STATUS letter to the other party,
  * queues it for the next group commit and returns the pending entry. */
 agency_pending_t *agency_status_submit (tsg_agency_t *self, const char *referral_id,

@@ -6,8 +6,8 @@
 #include "store.h"
 
 static const char *const s_db_names[AGENCY_DB_COUNT] = {
-    "meta", "outbox",     "sent",     "msgref", "clientref",   "inbox",
-    "seen", "quarantine", "received", "cases",  "case_events",
+    "meta",       "outbox",   "sent",  "msgref",      "clientref", "inbox",        "seen",
+    "quarantine", "received", "cases", "case_events", "consents",  "consent_data",
 };
 
 int

@@ -28,6 +28,11 @@
  *   case_events case id (36) || be64 n → JSON
  *                                          the case's events, sent and received, with their
  *                                          decrypted content (cases.h)
+ *   consents    consent id → JSON          the consents this agency granted or learnt of, with
+ *                                          their state (consents.h)
+ *   consent_data u8 n || consent id (n) || be64 cursor → u8 kind
+ *                                          the inbox letters that came under each consent,
+ *                                          for the counts of restricted data (consents.h)
  */
 #ifndef AGENCY_STORE_H_INCLUDED
 #define AGENCY_STORE_H_INCLUDED
@@ -50,6 +55,8 @@ enum {
     AGENCY_DB_RECEIVED,
     AGENCY_DB_CASES,
     AGENCY_DB_CASE_EVENTS,
+    AGENCY_DB_CONSENTS,
+    AGENCY_DB_CONSENT_DATA,
     AGENCY_DB_COUNT
 };
 

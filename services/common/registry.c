@@ -24,6 +24,9 @@ tsg_hub_store_open (const char *data_dir, size_t map_size, tsg_store_t **out)
         [TSG_HUB_DB_CASE_BY_AGENCY] = "case_by_agency",
         [TSG_HUB_DB_CASE_BY_TAG] = "case_by_tag",
         [TSG_HUB_DB_STATS] = "stats",
+        [TSG_HUB_DB_CONSENTS] = "consents",
+        [TSG_HUB_DB_CONSENT_INDEX] = "consent_index",
+        [TSG_HUB_DB_ALERTS] = "alerts",
     };
     char dir[4096];
     if (snprintf (dir, sizeof dir, "%s/store", data_dir) >= (int) sizeof dir)

@@ -43,7 +43,9 @@ typedef struct {
  * "Authorization: Bearer <token>"):
  *   /healthz, /v1/agencies, /v1/cases?state=&agency=&tag=&overdue=1&limit=&after=,
  *   /v1/cases/{id}, /v1/referrals?overdue=received|accepted&limit=, /v1/referrals/{id},
- *   /v1/stats, /metrics (Prometheus text).
+ *   /v1/stats, /v1/alerts?limit= (emergency reports routed, newest first: alerts.h),
+ *   /v1/consents?case=<id> (the register's consents of a case: consents.h),
+ *   /metrics (Prometheus text).
  * Errors are {"error": "<code>", "message": "<sentence>"} with 400 invalid, 401 unauthorized,
  * 404 not_found, 405 method_not_allowed, 500 internal.  Never fails: reply is always set. */
 void tsg_hub_api_handle (const tsg_hub_api_t *api, const tsg_hub_request_t *req,

@@ -4,6 +4,7 @@
 
 #include "coordinator/case_rules.h"
 #include "coordinator/codec.h"
+#include "coordinator/legal_basis.h"
 
 static bool
 s_code_in (const char *code, const char *const set[])
@@ -62,13 +63,23 @@ s_check_agencies (const tsg_hub_directory_t *directory, char *const ids[], size_
 }
 
 static Tsunagu__V1__ErrorCode
-s_check_meeting (const Tsunagu__V1__Meeting *m, const tsg_hub_directory_t *directory, char *detail,
-                 size_t size)
+s_check_meeting (const Tsunagu__V1__Meeting *m, const tsg_hub_directory_t *directory,
+                 const char *sender, char *detail, size_t size)
 {
     if (!m)
         REFUSE (ERROR_MALFORMED, "a meeting event needs its meeting");
     if (!tsg_hub_meeting_kind_name (m->kind))
-        REFUSE (ERROR_MALFORMED, "the meeting kind must be core, shien or jusoteki");
+        REFUSE (ERROR_MALFORMED, "the meeting kind must be core, shien, jusoteki, chiiki-care, "
+                                 "kyogikai, yotaikyo or konkyu");
+    /* A statutory meeting's roster lets its type share without consent, so only an agency of
+     * that type (or the coordinator's staff) records one. */
+    const char *owner = tsg_hub_statutory_meeting_type (m->kind);
+    const Tsunagu__V1__AgencyEntry *by = tsg_hub_directory_find (directory, sender);
+    if (owner && strcmp (sender, TSG_COORDINATOR_ID) != 0
+        && (!by || !by->type || strcmp (by->type, owner) != 0))
+        REFUSE (ERROR_NOT_PERMITTED,
+                "a %s (%s) is recorded by an agency of type %s or by the coordinator",
+                tsg_hub_meeting_label_ja (m->kind), tsg_hub_meeting_law (m->kind), owner);
     if (!tsg_hub_date_ok (m->held_on))
         REFUSE (ERROR_MALFORMED, "held_on must be a date YYYY-MM-DD");
     if (m->n_attendees == 0 || m->n_attendees > TSG_HUB_CASE_ROSTER_MAX)
@@ -77,7 +88,7 @@ s_check_meeting (const Tsunagu__V1__Meeting *m, const tsg_hub_directory_t *direc
     if (m->decision && *m->decision && !tsg_hub_decision_ok (m->decision))
         REFUSE (ERROR_MALFORMED,
                 "the decision must be plan-adopted, continue, escalate, close or other");
-    /* 重層的支援会議 needs the person's consent: checked once consents exist (issue 4). */
+    /* 重層的支援会議 needs the person's consent: the casework checks the register. */
     return s_check_agencies (directory, m->attendees, m->n_attendees, "attendee", detail, size);
 }
 
@@ -161,7 +172,7 @@ tsg_hub_case_event_check (const tsg_hub_case_t *c, const tsg_hub_directory_t *di
     case TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_CLOSE:
     case TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_REOPEN: break;
     case TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_MEETING:
-        code = s_check_meeting (ev->meeting, directory, detail, size);
+        code = s_check_meeting (ev->meeting, directory, sender, detail, size);
         break;
     case TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_PLAN:
         code = s_check_plan (ev->plan, directory, detail, size);
@@ -182,6 +193,13 @@ tsg_hub_case_event_check (const tsg_hub_case_t *c, const tsg_hub_directory_t *di
         REFUSE (ERROR_MALFORMED, "a case event carries its bodies in sealed_bodies");
     if (staff && letter->n_sealed_bodies > 0)
         REFUSE (ERROR_NOT_PERMITTED, "the coordinator's own events carry no bodies");
+    return tsg_hub_sealed_bodies_check (c, sender, letter, detail, size);
+}
+
+Tsunagu__V1__ErrorCode
+tsg_hub_sealed_bodies_check (const tsg_hub_case_t *c, const char *sender,
+                             const tsg_letter_t *letter, char *detail, size_t size)
+{
     if (letter->n_sealed_bodies > TSG_HUB_CASE_AGENCIES_MAX)
         REFUSE (ERROR_MALFORMED, "too many sealed bodies");
     for (size_t i = 0; i < letter->n_sealed_bodies; i++) {
@@ -189,7 +207,7 @@ tsg_hub_case_event_check (const tsg_hub_case_t *c, const tsg_hub_directory_t *di
         const char *to = body ? body->recipient : NULL;
         if (!to || !tsg_agency_id_valid (to) || body->box.len == 0)
             REFUSE (ERROR_MALFORMED, "sealed body %zu has no recipient or no box", i + 1);
-        if (strcmp (to, sender) == 0 || !tsg_hub_case_has_agency (c, to))
+        if (strcmp (to, sender) == 0 || !c || !tsg_hub_case_has_agency (c, to))
             REFUSE (ERROR_NOT_PERMITTED,
                     "a sealed body for \"%s\", who is not another agency on "
                     "the case",
@@ -199,6 +217,16 @@ tsg_hub_case_event_check (const tsg_hub_case_t *c, const tsg_hub_directory_t *di
                 REFUSE (ERROR_MALFORMED, "two sealed bodies for \"%s\"", to);
     }
     return 0;
+}
+
+bool
+tsg_hub_sealed_body_for (const tsg_letter_t *letter, const char *agency)
+{
+    for (size_t i = 0; i < letter->n_sealed_bodies; i++)
+        if (letter->sealed_bodies[i] && letter->sealed_bodies[i]->recipient
+            && strcmp (letter->sealed_bodies[i]->recipient, agency) == 0)
+            return true;
+    return false;
 }
 
 /* Copies a list of agency ids into rows; returns how many. */
@@ -225,11 +253,15 @@ tsg_hub_case_event_apply (tsg_hub_case_t *c, const Tsunagu__V1__CaseEvent *ev, u
             c->state = to;
         break;
     case TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_MEETING:
-        /* The roster is the latest 支援会議 or 重層的支援会議; a コア会議 leaves it. */
-        if (ev->meeting->kind != TSUNAGU__V1__MEETING_KIND__MEETING_CORE) {
-            c->roster_kind = ev->meeting->kind;
+        /* The roster is the latest meeting but a コア会議; each kind keeps its own latest. */
+        if (ev->meeting->kind > TSUNAGU__V1__MEETING_KIND__MEETING_CORE
+            && ev->meeting->kind < TSG_HUB_MEETING_KINDS) {
+            int kind = ev->meeting->kind;
+            c->roster_kind = kind;
             c->n_roster = s_copy_ids (c->roster, TSG_HUB_CASE_ROSTER_MAX, ev->meeting->attendees,
                                       ev->meeting->n_attendees);
+            c->n_rosters[kind] = s_copy_ids (c->rosters[kind], TSG_HUB_CASE_ROSTER_MAX,
+                                             ev->meeting->attendees, ev->meeting->n_attendees);
         }
         break;
     case TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_PLAN:

@@ -21,6 +21,17 @@ Tsunagu__V1__ErrorCode tsg_hub_case_event_check (const tsg_hub_case_t *c,
                                                  const char *sender, const tsg_letter_t *letter,
                                                  char *detail, size_t size);
 
+/* Checks the sealed bodies of a fan-out letter (CASE_EVENT, CONSENT_*) from sender about case
+ * c (NULL: a case not opened yet, so no agency to seal to): each with a recipient id and a box,
+ * addressed to another agency on the case, none twice, at most one per agency on a case.
+ * Returns 0, or ERROR_MALFORMED / ERROR_NOT_PERMITTED with an English sentence in detail. */
+Tsunagu__V1__ErrorCode tsg_hub_sealed_bodies_check (const tsg_hub_case_t *c, const char *sender,
+                                                    const tsg_letter_t *letter, char *detail,
+                                                    size_t size);
+
+/* True when letter carries a sealed body for agency. */
+bool tsg_hub_sealed_body_for (const tsg_letter_t *letter, const char *agency);
+
 /* What applying an event did, for the counters. */
 typedef struct {
     tsg_case_state_t from; /* the state before */

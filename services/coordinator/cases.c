@@ -7,7 +7,10 @@
  *       str opened_by | str close_reason | str next_review_on | str last_event_id |
  *       str last_event_type | str last_event_by |
  *       u8 n, n × str agency | u8 n, n × str tag | u8 n, n × str attendee |
- *       u8 n, n × (str agency, str role)
+ *       u8 n, n × (str agency, str role) |
+ *       (format 2) u8 n, n × (u8 meeting kind, u8 m, m × str attendee): the latest roster
+ *       of each meeting kind held.  A format 1 record (no rosters section) reads as having
+ *       held only its roster_kind.
  *   CASE_BY_STATE  state name, NUL, case id → empty
  *   CASE_BY_AGENCY agency id, NUL, case id → empty
  *   CASE_BY_TAG    tag, NUL, case id → empty
@@ -21,7 +24,7 @@
 #include "coordinator/referrals.h"
 #include "coordinator/stats.h"
 
-#define FORMAT      1
+#define FORMAT      2
 #define INDEX_MAX   (TSG_TAG_LEN_MAX + 1 + 36)
 #define CASE_ID_LEN 36
 
@@ -51,7 +54,8 @@ tsg_hub_case_get (tsg_txn_t *txn, const char *id, tsg_hub_case_t *out)
     tsg_hub_reader_init (&r, val.mv_data, val.mv_size);
     memset (out, 0, sizeof *out);
     memcpy (out->id, id, CASE_ID_LEN + 1);
-    if (tsg_hub_read_u8 (&r) != FORMAT) {
+    uint8_t format = tsg_hub_read_u8 (&r);
+    if (format != 1 && format != FORMAT) {
         log_warnx ("store: unreadable case record %s", id);
         return false;
     }
@@ -86,6 +90,25 @@ tsg_hub_case_get (tsg_txn_t *txn, const char *id, tsg_hub_case_t *out)
         tsg_hub_read_str (&r, out->roles[i].role, sizeof out->roles[i].role);
     }
     out->n_roles = r.ok ? roles : 0;
+    if (format == 1) {
+        if (out->roster_kind > TSUNAGU__V1__MEETING_KIND__MEETING_CORE
+            && out->roster_kind < TSG_HUB_MEETING_KINDS) {
+            memcpy (out->rosters[out->roster_kind], out->roster, sizeof out->roster);
+            out->n_rosters[out->roster_kind] = out->n_roster;
+        }
+    }
+    else {
+        size_t kinds = tsg_hub_read_u8 (&r);
+        for (size_t i = 0; r.ok && i < kinds; i++) {
+            uint8_t kind = tsg_hub_read_u8 (&r);
+            if (kind <= TSUNAGU__V1__MEETING_KIND__MEETING_CORE || kind >= TSG_HUB_MEETING_KINDS) {
+                r.ok = false;
+                break;
+            }
+            out->n_rosters[kind] = s_read_list (
+                &r, out->rosters[kind][0], sizeof out->rosters[kind][0], TSG_HUB_CASE_ROSTER_MAX);
+        }
+    }
     if (!r.ok || (unsigned) out->state >= TSG_CASE_STATE_COUNT) {
         log_warnx ("store: unreadable case record %s", id);
         return false;
@@ -181,6 +204,18 @@ tsg_hub_case_put (tsg_txn_t *txn, const tsg_hub_case_t *old, const tsg_hub_case_
         tsg_hub_write_str (&w, c->roles[i].agency);
         tsg_hub_write_str (&w, c->roles[i].role);
     }
+    uint8_t kinds = 0;
+    for (int k = TSUNAGU__V1__MEETING_KIND__MEETING_CORE + 1; k < TSG_HUB_MEETING_KINDS; k++)
+        kinds += c->n_rosters[k] > 0;
+    tsg_hub_write_u8 (&w, kinds);
+    for (int k = TSUNAGU__V1__MEETING_KIND__MEETING_CORE + 1; k < TSG_HUB_MEETING_KINDS; k++) {
+        if (c->n_rosters[k] == 0)
+            continue;
+        tsg_hub_write_u8 (&w, (uint8_t) k);
+        tsg_hub_write_u8 (&w, (uint8_t) c->n_rosters[k]);
+        for (size_t i = 0; i < c->n_rosters[k]; i++)
+            tsg_hub_write_str (&w, c->rosters[k][i]);
+    }
     if (!w.ok) {
         txn->rc = TSG_ERR_NOMEM;
         tsg_hub_writer_free (&w);
@@ -229,15 +264,79 @@ tsg_hub_case_add_tag (tsg_hub_case_t *c, const char *tag)
     return tsg_hub_copy (c->tags[c->n_tags++], sizeof c->tags[0], tag);
 }
 
+bool
+tsg_hub_case_held (const tsg_hub_case_t *c, int kind)
+{
+    return kind > TSUNAGU__V1__MEETING_KIND__MEETING_CORE && kind < TSG_HUB_MEETING_KINDS
+           && c->n_rosters[kind] > 0;
+}
+
+bool
+tsg_hub_case_on_roster (const tsg_hub_case_t *c, int kind, const char *agency)
+{
+    return tsg_hub_case_held (c, kind) && agency
+           && s_in (c->rosters[kind][0], sizeof c->rosters[kind][0], c->n_rosters[kind], agency);
+}
+
+/* The meeting kinds: wire value, JSON name, Japanese name, founding article. */
+static const struct {
+    int kind;          /* Tsunagu__V1__MeetingKind */
+    const char *name;  /* the JSON name */
+    const char *label; /* the Japanese name */
+    const char *law;   /* the article that founds it */
+} s_meetings[] = {
+    { TSUNAGU__V1__MEETING_KIND__MEETING_CORE, "core", "コア会議", "" },
+    { TSUNAGU__V1__MEETING_KIND__MEETING_SHIEN, "shien", "支援会議", "社会福祉法 第106条の6" },
+    { TSUNAGU__V1__MEETING_KIND__MEETING_JUSOTEKI, "jusoteki", "重層的支援会議",
+      "社会福祉法 第106条の4" },
+    { TSUNAGU__V1__MEETING_KIND__MEETING_CHIIKI_CARE, "chiiki-care", "地域ケア会議",
+      "介護保険法 第115条の48" },
+    { TSUNAGU__V1__MEETING_KIND__MEETING_KYOGIKAI, "kyogikai", "協議会",
+      "障害者総合支援法 第89条の3" },
+    { TSUNAGU__V1__MEETING_KIND__MEETING_YOTAIKYO, "yotaikyo", "要保護児童対策地域協議会",
+      "児童福祉法 第25条の2" },
+    { TSUNAGU__V1__MEETING_KIND__MEETING_KONKYU, "konkyu", "支援会議（生活困窮者自立支援）",
+      "生活困窮者自立支援法 第9条" },
+};
+
+#define MEETINGS (sizeof s_meetings / sizeof s_meetings[0])
+
 const char *
 tsg_hub_meeting_kind_name (int kind)
 {
-    switch (kind) {
-    case TSUNAGU__V1__MEETING_KIND__MEETING_CORE: return "core";
-    case TSUNAGU__V1__MEETING_KIND__MEETING_SHIEN: return "shien";
-    case TSUNAGU__V1__MEETING_KIND__MEETING_JUSOTEKI: return "jusoteki";
-    default: return NULL;
-    }
+    for (size_t i = 0; i < MEETINGS; i++)
+        if (s_meetings[i].kind == kind)
+            return s_meetings[i].name;
+    return NULL;
+}
+
+bool
+tsg_hub_meeting_kind_parse (const char *name, int *kind)
+{
+    for (size_t i = 0; name && i < MEETINGS; i++)
+        if (strcmp (s_meetings[i].name, name) == 0) {
+            *kind = s_meetings[i].kind;
+            return true;
+        }
+    return false;
+}
+
+const char *
+tsg_hub_meeting_label_ja (int kind)
+{
+    for (size_t i = 0; i < MEETINGS; i++)
+        if (s_meetings[i].kind == kind)
+            return s_meetings[i].label;
+    return NULL;
+}
+
+const char *
+tsg_hub_meeting_law (int kind)
+{
+    for (size_t i = 0; i < MEETINGS; i++)
+        if (s_meetings[i].kind == kind)
+            return s_meetings[i].law;
+    return NULL;
 }
 
 /* ---- overdue set ------------------------------------------------------------------- */

@@ -15,6 +15,7 @@
 #define TSG_HUB_CASE_ROLES_MAX    32 /* roles in one plan */
 #define TSG_HUB_ROLE_MAX          64 /* bytes of one role label */
 #define TSG_HUB_CODE_MAX          24 /* bytes of a code (close reason, event type), with NUL */
+#define TSG_HUB_MEETING_KINDS     8  /* Tsunagu__V1__MeetingKind values (0 unused, 1 core) */
 
 /* One agency's role in the adopted plan. */
 typedef struct {
@@ -51,6 +52,9 @@ typedef struct {
     char roster[TSG_HUB_CASE_ROSTER_MAX][TSG_ID_MAX + 1]; /* the latest 支援会議's attendees */
     size_t n_roles;                                       /* roles in use */
     tsg_hub_role_t roles[TSG_HUB_CASE_ROLES_MAX];         /* the adopted plan's roles */
+    size_t n_rosters[TSG_HUB_MEETING_KINDS];              /* attendees of each kind's latest */
+    char rosters[TSG_HUB_MEETING_KINDS][TSG_HUB_CASE_ROSTER_MAX]
+                [TSG_ID_MAX + 1]; /* the latest meeting of each kind (コア会議 aside) */
 } tsg_hub_case_t;
 
 /* Reads case id into *out.  False when absent, unreadable or the txn failed. */
@@ -69,8 +73,20 @@ bool tsg_hub_case_add_agency (tsg_hub_case_t *c, const char *agency);
 /* Adds tag when new and there is room; true when the tags changed. */
 bool tsg_hub_case_add_tag (tsg_hub_case_t *c, const char *tag);
 
-/* "shien", "jusoteki", "core", or NULL for none. */
+/* True when a meeting of kind (not コア会議) has been held on c, and when agency was on the
+ * roster of the latest one. */
+bool tsg_hub_case_held (const tsg_hub_case_t *c, int kind);
+bool tsg_hub_case_on_roster (const tsg_hub_case_t *c, int kind, const char *agency);
+
+/* "core", "shien", "jusoteki", "chiiki-care", "kyogikai", "yotaikyo", "konkyu", or NULL for
+ * none; and back (false for an unknown name). */
 const char *tsg_hub_meeting_kind_name (int kind);
+bool tsg_hub_meeting_kind_parse (const char *name, int *kind);
+
+/* The meeting's Japanese name (支援会議, 地域ケア会議, ...) and the article that founds it
+ * ("社会福祉法 第106条の6", ...; "" for コア会議), or NULL for an unknown kind. */
+const char *tsg_hub_meeting_label_ja (int kind);
+const char *tsg_hub_meeting_law (int kind);
 
 /* A case id as a value. */
 typedef char tsg_hub_case_id_t[TSG_UUID_TEXT_SIZE];

@@ -1,24 +1,33 @@
-/* casework.c — referrals and cases as letters arrive: checks, records, indices, counters,
- * fan-out of case events, and the CASE_UPDATE letters that keep every agency's copy of a case
- * in step with the coordinator's. */
+/* casework.c — referrals, cases and consents as letters arrive: checks (the legal basis of
+ * every personal-data letter among them), records, indices, counters, fan-out of case events
+ * and consent letters, withholding when a consent ends, emergency alerts, and the CASE_UPDATE
+ * letters that keep every agency's copy of a case in step with the coordinator's. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "coordinator/alerts.h"
 #include "coordinator/case_rules.h"
 #include "coordinator/cases.h"
 #include "coordinator/casework.h"
 #include "coordinator/codec.h"
+#include "coordinator/consents.h"
+#include "coordinator/legal_basis.h"
 #include "coordinator/mailbox.h"
 #include "coordinator/referrals.h"
 #include "coordinator/stats.h"
 #include "coordinator/timeline.h"
 
+/* The STATS counter of letters withheld when their consent ended. */
+#define STAT_WITHHELD "letters.withheld"
+
 struct _tsg_hub_casework_t {
     const tsg_hub_directory_t *directory; /* agencies (borrowed) */
-    const tsg_keys_t *keys;               /* the coordinator's keys, for CASE_UPDATE (borrowed) */
+    const tsg_keys_t *keys;               /* the coordinator's keys, for its letters (borrowed) */
     tsg_hub_mail_fn *note_mail;           /* told of new mail */
-    void *arg;                            /* its argument */
+    tsg_hub_gone_fn *note_gone;           /* told of withheld entries */
+    void *arg;                            /* their argument */
+    tsg_hub_audit_t *audit;               /* the audit log (borrowed; NULL: none) */
     tsg_txn_t *txn;                       /* the batch's write transaction (borrowed) */
     uint64_t now_ms;                      /* the batch's clock */
     tsg_hub_case_id_t *changed;           /* cases changed in this batch (may repeat) */
@@ -26,11 +35,13 @@ struct _tsg_hub_casework_t {
     size_t cap_changed;                   /* entries of changed allocated */
     tsg_hub_case_t *old;                  /* scratch: a case as stored */
     tsg_hub_case_t *now;                  /* scratch: the case as changed */
+    tsg_hub_consent_t *consent;           /* scratch: the consent a letter names */
+    tsg_hub_consent_t *record;            /* scratch: the consent a letter grants or ends */
 };
 
 tsg_hub_casework_t *
 tsg_hub_casework_new (const tsg_hub_directory_t *directory, const tsg_keys_t *keys,
-                      tsg_hub_mail_fn *note_mail, void *arg)
+                      tsg_hub_mail_fn *note_mail, tsg_hub_gone_fn *note_gone, void *arg)
 {
     tsg_hub_casework_t *self = calloc (1, sizeof *self);
     if (!self)
@@ -38,10 +49,13 @@ tsg_hub_casework_new (const tsg_hub_directory_t *directory, const tsg_keys_t *ke
     self->directory = directory;
     self->keys = keys;
     self->note_mail = note_mail;
+    self->note_gone = note_gone;
     self->arg = arg;
     self->old = malloc (sizeof *self->old);
     self->now = malloc (sizeof *self->now);
-    if (!self->old || !self->now)
+    self->consent = malloc (sizeof *self->consent);
+    self->record = malloc (sizeof *self->record);
+    if (!self->old || !self->now || !self->consent || !self->record)
         tsg_hub_casework_destroy (&self);
     return self;
 }
@@ -55,8 +69,28 @@ tsg_hub_casework_destroy (tsg_hub_casework_t **self_p)
     free (self->changed);
     free (self->old);
     free (self->now);
+    free (self->consent);
+    free (self->record);
     free (self);
     *self_p = NULL;
+}
+
+void
+tsg_hub_casework_set_audit (tsg_hub_casework_t *self, tsg_hub_audit_t *audit)
+{
+    self->audit = audit;
+}
+
+/* One audit record (details consumed); nothing without an audit log. */
+static void
+s_audit (tsg_hub_casework_t *self, const char *event, const uint8_t *id, const char *sender,
+         const char *recipient, Tsunagu__V1__Kind kind, json_t *details)
+{
+    if (self->audit)
+        tsg_hub_audit_add (self->audit, event, id, sender, recipient, tsg_kind_name (kind),
+                           details);
+    else
+        json_decref (details);
 }
 
 void
@@ -77,8 +111,15 @@ bool
 tsg_hub_casework_takes (Tsunagu__V1__Kind kind)
 {
     return kind == TSUNAGU__V1__KIND__KIND_REFERRAL
-           || kind == TSUNAGU__V1__KIND__KIND_REFERRAL_STATUS
-           || kind == TSUNAGU__V1__KIND__KIND_CASE_EVENT;
+           || kind == TSUNAGU__V1__KIND__KIND_REFERRAL_STATUS || tsg_hub_casework_fans_out (kind);
+}
+
+bool
+tsg_hub_casework_fans_out (Tsunagu__V1__Kind kind)
+{
+    return kind == TSUNAGU__V1__KIND__KIND_CASE_EVENT
+           || kind == TSUNAGU__V1__KIND__KIND_CONSENT_GRANT
+           || kind == TSUNAGU__V1__KIND__KIND_CONSENT_REVOKE;
 }
 
 /* Remembers that case_id changed, for its CASE_UPDATE at the end of the batch.  Memory
@@ -119,6 +160,173 @@ s_event_init (tsg_hub_casework_t *self, tsg_hub_event_t *ev, tsg_hub_event_type_
         return TSUNAGU__V1__ERROR_CODE__##code;                                                    \
     } while (0)
 
+/* ---- legal basis ------------------------------------------------------------------- */
+
+/* The type of agency id in the directory ("" for the coordinator or an unknown agency). */
+static const char *
+s_type_of (const tsg_hub_casework_t *self, const char *id)
+{
+    const Tsunagu__V1__AgencyEntry *entry =
+        id ? tsg_hub_directory_find (self->directory, id) : NULL;
+    return entry && entry->type ? entry->type : "";
+}
+
+/* Holds letter from sender to the legal basis for carrying its personal data to recipient
+ * (tsg_hub_legal_check), with the consent header.consent_id names: grant when it is that one
+ * (a CONSENT_GRANT relying on the consent it registers), else from the register.  On success
+ * adds the decision to *route. */
+static Tsunagu__V1__ErrorCode
+s_legal (tsg_hub_casework_t *self, const char *sender, const tsg_letter_t *letter,
+         const char *recipient, const char *case_id, const tsg_hub_case_t *c,
+         const tsg_hub_consent_t *grant, tsg_hub_route_t *route, char *detail, size_t size)
+{
+    const tsg_header_t *h = letter->header;
+    const tsg_hub_consent_t *consent = NULL;
+    if (h && h->consent_id && *h->consent_id) {
+        if (grant && strcmp (grant->id, h->consent_id) == 0)
+            consent = grant;
+        else if (tsg_hub_consent_get (self->txn, h->consent_id, self->consent))
+            consent = self->consent;
+    }
+    tsg_hub_legal_in_t in = { .letter = letter,
+                              .sender_type = s_type_of (self, sender),
+                              .recipient = recipient,
+                              .recipient_type = s_type_of (self, recipient),
+                              .case_id = case_id,
+                              .c = c,
+                              .consent = consent,
+                              .now_ms = self->now_ms };
+    tsg_hub_legal_t out;
+    if (tsg_hub_legal_check (&in, &out) != 0) {
+        snprintf (detail, size, "%s", out.detail);
+        return out.code;
+    }
+    route->basis = out.basis;
+    route->flags |= out.flags;
+    route->categories = out.categories;
+    if (out.basis == TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_CONSENT
+        && (out.flags & TSG_HUB_LEGAL_PERSONAL) && consent)
+        memcpy (route->consent_id, consent->id, TSG_UUID_TEXT_SIZE);
+    if (case_id)
+        tsg_hub_copy (route->case_id, sizeof route->case_id, case_id);
+    return 0;
+}
+
+/* The legal basis of a fan-out letter: each sealed body's recipient is checked, and the first
+ * one not covered refuses the whole letter.  A letter without bodies is checked once. */
+static Tsunagu__V1__ErrorCode
+s_legal_fan_out (tsg_hub_casework_t *self, const char *sender, const tsg_letter_t *letter,
+                 const char *case_id, const tsg_hub_case_t *c, const tsg_hub_consent_t *grant,
+                 tsg_hub_route_t *route, char *detail, size_t size)
+{
+    if (letter->n_sealed_bodies == 0)
+        return s_legal (self, sender, letter, "", case_id, c, grant, route, detail, size);
+    for (size_t i = 0; i < letter->n_sealed_bodies; i++) {
+        Tsunagu__V1__ErrorCode code =
+            s_legal (self, sender, letter, letter->sealed_bodies[i]->recipient, case_id, c, grant,
+                     route, detail, size);
+        if (code != 0)
+            return code;
+    }
+    return 0;
+}
+
+/* Raises the alert of an emergency report that was let through: a record, a counter, a
+ * warning in the log, an audit record. */
+static void
+s_alert (tsg_hub_casework_t *self, const char *sender, const tsg_letter_t *letter,
+         const tsg_hub_referral_t *ref)
+{
+    tsg_hub_alert_t alert;
+    memset (&alert, 0, sizeof alert);
+    alert.at_ms = self->now_ms;
+    tsg_hex_encode (letter->message_id.data, TSG_MESSAGE_ID_SIZE, alert.message_id);
+    memcpy (alert.referral_id, ref->id, TSG_UUID_TEXT_SIZE);
+    memcpy (alert.case_id, ref->case_id, TSG_UUID_TEXT_SIZE);
+    tsg_hub_copy (alert.sender, sizeof alert.sender, sender);
+    tsg_hub_copy (alert.sender_type, sizeof alert.sender_type, s_type_of (self, sender));
+    tsg_hub_copy (alert.recipient, sizeof alert.recipient, ref->recipient);
+    tsg_hub_alert_add (self->txn, &alert);
+    log_warnx ("ALERT %llu: emergency report (%s) from %s to %s: referral %s, case %s",
+               (unsigned long long) alert.n, tsg_hub_emergency_law (alert.sender_type), sender,
+               ref->recipient, ref->id, ref->case_id);
+    s_audit (self, "alert", letter->message_id.data, sender, ref->recipient, letter->kind,
+             json_pack ("{s:I, s:s, s:s, s:s, s:s, s:s}", "alert", (json_int_t) alert.n, "basis",
+                        "emergency", "law", tsg_hub_emergency_law (alert.sender_type),
+                        "sender_type", alert.sender_type, "case_id", ref->case_id, "referral_id",
+                        ref->id));
+}
+
+/* A 重層的支援会議 needs the person's consent: an active consent of the case (the one
+ * header.consent_id names, when it names one) that covers every attendee. */
+typedef struct {
+    tsg_hub_casework_t *self;      /* the casework */
+    const Tsunagu__V1__Meeting *m; /* the meeting */
+    const char *named;             /* the consent the header names ("" for any) */
+    bool found;                    /* a consent covers every attendee */
+    size_t active;                 /* active consents seen */
+    char missing[TSG_ID_MAX + 1];  /* an attendee the closest consent leaves out */
+    size_t fewest;                 /* attendees the closest consent leaves out */
+} s_jusoteki_t;
+
+static bool
+s_jusoteki_one (void *arg, const tsg_hub_consent_t *c)
+{
+    s_jusoteki_t *j = arg;
+    uint64_t now = j->self->now_ms;
+    if (*j->named && strcmp (c->id, j->named) != 0)
+        return true;
+    if (c->state != TSG_HUB_CONSENT_ACTIVE || now < c->from_ms || now >= c->until_ms)
+        return true;
+    j->active++;
+    size_t left_out = 0;
+    const char *first = NULL;
+    for (size_t i = 0; i < j->m->n_attendees; i++) {
+        const char *who = j->m->attendees[i];
+        if (!tsg_hub_consent_covers (c, who, s_type_of (j->self, who))) {
+            left_out++;
+            if (!first)
+                first = who;
+        }
+    }
+    if (left_out == 0) {
+        j->found = true;
+        return false;
+    }
+    if (left_out < j->fewest) {
+        j->fewest = left_out;
+        tsg_hub_copy (j->missing, sizeof j->missing, first);
+    }
+    return true;
+}
+
+static Tsunagu__V1__ErrorCode
+s_jusoteki (tsg_hub_casework_t *self, const tsg_hub_case_t *c, const tsg_letter_t *letter,
+            char *detail, size_t size)
+{
+    const tsg_header_t *h = letter->header;
+    s_jusoteki_t j = { .self = self,
+                       .m = h->case_event->meeting,
+                       .named = h->consent_id ? h->consent_id : "",
+                       .fewest = (size_t) -1 };
+    tsg_hub_consents_of_case (self->txn, c->id, s_jusoteki_one, &j);
+    if (j.found)
+        return 0;
+    if (j.active == 0 && *j.named)
+        REFUSE (ERROR_MISSING_LEGAL_BASIS,
+                "a 重層的支援会議 needs the person's consent: consent %.40s is not an active "
+                "consent of case %s",
+                j.named, c->id);
+    if (j.active == 0)
+        REFUSE (ERROR_MISSING_LEGAL_BASIS,
+                "a 重層的支援会議 needs the person's consent: case %s has no active consent",
+                c->id);
+    REFUSE (ERROR_MISSING_LEGAL_BASIS,
+            "a 重層的支援会議 needs the person's consent for every attendee: no active consent "
+            "of case %s covers %s",
+            c->id, j.missing);
+}
+
 /* ---- REFERRAL ---------------------------------------------------------------------- */
 
 /* Adds agency to case c with a JOINED entry; returns 1 when it joined, 0 when it was on. */
@@ -138,8 +346,8 @@ s_join (tsg_hub_casework_t *self, tsg_hub_case_t *c, const char *agency, const c
 }
 
 static Tsunagu__V1__ErrorCode
-s_referral (tsg_hub_casework_t *self, const char *sender, const tsg_letter_t *letter, char *detail,
-            size_t size)
+s_referral (tsg_hub_casework_t *self, const char *sender, const tsg_letter_t *letter,
+            tsg_hub_route_t *route, char *detail, size_t size)
 {
     tsg_txn_t *txn = self->txn;
     const tsg_header_t *h = letter->header;
@@ -177,6 +385,11 @@ s_referral (tsg_hub_casework_t *self, const char *sender, const tsg_letter_t *le
     if (c->n_agencies + joining > TSG_HUB_CASE_AGENCIES_MAX)
         REFUSE (ERROR_NOT_PERMITTED, "case %s already has %d agencies", c->id,
                 TSG_HUB_CASE_AGENCIES_MAX);
+    Tsunagu__V1__ErrorCode code = s_legal (self, sender, letter, to->id, h->case_id,
+                                           exists ? old : NULL, NULL, route, detail, size);
+    if (code != 0)
+        return code;
+    memcpy (route->referral_id, h->referral_id, TSG_UUID_TEXT_SIZE);
 
     /* Checked: from here on it is recorded. */
     memset (&ref, 0, sizeof ref);
@@ -200,6 +413,8 @@ s_referral (tsg_hub_casework_t *self, const char *sender, const tsg_letter_t *le
     tsg_hub_referral_put (txn, NULL, &ref);
     tsg_hub_stat_add (txn, TSG_HUB_STAT_REFERRALS, 1);
     tsg_hub_stat_add2 (txn, TSG_HUB_STAT_REF_STATE, "requested", 1);
+    if (route->flags & TSG_HUB_LEGAL_ALERT)
+        s_alert (self, sender, letter, &ref);
 
     /* The case: opened, joined, tagged, and multi-agency at its second agency. */
     size_t agencies_before = c->n_agencies;
@@ -278,8 +493,8 @@ s_case_figures (tsg_hub_casework_t *self, tsg_hub_case_t *c, tsg_ref_state_t to)
 }
 
 static Tsunagu__V1__ErrorCode
-s_status (tsg_hub_casework_t *self, const char *sender, const tsg_letter_t *letter, char *detail,
-          size_t size)
+s_status (tsg_hub_casework_t *self, const char *sender, const tsg_letter_t *letter,
+          tsg_hub_route_t *route, char *detail, size_t size)
 {
     tsg_txn_t *txn = self->txn;
     const tsg_header_t *h = letter->header;
@@ -321,6 +536,13 @@ s_status (tsg_hub_casework_t *self, const char *sender, const tsg_letter_t *lett
     if (why)
         REFUSE (ERROR_ILLEGAL_TRANSITION, "%s (the referral is %s)", why,
                 tsg_ref_state_name (ref.state));
+    tsg_hub_case_t *old = self->old, *c = self->now;
+    bool have_case = tsg_hub_case_get (txn, ref.case_id, old);
+    Tsunagu__V1__ErrorCode code = s_legal (self, sender, letter, other, ref.case_id,
+                                           have_case ? old : NULL, NULL, route, detail, size);
+    if (code != 0)
+        return code;
+    memcpy (route->referral_id, ref.id, TSG_UUID_TEXT_SIZE);
 
     /* Checked: apply. */
     tsg_hub_referral_t before = ref;
@@ -347,8 +569,7 @@ s_status (tsg_hub_casework_t *self, const char *sender, const tsg_letter_t *lett
     tsg_hub_stat_add2 (txn, TSG_HUB_STAT_REF_STATE, tsg_ref_state_name (before.state), -1);
     tsg_hub_stat_add2 (txn, TSG_HUB_STAT_REF_STATE, tsg_ref_state_name (to), 1);
 
-    tsg_hub_case_t *old = self->old, *c = self->now;
-    if (!tsg_hub_case_get (txn, ref.case_id, old)) {
+    if (!have_case) {
         log_warnx ("cases: referral %s names case %s, which is missing", ref.id, ref.case_id);
         return 0;
     }
@@ -374,34 +595,41 @@ s_status (tsg_hub_casework_t *self, const char *sender, const tsg_letter_t *lett
 
 /* ---- CASE_EVENT -------------------------------------------------------------------- */
 
-/* Stores the case event for every other agency on c: the letter's own record names the
- * coordinator as its recipient, and each agency gets an unchanged copy. */
+/* Stores a fan-out letter (case event, consent letter) for every other agency on c (NULL: a
+ * case not opened yet, so nobody): the letter's own record names the coordinator as its
+ * recipient, and each agency gets an unchanged copy.  The copies that carry a sealed body are
+ * noted under consent_id when it is given, so that the consent's end withholds them. */
 static void
 s_fan_out (tsg_hub_casework_t *self, const tsg_hub_case_t *c, const char *sender,
-           const tsg_letter_t *letter, const uint8_t *envelope, size_t len)
+           const tsg_letter_t *letter, const uint8_t *envelope, size_t len, const char *consent_id)
 {
     tsg_hub_message_t msg = { .state = TSG_HUB_MSG_STORED,
-                              .kind = TSUNAGU__V1__KIND__KIND_CASE_EVENT,
+                              .kind = letter->kind,
                               .at_ms = self->now_ms };
     tsg_hub_copy (msg.sender, sizeof msg.sender, sender);
     tsg_hub_copy (msg.recipient, sizeof msg.recipient, TSG_COORDINATOR_ID);
     tsg_hub_message_put (self->txn, letter->message_id.data, &msg);
-    for (size_t i = 0; i < c->n_agencies; i++) {
+    for (size_t i = 0; c && i < c->n_agencies; i++) {
         const char *to = c->agencies[i];
         const Tsunagu__V1__AgencyEntry *entry = tsg_hub_directory_find (self->directory, to);
         if (strcmp (to, sender) == 0 || !entry
             || entry->status == TSUNAGU__V1__AGENCY_STATUS__AGENCY_REVOKED)
             continue;
-        if (tsg_hub_mailbox_put_copy (self->txn, to, sender, TSUNAGU__V1__KIND__KIND_CASE_EVENT,
-                                      letter->message_id.data, envelope, len, self->now_ms)
-            != 0)
-            self->note_mail (self->arg, to);
+        uint64_t seq =
+            tsg_hub_mailbox_put_copy (self->txn, to, sender, letter->kind, letter->message_id.data,
+                                      envelope, len, self->now_ms);
+        if (seq == 0)
+            continue;
+        self->note_mail (self->arg, to);
+        if (consent_id && *consent_id && tsg_hub_sealed_body_for (letter, to))
+            tsg_hub_consent_note_mail (self->txn, consent_id, to, seq);
     }
 }
 
 static Tsunagu__V1__ErrorCode
 s_case_event (tsg_hub_casework_t *self, const char *sender, const tsg_letter_t *letter,
-              const uint8_t *envelope, size_t len, char *detail, size_t size)
+              const uint8_t *envelope, size_t len, tsg_hub_route_t *route, char *detail,
+              size_t size)
 {
     tsg_txn_t *txn = self->txn;
     const tsg_header_t *h = letter->header;
@@ -416,11 +644,19 @@ s_case_event (tsg_hub_casework_t *self, const char *sender, const tsg_letter_t *
         tsg_hub_case_event_check (old, self->directory, sender, letter, detail, size);
     if (code != 0)
         return code;
-
+    /* The bodies are judged against the case as the event leaves it: the minutes of a
+     * 支援会議 go to the members of that very meeting. */
     const Tsunagu__V1__CaseEvent *event = h->case_event;
     *c = *old;
     tsg_hub_case_effect_t effect;
     tsg_hub_case_event_apply (c, event, self->now_ms, &effect);
+    code = s_legal_fan_out (self, sender, letter, old->id, c, NULL, route, detail, size);
+    if (code == 0 && event->type == TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_MEETING
+        && event->meeting->kind == TSUNAGU__V1__MEETING_KIND__MEETING_JUSOTEKI)
+        code = s_jusoteki (self, old, letter, detail, size);
+    if (code != 0)
+        return code;
+
     c->version++;
     c->updated_at_ms = self->now_ms;
     tsg_hub_copy (c->last_event_id, sizeof c->last_event_id, event->event_id);
@@ -454,21 +690,306 @@ s_case_event (tsg_hub_casework_t *self, const char *sender, const tsg_letter_t *
     tsg_hub_case_event_copy (&clean, event);
     tsg_hub_timeline_append (txn, c, &ev, &clean.event);
     tsg_hub_case_put (txn, old, c);
-    s_fan_out (self, c, sender, letter, envelope, len);
+    s_fan_out (self, c, sender, letter, envelope, len, route->consent_id);
     s_changed (self, c->id);
     return 0;
 }
 
+/* ---- consents ---------------------------------------------------------------------- */
+
+/* What a withholding pass tells each withheld entry's sender. */
+typedef struct {
+    tsg_hub_casework_t *self;         /* the casework */
+    const tsg_hub_consent_t *consent; /* the consent that ended */
+    const char *reason;               /* "revoked" or "expired" */
+    char detail[TSG_HUB_DETAIL_MAX];  /* "withheld: consent <id> revoked|expired" */
+    size_t withheld;                  /* entries taken out */
+} s_withhold_t;
+
+/* Stores in sender's mailbox a coordinator-signed ERROR letter saying that its letter id was
+ * withheld: durable news, acknowledged like any forwarded letter. */
+static void
+s_tell_withheld (tsg_hub_casework_t *self, const tsg_hub_withdrawn_t *w, const char *recipient,
+                 const tsg_hub_consent_t *consent, const char *detail)
+{
+    const Tsunagu__V1__AgencyEntry *entry = tsg_hub_directory_find (self->directory, w->sender);
+    if (!entry || entry->status == TSUNAGU__V1__AGENCY_STATUS__AGENCY_REVOKED)
+        return;
+    tsg_letter_t letter;
+    tsg_header_t header;
+    uint8_t message_id[TSG_MESSAGE_ID_SIZE];
+    uint8_t about[TSG_MESSAGE_ID_SIZE];
+    char text[TSG_HUB_DETAIL_MAX];
+    Tsunagu__V1__ErrorReport error = TSUNAGU__V1__ERROR_REPORT__INIT;
+    tsg_letter_prepare (&letter, &header, message_id, TSUNAGU__V1__KIND__KIND_ERROR,
+                        TSG_COORDINATOR_ID, w->sender);
+    header.case_id = (char *) consent->case_id;
+    header.consent_id = (char *) consent->id;
+    memcpy (about, w->id, sizeof about);
+    /* A fan-out letter may be withheld from some agencies only: say which. */
+    /* Cut to fit (an agency id is at most 32 bytes): the detail is an English sentence for
+     * logs and the sender's API. */
+    if (w->copy)
+        snprintf (text, sizeof text, "%.*s (the copy for %.32s)", (int) sizeof text - 64, detail,
+                  recipient);
+    else
+        snprintf (text, sizeof text, "%s", detail);
+    error.code = TSUNAGU__V1__ERROR_CODE__ERROR_MISSING_LEGAL_BASIS;
+    error.about_message_id.data = about;
+    error.about_message_id.len = sizeof about;
+    error.detail = text;
+    error.final = true;
+    letter.error = &error;
+    uint8_t *sealed = NULL;
+    size_t len = 0;
+    int rc = tsg_envelope_seal (&letter, self->keys, &sealed, &len);
+    if (rc != TSG_OK) {
+        log_warnx ("consents: cannot seal the news of a withheld letter for %s: %s", w->sender,
+                   tsg_strerror (rc));
+        self->txn->rc = rc;
+        return;
+    }
+    if (tsg_hub_mailbox_put (self->txn, w->sender, TSG_COORDINATOR_ID,
+                             TSUNAGU__V1__KIND__KIND_ERROR, message_id, sealed, len, self->now_ms)
+        != 0)
+        self->note_mail (self->arg, w->sender);
+    free (sealed);
+}
+
+/* tsg_hub_consent_mail_fn: withholds one noted entry if it still waits. */
+static void
+s_withhold_one (void *arg, const char *recipient, uint64_t seq)
+{
+    s_withhold_t *wh = arg;
+    tsg_hub_casework_t *self = wh->self;
+    tsg_hub_withdrawn_t w;
+    if (!tsg_hub_mailbox_withdraw (self->txn, recipient, seq,
+                                   TSUNAGU__V1__ERROR_CODE__ERROR_MISSING_LEGAL_BASIS, wh->detail,
+                                   self->now_ms, &w))
+        return;
+    wh->withheld++;
+    self->note_gone (self->arg, recipient, seq);
+    tsg_hub_stat_add (self->txn, STAT_WITHHELD, 1);
+    char id[2 * TSG_MESSAGE_ID_SIZE + 1];
+    tsg_hex_encode (w.id, TSG_MESSAGE_ID_SIZE, id);
+    log_info ("withheld %s %.16s from %s for %s: consent %s %s", tsg_kind_name (w.kind), id,
+              w.sender, recipient, wh->consent->id, wh->reason);
+    s_audit (self, "withheld", w.id, w.sender, recipient, w.kind,
+             json_pack ("{s:s, s:s, s:s, s:s, s:s}", "consent_id", wh->consent->id, "reason",
+                        wh->reason, "case_id", wh->consent->case_id, "code",
+                        tsg_error_code_name (TSUNAGU__V1__ERROR_CODE__ERROR_MISSING_LEGAL_BASIS),
+                        "detail", wh->detail));
+    if (strcmp (w.sender, TSG_COORDINATOR_ID) != 0)
+        s_tell_withheld (self, &w, recipient, wh->consent, wh->detail);
+}
+
+/* Withholds every mailbox entry that relies on consent c, which ended for reason. */
+static size_t
+s_withhold (tsg_hub_casework_t *self, const tsg_hub_consent_t *c, const char *reason)
+{
+    s_withhold_t wh = { .self = self, .consent = c, .reason = reason };
+    snprintf (wh.detail, sizeof wh.detail, "withheld: consent %s %s", c->id, reason);
+    tsg_hub_consent_take_mail (self->txn, c->id, s_withhold_one, &wh);
+    return wh.withheld;
+}
+
+/* The audit details of a consent record: ids and codes, never the subject. */
+static json_t *
+s_consent_details (const tsg_hub_consent_t *c)
+{
+    json_t *agencies = json_array (), *types = json_array ();
+    for (size_t i = 0; agencies && i < c->n_agencies; i++)
+        json_array_append_new (agencies, json_string (c->agencies[i]));
+    for (size_t i = 0; types && i < c->n_types; i++)
+        json_array_append_new (types, json_string (c->types[i]));
+    return json_pack ("{s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:s, s:s, s:s}", "consent_id", c->id,
+                      "case_id", c->case_id, "cover_agencies", agencies ? agencies : json_null (),
+                      "cover_types", types ? types : json_null (), "categories",
+                      tsg_hub_categories_json (c->categories), "purpose", c->purpose, "method",
+                      c->method, "obtained_by", c->obtained_by, "valid_from", c->valid_from,
+                      "valid_until", c->valid_until);
+}
+
+static Tsunagu__V1__ErrorCode
+s_consent_grant (tsg_hub_casework_t *self, const char *sender, const tsg_letter_t *letter,
+                 const uint8_t *envelope, size_t len, tsg_hub_route_t *route, char *detail,
+                 size_t size)
+{
+    tsg_txn_t *txn = self->txn;
+    const tsg_header_t *h = letter->header;
+    if (!h)
+        REFUSE (ERROR_MALFORMED, "a consent grant needs header.case_id and header.consent");
+    tsg_hub_consent_t *g = self->record;
+    Tsunagu__V1__ErrorCode code = tsg_hub_consent_from_info (
+        h->consent, h->case_id, self->directory, self->now_ms, g, detail, size);
+    if (code != 0)
+        return code;
+    if (tsg_hub_consent_get (txn, g->id, self->consent))
+        REFUSE (ERROR_NOT_PERMITTED, "consent %s already exists", g->id);
+    tsg_hub_case_t *c = self->old;
+    bool exists = tsg_hub_case_get (txn, g->case_id, c);
+    if (exists && !tsg_hub_case_has_agency (c, sender))
+        REFUSE (ERROR_NOT_PERMITTED, "agency \"%s\" is not on case %s", sender, c->id);
+    if (letter->body.len > 0)
+        REFUSE (ERROR_MALFORMED, "a consent letter carries its bodies in sealed_bodies");
+    code = tsg_hub_sealed_bodies_check (exists ? c : NULL, sender, letter, detail, size);
+    if (code == 0)
+        code = s_legal_fan_out (self, sender, letter, g->case_id, exists ? c : NULL, g, route,
+                                detail, size);
+    if (code != 0)
+        return code;
+
+    tsg_hub_copy (g->granted_by, sizeof g->granted_by, sender);
+    g->granted_at_ms = self->now_ms;
+    tsg_hub_consent_put (txn, NULL, g);
+    s_fan_out (self, exists ? c : NULL, sender, letter, envelope, len, route->consent_id);
+    log_info ("consent %s granted by %s for case %s: %zu agencies and %zu types, %s to %s", g->id,
+              sender, g->case_id, g->n_agencies, g->n_types, g->valid_from, g->valid_until);
+    s_audit (self, "consent-granted", letter->message_id.data, sender, TSG_COORDINATOR_ID,
+             letter->kind, s_consent_details (g));
+    return 0;
+}
+
+static Tsunagu__V1__ErrorCode
+s_consent_revoke (tsg_hub_casework_t *self, const char *sender, const tsg_letter_t *letter,
+                  const uint8_t *envelope, size_t len, tsg_hub_route_t *route, char *detail,
+                  size_t size)
+{
+    tsg_txn_t *txn = self->txn;
+    const tsg_header_t *h = letter->header;
+    if (!h || !h->consent_id || !tsg_uuid_valid (h->consent_id))
+        REFUSE (ERROR_MALFORMED, "a consent revoke needs header.consent_id (a lowercase UUID)");
+    tsg_hub_consent_t *r = self->record;
+    if (!tsg_hub_consent_get (txn, h->consent_id, r))
+        REFUSE (ERROR_NOT_PERMITTED, "consent %s is not in the register", h->consent_id);
+    if (h->case_id && *h->case_id && strcmp (h->case_id, r->case_id) != 0)
+        REFUSE (ERROR_NOT_PERMITTED, "consent %s belongs to case %s", r->id, r->case_id);
+    if (r->state == TSG_HUB_CONSENT_REVOKED) {
+        char when[32];
+        tsg_iso8601 (r->ended_at_ms, when);
+        REFUSE (ERROR_NOT_PERMITTED, "consent %s was already revoked at %s", r->id, when);
+    }
+    tsg_hub_case_t *c = self->old;
+    bool exists = tsg_hub_case_get (txn, r->case_id, c);
+    if (strcmp (sender, r->granted_by) != 0 && !(exists && tsg_hub_case_has_agency (c, sender)))
+        REFUSE (ERROR_NOT_PERMITTED, "agency \"%s\" neither granted consent %s nor is on its case",
+                sender, r->id);
+    if (letter->body.len > 0)
+        REFUSE (ERROR_MALFORMED, "a consent letter carries its bodies in sealed_bodies");
+    Tsunagu__V1__ErrorCode code =
+        tsg_hub_sealed_bodies_check (exists ? c : NULL, sender, letter, detail, size);
+    if (code == 0)
+        code = s_legal_fan_out (self, sender, letter, r->case_id, exists ? c : NULL, r, route,
+                                detail, size);
+    if (code != 0)
+        return code;
+
+    /* At once, in this transaction: nothing relying on it leaves the mailboxes any more. */
+    size_t withheld = r->state == TSG_HUB_CONSENT_ACTIVE ? s_withhold (self, r, "revoked") : 0;
+    tsg_hub_consent_t before = *r;
+    r->state = TSG_HUB_CONSENT_REVOKED;
+    r->ended_at_ms = self->now_ms;
+    tsg_hub_copy (r->ended_by, sizeof r->ended_by, sender);
+    tsg_hub_consent_put (txn, &before, r);
+    /* The revocation itself is never withheld: it is what tells the agencies to stop. */
+    s_fan_out (self, exists ? c : NULL, sender, letter, envelope, len, NULL);
+    route->consent_id[0] = '\0';
+    log_info ("consent %s revoked by %s: %zu letters withheld", r->id, sender, withheld);
+    json_t *details = s_consent_details (r);
+    json_object_set_new (details, "withheld", json_integer ((json_int_t) withheld));
+    s_audit (self, "consent-revoked", letter->message_id.data, sender, TSG_COORDINATOR_ID,
+             letter->kind, details);
+    return 0;
+}
+
+/* Sends agency to a coordinator-signed CONSENT_REVOKE of consent c with reason "expired". */
+static void
+s_announce_expiry (tsg_hub_casework_t *self, const tsg_hub_consent_t *c, const char *to)
+{
+    const Tsunagu__V1__AgencyEntry *entry = tsg_hub_directory_find (self->directory, to);
+    if (!entry || entry->status == TSUNAGU__V1__AGENCY_STATUS__AGENCY_REVOKED)
+        return;
+    tsg_hub_consent_info_t info;
+    tsg_hub_consent_to_info (c, &info);
+    tsg_letter_t letter;
+    tsg_header_t header;
+    uint8_t message_id[TSG_MESSAGE_ID_SIZE];
+    tsg_letter_prepare (&letter, &header, message_id, TSUNAGU__V1__KIND__KIND_CONSENT_REVOKE,
+                        TSG_COORDINATOR_ID, to);
+    header.case_id = (char *) c->case_id;
+    header.consent_id = (char *) c->id;
+    header.status = (char *) "expired";
+    header.consent = &info.info;
+    uint8_t *sealed = NULL;
+    size_t len = 0;
+    int rc = tsg_envelope_seal (&letter, self->keys, &sealed, &len);
+    if (rc != TSG_OK) {
+        log_warnx ("consents: cannot seal the expiry of %s for %s: %s", c->id, to,
+                   tsg_strerror (rc));
+        self->txn->rc = rc;
+        return;
+    }
+    if (tsg_hub_mailbox_put (self->txn, to, TSG_COORDINATOR_ID,
+                             TSUNAGU__V1__KIND__KIND_CONSENT_REVOKE, message_id, sealed, len,
+                             self->now_ms)
+        != 0)
+        self->note_mail (self->arg, to);
+    free (sealed);
+}
+
+size_t
+tsg_hub_casework_expire (tsg_hub_casework_t *self)
+{
+    tsg_hub_case_id_t ids[64];
+    size_t n = tsg_hub_consents_ended (self->txn, self->now_ms, ids, 64);
+    size_t ended = 0;
+    for (size_t i = 0; i < n && self->txn->rc == TSG_OK; i++) {
+        tsg_hub_consent_t *r = self->record;
+        if (!tsg_hub_consent_get (self->txn, ids[i], r) || r->state != TSG_HUB_CONSENT_ACTIVE)
+            continue;
+        size_t withheld = s_withhold (self, r, "expired");
+        tsg_hub_consent_t before = *r;
+        r->state = TSG_HUB_CONSENT_EXPIRED;
+        r->ended_at_ms = self->now_ms;
+        tsg_hub_copy (r->ended_by, sizeof r->ended_by, TSG_COORDINATOR_ID);
+        tsg_hub_consent_put (self->txn, &before, r);
+        tsg_hub_case_t *c = self->old;
+        bool granter_told = false;
+        if (tsg_hub_case_get (self->txn, r->case_id, c))
+            for (size_t k = 0; k < c->n_agencies; k++) {
+                s_announce_expiry (self, r, c->agencies[k]);
+                granter_told |= strcmp (c->agencies[k], r->granted_by) == 0;
+            }
+        if (!granter_told)
+            s_announce_expiry (self, r, r->granted_by);
+        log_info ("consent %s of case %s expired (valid until %s): %zu letters withheld", r->id,
+                  r->case_id, r->valid_until, withheld);
+        json_t *details = s_consent_details (r);
+        json_object_set_new (details, "withheld", json_integer ((json_int_t) withheld));
+        s_audit (self, "consent-expired", NULL, TSG_COORDINATOR_ID, TSG_COORDINATOR_ID,
+                 TSUNAGU__V1__KIND__KIND_CONSENT_REVOKE, details);
+        ended++;
+    }
+    return ended;
+}
+
 Tsunagu__V1__ErrorCode
 tsg_hub_casework_take (tsg_hub_casework_t *self, const char *sender, const tsg_letter_t *letter,
-                       const uint8_t *envelope, size_t len, char *detail, size_t size)
+                       const uint8_t *envelope, size_t len, tsg_hub_route_t *route, char *detail,
+                       size_t size)
 {
+    memset (route, 0, sizeof *route);
     switch (letter->kind) {
-    case TSUNAGU__V1__KIND__KIND_REFERRAL: return s_referral (self, sender, letter, detail, size);
+    case TSUNAGU__V1__KIND__KIND_REFERRAL:
+        return s_referral (self, sender, letter, route, detail, size);
     case TSUNAGU__V1__KIND__KIND_REFERRAL_STATUS:
-        return s_status (self, sender, letter, detail, size);
+        return s_status (self, sender, letter, route, detail, size);
     case TSUNAGU__V1__KIND__KIND_CASE_EVENT:
-        return s_case_event (self, sender, letter, envelope, len, detail, size);
+        return s_case_event (self, sender, letter, envelope, len, route, detail, size);
+    case TSUNAGU__V1__KIND__KIND_CONSENT_GRANT:
+        return s_consent_grant (self, sender, letter, envelope, len, route, detail, size);
+    case TSUNAGU__V1__KIND__KIND_CONSENT_REVOKE:
+        return s_consent_revoke (self, sender, letter, envelope, len, route, detail, size);
     default: return 0;
     }
 }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "coordinator/audit.h"
 #include "coordinator/cases.h"
 #include "coordinator/control.h"
 #include "coordinator/staff.h"
@@ -110,15 +111,28 @@ s_case_event (const tsg_hub_control_env_t *env, const json_t *request)
     Tsunagu__V1__ErrorCode code =
         tsg_hub_intake_staff (env->intake, envelope, len, detail, sizeof detail);
     free (envelope);
+    tsg_hub_case_t *c = NULL;
+    bool found = false;
+    if (code == 0) {
+        tsg_hub_intake_end (env->intake);
+        c = malloc (sizeof *c);
+        const char *case_id = json_string_value (json_object_get (request, "case_id"));
+        found = c && tsg_hub_case_get (&txn, case_id, c);
+    }
+    /* A refusal changes nothing but the audit log, which records it all the same. */
+    tsg_hub_audit_t *audit = tsg_hub_intake_audit (env->intake);
+    if (audit && txn.rc == TSG_OK && tsg_hub_audit_flush (audit, &txn) != TSG_OK
+        && txn.rc == TSG_OK)
+        txn.rc = TSG_ERR_IO;
+    int rc = tsg_txn_commit (&txn);
+    if (rc != TSG_OK && audit)
+        tsg_hub_audit_rollback (audit);
     if (code != 0) {
-        tsg_txn_abort (&txn);
+        if (rc != TSG_OK)
+            log_warnx ("control: the refusal of a case event could not be audited: %s",
+                       tsg_strerror (rc));
         return s_refusal (tsg_error_code_name (code), detail);
     }
-    tsg_hub_intake_end (env->intake);
-    tsg_hub_case_t *c = malloc (sizeof *c);
-    const char *case_id = json_string_value (json_object_get (request, "case_id"));
-    bool found = c && tsg_hub_case_get (&txn, case_id, c);
-    int rc = tsg_txn_commit (&txn);
     char *reply;
     if (rc != TSG_OK || !found) {
         log_warnx ("control: a case event could not be stored: %s",

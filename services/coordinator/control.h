@@ -15,7 +15,8 @@
  * Codes:    bad_request (not JSON, not an object, a field missing or of the wrong JSON type),
  *           unknown_command, too_large, store (nothing was changed; try again), and for
  *           case events the refusal codes of the wire protocol, as tsg_error_code_name names
- *           them: unknown_case, not_permitted, stale_version, illegal_transition, malformed.
+ *           them: unknown_case, not_permitted, stale_version, illegal_transition, malformed,
+ *           missing_legal_basis.
  *
  * Commands.
  *
@@ -35,18 +36,22 @@
  *                                          reopen); no text travels, the coordinator holds none
  *    "close_reason": "goal-achieved|moved-away|died|declined|transferred|other",  type close
  *                                          (reason_code stands in for it when it is one)
- *    "meeting": {"kind": "shien|jusoteki|core", "held_on": "YYYY-MM-DD",
+ *    "meeting": {"kind": "shien|jusoteki|core|chiiki-care|kyogikai|yotaikyo|konkyu",
+ *                "held_on": "YYYY-MM-DD",
  *                "attendees": ["<agency id>", ...], "decision":
  *                "plan-adopted|continue|escalate|close|other"},               type meeting
  *    "plan": {"roles": [{"agency": "<agency id>", "role": "<short label>"}, ...],
  *             "next_review_on": "YYYY-MM-DD"},                                 type plan
- *    "note": {"category": "visit|call|meeting|other", "written_on": "YYYY-MM-DD"}}  type note
+ *    "note": {"category": "visit|call|meeting|other", "written_on": "YYYY-MM-DD"},  type note
+ *    "consent_id": "<uuid>"}               optional: the consent a jusoteki meeting rests on
  *     → {"ok": true, "case_id": "<uuid>", "event_id": "<uuid>", "version": n (the new
  *        version), "state": "<case state>", "state_label": "<Japanese label>"}
  *     The event is applied exactly like an agency's CASE_EVENT, as sent by "coordinator":
  *     the same checks (the coordinator may act on any case), the same timeline entry, and a
  *     coordinator-signed CASE_EVENT letter without bodies passed on to every agency on the
- *     case, followed by CASE_UPDATE letters.  The reply comes after the commit. */
+ *     case, followed by CASE_UPDATE letters.  A jusoteki meeting (重層的支援会議) needs an
+ *     active consent of the case that covers every attendee (else missing_legal_basis).  The
+ *     reply comes after the commit; the decision, either way, is in the audit log. */
 #ifndef TSG_HUB_CONTROL_H_INCLUDED
 #define TSG_HUB_CONTROL_H_INCLUDED
 

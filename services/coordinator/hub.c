@@ -6,6 +6,7 @@
 #include <zmq.h>
 
 #include "coordinator/api.h"
+#include "coordinator/audit.h"
 #include "coordinator/control.h"
 #include "coordinator/directory.h"
 #include "coordinator/http.h"
@@ -34,6 +35,7 @@ struct _tsg_hub_t {
     tsg_hub_zap_t *zap;             /* the ZAP handler, polled with the router */
     tsg_keys_t *keys;               /* the coordinator's keys (owned, wiped at the end) */
     tsg_store_t *store;             /* the LMDB store (owned) */
+    tsg_hub_audit_t *audit;         /* the audit log (owned; NULL until opened) */
     tsg_hub_directory_t *directory; /* the registry in memory */
     tsg_hub_intake_t *intake;       /* checks and stores inbound letters */
     tsg_hub_sessions_t *sessions;   /* connected agencies */
@@ -173,11 +175,33 @@ tsg_hub_destroy (tsg_hub_t **self_p)
     tsg_hub_sessions_destroy (&self->sessions);
     tsg_hub_intake_destroy (&self->intake);
     tsg_hub_directory_destroy (&self->directory);
+    tsg_hub_audit_destroy (&self->audit);
     tsg_store_destroy (&self->store);
     tsg_keys_destroy (&self->keys);
     free (self->pending);
     free (self);
     *self_p = NULL;
+}
+
+int
+tsg_hub_open_audit (tsg_hub_t *self, const char *data_dir)
+{
+    tsg_hub_audit_destroy (&self->audit);
+    tsg_txn_t txn;
+    tsg_txn_begin (self->store, &txn, false);
+    int rc = tsg_hub_audit_open (data_dir, &txn, &self->audit);
+    tsg_txn_abort (&txn);
+    /* Every routing decision the intake makes is recorded from now on. */
+    tsg_hub_intake_set_audit (self->intake, self->audit);
+    if (rc != TSG_OK)
+        log_warnx ("cannot open the audit log in %s: %s", data_dir, tsg_strerror (rc));
+    return rc;
+}
+
+tsg_hub_audit_t *
+tsg_hub_audit (tsg_hub_t *self)
+{
+    return self->audit;
 }
 
 const char *
@@ -424,12 +448,19 @@ s_batch (tsg_hub_t *self)
     }
     /* The cases this batch changed are announced in the same transaction. */
     tsg_hub_intake_end (self->intake);
-    int rc = tsg_txn_commit (&txn);
+    /* The batch's audit records reach the disk before the commit that makes them count. */
+    int rc = self->audit ? tsg_hub_audit_flush (self->audit, &txn) : TSG_OK;
+    if (rc == TSG_OK)
+        rc = tsg_txn_commit (&txn);
+    else
+        tsg_txn_abort (&txn);
     if (rc == TSG_OK) {
         self->batches++;
         s_note_effects (self, now);
     }
     else {
+        if (self->audit)
+            tsg_hub_audit_rollback (self->audit);
         self->batches_failed++;
         log_warnx ("store: a batch of %zu envelopes could not be committed (%s); "
                    "their senders are told to resend",
@@ -543,7 +574,7 @@ s_registry_check (tsg_hub_t *self)
     s_send_directories (self);
 }
 
-/* Timers: registry generation, idle sessions, stalled windows. */
+/* Timers: registry generation, idle sessions, stalled windows, consents that ended. */
 static void
 s_timers (tsg_hub_t *self, uint64_t now)
 {
@@ -557,6 +588,9 @@ s_timers (tsg_hub_t *self, uint64_t now)
         for (size_t i = 0; i < tsg_hub_sessions_size (self->sessions); i++)
             tsg_hub_session_check_stall (tsg_hub_sessions_at (self->sessions, i), now,
                                          TSG_HUB_STALL_MS);
+        /* An expired consent withholds its mail at once (within the second). */
+        if (tsg_hub_intake_expire (self->intake, self->store) > 0)
+            s_note_effects (self, now);
     }
 }
 

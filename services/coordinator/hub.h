@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdint.h>
 
+#include "coordinator/audit.h"
 #include "tsunagu/tsunagu.h"
 
 /* Timings from proto/README.md and the coordinator's requirements. */
@@ -25,6 +26,13 @@ tsg_hub_t *tsg_hub_new (const char *endpoint, tsg_keys_t **keys_p, tsg_store_t *
 /* Closes the sockets (dropping unsent letters: all of them are in the store), closes the
  * store and wipes the keys; safe on NULL and twice. */
 void tsg_hub_destroy (tsg_hub_t **self_p);
+
+/* Opens the audit log DATA_DIR/audit.log (coordinator/audit.h) after the store: each batch
+ * flushes its records into it before committing.  Returns TSG_OK or a TSG_ERR_* (logged). */
+int tsg_hub_open_audit (tsg_hub_t *self, const char *data_dir);
+
+/* The audit log (borrowed; NULL until tsg_hub_open_audit). */
+tsg_hub_audit_t *tsg_hub_audit (tsg_hub_t *self);
 
 /* The endpoint actually bound (with the port chosen for "*"). */
 const char *tsg_hub_endpoint (const tsg_hub_t *self);

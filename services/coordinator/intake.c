@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "coordinator/casework.h"
+#include "coordinator/consents.h"
 #include "coordinator/intake.h"
+#include "coordinator/legal_basis.h"
 
 /* One acknowledged mailbox entry. */
 typedef struct {
@@ -16,7 +18,9 @@ typedef struct {
 
 struct _tsg_hub_intake_t {
     const tsg_hub_directory_t *directory; /* senders and recipients (borrowed) */
-    tsg_hub_casework_t *casework;         /* referrals and cases */
+    tsg_hub_casework_t *casework;         /* referrals, cases and consents */
+    tsg_hub_audit_t *audit;               /* routing decisions (borrowed; NULL: none) */
+    const tsg_letter_t *letter;           /* the letter being decided (NULL: unreadable) */
     tsg_hub_intake_counters_t counters;   /* letters stored and refused since start */
     tsg_txn_t *txn;                       /* the batch's write transaction (borrowed) */
     uint64_t now_ms;                      /* the batch's wall clock */
@@ -30,11 +34,21 @@ struct _tsg_hub_intake_t {
 
 static void s_note_new_mail (tsg_hub_intake_t *self, const char *recipient);
 
+static void s_note_acked (tsg_hub_intake_t *self, const char *recipient, uint64_t seq);
+
 /* tsg_hub_mail_fn for the casework. */
 static void
 s_mail_noted (void *arg, const char *recipient)
 {
     s_note_new_mail (arg, recipient);
+}
+
+/* tsg_hub_gone_fn for the casework: a withheld entry leaves the session's window as an
+ * acknowledged one does. */
+static void
+s_gone_noted (void *arg, const char *recipient, uint64_t seq)
+{
+    s_note_acked (arg, recipient, seq);
 }
 
 tsg_hub_intake_t *
@@ -44,7 +58,7 @@ tsg_hub_intake_new (const tsg_hub_directory_t *directory, const tsg_keys_t *keys
     if (!self)
         return NULL;
     self->directory = directory;
-    self->casework = tsg_hub_casework_new (directory, keys, s_mail_noted, self);
+    self->casework = tsg_hub_casework_new (directory, keys, s_mail_noted, s_gone_noted, self);
     if (!self->casework)
         tsg_hub_intake_destroy (&self);
     return self;
@@ -60,6 +74,19 @@ tsg_hub_intake_destroy (tsg_hub_intake_t **self_p)
     free ((*self_p)->acked);
     free (*self_p);
     *self_p = NULL;
+}
+
+void
+tsg_hub_intake_set_audit (tsg_hub_intake_t *self, tsg_hub_audit_t *audit)
+{
+    self->audit = audit;
+    tsg_hub_casework_set_audit (self->casework, audit);
+}
+
+tsg_hub_audit_t *
+tsg_hub_intake_audit (const tsg_hub_intake_t *self)
+{
+    return self->audit;
 }
 
 void
@@ -162,13 +189,84 @@ s_id_text (const uint8_t *id, size_t len, char out[17])
     return out;
 }
 
-/* Fills answer with a refusal and logs it (one info line per refusal). */
-static void s_refuse (tsg_hub_answer_t *answer, const char *auth_id, const char *what,
-                      Tsunagu__V1__ErrorCode code, bool final, const char *fmt, ...)
-    __attribute__ ((format (printf, 6, 7)));
+/* A JSON string of text, with bytes that are not UTF-8 (a sentence cut short) replaced. */
+static json_t *
+s_json_text (const char *text)
+{
+    json_t *value = json_string (text ? text : "");
+    if (value)
+        return value;
+    char clean[TSG_HUB_DETAIL_MAX];
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *) text; *p && n + 1 < sizeof clean; p++)
+        clean[n++] = *p < 0x80 && *p >= 0x20 ? (char) *p : '?';
+    clean[n] = '\0';
+    return json_string (clean);
+}
+
+/* Adds a uuid-shaped id of the letter's header to details under key (nothing else: a refused
+ * letter's header is not trusted to hold ids only). */
+static void
+s_detail_id (json_t *details, const char *key, const char *id)
+{
+    if (id && tsg_uuid_valid (id))
+        json_object_set_new (details, key, json_string (id));
+}
+
+/* Audits the refusal in answer of the letter being decided (self->letter, NULL when it could
+ * not be read) from auth_id. */
+static void
+s_audit_refused (tsg_hub_intake_t *self, const char *auth_id, const tsg_hub_answer_t *answer)
+{
+    if (!self->audit)
+        return;
+    const tsg_letter_t *letter = self->letter;
+    const tsg_header_t *h = letter ? letter->header : NULL;
+    json_t *details = json_pack ("{s:s, s:o, s:b}", "code", tsg_error_code_name (answer->code),
+                                 "detail", s_json_text (answer->detail), "final", answer->final);
+    if (details && h) {
+        if (h->legal_basis != TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_UNSPECIFIED)
+            json_object_set_new (details, "basis",
+                                 json_string (tsg_legal_basis_name (h->legal_basis)));
+        s_detail_id (details, "case_id", h->case_id);
+        s_detail_id (details, "referral_id", h->referral_id);
+        s_detail_id (details, "consent_id", h->consent_id);
+    }
+    /* A decoded letter's recipient is an agency id or "coordinator" (tsg_envelope_decode). */
+    tsg_hub_audit_add (self->audit, "refused", answer->has_about ? answer->about : NULL, auth_id,
+                       letter && letter->recipient ? letter->recipient : "",
+                       letter ? tsg_kind_name (letter->kind) : "unknown", details);
+}
+
+/* Audits a letter that was let through, with how (route). */
+static void
+s_audit_allowed (tsg_hub_intake_t *self, const char *auth_id, const tsg_letter_t *letter,
+                 const tsg_hub_route_t *route)
+{
+    if (!self->audit)
+        return;
+    json_t *details = json_pack ("{s:s, s:o, s:o}", "basis", tsg_legal_basis_name (route->basis),
+                                 "flags", tsg_hub_legal_flags_json (route->flags), "categories",
+                                 tsg_hub_categories_json (route->categories));
+    if (details) {
+        s_detail_id (details, "case_id", route->case_id);
+        s_detail_id (details, "referral_id", route->referral_id);
+        s_detail_id (details, "consent_id", route->consent_id);
+        if (letter->n_sealed_bodies > 0)
+            json_object_set_new (details, "sealed_bodies",
+                                 json_integer ((json_int_t) letter->n_sealed_bodies));
+    }
+    tsg_hub_audit_add (self->audit, "allowed", letter->message_id.data, auth_id, letter->recipient,
+                       tsg_kind_name (letter->kind), details);
+}
+
+/* Fills answer with a refusal, logs it (one info line per refusal) and audits it. */
+static void s_refuse (tsg_hub_intake_t *self, tsg_hub_answer_t *answer, const char *auth_id,
+                      const char *what, Tsunagu__V1__ErrorCode code, bool final, const char *fmt,
+                      ...) __attribute__ ((format (printf, 7, 8)));
 
 static void
-s_refuse (tsg_hub_answer_t *answer, const char *auth_id, const char *what,
+s_refuse (tsg_hub_intake_t *self, tsg_hub_answer_t *answer, const char *auth_id, const char *what,
           Tsunagu__V1__ErrorCode code, bool final, const char *fmt, ...)
 {
     answer->type = TSG_HUB_ANSWER_ERROR;
@@ -183,13 +281,14 @@ s_refuse (tsg_hub_answer_t *answer, const char *auth_id, const char *what,
               s_id_text (answer->has_about ? answer->about : NULL,
                          answer->has_about ? TSG_MESSAGE_ID_SIZE : 0, id),
               auth_id, tsg_error_code_name (code), final ? "" : " (not final)", answer->detail);
+    s_audit_refused (self, auth_id, answer);
 }
 
 /* The refusal for a letter that tsg_envelope_decode would not accept.  Reads what it can of
  * the letter to name it in the answer; such a letter consumes no sequence number. */
 static void
-s_undecodable (tsg_hub_answer_t *answer, const char *auth_id, const uint8_t *frame, size_t len,
-               int rc, const char *why)
+s_undecodable (tsg_hub_intake_t *self, tsg_hub_answer_t *answer, const char *auth_id,
+               const uint8_t *frame, size_t len, int rc, const char *why)
 {
     Tsunagu__V1__ErrorCode code = rc == TSG_ERR_TOO_LARGE
                                       ? TSUNAGU__V1__ERROR_CODE__ERROR_TOO_LARGE
@@ -213,7 +312,7 @@ s_undecodable (tsg_hub_answer_t *answer, const char *auth_id, const uint8_t *fra
     }
     if (envelope)
         tsunagu__v1__envelope__free_unpacked (envelope, NULL);
-    s_refuse (answer, auth_id, "letter", code, true, "%s",
+    s_refuse (self, answer, auth_id, "letter", code, true, "%s",
               why ? why : "the envelope cannot be read");
 }
 
@@ -257,14 +356,17 @@ s_check_new (const tsg_hub_intake_t *self, const tsg_letter_t *letter, char *det
             "created_at is more than 5 minutes ahead or 30 days behind the coordinator's clock");
         return TSUNAGU__V1__ERROR_CODE__ERROR_CLOCK_SKEW;
     }
-    /* A case event goes to the coordinator, which passes it on to the case's agencies. */
+    /* Case events and consent letters go to the coordinator, which passes them on to the
+     * case's agencies. */
     bool to_coordinator = strcmp (letter->recipient, TSG_COORDINATOR_ID) == 0;
-    if (letter->kind == TSUNAGU__V1__KIND__KIND_CASE_EVENT || to_coordinator) {
-        if (letter->kind == TSUNAGU__V1__KIND__KIND_CASE_EVENT && to_coordinator)
+    bool fans_out = tsg_hub_casework_fans_out (letter->kind);
+    if (fans_out || to_coordinator) {
+        if (fans_out && to_coordinator)
             return 0;
-        snprintf (detail, size, "%s",
-                  to_coordinator ? "the coordinator takes only case-event letters"
-                                 : "case-event letters go to the coordinator");
+        if (to_coordinator)
+            snprintf (detail, size, "the coordinator takes only case-event and consent letters");
+        else
+            snprintf (detail, size, "%s letters go to the coordinator", kind);
         return TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED;
     }
     const Tsunagu__V1__AgencyEntry *to =
@@ -278,7 +380,7 @@ s_check_new (const tsg_hub_intake_t *self, const tsg_letter_t *letter, char *det
                   tsg_agency_status_name (to->status));
         return TSUNAGU__V1__ERROR_CODE__ERROR_RECIPIENT_INACTIVE;
     }
-    if (letter->body.len > 0
+    if ((letter->body.len > 0 || letter->n_sealed_bodies > 0)
         && (!letter->header
             || letter->header->legal_basis == TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_UNSPECIFIED)) {
         snprintf (detail, size, "a letter with a body must name its legal basis");
@@ -323,12 +425,13 @@ s_sequenced (tsg_hub_intake_t *self, const char *auth_id, const tsg_envelope_t *
             }
         }
         else
-            s_refuse (answer, auth_id, kind, TSUNAGU__V1__ERROR_CODE__ERROR_OUT_OF_ORDER, true,
-                      "sequence %llu was already used by another letter", (unsigned long long) seq);
+            s_refuse (self, answer, auth_id, kind, TSUNAGU__V1__ERROR_CODE__ERROR_OUT_OF_ORDER,
+                      true, "sequence %llu was already used by another letter",
+                      (unsigned long long) seq);
         return;
     }
     if (seq > last + 1) {
-        s_refuse (answer, auth_id, kind, TSUNAGU__V1__ERROR_CODE__ERROR_OUT_OF_ORDER, false,
+        s_refuse (self, answer, auth_id, kind, TSUNAGU__V1__ERROR_CODE__ERROR_OUT_OF_ORDER, false,
                   "expected sequence %llu, got %llu: resend from the first unacknowledged letter",
                   (unsigned long long) (last + 1), (unsigned long long) seq);
         return;
@@ -344,12 +447,15 @@ s_sequenced (tsg_hub_intake_t *self, const char *auth_id, const tsg_envelope_t *
         code = TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED;
         snprintf (detail, sizeof detail, "the message id was already used");
     }
-    /* Referrals and cases: checked against their records and, when fine, applied. */
+    /* Referrals, cases and consents: checked against their records and the legal basis and,
+     * when fine, applied. */
+    tsg_hub_route_t route;
+    memset (&route, 0, sizeof route);
     if (code == 0 && tsg_hub_casework_takes (letter->kind))
-        code = tsg_hub_casework_take (self->casework, auth_id, letter, frame, len, detail,
+        code = tsg_hub_casework_take (self->casework, auth_id, letter, frame, len, &route, detail,
                                       sizeof detail);
     if (code != 0) {
-        s_refuse (answer, auth_id, kind, code, true, "%s", detail);
+        s_refuse (self, answer, auth_id, kind, code, true, "%s", detail);
         if (!id_taken) {
             tsg_hub_message_t msg = { .state = TSG_HUB_MSG_REFUSED,
                                       .kind = letter->kind,
@@ -362,18 +468,23 @@ s_sequenced (tsg_hub_intake_t *self, const char *auth_id, const tsg_envelope_t *
         }
         return;
     }
-    /* A case event was stored by the casework, once for each agency on the case. */
+    /* A fan-out letter was stored by the casework, once for each agency on the case; mail
+     * under a consent is noted, so that the consent's end withholds it. */
     uint64_t mailbox_seq = 0;
-    if (letter->kind != TSUNAGU__V1__KIND__KIND_CASE_EVENT) {
+    if (!tsg_hub_casework_fans_out (letter->kind)) {
         mailbox_seq = tsg_hub_mailbox_put (txn, letter->recipient, auth_id, letter->kind, id, frame,
                                            len, self->now_ms);
-        if (mailbox_seq != 0)
+        if (mailbox_seq != 0) {
             s_note_new_mail (self, letter->recipient);
+            if (route.consent_id[0])
+                tsg_hub_consent_note_mail (txn, route.consent_id, letter->recipient, mailbox_seq);
+        }
     }
     if (txn->rc != TSG_OK) {
         tsg_hub_answer_store_failed (answer);
         return;
     }
+    s_audit_allowed (self, auth_id, letter, &route);
     answer->type = TSG_HUB_ANSWER_STORED;
     self->counters.stored++;
     if (log_verbose ()) {
@@ -391,14 +502,14 @@ s_receipt (tsg_hub_intake_t *self, const char *auth_id, const tsg_letter_t *lett
 {
     const Tsunagu__V1__Receipt *receipt = letter->receipt;
     if (!receipt) {
-        s_refuse (answer, auth_id, "receipt", TSUNAGU__V1__ERROR_CODE__ERROR_MALFORMED, true,
+        s_refuse (self, answer, auth_id, "receipt", TSUNAGU__V1__ERROR_CODE__ERROR_MALFORMED, true,
                   "a receipt letter carries no receipt");
         return;
     }
     if (receipt->type != TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED
         && receipt->type != TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_REJECTED) {
-        s_refuse (answer, auth_id, "receipt", TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED, true,
-                  "agencies may send only delivered or rejected receipts");
+        s_refuse (self, answer, auth_id, "receipt", TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED,
+                  true, "agencies may send only delivered or rejected receipts");
         return;
     }
     tsg_hub_ack_t ack;
@@ -423,8 +534,8 @@ s_receipt (tsg_hub_intake_t *self, const char *auth_id, const tsg_letter_t *lett
         break;
     case TSG_HUB_ACK_REFUSED:
         answer->needs_commit = true;
-        s_refuse (answer, auth_id, "receipt", TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED, true,
-                  "%s", ack.why);
+        s_refuse (self, answer, auth_id, "receipt", TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED,
+                  true, "%s", ack.why);
         break;
     }
 }
@@ -438,7 +549,7 @@ s_unsequenced (tsg_hub_intake_t *self, const char *auth_id, const tsg_envelope_t
     const char *kind = tsg_kind_name (letter->kind);
     if (!s_clock_ok (self, letter->created_at_ms)) {
         s_refuse (
-            answer, auth_id, kind, TSUNAGU__V1__ERROR_CODE__ERROR_CLOCK_SKEW, true,
+            self, answer, auth_id, kind, TSUNAGU__V1__ERROR_CODE__ERROR_CLOCK_SKEW, true,
             "created_at is more than 5 minutes ahead or 30 days behind the coordinator's clock");
         return;
     }
@@ -449,11 +560,11 @@ s_unsequenced (tsg_hub_intake_t *self, const char *auth_id, const tsg_envelope_t
         break;
     default:
         if (s_kind_sequenced (letter->kind))
-            s_refuse (answer, auth_id, kind, TSUNAGU__V1__ERROR_CODE__ERROR_MALFORMED, true,
+            s_refuse (self, answer, auth_id, kind, TSUNAGU__V1__ERROR_CODE__ERROR_MALFORMED, true,
                       "a %s letter needs a sequence number from 1", kind);
         else
-            s_refuse (answer, auth_id, kind, TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED, true,
-                      "agencies may not send %s letters", kind);
+            s_refuse (self, answer, auth_id, kind, TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED,
+                      true, "agencies may not send %s letters", kind);
         break;
     }
 }
@@ -464,7 +575,7 @@ tsg_hub_intake_letter (tsg_hub_intake_t *self, const char *auth_id, const uint8_
 {
     memset (answer, 0, sizeof *answer);
     if (!auth_id || !tsg_agency_id_valid (auth_id)) {
-        s_refuse (answer, auth_id ? auth_id : "?", "letter",
+        s_refuse (self, answer, auth_id ? auth_id : "?", "letter",
                   TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED, true,
                   "the connection is not authenticated as an agency");
         return;
@@ -473,17 +584,18 @@ tsg_hub_intake_letter (tsg_hub_intake_t *self, const char *auth_id, const uint8_
     const char *why = NULL;
     int rc = tsg_envelope_decode (frame, len, &env, &why);
     if (rc != TSG_OK) {
-        s_undecodable (answer, auth_id, frame, len, rc, why);
+        s_undecodable (self, answer, auth_id, frame, len, rc, why);
         return;
     }
     const tsg_letter_t *letter = env.letter;
     const char *kind = tsg_kind_name (letter->kind);
     memcpy (answer->about, letter->message_id.data, TSG_MESSAGE_ID_SIZE);
     answer->has_about = true;
+    self->letter = letter;
 
     const Tsunagu__V1__AgencyEntry *sender = tsg_hub_directory_find (self->directory, auth_id);
     if (strcmp (letter->sender, auth_id) != 0)
-        s_refuse (answer, auth_id, kind, TSUNAGU__V1__ERROR_CODE__ERROR_SENDER_MISMATCH, true,
+        s_refuse (self, answer, auth_id, kind, TSUNAGU__V1__ERROR_CODE__ERROR_SENDER_MISMATCH, true,
                   "the letter claims to be from \"%s\" but the connection belongs to \"%s\"",
                   letter->sender, auth_id);
     else if (!sender || sender->status != TSUNAGU__V1__AGENCY_STATUS__AGENCY_ACTIVE) {
@@ -495,19 +607,20 @@ tsg_hub_intake_letter (tsg_hub_intake_t *self, const char *auth_id, const uint8_
             snprintf (answer->detail, sizeof answer->detail, "agency \"%s\" is suspended", auth_id);
         }
         else
-            s_refuse (answer, auth_id, kind, TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED, final,
-                      "agency \"%s\" is %s", auth_id,
+            s_refuse (self, answer, auth_id, kind, TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED,
+                      final, "agency \"%s\" is %s", auth_id,
                       sender ? tsg_agency_status_name (sender->status) : "not registered");
     }
     /* Whoever holds the transport key but not the signing key changes nothing: a letter
      * that does not verify takes no sequence number and leaves no record. */
     else if (!tsg_envelope_verify (&env, sender->sign_public.data))
-        s_refuse (answer, auth_id, kind, TSUNAGU__V1__ERROR_CODE__ERROR_BAD_SIGNATURE, true,
+        s_refuse (self, answer, auth_id, kind, TSUNAGU__V1__ERROR_CODE__ERROR_BAD_SIGNATURE, true,
                   "the signature does not verify with the sender's key");
     else if (letter->sequence > 0)
         s_sequenced (self, auth_id, &env, frame, len, answer);
     else
         s_unsequenced (self, auth_id, &env, frame, len, answer);
+    self->letter = NULL;
     tsg_envelope_clear (&env);
     if (answer->type == TSG_HUB_ANSWER_ERROR && (unsigned) answer->code < TSG_HUB_ERROR_CODES)
         self->counters.refused[answer->code]++;
@@ -524,22 +637,62 @@ tsg_hub_intake_staff (tsg_hub_intake_t *self, const uint8_t *frame, size_t len, 
         return TSUNAGU__V1__ERROR_CODE__ERROR_MALFORMED;
     }
     Tsunagu__V1__ErrorCode code = TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED;
+    tsg_hub_route_t route;
+    memset (&route, 0, sizeof route);
     if (env.letter->kind != TSUNAGU__V1__KIND__KIND_CASE_EVENT
         || strcmp (env.letter->sender, TSG_COORDINATOR_ID) != 0)
         snprintf (detail, size, "only the coordinator's own case events are taken here");
     else
         code = tsg_hub_casework_take (self->casework, TSG_COORDINATOR_ID, env.letter, frame, len,
-                                      detail, size);
+                                      &route, detail, size);
+    self->letter = env.letter;
     if (code != 0) {
         if ((unsigned) code < TSG_HUB_ERROR_CODES)
             self->counters.refused[code]++;
         log_info ("refused the coordinator's case event: %s: %s", tsg_error_code_name (code),
                   detail);
+        tsg_hub_answer_t answer = { .type = TSG_HUB_ANSWER_ERROR, .code = code, .final = true };
+        memcpy (answer.about, env.letter->message_id.data, TSG_MESSAGE_ID_SIZE);
+        answer.has_about = true;
+        snprintf (answer.detail, sizeof answer.detail, "%s", detail);
+        s_audit_refused (self, TSG_COORDINATOR_ID, &answer);
     }
-    else
+    else {
         self->counters.stored++;
+        s_audit_allowed (self, TSG_COORDINATOR_ID, env.letter, &route);
+    }
+    self->letter = NULL;
     tsg_envelope_clear (&env);
     return code;
+}
+
+size_t
+tsg_hub_intake_expire (tsg_hub_intake_t *self, tsg_store_t *store)
+{
+    tsg_txn_t txn;
+    tsg_txn_begin (store, &txn, false);
+    uint64_t next = tsg_hub_consents_next_end (&txn);
+    tsg_txn_abort (&txn);
+    if (next > tsg_now_ms ())
+        return 0;
+    tsg_txn_begin (store, &txn, true);
+    tsg_hub_intake_begin (self, &txn);
+    size_t ended = tsg_hub_casework_expire (self->casework);
+    tsg_hub_intake_end (self);
+    if (self->audit && txn.rc == TSG_OK && tsg_hub_audit_flush (self->audit, &txn) != TSG_OK
+        && txn.rc == TSG_OK)
+        txn.rc = TSG_ERR_IO;
+    int rc = tsg_txn_commit (&txn);
+    if (rc != TSG_OK) {
+        if (self->audit)
+            tsg_hub_audit_rollback (self->audit);
+        log_warnx ("store: ended consents could not be committed (%s); trying again",
+                   tsg_strerror (rc));
+        self->new_mail_count = 0;
+        self->acked_count = 0;
+        return 0;
+    }
+    return ended;
 }
 
 void

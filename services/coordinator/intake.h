@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "coordinator/audit.h"
 #include "coordinator/directory.h"
 #include "coordinator/mailbox.h"
 
@@ -50,6 +51,21 @@ tsg_hub_intake_t *tsg_hub_intake_new (const tsg_hub_directory_t *directory, cons
 /* Frees the intake; safe on NULL and twice. */
 void tsg_hub_intake_destroy (tsg_hub_intake_t **self_p);
 
+/* Records every routing decision from now on in audit (borrowed; NULL: none): letters
+ * allowed (basis, flags) and refused (code, detail), mail withheld, alerts, consents granted,
+ * revoked and expired.  The caller flushes the audit before each commit. */
+void tsg_hub_intake_set_audit (tsg_hub_intake_t *self, tsg_hub_audit_t *audit);
+
+/* The audit set above (NULL when none). */
+tsg_hub_audit_t *tsg_hub_intake_audit (const tsg_hub_intake_t *self);
+
+/* Ends the consents whose validity has passed (consents.h), if any, in a write transaction of
+ * its own on store: the mail relying on them is withheld and the agencies are told; the audit
+ * is flushed before the commit (and rolled back when the commit fails).  Cheap when nothing
+ * is due (one read).  Returns how many consents ended (0 also when the commit failed,
+ * logged); the new-mail and acknowledged lists then say what changed, as after a batch. */
+size_t tsg_hub_intake_expire (tsg_hub_intake_t *self, tsg_store_t *store);
+
 /* Starts a batch in txn (a write transaction, borrowed until the next begin) at the
  * current wall clock; forgets the previous batch's effects. */
 void tsg_hub_intake_begin (tsg_hub_intake_t *self, tsg_txn_t *txn);
@@ -79,7 +95,7 @@ void tsg_hub_intake_letter (tsg_hub_intake_t *self, const char *auth_id, const u
                             size_t len, tsg_hub_answer_t *answer);
 
 /* The batch's effects, to apply once it is committed: recipients with new mail, and
- * mailbox entries (recipient, sequence) that were acknowledged and deleted. */
+ * mailbox entries (recipient, sequence) that were acknowledged or withheld, and deleted. */
 size_t tsg_hub_intake_new_mail_count (const tsg_hub_intake_t *self);
 const char *tsg_hub_intake_new_mail (const tsg_hub_intake_t *self, size_t index);
 size_t tsg_hub_intake_acked_count (const tsg_hub_intake_t *self);

@@ -379,6 +379,51 @@ tsg_hub_mailbox_ack (tsg_txn_t *txn, const char *acker, const tsg_letter_t *rece
     out->seq = msg.mailbox_seq;
 }
 
+bool
+tsg_hub_mailbox_withdraw (tsg_txn_t *txn, const char *recipient, uint64_t seq,
+                          Tsunagu__V1__ErrorCode code, const char *detail, uint64_t now_ms,
+                          tsg_hub_withdrawn_t *out)
+{
+    memset (out, 0, sizeof *out);
+    uint8_t key[TSG_HUB_MAILBOX_KEY_MAX];
+    size_t key_len = tsg_hub_mailbox_key (recipient, seq, key);
+    MDB_dbi mailbox = tsg_store_db (txn->store, TSG_HUB_DB_MAILBOX);
+    MDB_val val;
+    if (!tsg_txn_get (txn, mailbox, key, key_len, &val))
+        return false;
+    const uint8_t *data = val.mv_data;
+    size_t sender_len = val.mv_size >= MAILBOX_HEAD ? data[MAILBOX_HEAD - 1] : 0;
+    if (val.mv_size < MAILBOX_HEAD || data[0] != FORMAT || sender_len > TSG_ID_MAX
+        || MAILBOX_HEAD + sender_len > val.mv_size) {
+        log_warnx ("store: unreadable mailbox entry %s/%llu", recipient, (unsigned long long) seq);
+        return false;
+    }
+    out->kind = (Tsunagu__V1__Kind) data[1];
+    memcpy (out->id, data + 2, TSG_MESSAGE_ID_SIZE);
+    memcpy (out->sender, data + MAILBOX_HEAD, sender_len);
+    out->sender[sender_len] = '\0';
+    tsg_txn_del (txn, mailbox, key, key_len);
+    tsg_hub_stat_add2 (txn, TSG_HUB_STAT_MAILBOX_DEPTH, recipient, -1);
+
+    tsg_hub_message_t msg;
+    if (!tsg_hub_message_get (txn, out->id, &msg))
+        return txn->rc == TSG_OK;
+    out->copy = strcmp (msg.recipient, TSG_COORDINATOR_ID) == 0;
+    if (out->copy && !tsg_hub_message_get_copy (txn, out->id, recipient, &msg))
+        return txn->rc == TSG_OK;
+    msg.state = TSG_HUB_MSG_REFUSED;
+    msg.error_code = code;
+    msg.at_ms = now_ms;
+    snprintf (msg.detail, sizeof msg.detail, "%s", detail);
+    if (out->copy) {
+        uint8_t copy_key[TSG_MESSAGE_ID_SIZE + TSG_ID_MAX];
+        s_message_put (txn, copy_key, s_message_key (out->id, recipient, copy_key), &msg);
+    }
+    else
+        tsg_hub_message_put (txn, out->id, &msg);
+    return txn->rc == TSG_OK;
+}
+
 /* The value's envelope, or false when the value is not a mailbox entry. */
 static bool
 s_entry_envelope (const MDB_val *val, const uint8_t **envelope, size_t *len)

@@ -94,6 +94,23 @@ typedef struct {
 void tsg_hub_mailbox_ack (tsg_txn_t *txn, const char *acker, const tsg_letter_t *receipt,
                           const uint8_t *envelope, size_t len, uint64_t now_ms, tsg_hub_ack_t *out);
 
+/* What a withdrawn mailbox entry held. */
+typedef struct {
+    Tsunagu__V1__Kind kind;          /* the letter's kind */
+    uint8_t id[TSG_MESSAGE_ID_SIZE]; /* its message id */
+    char sender[TSG_ID_MAX + 1];     /* who sent it */
+    bool copy;                       /* a copy of a fan-out letter (addressed to the coordinator) */
+} tsg_hub_withdrawn_t;
+
+/* Takes entry seq out of recipient's mailbox without delivering it: deletes the entry, counts
+ * it out of the recipient's depth, and turns its MESSAGES record (or the recipient's copy
+ * record of a fan-out letter) to REFUSED with code and detail, so that a resend is answered
+ * with them.  False (nothing changed) when the entry is gone (delivered already) or
+ * unreadable; else fills *out. */
+bool tsg_hub_mailbox_withdraw (tsg_txn_t *txn, const char *recipient, uint64_t seq,
+                               Tsunagu__V1__ErrorCode code, const char *detail, uint64_t now_ms,
+                               tsg_hub_withdrawn_t *out);
+
 /* Called for each mailbox entry in order; return false to stop.  envelope is borrowed
  * until the transaction ends. */
 typedef bool (tsg_hub_mailbox_fn) (void *arg, uint64_t seq, const uint8_t *envelope, size_t len);

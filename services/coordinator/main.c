@@ -99,6 +99,8 @@ main (int argc, char *argv[])
     signal (SIGPIPE, SIG_IGN);
 
     tsg_hub_t *hub = tsg_hub_new (conf->listen, &keys, &store);
+    if (hub && tsg_hub_open_audit (hub, conf->data_dir) != TSG_OK)
+        tsg_hub_destroy (&hub);
     if (hub
         && tsg_hub_serve_http (hub, conf->http_listen, conf->has_token ? conf->token_sha256 : NULL)
                != TSG_OK)

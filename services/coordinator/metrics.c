@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "coordinator/alerts.h"
 #include "coordinator/api.h"
+#include "coordinator/consents.h"
 #include "coordinator/referrals.h"
 #include "coordinator/stats.h"
 
@@ -67,6 +69,12 @@ tsg_hub_metrics_text (const tsg_hub_api_t *api, tsg_txn_t *txn, uint64_t now_ms)
         fprintf (out, "tsunagu_referrals{state=\"%s\"} %llu\n", name,
                  (unsigned long long) tsg_hub_stat_get2 (txn, TSG_HUB_STAT_REF_STATE, name));
     }
+    s_head (out, "tsunagu_consents", "gauge", "Consents in the register, by state.");
+    for (int i = TSG_HUB_CONSENT_ACTIVE; i <= TSG_HUB_CONSENT_EXPIRED; i++) {
+        const char *name = tsg_hub_consent_state_name ((tsg_hub_consent_state_t) i);
+        fprintf (out, "tsunagu_consents{state=\"%s\"} %llu\n", name,
+                 (unsigned long long) tsg_hub_stat_get2 (txn, "consents.state.", name));
+    }
     s_head (out, "tsunagu_referrals_overdue", "gauge",
             "Referrals past their due date for being received or accepted.");
     fprintf (out, "tsunagu_referrals_overdue{kind=\"received\"} %zu\n",
@@ -84,6 +92,10 @@ tsg_hub_metrics_text (const tsg_hub_api_t *api, tsg_txn_t *txn, uint64_t now_ms)
         { "tsunagu_cases_closed_total", TSG_HUB_STAT_CASES_CLOSED, "Case closures." },
         { "tsunagu_cases_reopened_total", TSG_HUB_STAT_CASES_REOPENED, "Cases reopened." },
         { "tsunagu_case_events_total", TSG_HUB_STAT_CASE_EVENTS, "Case events applied." },
+        { "tsunagu_alerts_total", TSG_HUB_STAT_ALERTS,
+          "Emergency (abuse) reports routed; each alerted the coordinator's staff." },
+        { "tsunagu_letters_withheld_total", "letters.withheld",
+          "Letters withheld from a mailbox because the consent they relied on ended." },
     };
     for (size_t i = 0; i < sizeof totals / sizeof totals[0]; i++) {
         s_head (out, totals[i].metric, "counter", totals[i].help);

@@ -5,8 +5,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "coordinator/alerts.h"
 #include "coordinator/api.h"
 #include "coordinator/codec.h"
+#include "coordinator/consents.h"
 #include "coordinator/views.h"
 
 #define JSON_TYPE    "application/json; charset=utf-8"
@@ -140,6 +142,19 @@ s_view_stats (tsg_txn_t *txn, const void *arg, uint64_t now_ms)
 }
 
 static json_t *
+s_view_alerts (tsg_txn_t *txn, const void *arg, uint64_t now_ms)
+{
+    (void) now_ms;
+    return tsg_hub_view_alerts (txn, *(const size_t *) arg);
+}
+
+static json_t *
+s_view_consents (tsg_txn_t *txn, const void *arg, uint64_t now_ms)
+{
+    return tsg_hub_view_consents (txn, arg, now_ms);
+}
+
+static json_t *
 s_view_agencies (tsg_txn_t *txn, const void *arg, uint64_t now_ms)
 {
     (void) now_ms;
@@ -199,6 +214,26 @@ s_referrals (const tsg_hub_api_t *api, const tsg_hub_request_t *req, tsg_hub_rep
 }
 
 static void
+s_alerts (const tsg_hub_api_t *api, const tsg_hub_request_t *req, tsg_hub_reply_t *reply)
+{
+    size_t limit;
+    if (!s_limit (s_arg (req, "limit"), TSG_HUB_PAGE_DEFAULT, TSG_HUB_PAGE_MAX, &limit))
+        s_error (reply, 400, "invalid", "limit is a number from 1 to 500");
+    else
+        s_read (api, reply, s_view_alerts, &limit, "no alerts");
+}
+
+static void
+s_consents (const tsg_hub_api_t *api, const tsg_hub_request_t *req, tsg_hub_reply_t *reply)
+{
+    const char *case_id = s_arg (req, "case");
+    if (!case_id || !tsg_uuid_valid (case_id))
+        s_error (reply, 400, "invalid", "say whose consents to list: case=<case id>");
+    else
+        s_read (api, reply, s_view_consents, case_id, "no consents");
+}
+
+static void
 s_healthz (const tsg_hub_api_t *api, tsg_hub_reply_t *reply)
 {
     size_t sessions = api->sessions ? tsg_hub_sessions_size (api->sessions) : 0;
@@ -246,6 +281,7 @@ tsg_hub_api_handle (const tsg_hub_api_t *api, const tsg_hub_request_t *req, tsg_
     bool known = strcmp (path, "/healthz") == 0 || strcmp (path, "/metrics") == 0
                  || strcmp (path, "/v1/agencies") == 0 || strcmp (path, "/v1/cases") == 0
                  || strcmp (path, "/v1/referrals") == 0 || strcmp (path, "/v1/stats") == 0
+                 || strcmp (path, "/v1/alerts") == 0 || strcmp (path, "/v1/consents") == 0
                  || case_id || referral_id;
     if (!known) {
         s_error (reply, 404, "not_found", "there is no such route");
@@ -278,6 +314,10 @@ tsg_hub_api_handle (const tsg_hub_api_t *api, const tsg_hub_request_t *req, tsg_
         s_referrals (api, req, reply);
     else if (referral_id)
         s_read (api, reply, s_view_referral, referral_id, "there is no such referral");
+    else if (strcmp (path, "/v1/alerts") == 0)
+        s_alerts (api, req, reply);
+    else if (strcmp (path, "/v1/consents") == 0)
+        s_consents (api, req, reply);
     else
         s_read (api, reply, s_view_stats, NULL, "no indicators");
 }

@@ -40,6 +40,10 @@ static const struct {
     { "core", TSUNAGU__V1__MEETING_KIND__MEETING_CORE },
     { "shien", TSUNAGU__V1__MEETING_KIND__MEETING_SHIEN },
     { "jusoteki", TSUNAGU__V1__MEETING_KIND__MEETING_JUSOTEKI },
+    { "chiiki-care", TSUNAGU__V1__MEETING_KIND__MEETING_CHIIKI_CARE },
+    { "kyogikai", TSUNAGU__V1__MEETING_KIND__MEETING_KYOGIKAI },
+    { "yotaikyo", TSUNAGU__V1__MEETING_KIND__MEETING_YOTAIKYO },
+    { "konkyu", TSUNAGU__V1__MEETING_KIND__MEETING_KONKYU },
 };
 
 /* Everything the letter points at while it is sealed. */
@@ -64,7 +68,7 @@ s_meeting (const json_t *m, s_parts_t *p, char *detail, size_t size)
         if (strcmp (kind, s_kinds[i].name) == 0)
             p->meeting.kind = s_kinds[i].kind;
     if (p->meeting.kind == TSUNAGU__V1__MEETING_KIND__MEETING_UNSPECIFIED)
-        FAIL ("meeting.kind is shien, jusoteki or core");
+        FAIL ("meeting.kind is shien, jusoteki, core, chiiki-care, kyogikai, yotaikyo or konkyu");
     p->meeting.held_on = (char *) s_string (m, "held_on");
     p->meeting.decision = (char *) s_string (m, "decision");
     if (!p->meeting.held_on || !p->meeting.decision)
@@ -187,6 +191,11 @@ tsg_hub_staff_letter (const json_t *request, const tsg_keys_t *keys, uint8_t **o
     header.base_version = (uint64_t) json_integer_value (base);
     header.reason_given = *reason_code != '\0';
     header.case_event = &p.event;
+    /* A 重層的支援会議 may name the consent it rests on. */
+    const char *consent_id = s_string (request, "consent_id");
+    if (!consent_id)
+        FAIL ("consent_id is a string");
+    header.consent_id = (char *) consent_id;
     rc = tsg_envelope_seal (&letter, keys, out, out_len);
     if (rc != TSG_OK)
         FAIL ("the event cannot be sealed: %s", tsg_strerror (rc));

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coordinator/consents.h"
 #include "coordinator/stats.h"
 #include "coordinator/timeline.h"
 #include "coordinator/views.h"
@@ -293,6 +294,20 @@ tsg_hub_view_case (tsg_txn_t *txn, const char *id, uint64_t now_ms)
                          kind ? json_pack ("{s:s, s:o}", "kind", kind, "attendees",
                                            s_rows (c->roster[0], sizeof c->roster[0], c->n_roster))
                               : json_null ());
+    /* The latest roster of each meeting held: the bases support-meeting and statutory-meeting
+     * rest on them. */
+    json_t *rosters = json_object ();
+    for (int k = 0; rosters && k < TSG_HUB_MEETING_KINDS; k++)
+        if (tsg_hub_case_held (c, k))
+            json_object_set_new (
+                rosters, tsg_hub_meeting_kind_name (k),
+                s_rows (c->rosters[k][0], sizeof c->rosters[k][0], c->n_rosters[k]));
+    json_object_set_new (o, "rosters", rosters ? rosters : json_null ());
+    json_t *consents = tsg_hub_view_consents (txn, c->id, now_ms);
+    json_object_set_new (o, "consents",
+                         consents ? json_incref (json_object_get (consents, "consents"))
+                                  : json_array ());
+    json_decref (consents);
     json_t *plan = json_null ();
     if (c->n_roles > 0) {
         json_t *roles = json_array ();

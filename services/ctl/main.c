@@ -41,6 +41,9 @@ s_usage (FILE *out)
              "  stats [--json]                 the indicators: times to received, accepted,\n"
              "                                 plan and closure; agencies per case; reopen rate\n"
              "  ping [--json]                  ask the running coordinator whether it answers\n"
+             "  audit verify [-d DATA_DIR] [--json]\n"
+             "      check the audit log's hash chain; names the first broken link (exit 1)\n"
+             "  audit show [--last N] [--json] the audit log's records\n"
              "\n"
              "Options:\n"
              "  -d, --data-dir DIR   the coordinator data directory\n"
@@ -130,6 +133,8 @@ main (int argc, char **argv)
         return cmd_stats (&options, argc - optind, argv + optind);
     if (strcmp (command, "ping") == 0)
         return cmd_ping (&options, argc - optind, argv + optind);
+    if (strcmp (command, "audit") == 0)
+        return cmd_audit (&options, argc - optind, argv + optind);
     if (strcmp (command, "help") == 0) {
         s_usage (stdout);
         return CTL_EXIT_OK;

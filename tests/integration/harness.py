@@ -5,7 +5,9 @@ group and is stopped (SIGTERM, then SIGKILL) whatever happens.  Python 3 standar
 """
 
 import argparse
+import base64
 import datetime
+import hashlib
 import http.client
 import json
 import os
@@ -18,6 +20,7 @@ import sys
 import tempfile
 import time
 import traceback
+import uuid
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -35,6 +38,32 @@ AGENCY_NAMES = {
 }
 
 JST = datetime.timezone(datetime.timedelta(hours=9))
+
+# The personal-data categories a letter may declare (header data_categories).
+DATA_CATEGORIES = ("identity", "health", "disability", "finances", "family", "children",
+                   "free-text")
+
+# The intake fields each agency type requires in the sheets it sends (the agency policy table),
+# with a synthetic value that satisfies them.
+INTAKE_FIELDS = {
+    "eldercare": ["sheet.eldercare.care_insurance"],
+    "disability": ["sheet.disability.certificate"],
+    "child": ["sheet.child.age", "sheet.child.school"],  # school or nursery
+    "poverty": ["sheet.poverty.income_band"],
+}
+INTAKE_SAMPLE = {
+    "eldercare": {"care_insurance": "要介護1"},
+    "disability": {"certificate": "精神障害者保健福祉手帳2級"},
+    "child": {"age": 10, "school": "つなぐ市立南小学校"},
+    "poverty": {"income_band": "月10万円未満"},
+}
+
+# Each agency type's statutory meeting (the meeting kind's JSON name in case events).
+STATUTORY_MEETING = {"eldercare": "chiiki-care", "disability": "kyogikai", "child": "yotaikyo",
+                     "poverty": "konkyu"}
+
+# The agency types that may send an emergency (abuse) report.
+EMERGENCY_TYPES = ("eldercare", "disability", "child")
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
@@ -404,6 +433,76 @@ class Agency:
         """POST /v1/cases/{id}/events; returns the HttpResult."""
         return self.post("/v1/cases/%s/events" % case_id, event)
 
+    def wait_outbox_empty(self, timeout=30):
+        """Waits until /healthz shows nothing pending in the outbox (every letter stored at
+        the coordinator or finally refused)."""
+        return wait_for(lambda: (self.healthz() or {}).get("outbox_pending") == 0, timeout,
+                        "%s's outbox to empty" % self.id, alive=self.cluster.alive)
+
+    # --- consents ---------------------------------------------------------------------------
+
+    def grant_consent(self, case_id, cover_agencies=(), cover_types=(),
+                      categories=("identity",), subject="S-0001", purpose="referral",
+                      method="written", valid_from=None, valid_until=None, form=None,
+                      note=None, obtained_by=None, with_form=True):
+        """POST /v1/consents; returns the HttpResult.  valid_from defaults to today (JST),
+        valid_until to 180 days on; the signed form (synthetic bytes) travels as its SHA-256
+        and, with with_form, base64."""
+        form = form if form is not None else (
+            "同意書（様式第1号）case %s subject %s" % (case_id, subject)).encode("utf-8")
+        req = {
+            "case_id": case_id,
+            "subject": subject,
+            "cover_agencies": list(cover_agencies),
+            "cover_types": list(cover_types),
+            "categories": list(categories),
+            "purpose": purpose,
+            "method": method,
+            "valid_from": valid_from or today_jst_plus(0),
+            "valid_until": valid_until or today_jst_plus(180),
+            "form_sha256": hashlib.sha256(form).hexdigest(),
+        }
+        if with_form:
+            req["form_base64"] = base64.b64encode(form).decode("ascii")
+        if note is not None:
+            req["note"] = note
+        if obtained_by is not None:
+            req["obtained_by"] = obtained_by
+        return self.post("/v1/consents", req)
+
+    def consent(self, case_id, **kw):
+        """grant_consent that must be answered 202; returns the new consent id."""
+        r = self.grant_consent(case_id, **kw)
+        check(r.status == 202 and isinstance(r.json, dict)
+              and isinstance(r.json.get("consent_id"), str) and r.json["consent_id"],
+              "%s POST /v1/consents (case %s): expected 202 with a consent_id, got %r" % (
+                  self.id, case_id, r))
+        return r.json["consent_id"]
+
+    def revoke_consent(self, consent_id, reason="本人から同意撤回の申出があった"):
+        """DELETE /v1/consents/{id} with {"reason": ...}; returns the HttpResult."""
+        return self.http("DELETE", "/v1/consents/" + consent_id, body={"reason": reason})
+
+    def consents(self, case_id=None):
+        """GET /v1/consents[?case=]: the list of consent records (fails unless 200)."""
+        path = "/v1/consents" + ("?case=" + case_id if case_id else "")
+        r = self.get(path)
+        check(r.status == 200 and isinstance(r.json, (dict, list)),
+              "%s GET %s: %r" % (self.id, path, r))
+        if isinstance(r.json, list):
+            return r.json
+        for key in ("items", "consents"):
+            if isinstance(r.json.get(key), list):
+                return r.json[key]
+        fail("%s GET %s: no items list in %r" % (self.id, path, r))
+
+    def consent_record(self, consent_id, case_id=None):
+        """This agency's record of one consent (from GET /v1/consents), or None."""
+        for c in self.consents(case_id):
+            if isinstance(c, dict) and c.get("consent_id") == consent_id:
+                return c
+        return None
+
 
 def read_key_field(path, field):
     """The value of `field = value` in a tsunagu key file (box-public, sign-public, id...)."""
@@ -450,6 +549,7 @@ class Cluster:
         self.http_port = free_port()
         self.agencies = {}
         self.coordinator = None
+        self.rogue_sequences = {}  # agency id → the last sequence rogue_send used for it
         self.env = dict(os.environ)
         self.env.pop("TSUNAGU_DATA_DIR", None)
         self.env.setdefault("ASAN_OPTIONS", "abort_on_error=0:detect_leaks=1")
@@ -540,6 +640,74 @@ class Cluster:
         over the control socket of the running coordinator)."""
         return self.ctl("case", "event", case_id, "--type", event_type,
                         "--base-version", str(base_version), *extra, check_rc=check_rc)
+
+    def alerts(self):
+        """The coordinator's GET /v1/alerts: the list of alert records."""
+        j = self.coord_json("/v1/alerts")
+        if isinstance(j, list):
+            return j
+        for key in ("items", "alerts"):
+            if isinstance(j.get(key), list):
+                return j[key]
+        fail("coordinator GET /v1/alerts: no list in %r" % (j,))
+
+    def staff_meeting(self, case_id, attendees, kind="shien", decision="continue"):
+        """The coordinator's staff record a meeting of kind on the case with these attendees
+        (`tsunaguctl case event --type meeting`), based on the coordinator's current version;
+        returns the version after it."""
+        c = self.coordinator_case(case_id)
+        check(c, "the coordinator does not know case %s" % case_id)
+        base = c.get("version")
+        extra = ["--meeting-kind", kind, "--held-on", today_jst_plus(0),
+                 "--decision", decision]
+        for a in attendees:
+            extra += ["--attendee", a]
+        self.staff_case_event(case_id, "meeting", base, *extra)
+        wait_json(lambda: self.coordinator_case(case_id),
+                  lambda c: c.get("version") == base + 1, 30,
+                  "the coordinator applies the staff's meeting", alive=self.alive)
+        return base + 1
+
+    def audit_path(self):
+        return os.path.join(self.data_dir, "audit.log")
+
+    def audit_verify(self, data_dir=None):
+        """`tsunaguctl -d DIR audit verify`; the CompletedProcess (never fails by itself)."""
+        return run([self.exe("tsunaguctl"), "-d", data_dir or self.data_dir, "audit", "verify"],
+                   timeout=60, env=self.env)
+
+    # --- a registered agency that no daemon runs, speaking for itself (tsunagu-rogue-client) --
+
+    def rogue_send(self, keys_agency, to_agency, expect, legal_basis="consent", case_id=None,
+                   consent_id=None, categories=(), urgency="normal", urgent=False,
+                   marker="rogue", timeout=10):
+        """Sends one well-formed REFERRAL, sealed to to_agency, from keys_agency (registered,
+        no daemon running on its keys) with the given header, and checks the coordinator
+        answers `expect` (an error code name such as "missing_legal_basis", or "stored").
+        Sequences count up per sender, as the protocol wants.  Returns the client's output."""
+        seq = self.rogue_sequences.get(keys_agency.id, 0) + 1
+        self.rogue_sequences[keys_agency.id] = seq
+        argv = [self.exe("tsunagu-rogue-client"), "--endpoint", self.endpoint,
+                "--server-key", self.coordinator_box_public(), "--keys", keys_agency.key_file,
+                "--send", "--expect", expect, "--sequence", str(seq),
+                "--to", to_agency.id, "--to-box-public", to_agency.public_key_z85(),
+                "--claim-type", keys_agency.type, "--legal-basis", legal_basis,
+                "--urgency", urgency, "--marker", marker, "--timeout", str(timeout)]
+        if case_id:
+            argv += ["--case-id", case_id]
+        if consent_id:
+            argv += ["--consent-id", consent_id]
+        for c in categories:
+            argv += ["--category", c]
+        if urgent:
+            argv.append("--urgent")
+        r = run(argv, timeout=timeout + 20, env=self.env)
+        out = (r.stdout + r.stderr).strip()
+        check(r.returncode == 0, "rogue client from %s (%s, consent %s, categories %s) exit %d, "
+              "expected %s:\n%s" % (keys_agency.id, legal_basis, consent_id, list(categories),
+                                     r.returncode, expect, out))
+        self.alive()
+        return out
 
     def add_agency(self, agency_id, agency_type, name=None, extra=()):
         """Registers an agency (extra: more `agency add` options, e.g. ("--due-days", "10"))."""
@@ -665,10 +833,48 @@ def sheet_from_household(h, extra=None):
     return sheet
 
 
-def referral_request(h, to_agency=None, to_type=None, sheet=None, client_ref=None):
-    """The POST /v1/referrals body for household h."""
+def sheet_for_sender(h, sender_type, extra=None):
+    """sheet_from_household(h, extra), plus the sender type's intake fields (INTAKE_SAMPLE) when
+    the household does not carry them: every sheet an agency sends must hold its own type's."""
+    sheet = sheet_from_household(h, extra)
+    if sender_type not in sheet:
+        sheet[sender_type] = dict(INTAKE_SAMPLE[sender_type])
+    return sheet
+
+
+def sheet_categories(sheet):
+    """The data categories a つなぐシート holds, in DATA_CATEGORIES order: identity (members,
+    address, phone), family (more than one member), free-text (summary, notes), and one per
+    type section (eldercare → health, disability, child → children, poverty → finances)."""
+    cats = set()
+    if any(k in sheet for k in ("members", "address", "phone")):
+        cats.add("identity")
+    if len(sheet.get("members") or []) > 1:
+        cats.add("family")
+    if any(k in sheet for k in ("summary", "referral_note", "note")):
+        cats.add("free-text")
+    for section, cat in (("eldercare", "health"), ("disability", "disability"),
+                         ("child", "children"), ("poverty", "finances")):
+        if section in sheet:
+            cats.add(cat)
+    return [c for c in DATA_CATEGORIES if c in cats]
+
+
+def subject_id(h, member=1):
+    """The pseudonymous subject id of a household member (never a name): "H001-1"."""
+    return "%s-%d" % (h["id"], member)
+
+
+def referral_request(h, to_agency=None, to_type=None, sheet=None, client_ref=None,
+                     legal_basis=None, consent_id=None, case_id=None, data_categories=None,
+                     urgency=None):
+    """The POST /v1/referrals body for household h.
+
+    legal_basis defaults to the household's own, else consent (then give consent_id: a consent
+    that exists, e.g. from consented_request).  data_categories default to those the sheet
+    holds, sent whenever the basis is not none."""
     body = {
-        "urgency": h["urgency"],
+        "urgency": urgency or h["urgency"],
         "tags": list(h["tags"]),
         "sheet": sheet if sheet is not None else sheet_from_household(h),
     }
@@ -676,14 +882,104 @@ def referral_request(h, to_agency=None, to_type=None, sheet=None, client_ref=Non
         body["to"] = to_agency
     if to_type:
         body["to_type"] = to_type
-    if "legal_basis" in h:
-        body["legal_basis"] = h["legal_basis"]
-    else:
-        body["legal_basis"] = "consent"
-        body["consent_id"] = "consent-" + h["id"].lower()
+    body["legal_basis"] = legal_basis or h.get("legal_basis") or "consent"
+    if consent_id:
+        body["consent_id"] = consent_id
+    if case_id:
+        body["case_id"] = case_id
+    if body["legal_basis"] != "none":
+        body["data_categories"] = list(data_categories if data_categories is not None
+                                       else sheet_categories(body["sheet"]))
     if client_ref:
         body["client_ref"] = client_ref
     return body
+
+
+def consented_request(sender, h, to_agency=None, to_type=None, sheet=None, client_ref=None,
+                      case_id=None, **kw):
+    """Grants, through sender's API, a consent on case_id (a new case when None) that covers
+    the recipient (by id, or by type with to_type) and the sender itself (so the recipient's
+    answers — a status change with a reason — may come back on it), and every data category
+    of the sheet; returns the POST /v1/referrals body that relies on it.  kw goes to
+    referral_request."""
+    sheet = sheet if sheet is not None else sheet_from_household(h)
+    case_id = case_id or str(uuid.uuid4())
+    cats = sheet_categories(sheet)
+    if "free-text" not in cats:
+        cats = [c for c in DATA_CATEGORIES if c in cats or c == "free-text"]
+    consent_id = sender.consent(case_id,
+                                cover_agencies=([to_agency] if to_agency else []) + [sender.id],
+                                cover_types=[to_type] if to_type else [], categories=cats,
+                                subject=subject_id(h))
+    return referral_request(h, to_agency=to_agency, to_type=to_type, sheet=sheet,
+                            client_ref=client_ref, legal_basis="consent", consent_id=consent_id,
+                            case_id=case_id, data_categories=sheet_categories(sheet), **kw)
+
+
+def notice_sheet(h, sender_type):
+    """A sheet without personal data: the household's pseudonymous id and the sender type's
+    intake fields, so a case can be opened on legal basis none before a meeting is held."""
+    sheet = {"household_id": h["id"], "pattern": h["pattern"]}
+    sheet[sender_type] = dict(h.get(sender_type) or INTAKE_SAMPLE[sender_type])
+    return sheet
+
+
+def open_case(sender, recipient, h, client_ref=None, timeout=30):
+    """sender refers household h to recipient on legal basis none with a notice sheet (no
+    personal data), which opens a case; waits until it is delivered and the coordinator
+    knows the case.  Returns the case id."""
+    req = referral_request(h, to_agency=recipient.id, sheet=notice_sheet(h, sender.type),
+                           legal_basis="none", client_ref=client_ref, urgency="normal")
+    r = sender.post("/v1/referrals", req)
+    check(r.status == 202, "%s opens a case for %s with a basis-none notice to %s: %r" % (
+        sender.id, h["id"], recipient.id, r))
+    wait_delivered(sender, r.json["referral_id"], timeout, alive=sender.cluster.alive)
+    case_id = r.json["case_id"]
+    wait_json(lambda: sender.cluster.coordinator_case(case_id), lambda c: True, timeout,
+              "the coordinator opens case %s" % case_id, alive=sender.cluster.alive)
+    return case_id
+
+
+def agency_meeting(agency, case_id, kind, attendees, timeout=30):
+    """agency records a meeting of kind (no minutes: nothing personal) on the case, based on
+    the coordinator's current version, and waits until the coordinator applies it."""
+    cluster = agency.cluster
+    c = cluster.coordinator_case(case_id)
+    check(c, "the coordinator does not know case %s" % case_id)
+    base = c.get("version")
+    r = agency.case_event(case_id, {"type": "meeting", "base_version": base,
+                                    "meeting": {"kind": kind, "held_on": today_jst_plus(0),
+                                                "attendees": list(attendees),
+                                                "decision": "continue"}})
+    check(r.status == 202, "%s records a %s meeting on %s: %r" % (agency.id, kind, case_id, r))
+    wait_json(lambda: cluster.coordinator_case(case_id),
+              lambda c: (c.get("version") or 0) > base, timeout,
+              "the coordinator applies %s's %s meeting" % (agency.id, kind), alive=cluster.alive)
+
+
+def basis_request(sender, h, recipient, sheet=None, client_ref=None):
+    """The POST /v1/referrals body that sends household h's sheet to recipient on the
+    household's own legal basis, after doing what that basis needs: a consent granted by the
+    sender (households without a basis); for support-meeting, a case opened with a notice and
+    a 支援会議 of the coordinator's staff with both agencies on its roster; for
+    statutory-meeting, a case opened with a notice and the sender type's meeting with both on
+    its roster; for emergency, nothing."""
+    basis = h.get("legal_basis") or "consent"
+    sheet = sheet if sheet is not None else sheet_from_household(h)
+    if basis == "consent":
+        return consented_request(sender, h, to_agency=recipient.id, sheet=sheet,
+                                 client_ref=client_ref)
+    if basis in ("support-meeting", "statutory-meeting"):
+        case_id = open_case(sender, recipient, h,
+                            client_ref=(client_ref + "-notice") if client_ref else None)
+        if basis == "support-meeting":
+            sender.cluster.staff_meeting(case_id, [sender.id, recipient.id])
+        else:
+            agency_meeting(sender, case_id, STATUTORY_MEETING[sender.type],
+                           [sender.id, recipient.id])
+        return referral_request(h, to_agency=recipient.id, sheet=sheet, client_ref=client_ref,
+                                case_id=case_id)
+    return referral_request(h, to_agency=recipient.id, sheet=sheet, client_ref=client_ref)
 
 
 def personal_strings(h):
@@ -722,6 +1018,15 @@ def wait_delivered(agency, referral_id, timeout, alive=None):
                         alive=alive)
     except TestFailure as e:
         raise TestFailure("%s; last answer: %r" % (e, state["last"]))
+
+
+def wait_delivery(agency, referral_id, states, timeout, alive=None):
+    """Polls the sender's GET /v1/referrals/{id} until delivery is one of states; returns the
+    JSON.  On timeout the failure shows the last answer."""
+    return wait_json(lambda: agency.referral(referral_id),
+                     lambda j: j.get("delivery") in states, timeout,
+                     "%s's referral %s to be %s" % (agency.id, referral_id[:8],
+                                                   " or ".join(states)), alive=alive)
 
 
 def json_texts(obj):

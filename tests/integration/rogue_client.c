@@ -9,9 +9,14 @@
  *   --truncated           the first half of a valid envelope: expects ERROR_MALFORMED
  *   --bad-signature       a valid letter with one signature bit flipped: ERROR_BAD_SIGNATURE
  *   --oversize            an envelope frame over 1 MiB: expects ERROR_TOO_LARGE
+ *   --send                a well-formed REFERRAL with the header the options give (legal
+ *                         basis, consent, data categories, urgency): expects what --expect
+ *                         names, an error code ("missing_legal_basis") or "stored"; this
+ *                         checks the coordinator's own rules whatever an agency daemon
+ *                         would refuse before sending
  *
- * Exit: 0 refused as expected, 1 set-up failure, 2 usage, 3 anything else came back
- * (admitted, accepted, another error), 4 nothing decisive within --timeout seconds. */
+ * Exit: 0 refused (for --send: answered) as expected, 1 set-up failure, 2 usage, 3 anything else
+ * came back (admitted, accepted, another error), 4 nothing decisive within --timeout seconds. */
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
@@ -40,24 +45,35 @@ typedef enum {
     MODE_GARBAGE,
     MODE_TRUNCATED,
     MODE_BAD_SIGNATURE,
-    MODE_OVERSIZE
+    MODE_OVERSIZE,
+    MODE_SEND
 } rogue_mode_t;
+
+#define ROGUE_CATEGORIES_MAX 16
 
 /* Everything the command line says. */
 typedef struct {
-    rogue_mode_t mode;           /* what to try */
-    const char *endpoint;        /* the coordinator's ROUTER */
-    const char *server_key;      /* the coordinator's CURVE public key, Z85 */
-    const char *keys_path;       /* a registered agency's secret key file */
-    const char *coordinator_pub; /* the coordinator's public key file, to verify answers */
-    const char *claim;           /* the sender id to claim (MODE_CLAIM) */
-    const char *to;              /* the letter's recipient */
-    const char *to_box_public;   /* the recipient's box key, Z85, to seal a real body */
-    const char *referral_id;     /* header referral id of the letter */
-    const char *marker;          /* text put in the sealed sheet */
-    const char *claim_type;      /* header sender_type */
-    unsigned long sequence;      /* the letter's sequence */
-    int timeout_s;               /* how long to wait for a decisive answer */
+    rogue_mode_t mode;             /* what to try */
+    const char *endpoint;          /* the coordinator's ROUTER */
+    const char *server_key;        /* the coordinator's CURVE public key, Z85 */
+    const char *keys_path;         /* a registered agency's secret key file */
+    const char *coordinator_pub;   /* the coordinator's public key file, to verify answers */
+    const char *claim;             /* the sender id to claim (MODE_CLAIM) */
+    const char *to;                /* the letter's recipient */
+    const char *to_box_public;     /* the recipient's box key, Z85, to seal a real body */
+    const char *referral_id;       /* header referral id of the letter */
+    const char *marker;            /* text put in the sealed sheet */
+    const char *claim_type;        /* header sender_type */
+    unsigned long sequence;        /* the letter's sequence */
+    int timeout_s;                 /* how long to wait for a decisive answer */
+    const char *expect;            /* MODE_SEND: an error code name, or "stored" */
+    const char *case_id;           /* header case id (default: a new one) */
+    const char *consent_id;        /* header consent id */
+    Tsunagu__V1__LegalBasis basis; /* header legal basis */
+    Tsunagu__V1__Urgency urgency;  /* header urgency */
+    bool urgent;                   /* header urgent flag */
+    char *categories[ROGUE_CATEGORIES_MAX]; /* header data categories */
+    size_t n_categories;                    /* how many of them */
 } rogue_options_t;
 
 static void
@@ -72,6 +88,7 @@ s_usage (FILE *out)
              "  --truncated             send half of a valid envelope\n"
              "  --bad-signature         send a letter whose signature does not verify\n"
              "  --oversize              send an envelope frame over 1 MiB\n"
+             "  --send                  send a well-formed REFERRAL; --expect says the answer\n"
              "options:\n"
              "  --keys FILE             a registered agency's secret key file (all but --fresh)\n"
              "  --coordinator-pub FILE  verify answers (default: coordinator.pub beside --keys)\n"
@@ -81,7 +98,54 @@ s_usage (FILE *out)
              "  --marker TEXT           text put in the sealed sheet\n"
              "  --claim-type TYPE       header sender_type (default: eldercare)\n"
              "  --sequence N            letter sequence (default 1)\n"
-             "  --timeout SECONDS       wait at most this long (default 10)\n");
+             "  --timeout SECONDS       wait at most this long (default 10)\n"
+             "--send options:\n"
+             "  --expect WHAT           an error code name (missing_legal_basis, ...) or stored\n"
+             "  --legal-basis NAME      consent|support-meeting|statutory-meeting|emergency|none|\n"
+             "                          unspecified (default consent)\n"
+             "  --consent-id ID         header consent id\n"
+             "  --case-id UUID          header case id (default: a new one)\n"
+             "  --category NAME         a data category (repeat)\n"
+             "  --urgency LEVEL         normal|high|emergency (default normal)\n"
+             "  --urgent                set the urgent flag\n");
+}
+
+/* The legal basis named text; false when the name is unknown. */
+static bool
+s_basis (const char *text, Tsunagu__V1__LegalBasis *out)
+{
+    static const struct {
+        const char *name;
+        Tsunagu__V1__LegalBasis value;
+    } bases[] = {
+        { "unspecified", TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_UNSPECIFIED },
+        { "consent", TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_CONSENT },
+        { "support-meeting", TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_SUPPORT_MEETING },
+        { "statutory-meeting", TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_STATUTORY_MEETING },
+        { "emergency", TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_EMERGENCY },
+        { "none", TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_NONE },
+    };
+    for (size_t i = 0; i < sizeof (bases) / sizeof (bases[0]); i++)
+        if (strcmp (bases[i].name, text) == 0) {
+            *out = bases[i].value;
+            return true;
+        }
+    return false;
+}
+
+/* The urgency named text; false when the name is unknown. */
+static bool
+s_urgency (const char *text, Tsunagu__V1__Urgency *out)
+{
+    if (strcmp (text, "normal") == 0)
+        *out = TSUNAGU__V1__URGENCY__URGENCY_NORMAL;
+    else if (strcmp (text, "high") == 0)
+        *out = TSUNAGU__V1__URGENCY__URGENCY_HIGH;
+    else if (strcmp (text, "emergency") == 0)
+        *out = TSUNAGU__V1__URGENCY__URGENCY_EMERGENCY;
+    else
+        return false;
+    return true;
 }
 
 /* Parses argv into opts.  Returns 0, or EXIT_USAGE after printing why. */
@@ -105,6 +169,14 @@ s_parse (int argc, char **argv, rogue_options_t *opts)
                                               { "claim-type", required_argument, NULL, 'y' },
                                               { "sequence", required_argument, NULL, 'q' },
                                               { "timeout", required_argument, NULL, 'w' },
+                                              { "send", no_argument, NULL, 'S' },
+                                              { "expect", required_argument, NULL, 'x' },
+                                              { "legal-basis", required_argument, NULL, 'L' },
+                                              { "consent-id", required_argument, NULL, 'c' },
+                                              { "case-id", required_argument, NULL, 'K' },
+                                              { "category", required_argument, NULL, 'g' },
+                                              { "urgency", required_argument, NULL, 'u' },
+                                              { "urgent", no_argument, NULL, 'U' },
                                               { "help", no_argument, NULL, 'h' },
                                               { NULL, 0, NULL, 0 } };
     memset (opts, 0, sizeof (*opts));
@@ -112,6 +184,8 @@ s_parse (int argc, char **argv, rogue_options_t *opts)
     opts->timeout_s = 10;
     opts->claim_type = "eldercare";
     opts->marker = "rogue";
+    opts->basis = TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_CONSENT;
+    opts->urgency = TSUNAGU__V1__URGENCY__URGENCY_NORMAL;
     int modes = 0;
     int ch;
     while ((ch = getopt_long (argc, argv, "h", longopts, NULL)) != -1) {
@@ -152,12 +226,40 @@ s_parse (int argc, char **argv, rogue_options_t *opts)
         case 'y': opts->claim_type = optarg; break;
         case 'q': opts->sequence = strtoul (optarg, NULL, 10); break;
         case 'w': opts->timeout_s = atoi (optarg); break;
+        case 'S':
+            opts->mode = MODE_SEND;
+            modes++;
+            break;
+        case 'x': opts->expect = optarg; break;
+        case 'c': opts->consent_id = optarg; break;
+        case 'K': opts->case_id = optarg; break;
+        case 'U': opts->urgent = true; break;
+        case 'L':
+            if (!s_basis (optarg, &opts->basis)) {
+                fprintf (stderr, "rogue: unknown --legal-basis \"%s\"\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'u':
+            if (!s_urgency (optarg, &opts->urgency)) {
+                fprintf (stderr, "rogue: unknown --urgency \"%s\"\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'g':
+            if (opts->n_categories == ROGUE_CATEGORIES_MAX) {
+                fprintf (stderr, "rogue: at most %d --category\n", ROGUE_CATEGORIES_MAX);
+                return EXIT_USAGE;
+            }
+            opts->categories[opts->n_categories++] = optarg;
+            break;
         case 'h': s_usage (stdout); exit (0);
         default: s_usage (stderr); return EXIT_USAGE;
         }
     }
     if (modes != 1 || !opts->endpoint || !opts->server_key || opts->timeout_s <= 0
-        || (opts->mode != MODE_FRESH && !opts->keys_path)) {
+        || (opts->mode != MODE_FRESH && !opts->keys_path)
+        || (opts->mode == MODE_SEND && !opts->expect)) {
         s_usage (stderr);
         return EXIT_USAGE;
     }
@@ -232,7 +334,10 @@ s_build_frame (const rogue_options_t *opts, const tsg_keys_t *keys, uint8_t mess
     const char *recipient = opts->to ? opts->to : self_id;
     char case_id[TSG_UUID_TEXT_SIZE];
     char referral_id[TSG_UUID_TEXT_SIZE];
-    tsg_uuid_new (case_id);
+    if (opts->case_id)
+        snprintf (case_id, sizeof (case_id), "%s", opts->case_id);
+    else
+        tsg_uuid_new (case_id);
     if (opts->referral_id)
         snprintf (referral_id, sizeof (referral_id), "%s", opts->referral_id);
     else
@@ -247,6 +352,14 @@ s_build_frame (const rogue_options_t *opts, const tsg_keys_t *keys, uint8_t mess
     header.referral_id = referral_id;
     header.legal_basis = TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_CONSENT;
     header.sender_type = (char *) opts->claim_type;
+    if (opts->mode == MODE_SEND) {
+        header.legal_basis = opts->basis;
+        header.urgency = opts->urgency;
+        header.urgent = opts->urgent;
+        header.consent_id = (char *) opts->consent_id;
+        header.n_data_categories = opts->n_categories;
+        header.data_categories = (char **) opts->categories;
+    }
 
     uint8_t *body = NULL;
     size_t body_len = 0;
@@ -370,7 +483,13 @@ s_judge_frame (const rogue_options_t *opts, const uint8_t *data, size_t len,
                 error->detail ? error->detail : "");
         if (id_known && !about_ours && !about_none)
             break; /* about something else; keep waiting */
-        if (error->code == s_expected_error (opts->mode)) {
+        if (opts->mode == MODE_SEND) {
+            bool wanted = strcmp (opts->expect, tsg_error_code_name (error->code)) == 0;
+            printf ("%s: %s\n", wanted ? "refused" : "unexpected",
+                    tsg_error_code_name (error->code));
+            verdict = wanted ? EXIT_REFUSED : EXIT_ANSWERED;
+        }
+        else if (error->code == s_expected_error (opts->mode)) {
             printf ("refused: %s\n", s_refusal_text (error->code));
             verdict = EXIT_REFUSED;
         }
@@ -389,7 +508,11 @@ s_judge_frame (const rogue_options_t *opts, const uint8_t *data, size_t len,
                 about_ours ? "our letter" : "another letter");
         if (about_ours) {
             printf ("accepted: the coordinator took the letter\n");
-            verdict = EXIT_ANSWERED;
+            bool wanted = opts->mode == MODE_SEND && strcmp (opts->expect, "stored") == 0
+                          && receipt->type == TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_STORED;
+            if (wanted)
+                printf ("stored: as expected\n");
+            verdict = wanted ? EXIT_REFUSED : EXIT_ANSWERED;
         }
         break;
     }

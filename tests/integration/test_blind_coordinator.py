@@ -104,11 +104,12 @@ def body(cluster, results, args):
     cluster.start_all()
     cluster.wait_ready()
 
-    # Route every household from its own sender type to its own recipient type.
+    # Route every household from its own sender type to its own recipient type, on its own legal
+    # basis (consent granted first, a meeting held first, or an emergency report).
     sent = []
     for i, h in enumerate(households):
         sender, recipient = agencies[h["from"]], agencies[h["to"]]
-        req = harness.referral_request(h, to_agency=recipient.id, client_ref="blind-" + h["id"])
+        req = harness.basis_request(sender, h, recipient, client_ref="blind-" + h["id"])
         r = sender.post("/v1/referrals", req)
         if results.expect("POST %s %s → %s answers 202" % (h["id"], sender.id, recipient.id),
                           r.status == 202, repr(r)):

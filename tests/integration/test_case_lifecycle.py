@@ -35,6 +35,9 @@ SHEET_NOTES = ["長男の家計と住まいについての相談をお願いし�
 SECRET_TEXTS = [MINUTES, PLAN_CONTENT, NOTE_TEXT, ASSESS_REASON, CLOSE_REASON, REOPEN_REASON,
                 STALE_NOTE, RACE_NOTE] + SHEET_NOTES
 
+# What the consent covers: the sheets' categories and the free text of minutes, plan and notes.
+CASE_CATEGORIES = ["identity", "health", "finances", "family", "free-text"]
+
 ROLES = {
     "eldercare": "介護サービス調整・見守り",
     "disability": "長男へのアウトリーチ",
@@ -135,11 +138,23 @@ def body(cluster, results, args):
     results.ok("coordinator and four agencies are up; the coordinator's HTTP answers")
 
     # --- two referrals about one household ------------------------------------------------------
+    # The household consents first: one consent for the case covering the three agencies that
+    # will work on it and every category the sheets and the case's records hold.
+    consent = {}
+
     def refer(to, case_id, ref, extra):
-        req = harness.referral_request(h, to_agency=to.id, client_ref=ref,
-                                       sheet=harness.sheet_from_household(h, extra))
-        if case_id:
-            req["case_id"] = case_id
+        sheet = harness.sheet_from_household(h, extra)
+        if not consent:
+            consent["case_id"] = str(uuid.uuid4())
+            consent["id"] = elder.consent(consent["case_id"],
+                                          cover_agencies=[elder.id, pov.id, dis.id],
+                                          categories=CASE_CATEGORIES,
+                                          subject=harness.subject_id(h),
+                                          purpose="case-conference")
+        req = harness.referral_request(h, to_agency=to.id, client_ref=ref, sheet=sheet,
+                                       case_id=case_id or consent["case_id"],
+                                       consent_id=consent["id"],
+                                       data_categories=harness.sheet_categories(sheet))
         r = elder.post("/v1/referrals", req)
         check(r.status == 202, "POST /v1/referrals to %s: %r" % (to.id, r))
         harness.wait_delivered(elder, r.json["referral_id"], WAIT, alive=alive)
@@ -216,8 +231,11 @@ def body(cluster, results, args):
         # Keep walking through an agency so the rest of the lifecycle is still tested.
         walk.expected = [x for x in walk.expected if x[1] != "coordinator"]
         walk.converge()
+        # The reason is personal free text; before any 支援会議 it travels on the consent.
         results.check("eldercare moves the case to assessment instead", walk.agency_event, elder,
-                      {"type": "state", "state": "assessment", "reason": ASSESS_REASON},
+                      {"type": "state", "state": "assessment", "reason": ASSESS_REASON,
+                       "legal_basis": "consent", "consent_id": consent["id"],
+                       "data_categories": ["free-text"]},
                       "assessment", "assessment")
 
     steps = [

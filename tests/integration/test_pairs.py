@@ -54,12 +54,14 @@ def body(cluster, results, args):
     for i, (from_type, to_type) in enumerate(pairs):
         h = households[i % len(households)]
         sender, recipient = agencies[from_type], agencies[to_type]
-        sheet = harness.sheet_from_household(h, {"referral_note": "%s → %s" % (from_type, to_type)})
-        # Half the pairs name the recipient by id, half by type (one agency per type here).
+        sheet = harness.sheet_for_sender(h, from_type,
+                                         {"referral_note": "%s → %s" % (from_type, to_type)})
+        # Half the pairs name the recipient by id, half by type (one agency per type here); the
+        # sender first grants a consent covering the recipient the same way, on a new case.
         if i % 2 == 0:
-            req = harness.referral_request(h, to_agency=recipient.id, sheet=sheet)
+            req = harness.consented_request(sender, h, to_agency=recipient.id, sheet=sheet)
         else:
-            req = harness.referral_request(h, to_type=to_type, sheet=sheet)
+            req = harness.consented_request(sender, h, to_type=to_type, sheet=sheet)
         req["client_ref"] = "pair-%s-%s" % (from_type, to_type)
         before = datetime.datetime.now(tz=harness.JST)
         r = sender.post("/v1/referrals", req)
@@ -174,7 +176,8 @@ def body(cluster, results, args):
 
     # --- bad requests ---------------------------------------------------------------------------
     eld, pov = agencies["eldercare"], agencies["poverty"]
-    good = harness.referral_request(households[0], to_agency=pov.id)
+    good = harness.consented_request(eld, households[0], to_agency=pov.id)
+    eld.wait_outbox_empty(30)
     counts_before = {a.id: len(a.inbox()) for a in agencies.values()}
 
     def error_json(r, status, code, field=None):

@@ -94,7 +94,8 @@ def body(cluster, results, args):
     def send(h, ref, to=None, days=None, receive_days=None):
         """eldercare refers h to `to` (poverty-chuo); checks the due dates for its urgency."""
         to = to or poverty
-        req = harness.referral_request(h, to_agency=to.id, client_ref=ref)
+        req = harness.consented_request(elder, h, to_agency=to.id, client_ref=ref,
+                                        sheet=harness.sheet_for_sender(h, "eldercare"))
         before = datetime.datetime.now(tz=harness.JST)
         r = elder.post("/v1/referrals", req)
         after = datetime.datetime.now(tz=harness.JST)

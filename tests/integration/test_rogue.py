@@ -79,8 +79,9 @@ def body(cluster, results, args):
     # Afterwards honest referrals still flow, and arrive after anything the rogue got stored:
     # a mailbox is delivered in order, so once these are in, nothing rogue is still on its way.
     def honest_flow(sender, recipient, h):
-        req = harness.referral_request(h, to_agency=recipient.id,
-                                       client_ref="after-rogue-" + sender.id)
+        req = harness.consented_request(sender, h, to_agency=recipient.id,
+                                        sheet=harness.sheet_for_sender(h, sender.type),
+                                        client_ref="after-rogue-" + sender.id)
         r = sender.post("/v1/referrals", req)
         check(r.status == 202, "POST: %r" % r)
         rid = r.json["referral_id"]

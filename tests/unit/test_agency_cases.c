@@ -99,11 +99,16 @@ s_case_update (s_world_t *w, tsg_agency_t *agency, const char *state, uint64_t v
 static void
 s_refer (s_world_t *w, tsg_agency_t *from, tsg_agency_t *to)
 {
-    char body[256];
+    char body[512];
     snprintf (body, sizeof body,
               "{\"to\":\"%s\",\"case_id\":\"%s\",\"legal_basis\":\"consent\",\"tags\":[\"8050\"],"
-              "\"sheet\":{\"世帯\":\"H001\"}}",
-              to->config->id, w->case_id);
+              "\"consent_id\":\"c-1\",\"data_categories\":[\"identity\"],"
+              "\"sheet\":{\"世帯\":\"H001\",\"%s\":%s}}",
+              to->config->id, w->case_id, from->policy->type,
+              strcmp (from->policy->type, "eldercare") == 0 ? "{\"care_insurance\":\"要介護1\"}"
+              : strcmp (from->policy->type, "poverty") == 0 ? "{\"income_band\":\"収入なし\"}"
+              : strcmp (from->policy->type, "child") == 0   ? "{\"age\":8,\"school\":\"北小\"}"
+                                                            : "{\"certificate\":\"申請中\"}");
     json_t *reply = NULL;
     assert_int_equal (agency_fixture_request (from, "POST", "/v1/referrals", body, &reply), 202);
     json_decref (reply);
@@ -524,7 +529,8 @@ test_own_event_lifecycle (void **state)
             w, w->pov,
             "{\"type\":\"plan\",\"plan\":{\"roles\":[{\"agency\":\"elder-a\",\"role\":\"介護\"},"
             "{\"agency\":\"pov-a\",\"role\":\"家計\"}],\"next_review_on\":\"2027-01-15\","
-            "\"content\":{\"目標\":\"家賃の分納\"}}}",
+            "\"content\":{\"目標\":\"家賃の分納\"}},\"legal_basis\":\"consent\","
+            "\"consent_id\":\"c-1\",\"data_categories\":[\"finances\"]}",
             &reply),
         202);
     assert_int_equal (json_integer_value (json_object_get (reply, "base_version")), 3);
@@ -628,7 +634,8 @@ test_copy_survives_restart (void **state)
     json_t *reply = NULL;
     assert_int_equal (s_event (w, w->dis,
                                "{\"type\":\"note\",\"note\":{\"category\":\"visit\","
-                               "\"written_on\":\"2026-11-24\",\"text\":\"自宅訪問、本人と面談\"}}",
+                               "\"written_on\":\"2026-11-24\",\"text\":\"自宅訪問、本人と面談\"},"
+                               "\"legal_basis\":\"consent\",\"consent_id\":\"c-1\"}",
                                &reply),
                       202);
     json_decref (reply);

@@ -78,7 +78,8 @@ s_expect (s_world_t *w, tsg_agency_t *to, const char *urgency, const char *recei
 {
     char body[256];
     snprintf (body, sizeof body,
-              "{\"to\":\"%s\",\"urgency\":\"%s\",\"legal_basis\":\"none\",\"sheet\":{}}",
+              "{\"to\":\"%s\",\"urgency\":\"%s\",\"legal_basis\":\"none\","
+              "\"sheet\":{\"eldercare\":{\"care_insurance\":\"要介護1\"}}}",
               to->config->id, urgency);
     json_t *reply = NULL;
     assert_int_equal (agency_fixture_request (w->elder, "POST", "/v1/referrals", body, &reply),

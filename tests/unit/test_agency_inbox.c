@@ -52,7 +52,9 @@ s_referral (s_world_t *w, size_t *len, char referral_id[TSG_UUID_TEXT_SIZE])
     assert_int_equal (
         agency_fixture_request (w->elder, "POST", "/v1/referrals",
                                 "{\"to\":\"pov-a\",\"legal_basis\":\"consent\","
-                                "\"tags\":[\"8050\"],\"sheet\":{\"memo\":\"見守り\"}}",
+                                "\"consent_id\":\"c-1\",\"data_categories\":[\"free-text\"],"
+                                "\"tags\":[\"8050\"],\"sheet\":{\"memo\":\"見守り\","
+                                "\"eldercare\":{\"care_insurance\":\"要支援1\"}}}",
                                 &reply),
         202);
     char id[TSG_UUID_TEXT_SIZE];
@@ -217,8 +219,9 @@ test_unknown_sender_not_answered (void **state)
     size_t len;
     json_t *reply = NULL;
     assert_int_equal (agency_fixture_request (late, "POST", "/v1/referrals",
-                                              "{\"to\":\"pov-a\",\"legal_basis\":\"consent\","
-                                              "\"sheet\":{}}",
+                                              "{\"to\":\"pov-a\",\"legal_basis\":\"none\","
+                                              "\"sheet\":{\"child\":{\"age\":9,"
+                                              "\"school\":\"北小学校\"}}}",
                                               &reply),
                       202);
     json_decref (reply);

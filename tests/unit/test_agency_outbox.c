@@ -257,7 +257,10 @@ test_agency_outbox (void **state)
         json_t *reply = NULL;
         assert_int_equal (agency_fixture_request (elder, "POST", "/v1/referrals",
                                                   "{\"to\":\"pov-a\",\"legal_basis\":\"consent\","
-                                                  "\"sheet\":{\"n\":1}}",
+                                                  "\"consent_id\":\"c-1\","
+                                                  "\"data_categories\":[\"health\"],"
+                                                  "\"sheet\":{\"n\":1,\"eldercare\":"
+                                                  "{\"care_insurance\":\"要介護2\"}}}",
                                                   &reply),
                           202);
         snprintf (ids[i], sizeof ids[i], "%s",
@@ -341,7 +344,8 @@ test_agency_outbox (void **state)
     json_t *reply = NULL;
     assert_int_equal (agency_fixture_request (elder, "POST", "/v1/referrals",
                                               "{\"to\":\"pov-a\",\"legal_basis\":\"none\","
-                                              "\"sheet\":{}}",
+                                              "\"sheet\":{\"eldercare\":"
+                                              "{\"care_insurance\":\"未申請\"}}}",
                                               &reply),
                       202);
     json_decref (reply);

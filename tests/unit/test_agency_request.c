@@ -81,7 +81,15 @@ s_refused (s_world_t *w, const char *body, int status, const char *code, const c
     assert_int_equal (w->elder->next_sequence, sequence);
 }
 
-#define GOOD "\"to\":\"pov-a\",\"legal_basis\":\"consent\",\"sheet\":{\"summary\":\"相談\"}"
+/* eldercare's own intake field: the care-insurance status. */
+#define ELDER "\"eldercare\":{\"care_insurance\":\"要介護1\"}"
+#define GOOD                                                                                       \
+    "\"to\":\"pov-a\",\"legal_basis\":\"consent\",\"consent_id\":\"c-1\","                         \
+    "\"data_categories\":[\"identity\"],\"sheet\":{\"summary\":\"相談\"," ELDER "}"
+/* child's own intake fields: the child's age and school or nursery. */
+#define CHILD "\"child\":{\"age\":4,\"nursery\":\"つなぐ保育園\"}"
+/* The rest of a request that passes every rule of its own. */
+#define REST "\"legal_basis\":\"none\",\"sheet\":{" ELDER "}"
 
 static void
 test_not_ready_without_directory (void **state)
@@ -109,7 +117,8 @@ test_valid_referral (void **state)
     int status = agency_fixture_request (
         w->elder, "POST", "/v1/referrals",
         "{\"to\":\"pov-a\",\"urgency\":\"high\",\"tags\":[\"8050\",\"生活困窮\"],"
-        "\"legal_basis\":\"consent\",\"consent_id\":\"c-1\",\"sheet\":{\"name\":\"山田 ハナ\"}}",
+        "\"legal_basis\":\"consent\",\"consent_id\":\"c-1\",\"data_categories\":[\"identity\","
+        "\"health\"],\"sheet\":{\"name\":\"山田 ハナ\"," ELDER "}}",
         &reply);
     assert_int_equal (status, 202);
     const char *referral_id = json_string_value (json_object_get (reply, "referral_id"));
@@ -206,8 +215,9 @@ test_each_rule (void **state)
     s_refused (w, "{\"to\":\"pov-a\",\"legal_basis\":null,\"sheet\":{}}", 400, "invalid",
                "legal_basis");
     s_refused (w,
-               "{" GOOD ",\"consent_id\":\"01234567890123456789012345678901234567890123456789"
-               "012345678901234\"}",
+               "{\"to\":\"pov-a\",\"legal_basis\":\"consent\",\"data_categories\":[\"health\"],"
+               "\"sheet\":{" ELDER "},\"consent_id\":\"0123456789012345678901234567890123456789"
+               "0123456789012345678901234\"}",
                400, "invalid", "consent_id");
     s_refused (w, "{" GOOD ",\"client_ref\":\"\"}", 400, "invalid", "client_ref");
     s_refused (w, "{" GOOD ",\"client_ref\":[]}", 400, "invalid", "client_ref");
@@ -217,18 +227,12 @@ test_each_rule (void **state)
     s_refused (w, "{\"to\":\"pov-a\",\"legal_basis\":\"consent\",\"sheet\":[]}", 400, "invalid",
                "sheet");
     /* Against the directory. */
-    s_refused (w, "{\"to\":\"nobody\",\"legal_basis\":\"consent\",\"sheet\":{}}", 422,
-               "unknown_recipient", "to");
-    s_refused (w, "{\"to\":\"dis-a\",\"legal_basis\":\"consent\",\"sheet\":{}}", 422,
-               "recipient_inactive", "to");
-    s_refused (w, "{\"to_type\":\"child\",\"legal_basis\":\"consent\",\"sheet\":{}}", 422,
-               "unknown_recipient", "to_type");
-    s_refused (w, "{\"to_type\":\"disability\",\"legal_basis\":\"consent\",\"sheet\":{}}", 422,
-               "unknown_recipient", "to_type");
-    s_refused (w, "{\"to\":\"elder-a\",\"legal_basis\":\"consent\",\"sheet\":{}}", 400, "invalid",
-               "to");
-    s_refused (w, "{\"to\":\"pov-a\",\"to_type\":\"child\",\"legal_basis\":\"none\",\"sheet\":{}}",
-               400, "invalid", "to_type");
+    s_refused (w, "{\"to\":\"nobody\"," REST "}", 422, "unknown_recipient", "to");
+    s_refused (w, "{\"to\":\"dis-a\"," REST "}", 422, "recipient_inactive", "to");
+    s_refused (w, "{\"to_type\":\"child\"," REST "}", 422, "unknown_recipient", "to_type");
+    s_refused (w, "{\"to_type\":\"disability\"," REST "}", 422, "unknown_recipient", "to_type");
+    s_refused (w, "{\"to\":\"elder-a\"," REST "}", 400, "invalid", "to");
+    s_refused (w, "{\"to\":\"pov-a\",\"to_type\":\"child\"," REST "}", 400, "invalid", "to_type");
 }
 
 static void
@@ -259,8 +263,8 @@ test_size_limits (void **state)
     /* A sheet that fits the request but not a letter body (768 KiB). */
     size_t n = 900 * 1024;
     char *body = malloc (n + 200);
-    int head =
-        snprintf (body, 200, "{\"to\":\"pov-a\",\"legal_basis\":\"consent\",\"sheet\":{\"x\":\"");
+    int head = snprintf (
+        body, 200, "{\"to\":\"pov-a\",\"legal_basis\":\"none\",\"sheet\":{" ELDER ",\"x\":\"");
     memset (body + head, 'a', n - head - 10);
     strcpy (body + n - 10, "\"}}");
     s_refused (w, body, 413, "too_large", "sheet");
@@ -401,12 +405,13 @@ test_to_type_and_case_id (void **state)
     s_world_t *w = *state;
     json_t *reply = NULL;
     const char *case_id = "2f1c6e0a-8b7d-4c3e-9f10-1a2b3c4d5e6f";
-    assert_int_equal (agency_fixture_request (
-                          w->elder, "POST", "/v1/referrals",
-                          "{\"to_type\":\"poverty\",\"legal_basis\":\"support-meeting\","
-                          "\"case_id\":\"2f1c6e0a-8b7d-4c3e-9f10-1a2b3c4d5e6f\",\"sheet\":{}}",
-                          &reply),
-                      202);
+    assert_int_equal (
+        agency_fixture_request (w->elder, "POST", "/v1/referrals",
+                                "{\"to_type\":\"poverty\",\"legal_basis\":\"support-meeting\","
+                                "\"case_id\":\"2f1c6e0a-8b7d-4c3e-9f10-1a2b3c4d5e6f\","
+                                "\"data_categories\":[\"health\"],\"sheet\":{" ELDER "}}",
+                                &reply),
+        202);
     assert_string_equal (json_string_value (json_object_get (reply, "case_id")), case_id);
     char path[80];
     snprintf (path, sizeof path, "/v1/referrals/%s",
@@ -470,8 +475,8 @@ test_commit_failure_consumes_nothing (void **state)
 
     size_t n = 600 * 1024;
     char *body = malloc (n + 200);
-    int head =
-        snprintf (body, 200, "{\"to\":\"pov-b\",\"legal_basis\":\"consent\",\"sheet\":{\"x\":\"");
+    int head = snprintf (
+        body, 200, "{\"to\":\"pov-b\",\"legal_basis\":\"none\",\"sheet\":{" CHILD ",\"x\":\"");
     memset (body + head, 'b', n - head - 10);
     strcpy (body + n - 10, "\"}}");
     int status = 0;
@@ -509,7 +514,7 @@ test_commit_failure_consumes_nothing (void **state)
     json_t *reply = NULL;
     assert_int_equal (agency_fixture_request (small, "POST", "/v1/referrals",
                                               "{\"to\":\"pov-b\",\"legal_basis\":\"none\","
-                                              "\"sheet\":{}}",
+                                              "\"sheet\":{" CHILD "}}",
                                               &reply),
                       202);
     json_decref (reply);

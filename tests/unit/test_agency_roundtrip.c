@@ -20,7 +20,10 @@ static const char s_sheet[] =
     "{\"household\":\"H-test\",\"members\":[{\"name\":\"山田 ハナ\",\"kana\":\"ヤマダ ハナ\","
     "\"birthdate\":\"1943-04-12\",\"relation\":\"本人\"},{\"name\":\"山田 一郎\",\"age\":53}],"
     "\"address\":\"つなぐ市中央町1-2-3\",\"phone\":\"000-0000-0001\",\"flags\":[true,false,null],"
-    "\"score\":3.5,\"summary\":\"家賃滞納2か月。\\\"相談拒否\\\"\\n改行\\u3042\"}";
+    "\"score\":3.5,\"summary\":\"家賃滞納2か月。\\\"相談拒否\\\"\\n改行\\u3042\","
+    "\"eldercare\":{\"care_insurance\":\"要介護1\"},\"disability\":{\"certificate\":\"療育手帳A\"},"
+    "\"child\":{\"age\":15,\"school\":\"つなぐ市立東中学校\"},"
+    "\"poverty\":{\"income_band\":\"年金のみ\"}}";
 
 /* Moves every letter `from` sent into `to`, as the coordinator would, and returns how many. */
 static size_t
@@ -46,9 +49,14 @@ s_round_trip (agency_fixture_t *world, tsg_agency_t *from, tsg_agency_t *to, con
     json_error_t error;
     json_t *sheet = json_loads (sheet_text, 0, &error);
     assert_non_null (sheet);
-    json_t *request =
-        json_pack ("{s:s, s:s, s:[s,s], s:s, s:O}", "to", to->config->id, "urgency", "emergency",
-                   "tags", "虐待", "8050", "legal_basis", "emergency", "sheet", sheet);
+    /* An abuse report where the sender's type may make one; else under a consent. */
+    bool report = from->policy->may_send_emergency;
+    json_t *request = json_pack ("{s:s, s:s, s:[s,s], s:s, s:[s,s,s], s:O}", "to", to->config->id,
+                                 "urgency", report ? "emergency" : "high", "tags", "虐待", "8050",
+                                 "legal_basis", report ? "emergency" : "consent", "data_categories",
+                                 "identity", "health", "family", "sheet", sheet);
+    if (!report)
+        json_object_set_new (request, "consent_id", json_string ("c-roundtrip"));
     char *body = json_dumps (request, 0);
     json_decref (request);
 
@@ -89,8 +97,13 @@ s_round_trip (agency_fixture_t *world, tsg_agency_t *from, tsg_agency_t *to, con
     assert_string_equal (json_string_value (json_object_get (item, "from_type")),
                          from->policy->type);
     assert_string_equal (json_string_value (json_object_get (item, "from_name")), from->config->id);
-    assert_string_equal (json_string_value (json_object_get (item, "urgency")), "emergency");
-    assert_string_equal (json_string_value (json_object_get (item, "legal_basis")), "emergency");
+    assert_string_equal (json_string_value (json_object_get (item, "urgency")),
+                         report ? "emergency" : "high");
+    assert_string_equal (json_string_value (json_object_get (item, "legal_basis")),
+                         report ? "emergency" : "consent");
+    assert_true (json_equal (json_object_get (item, "urgent"), json_boolean (report)));
+    assert_int_equal (json_array_size (json_object_get (item, "data_categories")), 3);
+    assert_true (json_is_false (json_object_get (item, "restricted")));
     assert_string_equal (json_string_value (json_object_get (item, "due_date")), due);
     assert_int_equal (json_array_size (json_object_get (item, "tags")), 2);
     assert_string_equal (json_string_value (json_array_get (json_object_get (item, "tags"), 0)),
@@ -177,9 +190,11 @@ test_sealed_only_for_the_recipient (void **state)
     agency_fixture_publish (world);
     json_t *reply = NULL;
     char *body = NULL;
-    assert_true (
-        asprintf (&body, "{\"to\":\"child-a\",\"legal_basis\":\"consent\",\"sheet\":%s}", s_sheet)
-        > 0);
+    assert_true (asprintf (&body,
+                           "{\"to\":\"child-a\",\"legal_basis\":\"consent\",\"consent_id\":\"c-1\","
+                           "\"data_categories\":[\"identity\"],\"sheet\":%s}",
+                           s_sheet)
+                 > 0);
     assert_int_equal (agency_fixture_request (elder, "POST", "/v1/referrals", body, &reply), 202);
     json_decref (reply);
     free (body);

@@ -84,7 +84,9 @@ s_setup (void **state)
     assert_int_equal (
         agency_fixture_request (w->elder, "POST", "/v1/referrals",
                                 "{\"to\":\"pov-a\",\"legal_basis\":\"consent\","
-                                "\"tags\":[\"8050\"],\"sheet\":{\"memo\":\"家賃滞納\"}}",
+                                "\"consent_id\":\"c-1\",\"data_categories\":[\"finances\"],"
+                                "\"tags\":[\"8050\"],\"sheet\":{\"memo\":\"家賃滞納\","
+                                "\"eldercare\":{\"care_insurance\":\"要介護1\"}}}",
                                 &reply),
         202);
     snprintf (w->referral_id, sizeof w->referral_id, "%s",

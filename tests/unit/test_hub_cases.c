@@ -611,10 +611,19 @@ test_staff_event_via_control (void **state)
                           "\", \"base_version\": 1, \"type\": \"state\", \"state\": "
                           "\"planning\"}");
     s_expect_refusal (reply, "stale_version");
-    reply = s_control (f, "{\"command\": \"case-event\", \"case_id\": \"" CASE_A
-                          "\", \"base_version\": 2, \"type\": \"meeting\", \"meeting\": "
-                          "{\"kind\": \"jusoteki\", \"held_on\": \"2026-12-01\", \"attendees\": "
-                          "[\"" ELDER "\", \"" DISABILITY "\"], \"decision\": \"continue\"}}");
+    /* A 重層的支援会議 needs the person's consent for every attendee. */
+#define JUSOTEKI                                                                                   \
+    "{\"command\": \"case-event\", \"case_id\": \"" CASE_A                                         \
+    "\", \"base_version\": 2, \"type\": \"meeting\", \"meeting\": "                                \
+    "{\"kind\": \"jusoteki\", \"held_on\": \"2026-12-01\", \"attendees\": "                        \
+    "[\"" ELDER "\", \"" DISABILITY "\"], \"decision\": \"continue\"}}"
+    s_expect_refusal (s_control (f, JUSOTEKI), "missing_legal_basis");
+    hub_grant_t grant = { .case_id = CASE_A,
+                          .consent_id = "7d1e2f30-4a5b-4c6d-8e7f-901a2b3c4d5e",
+                          .agencies = { ELDER, DISABILITY },
+                          .categories = { "identity", "family" } };
+    hub_expect_stored ((tsg_hub_answer_t[]){ hub_consent_grant (f, F_ELDER, &grant, NULL) });
+    reply = s_control (f, JUSOTEKI);
     assert_true (json_is_true (json_object_get (reply, "ok")));
     json_decref (reply);
     reply = s_control (f, "{\"command\": \"case-event\", \"case_id\": \"" CASE_A

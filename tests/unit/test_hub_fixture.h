@@ -168,7 +168,7 @@ hub_referral (hub_fixture_t *f, int from, const char *to, const char *case_id,
     header.referral_id = referral_id;
     header.case_id = (char *) case_id;
     header.urgency = urgency;
-    header.legal_basis = TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_CONSENT;
+    header.legal_basis = TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_NONE;
     char *tags[1] = { (char *) tag };
     header.n_tags = tag ? 1 : 0;
     header.tags = tags;
@@ -194,7 +194,7 @@ hub_status (hub_fixture_t *f, int from, const char *to, const char *referral_id,
     header.outcome = (char *) (outcome ? outcome : "");
     header.reason_given = reason_given;
     header.base_version = base_version;
-    header.legal_basis = TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_CONSENT;
+    header.legal_basis = TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_NONE;
     uint8_t body[48];
     memset (body, 0x3c, sizeof body);
     letter.body.data = body;
@@ -223,6 +223,7 @@ hub_case_event (hub_fixture_t *f, int from, const char *case_id, uint64_t base_v
     header.base_version = base_version;
     header.reason_given = reason_given;
     header.case_event = ev;
+    header.legal_basis = TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_NONE;
     letter.n_sealed_bodies = n_bodies;
     letter.sealed_bodies = bodies;
     tsg_hub_answer_t answer = hub_send (f, from, &letter);
@@ -242,6 +243,94 @@ hub_case_state (hub_fixture_t *f, int from, const char *case_id, uint64_t base_v
     ev.type = TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_STATE;
     ev.state = (char *) state;
     return hub_case_event (f, from, case_id, base_version, &ev, reason_given, NULL, 0, NULL);
+}
+
+/* Counts a NULL-terminated list of at most max strings. */
+static inline size_t
+hub_count_list (const char *const *list, size_t max)
+{
+    size_t n = 0;
+    while (n < max && list[n])
+        n++;
+    return n;
+}
+
+/* What a CONSENT_GRANT says; lists end at the first NULL. */
+typedef struct {
+    const char *case_id;              /* the case */
+    const char *consent_id;           /* the consent's id */
+    const char *subject;              /* the pseudonym ("H001-1" when NULL) */
+    const char *agencies[8];          /* cover_agencies */
+    const char *types[4];             /* cover_types */
+    const char *categories[8];        /* categories */
+    const char *valid_from;           /* ("2026-11-01" when NULL) */
+    const char *valid_until;          /* ("2027-03-31" when NULL) */
+    Tsunagu__V1__LegalBasis basis;    /* of the sealed bodies (none when unspecified) */
+    const char *basis_consent;        /* header.consent_id ("" when NULL) */
+    const char *data_categories[8];   /* header.data_categories */
+    Tsunagu__V1__SealedBody **bodies; /* sealed bodies */
+    size_t n_bodies;                  /* how many */
+} hub_grant_t;
+
+/* A CONSENT_GRANT from `from` as g says; its message id goes to message_id when non-NULL. */
+static inline tsg_hub_answer_t
+hub_consent_grant (hub_fixture_t *f, int from, const hub_grant_t *g, uint8_t message_id[16])
+{
+    tsg_letter_t letter;
+    tsg_header_t header;
+    uint8_t id[16];
+    tsg_letter_prepare (&letter, &header, id, TSUNAGU__V1__KIND__KIND_CONSENT_GRANT,
+                        tsg_keys_id (f->keys[from]), TSG_COORDINATOR_ID);
+    Tsunagu__V1__ConsentInfo info = TSUNAGU__V1__CONSENT_INFO__INIT;
+    info.consent_id = (char *) g->consent_id;
+    info.subject = (char *) (g->subject ? g->subject : "H001-1");
+    info.cover_agencies = (char **) g->agencies;
+    info.n_cover_agencies = hub_count_list (g->agencies, 8);
+    info.cover_types = (char **) g->types;
+    info.n_cover_types = hub_count_list (g->types, 4);
+    info.categories = (char **) g->categories;
+    info.n_categories = hub_count_list (g->categories, 8);
+    info.purpose = (char *) "referral";
+    info.method = (char *) "written";
+    info.obtained_by = (char *) tsg_keys_id (f->keys[from]);
+    info.valid_from = (char *) (g->valid_from ? g->valid_from : "2026-11-01");
+    info.valid_until = (char *) (g->valid_until ? g->valid_until : "2027-03-31");
+    header.case_id = (char *) g->case_id;
+    header.consent = &info;
+    header.legal_basis = g->basis ? g->basis : TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_NONE;
+    header.consent_id = (char *) (g->basis_consent ? g->basis_consent : "");
+    header.data_categories = (char **) g->data_categories;
+    header.n_data_categories = hub_count_list (g->data_categories, 8);
+    letter.sealed_bodies = g->bodies;
+    letter.n_sealed_bodies = g->n_bodies;
+    if (message_id)
+        memcpy (message_id, id, 16);
+    return hub_send (f, from, &letter);
+}
+
+/* A CONSENT_REVOKE from `from` of consent_id (header.case_id case_id when non-NULL), with
+ * sealed bodies under legal basis consent (itself) when n_bodies > 0. */
+static inline tsg_hub_answer_t
+hub_consent_revoke (hub_fixture_t *f, int from, const char *consent_id, const char *case_id,
+                    Tsunagu__V1__SealedBody **bodies, size_t n_bodies, uint8_t message_id[16])
+{
+    tsg_letter_t letter;
+    tsg_header_t header;
+    uint8_t id[16];
+    tsg_letter_prepare (&letter, &header, id, TSUNAGU__V1__KIND__KIND_CONSENT_REVOKE,
+                        tsg_keys_id (f->keys[from]), TSG_COORDINATOR_ID);
+    header.consent_id = (char *) consent_id;
+    header.case_id = (char *) (case_id ? case_id : "");
+    char *categories[1] = { (char *) "identity" };
+    header.legal_basis = n_bodies ? TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_CONSENT
+                                  : TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_NONE;
+    header.data_categories = categories;
+    header.n_data_categories = n_bodies ? 1 : 0;
+    letter.sealed_bodies = bodies;
+    letter.n_sealed_bodies = n_bodies;
+    if (message_id)
+        memcpy (message_id, id, 16);
+    return hub_send (f, from, &letter);
 }
 
 static inline void

@@ -137,7 +137,7 @@ s_letter (const tsg_keys_t *signer, const char *sender, const char *recipient,
     char *tags[] = { (char *) "8050", (char *) "孤立" };
     header.tags = tags;
     header.n_tags = 2;
-    header.legal_basis = TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_CONSENT;
+    header.legal_basis = TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_NONE;
     header.case_id = (char *) "3f1c2a9e-5b7d-4c1e-9a2b-0d4e6f8a1b2c";
     char referral_id[TSG_UUID_TEXT_SIZE];
     tsg_uuid_new (referral_id);

@@ -141,7 +141,7 @@ s_send (void *s, const tsg_keys_t *keys, const char *sender, const char *recipie
     tsg_header_t header;
     uint8_t message_id[16];
     tsg_letter_prepare (&letter, &header, message_id, kind, sender, recipient);
-    header.legal_basis = TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_CONSENT;
+    header.legal_basis = TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_NONE;
     char referral_id[TSG_UUID_TEXT_SIZE];
     tsg_uuid_new (referral_id);
     header.referral_id = referral_id;
