@@ -139,4 +139,9 @@ int tsg_agency_options (int argc, char *argv[], const char *type, tsg_agency_opt
 /* Installs the SIGINT/SIGTERM handlers that call tsg_agency_stop, and ignores SIGPIPE. */
 void tsg_agency_signals (void);
 
+/* The whole life of an agency daemon of `type` ("eldercare", ...): options, configuration
+ * (refusing one of another type), start, run until SIGINT/SIGTERM, clean shutdown.  Returns the
+ * process exit code.  Each daemon's main is this one call. */
+int tsg_agency_main (int argc, char *argv[], const char *type);
+
 #endif

@@ -53,6 +53,10 @@ void tsg_iso8601 (uint64_t ms, char out[32]);
 /* Civil date "YYYY-MM-DD" of ms plus days, in Japan time (UTC+9), into out (11 bytes). */
 void tsg_date_jst_plus_days (uint64_t ms, int days, char out[11]);
 
+/* True when an HTTP Authorization header is "Bearer <token>" and the SHA-256 of the token
+ * equals token_sha256 (compared in constant time).  Servers keep only the hash. */
+bool tsg_bearer_matches (const char *authorization, const uint8_t token_sha256[32]);
+
 /* Creates dir and missing parents with mode; true if it exists afterwards. */
 bool tsg_mkdir_p (const char *dir, unsigned mode);
 

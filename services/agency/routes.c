@@ -140,23 +140,11 @@ s_error (agency_http_reply_t *reply, int status, const char *code, const char *m
     s_reply (reply, status, agency_json_error (code, message, fields));
 }
 
-/* True when the Authorization header carries the bearer token whose SHA-256 is configured. */
+/* True when the Authorization header carries the configured bearer token. */
 static bool
 s_authorized (const tsg_agency_t *self, const char *header)
 {
-    if (!header || strncasecmp (header, "Bearer ", 7) != 0)
-        return false;
-    const char *token = header + 7;
-    while (*token == ' ')
-        token++;
-    size_t len = strlen (token);
-    while (len > 0 && (token[len - 1] == ' ' || token[len - 1] == '\t'))
-        len--;
-    if (len == 0)
-        return false;
-    uint8_t digest[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256 (digest, (const uint8_t *) token, len);
-    return sodium_memcmp (digest, self->config->token_sha256, sizeof digest) == 0;
+    return tsg_bearer_matches (header, self->config->token_sha256);
 }
 
 /* True when the media type is application/json (parameters such as charset allowed). */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -199,6 +200,24 @@ tsg_date_jst_plus_days (uint64_t ms, int days, char out[11])
     gmtime_r (&secs, &tm);
     snprintf (out, 11, "%04u-%02u-%02u", (unsigned) (tm.tm_year + 1900) % 10000u,
               (unsigned) (tm.tm_mon + 1) % 100u, (unsigned) tm.tm_mday % 100u);
+}
+
+bool
+tsg_bearer_matches (const char *authorization, const uint8_t token_sha256[32])
+{
+    if (!authorization || strncasecmp (authorization, "Bearer ", 7) != 0)
+        return false;
+    const char *token = authorization + 7;
+    while (*token == ' ')
+        token++;
+    size_t len = strlen (token);
+    while (len > 0 && (token[len - 1] == ' ' || token[len - 1] == '\t'))
+        len--;
+    if (len == 0)
+        return false;
+    uint8_t digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256 (digest, (const uint8_t *) token, len);
+    return sodium_memcmp (digest, token_sha256, sizeof digest) == 0;
 }
 
 bool

@@ -34,23 +34,11 @@ s_error (tsg_hub_reply_t *reply, int status, const char *code, const char *messa
     s_json (reply, status, json_pack ("{s:s, s:s}", "error", code, "message", message));
 }
 
-/* True when the Authorization header carries the token whose SHA-256 is configured. */
+/* True when the Authorization header carries the configured bearer token. */
 static bool
 s_authorized (const tsg_hub_api_t *api, const char *header)
 {
-    if (!api->has_token || !header || strncasecmp (header, "Bearer ", 7) != 0)
-        return false;
-    const char *token = header + 7;
-    while (*token == ' ')
-        token++;
-    size_t len = strlen (token);
-    while (len > 0 && (token[len - 1] == ' ' || token[len - 1] == '\t'))
-        len--;
-    if (len == 0)
-        return false;
-    uint8_t digest[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256 (digest, (const uint8_t *) token, len);
-    return sodium_memcmp (digest, api->token_sha256, sizeof digest) == 0;
+    return api->has_token && tsg_bearer_matches (header, api->token_sha256);
 }
 
 static const char *
