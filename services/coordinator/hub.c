@@ -16,6 +16,11 @@
 #include "coordinator/sessions.h"
 #include "coordinator/zap.h"
 
+/* Envelopes per outgoing ZeroMQ message.  One: libzmq 4.3.4's DEALER asserts (fq.cpp:112,
+ * "!_more") when a connection drops while it holds part of a multi-frame message, which would
+ * kill the agency daemon on the other end.  Receiving still accepts up to TSG_FRAMES_MAX. */
+#define HUB_SEND_FRAMES 1
+
 /* A draft option in libzmq 4.3's header, implemented by the library all the same. */
 #ifndef ZMQ_ZAP_ENFORCE_DOMAIN
 #define ZMQ_ZAP_ENFORCE_DOMAIN 93
@@ -322,7 +327,7 @@ s_send_answers (tsg_hub_t *self)
         bool last_of_connection = i + 1 == self->pending_count
                                   || self->pending[i + 1].rid_len != p->rid_len
                                   || memcmp (self->pending[i + 1].rid, p->rid, p->rid_len) != 0;
-        if (count > 0 && (count == TSG_FRAMES_MAX || last_of_connection)) {
+        if (count > 0 && (count == HUB_SEND_FRAMES || last_of_connection)) {
             if (s_send_frames (self, p->rid, p->rid_len, frames, lens, count) != 0) {
                 self->answers_dropped += count;
                 log_debug ("hub: %zu answers to %s not sent: %s", count, p->to,
@@ -509,7 +514,7 @@ s_forward_one (void *arg, uint64_t seq, const uint8_t *envelope, size_t len)
     fw->frames[fw->count] = (uint8_t *) envelope;
     fw->lens[fw->count] = len;
     fw->seqs[fw->count++] = seq;
-    if (fw->count == TSG_FRAMES_MAX || fw->count >= tsg_hub_session_room (fw->session))
+    if (fw->count == HUB_SEND_FRAMES || fw->count >= tsg_hub_session_room (fw->session))
         s_forward_flush (fw);
     return !fw->blocked_errno && tsg_hub_session_window_open (fw->session);
 }

@@ -128,8 +128,8 @@ test_token (void **state)
     assert_int_equal (s_get (h, "GET", "/healthz", NULL, NULL, &body), 200);
     assert_non_null (strstr (body, "\"status\":\"ok\""));
     free (body);
-    static const char *const paths[] = { "/v1/cases", "/v1/cases/" CASE_A, "/v1/agencies",
-                                         "/v1/stats", "/v1/referrals",     "/metrics" };
+    static const char *const paths[] = { "/v1/cases", ("/v1/cases/" CASE_A), "/v1/agencies",
+                                         "/v1/stats", "/v1/referrals",       "/metrics" };
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
         s_expect (h, "GET", paths[i], NULL, NULL, 401, "unauthorized");
         s_expect (h, "GET", paths[i], NULL, "Bearer wrong", 401, "unauthorized");
