@@ -287,6 +287,19 @@ s_pending_add (tsg_hub_t *self, const uint8_t *rid, size_t rid_len, const char *
     return p;
 }
 
+/* True when the frame is an envelope holding a HELLO (its signature is checked later, by the
+ * intake; here it only decides whether a new connection may take over the agency's session). */
+static bool
+s_opens_with_hello (zmq_msg_t *frame)
+{
+    tsg_envelope_t env = { 0 };
+    if (tsg_envelope_decode (zmq_msg_data (frame), zmq_msg_size (frame), &env, NULL) != TSG_OK)
+        return false;
+    bool hello = env.letter->kind == TSUNAGU__V1__KIND__KIND_HELLO;
+    tsg_envelope_clear (&env);
+    return hello;
+}
+
 /* Sends frames as one message to rid without blocking.  Returns 0, or -1 with errno
  * (EAGAIN: the peer's queue is full; EHOSTUNREACH: it is gone). */
 static int
@@ -400,7 +413,8 @@ s_receive_one (tsg_hub_t *self, uint64_t now, size_t *frames_taken)
             if (tsg_hub_directory_active (self->directory, auth)) {
                 bool started = false;
                 tsg_hub_sessions_touch (self->sessions, auth, zmq_msg_data (&rid),
-                                        zmq_msg_size (&rid), now, &started);
+                                        zmq_msg_size (&rid), now, s_opens_with_hello (&part),
+                                        &started);
             }
         }
         if (index < TSG_FRAMES_MAX) {

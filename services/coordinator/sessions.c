@@ -79,7 +79,7 @@ s_remove (tsg_hub_sessions_t *self, size_t i, const char *why, uint64_t now)
 
 tsg_hub_session_t *
 tsg_hub_sessions_touch (tsg_hub_sessions_t *self, const char *id, const uint8_t *rid,
-                        size_t rid_len, uint64_t now, bool *started)
+                        size_t rid_len, uint64_t now, bool may_replace, bool *started)
 {
     *started = false;
     if (rid_len > TSG_HUB_RID_MAX)
@@ -91,6 +91,8 @@ tsg_hub_sessions_touch (tsg_hub_sessions_t *self, const char *id, const uint8_t 
             s->last_seen = now;
             return s;
         }
+        if (!may_replace)
+            return s;
         s_remove (self, i, "the agency reconnected", now);
     }
     if (self->count == self->capacity) {

@@ -23,11 +23,14 @@ tsg_hub_sessions_t *tsg_hub_sessions_new (void);
 void tsg_hub_sessions_destroy (tsg_hub_sessions_t **self_p);
 
 /* The session of agency id, noting that it spoke at now (monotonic ms) over routing id rid.
- * When id has no session, or has one on another routing id, a new session starts (it
- * replaces the old one, which ends) and *started is set true.  NULL on allocation failure. */
+ * When id has no session, a new session starts and *started is set true.  When it has one on
+ * another routing id, the new connection replaces it only when may_replace (the message opens
+ * with a HELLO, which an agency sends first on every connection): letters still queued on a
+ * dying connection must not flip the session back and forth.  Otherwise the old session is
+ * returned unchanged.  NULL on allocation failure. */
 tsg_hub_session_t *tsg_hub_sessions_touch (tsg_hub_sessions_t *self, const char *id,
                                            const uint8_t *rid, size_t rid_len, uint64_t now,
-                                           bool *started);
+                                           bool may_replace, bool *started);
 
 /* The session of agency id, or NULL. */
 tsg_hub_session_t *tsg_hub_sessions_find (tsg_hub_sessions_t *self, const char *id);

@@ -38,30 +38,38 @@ s_rmdir (const char *dir)
     assert_int_equal (system (cmd), 0);
 }
 
-/* A new session is started once per connection; another connection replaces it. */
+/* A new session is started once per connection; another connection replaces it only with a
+ * HELLO, so letters still queued on an old connection do not flip the session back. */
 static void
 test_sessions_touch (void **state)
 {
     (void) state;
     tsg_hub_sessions_t *sessions = tsg_hub_sessions_new ();
     bool started = false;
-    tsg_hub_session_t *a =
-        tsg_hub_sessions_touch (sessions, "eldercare-a", (const uint8_t *) "r1", 2, 1000, &started);
+    tsg_hub_session_t *a = tsg_hub_sessions_touch (sessions, "eldercare-a", (const uint8_t *) "r1",
+                                                   2, 1000, false, &started);
     assert_non_null (a);
     assert_true (started);
     assert_true (tsg_hub_session_directory_due (a));
     assert_true (tsg_hub_session_wants (a, 1000));
-    assert_ptr_equal (
-        tsg_hub_sessions_touch (sessions, "eldercare-a", (const uint8_t *) "r1", 2, 2000, &started),
-        a);
+    assert_ptr_equal (tsg_hub_sessions_touch (sessions, "eldercare-a", (const uint8_t *) "r1", 2,
+                                              2000, false, &started),
+                      a);
     assert_false (started);
-    tsg_hub_session_t *b =
-        tsg_hub_sessions_touch (sessions, "eldercare-a", (const uint8_t *) "r2", 2, 3000, &started);
+    /* A letter (not a HELLO) from a second connection leaves the session where it is. */
+    assert_ptr_equal (tsg_hub_sessions_touch (sessions, "eldercare-a", (const uint8_t *) "r2", 2,
+                                              2500, false, &started),
+                      a);
+    assert_false (started);
+    size_t len;
+    assert_memory_equal (tsg_hub_session_rid (a, &len), "r1", 2);
+    tsg_hub_session_t *b = tsg_hub_sessions_touch (sessions, "eldercare-a", (const uint8_t *) "r2",
+                                                   2, 3000, true, &started);
     assert_true (started);
     assert_int_equal (tsg_hub_sessions_size (sessions), 1);
-    size_t len;
     assert_memory_equal (tsg_hub_session_rid (b, &len), "r2", 2);
-    tsg_hub_sessions_touch (sessions, "poverty-b", (const uint8_t *) "r3", 2, 10000, &started);
+    tsg_hub_sessions_touch (sessions, "poverty-b", (const uint8_t *) "r3", 2, 10000, false,
+                            &started);
     assert_int_equal (tsg_hub_sessions_size (sessions), 2);
 
     /* eldercare-a last spoke at 3000: gone at 18000; poverty-b stays. */
@@ -82,7 +90,7 @@ test_session_window (void **state)
     tsg_hub_sessions_t *sessions = tsg_hub_sessions_new ();
     bool started;
     tsg_hub_session_t *s =
-        tsg_hub_sessions_touch (sessions, "child-c", (const uint8_t *) "x", 1, 0, &started);
+        tsg_hub_sessions_touch (sessions, "child-c", (const uint8_t *) "x", 1, 0, false, &started);
     assert_int_equal (tsg_hub_session_next_seq (s), 0);
     for (uint64_t seq = 10; seq < 10 + TSG_HUB_WINDOW; seq++)
         tsg_hub_session_sent (s, seq, 100);
