@@ -206,20 +206,9 @@ static int
 s_parse (const char *body, size_t len, s_request_t *req, json_t **reply)
 {
     memset (req, 0, sizeof *req);
-    json_error_t jerr;
-    json_t *root = json_loadb (body, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!json_is_object (root)) {
-        char message[256];
-        if (root)
-            snprintf (message, sizeof message, "the body must be a JSON object");
-        else
-            snprintf (message, sizeof message,
-                      "the body is not valid JSON: %s (line %d, column %d)", jerr.text, jerr.line,
-                      jerr.column);
-        json_decref (root);
-        *reply = agency_json_error ("bad_json", message, NULL);
+    json_t *root = agency_json_load_object (body, len, reply);
+    if (!root)
         return 400;
-    }
     req->root = root;
     json_t *fields = json_object ();
     agency_json_unknown (root, s_fields, "", fields);

@@ -603,24 +603,6 @@ s_type_valid (const char *text)
     return s_one_of (text, s_types);
 }
 
-static json_t *
-s_parse_root (const char *body, size_t len, json_t **reply)
-{
-    json_error_t jerr;
-    json_t *root = json_loadb (body, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (json_is_object (root))
-        return root;
-    char message[256];
-    if (root)
-        snprintf (message, sizeof message, "the body must be a JSON object");
-    else
-        snprintf (message, sizeof message, "the body is not valid JSON: %s (line %d, column %d)",
-                  jerr.text, jerr.line, jerr.column);
-    json_decref (root);
-    *reply = agency_json_error ("bad_json", message, NULL);
-    return NULL;
-}
-
 /* 0 with fields empty, or 400 with *reply naming every problem. */
 static int
 s_problems (json_t *fields, const char *what, json_t **reply)
@@ -641,7 +623,7 @@ static int
 s_grant_parse (tsg_agency_t *self, const char *body, size_t len, s_grant_t *req, json_t **reply)
 {
     memset (req, 0, sizeof *req);
-    json_t *root = s_parse_root (body, len, reply);
+    json_t *root = agency_json_load_object (body, len, reply);
     if (!root)
         return 400;
     req->root = root;
@@ -964,7 +946,7 @@ agency_consent_revoke_submit (tsg_agency_t *self, const char *consent_id, const 
                               size_t len, int *status, json_t **reply)
 {
     *reply = NULL;
-    json_t *root = s_parse_root (body, len, reply);
+    json_t *root = agency_json_load_object (body, len, reply);
     if (!root) {
         *status = 400;
         return NULL;

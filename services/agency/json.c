@@ -58,6 +58,24 @@ agency_json_string_or_null (const char *text)
     return json_string (text);
 }
 
+json_t *
+agency_json_load_object (const char *body, size_t len, json_t **reply)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb (body, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (json_is_object (root))
+        return root;
+    char message[256];
+    if (root)
+        snprintf (message, sizeof message, "the body must be a JSON object");
+    else
+        snprintf (message, sizeof message, "the body is not valid JSON: %s (line %d, column %d)",
+                  jerr.text, jerr.line, jerr.column);
+    json_decref (root);
+    *reply = agency_json_error ("bad_json", message, NULL);
+    return NULL;
+}
+
 void
 agency_json_field (json_t *fields, const char *path, const char *problem)
 {

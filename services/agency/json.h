@@ -23,6 +23,10 @@ void agency_json_set (json_t *object, const char *key, json_t *value);
 /* A JSON string of a protobuf string, or NULL (left out) when it is NULL or empty. */
 json_t *agency_json_string_or_null (const char *text);
 
+/* Parses an HTTP body that must be one JSON object (duplicate keys refused).  Returns the
+ * object (caller decrefs), or NULL with *reply set to a bad_json error (answer 400). */
+json_t *agency_json_load_object (const char *body, size_t len, json_t **reply);
+
 /* Adds "path": problem to fields unless path has a problem already. */
 void agency_json_field (json_t *fields, const char *path, const char *problem);
 

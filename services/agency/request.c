@@ -211,20 +211,9 @@ agency_request_parse (const char *body, size_t len, const tsg_agency_policy_t *p
     memset (out, 0, sizeof *out);
     *error = NULL;
 
-    json_error_t jerr;
-    json_t *root = json_loadb (body, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root) {
-        char message[256];
-        snprintf (message, sizeof message, "the body is not valid JSON: %s (line %d, column %d)",
-                  jerr.text, jerr.line, jerr.column);
-        *error = agency_json_error ("bad_json", message, NULL);
+    json_t *root = agency_json_load_object (body, len, error);
+    if (!root)
         return 400;
-    }
-    if (!json_is_object (root)) {
-        json_decref (root);
-        *error = agency_json_error ("bad_json", "the body must be a JSON object", NULL);
-        return 400;
-    }
 
     json_t *fields = json_object ();
     const char *key;

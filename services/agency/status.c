@@ -209,62 +209,14 @@ typedef struct {
     json_t *data_categories;             /* NULL when absent: free-text */
 } s_request_t;
 
-static void
-s_field (json_t *fields, const char *key, const char *problem)
-{
-    if (!json_object_get (fields, key))
-        json_object_set_new (fields, key, json_string (problem));
-}
-
-/* An optional string of at most max bytes without control characters (newlines and tabs
- * allowed when multiline). */
-static const char *
-s_text (json_t *root, const char *key, size_t max, bool multiline, json_t *fields)
-{
-    json_t *value = json_object_get (root, key);
-    if (!value || json_is_null (value))
-        return NULL;
-    if (!json_is_string (value)) {
-        s_field (fields, key, "must be a string");
-        return NULL;
-    }
-    const char *text = json_string_value (value);
-    size_t len = json_string_length (value);
-    if (len > max) {
-        char problem[64];
-        snprintf (problem, sizeof problem, "longer than %zu bytes", max);
-        s_field (fields, key, problem);
-        return NULL;
-    }
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char) text[i];
-        if ((c < 0x20 && !(multiline && (c == '\n' || c == '\t' || c == '\r'))) || c == 0x7f) {
-            s_field (fields, key, "must not hold control characters");
-            return NULL;
-        }
-    }
-    return len ? text : NULL;
-}
-
 /* Parses body: 0 with *out filled, or 400 with *reply set. */
 static int
 s_parse (const char *body, size_t len, s_request_t *out, json_t **reply)
 {
     memset (out, 0, sizeof *out);
-    json_error_t jerr;
-    json_t *root = json_loadb (body, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!json_is_object (root)) {
-        char message[256];
-        if (root)
-            snprintf (message, sizeof message, "the body must be a JSON object");
-        else
-            snprintf (message, sizeof message,
-                      "the body is not valid JSON: %s (line %d, column %d)", jerr.text, jerr.line,
-                      jerr.column);
-        json_decref (root);
-        *reply = agency_json_error ("bad_json", message, NULL);
+    json_t *root = agency_json_load_object (body, len, reply);
+    if (!root)
         return 400;
-    }
     json_t *fields = json_object ();
     const char *key;
     json_t *value;
@@ -274,29 +226,30 @@ s_parse (const char *body, size_t len, s_request_t *out, json_t **reply)
         for (int i = 0; s_known_fields[i] && !known; i++)
             known = strcmp (key, s_known_fields[i]) == 0;
         if (!known)
-            s_field (fields, key, "unknown field");
+            agency_json_field (fields, key, "unknown field");
     }
     out->root = root;
     value = json_object_get (root, "status");
     if (!value)
-        s_field (fields, "status", "required");
+        agency_json_field (fields, "status", "required");
     else if (!json_is_string (value) || !tsg_ref_state_parse (json_string_value (value), &out->to))
-        s_field (fields, "status",
-                 "must be a referral state: received, accepted, rejected, cancelled, "
-                 "in-progress, on-hold, completed, failed or entered-in-error");
-    out->reason = s_text (root, "reason", STATUS_REASON_MAX, true, fields);
-    out->note = s_text (root, "note", STATUS_NOTE_MAX, true, fields);
+        agency_json_field (fields, "status",
+                           "must be a referral state: received, accepted, rejected, cancelled, "
+                           "in-progress, on-hold, completed, failed or entered-in-error");
+    out->reason = agency_json_text (root, "reason", "reason", STATUS_REASON_MAX, true, fields);
+    out->note = agency_json_text (root, "note", "note", STATUS_NOTE_MAX, true, fields);
     value = json_object_get (root, "outcome");
     if (value && !json_is_null (value)
         && (!json_is_string (value)
             || !tsg_outcome_parse (json_string_value (value), &out->outcome)))
-        s_field (fields, "outcome",
-                 "must be got-help, could-not-contact, not-eligible, no-capacity, declined or "
-                 "referred-elsewhere");
+        agency_json_field (
+            fields, "outcome",
+            "must be got-help, could-not-contact, not-eligible, no-capacity, declined or "
+            "referred-elsewhere");
     value = json_object_get (root, "base_version");
     if (value && !json_is_null (value)) {
         if (!json_is_integer (value) || json_integer_value (value) < 1)
-            s_field (fields, "base_version", "must be an integer >= 1");
+            agency_json_field (fields, "base_version", "must be an integer >= 1");
         else
             out->base_version = (uint64_t) json_integer_value (value);
     }
@@ -304,9 +257,10 @@ s_parse (const char *body, size_t len, s_request_t *out, json_t **reply)
     if (value && !json_is_null (value)
         && (!json_is_string (value)
             || !tsg_legal_basis_parse (json_string_value (value), &out->legal_basis)))
-        s_field (fields, "legal_basis",
-                 "must be consent, support-meeting, statutory-meeting, emergency or none");
-    out->consent_id = s_text (root, "consent_id", 64, false, fields);
+        agency_json_field (
+            fields, "legal_basis",
+            "must be consent, support-meeting, statutory-meeting, emergency or none");
+    out->consent_id = agency_json_text (root, "consent_id", "consent_id", 64, false, fields);
     json_t *categories = json_object_get (root, "data_categories");
     out->data_categories = agency_categories_parse (categories, "data_categories", fields);
     size_t problems = json_object_size (fields);
