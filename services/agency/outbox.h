@@ -9,8 +9,8 @@
 
 #include "tsunagu/tsg_store.h"
 
-#define AGENCY_OUTBOX_BACKOFF_MIN_MS 250
-#define AGENCY_OUTBOX_BACKOFF_MAX_MS 4000
+#define AGENCY_OUTBOX_BACKOFF_MIN_MS 1000
+#define AGENCY_OUTBOX_BACKOFF_MAX_MS 8000
 #define AGENCY_OUTBOX_WINDOW         2048 /* letters in flight past the first unacknowledged */
 
 typedef struct _agency_outbox_t agency_outbox_t;

@@ -132,37 +132,41 @@ test_order_and_backoff (void **state)
     assert_int_equal (agency_outbox_pump (b->outbox, 1000, s_send, &b->socket), 5);
     s_expect (b, 1, 5);
 
-    /* Nothing acknowledged: nothing before 0.25 s, then everything from the first. */
-    assert_int_equal (agency_outbox_timeout (b->outbox, 1000), 250);
-    assert_int_equal (agency_outbox_pump (b->outbox, 1249, s_send, &b->socket), 0);
-    uint64_t now = 1250;
-    uint64_t expected_backoff[] = { 500, 1000, 2000, 4000, 4000, 4000 };
-    for (size_t i = 0; i < sizeof expected_backoff / sizeof expected_backoff[0]; i++) {
+    /* Nothing acknowledged: nothing before the first backoff, then everything from the first;
+     * the delay doubles up to its ceiling and stays there. */
+    const uint64_t min = AGENCY_OUTBOX_BACKOFF_MIN_MS, max = AGENCY_OUTBOX_BACKOFF_MAX_MS;
+    assert_int_equal (agency_outbox_timeout (b->outbox, 1000), (long) min);
+    assert_int_equal (agency_outbox_pump (b->outbox, 1000 + min - 1, s_send, &b->socket), 0);
+    uint64_t now = 1000 + min;
+    uint64_t backoff = min;
+    for (int i = 0; i < 6; i++) {
+        backoff = backoff * 2 > max ? max : backoff * 2;
         assert_int_equal (agency_outbox_pump (b->outbox, now, s_send, &b->socket), 5);
         s_expect (b, 1, 5);
-        assert_int_equal (agency_outbox_timeout (b->outbox, now), (long) expected_backoff[i]);
-        now += expected_backoff[i];
+        assert_int_equal (agency_outbox_timeout (b->outbox, now), (long) backoff);
+        now += backoff;
     }
+    assert_int_equal (backoff, max);
 
     /* Acknowledgements: only the rest is resent, and the backoff starts again. */
     s_ack (b, 1, 2);
     agency_outbox_refresh (b->outbox, now);
     assert_int_equal (agency_outbox_first (b->outbox), 3);
-    assert_int_equal (agency_outbox_timeout (b->outbox, now), 250);
-    assert_int_equal (agency_outbox_pump (b->outbox, now + 250, s_send, &b->socket), 3);
+    assert_int_equal (agency_outbox_timeout (b->outbox, now), (long) min);
+    assert_int_equal (agency_outbox_pump (b->outbox, now + min, s_send, &b->socket), 3);
     s_expect (b, 3, 5);
 
     /* New letters go out at once, after what is in flight, without resending it. */
     s_put (b, 6, 7);
-    agency_outbox_refresh (b->outbox, now + 260);
-    assert_int_equal (agency_outbox_timeout (b->outbox, now + 260), 0);
-    assert_int_equal (agency_outbox_pump (b->outbox, now + 260, s_send, &b->socket), 2);
+    agency_outbox_refresh (b->outbox, now + min + 10);
+    assert_int_equal (agency_outbox_timeout (b->outbox, now + min + 10), 0);
+    assert_int_equal (agency_outbox_pump (b->outbox, now + min + 10, s_send, &b->socket), 2);
     s_expect (b, 6, 7);
 
     /* All acknowledged: nothing to do. */
     s_ack (b, 3, 7);
-    agency_outbox_refresh (b->outbox, now + 300);
-    assert_int_equal (agency_outbox_timeout (b->outbox, now + 300), -1);
+    agency_outbox_refresh (b->outbox, now + min + 50);
+    assert_int_equal (agency_outbox_timeout (b->outbox, now + min + 50), -1);
     assert_int_equal (agency_outbox_pump (b->outbox, now + 100000, s_send, &b->socket), 0);
     assert_int_equal (agency_outbox_pending (b->outbox), 0);
 }
@@ -233,7 +237,7 @@ test_window (void **state)
     assert_int_equal (agency_outbox_pump (b->outbox, 0, s_send, &b->socket), AGENCY_OUTBOX_WINDOW);
     s_expect (b, 100, 100 + AGENCY_OUTBOX_WINDOW - 1);
     /* The window is full: no busy loop, only the resend deadline. */
-    assert_int_equal (agency_outbox_timeout (b->outbox, 0), 250);
+    assert_int_equal (agency_outbox_timeout (b->outbox, 0), AGENCY_OUTBOX_BACKOFF_MIN_MS);
     s_ack (b, 100, 149);
     agency_outbox_refresh (b->outbox, 100);
     assert_int_equal (agency_outbox_pump (b->outbox, 100, s_send, &b->socket), 50);
