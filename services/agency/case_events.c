@@ -1008,24 +1008,8 @@ s_open (tsg_agency_t *self, const uint8_t *sender_box, const tsg_letter_t *lette
     const Tsunagu__V1__SealedBody *sealed = sender_box ? s_our_body (self, letter) : NULL;
     if (!sealed)
         return NULL;
-    Tsunagu__V1__Body *body = NULL;
-    int rc = tsg_body_open (self->boxer, sender_box, sealed->box.data, sealed->box.len, &body);
-    if (rc != TSG_OK)
-        return rc == TSG_ERR_CRYPTO ? "the sealed body does not open with the sender's key"
-                                    : "the sealed body holds no readable content";
-    const char *why = NULL;
-    if (!body->content_type || strcmp (body->content_type, "application/json") != 0)
-        why = "the sealed body is not application/json";
-    else {
-        *content = json_loadb ((const char *) body->content.data, body->content.len, 0, NULL);
-        if (!json_is_object (*content)) {
-            why = "the sealed body is not a JSON object";
-            json_decref (*content);
-            *content = NULL;
-        }
-    }
-    tsunagu__v1__body__free_unpacked (body, NULL);
-    return why;
+    return agency_json_open_body (self->boxer, sender_box, sealed->box.data, sealed->box.len,
+                                  content);
 }
 
 json_t *

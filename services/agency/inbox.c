@@ -197,25 +197,8 @@ s_check_referral (tsg_agency_t *self, tsg_txn_t *txn, const agency_entry_t *send
     if (known)
         return "a referral with this id is known here already";
 
-    Tsunagu__V1__Body *body = NULL;
-    int rc =
-        tsg_body_open (self->boxer, sender->box_public, letter->body.data, letter->body.len, &body);
-    if (rc != TSG_OK)
-        return rc == TSG_ERR_CRYPTO ? "the body does not open with the sender's key"
-                                    : "the body holds no readable content";
-    const char *why = NULL;
-    if (!body->content_type || strcmp (body->content_type, "application/json") != 0)
-        why = "the body is not application/json";
-    else {
-        json_error_t error;
-        json_t *sheet =
-            json_loadb ((const char *) body->content.data, body->content.len, 0, &error);
-        if (!json_is_object (sheet))
-            why = "the body is not a JSON object";
-        json_decref (sheet);
-    }
-    tsunagu__v1__body__free_unpacked (body, NULL);
-    return why;
+    return agency_json_open_body (self->boxer, sender->box_public, letter->body.data,
+                                  letter->body.len, NULL);
 }
 
 /* A letter the coordinator sent through our mailbox (a case update, a staff case event, the

@@ -76,6 +76,37 @@ agency_json_load_object (const char *body, size_t len, json_t **reply)
     return NULL;
 }
 
+const char *
+agency_json_open_body (tsg_boxer_t *boxer, const uint8_t sender_box[32], const uint8_t *box,
+                       size_t box_len, json_t **content)
+{
+    if (content)
+        *content = NULL;
+    Tsunagu__V1__Body *body = NULL;
+    int rc = tsg_body_open (boxer, sender_box, box, box_len, &body);
+    if (rc != TSG_OK)
+        return rc == TSG_ERR_CRYPTO ? "the body does not open with the sender's key"
+                                    : "the body holds no readable content";
+    const char *why = NULL;
+    json_t *object = NULL;
+    if (!body->content_type || strcmp (body->content_type, "application/json") != 0)
+        why = "the body is not application/json";
+    else {
+        object = json_loadb ((const char *) body->content.data, body->content.len, 0, NULL);
+        if (!json_is_object (object)) {
+            why = "the body is not a JSON object";
+            json_decref (object);
+            object = NULL;
+        }
+    }
+    tsunagu__v1__body__free_unpacked (body, NULL);
+    if (content)
+        *content = object;
+    else
+        json_decref (object);
+    return why;
+}
+
 void
 agency_json_field (json_t *fields, const char *path, const char *problem)
 {

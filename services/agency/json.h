@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tsunagu/tsunagu.h"
+
 /* {"error": code, "message": message, "fields": fields}; fields is stolen and may be
  * NULL (then the key is left out).  Never NULL except on allocation failure. */
 json_t *agency_json_error (const char *code, const char *message, json_t *fields);
@@ -26,6 +28,12 @@ json_t *agency_json_string_or_null (const char *text);
 /* Parses an HTTP body that must be one JSON object (duplicate keys refused).  Returns the
  * object (caller decrefs), or NULL with *reply set to a bad_json error (answer 400). */
 json_t *agency_json_load_object (const char *body, size_t len, json_t **reply);
+
+/* Opens a sealed body (nonce || crypto_box of a Body) from sender_box with boxer and checks it
+ * holds one application/json object.  Returns NULL and, when content is non-NULL, the object
+ * in *content (caller decrefs); or an English sentence saying why not (*content NULL). */
+const char *agency_json_open_body (tsg_boxer_t *boxer, const uint8_t sender_box[32],
+                                   const uint8_t *box, size_t box_len, json_t **content);
 
 /* Adds "path": problem to fields unless path has a problem already. */
 void agency_json_field (json_t *fields, const char *path, const char *problem);

@@ -743,25 +743,8 @@ s_open (tsg_agency_t *self, const agency_entry_t *sender, const tsg_letter_t *le
     *content = NULL;
     if (letter->body.len == 0)
         return NULL;
-    Tsunagu__V1__Body *body = NULL;
-    int rc =
-        tsg_body_open (self->boxer, sender->box_public, letter->body.data, letter->body.len, &body);
-    if (rc != TSG_OK)
-        return rc == TSG_ERR_CRYPTO ? "the body does not open with the sender's key"
-                                    : "the body holds no readable content";
-    const char *why = NULL;
-    if (!body->content_type || strcmp (body->content_type, "application/json") != 0)
-        why = "the body is not application/json";
-    else {
-        *content = json_loadb ((const char *) body->content.data, body->content.len, 0, NULL);
-        if (!json_is_object (*content)) {
-            why = "the body is not a JSON object";
-            json_decref (*content);
-            *content = NULL;
-        }
-    }
-    tsunagu__v1__body__free_unpacked (body, NULL);
-    return why;
+    return agency_json_open_body (self->boxer, sender->box_public, letter->body.data,
+                                  letter->body.len, content);
 }
 
 const char *
