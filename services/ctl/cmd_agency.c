@@ -506,6 +506,22 @@ s_list (const ctl_options_t *options, int argc, char **argv)
     return CTL_EXIT_OK;
 }
 
+/* The registry entry of id (caller frees), or NULL after saying why: no such agency, or the
+ * registry could not be read.  On NULL the transaction is aborted. */
+static Tsunagu__V1__AgencyEntry *
+s_registry_entry (tsg_txn_t *txn, const char *id)
+{
+    Tsunagu__V1__AgencyEntry *entry = tsg_registry_get (txn, id);
+    if (entry)
+        return entry;
+    if (txn->rc != TSG_OK)
+        ctl_error ("cannot read the registry: %s", tsg_strerror (txn->rc));
+    else
+        ctl_error ("no agency \"%s\"", id);
+    tsg_txn_abort (txn);
+    return NULL;
+}
+
 /* `agency show ID [--json]`. */
 static int
 s_show (const ctl_options_t *options, int argc, char **argv)
@@ -534,17 +550,11 @@ s_show (const ctl_options_t *options, int argc, char **argv)
         return CTL_EXIT_FAIL;
     tsg_txn_t txn;
     tsg_txn_begin (store, &txn, false);
-    Tsunagu__V1__AgencyEntry *entry = tsg_registry_get (&txn, id);
-    int rc = txn.rc;
+    Tsunagu__V1__AgencyEntry *entry = s_registry_entry (&txn, id);
     tsg_txn_abort (&txn);
     ctl_site_destroy (&site);
-    if (!entry) {
-        if (rc != TSG_OK)
-            ctl_error ("cannot read the registry: %s", tsg_strerror (rc));
-        else
-            ctl_error ("no agency \"%s\"", id);
+    if (!entry)
         return CTL_EXIT_FAIL;
-    }
     bool ok = true;
     if (json)
         ok = ctl_print_json (s_entry_json (entry));
@@ -602,15 +612,9 @@ s_set_status (const ctl_options_t *options, int argc, char **argv)
     int exit_code = CTL_EXIT_FAIL;
     tsg_txn_t txn;
     tsg_txn_begin (store, &txn, true);
-    Tsunagu__V1__AgencyEntry *entry = tsg_registry_get (&txn, id);
-    if (!entry) {
-        if (txn.rc != TSG_OK)
-            ctl_error ("cannot read the registry: %s", tsg_strerror (txn.rc));
-        else
-            ctl_error ("no agency \"%s\"", id);
-        tsg_txn_abort (&txn);
+    Tsunagu__V1__AgencyEntry *entry = s_registry_entry (&txn, id);
+    if (!entry)
         goto done;
-    }
     Tsunagu__V1__AgencyStatus was = entry->status;
     if (was == target) {
         tsg_txn_abort (&txn);
@@ -707,15 +711,9 @@ s_set_due_days (const ctl_options_t *options, int argc, char **argv)
     int exit_code = CTL_EXIT_FAIL;
     tsg_txn_t txn;
     tsg_txn_begin (store, &txn, true);
-    Tsunagu__V1__AgencyEntry *entry = tsg_registry_get (&txn, id);
-    if (!entry) {
-        if (txn.rc != TSG_OK)
-            ctl_error ("cannot read the registry: %s", tsg_strerror (txn.rc));
-        else
-            ctl_error ("no agency \"%s\"", id);
-        tsg_txn_abort (&txn);
+    Tsunagu__V1__AgencyEntry *entry = s_registry_entry (&txn, id);
+    if (!entry)
         goto done;
-    }
     if (entry->status == TSUNAGU__V1__AGENCY_STATUS__AGENCY_REVOKED) {
         tsg_txn_abort (&txn);
         ctl_error ("%s is revoked; its due days no longer matter", id);
