@@ -399,6 +399,12 @@ tsg_error_code_name (Tsunagu__V1__ErrorCode code)
         { TSUNAGU__V1__ERROR_CODE__ERROR_STALE_VERSION, "stale_version" },
         { TSUNAGU__V1__ERROR_CODE__ERROR_UNKNOWN_REFERRAL, "unknown_referral" },
         { TSUNAGU__V1__ERROR_CODE__ERROR_UNKNOWN_CASE, "unknown_case" },
+        { TSUNAGU__V1__ERROR_CODE__ERROR_NOT_CASE_MEMBER, "not_case_member" },
+        { TSUNAGU__V1__ERROR_CODE__ERROR_QUOTA_EXCEEDED, "quota_exceeded" },
+        { TSUNAGU__V1__ERROR_CODE__ERROR_STORE_FULL, "store_full" },
+        { TSUNAGU__V1__ERROR_CODE__ERROR_AGENCY_SUSPENDED, "agency_suspended" },
+        { TSUNAGU__V1__ERROR_CODE__ERROR_AGENCY_REVOKED, "agency_revoked" },
+        { TSUNAGU__V1__ERROR_CODE__ERROR_PERSONAL_DATA, "personal_data" },
     };
     return s_name_of (codes, sizeof codes / sizeof codes[0], code, "unspecified");
 }
