@@ -133,8 +133,10 @@ s_meeting (json_t *meeting, s_request_t *req, json_t *fields)
                                      true, fields);
 }
 
+/* The plan's roles, next review and content; a role label that looks like personal data (the
+ * coordinator reads it) goes in personal, other problems in fields. */
 static void
-s_plan (json_t *plan, s_request_t *req, json_t *fields)
+s_plan (json_t *plan, s_request_t *req, json_t *fields, json_t *personal)
 {
     json_t *roles = json_object_get (plan, "roles");
     if (!json_is_array (roles) || json_array_size (roles) == 0)
@@ -169,6 +171,14 @@ s_plan (json_t *plan, s_request_t *req, json_t *fields)
                 agency_json_field (fields, path, "required: a short label of the agency's task");
                 continue;
             }
+            char why[TSG_CLEARTEXT_WHY_SIZE];
+            tsg_cleartext_verdict_t verdict =
+                tsg_cleartext_check (TSG_CLEARTEXT_LABEL, label, why, sizeof why);
+            if (verdict != TSG_CLEARTEXT_OK) {
+                agency_json_field (verdict == TSG_CLEARTEXT_PERSONAL ? personal : fields, path,
+                                   why);
+                continue;
+            }
             req->role_agency[req->n_roles] = json_string_value (agency);
             req->role_label[req->n_roles] = label;
             req->n_roles++;
@@ -201,7 +211,8 @@ s_note (json_t *note, s_request_t *req, json_t *fields)
     req->text = agency_json_text (note, "text", "note.text", AGENCY_CASE_TEXT_MAX, true, fields);
 }
 
-/* Parses body: 0 with *req filled, or 400 with *reply set. */
+/* Parses body: 0 with *req filled, or with *reply set 400 (invalid), or 422 (personal_data)
+ * when the only problems are cleartext labels that look like personal data. */
 static int
 s_parse (const char *body, size_t len, s_request_t *req, json_t **reply)
 {
@@ -211,6 +222,7 @@ s_parse (const char *body, size_t len, s_request_t *req, json_t **reply)
         return 400;
     req->root = root;
     json_t *fields = json_object ();
+    json_t *personal = json_object (); /* cleartext that looks like personal data */
     agency_json_unknown (root, s_fields, "", fields);
 
     const char *type = agency_json_text (root, "type", "type", 16, false, fields);
@@ -257,7 +269,7 @@ s_parse (const char *body, size_t len, s_request_t *req, json_t **reply)
         s_part (root, "plan", typed && req->type == TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_PLAN,
                 s_plan_fields, fields);
     if (part)
-        s_plan (part, req, fields);
+        s_plan (part, req, fields, personal);
     part =
         s_part (root, "note", typed && req->type == TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_NOTE,
                 s_note_fields, fields);
@@ -278,16 +290,34 @@ s_parse (const char *body, size_t len, s_request_t *req, json_t **reply)
                            "required for a 重層的支援会議: the consent that covers every attendee");
 
     size_t problems = json_object_size (fields);
-    if (problems > 0) {
-        char message[96];
-        snprintf (message, sizeof message, "the case event has %zu invalid field%s", problems,
-                  problems == 1 ? "" : "s");
-        *reply = agency_json_error ("invalid", message, fields);
+    size_t personal_problems = json_object_size (personal);
+    if (problems > 0 || personal_problems > 0) {
+        char message[160];
+        int status = problems > 0 ? 400 : 422;
+        if (problems > 0) {
+            json_object_update_missing (fields, personal);
+            problems = json_object_size (fields);
+            snprintf (message, sizeof message, "the case event has %zu invalid field%s", problems,
+                      problems == 1 ? "" : "s");
+            *reply = agency_json_error ("invalid", message, fields);
+        }
+        else {
+            snprintf (message, sizeof message,
+                      "the case event has %zu cleartext field%s that look%s like personal data "
+                      "(the coordinator reads them): put it in plan.content",
+                      personal_problems, personal_problems == 1 ? "" : "s",
+                      personal_problems == 1 ? "s" : "");
+            *reply = agency_json_error ("personal_data", message, personal);
+            personal = NULL;
+            json_decref (fields);
+        }
+        json_decref (personal);
         json_decref (root);
         req->root = NULL;
-        return 400;
+        return status;
     }
     json_decref (fields);
+    json_decref (personal);
     return 0;
 }
 

@@ -12,9 +12,8 @@
 #include "legal.h"
 #include "store.h"
 
-#define SUBJECT_MAX 64           /* bytes of a pseudonymous subject id */
-#define FORM_MAX    (600 * 1024) /* bytes of a scanned form, decoded */
-#define SHA256_HEX  (2 * crypto_hash_sha256_BYTES)
+#define FORM_MAX   (600 * 1024) /* bytes of a scanned form, decoded */
+#define SHA256_HEX (2 * crypto_hash_sha256_BYTES)
 
 static const char *const s_grant_fields[] = { "case_id",     "subject",     "cover_agencies",
                                               "cover_types", "categories",  "purpose",
@@ -82,23 +81,6 @@ s_plain (const char *text, size_t max)
     for (size_t i = 0; i < len; i++)
         if ((unsigned char) text[i] < 0x20 || text[i] == 0x7f)
             return false;
-    return true;
-}
-
-/* A pseudonymous subject id: 1..64 ASCII letters, digits and ". _ -".  Names (which hold
- * spaces or letters outside ASCII) do not fit. */
-static bool
-s_subject_valid (const char *text)
-{
-    size_t len = text ? strlen (text) : 0;
-    if (len == 0 || len > SUBJECT_MAX)
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        char c = text[i];
-        bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-        if (!alnum && !strchr ("._-", c))
-            return false;
-    }
     return true;
 }
 
@@ -619,6 +601,28 @@ s_problems (json_t *fields, const char *what, json_t **reply)
     return 400;
 }
 
+/* As s_problems, with the cleartext that looks like personal data in personal: when fields has
+ * problems, 400 invalid naming those of both; else, when personal has some, 422 personal_data
+ * naming them; else 0.  Takes both objects. */
+static int
+s_problems_or_personal (json_t *fields, json_t *personal, const char *what, json_t **reply)
+{
+    size_t n = json_object_size (personal);
+    if (json_object_size (fields) > 0 || n == 0) {
+        json_object_update_missing (fields, personal);
+        json_decref (personal);
+        return s_problems (fields, what, reply);
+    }
+    json_decref (fields);
+    char message[160];
+    snprintf (message, sizeof message,
+              "the %s has %zu cleartext field%s that look%s like personal data (the coordinator "
+              "reads them)",
+              what, n, n == 1 ? "" : "s", n == 1 ? "s" : "");
+    *reply = agency_json_error ("personal_data", message, personal);
+    return 422;
+}
+
 static int
 s_grant_parse (tsg_agency_t *self, const char *body, size_t len, s_grant_t *req, json_t **reply)
 {
@@ -628,6 +632,7 @@ s_grant_parse (tsg_agency_t *self, const char *body, size_t len, s_grant_t *req,
         return 400;
     req->root = root;
     json_t *fields = json_object ();
+    json_t *personal = json_object (); /* cleartext that looks like personal data */
     agency_json_unknown (root, s_grant_fields, "", fields);
 
     req->case_id = agency_json_text (root, "case_id", "case_id", 36, false, fields);
@@ -638,10 +643,15 @@ s_grant_parse (tsg_agency_t *self, const char *body, size_t len, s_grant_t *req,
     req->subject = agency_json_text (root, "subject", "subject", 256, false, fields);
     if (!req->subject)
         agency_json_field (fields, "subject", "required: a pseudonymous id such as H001-1");
-    else if (!s_subject_valid (req->subject))
-        agency_json_field (fields, "subject",
-                           "must be a pseudonymous id such as H001-1 (ASCII letters, digits and "
-                           ". _ -, at most 64), never a name");
+    else {
+        /* The register at the coordinator keeps the subject in cleartext. */
+        char why[TSG_CLEARTEXT_WHY_SIZE];
+        tsg_cleartext_verdict_t verdict =
+            tsg_cleartext_check (TSG_CLEARTEXT_SUBJECT, req->subject, why, sizeof why);
+        if (verdict != TSG_CLEARTEXT_OK)
+            agency_json_field (verdict == TSG_CLEARTEXT_PERSONAL ? personal : fields, "subject",
+                               why);
+    }
     req->cover_agencies =
         s_id_list (root, "cover_agencies", tsg_agency_id_valid, "must be an agency id", fields);
     req->cover_types = s_id_list (root, "cover_types", s_type_valid,
@@ -726,7 +736,7 @@ s_grant_parse (tsg_agency_t *self, const char *body, size_t len, s_grant_t *req,
         agency_json_field (fields, "note",
                            "a note is free text: categories must include free-text to send it");
     (void) self;
-    int status = s_problems (fields, "consent", reply);
+    int status = s_problems_or_personal (fields, personal, "consent", reply);
     if (status) {
         json_decref (root);
         req->root = NULL;
@@ -1248,7 +1258,7 @@ s_receive_grant (tsg_txn_t *txn, const tsg_letter_t *letter, const json_t *conte
         record = json_object ();
     json_object_set_new (record, "consent_id", json_string (info->consent_id));
     json_object_set_new (record, "case_id", json_string (letter->header->case_id));
-    if (s_subject_valid (info->subject))
+    if (tsg_cleartext_subject_ok (info->subject, NULL, 0))
         json_object_set_new (record, "subject", json_string (info->subject));
     json_object_set_new (
         record, "cover_agencies",

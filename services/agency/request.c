@@ -89,8 +89,10 @@ s_string (json_t *root, const char *key, json_t *fields, bool *present)
     return json_string_value (value);
 }
 
+/* Checks the tags: their shape (problems in fields) and that none looks like personal data,
+ * which the coordinator could read (problems in personal). */
 static void
-s_check_tags (json_t *tags, json_t *fields)
+s_check_tags (json_t *tags, json_t *fields, json_t *personal)
 {
     if (!json_is_array (tags)) {
         s_field (fields, "tags", "must be an array of strings");
@@ -115,6 +117,13 @@ s_check_tags (json_t *tags, json_t *fields)
             s_field (fields, path, "longer than 64 bytes");
         else if (!s_plain_text (json_string_value (tag), TSG_TAG_LEN_MAX))
             s_field (fields, path, "must not hold control characters");
+        else {
+            char why[TSG_CLEARTEXT_WHY_SIZE];
+            tsg_cleartext_verdict_t verdict =
+                tsg_cleartext_check (TSG_CLEARTEXT_TAG, json_string_value (tag), why, sizeof why);
+            if (verdict != TSG_CLEARTEXT_OK)
+                s_field (verdict == TSG_CLEARTEXT_PERSONAL ? personal : fields, path, why);
+        }
     }
 }
 
@@ -216,6 +225,7 @@ agency_request_parse (const char *body, size_t len, const tsg_agency_policy_t *p
         return 400;
 
     json_t *fields = json_object ();
+    json_t *personal = json_object (); /* cleartext that looks like personal data */
     const char *key;
     json_t *value;
     json_object_foreach (root, key, value)
@@ -262,7 +272,7 @@ agency_request_parse (const char *body, size_t len, const tsg_agency_policy_t *p
 
     req.tags = json_object_get (root, "tags");
     if (req.tags)
-        s_check_tags (req.tags, fields);
+        s_check_tags (req.tags, fields, personal);
 
     const char *basis = s_string (root, "legal_basis", fields, &present);
     if (!present)
@@ -301,16 +311,36 @@ agency_request_parse (const char *body, size_t len, const tsg_agency_policy_t *p
                             req.case_id || json_object_get (root, "case_id"), req.data_categories,
                             "data_categories", fields);
 
+    /* Personal data in cleartext is its own answer (422 personal_data) when nothing else is
+     * wrong; with other problems it is one of the fields of the 400. */
     size_t problems = json_object_size (fields);
-    if (problems > 0) {
-        char message[96];
-        snprintf (message, sizeof message, "the referral has %zu invalid field%s", problems,
-                  problems == 1 ? "" : "s");
-        *error = agency_json_error ("invalid", message, fields);
+    size_t personal_problems = json_object_size (personal);
+    if (problems > 0 || personal_problems > 0) {
+        char message[160];
+        int status = problems > 0 ? 400 : 422;
+        if (problems > 0) {
+            json_object_update_missing (fields, personal);
+            problems = json_object_size (fields);
+            snprintf (message, sizeof message, "the referral has %zu invalid field%s", problems,
+                      problems == 1 ? "" : "s");
+            *error = agency_json_error ("invalid", message, fields);
+        }
+        else {
+            snprintf (message, sizeof message,
+                      "the referral has %zu cleartext field%s that look%s like personal data "
+                      "(the coordinator reads them): put it in the sheet",
+                      personal_problems, personal_problems == 1 ? "" : "s",
+                      personal_problems == 1 ? "s" : "");
+            *error = agency_json_error ("personal_data", message, personal);
+            personal = NULL;
+            json_decref (fields);
+        }
+        json_decref (personal);
         json_decref (root);
-        return 400;
+        return status;
     }
     json_decref (fields);
+    json_decref (personal);
     *out = req;
     return 0;
 }

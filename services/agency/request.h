@@ -27,10 +27,11 @@ typedef struct {
 } agency_request_t;
 
 /* Parses and checks body for a sender of policy's type: the members, the rules of the legal
- * basis (legal.h), and the sender type's required intake fields in the sheet.  Returns 0
- * with *out filled (release with agency_request_clear), or the HTTP status (400) with
- * *error set to the error body, naming every bad field under "fields"; *out is then
- * empty. */
+ * basis (legal.h), the sender type's required intake fields in the sheet, and that no tag
+ * looks like personal data (tsg_cleartext.h).  Returns 0 with *out filled (release with
+ * agency_request_clear), or the HTTP status with *error set to the error body, naming every
+ * bad field under "fields": 400 invalid, or 422 personal_data when the only problems are
+ * tags that look like personal data; *out is then empty. */
 int agency_request_parse (const char *body, size_t len, const tsg_agency_policy_t *policy,
                           agency_request_t *out, json_t **error);
 

@@ -108,6 +108,14 @@ s_check_plan (const Tsunagu__V1__Plan *p, const tsg_hub_directory_t *directory, 
         if (!role || !tsg_hub_text_ok (role->role, TSG_HUB_ROLE_MAX))
             REFUSE (ERROR_MALFORMED, "role %zu needs a label of 1 to %d bytes of text", i + 1,
                     TSG_HUB_ROLE_MAX);
+        /* The label is kept in the case record and shown on the dashboard: never a name. */
+        char why[TSG_CLEARTEXT_WHY_SIZE];
+        tsg_cleartext_verdict_t verdict =
+            tsg_cleartext_check (TSG_CLEARTEXT_LABEL, role->role, why, sizeof why);
+        if (verdict == TSG_CLEARTEXT_PERSONAL)
+            REFUSE (ERROR_PERSONAL_DATA, "plan.roles[%zu].role %s", i, why);
+        if (verdict != TSG_CLEARTEXT_OK)
+            REFUSE (ERROR_MALFORMED, "plan.roles[%zu].role %s", i, why);
         ids[i] = role->agency_id;
     }
     return s_check_agencies (directory, ids, p->n_roles, "plan agency", detail, size);

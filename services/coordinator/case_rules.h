@@ -14,8 +14,10 @@
  * equal to the case's version (ERROR_STALE_VERSION), the event's shape (ERROR_MALFORMED), the
  * state change (ERROR_ILLEGAL_TRANSITION, with the shared table's sentence), attendees and
  * plan agencies registered in directory and sealed bodies only for other agencies on the
- * case (ERROR_NOT_PERMITTED).  Returns 0 when it may be applied, else the code with an
- * English sentence in detail.  Changes nothing. */
+ * case (ERROR_NOT_PERMITTED), plan role labels that do not look like personal data
+ * (ERROR_PERSONAL_DATA, the detail naming plan.roles[i].role: tsg_cleartext.h).  Returns 0
+ * when it may be applied, else the code with an English sentence in detail.  Changes
+ * nothing. */
 Tsunagu__V1__ErrorCode tsg_hub_case_event_check (const tsg_hub_case_t *c,
                                                  const tsg_hub_directory_t *directory,
                                                  const char *sender, const tsg_letter_t *letter,

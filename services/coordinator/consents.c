@@ -79,22 +79,9 @@ tsg_hub_consent_state_name (tsg_hub_consent_state_t state)
         return TSUNAGU__V1__ERROR_CODE__##code;                                                    \
     } while (0)
 
-/* True when text is 1..max bytes of [A-Za-z0-9._-]: an id that cannot spell a name in kana
- * or kanji, nor an address or a phone number with spaces. */
-static bool
-s_pseudonym_ok (const char *text, size_t max)
-{
-    size_t n = text ? strlen (text) : 0;
-    if (n == 0 || n > max)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char ch = text[i];
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')
-              || ch == '.' || ch == '_' || ch == '-'))
-            return false;
-    }
-    return true;
-}
+/* The register keeps the subject the cleartext check allows, whole. */
+_Static_assert(TSG_HUB_SUBJECT_MAX == TSG_CLEARTEXT_SUBJECT_MAX,
+               "a subject the cleartext check accepts fits the register");
 
 static bool
 s_code_in (const char *code, const char *const set[])
@@ -120,11 +107,12 @@ tsg_hub_consent_from_info (const Tsunagu__V1__ConsentInfo *info, const char *cas
         REFUSE (ERROR_MALFORMED, "consent.consent_id must be a lowercase UUID");
     if (!case_id || !tsg_uuid_valid (case_id))
         REFUSE (ERROR_MALFORMED, "a consent grant needs header.case_id (a lowercase UUID)");
-    if (!s_pseudonym_ok (info->subject, TSG_HUB_SUBJECT_MAX))
-        REFUSE (ERROR_MALFORMED,
-                "consent.subject must be a pseudonymous id: 1 to %d of A-Z, "
-                "a-z, 0-9, '.', '_', '-' (never a name)",
-                TSG_HUB_SUBJECT_MAX);
+    char why[TSG_CLEARTEXT_WHY_SIZE];
+    switch (tsg_cleartext_check (TSG_CLEARTEXT_SUBJECT, info->subject, why, sizeof why)) {
+    case TSG_CLEARTEXT_OK: break;
+    case TSG_CLEARTEXT_PERSONAL: REFUSE (ERROR_PERSONAL_DATA, "consent.subject %s", why);
+    default: REFUSE (ERROR_MALFORMED, "consent.subject %s (a pseudonymous id, never a name)", why);
+    }
     if (info->n_cover_agencies + info->n_cover_types == 0)
         REFUSE (ERROR_MALFORMED, "a consent must cover at least one agency or agency type");
     if (info->n_cover_agencies > TSG_HUB_CONSENT_COVER_MAX)

@@ -76,11 +76,12 @@ typedef struct {
 
 /* Turns the ConsentInfo of a CONSENT_GRANT about case_id into *out (state active, the dates
  * as times; granted_by and granted_at left to the caller), checking it: a UUID consent id, a
- * pseudonymous subject (1..64 of [A-Za-z0-9._-]), registered agencies and known types to
- * cover (at least one), known categories (at least one, none twice), purpose and method
- * codes, obtained_by a registered agency, and dates with valid_from <= valid_until whose end
- * is after now_ms.  Returns 0, or ERROR_MALFORMED / ERROR_NOT_PERMITTED with an English
- * sentence in detail. */
+ * pseudonymous subject (1..64 of [A-Za-z0-9._-] that does not look like a name or hold a date
+ * of birth: tsg_cleartext.h), registered agencies and known types to cover (at least one),
+ * known categories (at least one, none twice), purpose and method codes, obtained_by a
+ * registered agency, and dates with valid_from <= valid_until whose end is after now_ms.
+ * Returns 0, or ERROR_MALFORMED / ERROR_NOT_PERMITTED / ERROR_PERSONAL_DATA (the subject
+ * looks like personal data) with an English sentence in detail. */
 Tsunagu__V1__ErrorCode tsg_hub_consent_from_info (const Tsunagu__V1__ConsentInfo *info,
                                                   const char *case_id,
                                                   const tsg_hub_directory_t *directory,

@@ -10,7 +10,7 @@
  *   --bad-signature       a valid letter with one signature bit flipped: ERROR_BAD_SIGNATURE
  *   --oversize            an envelope frame over 1 MiB: expects ERROR_TOO_LARGE
  *   --send                a well-formed REFERRAL with the header the options give (legal
- *                         basis, consent, data categories, urgency): expects what --expect
+ *                         basis, consent, data categories, urgency, tags): expects what --expect
  *                         names, an error code ("missing_legal_basis") or "stored"; this
  *                         checks the coordinator's own rules whatever an agency daemon
  *                         would refuse before sending
@@ -50,6 +50,7 @@ typedef enum {
 } rogue_mode_t;
 
 #define ROGUE_CATEGORIES_MAX 16
+#define ROGUE_TAGS_MAX       16
 
 /* Everything the command line says. */
 typedef struct {
@@ -74,6 +75,8 @@ typedef struct {
     bool urgent;                   /* header urgent flag */
     char *categories[ROGUE_CATEGORIES_MAX]; /* header data categories */
     size_t n_categories;                    /* how many of them */
+    char *tags[ROGUE_TAGS_MAX];             /* header tags */
+    size_t n_tags;                          /* how many of them */
 } rogue_options_t;
 
 static void
@@ -107,7 +110,8 @@ s_usage (FILE *out)
              "  --case-id UUID          header case id (default: a new one)\n"
              "  --category NAME         a data category (repeat)\n"
              "  --urgency LEVEL         normal|high|emergency (default normal)\n"
-             "  --urgent                set the urgent flag\n");
+             "  --urgent                set the urgent flag\n"
+             "  --tag TEXT              a header tag (repeat)\n");
 }
 
 /* The legal basis named text; false when the name is unknown. */
@@ -177,6 +181,7 @@ s_parse (int argc, char **argv, rogue_options_t *opts)
                                               { "category", required_argument, NULL, 'g' },
                                               { "urgency", required_argument, NULL, 'u' },
                                               { "urgent", no_argument, NULL, 'U' },
+                                              { "tag", required_argument, NULL, 'a' },
                                               { "help", no_argument, NULL, 'h' },
                                               { NULL, 0, NULL, 0 } };
     memset (opts, 0, sizeof (*opts));
@@ -252,6 +257,13 @@ s_parse (int argc, char **argv, rogue_options_t *opts)
                 return EXIT_USAGE;
             }
             opts->categories[opts->n_categories++] = optarg;
+            break;
+        case 'a':
+            if (opts->n_tags == ROGUE_TAGS_MAX) {
+                fprintf (stderr, "rogue: at most %d --tag\n", ROGUE_TAGS_MAX);
+                return EXIT_USAGE;
+            }
+            opts->tags[opts->n_tags++] = optarg;
             break;
         case 'h': s_usage (stdout); exit (0);
         default: s_usage (stderr); return EXIT_USAGE;
@@ -359,6 +371,8 @@ s_build_frame (const rogue_options_t *opts, const tsg_keys_t *keys, uint8_t mess
         header.consent_id = (char *) opts->consent_id;
         header.n_data_categories = opts->n_categories;
         header.data_categories = (char **) opts->categories;
+        header.n_tags = opts->n_tags;
+        header.tags = (char **) opts->tags;
     }
 
     uint8_t *body = NULL;

@@ -150,8 +150,20 @@ test_grant_validation (void **state)
     "\"subject\":\"H001-1\",\"cover_types\":[\"poverty\"],\"categories\":[\"identity\"],"          \
     "\"purpose\":\"referral\",\"method\":\"verbal\",\"valid_until\":\"2099-12-31\""
     s_refused (w, "POST", "/v1/consents", "{" BASE ",\"color\":\"red\"}", 400, "invalid", "color");
+    /* A name, or a romanized name with a birth date, as the subject: personal data the
+     * coordinator's register would hold in cleartext.  A space in an id is only malformed. */
     s_refused (w, "POST", "/v1/consents",
                "{\"subject\":\"山田 ハナ\",\"cover_types\":[\"poverty\"],\"categories\":"
+               "[\"identity\"],\"purpose\":\"referral\",\"method\":\"verbal\",\"valid_until\":"
+               "\"2099-12-31\"}",
+               422, "personal_data", "subject");
+    s_refused (w, "POST", "/v1/consents",
+               "{\"subject\":\"yamada-hana-19430412\",\"cover_types\":[\"poverty\"],"
+               "\"categories\":[\"identity\"],\"purpose\":\"referral\",\"method\":\"verbal\","
+               "\"valid_until\":\"2099-12-31\"}",
+               422, "personal_data", "subject");
+    s_refused (w, "POST", "/v1/consents",
+               "{\"subject\":\"H001 1\",\"cover_types\":[\"poverty\"],\"categories\":"
                "[\"identity\"],\"purpose\":\"referral\",\"method\":\"verbal\",\"valid_until\":"
                "\"2099-12-31\"}",
                400, "invalid", "subject");

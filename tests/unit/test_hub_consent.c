@@ -151,10 +151,14 @@ test_grant_refusals (void **state)
                       .consent_id = CONSENT_1,
                       .agencies = { POVERTY },
                       .categories = { "identity" } };
-    /* A subject that could be a name. */
+    /* A subject that is a name, or a romanized name with a birth date: personal data. */
     g.subject = "山田ハナ";
     s_expect_refusal ((tsg_hub_answer_t[]){ hub_consent_grant (f, F_ELDER, &g, NULL) },
-                      TSUNAGU__V1__ERROR_CODE__ERROR_MALFORMED, "pseudonymous");
+                      TSUNAGU__V1__ERROR_CODE__ERROR_PERSONAL_DATA, "consent.subject looks like");
+    g.subject = "yamada-hana-19430412";
+    s_expect_refusal ((tsg_hub_answer_t[]){ hub_consent_grant (f, F_ELDER, &g, NULL) },
+                      TSUNAGU__V1__ERROR_CODE__ERROR_PERSONAL_DATA, "consent.subject looks like");
+    /* One that is no id at all. */
     g.subject = "H001 1";
     s_expect_refusal ((tsg_hub_answer_t[]){ hub_consent_grant (f, F_ELDER, &g, NULL) },
                       TSUNAGU__V1__ERROR_CODE__ERROR_MALFORMED, "pseudonymous");
