@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,12 +12,16 @@
 #include "request.h"
 #include "routes.h"
 
-#define HTTP_CONNECTIONS_MAX      512
-#define HTTP_CONNECTION_TIMEOUT_S 60
+/* Every client of the API is on loopback, so most share 127.0.0.1: the per-address limit is
+ * generous (tsunagu-bench --connections 1024 opens 256 to each of its four agencies), and the
+ * request deadlines (tsg_http_limits.h) are what frees the slots a slow client holds. */
+#define HTTP_CONNECTIONS_MAX 512
+#define HTTP_PER_ADDRESS_MAX 256
 
 struct _agency_http_t {
     tsg_agency_t *agency;      /* whose API this is (borrowed) */
     struct MHD_Daemon *daemon; /* libmicrohttpd, external epoll */
+    tsg_http_limits_t *limits; /* connection limits and request deadlines */
     int epoll_fd;              /* the fd the loop polls */
     int port;                  /* the bound port */
 };
@@ -37,18 +40,6 @@ typedef struct {
     int status;                        /* that answer's status */
     json_t *reply;                     /* and body */
 } s_conn_t;
-
-static void
-s_logger (void *cls, const char *fmt, va_list ap)
-{
-    (void) cls;
-    char line[512];
-    vsnprintf (line, sizeof line, fmt, ap);
-    size_t len = strlen (line);
-    while (len > 0 && line[len - 1] == '\n')
-        line[--len] = '\0';
-    log_warnx ("http: %s", line);
-}
 
 static enum MHD_Result
 s_queue (struct MHD_Connection *connection, int status, json_t *body, const char *allow,
@@ -123,6 +114,7 @@ s_access (void *cls, struct MHD_Connection *connection, const char *url, const c
         conn->http = self;
         conn->connection = connection;
         *con_cls = conn;
+        tsg_http_limits_headers (self->limits, connection);
         s_request (connection, url, method, NULL, &req);
         if (agency_route_check (self->agency, &req, &reply)) {
             conn->queued = true;
@@ -174,6 +166,7 @@ s_access (void *cls, struct MHD_Connection *connection, const char *url, const c
     if (reply.pending) {
         reply.pending->conn = conn;
         conn->suspended = true;
+        tsg_http_limits_hold (self->limits, connection);
         MHD_suspend_connection (connection);
         return MHD_YES;
     }
@@ -185,9 +178,9 @@ static void
 s_completed (void *cls, struct MHD_Connection *connection, void **con_cls,
              enum MHD_RequestTerminationCode toe)
 {
-    (void) cls;
-    (void) connection;
+    agency_http_t *self = cls;
     (void) toe;
+    tsg_http_limits_completed (self->limits, connection);
     s_conn_t *conn = *con_cls;
     if (!conn)
         return;
@@ -210,6 +203,7 @@ agency_http_answer (void *arg, agency_pending_t *pending)
     conn->answered = true;
     conn->suspended = false;
     pending->conn = NULL;
+    tsg_http_limits_release (conn->http->limits, conn->connection);
     MHD_resume_connection (conn->connection);
 }
 
@@ -243,14 +237,20 @@ agency_http_new (tsg_agency_t *agency, const char *host, int port)
     if (!self)
         return NULL;
     self->agency = agency;
+    self->limits = tsg_http_limits_new ("http", HTTP_CONNECTIONS_MAX, HTTP_PER_ADDRESS_MAX);
+    if (!self->limits) {
+        free (self);
+        return NULL;
+    }
+    struct MHD_OptionItem limits[TSG_HTTP_LIMITS_OPTIONS];
+    tsg_http_limits_options (self->limits, limits);
     self->daemon = MHD_start_daemon (
-        flags, (uint16_t) port, NULL, NULL, s_access, self, MHD_OPTION_EXTERNAL_LOGGER, s_logger,
-        self, MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &addr, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned) HTTP_CONNECTIONS_MAX, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned) HTTP_CONNECTION_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED, s_completed, self,
-        MHD_OPTION_END);
+        flags, (uint16_t) port, NULL, NULL, s_access, self, MHD_OPTION_EXTERNAL_LOGGER,
+        tsg_http_limits_log, self->limits, MHD_OPTION_ARRAY, limits, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *) &addr, MHD_OPTION_NOTIFY_COMPLETED, s_completed, self, MHD_OPTION_END);
     if (!self->daemon) {
         log_warnx ("http: cannot listen on %s port %d", host, port);
+        tsg_http_limits_destroy (&self->limits);
         free (self);
         return NULL;
     }
@@ -260,8 +260,7 @@ agency_http_new (tsg_agency_t *agency, const char *host, int port)
     self->port = info ? info->port : port;
     if (self->epoll_fd < 0) {
         log_warnx ("http: no epoll fd");
-        MHD_stop_daemon (self->daemon);
-        free (self);
+        agency_http_destroy (&self);
         return NULL;
     }
     log_info ("http: listening on %s port %d", host, self->port);
@@ -276,6 +275,7 @@ agency_http_destroy (agency_http_t **self_p)
     agency_http_t *self = *self_p;
     if (self->daemon)
         MHD_stop_daemon (self->daemon);
+    tsg_http_limits_destroy (&self->limits);
     free (self);
     *self_p = NULL;
 }
@@ -289,15 +289,18 @@ agency_http_fd (const agency_http_t *self)
 long
 agency_http_timeout (agency_http_t *self)
 {
+    long deadline = tsg_http_limits_timeout (self->limits);
     MHD_UNSIGNED_LONG_LONG timeout;
     if (MHD_get_timeout (self->daemon, &timeout) != MHD_YES)
-        return -1;
-    return timeout > 60000 ? 60000 : (long) timeout;
+        return deadline;
+    long mhd = timeout > 60000 ? 60000 : (long) timeout;
+    return deadline >= 0 && deadline < mhd ? deadline : mhd;
 }
 
 void
 agency_http_run (agency_http_t *self)
 {
+    tsg_http_limits_sweep (self->limits);
     MHD_run (self->daemon);
 }
 
@@ -305,4 +308,10 @@ int
 agency_http_port (const agency_http_t *self)
 {
     return self->port;
+}
+
+const tsg_http_limits_t *
+agency_http_limits (const agency_http_t *self)
+{
+    return self->limits;
 }

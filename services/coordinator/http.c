@@ -2,7 +2,6 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,12 +9,16 @@
 
 #include "coordinator/http.h"
 
-#define HTTP_CONNECTIONS_MAX      256
-#define HTTP_CONNECTION_TIMEOUT_S 30
+/* The dashboard and /metrics may be reached from other hosts: each address gets a quarter of
+ * the connections at most, and the request deadlines (tsg_http_limits.h) free what a slow
+ * client holds. */
+#define HTTP_CONNECTIONS_MAX 256
+#define HTTP_PER_ADDRESS_MAX 64
 
 struct _tsg_hub_http_t {
     const tsg_hub_api_t *api;  /* what the routes read (borrowed) */
     struct MHD_Daemon *daemon; /* libmicrohttpd */
+    tsg_http_limits_t *limits; /* connection limits and request deadlines */
     int epoll_fd;              /* the fd the loop polls */
     int port;                  /* the bound port */
 };
@@ -69,18 +72,6 @@ tsg_hub_http_loopback (const char *host)
     return inet_pton (AF_INET6, host, &v6) == 1 && IN6_IS_ADDR_LOOPBACK (&v6);
 }
 
-static void
-s_logger (void *cls, const char *fmt, va_list ap)
-{
-    (void) cls;
-    char line[512];
-    vsnprintf (line, sizeof line, fmt, ap);
-    size_t len = strlen (line);
-    while (len > 0 && line[len - 1] == '\n')
-        line[--len] = '\0';
-    log_warnx ("http: %s", line);
-}
-
 /* tsg_hub_request_t.arg over a connection's query. */
 static const char *
 s_query (void *cls, const char *name)
@@ -101,6 +92,7 @@ s_access (void *cls, struct MHD_Connection *connection, const char *url, const c
         return MHD_YES;
     }
     *con_cls = self;
+    tsg_http_limits_headers (self->limits, connection);
     tsg_hub_request_t req = {
         .method = method,
         .path = url,
@@ -129,6 +121,17 @@ s_access (void *cls, struct MHD_Connection *connection, const char *url, const c
     enum MHD_Result rc = MHD_queue_response (connection, (unsigned) reply.status, response);
     MHD_destroy_response (response);
     return rc;
+}
+
+/* MHD_OPTION_NOTIFY_COMPLETED: the next request on the connection starts its clock. */
+static void
+s_completed (void *cls, struct MHD_Connection *connection, void **con_cls,
+             enum MHD_RequestTerminationCode toe)
+{
+    tsg_hub_http_t *self = cls;
+    (void) con_cls;
+    (void) toe;
+    tsg_http_limits_completed (self->limits, connection);
 }
 
 tsg_hub_http_t *
@@ -162,13 +165,20 @@ tsg_hub_http_new (const tsg_hub_api_t *api, const char *listen)
     if (!self)
         return NULL;
     self->api = api;
+    self->limits = tsg_http_limits_new ("http", HTTP_CONNECTIONS_MAX, HTTP_PER_ADDRESS_MAX);
+    if (!self->limits) {
+        free (self);
+        return NULL;
+    }
+    struct MHD_OptionItem limits[TSG_HTTP_LIMITS_OPTIONS];
+    tsg_http_limits_options (self->limits, limits);
     self->daemon = MHD_start_daemon (
-        flags, (uint16_t) port, NULL, NULL, s_access, self, MHD_OPTION_EXTERNAL_LOGGER, s_logger,
-        self, MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &addr, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned) HTTP_CONNECTIONS_MAX, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned) HTTP_CONNECTION_TIMEOUT_S, MHD_OPTION_END);
+        flags, (uint16_t) port, NULL, NULL, s_access, self, MHD_OPTION_EXTERNAL_LOGGER,
+        tsg_http_limits_log, self->limits, MHD_OPTION_ARRAY, limits, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *) &addr, MHD_OPTION_NOTIFY_COMPLETED, s_completed, self, MHD_OPTION_END);
     if (!self->daemon) {
         log_warnx ("http: cannot listen on %s", listen);
+        tsg_http_limits_destroy (&self->limits);
         free (self);
         return NULL;
     }
@@ -192,6 +202,7 @@ tsg_hub_http_destroy (tsg_hub_http_t **self_p)
         return;
     if ((*self_p)->daemon)
         MHD_stop_daemon ((*self_p)->daemon);
+    tsg_http_limits_destroy (&(*self_p)->limits);
     free (*self_p);
     *self_p = NULL;
 }
@@ -205,15 +216,18 @@ tsg_hub_http_fd (const tsg_hub_http_t *self)
 long
 tsg_hub_http_timeout (tsg_hub_http_t *self)
 {
+    long deadline = tsg_http_limits_timeout (self->limits);
     MHD_UNSIGNED_LONG_LONG timeout;
     if (MHD_get_timeout (self->daemon, &timeout) != MHD_YES)
-        return -1;
-    return timeout > 60000 ? 60000 : (long) timeout;
+        return deadline;
+    long mhd = timeout > 60000 ? 60000 : (long) timeout;
+    return deadline >= 0 && deadline < mhd ? deadline : mhd;
 }
 
 void
 tsg_hub_http_run (tsg_hub_http_t *self)
 {
+    tsg_http_limits_sweep (self->limits);
     MHD_run (self->daemon);
 }
 
@@ -221,4 +235,10 @@ int
 tsg_hub_http_port (const tsg_hub_http_t *self)
 {
     return self->port;
+}
+
+const tsg_http_limits_t *
+tsg_hub_http_limits (const tsg_hub_http_t *self)
+{
+    return self->limits;
 }

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "coordinator/api.h"
+#include "tsunagu/tsg_http_limits.h"
 
 typedef struct _tsg_hub_http_t tsg_hub_http_t;
 
@@ -24,15 +25,20 @@ tsg_hub_http_t *tsg_hub_http_new (const tsg_hub_api_t *api, const char *listen);
 /* Stops listening and closes every connection; safe on NULL and twice. */
 void tsg_hub_http_destroy (tsg_hub_http_t **self_p);
 
-/* The fd to poll for reading, and how long until libmicrohttpd must run again (ms; -1: no
- * deadline). */
+/* The fd to poll for reading, and how long until libmicrohttpd must run again or a request
+ * reaches its deadline (tsg_http_limits.h) (ms; -1: no deadline). */
 int tsg_hub_http_fd (const tsg_hub_http_t *self);
 long tsg_hub_http_timeout (tsg_hub_http_t *self);
 
-/* Does every piece of HTTP work that is ready, without blocking. */
+/* Shuts down the connections past their deadline and does every piece of HTTP work that is
+ * ready, without blocking.  Call it every turn of the loop. */
 void tsg_hub_http_run (tsg_hub_http_t *self);
 
 /* The port actually bound. */
 int tsg_hub_http_port (const tsg_hub_http_t *self);
+
+/* Its connection limits and deadlines, for their counters (tsg_http_limits_open, _expired,
+ * _refused in /metrics). */
+const tsg_http_limits_t *tsg_hub_http_limits (const tsg_hub_http_t *self);
 
 #endif
