@@ -5,15 +5,22 @@
 #include <zmq.h>
 
 #include "coordinator/zap.h"
+#include "tsunagu/tsg_throttle.h"
 
 #define ZAP_ENDPOINT "inproc://zeromq.zap.01"
 /* version, request id, domain, address, identity, mechanism, key, and one spare */
 #define ZAP_FRAMES_MAX 8
 #define ZAP_FRAME_MAX  256 /* longest request frame we keep; longer ones are cut (and refused) */
+/* Refusals are logged once per client address, then counted: a summary a minute at most. */
+#define ZAP_LOG_ADDRESSES 256   /* addresses remembered (the one seen longest ago goes) */
+#define ZAP_LOG_WINDOW_MS 60000 /* one summary per address per minute */
+#define ZAP_LOG_FRESH_MAX 16    /* new addresses logged in full per minute; the rest counted */
 
 struct _tsg_hub_zap_t {
     void *socket;                         /* REP socket bound at ZAP_ENDPOINT */
     const tsg_hub_directory_t *directory; /* who may connect (borrowed) */
+    tsg_throttle_t *refusals;             /* what is logged of the refused handshakes */
+    uint64_t refused;                     /* handshakes refused since start */
 };
 
 /* One request's frames, each cut to ZAP_FRAME_MAX and NUL-terminated for text use. */
@@ -24,6 +31,17 @@ typedef struct {
     int count;                                    /* frames kept */
 } s_request_t;
 
+/* A throttle summary: how many more handshakes were refused from one address (key) or from
+ * addresses past ZAP_LOG_FRESH_MAX (key NULL), and the latest client key (detail). */
+static void
+s_summary (void *arg, const char *key, const char *detail, uint64_t count, uint64_t elapsed_ms)
+{
+    (void) arg;
+    log_info ("zap: refused %llu more clients from %s in the last %llu s (the latest key %s)",
+              (unsigned long long) count, key ? key : "other addresses",
+              (unsigned long long) ((elapsed_ms + 999) / 1000), detail);
+}
+
 tsg_hub_zap_t *
 tsg_hub_zap_new (void *ctx, const tsg_hub_directory_t *directory)
 {
@@ -31,6 +49,13 @@ tsg_hub_zap_new (void *ctx, const tsg_hub_directory_t *directory)
     if (!self)
         return NULL;
     self->directory = directory;
+    self->refusals =
+        tsg_throttle_new (ZAP_LOG_ADDRESSES, ZAP_LOG_WINDOW_MS, ZAP_LOG_FRESH_MAX, s_summary, self);
+    if (!self->refusals) {
+        log_warnx ("zap: out of memory");
+        free (self);
+        return NULL;
+    }
     self->socket = zmq_socket (ctx, ZMQ_REP);
     int linger = 0;
     if (!self->socket || zmq_setsockopt (self->socket, ZMQ_LINGER, &linger, sizeof linger) != 0
@@ -49,6 +74,7 @@ tsg_hub_zap_destroy (tsg_hub_zap_t **self_p)
         return;
     if ((*self_p)->socket)
         zmq_close ((*self_p)->socket);
+    tsg_throttle_destroy (&(*self_p)->refusals);
     free (*self_p);
     *self_p = NULL;
 }
@@ -138,13 +164,29 @@ tsg_hub_zap_handle (tsg_hub_zap_t *self)
             char key[41] = "-";
             if (req->count >= 7 && req->len[6] == 32)
                 tsg_key_to_z85 ((const uint8_t *) req->data[6], key);
-            log_info ("zap: refused %s client %s from %s: not an active agency",
-                      req->count >= 6 ? req->data[5] : "?", key,
-                      req->count >= 4 ? req->data[3] : "?");
+            const char *address = req->count >= 4 && req->len[3] > 0 ? req->data[3] : "?";
+            self->refused++;
+            if (tsg_throttle_hit (self->refusals, address, key, tsg_monotonic_ms ()))
+                log_info ("zap: refused %s client %s from %s: not an active agency (more from "
+                          "%s are counted, one line a minute)",
+                          req->count >= 6 ? req->data[5] : "?", key, address, address);
             s_reply (self, req, "400", "not an active agency", "");
         }
         answered++;
     }
     free (req);
+    tsg_hub_zap_flush (self);
     return answered;
+}
+
+void
+tsg_hub_zap_flush (tsg_hub_zap_t *self)
+{
+    tsg_throttle_flush (self->refusals, tsg_monotonic_ms ());
+}
+
+uint64_t
+tsg_hub_zap_refused (const tsg_hub_zap_t *self)
+{
+    return self->refused;
 }
