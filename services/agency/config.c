@@ -10,6 +10,7 @@
 
 #include "tsunagu/tsunagu.h"
 #include "tsunagu/tsg_agency.h"
+#include "tsunagu/tsg_endpoint.h"
 
 static const char *const s_known_keys[] = { "agency.id",
                                             "agency.type",
@@ -177,9 +178,9 @@ tsg_agency_config_load (const char *path, const char *type)
         (size_t) tsg_config_int (cfg, "agency", "map_size_mb", 256, 1, 1024 * 1024) * 1024 * 1024;
 
     const char *endpoint = tsg_config_string (cfg, "coordinator", "endpoint", NULL);
-    if (endpoint && strncmp (endpoint, "tcp://", 6) != 0 && strncmp (endpoint, "ipc://", 6) != 0)
-        tsg_config_error (cfg, "coordinator", "endpoint",
-                          "must be a ZeroMQ endpoint such as tcp://127.0.0.1:7700");
+    const char *endpoint_problem = endpoint ? tsg_endpoint_check (endpoint, false) : NULL;
+    if (endpoint_problem)
+        tsg_config_error (cfg, "coordinator", "endpoint", "%s: %s", endpoint, endpoint_problem);
     self->endpoint = s_dup (endpoint);
     tsg_config_key (cfg, "coordinator", "box_public", self->coordinator_box);
     tsg_config_key (cfg, "coordinator", "sign_public", self->coordinator_sign);

@@ -1,9 +1,81 @@
 /* daemon.c — what every agency daemon's main does, after OpenSMTPD: parse options, load and
  * check the configuration (-n stops there), open the store and bind, run the loop, clean up. */
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "store.h"
 #include "tsunagu/tsunagu.h"
 #include "tsunagu/tsg_agency.h"
+
+/* -n: what tsg_agency_new would find in the data directory, creating nothing: a directory it
+ * can write (or, when absent, a parent where it can make one) and, when it holds a store, a
+ * store that opens and reads (read transactions do not disturb a running daemon).  Prints
+ * every problem as "path: message" to report; returns how many. */
+static int
+s_check_data (const tsg_agency_config_t *config, FILE *report)
+{
+    const char *dir = config->data_dir;
+    struct stat st;
+    if (!dir)
+        return 0;
+    if (stat (dir, &st) != 0) {
+        if (errno != ENOENT) {
+            fprintf (report, "%s: %s\n", dir, strerror (errno));
+            return 1;
+        }
+        /* Start-up makes it, and its missing parents, from the nearest one there is. */
+        char parent[4096];
+        snprintf (parent, sizeof parent, "%s", dir);
+        char *slash;
+        while ((slash = strrchr (parent, '/')) && slash != parent) {
+            *slash = '\0';
+            if (stat (parent, &st) == 0)
+                break;
+        }
+        if (slash == parent)
+            snprintf (parent, sizeof parent, "/");
+        else if (!slash)
+            snprintf (parent, sizeof parent, ".");
+        if (stat (parent, &st) != 0 || !S_ISDIR (st.st_mode) || access (parent, W_OK | X_OK) != 0) {
+            fprintf (report, "%s: absent, and it cannot be made in %s\n", dir, parent);
+            return 1;
+        }
+        return 0;
+    }
+    if (!S_ISDIR (st.st_mode)) {
+        fprintf (report, "%s: not a directory\n", dir);
+        return 1;
+    }
+    if (access (dir, W_OK | X_OK) != 0) {
+        fprintf (report, "%s: cannot write here: %s\n", dir, strerror (errno));
+        return 1;
+    }
+    char path[4096];
+    snprintf (path, sizeof path, "%s/data.mdb", dir);
+    if (stat (path, &st) != 0)
+        return 0; /* start-up creates the store */
+    tsg_store_t *store = NULL;
+    int rc =
+        agency_store_open (dir, config->map_size ? config->map_size : 256u * 1024 * 1024, &store);
+    if (rc != TSG_OK) {
+        fprintf (report, "%s: cannot open the store: %s\n", dir, tsg_strerror (rc));
+        return 1;
+    }
+    tsg_txn_t txn;
+    tsg_txn_begin (store, &txn, false);
+    agency_meta_get_u64 (&txn, AGENCY_META_SEQUENCE, 1);
+    rc = txn.rc;
+    tsg_txn_abort (&txn);
+    tsg_store_destroy (&store);
+    if (rc != TSG_OK) {
+        fprintf (report, "%s: cannot read the store: %s\n", dir, tsg_strerror (rc));
+        return 1;
+    }
+    return 0;
+}
 
 int
 tsg_agency_main (int argc, char *argv[], const char *type)
@@ -25,9 +97,13 @@ tsg_agency_main (int argc, char *argv[], const char *type)
         return 1;
     }
     if (options.check_only) {
-        fprintf (stderr, "%s: configuration OK\n", options.config_path);
+        /* The rest of what start-up checks, short of binding (the port may be in use by the
+         * running daemon). */
+        int problems = s_check_data (config, stderr);
+        if (problems == 0)
+            fprintf (stderr, "%s: configuration OK\n", options.config_path);
         tsg_agency_config_destroy (&config);
-        return 0;
+        return problems == 0 ? 0 : 1;
     }
 
     char err[256];

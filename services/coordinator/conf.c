@@ -1,10 +1,17 @@
 /* conf.c — reads coordinator.conf, resolves its paths and checks every setting at once. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "coordinator/audit.h"
 #include "coordinator/conf.h"
+#include "coordinator/directory.h"
 #include "coordinator/http.h"
+#include "tsunagu/tsg_endpoint.h"
 
 static const char *const s_known[] = {
     "coordinator.data_dir",    "coordinator.keys",
@@ -12,19 +19,6 @@ static const char *const s_known[] = {
     "coordinator.map_size_mb", "http.listen",
     "http.token_sha256",       NULL,
 };
-
-/* True when endpoint looks like something zmq_bind can take. */
-static bool
-s_endpoint_ok (const char *endpoint)
-{
-    static const char *const schemes[] = { "tcp://", "ipc://" };
-    for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
-        size_t n = strlen (schemes[i]);
-        if (strncmp (endpoint, schemes[i], n) == 0 && endpoint[n] != '\0')
-            return true;
-    }
-    return false;
-}
 
 tsg_hub_conf_t *
 tsg_hub_conf_load (const char *path, tsg_keys_t **keys, FILE *report)
@@ -61,12 +55,17 @@ tsg_hub_conf_load (const char *path, tsg_keys_t **keys, FILE *report)
                               "not 64 hex digits (the SHA-256 of the token in http.token)");
     }
 
-    if (listen && !s_endpoint_ok (listen))
-        tsg_config_error (cfg, "coordinator", "listen",
-                          "not an endpoint like tcp://127.0.0.1:7700");
-    if (public_endpoint && !s_endpoint_ok (public_endpoint))
-        tsg_config_error (cfg, "coordinator", "public_endpoint",
-                          "not an endpoint like tcp://127.0.0.1:7700");
+    /* What zmq_bind would refuse at start-up; public_endpoint is what agencies connect to
+     * (when it is not given it is listen, checked once). */
+    const char *problem = listen ? tsg_endpoint_check (listen, true) : NULL;
+    if (problem)
+        tsg_config_error (cfg, "coordinator", "listen", "%s: %s", listen, problem);
+    problem = public_endpoint && public_endpoint != listen
+                  ? tsg_endpoint_check (public_endpoint, false)
+                  : NULL;
+    if (problem)
+        tsg_config_error (cfg, "coordinator", "public_endpoint", "%s: %s", public_endpoint,
+                          problem);
     self->data_dir = tsg_config_resolve_path (cfg, data_dir);
     self->keys_path = tsg_config_resolve_path (cfg, keys_path);
     self->listen = listen ? strdup (listen) : NULL;
@@ -109,6 +108,90 @@ tsg_hub_conf_load (const char *path, tsg_keys_t **keys, FILE *report)
     }
     tsg_config_destroy (&cfg);
     return self;
+}
+
+/* Reports path: what; counts it. */
+static void s_problem (FILE *report, int *problems, const char *path, const char *fmt, ...)
+    __attribute__ ((format (printf, 4, 5)));
+
+static void
+s_problem (FILE *report, int *problems, const char *path, const char *fmt, ...)
+{
+    (*problems)++;
+    if (!report)
+        return;
+    va_list ap;
+    va_start (ap, fmt);
+    fprintf (report, "%s: ", path);
+    vfprintf (report, fmt, ap);
+    fputc ('\n', report);
+    va_end (ap);
+}
+
+int
+tsg_hub_conf_check_data (const tsg_hub_conf_t *self, const tsg_keys_t *keys, FILE *report)
+{
+    int problems = 0;
+    if (!self->data_dir)
+        return 0;
+    char path[4096];
+    struct stat st;
+    /* Start-up creates audit.log (and an empty store) when absent. */
+    if (access (self->data_dir, W_OK | X_OK) != 0)
+        s_problem (report, &problems, self->data_dir, "cannot write here: %s", strerror (errno));
+    snprintf (path, sizeof path, "%s/store/data.mdb", self->data_dir);
+    if (stat (path, &st) != 0) {
+        if (errno != ENOENT)
+            s_problem (report, &problems, path, "%s", strerror (errno));
+        return problems;
+    }
+    snprintf (path, sizeof path, "%s/store", self->data_dir);
+    tsg_store_t *store = NULL;
+    int rc = tsg_hub_store_open (self->data_dir, self->map_size, &store);
+    if (rc != TSG_OK) {
+        s_problem (report, &problems, path, "cannot open the store: %s", tsg_strerror (rc));
+        return problems;
+    }
+    /* Only reads, as start-up does before it binds: the registry (tsg_hub_new) and the audit
+     * head (tsg_hub_audit_open). */
+    tsg_txn_t txn;
+    tsg_txn_begin (store, &txn, false);
+    tsg_hub_directory_t *directory = keys ? tsg_hub_directory_new (keys) : NULL;
+    if (directory && (rc = tsg_hub_directory_load (directory, &txn)) != TSG_OK)
+        s_problem (report, &problems, path, "cannot read the registry: %s", tsg_strerror (rc));
+    tsg_hub_directory_destroy (&directory);
+    tsg_hub_audit_head_t head;
+    bool bad = false;
+    tsg_hub_audit_head_get (&txn, &head, &bad);
+    rc = txn.rc;
+    tsg_txn_abort (&txn);
+    tsg_store_destroy (&store);
+    if (rc != TSG_OK) {
+        s_problem (report, &problems, path, "cannot read the audit head: %s", tsg_strerror (rc));
+        return problems;
+    }
+    if (bad) {
+        s_problem (report, &problems, path, "the store's %s is malformed", TSG_HUB_AUDIT_HEAD_KEY);
+        return problems;
+    }
+    snprintf (path, sizeof path, "%s/%s", self->data_dir, TSG_HUB_AUDIT_FILE);
+    if (stat (path, &st) != 0) {
+        if (errno != ENOENT || head.offset > 0)
+            s_problem (report, &problems, path,
+                       "%s, but the store's audit head is at byte %" PRIu64 " (seq %" PRIu64
+                       "): restore the file before starting",
+                       strerror (errno), head.offset, head.seq);
+        return problems;
+    }
+    if ((uint64_t) st.st_size < head.offset)
+        s_problem (report, &problems, path,
+                   "holds %" PRIu64 " bytes but the store's audit head is at byte %" PRIu64
+                   " (seq %" PRIu64 "): records were lost (the file is older than the store, "
+                   "truncated or replaced); restore it before starting",
+                   (uint64_t) st.st_size, head.offset, head.seq);
+    else if (access (path, R_OK | W_OK) != 0)
+        s_problem (report, &problems, path, "cannot open it for writing: %s", strerror (errno));
+    return problems;
 }
 
 void

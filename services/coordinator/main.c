@@ -27,8 +27,9 @@ s_usage (FILE *out)
              "The tsunagu coordinator: stores and forwards letters between agencies.\n\n"
              "  -c, --config FILE  coordinator.conf (default: $TSUNAGU_DATA_DIR/coordinator.conf,\n"
              "                     else /var/lib/tsunagu/coordinator.conf)\n"
-             "  -n                 check the configuration and the key file, print every\n"
-             "                     problem as file:line: message, and exit (0 when fine)\n"
+             "  -n                 check the configuration, the key file, the store and the\n"
+             "                     audit log as start-up would (without binding), print every\n"
+             "                     problem as file:line: or path: message, and exit (0: fine)\n"
              "  -v, --verbose      log every letter (debug)\n"
              "      --help         show this help\n"
              "      --version      show the version\n");
@@ -76,10 +77,14 @@ main (int argc, char *argv[])
     if (!conf)
         return 1;
     if (check_only) {
-        printf ("%s: configuration OK\n", config);
+        /* The rest of what start-up checks, short of binding (the ports may be in use by the
+         * running coordinator). */
+        int problems = tsg_hub_conf_check_data (conf, keys, stderr);
+        if (problems == 0)
+            printf ("%s: configuration OK\n", config);
         tsg_keys_destroy (&keys);
         tsg_hub_conf_destroy (&conf);
-        return 0;
+        return problems == 0 ? 0 : 1;
     }
 
     tsg_store_t *store = NULL;
