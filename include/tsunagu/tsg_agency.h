@@ -80,6 +80,11 @@ typedef struct {
     char *name;                   /* [agency] name */
     char *data_dir;               /* [agency] data_dir, resolved */
     size_t map_size;              /* [agency] map_size_mb, in bytes */
+    size_t map_max;               /* [agency] map_max_mb: the store grows to this when full */
+    size_t outbox_limit;          /* [agency] outbox_limit: letters waiting to be sent before
+                                     new work is refused (503 outbox_full); 0: no limit */
+    uint64_t seen_days;           /* [retention] seen_days: message ids of forwarded letters
+                                     remembered (dedup) */
     tsg_keys_t *keys;             /* loaded from [agency] keys */
     char *endpoint;               /* [coordinator] endpoint */
     uint8_t coordinator_box[32];  /* [coordinator] box_public */

@@ -30,6 +30,17 @@ int tsg_store_open (const char *dir, size_t map_size, const char *const db_names
 /* Closes the environment; safe on NULL and twice. */
 void tsg_store_destroy (tsg_store_t **self_p);
 
+/* Doubles the map (the most the data may grow to), but not past ceiling bytes, after a
+ * commit failed with TSG_ERR_STORE_FULL.  No transaction of this process may be open.
+ * Returns TSG_OK when the map grew, TSG_ERR_STORE_FULL when it is at the ceiling already, or
+ * another TSG_ERR_* (logged). */
+int tsg_store_grow (tsg_store_t *self, size_t ceiling);
+
+/* The map's size, and the bytes in use in it: pages ever written less the free pages LMDB
+ * will reuse (a read transaction; about as costly as the free list is long).  TSG_OK or a
+ * TSG_ERR_*. */
+int tsg_store_usage (tsg_store_t *self, size_t *used, size_t *map_size);
+
 /* Handle of the index-th database named at open. */
 MDB_dbi tsg_store_db (const tsg_store_t *self, int index);
 

@@ -5,7 +5,7 @@ TSUNAGU_DEB_PACKAGES=(
   build-essential cmake pkg-config clang-format git
   libzmq3-dev libczmq-dev liblmdb-dev lmdb-utils libprotobuf-c-dev protobuf-c-compiler
   libsodium-dev libmicrohttpd-dev libjansson-dev libinih-dev libcmocka-dev libcsv-dev
-  curl jq python3 procps
+  curl jq python3 procps faketime
 )
 
 tsunagu_install_deps() {

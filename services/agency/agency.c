@@ -36,6 +36,20 @@ agency_coordinator_connected (const tsg_agency_t *self)
            && agency_now_mono () < self->coordinator_seen_ms + CONNECTED_WINDOW_MS;
 }
 
+/* One pass of the retention sweep (seen.h) in a short write transaction of its own. */
+static void
+s_retention_pass (tsg_agency_t *self)
+{
+    uint64_t days = self->config->seen_days ? self->config->seen_days : AGENCY_SEEN_DAYS_DEFAULT;
+    tsg_txn_t txn;
+    tsg_txn_begin (self->store, &txn, true);
+    size_t n = agency_retention_prune (&txn, &self->prune, tsg_now_ms (), days * 24 * 3600 * 1000);
+    if (n > 0 && tsg_txn_commit (&txn) == TSG_OK)
+        self->pruned += n;
+    else
+        tsg_txn_abort (&txn);
+}
+
 /* Letters go nowhere until the link exists. */
 static int
 s_send_nowhere (void *arg, const uint8_t *data, size_t len)
@@ -74,6 +88,7 @@ tsg_agency_new (tsg_agency_config_t **config_p, char *err, size_t err_size)
     self->policy = policy;
     self->send = s_send_nowhere;
     self->pending_tail = &self->pending;
+    agency_standing_init (&self->standing);
 
     if (!tsg_mkdir_p (config->data_dir, 0700)) {
         s_set_err (err, err_size, "cannot create the data directory %s", config->data_dir);
@@ -141,6 +156,17 @@ tsg_agency_start (tsg_agency_t *self)
     return TSG_OK;
 }
 
+bool
+agency_admits (tsg_agency_t *self, int *status, json_t **reply)
+{
+    size_t waiting = agency_outbox_pending (self->outbox) + self->pending_count;
+    return agency_standing_admits (&self->standing, waiting, self->config->outbox_limit,
+                                   agency_now_mono (), status, reply);
+}
+
+/* HELLO: every second while the coordinator takes our letters, every AGENCY_HELLO_SLOW_MS
+ * while it refuses them (a suspended agency learns it was resumed from the answer).  While
+ * forwarded letters are held it asks for the mailbox again from the oldest. */
 static void
 s_hello (tsg_agency_t *self)
 {
@@ -148,9 +174,15 @@ s_hello (tsg_agency_t *self)
     uint8_t message_id[TSG_MESSAGE_ID_SIZE];
     uint8_t *sealed = NULL;
     size_t sealed_len = 0;
+    Tsunagu__V1__Hello hello = TSUNAGU__V1__HELLO__INIT;
     tsg_letter_prepare (&letter, NULL, message_id, TSUNAGU__V1__KIND__KIND_HELLO, self->config->id,
                         TSG_COORDINATOR_ID);
     letter.sequence = 0;
+    letter.created_at_ms = agency_standing_now_ms (&self->standing);
+    if (self->hold_inbound) {
+        hello.resend_from_oldest = true;
+        letter.hello = &hello;
+    }
     if (tsg_envelope_seal (&letter, self->config->keys, &sealed, &sealed_len) == TSG_OK) {
         self->send (self->send_arg, sealed, sealed_len);
         free (sealed);
@@ -168,6 +200,9 @@ s_send_outbox (void *arg, uint64_t sequence, const uint8_t *data, size_t len)
 void
 agency_pump (tsg_agency_t *self)
 {
+    /* A suspended or revoked agency sends nothing but its slow HELLO. */
+    if (agency_standing_silent (&self->standing))
+        return;
     agency_outbox_pump (self->outbox, agency_now_mono (), s_send_outbox, self);
 }
 
@@ -207,6 +242,12 @@ s_commit_batch (tsg_agency_t *self, zmq_msg_t *messages, bool inbound)
             self->stats.commit_failures++;
         agency_receive_finish (self, &batch, rc);
         agency_pending_finish (self, rc, agency_http_answer, self->http);
+        if (rc == TSG_ERR_STORE_FULL)
+            tsg_store_grow (self->store, self->config->map_max > self->config->map_size
+                                             ? self->config->map_max
+                                             : self->config->map_size);
+        if (self->hold_inbound)
+            self->hello_due_ms = agency_now_mono (); /* ask for the mailbox again now */
     }
     for (size_t i = 0; i < received; i++)
         zmq_msg_close (&messages[i]);
@@ -238,7 +279,13 @@ tsg_agency_run (tsg_agency_t *self)
         uint64_t now = agency_now_mono ();
         if (now >= self->hello_due_ms) {
             s_hello (self);
-            self->hello_due_ms = now + HELLO_INTERVAL_MS;
+            self->hello_due_ms = now
+                                 + (agency_standing_silent (&self->standing) ? AGENCY_HELLO_SLOW_MS
+                                                                             : HELLO_INTERVAL_MS);
+        }
+        if (now >= self->prune_at_ms) {
+            s_retention_pass (self);
+            self->prune_at_ms = now + 1000;
         }
         agency_pump (self);
 

@@ -12,6 +12,8 @@
 #include "tsunagu/tsg_agency.h"
 #include "directory.h"
 #include "outbox.h"
+#include "seen.h"
+#include "standing.h"
 #include "store.h"
 
 typedef struct _agency_link_t agency_link_t;
@@ -74,6 +76,7 @@ typedef struct {
     bool coordinator_seen;         /* a verified letter came from the coordinator */
     bool outbox_changed;           /* letters left the outbox */
     bool rewind;                   /* the coordinator saw a gap: resend now */
+    bool resumed;                  /* the coordinator takes our letters again: resend now */
     uint64_t next_cursor;          /* the inbox cursor after this batch (0: not started) */
     size_t stored;                 /* letters added to the inbox */
     size_t frames;                 /* frames handled */
@@ -88,6 +91,7 @@ typedef struct {
     uint64_t duplicates;      /* letters seen before */
     uint64_t refused;         /* our letters refused by the coordinator */
     uint64_t commit_failures; /* write transactions that failed */
+    uint64_t held;            /* forwarded letters dropped while waiting for the mailbox again */
 } agency_stats_t;
 
 struct _tsg_agency_t {
@@ -109,6 +113,13 @@ struct _tsg_agency_t {
     agency_pending_t **pending_tail;   /* where the next one goes */
     size_t pending_count;              /* how many */
     agency_stats_t stats;              /* counters */
+    agency_standing_t standing;        /* suspended / revoked, clock, back-pressure */
+    bool hold_inbound;                 /* a commit of forwarded letters failed: drop the
+                                          mailbox's letters until the coordinator says it
+                                          resends them from the oldest (per-sender order) */
+    uint64_t prune_at_ms;              /* monotonic time of the next retention pass */
+    agency_prune_cursor_t prune;       /* where the retention sweep goes on (seen.h) */
+    uint64_t pruned;                   /* records the sweep deleted since start */
 };
 
 /* Handles one inbound frame inside txn (verify, dedup, store), recording in batch what
@@ -170,8 +181,11 @@ void agency_pending_finish (tsg_agency_t *self, int rc, agency_answer_fn *answer
 /* Both in a transaction of their own.  Returns the commit's rc. */
 int agency_pending_commit (tsg_agency_t *self, agency_answer_fn *answer, void *arg);
 
-/* Writes one pending referral into txn (referral.c). */
-void agency_referral_write (tsg_agency_t *self, tsg_txn_t *txn, const agency_pending_t *pending);
+/* Writes one pending referral into txn (referral.c).  The *_write functions of each kind
+ * return false, writing nothing, when the record the letter belongs to is gone; the group
+ * commit then fails as a whole (pending.c), so that an outbox row never stands without its
+ * record. */
+bool agency_referral_write (tsg_agency_t *self, tsg_txn_t *txn, const agency_pending_t *pending);
 
 /* The 202/200 answer body of a referral: ids and both due dates. */
 json_t *agency_referral_answer (const agency_pending_t *pending);
@@ -181,6 +195,14 @@ void agency_pump (tsg_agency_t *self);
 
 /* The monotonic time the agency's timers use. */
 uint64_t agency_now_mono (void);
+
+/* The gate for new work from the API (standing.h, with this agency's outbox): true when it
+ * may be taken, else false with *status and *reply filled. */
+bool agency_admits (tsg_agency_t *self, int *status, json_t **reply);
+
+/* GET /metrics: the daemon's state and counters in the Prometheus text format (metrics.c);
+ * the caller frees it.  NULL when memory ran out. */
+char *agency_metrics_text (tsg_agency_t *self);
 
 /* True when a letter from the coordinator came within the last 5 s. */
 bool agency_coordinator_connected (const tsg_agency_t *self);

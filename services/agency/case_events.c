@@ -886,14 +886,14 @@ done:
     return pending;
 }
 
-void
+bool
 agency_case_event_write (tsg_agency_t *self, tsg_txn_t *txn, const agency_pending_t *p)
 {
     (void) self;
     json_t *record = agency_case_get (txn, p->case_id);
     if (!record) {
         log_warnx ("case event for %s: the case's copy is gone", p->case_id);
-        return;
+        return false;
     }
     uint64_t n = agency_case_event_add (txn, record, p->record);
     json_t *inflight = json_object_get (record, "inflight");
@@ -912,6 +912,7 @@ agency_case_event_write (tsg_agency_t *self, tsg_txn_t *txn, const agency_pendin
     agency_msgref_t ref = { .kind = AGENCY_LETTER_CASE_EVENT, .sequence = p->sequence, .n = n };
     memcpy (ref.id, p->case_id, sizeof ref.id);
     agency_msgref_put (txn, p->message_id, &ref);
+    return true;
 }
 
 void

@@ -27,7 +27,7 @@ agency_pending_t *agency_case_event_submit (tsg_agency_t *self, const char *case
 
 /* Writes a pending case event into txn: the event in the case's copy (status "pending"),
  * the case's in-flight list, and the msgref. */
-void agency_case_event_write (tsg_agency_t *self, tsg_txn_t *txn, const agency_pending_t *pending);
+bool agency_case_event_write (tsg_agency_t *self, tsg_txn_t *txn, const agency_pending_t *pending);
 
 /* The coordinator stored our event / refused it for good / an agency on the case holds it
  * (delivered) or could not open it. */

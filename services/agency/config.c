@@ -18,6 +18,9 @@ static const char *const s_known_keys[] = { "agency.id",
                                             "agency.keys",
                                             "agency.data_dir",
                                             "agency.map_size_mb",
+                                            "agency.map_max_mb",
+                                            "agency.outbox_limit",
+                                            "retention.seen_days",
                                             "coordinator.endpoint",
                                             "coordinator.box_public",
                                             "coordinator.sign_public",
@@ -174,8 +177,18 @@ tsg_agency_config_load (const char *path, const char *type)
 
     const char *data_dir = tsg_config_string (cfg, "agency", "data_dir", "data");
     self->data_dir = tsg_config_resolve_path (cfg, data_dir);
-    self->map_size =
-        (size_t) tsg_config_int (cfg, "agency", "map_size_mb", 256, 1, 1024 * 1024) * 1024 * 1024;
+    long map_mb = tsg_config_int (cfg, "agency", "map_size_mb", 256, 1, 1024 * 1024);
+    long map_max_mb =
+        tsg_config_int (cfg, "agency", "map_max_mb", map_mb > 4096 ? map_mb : 4096, 1, 1024 * 1024);
+    if (map_max_mb < map_mb)
+        tsg_config_error (cfg, "agency", "map_max_mb",
+                          "%ld is smaller than map_size_mb (%ld): the store could not grow",
+                          map_max_mb, map_mb);
+    self->map_size = (size_t) map_mb * 1024 * 1024;
+    self->map_max = (size_t) map_max_mb * 1024 * 1024;
+    self->outbox_limit =
+        (size_t) tsg_config_int (cfg, "agency", "outbox_limit", 10000, 0, 10L * 1000 * 1000);
+    self->seen_days = (uint64_t) tsg_config_int (cfg, "retention", "seen_days", 30, 1, 3650);
 
     const char *endpoint = tsg_config_string (cfg, "coordinator", "endpoint", NULL);
     const char *endpoint_problem = endpoint ? tsg_endpoint_check (endpoint, false) : NULL;

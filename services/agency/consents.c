@@ -1096,7 +1096,7 @@ done:
 
 /* --- the coordinator's answers -------------------------------------------------------------- */
 
-void
+bool
 agency_consent_write (tsg_agency_t *self, tsg_txn_t *txn, const agency_pending_t *p)
 {
     if (!p->revoke)
@@ -1105,7 +1105,7 @@ agency_consent_write (tsg_agency_t *self, tsg_txn_t *txn, const agency_pending_t
         json_t *record = agency_consent_find (self, txn, p->referral_id);
         if (!record) {
             log_warnx ("revocation of consent %s: the consent's record is gone", p->referral_id);
-            return;
+            return false;
         }
         json_object_set (record, "revoke", p->record);
         s_put (txn, record);
@@ -1116,6 +1116,7 @@ agency_consent_write (tsg_agency_t *self, tsg_txn_t *txn, const agency_pending_t
                             .n = p->revoke ? 1 : 0 };
     memcpy (ref.id, p->referral_id, sizeof ref.id);
     agency_msgref_put (txn, p->message_id, &ref);
+    return true;
 }
 
 void

@@ -44,7 +44,7 @@ agency_pending_t *agency_consent_revoke_submit (tsg_agency_t *self, const char *
                                                 json_t **reply);
 
 /* Writes a pending grant or revocation into txn: the record and the msgref. */
-void agency_consent_write (tsg_agency_t *self, tsg_txn_t *txn, const agency_pending_t *pending);
+bool agency_consent_write (tsg_agency_t *self, tsg_txn_t *txn, const agency_pending_t *pending);
 
 /* The coordinator stored our grant (the consent is registered) or our revocation (it is
  * revoked: what came under it is restricted from now on). */

@@ -507,6 +507,11 @@ agency_fixture_request (tsg_agency_t *agency, const char *method, const char *pa
         reply.body = answer.body;
     }
     free (copy);
+    /* A text body (GET /metrics) comes back as {"text": ...}. */
+    if (reply.text) {
+        reply.body = json_pack ("{s:s}", "text", reply.text);
+        free (reply.text);
+    }
     if (reply_body)
         *reply_body = reply.body;
     else

@@ -41,11 +41,17 @@ typedef struct {
     json_t *reply;                     /* and body */
 } s_conn_t;
 
+/* Queues the answer: the JSON body, or (when plain is given: owned) a text/plain one. */
 static enum MHD_Result
 s_queue (struct MHD_Connection *connection, int status, json_t *body, const char *allow,
-         bool challenge)
+         bool challenge, char *plain)
 {
-    char *text = body ? json_dumps (body, JSON_COMPACT) : NULL;
+    char *text = plain ? plain : body ? json_dumps (body, JSON_COMPACT) : NULL;
+    /* A refusal of new work says when to come back (routes.c: "retry_after_s"). */
+    json_t *retry = body ? json_object_get (body, "retry_after_s") : NULL;
+    char retry_after[24] = "";
+    if (json_is_integer (retry) && json_integer_value (retry) > 0)
+        snprintf (retry_after, sizeof retry_after, "%lld", (long long) json_integer_value (retry));
     json_decref (body);
     if (!text) {
         text = strdup ("{\"error\":\"internal\",\"message\":\"out of memory\"}");
@@ -60,13 +66,16 @@ s_queue (struct MHD_Connection *connection, int status, json_t *body, const char
         return MHD_NO;
     }
     MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_TYPE,
-                             "application/json; charset=utf-8");
+                             plain ? "text/plain; version=0.0.4; charset=utf-8"
+                                   : "application/json; charset=utf-8");
     MHD_add_response_header (response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     if (allow)
         MHD_add_response_header (response, MHD_HTTP_HEADER_ALLOW, allow);
     if (challenge)
         MHD_add_response_header (response, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
                                  "Bearer realm=\"tsunagu\"");
+    if (retry_after[0])
+        MHD_add_response_header (response, MHD_HTTP_HEADER_RETRY_AFTER, retry_after);
     enum MHD_Result rc = MHD_queue_response (connection, (unsigned) status, response);
     MHD_destroy_response (response);
     return rc;
@@ -118,7 +127,8 @@ s_access (void *cls, struct MHD_Connection *connection, const char *url, const c
         s_request (connection, url, method, NULL, &req);
         if (agency_route_check (self->agency, &req, &reply)) {
             conn->queued = true;
-            return s_queue (connection, reply.status, reply.body, reply.allow, reply.challenge);
+            return s_queue (connection, reply.status, reply.body, reply.allow, reply.challenge,
+                            reply.text);
         }
         return MHD_YES;
     }
@@ -128,7 +138,7 @@ s_access (void *cls, struct MHD_Connection *connection, const char *url, const c
         conn->queued = true;
         json_t *body = conn->reply;
         conn->reply = NULL;
-        return s_queue (connection, conn->status, body, NULL, false);
+        return s_queue (connection, conn->status, body, NULL, false, NULL);
     }
     if (conn->queued || conn->suspended) {
         *upload_data_size = 0;
@@ -171,7 +181,7 @@ s_access (void *cls, struct MHD_Connection *connection, const char *url, const c
         return MHD_YES;
     }
     conn->queued = true;
-    return s_queue (connection, reply.status, reply.body, reply.allow, reply.challenge);
+    return s_queue (connection, reply.status, reply.body, reply.allow, reply.challenge, reply.text);
 }
 
 static void

@@ -16,8 +16,6 @@
 #include "sent.h"
 #include "status.h"
 
-#define SEEN_HEAD 9 /* u8 receipt type || be64 cursor */
-
 static const agency_directory_t *
 s_directory (const tsg_agency_t *self, const agency_batch_t *batch)
 {
@@ -58,47 +56,12 @@ s_receipt (agency_batch_t *batch, const tsg_letter_t *letter, Tsunagu__V1__Recei
         s_copy (receipt->referral_id, sizeof receipt->referral_id, letter->header->referral_id);
 }
 
-/* Keeps a frame that could not be accepted, with the reason; the same frame twice is
- * kept once. */
-static void
-s_quarantine (tsg_txn_t *txn, const uint8_t *data, size_t len, const char *reason)
-{
-    uint8_t key[32];
-    crypto_generichash (key, sizeof key, data, len, NULL, 0);
-    size_t reason_len = strlen (reason);
-    if (reason_len > 0xffff)
-        reason_len = 0xffff;
-    size_t size = 8 + 2 + reason_len + len;
-    uint8_t *value = malloc (size);
-    if (!value) {
-        if (txn->rc == TSG_OK)
-            txn->rc = TSG_ERR_NOMEM;
-        return;
-    }
-    tsg_be64_put (value, tsg_now_ms ());
-    value[8] = (uint8_t) (reason_len >> 8);
-    value[9] = (uint8_t) reason_len;
-    memcpy (value + 10, reason, reason_len);
-    memcpy (value + 10 + reason_len, data, len);
-    tsg_txn_put (txn, tsg_store_db (txn->store, AGENCY_DB_QUARANTINE), key, sizeof key, value,
-                 size);
-    free (value);
-}
-
+/* Remembers that letter was answered with type (seen.h). */
 static void
 s_seen_put (tsg_txn_t *txn, const tsg_letter_t *letter, Tsunagu__V1__ReceiptType type,
             uint64_t cursor, const char *detail)
 {
-    uint8_t value[SEEN_HEAD + 160];
-    size_t detail_len = detail ? strlen (detail) : 0;
-    if (detail_len > sizeof value - SEEN_HEAD)
-        detail_len = sizeof value - SEEN_HEAD;
-    value[0] = (uint8_t) type;
-    tsg_be64_put (value + 1, cursor);
-    if (detail_len)
-        memcpy (value + SEEN_HEAD, detail, detail_len);
-    tsg_txn_put (txn, tsg_store_db (txn->store, AGENCY_DB_SEEN), letter->message_id.data,
-                 TSG_MESSAGE_ID_SIZE, value, SEEN_HEAD + detail_len);
+    agency_seen_put (txn, letter->message_id.data, type, cursor, detail, tsg_now_ms ());
 }
 
 /* True when letter was answered before; gives the receipt type and detail it got. */
@@ -106,21 +69,7 @@ static bool
 s_seen_get (tsg_txn_t *txn, const tsg_letter_t *letter, Tsunagu__V1__ReceiptType *type,
             char *detail, size_t detail_size)
 {
-    MDB_val val;
-    if (!tsg_txn_get (txn, tsg_store_db (txn->store, AGENCY_DB_SEEN), letter->message_id.data,
-                      TSG_MESSAGE_ID_SIZE, &val)
-        || val.mv_size < SEEN_HEAD)
-        return false;
-    const uint8_t *bytes = val.mv_data;
-    *type = bytes[0] == TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_REJECTED
-                ? TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_REJECTED
-                : TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED;
-    size_t n = val.mv_size - SEEN_HEAD;
-    if (n >= detail_size)
-        n = detail_size - 1;
-    memcpy (detail, bytes + SEEN_HEAD, n);
-    detail[n] = '\0';
-    return true;
+    return agency_seen_get (txn, letter->message_id.data, type, detail, detail_size);
 }
 
 /* Refuses a letter from a known agency: quarantine, remember (when remember), answer
@@ -133,7 +82,7 @@ s_reject (tsg_agency_t *self, tsg_txn_t *txn, const tsg_letter_t *letter, const 
     tsg_hex_encode (letter->message_id.data, TSG_MESSAGE_ID_SIZE, hex);
     log_warnx ("letter %s from %s rejected: %s", hex, letter->sender, reason);
     self->stats.rejected++;
-    s_quarantine (txn, data, len, reason);
+    agency_quarantine_put (txn, letter->sender, data, len, reason, tsg_now_ms ());
     if (remember)
         s_seen_put (txn, letter, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_REJECTED, 0, reason);
     s_receipt (batch, letter, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_REJECTED, reason);
@@ -252,8 +201,12 @@ s_error_letter (tsg_agency_t *self, tsg_txn_t *txn, const tsg_letter_t *letter,
     bool ours = error->about_message_id.len == TSG_MESSAGE_ID_SIZE;
     if (ours)
         tsg_hex_encode (error->about_message_id.data, TSG_MESSAGE_ID_SIZE, hex);
+    /* Suspended, revoked, a full quota or store: what this agency may do changes. */
+    agency_standing_refused (&self->standing, error->code, detail, agency_now_mono ());
     if (!error->final) {
-        if (error->code == TSUNAGU__V1__ERROR_CODE__ERROR_OUT_OF_ORDER) {
+        if (error->code == TSUNAGU__V1__ERROR_CODE__ERROR_AGENCY_SUSPENDED)
+            log_debug ("coordinator: %s about %s: %s", code, hex, detail);
+        else if (error->code == TSUNAGU__V1__ERROR_CODE__ERROR_OUT_OF_ORDER) {
             log_debug ("coordinator saw a gap at %s: resending from the first unacknowledged", hex);
             batch->rewind = true;
         }
@@ -292,7 +245,19 @@ s_from_coordinator (tsg_agency_t *self, tsg_txn_t *txn, const tsg_letter_t *lett
     char hex[2 * TSG_MESSAGE_ID_SIZE + 1] = "";
 
     switch (letter->kind) {
-    case TSUNAGU__V1__KIND__KIND_HELLO: break;
+    case TSUNAGU__V1__KIND__KIND_HELLO:
+        /* The coordinator's clock, and its word that it takes our letters. */
+        if (agency_standing_hello (&self->standing, letter->created_at_ms, now))
+            batch->resumed = true;
+        /* What follows this answer on the connection is our mailbox again, from its oldest
+         * letter: what was held may be taken again, in order. */
+        if (self->hold_inbound && letter->hello && letter->hello->rewound) {
+            log_info ("the coordinator resends the mailbox from its oldest letter (%llu "
+                      "letters were held)",
+                      (unsigned long long) self->stats.held);
+            self->hold_inbound = false;
+        }
+        break;
 
     case TSUNAGU__V1__KIND__KIND_DIRECTORY: {
         const char *detail = NULL;
@@ -451,6 +416,23 @@ s_fanned_out (const tsg_letter_t *letter)
            && strcmp (letter->recipient, TSG_COORDINATOR_ID) == 0;
 }
 
+/* True for a letter that comes through this agency's mailbox at the coordinator, in its
+ * order: everything an agency sent, and the coordinator's own case updates, case events and
+ * consent letters. */
+static bool
+s_from_mailbox (const tsg_letter_t *letter)
+{
+    if (strcmp (letter->sender, TSG_COORDINATOR_ID) != 0)
+        return true;
+    switch (letter->kind) {
+    case TSUNAGU__V1__KIND__KIND_CASE_UPDATE:
+    case TSUNAGU__V1__KIND__KIND_CASE_EVENT:
+    case TSUNAGU__V1__KIND__KIND_CONSENT_GRANT:
+    case TSUNAGU__V1__KIND__KIND_CONSENT_REVOKE: return true;
+    default: return false;
+    }
+}
+
 void
 agency_inbox_handle (tsg_agency_t *self, tsg_txn_t *txn, const uint8_t *data, size_t len,
                      agency_batch_t *batch)
@@ -461,10 +443,20 @@ agency_inbox_handle (tsg_agency_t *self, tsg_txn_t *txn, const uint8_t *data, si
         /* Neither sender nor id can be trusted: nothing to answer. */
         self->stats.malformed++;
         log_warnx ("frame of %zu bytes refused: %s", len, detail ? detail : "malformed");
-        s_quarantine (txn, data, len, detail ? detail : "malformed");
+        agency_quarantine_put (txn, NULL, data, len, detail ? detail : "malformed", tsg_now_ms ());
         return;
     }
     const tsg_letter_t *letter = env.letter;
+
+    /* After a failed commit the coordinator's mailbox is resent from its oldest letter; what
+     * comes before that is dropped unanswered, so that no letter is stored ahead of one sent
+     * before it.  HELLO, DIRECTORY, STORED receipts and ERROR answers are not mailbox
+     * letters and are taken as always. */
+    if (self->hold_inbound && s_from_mailbox (letter)) {
+        self->stats.held++;
+        tsg_envelope_clear (&env);
+        return;
+    }
 
     if (strcmp (letter->sender, TSG_COORDINATOR_ID) == 0) {
         if (!tsg_envelope_verify (&env, self->config->coordinator_sign)) {
@@ -528,6 +520,9 @@ s_send_receipt (tsg_agency_t *self, const agency_receipt_t *receipt, uint64_t at
     header.case_id = (char *) receipt->case_id;
     header.referral_id = (char *) receipt->referral_id;
     header.sender_type = (char *) self->policy->type;
+    /* Dated by the coordinator's clock as last seen: a receipt must be taken even while this
+     * machine's clock is off, or its sender would wait for it forever. */
+    letter.created_at_ms = agency_standing_now_ms (&self->standing);
     body.type = receipt->type;
     body.about_message_id.data = (uint8_t *) receipt->about;
     body.about_message_id.len = TSG_MESSAGE_ID_SIZE;
@@ -575,9 +570,12 @@ agency_receive_finish (tsg_agency_t *self, agency_batch_t *batch, int rc)
         self->coordinator_seen_ms = now_mono;
     }
     if (rc != TSG_OK) {
-        if (batch->frames > 0)
-            log_warnx ("%zu inbound letters not stored (%s); they will come again", batch->frames,
-                       tsg_strerror (rc));
+        if (batch->frames > 0) {
+            log_warnx ("%zu inbound letters not stored (%s); holding the mailbox until the "
+                       "coordinator resends it from the oldest letter",
+                       batch->frames, tsg_strerror (rc));
+            self->hold_inbound = true;
+        }
         agency_batch_clear (batch);
         return;
     }
@@ -595,12 +593,12 @@ agency_receive_finish (tsg_agency_t *self, agency_batch_t *batch, int rc)
             log_warnx ("the directory does not list this agency (%s) with its keys",
                        self->config->id);
     }
-    uint64_t at = tsg_now_ms ();
+    uint64_t at = agency_standing_now_ms (&self->standing);
     for (size_t i = 0; i < batch->receipt_count; i++)
         s_send_receipt (self, &batch->receipts[i], at);
     if (batch->outbox_changed)
         agency_outbox_refresh (self->outbox, now_mono);
-    if (batch->rewind)
+    if (batch->rewind || batch->resumed)
         agency_outbox_rewind (self->outbox, now_mono);
     if (batch->stored)
         log_debug ("%zu letters stored in the inbox", batch->stored);
@@ -731,10 +729,9 @@ s_inbox_item (tsg_agency_t *self, tsg_txn_t *txn, uint64_t cursor, const MDB_val
     agency_json_set (item, "case_id",
                      json_string (header && header->case_id ? header->case_id : ""));
     json_object_set_new (item, "from", json_string (letter->sender));
-    json_object_set_new (item, "from_type",
-                         json_string (header && header->sender_type && *header->sender_type
-                                          ? header->sender_type
-                                          : type));
+    /* The sender's type as the signed directory gave it when the letter arrived, never what
+     * the letter's own header claims. */
+    json_object_set_new (item, "from_type", json_string (type));
     json_object_set_new (item, "from_name", json_string (name));
     json_object_set_new (item, "created_at", agency_json_time (letter->created_at_ms));
     json_object_set_new (item, "received_at", agency_json_time (received_at));

@@ -39,16 +39,23 @@ agency_pending_write (tsg_agency_t *self, tsg_txn_t *txn)
     for (agency_pending_t *p = self->pending; p; p = p->next) {
         if (p->same_as)
             continue;
+        /* The record first, then its outbox row: both or neither.  A record that cannot be
+         * written fails the whole group (its letters' sequence numbers are already sealed in
+         * order; skipping one would leave a gap nothing fills), and every request of it is
+         * answered 500 with nothing sent. */
+        bool written = false;
+        switch (p->kind) {
+        case AGENCY_PENDING_REFERRAL: written = agency_referral_write (self, txn, p); break;
+        case AGENCY_PENDING_STATUS: written = agency_status_write (self, txn, p); break;
+        case AGENCY_PENDING_CASE_EVENT: written = agency_case_event_write (self, txn, p); break;
+        case AGENCY_PENDING_CONSENT: written = agency_consent_write (self, txn, p); break;
+        }
+        if (!written && txn->rc == TSG_OK)
+            txn->rc = TSG_ERR_NOT_FOUND;
         uint8_t key[8];
         tsg_be64_put (key, p->sequence);
         tsg_txn_put (txn, tsg_store_db (self->store, AGENCY_DB_OUTBOX), key, sizeof key,
                      p->envelope, p->envelope_len);
-        switch (p->kind) {
-        case AGENCY_PENDING_REFERRAL: agency_referral_write (self, txn, p); break;
-        case AGENCY_PENDING_STATUS: agency_status_write (self, txn, p); break;
-        case AGENCY_PENDING_CASE_EVENT: agency_case_event_write (self, txn, p); break;
-        case AGENCY_PENDING_CONSENT: agency_consent_write (self, txn, p); break;
-        }
         added++;
     }
     if (added)

@@ -351,7 +351,7 @@ agency_referral_submit (tsg_agency_t *self, const char *body, size_t len, int *s
     return pending;
 }
 
-void
+bool
 agency_referral_write (tsg_agency_t *self, tsg_txn_t *txn, const agency_pending_t *p)
 {
     agency_msgref_t ref = { .kind = AGENCY_LETTER_REFERRAL, .sequence = p->sequence };
@@ -363,4 +363,5 @@ agency_referral_write (tsg_agency_t *self, tsg_txn_t *txn, const agency_pending_
                      strlen (p->client_ref), p->referral_id, 36);
     agency_cases_add_referral (txn, p->case_id, p->referral_id, TSG_PARTY_SENDER,
                                json_string_value (json_object_get (p->record, "to")));
+    return true;
 }

@@ -35,6 +35,7 @@ typedef enum {
     ROUTE_CONSENTS,
     ROUTE_CONSENT,
     ROUTE_POLICY,
+    ROUTE_METRICS,
 } route_t;
 
 #define ROUTE_ID_MAX 64 /* longest id a path segment may carry */
@@ -87,6 +88,8 @@ s_match (const char *path, char id[ROUTE_ID_MAX + 1])
         return ROUTE_CONSENT;
     if (strcmp (path, "/v1/policy") == 0)
         return ROUTE_POLICY;
+    if (strcmp (path, "/metrics") == 0)
+        return ROUTE_METRICS;
     return ROUTE_NONE;
 }
 
@@ -240,12 +243,35 @@ s_health (tsg_agency_t *self, agency_http_reply_t *reply)
     size_t outbox = tsg_txn_count (&txn, tsg_store_db (self->store, AGENCY_DB_OUTBOX));
     size_t inbox = tsg_txn_count (&txn, tsg_store_db (self->store, AGENCY_DB_INBOX));
     tsg_txn_abort (&txn);
-    s_reply (reply, 200,
-             json_pack ("{s:s, s:s, s:s, s:s, s:I, s:I, s:I}", "status", "ok", "agency",
-                        self->config->id, "type", self->policy->type, "coordinator",
-                        agency_coordinator_connected (self) ? "connected" : "disconnected",
-                        "directory_agencies", (json_int_t) agency_directory_count (self->directory),
-                        "outbox_pending", (json_int_t) outbox, "inbox", (json_int_t) inbox));
+    /* "status" says whether new work is taken ("ok") or why not (standing.h); a coordinator
+     * that answers only to refuse is "refused", not "connected". */
+    const char *coordinator = agency_standing_silent (&self->standing) ? "refused"
+                              : agency_coordinator_connected (self)    ? "connected"
+                                                                       : "disconnected";
+    json_t *out = agency_standing_json (&self->standing, agency_now_mono ());
+    json_t *more =
+        json_pack ("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:b}", "agency", self->config->id, "type",
+                   self->policy->type, "coordinator", coordinator, "directory_agencies",
+                   (json_int_t) agency_directory_count (self->directory), "outbox_pending",
+                   (json_int_t) outbox, "outbox_limit", (json_int_t) self->config->outbox_limit,
+                   "inbox", (json_int_t) inbox, "inbound_held", self->hold_inbound);
+    if (out && more)
+        json_object_update (out, more);
+    json_decref (more);
+    s_reply (reply, 200, out);
+}
+
+/* The gate for every request that makes a letter: false (with the refusal in reply) while
+ * this agency may not send (standing.h). */
+static bool
+s_admitted (tsg_agency_t *self, agency_http_reply_t *reply)
+{
+    int status = 0;
+    json_t *body = NULL;
+    if (agency_admits (self, &status, &body))
+        return true;
+    s_reply (reply, status, body);
+    return false;
 }
 
 static void
@@ -395,6 +421,12 @@ agency_route (tsg_agency_t *self, const agency_http_request_t *req, agency_http_
         s_error (reply, 413, "too_large", "the request body is larger than 1 MiB", NULL);
         return;
     }
+    bool makes_letter =
+        write
+        && (route == ROUTE_REFERRALS || route == ROUTE_REFERRAL_STATUS || route == ROUTE_CASE_EVENTS
+            || route == ROUTE_CONSENTS || route == ROUTE_CONSENT);
+    if (makes_letter && !s_admitted (self, reply))
+        return;
     switch (route) {
     case ROUTE_HEALTH: s_health (self, reply); return;
     case ROUTE_REFERRALS:
@@ -429,6 +461,13 @@ agency_route (tsg_agency_t *self, const agency_http_request_t *req, agency_http_
             s_consent (self, id, reply);
         return;
     case ROUTE_POLICY: s_reply (reply, 200, s_policy (self)); return;
+    case ROUTE_METRICS:
+        reply->text = agency_metrics_text (self);
+        if (reply->text)
+            reply->status = 200;
+        else
+            s_error (reply, 500, "internal", "out of memory", NULL);
+        return;
     case ROUTE_NONE: break;
     }
     s_error (reply, 404, "not_found", "no such resource", NULL);

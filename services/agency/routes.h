@@ -32,6 +32,7 @@ typedef struct {
     const char *allow;         /* Allow header for 405, or NULL */
     bool challenge;            /* add WWW-Authenticate (401) */
     agency_pending_t *pending; /* a letter waiting for the commit */
+    char *text;                /* owned: a text/plain body (GET /metrics) instead of body */
 } agency_http_reply_t;
 
 /* What can be answered from the headers alone (token, route, method, media type, size;

@@ -544,7 +544,7 @@ done:
     return pending;
 }
 
-void
+bool
 agency_status_write (tsg_agency_t *self, tsg_txn_t *txn, const agency_pending_t *p)
 {
     (void) self;
@@ -553,7 +553,7 @@ agency_status_write (tsg_agency_t *self, tsg_txn_t *txn, const agency_pending_t 
     if (!record) {
         /* Checked at the POST; a record never goes away. */
         log_warnx ("status change of %s: the referral's record is gone", p->referral_id);
-        return;
+        return false;
     }
     json_array_append (s_array (record, "pending"), p->record);
     agency_status_save (txn, record, party);
@@ -561,6 +561,7 @@ agency_status_write (tsg_agency_t *self, tsg_txn_t *txn, const agency_pending_t 
     agency_msgref_t ref = { .kind = AGENCY_LETTER_STATUS, .sequence = p->sequence };
     memcpy (ref.id, p->referral_id, sizeof ref.id);
     agency_msgref_put (txn, p->message_id, &ref);
+    return true;
 }
 
 /* Removes the pending change carried by message_id from record; returns it (a new

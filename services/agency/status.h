@@ -46,9 +46,9 @@ void agency_status_api (const json_t *record, json_t *out);
 agency_pending_t *agency_status_submit (tsg_agency_t *self, const char *referral_id,
                                         const char *body, size_t len, int *status, json_t **reply);
 
-/* Writes a pending status change into txn: the change under the record's "pending", the
- * outbox entry and its msgref. */
-void agency_status_write (tsg_agency_t *self, tsg_txn_t *txn, const agency_pending_t *pending);
+/* Writes a pending status change into txn: the change under the record's "pending" and its
+ * msgref (the outbox row is pending.c's). */
+bool agency_status_write (tsg_agency_t *self, tsg_txn_t *txn, const agency_pending_t *pending);
 
 /* The coordinator stored our change (ref from the letter's msgref): apply it. */
 void agency_status_stored (tsg_txn_t *txn, const agency_msgref_t *ref,

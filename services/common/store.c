@@ -85,6 +85,58 @@ tsg_store_destroy (tsg_store_t **self_p)
     *self_p = NULL;
 }
 
+int
+tsg_store_grow (tsg_store_t *self, size_t ceiling)
+{
+    MDB_envinfo info;
+    int rc = mdb_env_info (self->env, &info);
+    if (rc != 0)
+        return tsg_store_error (rc);
+    size_t now = info.me_mapsize;
+    if (now >= ceiling)
+        return TSG_ERR_STORE_FULL;
+    size_t next = now > ceiling / 2 ? ceiling : now * 2;
+    rc = mdb_env_set_mapsize (self->env, next);
+    if (rc != 0) {
+        log_warnx ("store: cannot grow the map to %zu MiB: %s", next >> 20, mdb_strerror (rc));
+        return tsg_store_error (rc);
+    }
+    log_info ("store: the map grew from %zu MiB to %zu MiB (ceiling %zu MiB)", now >> 20,
+              next >> 20, ceiling >> 20);
+    return TSG_OK;
+}
+
+int
+tsg_store_usage (tsg_store_t *self, size_t *used, size_t *map_size)
+{
+    MDB_envinfo info;
+    MDB_stat stat;
+    int rc = mdb_env_info (self->env, &info);
+    if (rc == 0)
+        rc = mdb_env_stat (self->env, &stat);
+    if (rc != 0)
+        return tsg_store_error (rc);
+    MDB_txn *txn = NULL;
+    rc = mdb_txn_begin (self->env, NULL, MDB_RDONLY, &txn);
+    if (rc != 0)
+        return tsg_store_error (rc);
+    /* The free list is database 0: each value is a page count followed by page numbers. */
+    size_t free_pages = 0;
+    MDB_cursor *cursor = NULL;
+    rc = mdb_cursor_open (txn, 0, &cursor);
+    MDB_val key, val;
+    while (rc == 0 && mdb_cursor_get (cursor, &key, &val, MDB_NEXT) == 0)
+        if (val.mv_size >= sizeof (size_t))
+            free_pages += *(const size_t *) val.mv_data;
+    if (cursor)
+        mdb_cursor_close (cursor);
+    mdb_txn_abort (txn);
+    size_t pages = info.me_last_pgno + 1;
+    *used = (pages > free_pages ? pages - free_pages : 0) * stat.ms_psize;
+    *map_size = info.me_mapsize;
+    return TSG_OK;
+}
+
 MDB_dbi
 tsg_store_db (const tsg_store_t *self, int index)
 {

@@ -1,8 +1,11 @@
 /* alerts.c — the ALERTS records.
  *
- *   ALERTS  be64 n → u8 format (1) | be64 at_ms | str message_id (hex) | str referral_id |
- *                    str case_id | str sender | str sender_type | str recipient
+ *   ALERTS  be64 n → u8 format (2) | be64 at_ms | str message_id (hex) | str referral_id |
+ *                    str case_id | str sender | str sender_type | str recipient |
+ *                    str kind | str detail
+ *           (format 1, written before quota alerts, ends after recipient: an emergency)
  *   STATS   "alerts.emergency" → how many there are; the next n is one more. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,7 +14,8 @@
 #include "coordinator/legal_basis.h"
 #include "coordinator/stats.h"
 
-#define FORMAT 1
+#define FORMAT    2
+#define FORMAT_V1 1
 
 void
 tsg_hub_alert_add (tsg_txn_t *txn, tsg_hub_alert_t *alert)
@@ -27,6 +31,8 @@ tsg_hub_alert_add (tsg_txn_t *txn, tsg_hub_alert_t *alert)
     tsg_hub_write_str (&w, alert->sender);
     tsg_hub_write_str (&w, alert->sender_type);
     tsg_hub_write_str (&w, alert->recipient);
+    tsg_hub_write_str (&w, alert->kind[0] ? alert->kind : "emergency");
+    tsg_hub_write_str (&w, alert->detail);
     if (!w.ok) {
         if (txn->rc == TSG_OK)
             txn->rc = TSG_ERR_NOMEM;
@@ -53,7 +59,8 @@ s_get (tsg_txn_t *txn, uint64_t n, tsg_hub_alert_t *out)
     tsg_hub_reader_init (&r, val.mv_data, val.mv_size);
     memset (out, 0, sizeof *out);
     out->n = n;
-    if (tsg_hub_read_u8 (&r) != FORMAT)
+    uint8_t format = tsg_hub_read_u8 (&r);
+    if (format != FORMAT && format != FORMAT_V1)
         return false;
     out->at_ms = tsg_hub_read_u64 (&r);
     tsg_hub_read_str (&r, out->message_id, sizeof out->message_id);
@@ -62,6 +69,12 @@ s_get (tsg_txn_t *txn, uint64_t n, tsg_hub_alert_t *out)
     tsg_hub_read_str (&r, out->sender, sizeof out->sender);
     tsg_hub_read_str (&r, out->sender_type, sizeof out->sender_type);
     tsg_hub_read_str (&r, out->recipient, sizeof out->recipient);
+    if (format == FORMAT) {
+        tsg_hub_read_str (&r, out->kind, sizeof out->kind);
+        tsg_hub_read_str (&r, out->detail, sizeof out->detail);
+    }
+    if (!out->kind[0])
+        snprintf (out->kind, sizeof out->kind, "emergency");
     return r.ok;
 }
 
@@ -76,6 +89,12 @@ tsg_hub_view_alerts (tsg_txn_t *txn, size_t limit)
             continue;
         char at[32];
         tsg_iso8601 (a.at_ms, at);
+        if (strcmp (a.kind, "emergency") != 0) {
+            json_array_append_new (list, json_pack ("{s:I, s:s, s:s, s:s, s:s}", "n",
+                                                    (json_int_t) a.n, "at", at, "kind", a.kind,
+                                                    "agency", a.sender, "detail", a.detail));
+            continue;
+        }
         json_array_append_new (
             list, json_pack ("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "n",
                              (json_int_t) a.n, "at", at, "kind", "emergency", "message_id",

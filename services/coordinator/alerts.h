@@ -1,5 +1,6 @@
-/* Emergency alerts (ALERTS): every abuse report the coordinator routed on the emergency basis,
- * kept for its staff (GET /v1/alerts, a /metrics counter).  Ids and codes only. */
+/* Alerts for the coordinator's staff (ALERTS, GET /v1/alerts, a /metrics counter): every abuse
+ * report routed on the emergency basis, and every time an agency's quota or the store filled
+ * (at most once per agency and cause in a window).  Ids, codes and English sentences only. */
 #ifndef TSG_HUB_ALERTS_H_INCLUDED
 #define TSG_HUB_ALERTS_H_INCLUDED
 
@@ -22,6 +23,8 @@ typedef struct {
     char sender[TSG_ID_MAX + 1];                  /* the reporting agency */
     char sender_type[TSG_HUB_TYPE_MAX];           /* its type */
     char recipient[TSG_ID_MAX + 1];               /* the agency it went to */
+    char kind[16];    /* "emergency" (the default when empty), "quota" or "store_full" */
+    char detail[160]; /* quota, store_full: which limit, in English */
 } tsg_hub_alert_t;
 
 /* Stores alert as the next one (setting alert->n) and counts it. */

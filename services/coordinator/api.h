@@ -16,6 +16,9 @@ typedef struct {
     const tsg_hub_directory_t *directory;      /* the registry in memory */
     tsg_hub_sessions_t *sessions;              /* connected agencies (NULL: none) */
     const tsg_hub_intake_counters_t *counters; /* letters stored and refused (NULL: none) */
+    const tsg_hub_intake_t *intake;            /* limits and repeated refusals (NULL: none) */
+    const struct _tsg_hub_zap_t *zap;          /* refused handshakes (NULL: none) */
+    const struct _tsg_hub_http_t *const *http; /* the HTTP server, for its limits (NULL: none) */
     bool has_token;                            /* false: every route but /healthz is 401 */
     uint8_t token_sha256[32];                  /* SHA-256 of the bearer token */
 } tsg_hub_api_t;

@@ -167,7 +167,7 @@ tsg_hub_case_event_check (const tsg_hub_case_t *c, const tsg_hub_directory_t *di
     const Tsunagu__V1__CaseEvent *ev = h->case_event;
     bool staff = strcmp (sender, TSG_COORDINATOR_ID) == 0;
     if (!staff && !tsg_hub_case_has_agency (c, sender))
-        REFUSE (ERROR_NOT_PERMITTED, "agency \"%s\" is not on case %s", sender, c->id);
+        REFUSE (ERROR_NOT_CASE_MEMBER, "agency \"%s\" is not on case %s", sender, c->id);
     if (h->base_version != c->version)
         REFUSE (ERROR_STALE_VERSION, "the case is at version %llu (%s), not %llu",
                 (unsigned long long) c->version, tsg_case_state_name (c->state),

@@ -329,6 +329,33 @@ s_jusoteki (tsg_hub_casework_t *self, const tsg_hub_case_t *c, const tsg_letter_
 
 /* ---- REFERRAL ---------------------------------------------------------------------- */
 
+/* tsg_hub_consent_fn: stops at a consent granted by someone other than *arg's agency. */
+typedef struct {
+    const char *agency; /* the agency opening the case */
+    bool other;         /* a consent of the case id was granted by another agency */
+} s_claim_t;
+
+static bool
+s_claim_one (void *arg, const tsg_hub_consent_t *c)
+{
+    s_claim_t *claim = arg;
+    if (strcmp (c->granted_by, claim->agency) != 0) {
+        claim->other = true;
+        return false;
+    }
+    return true;
+}
+
+/* True when case_id, not yet a case, already names consents granted by an agency other than
+ * sender (who would otherwise open the case and so join it uninvited). */
+static bool
+s_case_id_claimed (tsg_hub_casework_t *self, const char *case_id, const char *sender)
+{
+    s_claim_t claim = { .agency = sender };
+    tsg_hub_consents_of_case (self->txn, case_id, s_claim_one, &claim);
+    return claim.other;
+}
+
 /* Adds agency to case c with a JOINED entry; returns 1 when it joined, 0 when it was on. */
 static int
 s_join (tsg_hub_casework_t *self, tsg_hub_case_t *c, const char *agency, const char *by,
@@ -362,6 +389,12 @@ s_referral (tsg_hub_casework_t *self, const char *sender, const tsg_letter_t *le
         if (!tsg_hub_text_ok (h->tags[i], TSG_TAG_LEN_MAX))
             REFUSE (ERROR_MALFORMED, "tag %zu is not 1 to %d bytes of text", i + 1,
                     TSG_TAG_LEN_MAX);
+    /* The coordinator holds no personal data: a tag that looks like some is refused. */
+    for (size_t i = 0; i < h->n_tags; i++) {
+        char why[TSG_CLEARTEXT_WHY_SIZE];
+        if (!tsg_cleartext_tag_ok (h->tags[i], why, sizeof why))
+            REFUSE (ERROR_PERSONAL_DATA, "tags[%zu] %s", i, why);
+    }
     tsg_hub_referral_t ref;
     if (tsg_hub_referral_get (txn, h->referral_id, &ref))
         REFUSE (ERROR_NOT_PERMITTED, "referral %s already exists", h->referral_id);
@@ -372,6 +405,16 @@ s_referral (tsg_hub_casework_t *self, const char *sender, const tsg_letter_t *le
 
     tsg_hub_case_t *old = self->old, *c = self->now;
     bool exists = tsg_hub_case_get (txn, h->case_id, old);
+    /* Membership is granted, never claimed: a referral about a case makes its recipient a
+     * member, and only a member may send one. */
+    if (exists && !tsg_hub_case_has_agency (old, sender))
+        REFUSE (ERROR_NOT_CASE_MEMBER,
+                "agency \"%s\" is not on case %s: only its agencies may refer about it", sender,
+                h->case_id);
+    if (!exists && s_case_id_claimed (self, h->case_id, sender))
+        REFUSE (ERROR_NOT_CASE_MEMBER,
+                "case id %s is already in use by another agency's consent: choose a new case id",
+                h->case_id);
     if (exists)
         *c = *old;
     else {
@@ -829,7 +872,11 @@ s_consent_grant (tsg_hub_casework_t *self, const char *sender, const tsg_letter_
     tsg_hub_case_t *c = self->old;
     bool exists = tsg_hub_case_get (txn, g->case_id, c);
     if (exists && !tsg_hub_case_has_agency (c, sender))
-        REFUSE (ERROR_NOT_PERMITTED, "agency \"%s\" is not on case %s", sender, c->id);
+        REFUSE (ERROR_NOT_CASE_MEMBER, "agency \"%s\" is not on case %s", sender, c->id);
+    if (!exists && s_case_id_claimed (self, g->case_id, sender))
+        REFUSE (ERROR_NOT_CASE_MEMBER,
+                "case id %s is already in use by another agency's consent: choose a new case id",
+                g->case_id);
     if (letter->body.len > 0)
         REFUSE (ERROR_MALFORMED, "a consent letter carries its bodies in sealed_bodies");
     code = tsg_hub_sealed_bodies_check (exists ? c : NULL, sender, letter, detail, size);
@@ -872,8 +919,8 @@ s_consent_revoke (tsg_hub_casework_t *self, const char *sender, const tsg_letter
     tsg_hub_case_t *c = self->old;
     bool exists = tsg_hub_case_get (txn, r->case_id, c);
     if (strcmp (sender, r->granted_by) != 0 && !(exists && tsg_hub_case_has_agency (c, sender)))
-        REFUSE (ERROR_NOT_PERMITTED, "agency \"%s\" neither granted consent %s nor is on its case",
-                sender, r->id);
+        REFUSE (ERROR_NOT_CASE_MEMBER,
+                "agency \"%s\" neither granted consent %s nor is on its case", sender, r->id);
     if (letter->body.len > 0)
         REFUSE (ERROR_MALFORMED, "a consent letter carries its bodies in sealed_bodies");
     Tsunagu__V1__ErrorCode code =

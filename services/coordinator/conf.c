@@ -14,11 +14,44 @@
 #include "tsunagu/tsg_endpoint.h"
 
 static const char *const s_known[] = {
-    "coordinator.data_dir",    "coordinator.keys",
-    "coordinator.listen",      "coordinator.public_endpoint",
-    "coordinator.map_size_mb", "http.listen",
-    "http.token_sha256",       NULL,
+    "coordinator.data_dir",
+    "coordinator.keys",
+    "coordinator.listen",
+    "coordinator.public_endpoint",
+    "coordinator.map_size_mb",
+    "coordinator.map_max_mb",
+    "http.listen",
+    "http.token_sha256",
+    "limits.sender_letters",
+    "limits.sender_mb",
+    "limits.mailbox_letters",
+    "limits.mailbox_mb",
+    "retention.dedup_days",
+    NULL,
 };
+
+void
+tsg_hub_conf_read_limits (tsg_config_t *cfg, tsg_hub_limits_t *out)
+{
+    tsg_hub_limits_t d = tsg_hub_limits_default ();
+    const long mib = 1024L * 1024;
+    tsg_hub_limits_t *limits = out;
+    limits->sender_letters = (uint64_t) tsg_config_int (
+        cfg, "limits", "sender_letters", (long) d.sender_letters, 1, 100L * 1000 * 1000);
+    limits->sender_bytes =
+        (uint64_t) tsg_config_int (cfg, "limits", "sender_mb", (long) (d.sender_bytes / mib), 1,
+                                   1024L * 1024)
+        * (uint64_t) mib;
+    limits->mailbox_letters = (uint64_t) tsg_config_int (
+        cfg, "limits", "mailbox_letters", (long) d.mailbox_letters, 1, 100L * 1000 * 1000);
+    limits->mailbox_bytes =
+        (uint64_t) tsg_config_int (cfg, "limits", "mailbox_mb", (long) (d.mailbox_bytes / mib), 1,
+                                   1024L * 1024)
+        * (uint64_t) mib;
+    limits->dedup_ms = (uint64_t) tsg_config_int (cfg, "retention", "dedup_days",
+                                                  TSG_HUB_DEDUP_DAYS_DEFAULT, 1, 3650)
+                       * 24ULL * 3600 * 1000;
+}
 
 tsg_hub_conf_t *
 tsg_hub_conf_load (const char *path, tsg_keys_t **keys, FILE *report)
@@ -40,6 +73,16 @@ tsg_hub_conf_load (const char *path, tsg_keys_t **keys, FILE *report)
     const char *listen = tsg_config_string (cfg, "coordinator", "listen", NULL);
     const char *public_endpoint = tsg_config_string (cfg, "coordinator", "public_endpoint", listen);
     long map_mb = tsg_config_int (cfg, "coordinator", "map_size_mb", 1024, 1, 1024L * 1024);
+    long map_max_mb = tsg_config_int (cfg, "coordinator", "map_max_mb",
+                                      (long) (TSG_HUB_MAP_MAX_DEFAULT >> 20) > map_mb
+                                          ? (long) (TSG_HUB_MAP_MAX_DEFAULT >> 20)
+                                          : map_mb,
+                                      1, 1024L * 1024);
+    if (map_max_mb < map_mb)
+        tsg_config_error (cfg, "coordinator", "map_max_mb",
+                          "%ld is smaller than map_size_mb (%ld): the store could not grow",
+                          map_max_mb, map_mb);
+    tsg_hub_conf_read_limits (cfg, &self->limits);
     const char *http_listen = tsg_config_string (cfg, "http", "listen", "127.0.0.1:7780");
     const char *token = tsg_config_string (cfg, "http", "token_sha256", "");
     char http_host[64];
@@ -72,6 +115,7 @@ tsg_hub_conf_load (const char *path, tsg_keys_t **keys, FILE *report)
     self->public_endpoint = public_endpoint ? strdup (public_endpoint) : NULL;
     self->http_listen = strdup (http_listen);
     self->map_size = (size_t) map_mb * 1024 * 1024;
+    self->map_max = (size_t) map_max_mb * 1024 * 1024;
 
     if (self->data_dir) {
         struct stat st;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "coordinator/limits.h"
 #include "tsunagu/tsunagu.h"
 
 /* The coordinator's settings, paths resolved against the config file's folder. */
@@ -16,9 +17,11 @@ typedef struct {
     char *listen;    /* the ROUTER bind endpoint */
     char
         *public_endpoint; /* what bundles tell agencies (tsunaguctl uses it; the daemon does not) */
-    size_t map_size;      /* largest size of the LMDB store, in bytes */
-    char *http_listen;    /* [http] listen: "HOST:PORT" of the read-only API */
-    bool has_token;       /* [http] token_sha256 was given */
+    size_t map_size;      /* the LMDB map's size at start, in bytes */
+    size_t map_max;       /* the most it may grow to when it fills, in bytes */
+    tsg_hub_limits_t limits;  /* [limits] and [retention] */
+    char *http_listen;        /* [http] listen: "HOST:PORT" of the read-only API */
+    bool has_token;           /* [http] token_sha256 was given */
     uint8_t token_sha256[32]; /* SHA-256 of the API's bearer token */
 } tsg_hub_conf_t;
 
@@ -27,6 +30,10 @@ typedef struct {
  * every one as "file:line: message" to report (when non-NULL) and returns NULL, with
  * *keys left NULL. */
 tsg_hub_conf_t *tsg_hub_conf_load (const char *path, tsg_keys_t **keys, FILE *report);
+
+/* Reads [limits] and [retention] of cfg into *out (limits.h defaults for what is not set);
+ * a bad value is recorded in cfg as an error with its line. */
+void tsg_hub_conf_read_limits (tsg_config_t *cfg, tsg_hub_limits_t *out);
 
 /* The rest of what start-up checks before it binds, for -n: that the data directory is
  * writable, and, when it holds a store, that the store opens, its registry reads (with keys,

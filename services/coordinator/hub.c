@@ -14,6 +14,7 @@
 #include "coordinator/intake.h"
 #include "coordinator/mailbox.h"
 #include "coordinator/sessions.h"
+#include "coordinator/stats.h"
 #include "coordinator/zap.h"
 
 /* Envelopes per outgoing ZeroMQ message.  One: libzmq 4.3.4's DEALER asserts (fq.cpp:112,
@@ -57,6 +58,7 @@ struct _tsg_hub_t {
     uint64_t batches;               /* transactions committed */
     uint64_t batches_failed;        /* transactions that could not commit */
     uint64_t answers_dropped;       /* answers the router would not take */
+    size_t map_max;                 /* the ceiling the store may grow to (bytes) */
 };
 
 /* Sets an integer socket option, logging failure. */
@@ -122,6 +124,7 @@ tsg_hub_new (const char *endpoint, tsg_keys_t **keys_p, tsg_store_t **store_p)
     }
     self->keys = *keys_p;
     self->store = *store_p;
+    self->map_max = TSG_HUB_MAP_MAX_DEFAULT;
     *keys_p = NULL;
     *store_p = NULL;
     self->directory = tsg_hub_directory_new (self->keys);
@@ -154,6 +157,9 @@ tsg_hub_new (const char *endpoint, tsg_keys_t **keys_p, tsg_store_t **store_p)
     self->api.directory = self->directory;
     self->api.sessions = self->sessions;
     self->api.counters = tsg_hub_intake_counters (self->intake);
+    self->api.intake = self->intake;
+    self->api.zap = self->zap;
+    self->api.http = (const struct _tsg_hub_http_t *const *) &self->http;
     self->registry_checked_at = self->sessions_checked_at = tsg_monotonic_ms ();
     log_info ("listening on %s; registry generation %llu with %zu agencies", self->endpoint,
               (unsigned long long) tsg_hub_directory_serial (self->directory),
@@ -186,6 +192,13 @@ tsg_hub_destroy (tsg_hub_t **self_p)
     free (self->pending);
     free (self);
     *self_p = NULL;
+}
+
+void
+tsg_hub_set_limits (tsg_hub_t *self, const tsg_hub_limits_t *limits, size_t map_max)
+{
+    tsg_hub_intake_set_limits (self->intake, limits);
+    self->map_max = map_max;
 }
 
 int
@@ -287,17 +300,22 @@ s_pending_add (tsg_hub_t *self, const uint8_t *rid, size_t rid_len, const char *
     return p;
 }
 
-/* True when the frame is an envelope holding a HELLO (its signature is checked later, by the
- * intake; here it only decides whether a new connection may take over the agency's session). */
-static bool
-s_opens_with_hello (zmq_msg_t *frame)
+/* The session of auth (an active agency whose letter on connection rid verified): started,
+ * kept alive, moved to rid on a HELLO, rewound when the HELLO asks. */
+static void
+s_session_touch (tsg_hub_t *self, const char *auth, zmq_msg_t *rid, const tsg_hub_answer_t *answer,
+                 uint64_t now)
 {
-    tsg_envelope_t env = { 0 };
-    if (tsg_envelope_decode (zmq_msg_data (frame), zmq_msg_size (frame), &env, NULL) != TSG_OK)
-        return false;
-    bool hello = env.letter->kind == TSUNAGU__V1__KIND__KIND_HELLO;
-    tsg_envelope_clear (&env);
-    return hello;
+    bool started = false;
+    tsg_hub_session_t *s = tsg_hub_sessions_touch (
+        self->sessions, auth, zmq_msg_data (rid), zmq_msg_size (rid), now, answer->hello, &started);
+    if (s && answer->rewind && !started) {
+        size_t rid_len;
+        const uint8_t *on = tsg_hub_session_rid (s, &rid_len);
+        /* A HELLO on a dying connection must not rewind the live one. */
+        if (rid_len == zmq_msg_size (rid) && memcmp (on, zmq_msg_data (rid), rid_len) == 0)
+            tsg_hub_session_rewind (s, now);
+    }
 }
 
 /* Sends frames as one message to rid without blocking.  Returns 0, or -1 with errno
@@ -409,21 +427,20 @@ s_receive_one (tsg_hub_t *self, uint64_t now, size_t *frames_taken)
             const char *user = zmq_msg_gets (&part, "User-Id");
             if (user && strlen (user) <= TSG_ID_MAX)
                 snprintf (auth, sizeof auth, "%s", user);
-            /* Only an active agency has a session; letters of others are refused below. */
-            if (tsg_hub_directory_active (self->directory, auth)) {
-                bool started = false;
-                tsg_hub_sessions_touch (self->sessions, auth, zmq_msg_data (&rid),
-                                        zmq_msg_size (&rid), now, s_opens_with_hello (&part),
-                                        &started);
-            }
         }
         if (index < TSG_FRAMES_MAX) {
             s_pending_t *p = s_pending_add (self, zmq_msg_data (&rid), zmq_msg_size (&rid),
                                             auth[0] ? auth : "unknown");
             tsg_hub_answer_t scratch;
+            tsg_hub_answer_t *answer = p ? &p->answer : &scratch;
             tsg_hub_intake_letter (self->intake, auth, zmq_msg_data (&part), zmq_msg_size (&part),
-                                   p ? &p->answer : &scratch);
+                                   answer);
             self->letters_in++;
+            /* Only a letter the intake verified, from an active agency, keeps its session
+             * alive; only a verified HELLO (sent first on every connection) moves it to a new
+             * connection or asks for the mailbox again. */
+            if (answer->verified)
+                s_session_touch (self, auth, &rid, answer, now);
         }
         else
             excess = true;
@@ -484,6 +501,10 @@ s_batch (tsg_hub_t *self)
         log_warnx ("store: a batch of %zu envelopes could not be committed (%s); "
                    "their senders are told to resend",
                    frames, tsg_strerror (rc));
+        /* A full map grows (the transaction is over, none is open) up to the ceiling; at the
+         * ceiling the store-full check refuses new letters instead. */
+        if (rc == TSG_ERR_STORE_FULL)
+            tsg_store_grow (self->store, self->map_max);
         for (size_t i = 0; i < self->pending_count; i++)
             tsg_hub_answer_store_failed (&self->pending[i].answer);
     }
@@ -582,6 +603,7 @@ s_registry_check (tsg_hub_t *self)
     }
     log_info ("registry changed: generation %llu, %zu agencies", (unsigned long long) generation,
               tsg_hub_directory_size (self->directory));
+    tsg_hub_intake_registry_changed (self->intake);
     for (size_t i = tsg_hub_sessions_size (self->sessions); i-- > 0;) {
         tsg_hub_session_t *s = tsg_hub_sessions_at (self->sessions, i);
         if (!tsg_hub_directory_active (self->directory, tsg_hub_session_id (s)))
@@ -591,6 +613,18 @@ s_registry_check (tsg_hub_t *self)
             tsg_hub_session_set_directory_due (s, true);
     }
     s_send_directories (self);
+}
+
+/* Retention: one short pass of the sweep over MESSAGES (limits.h), in its own transaction,
+ * and whether the store is near its ceiling. */
+static void
+s_housekeeping (tsg_hub_t *self)
+{
+    tsg_hub_intake_prune (self->intake, self->store);
+    size_t used = 0, map = 0;
+    if (tsg_store_usage (self->store, &used, &map) == TSG_OK)
+        tsg_hub_intake_set_store_full (
+            self->intake, used > self->map_max / 100 * (100 - TSG_HUB_STORE_RESERVE_PERCENT));
 }
 
 /* Timers: registry generation, idle sessions, stalled windows, consents that ended. */
@@ -610,6 +644,8 @@ s_timers (tsg_hub_t *self, uint64_t now)
         /* An expired consent withholds its mail at once (within the second). */
         if (tsg_hub_intake_expire (self->intake, self->store) > 0)
             s_note_effects (self, now);
+        s_housekeeping (self);
+        tsg_hub_zap_flush (self->zap);
     }
 }
 

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "coordinator/audit.h"
+#include "coordinator/limits.h"
 #include "tsunagu/tsunagu.h"
 
 /* Timings from proto/README.md and the coordinator's requirements. */
@@ -22,6 +23,10 @@ typedef struct _tsg_hub_t tsg_hub_t;
  * failure).  Loads the registry, starts the ZAP handler, then binds the CURVE ROUTER.
  * NULL on failure, logged. */
 tsg_hub_t *tsg_hub_new (const char *endpoint, tsg_keys_t **keys_p, tsg_store_t **store_p);
+
+/* Quotas and retention (copied) and the ceiling (bytes) the store may grow to when it
+ * fills; the defaults of limits.h hold until this is called. */
+void tsg_hub_set_limits (tsg_hub_t *self, const tsg_hub_limits_t *limits, size_t map_max);
 
 /* Closes the sockets (dropping unsent letters: all of them are in the store), closes the
  * store and wipes the keys; safe on NULL and twice. */

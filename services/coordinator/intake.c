@@ -5,10 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coordinator/alerts.h"
 #include "coordinator/casework.h"
 #include "coordinator/consents.h"
 #include "coordinator/intake.h"
 #include "coordinator/legal_basis.h"
+#include "coordinator/quiet.h"
+#include "coordinator/stats.h"
 
 /* One acknowledged mailbox entry. */
 typedef struct {
@@ -20,6 +23,10 @@ struct _tsg_hub_intake_t {
     const tsg_hub_directory_t *directory; /* senders and recipients (borrowed) */
     tsg_hub_casework_t *casework;         /* referrals, cases and consents */
     tsg_hub_audit_t *audit;               /* routing decisions (borrowed; NULL: none) */
+    tsg_hub_quiet_t *quiet;               /* refusal causes already logged */
+    tsg_hub_limits_t limits;              /* quotas and the dedup window */
+    tsg_hub_prune_cursor_t prune;         /* where the retention sweep goes on */
+    bool store_full;                      /* refuse new letters: the store is near its ceiling */
     const tsg_letter_t *letter;           /* the letter being decided (NULL: unreadable) */
     tsg_hub_intake_counters_t counters;   /* letters stored and refused since start */
     tsg_txn_t *txn;                       /* the batch's write transaction (borrowed) */
@@ -58,8 +65,10 @@ tsg_hub_intake_new (const tsg_hub_directory_t *directory, const tsg_keys_t *keys
     if (!self)
         return NULL;
     self->directory = directory;
+    self->limits = tsg_hub_limits_default ();
     self->casework = tsg_hub_casework_new (directory, keys, s_mail_noted, s_gone_noted, self);
-    if (!self->casework)
+    self->quiet = tsg_hub_quiet_new ();
+    if (!self->casework || !self->quiet)
         tsg_hub_intake_destroy (&self);
     return self;
 }
@@ -70,6 +79,7 @@ tsg_hub_intake_destroy (tsg_hub_intake_t **self_p)
     if (!self_p || !*self_p)
         return;
     tsg_hub_casework_destroy (&(*self_p)->casework);
+    tsg_hub_quiet_destroy (&(*self_p)->quiet);
     free ((*self_p)->new_mail);
     free ((*self_p)->acked);
     free (*self_p);
@@ -103,6 +113,46 @@ void
 tsg_hub_intake_end (tsg_hub_intake_t *self)
 {
     tsg_hub_casework_end (self->casework);
+}
+
+void
+tsg_hub_intake_set_limits (tsg_hub_intake_t *self, const tsg_hub_limits_t *limits)
+{
+    self->limits = *limits;
+}
+
+const tsg_hub_limits_t *
+tsg_hub_intake_limits (const tsg_hub_intake_t *self)
+{
+    return &self->limits;
+}
+
+bool
+tsg_hub_intake_store_full (const tsg_hub_intake_t *self)
+{
+    return self->store_full;
+}
+
+void
+tsg_hub_intake_set_store_full (tsg_hub_intake_t *self, bool full)
+{
+    if (full != self->store_full)
+        log_warnx (full ? "store: near its ceiling; new letters are refused (store_full) until "
+                          "mail is delivered or pruned"
+                        : "store: room again; new letters are taken");
+    self->store_full = full;
+}
+
+void
+tsg_hub_intake_registry_changed (tsg_hub_intake_t *self)
+{
+    tsg_hub_quiet_clear (self->quiet);
+}
+
+uint64_t
+tsg_hub_intake_repeats (const tsg_hub_intake_t *self, Tsunagu__V1__ErrorCode code)
+{
+    return tsg_hub_quiet_repeats (self->quiet, code);
 }
 
 const tsg_hub_intake_counters_t *
@@ -260,7 +310,35 @@ s_audit_allowed (tsg_hub_intake_t *self, const char *auth_id, const tsg_letter_t
                        tsg_kind_name (letter->kind), details);
 }
 
-/* Fills answer with a refusal, logs it (one info line per refusal) and audits it. */
+/* Fills answer with a refusal; logs and audits it (always when !repeatable; for a repeatable
+ * cause only the first time in its window, quiet.h). */
+static bool
+s_refuse_v (tsg_hub_intake_t *self, bool repeatable, tsg_hub_answer_t *answer, const char *auth_id,
+            const char *what, Tsunagu__V1__ErrorCode code, bool final, const char *fmt, va_list ap)
+{
+    answer->type = TSG_HUB_ANSWER_ERROR;
+    answer->code = code;
+    answer->final = final;
+    vsnprintf (answer->detail, sizeof answer->detail, fmt, ap);
+    uint64_t repeats = 0;
+    if (repeatable
+        && !tsg_hub_quiet_note (self->quiet, auth_id, code, tsg_monotonic_ms (), &repeats))
+        return false;
+    char id[17];
+    char again[64] = "";
+    if (repeats > 0)
+        snprintf (again, sizeof again, " (refused %llu more times for this since)",
+                  (unsigned long long) repeats);
+    log_info ("refused %s %s from %s: %s%s: %s%s", what,
+              s_id_text (answer->has_about ? answer->about : NULL,
+                         answer->has_about ? TSG_MESSAGE_ID_SIZE : 0, id),
+              auth_id, tsg_error_code_name (code), final ? "" : " (not final)", answer->detail,
+              again);
+    s_audit_refused (self, auth_id, answer);
+    return true;
+}
+
+/* A refusal of a letter that was read and decided on: logged and audited every time. */
 static void s_refuse (tsg_hub_intake_t *self, tsg_hub_answer_t *answer, const char *auth_id,
                       const char *what, Tsunagu__V1__ErrorCode code, bool final, const char *fmt,
                       ...) __attribute__ ((format (printf, 7, 8)));
@@ -269,19 +347,71 @@ static void
 s_refuse (tsg_hub_intake_t *self, tsg_hub_answer_t *answer, const char *auth_id, const char *what,
           Tsunagu__V1__ErrorCode code, bool final, const char *fmt, ...)
 {
-    answer->type = TSG_HUB_ANSWER_ERROR;
-    answer->code = code;
-    answer->final = final;
     va_list ap;
     va_start (ap, fmt);
-    vsnprintf (answer->detail, sizeof answer->detail, fmt, ap);
+    s_refuse_v (self, false, answer, auth_id, what, code, final, fmt, ap);
     va_end (ap);
-    char id[17];
-    log_info ("refused %s %s from %s: %s%s: %s", what,
-              s_id_text (answer->has_about ? answer->about : NULL,
-                         answer->has_about ? TSG_MESSAGE_ID_SIZE : 0, id),
-              auth_id, tsg_error_code_name (code), final ? "" : " (not final)", answer->detail);
-    s_audit_refused (self, auth_id, answer);
+}
+
+/* A refusal a peer can repeat without limit (identity, shape, signature, an inactive
+ * sender, a full quota): logged and audited once per agency and cause per window, then
+ * counted.  True when this one was logged. */
+static bool s_refuse_repeatable (tsg_hub_intake_t *self, tsg_hub_answer_t *answer,
+                                 const char *auth_id, const char *what, Tsunagu__V1__ErrorCode code,
+                                 bool final, const char *fmt, ...)
+    __attribute__ ((format (printf, 7, 8)));
+
+static bool
+s_refuse_repeatable (tsg_hub_intake_t *self, tsg_hub_answer_t *answer, const char *auth_id,
+                     const char *what, Tsunagu__V1__ErrorCode code, bool final, const char *fmt,
+                     ...)
+{
+    va_list ap;
+    va_start (ap, fmt);
+    bool logged = s_refuse_v (self, true, answer, auth_id, what, code, final, fmt, ap);
+    va_end (ap);
+    return logged;
+}
+
+/* Raises an alert for the coordinator's staff: agency's quota (or the store) is full. */
+static void
+s_alert_full (tsg_hub_intake_t *self, const char *agency, Tsunagu__V1__ErrorCode code,
+              const char *detail)
+{
+    tsg_hub_alert_t alert;
+    memset (&alert, 0, sizeof alert);
+    alert.at_ms = self->now_ms;
+    snprintf (alert.sender, sizeof alert.sender, "%s", agency);
+    snprintf (alert.kind, sizeof alert.kind, "%s",
+              code == TSUNAGU__V1__ERROR_CODE__ERROR_STORE_FULL ? "store_full" : "quota");
+    snprintf (alert.detail, sizeof alert.detail, "%s", detail);
+    tsg_hub_alert_add (self->txn, &alert);
+    log_warnx ("ALERT %llu: %s: %s", (unsigned long long) alert.n, alert.kind, detail);
+}
+
+/* Notes a problem with an acknowledgement, which is never answered: logged once per agency
+ * and cause per window, counted, and the answer left empty. */
+static void s_ignore (tsg_hub_intake_t *self, tsg_hub_answer_t *answer, const char *auth_id,
+                      Tsunagu__V1__ErrorCode code, const char *fmt, ...)
+    __attribute__ ((format (printf, 5, 6)));
+
+static void
+s_ignore (tsg_hub_intake_t *self, tsg_hub_answer_t *answer, const char *auth_id,
+          Tsunagu__V1__ErrorCode code, const char *fmt, ...)
+{
+    char why[TSG_HUB_DETAIL_MAX];
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (why, sizeof why, fmt, ap);
+    va_end (ap);
+    answer->type = TSG_HUB_ANSWER_NONE;
+    answer->needs_commit = false;
+    uint64_t repeats = 0;
+    if (tsg_hub_quiet_note (self->quiet, auth_id, code, tsg_monotonic_ms (), &repeats))
+        log_info ("ignored a receipt from %s: %s (%llu more since the last such line)", auth_id,
+                  why, (unsigned long long) repeats);
+    if ((unsigned) code < TSG_HUB_ERROR_CODES)
+        self->counters.ignored[code]++;
 }
 
 /* The refusal for a letter that tsg_envelope_decode would not accept.  Reads what it can of
@@ -312,8 +442,8 @@ s_undecodable (tsg_hub_intake_t *self, tsg_hub_answer_t *answer, const char *aut
     }
     if (envelope)
         tsunagu__v1__envelope__free_unpacked (envelope, NULL);
-    s_refuse (self, answer, auth_id, "letter", code, true, "%s",
-              why ? why : "the envelope cannot be read");
+    s_refuse_repeatable (self, answer, auth_id, "letter", code, true, "%s",
+                         why ? why : "the envelope cannot be read");
 }
 
 /* True for the agency-to-agency kinds that travel with a sequence number. */
@@ -330,14 +460,15 @@ s_kind_sequenced (Tsunagu__V1__Kind kind)
     }
 }
 
-/* True when created_at is within the accepted clock skew of now. */
+/* True when created_at is within the accepted clock skew of now: not more than 5 minutes
+ * ahead, and not older than the dedup window (an older id may have been forgotten). */
 static bool
 s_clock_ok (const tsg_hub_intake_t *self, uint64_t created_at)
 {
     if (created_at > self->now_ms + TSG_HUB_SKEW_AHEAD_MS)
         return false;
-    return self->now_ms < TSG_HUB_SKEW_BEHIND_MS
-           || created_at >= self->now_ms - TSG_HUB_SKEW_BEHIND_MS;
+    return self->now_ms < self->limits.dedup_ms
+           || created_at >= self->now_ms - self->limits.dedup_ms;
 }
 
 /* The checks a new sequenced letter must pass before it is stored.  Returns 0 (stored may
@@ -351,10 +482,20 @@ s_check_new (const tsg_hub_intake_t *self, const tsg_letter_t *letter, char *det
         return TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED;
     }
     if (!s_clock_ok (self, letter->created_at_ms)) {
-        snprintf (
-            detail, size,
-            "created_at is more than 5 minutes ahead or 30 days behind the coordinator's clock");
+        snprintf (detail, size,
+                  "created_at is more than 5 minutes ahead or %llu days behind the coordinator's "
+                  "clock",
+                  (unsigned long long) (self->limits.dedup_ms / (24 * 3600 * 1000)));
         return TSUNAGU__V1__ERROR_CODE__ERROR_CLOCK_SKEW;
+    }
+    /* The sender's type is the registry's; a header that says otherwise is not believed. */
+    const Tsunagu__V1__AgencyEntry *from = tsg_hub_directory_find (self->directory, letter->sender);
+    const char *claimed = letter->header ? letter->header->sender_type : NULL;
+    if (from && claimed && *claimed && strcmp (claimed, from->type) != 0) {
+        snprintf (detail, size,
+                  "header.sender_type is \"%.32s\" but agency \"%s\" is registered as %s", claimed,
+                  letter->sender, from->type);
+        return TSUNAGU__V1__ERROR_CODE__ERROR_SENDER_MISMATCH;
     }
     /* Case events and consent letters go to the coordinator, which passes them on to the
      * case's agencies. */
@@ -425,15 +566,16 @@ s_sequenced (tsg_hub_intake_t *self, const char *auth_id, const tsg_envelope_t *
             }
         }
         else
-            s_refuse (self, answer, auth_id, kind, TSUNAGU__V1__ERROR_CODE__ERROR_OUT_OF_ORDER,
-                      true, "sequence %llu was already used by another letter",
-                      (unsigned long long) seq);
+            s_refuse_repeatable (
+                self, answer, auth_id, kind, TSUNAGU__V1__ERROR_CODE__ERROR_OUT_OF_ORDER, true,
+                "sequence %llu was already used by another letter", (unsigned long long) seq);
         return;
     }
     if (seq > last + 1) {
-        s_refuse (self, answer, auth_id, kind, TSUNAGU__V1__ERROR_CODE__ERROR_OUT_OF_ORDER, false,
-                  "expected sequence %llu, got %llu: resend from the first unacknowledged letter",
-                  (unsigned long long) (last + 1), (unsigned long long) seq);
+        s_refuse_repeatable (
+            self, answer, auth_id, kind, TSUNAGU__V1__ERROR_CODE__ERROR_OUT_OF_ORDER, false,
+            "expected sequence %llu, got %llu: resend from the first unacknowledged letter",
+            (unsigned long long) (last + 1), (unsigned long long) seq);
         return;
     }
 
@@ -447,6 +589,19 @@ s_sequenced (tsg_hub_intake_t *self, const char *auth_id, const tsg_envelope_t *
         code = TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED;
         snprintf (detail, sizeof detail, "the message id was already used");
     }
+    /* Room: the store near its ceiling, or this sender's or this mailbox's quota full. */
+    bool fans_out = tsg_hub_casework_fans_out (letter->kind);
+    if (code == 0 && !id_taken && self->store_full) {
+        code = TSUNAGU__V1__ERROR_CODE__ERROR_STORE_FULL;
+        snprintf (detail, sizeof detail,
+                  "the coordinator's store is near its ceiling; the letter was not taken");
+    }
+    if (code == 0 && !id_taken
+        && !tsg_hub_quota_check (txn, &self->limits, auth_id, fans_out ? NULL : letter->recipient,
+                                 len, detail, sizeof detail)) {
+        code = TSUNAGU__V1__ERROR_CODE__ERROR_QUOTA_EXCEEDED;
+        tsg_hub_stat_add2 (txn, TSG_HUB_STAT_QUOTA_REFUSED, auth_id, 1);
+    }
     /* Referrals, cases and consents: checked against their records and the legal basis and,
      * when fine, applied. */
     tsg_hub_route_t route;
@@ -455,7 +610,14 @@ s_sequenced (tsg_hub_intake_t *self, const char *auth_id, const tsg_envelope_t *
         code = tsg_hub_casework_take (self->casework, auth_id, letter, frame, len, &route, detail,
                                       sizeof detail);
     if (code != 0) {
-        s_refuse (self, answer, auth_id, kind, code, true, "%s", detail);
+        /* A full quota or store refuses letter after letter for one cause: logged once. */
+        if (code == TSUNAGU__V1__ERROR_CODE__ERROR_QUOTA_EXCEEDED
+            || code == TSUNAGU__V1__ERROR_CODE__ERROR_STORE_FULL) {
+            if (s_refuse_repeatable (self, answer, auth_id, kind, code, true, "%s", detail))
+                s_alert_full (self, auth_id, code, detail);
+        }
+        else
+            s_refuse (self, answer, auth_id, kind, code, true, "%s", detail);
         if (!id_taken) {
             tsg_hub_message_t msg = { .state = TSG_HUB_MSG_REFUSED,
                                       .kind = letter->kind,
@@ -471,7 +633,7 @@ s_sequenced (tsg_hub_intake_t *self, const char *auth_id, const tsg_envelope_t *
     /* A fan-out letter was stored by the casework, once for each agency on the case; mail
      * under a consent is noted, so that the consent's end withholds it. */
     uint64_t mailbox_seq = 0;
-    if (!tsg_hub_casework_fans_out (letter->kind)) {
+    if (!fans_out) {
         mailbox_seq = tsg_hub_mailbox_put (txn, letter->recipient, auth_id, letter->kind, id, frame,
                                            len, self->now_ms);
         if (mailbox_seq != 0) {
@@ -495,21 +657,22 @@ s_sequenced (tsg_hub_intake_t *self, const char *auth_id, const tsg_envelope_t *
     }
 }
 
-/* An acknowledgement (RECEIPT DELIVERED or REJECTED) from auth_id. */
+/* An acknowledgement (RECEIPT DELIVERED or REJECTED) from auth_id.  Never answered: a
+ * receipt that cannot be applied is counted (and logged once per cause). */
 static void
 s_receipt (tsg_hub_intake_t *self, const char *auth_id, const tsg_letter_t *letter,
            const uint8_t *frame, size_t len, tsg_hub_answer_t *answer)
 {
     const Tsunagu__V1__Receipt *receipt = letter->receipt;
     if (!receipt) {
-        s_refuse (self, answer, auth_id, "receipt", TSUNAGU__V1__ERROR_CODE__ERROR_MALFORMED, true,
+        s_ignore (self, answer, auth_id, TSUNAGU__V1__ERROR_CODE__ERROR_MALFORMED,
                   "a receipt letter carries no receipt");
         return;
     }
     if (receipt->type != TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED
         && receipt->type != TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_REJECTED) {
-        s_refuse (self, answer, auth_id, "receipt", TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED,
-                  true, "agencies may send only delivered or rejected receipts");
+        s_ignore (self, answer, auth_id, TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED,
+                  "agencies may send only delivered or rejected receipts");
         return;
     }
     tsg_hub_ack_t ack;
@@ -533,40 +696,87 @@ s_receipt (tsg_hub_intake_t *self, const char *auth_id, const tsg_letter_t *lett
                        ack.why);
         break;
     case TSG_HUB_ACK_REFUSED:
-        answer->needs_commit = true;
-        s_refuse (self, answer, auth_id, "receipt", TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED,
-                  true, "%s", ack.why);
+        s_ignore (self, answer, auth_id, TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED, "%s",
+                  ack.why);
         break;
     }
 }
 
-/* A letter without a sequence number: HELLO or an acknowledgement; nothing else. */
+/* True when created_at is more than the accepted skew ahead of the batch's clock; how far
+ * ahead (ms) in *ahead. */
+static bool
+s_clock_ahead (const tsg_hub_intake_t *self, uint64_t created_at, uint64_t *ahead)
+{
+    *ahead = created_at > self->now_ms ? created_at - self->now_ms : 0;
+    return created_at > self->now_ms + TSG_HUB_SKEW_AHEAD_MS;
+}
+
+/* A letter without a sequence number: HELLO or an acknowledgement; nothing else.  Neither
+ * is held to the clock check: a HELLO changes nothing but the session (and its answer is how
+ * an agency learns that its clock is wrong), and a receipt only acknowledges mail addressed
+ * to the agency that sends it, found by message id. */
 static void
 s_unsequenced (tsg_hub_intake_t *self, const char *auth_id, const tsg_envelope_t *env,
                const uint8_t *frame, size_t len, tsg_hub_answer_t *answer)
 {
     const tsg_letter_t *letter = env->letter;
     const char *kind = tsg_kind_name (letter->kind);
-    if (!s_clock_ok (self, letter->created_at_ms)) {
-        s_refuse (
-            self, answer, auth_id, kind, TSUNAGU__V1__ERROR_CODE__ERROR_CLOCK_SKEW, true,
-            "created_at is more than 5 minutes ahead or 30 days behind the coordinator's clock");
-        return;
-    }
     switch (letter->kind) {
-    case TSUNAGU__V1__KIND__KIND_HELLO: answer->type = TSG_HUB_ANSWER_HELLO; break;
+    case TSUNAGU__V1__KIND__KIND_HELLO: {
+        answer->type = TSG_HUB_ANSWER_HELLO;
+        answer->hello = true;
+        answer->rewind = letter->hello && letter->hello->resend_from_oldest;
+        uint64_t ahead = 0, repeats = 0;
+        if (s_clock_ahead (self, letter->created_at_ms, &ahead)
+            && tsg_hub_quiet_note (self->quiet, auth_id, TSUNAGU__V1__ERROR_CODE__ERROR_CLOCK_SKEW,
+                                   tsg_monotonic_ms (), &repeats))
+            log_warnx ("agency %s's clock is %llu s ahead of the coordinator's: its letters are "
+                       "refused until it is set right",
+                       auth_id, (unsigned long long) (ahead / 1000));
+        break;
+    }
     case TSUNAGU__V1__KIND__KIND_RECEIPT:
         s_receipt (self, auth_id, letter, frame, len, answer);
         break;
     default:
         if (s_kind_sequenced (letter->kind))
-            s_refuse (self, answer, auth_id, kind, TSUNAGU__V1__ERROR_CODE__ERROR_MALFORMED, true,
-                      "a %s letter needs a sequence number from 1", kind);
+            s_refuse_repeatable (self, answer, auth_id, kind,
+                                 TSUNAGU__V1__ERROR_CODE__ERROR_MALFORMED, true,
+                                 "a %s letter needs a sequence number from 1", kind);
         else
-            s_refuse (self, answer, auth_id, kind, TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED,
-                      true, "agencies may not send %s letters", kind);
+            s_refuse_repeatable (self, answer, auth_id, kind,
+                                 TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED, true,
+                                 "agencies may not send %s letters", kind);
         break;
     }
+}
+
+/* The refusal of any letter from an agency that is not active: one final sentence for a
+ * revoked or unknown agency, a not-final one for a suspended agency (it resumes by itself).
+ * Nothing it sends takes a sequence number or changes anything; receipts go unanswered. */
+static void
+s_inactive (tsg_hub_intake_t *self, const char *auth_id, const tsg_letter_t *letter,
+            const Tsunagu__V1__AgencyEntry *sender, tsg_hub_answer_t *answer)
+{
+    const char *kind = tsg_kind_name (letter->kind);
+    bool suspended = sender && sender->status == TSUNAGU__V1__AGENCY_STATUS__AGENCY_SUSPENDED;
+    Tsunagu__V1__ErrorCode code = !sender     ? TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED
+                                  : suspended ? TSUNAGU__V1__ERROR_CODE__ERROR_AGENCY_SUSPENDED
+                                              : TSUNAGU__V1__ERROR_CODE__ERROR_AGENCY_REVOKED;
+    if (letter->kind == TSUNAGU__V1__KIND__KIND_RECEIPT) {
+        s_ignore (self, answer, auth_id, code, "agency \"%s\" is %s", auth_id,
+                  sender ? tsg_agency_status_name (sender->status) : "not registered");
+        return;
+    }
+    if (suspended)
+        s_refuse_repeatable (self, answer, auth_id, kind, code, false,
+                             "agency \"%s\" is suspended: nothing it sends is taken until it "
+                             "is resumed",
+                             auth_id);
+    else
+        s_refuse_repeatable (self, answer, auth_id, kind, code, true,
+                             "agency \"%s\" is %s: nothing it sends is taken", auth_id,
+                             sender ? tsg_agency_status_name (sender->status) : "not registered");
 }
 
 void
@@ -575,9 +785,9 @@ tsg_hub_intake_letter (tsg_hub_intake_t *self, const char *auth_id, const uint8_
 {
     memset (answer, 0, sizeof *answer);
     if (!auth_id || !tsg_agency_id_valid (auth_id)) {
-        s_refuse (self, answer, auth_id ? auth_id : "?", "letter",
-                  TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED, true,
-                  "the connection is not authenticated as an agency");
+        s_refuse_repeatable (self, answer, auth_id ? auth_id : "?", "letter",
+                             TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED, true,
+                             "the connection is not authenticated as an agency");
         return;
     }
     tsg_envelope_t env = { NULL, NULL };
@@ -595,31 +805,26 @@ tsg_hub_intake_letter (tsg_hub_intake_t *self, const char *auth_id, const uint8_
 
     const Tsunagu__V1__AgencyEntry *sender = tsg_hub_directory_find (self->directory, auth_id);
     if (strcmp (letter->sender, auth_id) != 0)
-        s_refuse (self, answer, auth_id, kind, TSUNAGU__V1__ERROR_CODE__ERROR_SENDER_MISMATCH, true,
-                  "the letter claims to be from \"%s\" but the connection belongs to \"%s\"",
-                  letter->sender, auth_id);
-    else if (!sender || sender->status != TSUNAGU__V1__AGENCY_STATUS__AGENCY_ACTIVE) {
-        bool final = !sender || sender->status == TSUNAGU__V1__AGENCY_STATUS__AGENCY_REVOKED;
-        /* A suspended agency keeps saying HELLO; one line per second would drown the log. */
-        if (letter->kind == TSUNAGU__V1__KIND__KIND_HELLO && !final) {
-            answer->type = TSG_HUB_ANSWER_ERROR;
-            answer->code = TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED;
-            snprintf (answer->detail, sizeof answer->detail, "agency \"%s\" is suspended", auth_id);
-        }
-        else
-            s_refuse (self, answer, auth_id, kind, TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED,
-                      final, "agency \"%s\" is %s", auth_id,
-                      sender ? tsg_agency_status_name (sender->status) : "not registered");
-    }
+        s_refuse_repeatable (
+            self, answer, auth_id, kind, TSUNAGU__V1__ERROR_CODE__ERROR_SENDER_MISMATCH, true,
+            "the letter claims to be from \"%s\" but the connection belongs to \"%s\"",
+            letter->sender, auth_id);
+    else if (!sender || sender->status != TSUNAGU__V1__AGENCY_STATUS__AGENCY_ACTIVE)
+        s_inactive (self, auth_id, letter, sender, answer);
     /* Whoever holds the transport key but not the signing key changes nothing: a letter
      * that does not verify takes no sequence number and leaves no record. */
     else if (!tsg_envelope_verify (&env, sender->sign_public.data))
-        s_refuse (self, answer, auth_id, kind, TSUNAGU__V1__ERROR_CODE__ERROR_BAD_SIGNATURE, true,
-                  "the signature does not verify with the sender's key");
-    else if (letter->sequence > 0)
-        s_sequenced (self, auth_id, &env, frame, len, answer);
-    else
-        s_unsequenced (self, auth_id, &env, frame, len, answer);
+        s_refuse_repeatable (self, answer, auth_id, kind,
+                             TSUNAGU__V1__ERROR_CODE__ERROR_BAD_SIGNATURE, true,
+                             "the signature does not verify with the sender's key");
+    else {
+        /* Only from here on may the letter move the agency's session (hub.c). */
+        answer->verified = true;
+        if (letter->sequence > 0)
+            s_sequenced (self, auth_id, &env, frame, len, answer);
+        else
+            s_unsequenced (self, auth_id, &env, frame, len, answer);
+    }
     self->letter = NULL;
     tsg_envelope_clear (&env);
     if (answer->type == TSG_HUB_ANSWER_ERROR && (unsigned) answer->code < TSG_HUB_ERROR_CODES)
@@ -695,6 +900,24 @@ tsg_hub_intake_expire (tsg_hub_intake_t *self, tsg_store_t *store)
     return ended;
 }
 
+size_t
+tsg_hub_intake_prune (tsg_hub_intake_t *self, tsg_store_t *store)
+{
+    uint64_t now = tsg_now_ms ();
+    if (now <= self->limits.dedup_ms)
+        return 0;
+    tsg_txn_t txn;
+    tsg_txn_begin (store, &txn, true);
+    size_t n = tsg_hub_messages_prune (&txn, &self->prune, now - self->limits.dedup_ms,
+                                       8 * TSG_HUB_PRUNE_KEYS);
+    tsg_hub_stat_add (&txn, TSG_HUB_STAT_PRUNED, (int64_t) n);
+    if (n == 0 || tsg_txn_commit (&txn) != TSG_OK) {
+        tsg_txn_abort (&txn);
+        return 0;
+    }
+    return n;
+}
+
 void
 tsg_hub_answer_store_failed (tsg_hub_answer_t *answer)
 {
@@ -715,6 +938,7 @@ tsg_hub_answer_seal (const tsg_hub_answer_t *answer, const char *recipient, cons
     uint8_t message_id[TSG_MESSAGE_ID_SIZE];
     Tsunagu__V1__Receipt receipt = TSUNAGU__V1__RECEIPT__INIT;
     Tsunagu__V1__ErrorReport error = TSUNAGU__V1__ERROR_REPORT__INIT;
+    Tsunagu__V1__Hello hello = TSUNAGU__V1__HELLO__INIT;
     uint8_t about[TSG_MESSAGE_ID_SIZE];
     memcpy (about, answer->about, sizeof about);
     switch (answer->type) {
@@ -740,8 +964,15 @@ tsg_hub_answer_seal (const tsg_hub_answer_t *answer, const char *recipient, cons
         letter.error = &error;
         break;
     case TSG_HUB_ANSWER_HELLO:
+        /* It names the HELLO it answers; its created_at_ms is the coordinator's clock. */
         tsg_letter_prepare (&letter, NULL, message_id, TSUNAGU__V1__KIND__KIND_HELLO,
                             TSG_COORDINATOR_ID, recipient);
+        if (answer->has_about) {
+            hello.about_message_id.data = about;
+            hello.about_message_id.len = sizeof about;
+        }
+        hello.rewound = answer->rewind;
+        letter.hello = &hello;
         break;
     default: return TSG_ERR_NOT_FOUND;
     }

@@ -8,11 +8,12 @@
 
 #include "coordinator/audit.h"
 #include "coordinator/directory.h"
+#include "coordinator/limits.h"
 #include "coordinator/mailbox.h"
 
-/* Clock skew the coordinator accepts (proto/README.md §5). */
-#define TSG_HUB_SKEW_AHEAD_MS  (5ULL * 60 * 1000)
-#define TSG_HUB_SKEW_BEHIND_MS (30ULL * 24 * 3600 * 1000)
+/* Clock skew the coordinator accepts ahead of its clock (proto/README.md §5); behind it, the
+ * dedup window of the limits (limits.h). */
+#define TSG_HUB_SKEW_AHEAD_MS (5ULL * 60 * 1000)
 
 /* What the coordinator sends back for one inbound letter. */
 typedef enum {
@@ -30,6 +31,10 @@ typedef struct {
     bool final;                         /* ERROR: true when resending cannot help */
     char detail[TSG_HUB_DETAIL_MAX];    /* ERROR: an English sentence */
     bool needs_commit;                  /* true when the answer stands only if the batch commits */
+    bool verified;                      /* from an active agency, signature verified */
+    bool hello;                         /* the letter was a HELLO (HELLO answers echo its id) */
+    bool rewind;                        /* HELLO: the agency asked for its mailbox again from
+                                           the oldest; the answer says it was rewound */
 } tsg_hub_answer_t;
 
 typedef struct _tsg_hub_intake_t tsg_hub_intake_t;
@@ -41,6 +46,7 @@ typedef struct _tsg_hub_intake_t tsg_hub_intake_t;
 typedef struct {
     uint64_t stored;                       /* sequenced letters stored */
     uint64_t refused[TSG_HUB_ERROR_CODES]; /* ERROR answers, by code */
+    uint64_t ignored[TSG_HUB_ERROR_CODES]; /* acknowledgements dropped unanswered, by code */
 } tsg_hub_intake_counters_t;
 
 /* A new intake that checks senders and recipients against directory (borrowed; it may be
@@ -66,6 +72,11 @@ tsg_hub_audit_t *tsg_hub_intake_audit (const tsg_hub_intake_t *self);
  * logged); the new-mail and acknowledged lists then say what changed, as after a batch. */
 size_t tsg_hub_intake_expire (tsg_hub_intake_t *self, tsg_store_t *store);
 
+/* One pass of the retention sweep (limits.h, mailbox.h) in a short write transaction of its
+ * own on store: message records of letters delivered or refused longer ago than the dedup
+ * window are deleted, at most TSG_HUB_PRUNE_KEYS of them.  Returns how many. */
+size_t tsg_hub_intake_prune (tsg_hub_intake_t *self, tsg_store_t *store);
+
 /* Starts a batch in txn (a write transaction, borrowed until the next begin) at the
  * current wall clock; forgets the previous batch's effects. */
 void tsg_hub_intake_begin (tsg_hub_intake_t *self, tsg_txn_t *txn);
@@ -81,6 +92,27 @@ void tsg_hub_intake_end (tsg_hub_intake_t *self);
 Tsunagu__V1__ErrorCode tsg_hub_intake_staff (tsg_hub_intake_t *self, const uint8_t *frame,
                                              size_t len, char *detail, size_t size);
 
+/* True while new letters are refused for a store near its ceiling. */
+bool tsg_hub_intake_store_full (const tsg_hub_intake_t *self);
+
+/* Uses limits (copied) from the next batch on: quotas and the dedup window.  The defaults
+ * (limits.h) hold until then. */
+void tsg_hub_intake_set_limits (tsg_hub_intake_t *self, const tsg_hub_limits_t *limits);
+
+/* The limits in force (borrowed). */
+const tsg_hub_limits_t *tsg_hub_intake_limits (const tsg_hub_intake_t *self);
+
+/* While full is true, every new sequenced letter is refused ERROR_STORE_FULL (final) before
+ * anything is stored: the store is near its ceiling and what room is left is kept for
+ * acknowledgements, refusals and pruning (which free it). */
+void tsg_hub_intake_set_store_full (tsg_hub_intake_t *self, bool full);
+
+/* The registry changed: every refusal cause is news again (quiet.h). */
+void tsg_hub_intake_registry_changed (tsg_hub_intake_t *self);
+
+/* Refusals that were only counted, not logged, by code (quiet.h). */
+uint64_t tsg_hub_intake_repeats (const tsg_hub_intake_t *self, Tsunagu__V1__ErrorCode code);
+
 /* The counters since start (borrowed). */
 const tsg_hub_intake_counters_t *tsg_hub_intake_counters (const tsg_hub_intake_t *self);
 
@@ -88,9 +120,13 @@ const tsg_hub_intake_counters_t *tsg_hub_intake_counters (const tsg_hub_intake_t
  * auth_id, records what it does in the batch's transaction (mailbox entry, MESSAGES record,
  * sender sequence, acknowledgement), and fills *answer with what to send back on that
  * connection once the batch is committed.  Never fails: every problem becomes an ERROR
- * answer.  A letter refused for its shape, identity or signature changes nothing; one that
- * passed those and is refused later still takes its sequence number (with a record that
- * lets a resend be answered the same way), per proto/README.md §4–5. */
+ * answer, except that an acknowledgement is never answered with anything (a refusal of a
+ * receipt would be acknowledged, refused again, and so on): it is applied or counted.
+ * Refusals that prove nothing about a letter (identity, shape, signature, an inactive
+ * sender) are logged and audited once per agency and cause (quiet.h), then counted.  A letter
+ * refused for its shape, identity or signature changes nothing; one that passed those and is
+ * refused later still takes its sequence number (with a record that lets a resend be answered the
+ * same way), per proto/README.md §4–5. */
 void tsg_hub_intake_letter (tsg_hub_intake_t *self, const char *auth_id, const uint8_t *frame,
                             size_t len, tsg_hub_answer_t *answer);
 

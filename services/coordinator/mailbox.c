@@ -20,7 +20,10 @@
  *            case): the copy's state, recipient and mailbox sequence.  The record under the
  *            bare id then names "coordinator" as the recipient.
  *   SENDERS  agency id → be64: the last sequence taken from that sender (stored or refused).
- *   STATS    "mailbox.depth." agency id → be64: entries in that agency's mailbox.
+ *   STATS    "mailbox.depth." agency id → be64: entries in that agency's mailbox;
+ *            "mailbox.bytes." agency id → be64: their bytes (whole values);
+ *            "sender.letters." / "sender.bytes." agency id → be64: the entries that agency
+ *            sent still waiting in any mailbox, and their bytes (the quotas, limits.h).
  *
  * Only envelopes are stored: bodies stay encrypted to their recipients. */
 #include <stdio.h>
@@ -185,6 +188,41 @@ tsg_hub_message_put (tsg_txn_t *txn, const uint8_t id[TSG_MESSAGE_ID_SIZE],
     s_message_put (txn, id, TSG_MESSAGE_ID_SIZE, msg);
 }
 
+size_t
+tsg_hub_messages_prune (tsg_txn_t *txn, tsg_hub_prune_cursor_t *cursor, uint64_t before_ms,
+                        size_t examine)
+{
+    MDB_dbi db = tsg_store_db (txn->store, TSG_HUB_DB_MESSAGES);
+    uint8_t doomed[TSG_HUB_PRUNE_KEYS][TSG_HUB_PRUNE_KEY_MAX];
+    size_t doomed_len[TSG_HUB_PRUNE_KEYS];
+    size_t n = 0, seen = 0;
+    tsg_iter_t it;
+    tsg_iter_begin (txn, db, &it, cursor->len ? cursor->key : NULL, cursor->len);
+    /* The first key may be the one the last pass stopped at (kept, or deleted since). */
+    for (; it.valid && seen < examine && n < TSG_HUB_PRUNE_KEYS; tsg_iter_next (&it), seen++) {
+        const uint8_t *v = it.val.mv_data;
+        if (it.key.mv_size > TSG_HUB_PRUNE_KEY_MAX || it.val.mv_size < 12 || v[0] != FORMAT)
+            continue;
+        tsg_hub_msg_state_t state = (tsg_hub_msg_state_t) v[1];
+        uint64_t at_ms = tsg_be64_get (v + 4);
+        /* A letter still waiting in a mailbox keeps its record: its receipt needs it. */
+        if (state == TSG_HUB_MSG_STORED || at_ms >= before_ms)
+            continue;
+        memcpy (doomed[n], it.key.mv_data, it.key.mv_size);
+        doomed_len[n++] = it.key.mv_size;
+    }
+    if (it.valid && it.key.mv_size <= TSG_HUB_PRUNE_KEY_MAX) {
+        memcpy (cursor->key, it.key.mv_data, it.key.mv_size);
+        cursor->len = it.key.mv_size;
+    }
+    else
+        cursor->len = 0; /* the end: the next pass starts from the beginning */
+    tsg_iter_end (&it);
+    for (size_t i = 0; i < n; i++)
+        tsg_txn_del (txn, db, doomed[i], doomed_len[i]);
+    return txn->rc == TSG_OK ? n : 0;
+}
+
 uint64_t
 tsg_hub_sender_last (tsg_txn_t *txn, const char *sender)
 {
@@ -204,8 +242,71 @@ tsg_hub_sender_set (tsg_txn_t *txn, const char *sender, uint64_t seq)
     tsg_txn_put (txn, db, sender, strlen (sender), buf, sizeof buf);
 }
 
-/* Appends the mailbox entry and counts it in the recipient's depth; returns its sequence,
- * or 0 when the transaction has failed. */
+/* Counts an entry of value_len bytes from sender in recipient's mailbox (sign +1) or takes
+ * it out (sign -1). */
+static void
+s_account (tsg_txn_t *txn, const char *recipient, const char *sender, size_t value_len, int sign)
+{
+    tsg_hub_stat_add2 (txn, TSG_HUB_STAT_MAILBOX_DEPTH, recipient, sign);
+    tsg_hub_stat_add2 (txn, TSG_HUB_STAT_MAILBOX_BYTES, recipient, sign * (int64_t) value_len);
+    tsg_hub_stat_add2 (txn, TSG_HUB_STAT_SENDER_LETTERS, sender, sign);
+    tsg_hub_stat_add2 (txn, TSG_HUB_STAT_SENDER_BYTES, sender, sign * (int64_t) value_len);
+}
+
+/* Deletes the mailbox entry under key (recipient's), taking it out of the counts. */
+static void
+s_delete (tsg_txn_t *txn, const char *recipient, const uint8_t *key, size_t key_len)
+{
+    MDB_dbi mailbox = tsg_store_db (txn->store, TSG_HUB_DB_MAILBOX);
+    MDB_val val;
+    if (!tsg_txn_get (txn, mailbox, key, key_len, &val))
+        return;
+    char sender[TSG_ID_MAX + 1] = "";
+    const uint8_t *data = val.mv_data;
+    size_t sender_len = val.mv_size >= MAILBOX_HEAD ? data[MAILBOX_HEAD - 1] : 0;
+    if (sender_len <= TSG_ID_MAX && MAILBOX_HEAD + sender_len <= val.mv_size) {
+        memcpy (sender, data + MAILBOX_HEAD, sender_len);
+        sender[sender_len] = '\0';
+    }
+    size_t value_len = val.mv_size;
+    tsg_txn_del (txn, mailbox, key, key_len);
+    s_account (txn, recipient, sender, value_len, -1);
+}
+
+bool
+tsg_hub_quota_check (tsg_txn_t *txn, const tsg_hub_limits_t *limits, const char *sender,
+                     const char *recipient, size_t len, char *detail, size_t size)
+{
+    uint64_t need = MAILBOX_HEAD + strlen (sender) + len;
+    uint64_t letters = tsg_hub_stat_get2 (txn, TSG_HUB_STAT_SENDER_LETTERS, sender);
+    uint64_t bytes = tsg_hub_stat_get2 (txn, TSG_HUB_STAT_SENDER_BYTES, sender);
+    if (letters + 1 > limits->sender_letters || bytes + need > limits->sender_bytes) {
+        snprintf (detail, size,
+                  "agency \"%s\" already has %llu letters (%llu KiB) waiting to be delivered, "
+                  "its quota is %llu letters (%llu KiB)",
+                  sender, (unsigned long long) letters, (unsigned long long) (bytes / 1024),
+                  (unsigned long long) limits->sender_letters,
+                  (unsigned long long) (limits->sender_bytes / 1024));
+        return false;
+    }
+    if (!recipient)
+        return true;
+    letters = tsg_hub_stat_get2 (txn, TSG_HUB_STAT_MAILBOX_DEPTH, recipient);
+    bytes = tsg_hub_stat_get2 (txn, TSG_HUB_STAT_MAILBOX_BYTES, recipient);
+    if (letters + 1 > limits->mailbox_letters || bytes + need > limits->mailbox_bytes) {
+        snprintf (detail, size,
+                  "the mailbox of \"%s\" holds %llu letters (%llu KiB), its quota is %llu "
+                  "letters (%llu KiB): it must take its mail first",
+                  recipient, (unsigned long long) letters, (unsigned long long) (bytes / 1024),
+                  (unsigned long long) limits->mailbox_letters,
+                  (unsigned long long) (limits->mailbox_bytes / 1024));
+        return false;
+    }
+    return true;
+}
+
+/* Appends the mailbox entry and counts it (s_account); returns its sequence, or 0 when the
+ * transaction has failed. */
 static uint64_t
 s_append (tsg_txn_t *txn, const char *recipient, const char *sender, Tsunagu__V1__Kind kind,
           const uint8_t id[TSG_MESSAGE_ID_SIZE], const uint8_t *envelope, size_t len,
@@ -249,7 +350,7 @@ s_append (tsg_txn_t *txn, const char *recipient, const char *sender, Tsunagu__V1
     uint8_t next[8];
     tsg_be64_put (next, seq + 1);
     tsg_txn_put (txn, meta, NEXT_KEY, strlen (NEXT_KEY), next, sizeof next);
-    tsg_hub_stat_add2 (txn, TSG_HUB_STAT_MAILBOX_DEPTH, recipient, 1);
+    s_account (txn, recipient, sender, value_len, 1);
     return txn->rc == TSG_OK ? seq : 0;
 }
 
@@ -354,8 +455,7 @@ tsg_hub_mailbox_ack (tsg_txn_t *txn, const char *acker, const tsg_letter_t *rece
     }
     uint8_t key[TSG_HUB_MAILBOX_KEY_MAX];
     size_t key_len = tsg_hub_mailbox_key (msg.recipient, msg.mailbox_seq, key);
-    tsg_txn_del (txn, tsg_store_db (txn->store, TSG_HUB_DB_MAILBOX), key, key_len);
-    tsg_hub_stat_add2 (txn, TSG_HUB_STAT_MAILBOX_DEPTH, msg.recipient, -1);
+    s_delete (txn, msg.recipient, key, key_len);
     msg.state = TSG_HUB_MSG_DELIVERED;
     msg.at_ms = now_ms;
     if (copy) {
@@ -402,8 +502,7 @@ tsg_hub_mailbox_withdraw (tsg_txn_t *txn, const char *recipient, uint64_t seq,
     memcpy (out->id, data + 2, TSG_MESSAGE_ID_SIZE);
     memcpy (out->sender, data + MAILBOX_HEAD, sender_len);
     out->sender[sender_len] = '\0';
-    tsg_txn_del (txn, mailbox, key, key_len);
-    tsg_hub_stat_add2 (txn, TSG_HUB_STAT_MAILBOX_DEPTH, recipient, -1);
+    s_delete (txn, recipient, key, key_len);
 
     tsg_hub_message_t msg;
     if (!tsg_hub_message_get (txn, out->id, &msg))

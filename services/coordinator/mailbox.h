@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "coordinator/limits.h"
 #include "tsunagu/tsunagu.h"
 
 /* Longest MAILBOX key: recipient id, NUL, be64 sequence. */
@@ -32,6 +33,29 @@ typedef struct {
     char recipient[TSG_ID_MAX + 1];    /* the recipient (an agency, or "coordinator") */
     char detail[TSG_HUB_DETAIL_MAX];   /* REFUSED: the sentence that was answered */
 } tsg_hub_message_t;
+
+/* True when one more letter of len envelope bytes from sender fits its quota and, unless
+ * recipient is NULL (a fan-out letter, counted against its sender only), recipient's
+ * mailbox quota (limits.h).  Otherwise false, with an English sentence naming the quota in
+ * detail.  Reads only. */
+bool tsg_hub_quota_check (tsg_txn_t *txn, const tsg_hub_limits_t *limits, const char *sender,
+                          const char *recipient, size_t len, char *detail, size_t size);
+
+/* Where a pruning sweep over MESSAGES stopped (len 0: at the beginning). */
+#define TSG_HUB_PRUNE_KEY_MAX (TSG_MESSAGE_ID_SIZE + TSG_ID_MAX)
+#define TSG_HUB_PRUNE_KEYS    512 /* records deleted per pass at most */
+typedef struct {
+    uint8_t key[TSG_HUB_PRUNE_KEY_MAX]; /* the next key to look at */
+    size_t len;                         /* its length */
+} tsg_hub_prune_cursor_t;
+
+/* One pass of the retention sweep in txn (a write transaction): looks at up to examine
+ * MESSAGES records from *cursor on and deletes those of letters delivered or refused before
+ * before_ms (the dedup window has passed: a letter that old is refused by the clock check,
+ * so its id is no longer needed); a record of a letter still in a mailbox stays.  Moves
+ * *cursor on (back to the beginning at the end).  Returns how many were deleted. */
+size_t tsg_hub_messages_prune (tsg_txn_t *txn, tsg_hub_prune_cursor_t *cursor, uint64_t before_ms,
+                               size_t examine);
 
 /* Writes the MAILBOX key of (recipient, seq) into out; returns its length. */
 size_t tsg_hub_mailbox_key (const char *recipient, uint64_t seq,

@@ -104,6 +104,8 @@ main (int argc, char *argv[])
     signal (SIGPIPE, SIG_IGN);
 
     tsg_hub_t *hub = tsg_hub_new (conf->listen, &keys, &store);
+    if (hub)
+        tsg_hub_set_limits (hub, &conf->limits, conf->map_max);
     if (hub && tsg_hub_open_audit (hub, conf->data_dir) != TSG_OK)
         tsg_hub_destroy (&hub);
     if (hub

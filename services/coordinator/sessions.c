@@ -251,6 +251,19 @@ tsg_hub_session_check_stall (tsg_hub_session_t *self, uint64_t now, uint64_t sta
 }
 
 void
+tsg_hub_session_rewind (tsg_hub_session_t *self, uint64_t now)
+{
+    log_info ("session %s: the agency asked for its mailbox again; resending %zu letters from the "
+              "oldest",
+              self->id, self->outstanding);
+    self->ring_head = self->ring_len = self->outstanding = 0;
+    self->next_seq = 0;
+    self->last_progress = now;
+    self->want = true;
+    self->not_before = 0;
+}
+
+void
 tsg_hub_session_want (tsg_hub_session_t *self, bool want, uint64_t not_before)
 {
     self->want = want;

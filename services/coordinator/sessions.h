@@ -68,6 +68,10 @@ void tsg_hub_session_acked (tsg_hub_session_t *self, uint64_t seq, uint64_t now)
  * starts again from the oldest mail.  Returns true when it did. */
 bool tsg_hub_session_check_stall (tsg_hub_session_t *self, uint64_t now, uint64_t stall_ms);
 
+/* The agency asked for its mailbox again (its store failed to commit what was forwarded):
+ * forgets what is outstanding and starts again from the oldest mail, as after a stall. */
+void tsg_hub_session_rewind (tsg_hub_session_t *self, uint64_t now);
+
 /* Whether forwarding should be tried (new mail, window opened, an earlier try blocked),
  * and not before when (monotonic ms). */
 void tsg_hub_session_want (tsg_hub_session_t *self, bool want, uint64_t not_before);

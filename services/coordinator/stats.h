@@ -29,8 +29,13 @@
 #define TSG_HUB_STAT_CASE_PLAN_SUM       "cases.to_plan.sum_ms"
 #define TSG_HUB_STAT_CASE_CLOSURE_COUNT  "cases.to_closure.count"
 #define TSG_HUB_STAT_CASE_CLOSURE_SUM    "cases.to_closure.sum_ms"
-#define TSG_HUB_STAT_CASE_EVENTS         "cases.events"   /* case events applied */
-#define TSG_HUB_STAT_MAILBOX_DEPTH       "mailbox.depth." /* + agency id: gauge */
+#define TSG_HUB_STAT_CASE_EVENTS         "cases.events"     /* case events applied */
+#define TSG_HUB_STAT_MAILBOX_DEPTH       "mailbox.depth."   /* + agency id: gauge */
+#define TSG_HUB_STAT_MAILBOX_BYTES       "mailbox.bytes."   /* + agency id: bytes waiting for it */
+#define TSG_HUB_STAT_SENDER_LETTERS      "sender.letters."  /* + agency id: its letters waiting */
+#define TSG_HUB_STAT_SENDER_BYTES        "sender.bytes."    /* + agency id: ... their bytes */
+#define TSG_HUB_STAT_QUOTA_REFUSED       "quota.refused."   /* + agency id: letters refused */
+#define TSG_HUB_STAT_PRUNED              "retention.pruned" /* records expired */
 
 /* Longest counter name. */
 #define TSG_HUB_STAT_NAME_MAX 96

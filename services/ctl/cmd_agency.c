@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "coordinator/stats.h"
 #include "ctl.h"
 
 #define AGENCY_HTTP_BASE_PORT 7781
@@ -522,6 +523,37 @@ s_registry_entry (tsg_txn_t *txn, const char *id)
     return NULL;
 }
 
+/* What agency id has waiting at the coordinator against its quotas (limits.h). */
+typedef struct {
+    uint64_t sent_letters;    /* its letters waiting in any mailbox */
+    uint64_t sent_bytes;      /* ... their bytes */
+    uint64_t mailbox_letters; /* letters waiting in its own mailbox */
+    uint64_t mailbox_bytes;   /* ... their bytes */
+    uint64_t refused;         /* its letters refused for a full quota */
+} s_quota_t;
+
+static void
+s_quota_read (tsg_txn_t *txn, const char *id, s_quota_t *q)
+{
+    q->sent_letters = tsg_hub_stat_get2 (txn, TSG_HUB_STAT_SENDER_LETTERS, id);
+    q->sent_bytes = tsg_hub_stat_get2 (txn, TSG_HUB_STAT_SENDER_BYTES, id);
+    q->mailbox_letters = tsg_hub_stat_get2 (txn, TSG_HUB_STAT_MAILBOX_DEPTH, id);
+    q->mailbox_bytes = tsg_hub_stat_get2 (txn, TSG_HUB_STAT_MAILBOX_BYTES, id);
+    q->refused = tsg_hub_stat_get2 (txn, TSG_HUB_STAT_QUOTA_REFUSED, id);
+}
+
+static json_t *
+s_quota_json (const s_quota_t *q, const tsg_hub_limits_t *l)
+{
+    return json_pack (
+        "{s:{s:I, s:I, s:I, s:I}, s:{s:I, s:I, s:I, s:I}, s:I}", "sent_waiting", "letters",
+        (json_int_t) q->sent_letters, "letters_quota", (json_int_t) l->sender_letters, "bytes",
+        (json_int_t) q->sent_bytes, "bytes_quota", (json_int_t) l->sender_bytes, "mailbox",
+        "letters", (json_int_t) q->mailbox_letters, "letters_quota",
+        (json_int_t) l->mailbox_letters, "bytes", (json_int_t) q->mailbox_bytes, "bytes_quota",
+        (json_int_t) l->mailbox_bytes, "refused_for_quota", (json_int_t) q->refused);
+}
+
 /* `agency show ID [--json]`. */
 static int
 s_show (const ctl_options_t *options, int argc, char **argv)
@@ -551,13 +583,21 @@ s_show (const ctl_options_t *options, int argc, char **argv)
     tsg_txn_t txn;
     tsg_txn_begin (store, &txn, false);
     Tsunagu__V1__AgencyEntry *entry = s_registry_entry (&txn, id);
+    s_quota_t quota = { 0 };
+    if (entry)
+        s_quota_read (&txn, id, &quota);
     tsg_txn_abort (&txn);
+    tsg_hub_limits_t limits = *ctl_site_limits (site);
     ctl_site_destroy (&site);
     if (!entry)
         return CTL_EXIT_FAIL;
     bool ok = true;
-    if (json)
-        ok = ctl_print_json (s_entry_json (entry));
+    if (json) {
+        json_t *out = s_entry_json (entry);
+        if (out)
+            json_object_set_new (out, "quota", s_quota_json (&quota, &limits));
+        ok = ctl_print_json (out);
+    }
     else {
         char created[32], box[41], sign[41], respond[48], acknowledge[48];
         s_created (entry, created);
@@ -576,6 +616,17 @@ s_show (const ctl_options_t *options, int argc, char **argv)
                 "sign_public:  %s\n",
                 entry->id, entry->type, ctl_type_label (entry->type), entry->name,
                 tsg_agency_status_name (entry->status), created, respond, acknowledge, box, sign);
+        printf (
+            "sent waiting: %llu of %llu letters, %llu of %llu KiB (its letters not yet "
+            "delivered)\n"
+            "mailbox:      %llu of %llu letters, %llu of %llu KiB (waiting for it)\n"
+            "over quota:   %llu letters refused\n",
+            (unsigned long long) quota.sent_letters, (unsigned long long) limits.sender_letters,
+            (unsigned long long) (quota.sent_bytes / 1024),
+            (unsigned long long) (limits.sender_bytes / 1024),
+            (unsigned long long) quota.mailbox_letters, (unsigned long long) limits.mailbox_letters,
+            (unsigned long long) (quota.mailbox_bytes / 1024),
+            (unsigned long long) (limits.mailbox_bytes / 1024), (unsigned long long) quota.refused);
     }
     tsunagu__v1__agency_entry__free_unpacked (entry, NULL);
     if (!ok) {

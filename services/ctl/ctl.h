@@ -10,6 +10,8 @@
 
 #include <jansson.h>
 
+#include "coordinator/conf.h"
+#include "coordinator/limits.h"
 #include "tsunagu/tsunagu.h"
 
 #define CTL_TOKEN_BYTES 32 /* random bytes behind one bearer token */
@@ -157,6 +159,9 @@ const uint8_t *ctl_site_sign_public (const ctl_site_t *self);
 /* Opens the site's store (tsg_hub_store_open on its data_dir with its map size).
  * Returns TSG_OK and the store, which stays the site's to close. */
 int ctl_site_store (ctl_site_t *self, tsg_store_t **out);
+
+/* The quotas and retention of the site's [limits] and [retention] (borrowed). */
+const tsg_hub_limits_t *ctl_site_limits (const ctl_site_t *self);
 
 /* [coordinator] data_dir, resolved: where store/ and control.sock live (NULL when the
  * configuration did not say). */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "coordinator/conf.h"
 #include "ctl.h"
 
 struct _ctl_site_t {
@@ -15,6 +16,7 @@ struct _ctl_site_t {
     char *public_path;           /* the coordinator's public key file */
     const char *public_endpoint; /* [coordinator] public_endpoint (borrowed from config) */
     size_t map_size;             /* [coordinator] map_size_mb in bytes */
+    tsg_hub_limits_t limits;     /* [limits] and [retention] */
     uint8_t box_public[32];      /* the coordinator's X25519 public key */
     uint8_t sign_public[32];     /* the coordinator's Ed25519 public key */
     tsg_store_t *store;          /* the hub store, once ctl_site_store opened it */
@@ -55,6 +57,7 @@ ctl_site_load (const char *config_path)
     long map_mb = tsg_config_int (cfg, "coordinator", "map_size_mb", 1024, 16, 1024L * 1024);
     const char *http = tsg_config_string (cfg, "http", "listen", "127.0.0.1:7780");
     self->map_size = (size_t) map_mb * 1024 * 1024;
+    tsg_hub_conf_read_limits (cfg, &self->limits);
 
     if (listen && !ctl_zmq_endpoint_valid (listen))
         tsg_config_error (cfg, "coordinator", "listen",
@@ -162,6 +165,12 @@ ctl_site_store (ctl_site_t *self, tsg_store_t **out)
     }
     *out = self->store;
     return TSG_OK;
+}
+
+const tsg_hub_limits_t *
+ctl_site_limits (const ctl_site_t *self)
+{
+    return &self->limits;
 }
 
 const char *

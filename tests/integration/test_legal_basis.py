@@ -33,10 +33,11 @@ def referral_ids_from(recipient, sender):
     return {it.get("referral_id") for it in recipient.inbox() if it.get("from") == sender.id}
 
 
-def post_refused(sender, recipient, req, words=()):
+def post_refused(sender, recipient, req, words=(), codes=("missing_legal_basis",)):
     """sender POSTs req, which must never reach recipient: refused at sender's API (4xx with an
-    error code and a message), or accepted (202) and then refused by the coordinator with
-    missing_legal_basis; either way what it says holds each of words.  Returns what happened."""
+    error code and a message), or accepted (202) and then refused by the coordinator with one
+    of codes (missing_legal_basis); either way what it says holds each of words.  Returns what
+    happened."""
     before = referral_ids_from(recipient, sender)
     r = sender.post("/v1/referrals", req)
     if 400 <= r.status < 500:
@@ -59,8 +60,7 @@ def post_refused(sender, recipient, req, words=()):
               "referral %s was delivered to %s: the coordinator let it through" % (
                   rid, recipient.id))
         err = j.get("error") or {}
-        check(err.get("code") == "missing_legal_basis",
-              "error %r, expected code missing_legal_basis" % (err,))
+        check(err.get("code") in codes, "error %r, expected code %s" % (err, " or ".join(codes)))
         message = err.get("message") or ""
         missing = [w for w in words if w.lower() not in message.lower()]
         check(not missing, "the message %r does not name %r" % (message, missing))
@@ -314,6 +314,22 @@ def body(cluster, results, args):
     # --- the coordinator's own rules, probed directly ------------------------------------------
     eld.wait_outbox_empty(WAIT)
 
+    # The probe agency may send letters about a case only once a member made it one: eldercare
+    # refers each probed case to it with a basis-none notice (stored at the coordinator; no
+    # daemon runs on the probe's keys to take it).
+    def invite(case_id):
+        req = harness.referral_request(h1, to_agency=probe_eld.id,
+                                       sheet=harness.notice_sheet(h1, "eldercare"),
+                                       case_id=case_id, legal_basis="none", urgency="normal")
+        r = eld.post("/v1/referrals", req)
+        check(r.status == 202, "eldercare refers case %s to the probe agency: %r" % (case_id, r))
+        harness.wait_json(lambda: cluster.coordinator_case(case_id),
+                          lambda c: probe_eld.id in json.dumps(c), WAIT,
+                          "the probe agency on case %s" % case_id, alive=alive)
+
+    for n, case_id in (("k1", k1), ("k3", k3), ("k4", k4), ("k5", k5)):
+        results.check("eldercare makes the probe agency a member of case %s" % n, invite, case_id)
+
     def probe(name, expect, words=(), keys=probe_eld, to=pov, **kw):
         def run():
             out = cluster.rogue_send(keys, to, expect, **kw)
@@ -382,10 +398,13 @@ def body(cluster, results, args):
         results.check("support-meeting: eldercare → child (not on the roster): refused naming "
                       "child-chuo", post_refused, eld, chi, sm(chi), [chi.id])
         h3 = hh["H003"]
-        results.check("support-meeting: child (not on the roster) → disability: refused naming "
-                      "child-chuo", post_refused, chi, dis,
+        # child is neither on the roster nor on the case: it may not refer about the case at
+        # all (membership is granted by the case's agencies, never claimed).
+        results.check("support-meeting: child (not on the roster, not on the case) → disability: "
+                      "refused naming child-chuo", post_refused, chi, dis,
                       harness.referral_request(h3, to_agency=dis.id, case_id=k6,
-                                               legal_basis="support-meeting"), [chi.id])
+                                               legal_basis="support-meeting"), [chi.id],
+                      ("missing_legal_basis", "not_case_member"))
         results.check("statutory-meeting on the 支援会議's case (eldercare's 地域ケア会議 never "
                       "held): refused", post_refused, eld, dis,
                       dict(sm(dis), legal_basis="statutory-meeting"))

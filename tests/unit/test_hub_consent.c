@@ -196,7 +196,7 @@ test_grant_refusals (void **state)
     g.consent_id = CONSENT_1;
     /* Only an agency on the case registers its consents. */
     s_expect_refusal ((tsg_hub_answer_t[]){ hub_consent_grant (f, F_CHILD, &g, NULL) },
-                      TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED, "is not on case");
+                      TSUNAGU__V1__ERROR_CODE__ERROR_NOT_CASE_MEMBER, "is not on case");
     /* Sealed bodies: only to agencies on the case, and only to those the basis covers. */
     uint8_t box_c[40], box_d[40];
     Tsunagu__V1__SealedBody to_child = s_body (CHILD, box_c);
@@ -482,7 +482,7 @@ test_revoke_permissions (void **state)
     /* Neither its granter nor on its case. */
     s_expect_refusal (
         (tsg_hub_answer_t[]){ hub_consent_revoke (f, F_CHILD, CONSENT_1, NULL, NULL, 0, NULL) },
-        TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED, "neither granted");
+        TSUNAGU__V1__ERROR_CODE__ERROR_NOT_CASE_MEMBER, "neither granted");
     s_expect_refusal (
         (tsg_hub_answer_t[]){ hub_consent_revoke (f, F_ELDER, CONSENT_2, NULL, NULL, 0, NULL) },
         TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED, "not in the register");

@@ -202,10 +202,13 @@ test_emergency_alert (void **state)
                          "高齢者虐待防止法 第7条");
     json_decref (alerts);
 
-    /* child reports one of its own; poverty may not. */
+    /* child reports one of its own; poverty may not (on a case of its own: it is not on
+     * this one). */
     hub_expect_stored ((tsg_hub_answer_t[]){
         kit_referral (f, F_CHILD, DISABILITY, CASE_A, &report, NULL, NULL, NULL, NULL) });
-    s_expect_refusal ((tsg_hub_answer_t[]){ kit_referral (f, F_POVERTY, CHILD, CASE_A, &report,
+    char own_case[TSG_UUID_TEXT_SIZE];
+    tsg_uuid_new (own_case);
+    s_expect_refusal ((tsg_hub_answer_t[]){ kit_referral (f, F_POVERTY, CHILD, own_case, &report,
                                                           NULL, NULL, NULL, NULL) },
                       TSUNAGU__V1__ERROR_CODE__ERROR_MISSING_LEGAL_BASIS,
                       "emergency reports may be sent only by eldercare, disability or child");

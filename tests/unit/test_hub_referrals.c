@@ -69,7 +69,7 @@ test_referral_recorded (void **state)
     hub_expect_stored (&a);
     ref = hub_get_referral (f, high);
     assert_int_equal (ref.response_due_ms, s_end_of_day (5));
-    a = hub_referral (f, F_ELDER, CHILD, CASE_B, TSUNAGU__V1__URGENCY__URGENCY_EMERGENCY, NULL,
+    a = hub_referral (f, F_ELDER, CHILD, CASE_A, TSUNAGU__V1__URGENCY__URGENCY_EMERGENCY, NULL,
                       emergency);
     hub_expect_stored (&a);
     ref = hub_get_referral (f, emergency);
