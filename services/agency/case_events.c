@@ -289,36 +289,12 @@ s_parse (const char *body, size_t len, s_request_t *req, json_t **reply)
         agency_json_field (fields, "consent_id",
                            "required for a 重層的支援会議: the consent that covers every attendee");
 
-    size_t problems = json_object_size (fields);
-    size_t personal_problems = json_object_size (personal);
-    if (problems > 0 || personal_problems > 0) {
-        char message[160];
-        int status = problems > 0 ? 400 : 422;
-        if (problems > 0) {
-            json_object_update_missing (fields, personal);
-            problems = json_object_size (fields);
-            snprintf (message, sizeof message, "the case event has %zu invalid field%s", problems,
-                      problems == 1 ? "" : "s");
-            *reply = agency_json_error ("invalid", message, fields);
-        }
-        else {
-            snprintf (message, sizeof message,
-                      "the case event has %zu cleartext field%s that look%s like personal data "
-                      "(the coordinator reads them): put it in plan.content",
-                      personal_problems, personal_problems == 1 ? "" : "s",
-                      personal_problems == 1 ? "s" : "");
-            *reply = agency_json_error ("personal_data", message, personal);
-            personal = NULL;
-            json_decref (fields);
-        }
-        json_decref (personal);
+    int status = agency_json_problems (fields, personal, "case event", "plan.content", reply);
+    if (status != 0) {
         json_decref (root);
         req->root = NULL;
-        return status;
     }
-    json_decref (fields);
-    json_decref (personal);
-    return 0;
+    return status;
 }
 
 /* The state the event moves the case to, or false when it does not change the state. */

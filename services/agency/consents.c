@@ -601,28 +601,6 @@ s_problems (json_t *fields, const char *what, json_t **reply)
     return 400;
 }
 
-/* As s_problems, with the cleartext that looks like personal data in personal: when fields has
- * problems, 400 invalid naming those of both; else, when personal has some, 422 personal_data
- * naming them; else 0.  Takes both objects. */
-static int
-s_problems_or_personal (json_t *fields, json_t *personal, const char *what, json_t **reply)
-{
-    size_t n = json_object_size (personal);
-    if (json_object_size (fields) > 0 || n == 0) {
-        json_object_update_missing (fields, personal);
-        json_decref (personal);
-        return s_problems (fields, what, reply);
-    }
-    json_decref (fields);
-    char message[160];
-    snprintf (message, sizeof message,
-              "the %s has %zu cleartext field%s that look%s like personal data (the coordinator "
-              "reads them)",
-              what, n, n == 1 ? "" : "s", n == 1 ? "s" : "");
-    *reply = agency_json_error ("personal_data", message, personal);
-    return 422;
-}
-
 static int
 s_grant_parse (tsg_agency_t *self, const char *body, size_t len, s_grant_t *req, json_t **reply)
 {
@@ -736,7 +714,7 @@ s_grant_parse (tsg_agency_t *self, const char *body, size_t len, s_grant_t *req,
         agency_json_field (fields, "note",
                            "a note is free text: categories must include free-text to send it");
     (void) self;
-    int status = s_problems_or_personal (fields, personal, "consent", reply);
+    int status = agency_json_problems (fields, personal, "consent", NULL, reply);
     if (status) {
         json_decref (root);
         req->root = NULL;

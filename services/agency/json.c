@@ -6,6 +6,35 @@
 #include "tsunagu/tsunagu.h"
 #include "json.h"
 
+int
+agency_json_problems (json_t *fields, json_t *personal, const char *what, const char *where,
+                      json_t **reply)
+{
+    char message[192];
+    size_t personal_n = json_object_size (personal);
+    if (json_object_size (fields) > 0) {
+        json_object_update_missing (fields, personal);
+        json_decref (personal);
+        size_t n = json_object_size (fields);
+        snprintf (message, sizeof message, "the %s has %zu invalid field%s", what, n,
+                  n == 1 ? "" : "s");
+        *reply = agency_json_error ("invalid", message, fields);
+        return 400;
+    }
+    json_decref (fields);
+    if (personal_n == 0) {
+        json_decref (personal);
+        return 0;
+    }
+    snprintf (message, sizeof message,
+              "the %s has %zu cleartext field%s that look%s like personal data (the coordinator "
+              "reads them)%s%s",
+              what, personal_n, personal_n == 1 ? "" : "s", personal_n == 1 ? "s" : "",
+              where ? ": put it in " : "", where ? where : "");
+    *reply = agency_json_error ("personal_data", message, personal);
+    return 422;
+}
+
 json_t *
 agency_json_error (const char *code, const char *message, json_t *fields)
 {

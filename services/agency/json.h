@@ -13,6 +13,13 @@
  * NULL (then the key is left out).  Never NULL except on allocation failure. */
 json_t *agency_json_error (const char *code, const char *message, json_t *fields);
 
+/* The answer to a request's problems, taking both objects: fields (bad fields) and personal
+ * (cleartext that looks like personal data).  400 invalid naming those of both when fields
+ * has any; else 422 personal_data naming personal (with "put it in <where>" when where is
+ * given); else 0 with *reply untouched.  what names the request ("referral"). */
+int agency_json_problems (json_t *fields, json_t *personal, const char *what, const char *where,
+                          json_t **reply);
+
 /* An ISO-8601 UTC string of ms, or JSON null when ms is 0. */
 json_t *agency_json_time (uint64_t ms);
 

@@ -313,34 +313,11 @@ agency_request_parse (const char *body, size_t len, const tsg_agency_policy_t *p
 
     /* Personal data in cleartext is its own answer (422 personal_data) when nothing else is
      * wrong; with other problems it is one of the fields of the 400. */
-    size_t problems = json_object_size (fields);
-    size_t personal_problems = json_object_size (personal);
-    if (problems > 0 || personal_problems > 0) {
-        char message[160];
-        int status = problems > 0 ? 400 : 422;
-        if (problems > 0) {
-            json_object_update_missing (fields, personal);
-            problems = json_object_size (fields);
-            snprintf (message, sizeof message, "the referral has %zu invalid field%s", problems,
-                      problems == 1 ? "" : "s");
-            *error = agency_json_error ("invalid", message, fields);
-        }
-        else {
-            snprintf (message, sizeof message,
-                      "the referral has %zu cleartext field%s that look%s like personal data "
-                      "(the coordinator reads them): put it in the sheet",
-                      personal_problems, personal_problems == 1 ? "" : "s",
-                      personal_problems == 1 ? "s" : "");
-            *error = agency_json_error ("personal_data", message, personal);
-            personal = NULL;
-            json_decref (fields);
-        }
-        json_decref (personal);
+    int status = agency_json_problems (fields, personal, "referral", "the sheet", error);
+    if (status != 0) {
         json_decref (root);
         return status;
     }
-    json_decref (fields);
-    json_decref (personal);
     *out = req;
     return 0;
 }
