@@ -76,6 +76,7 @@ typedef enum {
     TSG_CLEARTEXT_TAG,     /* an issue tag (header tags, case tags) */
     TSG_CLEARTEXT_LABEL,   /* a plan role label or another short label */
     TSG_CLEARTEXT_SUBJECT, /* a consent's pseudonymous subject id */
+    TSG_CLEARTEXT_DETAIL,  /* an English sentence for logs: a rejected receipt's detail */
 } tsg_cleartext_field_t;
 
 /* What a check found. */
@@ -100,6 +101,14 @@ tsg_cleartext_verdict_t tsg_cleartext_check (tsg_cleartext_field_t field, const 
 bool tsg_cleartext_tag_ok (const char *tag, char *why, size_t size);
 bool tsg_cleartext_label_ok (const char *label, char *why, size_t size);
 bool tsg_cleartext_subject_ok (const char *subject, char *why, size_t size);
+
+/* A detail sentence (TSG_CLEARTEXT_DETAIL): printable ASCII (English: a name in kana or kanji
+ * cannot hide in it), at most TSG_CLEARTEXT_DETAIL_MAX bytes, no email address or postal
+ * mark, and no run of TSG_CLEARTEXT_DETAIL_DIGITS digits or more (a date of birth, a phone
+ * number), ids of the protocol (UUIDs, hex message ids) excepted. */
+#define TSG_CLEARTEXT_DETAIL_MAX    200
+#define TSG_CLEARTEXT_DETAIL_DIGITS 7
+bool tsg_cleartext_detail_ok (const char *detail, char *why, size_t size);
 
 /* True when text is a word of the tag vocabulary, or of the label vocabulary (which takes the
  * tag words too: a plan may name an issue). */

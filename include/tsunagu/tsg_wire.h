@@ -16,6 +16,7 @@ typedef Tsunagu__V1__Header tsg_header_t;
 #define TSG_ENVELOPE_MAX   (1024 * 1024) /* one serialized Envelope */
 #define TSG_BODY_MAX       (768 * 1024)  /* one encrypted body */
 #define TSG_TAGS_MAX       16
+#define TSG_CASE_TAGS_MAX  32 /* tags of a case (the union of its referrals'), in a CASE_UPDATE */
 #define TSG_TAG_LEN_MAX    64
 #define TSG_HEADER_ID_MAX  64
 #define TSG_FRAMES_MAX     64 /* envelopes in one ZeroMQ message */

@@ -899,7 +899,21 @@ agency_case_event_stored (tsg_txn_t *txn, const agency_msgref_t *ref)
         return;
     const char *status = json_string_value (json_object_get (event, "status"));
     if (status && strcmp (status, "pending") == 0) {
-        json_object_set_new (event, "status", json_string ("stored"));
+        /* Stored means applied at the coordinator; when the case update reflecting it came
+         * first (the event is no longer in flight), it is applied here and now. */
+        json_t *record = agency_case_get (txn, ref->id);
+        bool in_flight = false;
+        size_t i;
+        json_t *entry;
+        json_array_foreach (record ? json_object_get (record, "inflight") : NULL, i, entry)
+        {
+            in_flight |= (uint64_t) json_integer_value (json_object_get (entry, "n")) == ref->n;
+        }
+        json_decref (record);
+        uint64_t base = (uint64_t) json_integer_value (json_object_get (event, "base_version"));
+        json_object_set_new (event, "status", json_string (in_flight ? "stored" : "applied"));
+        if (!in_flight)
+            json_object_set_new (event, "applied_version", json_integer ((json_int_t) (base + 1)));
         agency_case_event_put (txn, ref->id, ref->n, event);
     }
     json_decref (event);

@@ -215,7 +215,8 @@ agency_case_update (tsg_txn_t *txn, const Tsunagu__V1__CaseUpdate *u)
         return "the case update names no known case state";
     if (u->version == 0)
         return "the case update has no version";
-    if (u->n_tags > TSG_TAGS_MAX || u->n_agencies > 4096 || u->n_roster > 4096 || u->n_roles > 4096)
+    if (u->n_tags > TSG_CASE_TAGS_MAX || u->n_agencies > 4096 || u->n_roster > 4096
+        || u->n_roles > 4096)
         return "the case update lists too much";
     for (size_t i = 0; i < u->n_tags; i++)
         if (!s_plain (u->tags[i], TSG_TAG_LEN_MAX))
@@ -265,15 +266,25 @@ agency_case_update (tsg_txn_t *txn, const Tsunagu__V1__CaseUpdate *u)
                                         "by",
                                         s_plain (u->last_event_by, 64) ? u->last_event_by : ""));
 
-    /* Our events based on an older version are now reflected (or will be refused). */
+    /* Our events based on an older version are now reflected (or will be refused).  One the
+     * update names is applied; so is one the coordinator already stored (it stores a case
+     * event only by applying it, at base_version + 1), even when the update names a later
+     * change of the same batch.  One not stored yet is decided by its STORED or ERROR. */
     json_t *inflight = json_object_get (record, "inflight");
     for (size_t i = json_array_size (inflight); i-- > 0;) {
         json_t *entry = json_array_get (inflight, i);
-        if (s_u64 (entry, "base_version") >= u->version)
+        uint64_t base = s_u64 (entry, "base_version");
+        if (base >= u->version)
             continue;
         const char *event_id = s_str (entry, "event_id");
-        if (event_id && u->last_event_id && strcmp (event_id, u->last_event_id) == 0)
-            s_mark_applied (txn, u->case_id, s_u64 (entry, "n"), u->version);
+        uint64_t n = s_u64 (entry, "n");
+        bool named = event_id && u->last_event_id && strcmp (event_id, u->last_event_id) == 0;
+        json_t *event = agency_case_event_get (txn, u->case_id, n);
+        const char *status = event ? s_str (event, "status") : NULL;
+        bool stored = status && strcmp (status, "stored") == 0;
+        json_decref (event);
+        if (named || stored)
+            s_mark_applied (txn, u->case_id, n, named ? u->version : base + 1);
         json_array_remove (inflight, i);
     }
     agency_case_put (txn, record);

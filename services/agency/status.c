@@ -588,6 +588,24 @@ s_take_pending (json_t *record, const uint8_t message_id[TSG_MESSAGE_ID_SIZE])
     return NULL;
 }
 
+/* The change carried by message_id while it is still under record's "pending" (borrowed),
+ * or NULL. */
+static json_t *
+s_pending_entry (json_t *record, const uint8_t message_id[TSG_MESSAGE_ID_SIZE])
+{
+    char hex[2 * TSG_MESSAGE_ID_SIZE + 1];
+    tsg_hex_encode (message_id, TSG_MESSAGE_ID_SIZE, hex);
+    size_t i;
+    json_t *entry;
+    json_array_foreach (json_object_get (record, "pending"), i, entry)
+    {
+        const char *id = s_str (entry, "message_id");
+        if (id && strcmp (id, hex) == 0)
+            return entry;
+    }
+    return NULL;
+}
+
 /* Moves record to state `to` at version base + 1 (never back), appending history. */
 static void
 s_apply (json_t *record, tsg_ref_state_t to, uint64_t base, json_t *history_entry, bool out_of_sync)
@@ -627,7 +645,8 @@ agency_status_stored (tsg_txn_t *txn, const agency_msgref_t *ref,
     json_t *entry =
         json_pack ("{s:s, s:O, s:O}", "state", tsg_ref_state_name (to), "at",
                    json_object_get (change, "at"), "by", json_object_get (change, "by"));
-    static const char *const copied[] = { "reason", "note", "outcome", "message_id", NULL };
+    static const char *const copied[] = { "reason",     "note",         "outcome",
+                                          "message_id", "delivered_at", NULL };
     for (int k = 0; copied[k]; k++)
         if (json_object_get (change, copied[k]))
             json_object_set (entry, copied[k], json_object_get (change, copied[k]));
@@ -706,6 +725,18 @@ agency_status_receipt (tsg_txn_t *txn, const agency_msgref_t *ref,
     if (!other || !by || strcmp (other, by) != 0) {
         log_warnx ("receipt from %s about a status change of %s, which concerns %s", by, ref->id,
                    other ? other : "?");
+        json_decref (record);
+        return;
+    }
+    /* The other party's receipt can come before the coordinator's RECEIPT_STORED (lost with
+     * a connection, the mailbox forwarded before the resend was answered): the delivery is
+     * noted on the pending change, which STORED applies in order with it. */
+    json_t *pending = s_pending_entry (record, message_id);
+    if (pending && delivered) {
+        if (!json_object_get (pending, "delivered_at")) {
+            json_object_set_new (pending, "delivered_at", json_integer ((json_int_t) at_ms));
+            agency_status_save (txn, record, party);
+        }
         json_decref (record);
         return;
     }

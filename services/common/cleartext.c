@@ -1,6 +1,7 @@
 /* cleartext.c — the one check that a cleartext header field (tag, label, consent subject) does
  * not look like personal data; tsg_cleartext.h states every rule. */
 #include <assert.h>
+#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -921,6 +922,77 @@ s_check_subject (const char *text, char *why, size_t size)
     return s_answer (reason ? TSG_CLEARTEXT_PERSONAL : TSG_CLEARTEXT_OK, reason, why, size);
 }
 
+/* True when text at p starts an id of the protocol: a UUID (8-4-4-4-12 hex) or 32 hex
+ * digits (a message id); *len is its length. */
+static bool
+s_protocol_id (const char *p, size_t *len)
+{
+    static const int groups[] = { 8, 4, 4, 4, 12 };
+    size_t n = 0;
+    bool uuid = true;
+    for (int g = 0; g < 5 && uuid; g++) {
+        for (int k = 0; k < groups[g]; k++, n++)
+            if (!isxdigit ((unsigned char) p[n])) {
+                uuid = false;
+                break;
+            }
+        if (uuid && g < 4 && p[n++] != '-')
+            uuid = false;
+    }
+    if (uuid && !isxdigit ((unsigned char) p[n])) {
+        *len = n;
+        return true;
+    }
+    for (n = 0; isxdigit ((unsigned char) p[n]); n++)
+        ;
+    if (n == 32) {
+        *len = n;
+        return true;
+    }
+    return false;
+}
+
+static tsg_cleartext_verdict_t
+s_check_detail (const char *text, char *why, size_t size)
+{
+    if (!text || !*text)
+        return s_answer (TSG_CLEARTEXT_OK, NULL, why, size); /* no reason given: nothing shown */
+    if (strlen (text) > TSG_CLEARTEXT_DETAIL_MAX)
+        return s_answer (TSG_CLEARTEXT_PERSONAL,
+                         "is longer than a detail should be (200 bytes): free text goes in a "
+                         "sealed body",
+                         why, size);
+    size_t digits = 0;
+    for (const char *p = text; *p;) {
+        unsigned char c = (unsigned char) *p;
+        if (c < 0x20 || c > 0x7e)
+            return s_answer (TSG_CLEARTEXT_PERSONAL,
+                             "is not plain English (ASCII): a name or free text in Japanese "
+                             "goes in a sealed body",
+                             why, size);
+        if (c == '@')
+            return s_answer (TSG_CLEARTEXT_PERSONAL, "looks like it holds an email address", why,
+                             size);
+        size_t id_len = 0;
+        if ((p == text || !isxdigit ((unsigned char) p[-1])) && s_protocol_id (p, &id_len)) {
+            p += id_len;
+            digits = 0;
+            continue;
+        }
+        if (isdigit (c))
+            digits++;
+        else if (!((c == '-' || c == '/' || c == '.' || c == ' ') && digits > 0
+                   && isdigit ((unsigned char) p[1])))
+            digits = 0;
+        if (digits >= TSG_CLEARTEXT_DETAIL_DIGITS)
+            return s_answer (TSG_CLEARTEXT_PERSONAL,
+                             "holds a long run of digits (a date of birth or a phone number)", why,
+                             size);
+        p++;
+    }
+    return s_answer (TSG_CLEARTEXT_OK, NULL, why, size);
+}
+
 tsg_cleartext_verdict_t
 tsg_cleartext_check (tsg_cleartext_field_t field, const char *text, char *why, size_t size)
 {
@@ -928,6 +1000,7 @@ tsg_cleartext_check (tsg_cleartext_field_t field, const char *text, char *why, s
     case TSG_CLEARTEXT_TAG: return s_check_text (true, text, why, size);
     case TSG_CLEARTEXT_LABEL: return s_check_text (false, text, why, size);
     case TSG_CLEARTEXT_SUBJECT: return s_check_subject (text, why, size);
+    case TSG_CLEARTEXT_DETAIL: return s_check_detail (text, why, size);
     }
     assert (false && "unknown cleartext field");
     return s_answer (TSG_CLEARTEXT_MALFORMED, "is not a known field", why, size);
@@ -949,6 +1022,12 @@ bool
 tsg_cleartext_subject_ok (const char *subject, char *why, size_t size)
 {
     return tsg_cleartext_check (TSG_CLEARTEXT_SUBJECT, subject, why, size) == TSG_CLEARTEXT_OK;
+}
+
+bool
+tsg_cleartext_detail_ok (const char *detail, char *why, size_t size)
+{
+    return tsg_cleartext_check (TSG_CLEARTEXT_DETAIL, detail, why, size) == TSG_CLEARTEXT_OK;
 }
 
 bool

@@ -9,11 +9,11 @@
 
 #include "tsunagu/tsunagu.h"
 
-#define TSG_HUB_CASE_AGENCIES_MAX 32 /* agencies on one case */
-#define TSG_HUB_CASE_TAGS_MAX     32 /* tags kept per case (the union of its referrals') */
-#define TSG_HUB_CASE_ROSTER_MAX   32 /* attendees of one meeting */
-#define TSG_HUB_CASE_ROLES_MAX    32 /* roles in one plan */
-#define TSG_HUB_ROLE_MAX          64 /* bytes of one role label */
+#define TSG_HUB_CASE_AGENCIES_MAX 32                /* agencies on one case */
+#define TSG_HUB_CASE_TAGS_MAX     TSG_CASE_TAGS_MAX /* tags kept per case (tsg_wire.h) */
+#define TSG_HUB_CASE_ROSTER_MAX   32                /* attendees of one meeting */
+#define TSG_HUB_CASE_ROLES_MAX    32                /* roles in one plan */
+#define TSG_HUB_ROLE_MAX          64                /* bytes of one role label */
 #define TSG_HUB_CODE_MAX          24 /* bytes of a code (close reason, event type), with NUL */
 #define TSG_HUB_MEETING_KINDS     8  /* Tsunagu__V1__MeetingKind values (0 unused, 1 core) */
 

@@ -389,12 +389,7 @@ s_referral (tsg_hub_casework_t *self, const char *sender, const tsg_letter_t *le
         if (!tsg_hub_text_ok (h->tags[i], TSG_TAG_LEN_MAX))
             REFUSE (ERROR_MALFORMED, "tag %zu is not 1 to %d bytes of text", i + 1,
                     TSG_TAG_LEN_MAX);
-    /* The coordinator holds no personal data: a tag that looks like some is refused. */
-    for (size_t i = 0; i < h->n_tags; i++) {
-        char why[TSG_CLEARTEXT_WHY_SIZE];
-        if (!tsg_cleartext_tag_ok (h->tags[i], why, sizeof why))
-            REFUSE (ERROR_PERSONAL_DATA, "tags[%zu] %s", i, why);
-    }
+    /* Whether a tag looks like personal data the intake checked (s_check_header). */
     tsg_hub_referral_t ref;
     if (tsg_hub_referral_get (txn, h->referral_id, &ref))
         REFUSE (ERROR_NOT_PERMITTED, "referral %s already exists", h->referral_id);
@@ -749,54 +744,62 @@ typedef struct {
     size_t withheld;                  /* entries taken out */
 } s_withhold_t;
 
-/* Stores in sender's mailbox a coordinator-signed ERROR letter saying that its letter id was
- * withheld: durable news, acknowledged like any forwarded letter. */
-static void
-s_tell_withheld (tsg_hub_casework_t *self, const tsg_hub_withdrawn_t *w, const char *recipient,
-                 const tsg_hub_consent_t *consent, const char *detail)
+void
+tsg_hub_casework_tell (tsg_hub_casework_t *self, const char *sender,
+                       const uint8_t about[TSG_MESSAGE_ID_SIZE], Tsunagu__V1__ErrorCode code,
+                       const char *detail, const char *case_id, const char *consent_id)
 {
-    const Tsunagu__V1__AgencyEntry *entry = tsg_hub_directory_find (self->directory, w->sender);
+    const Tsunagu__V1__AgencyEntry *entry = tsg_hub_directory_find (self->directory, sender);
     if (!entry || entry->status == TSUNAGU__V1__AGENCY_STATUS__AGENCY_REVOKED)
         return;
     tsg_letter_t letter;
     tsg_header_t header;
     uint8_t message_id[TSG_MESSAGE_ID_SIZE];
-    uint8_t about[TSG_MESSAGE_ID_SIZE];
-    char text[TSG_HUB_DETAIL_MAX];
+    uint8_t about_copy[TSG_MESSAGE_ID_SIZE];
     Tsunagu__V1__ErrorReport error = TSUNAGU__V1__ERROR_REPORT__INIT;
     tsg_letter_prepare (&letter, &header, message_id, TSUNAGU__V1__KIND__KIND_ERROR,
-                        TSG_COORDINATOR_ID, w->sender);
-    header.case_id = (char *) consent->case_id;
-    header.consent_id = (char *) consent->id;
-    memcpy (about, w->id, sizeof about);
-    /* A fan-out letter may be withheld from some agencies only: say which. */
-    /* Cut to fit (an agency id is at most 32 bytes): the detail is an English sentence for
-     * logs and the sender's API. */
-    if (w->copy)
-        snprintf (text, sizeof text, "%.*s (the copy for %.32s)", (int) sizeof text - 64, detail,
-                  recipient);
-    else
-        snprintf (text, sizeof text, "%s", detail);
-    error.code = TSUNAGU__V1__ERROR_CODE__ERROR_MISSING_LEGAL_BASIS;
-    error.about_message_id.data = about;
-    error.about_message_id.len = sizeof about;
-    error.detail = text;
+                        TSG_COORDINATOR_ID, sender);
+    header.case_id = (char *) case_id;
+    header.consent_id = (char *) consent_id;
+    memcpy (about_copy, about, sizeof about_copy);
+    error.code = code;
+    error.about_message_id.data = about_copy;
+    error.about_message_id.len = sizeof about_copy;
+    error.detail = (char *) detail;
     error.final = true;
     letter.error = &error;
     uint8_t *sealed = NULL;
     size_t len = 0;
     int rc = tsg_envelope_seal (&letter, self->keys, &sealed, &len);
     if (rc != TSG_OK) {
-        log_warnx ("consents: cannot seal the news of a withheld letter for %s: %s", w->sender,
-                   tsg_strerror (rc));
+        log_warnx ("cannot seal news for %s of its letter: %s", sender, tsg_strerror (rc));
         self->txn->rc = rc;
         return;
     }
-    if (tsg_hub_mailbox_put (self->txn, w->sender, TSG_COORDINATOR_ID,
-                             TSUNAGU__V1__KIND__KIND_ERROR, message_id, sealed, len, self->now_ms)
+    if (tsg_hub_mailbox_put (self->txn, sender, TSG_COORDINATOR_ID, TSUNAGU__V1__KIND__KIND_ERROR,
+                             message_id, sealed, len, self->now_ms)
         != 0)
-        self->note_mail (self->arg, w->sender);
+        self->note_mail (self->arg, sender);
     free (sealed);
+}
+
+/* Tells w's sender that its letter was withheld from recipient because consent ended. */
+static void
+s_tell_withheld (tsg_hub_casework_t *self, const tsg_hub_withdrawn_t *w, const char *recipient,
+                 const tsg_hub_consent_t *consent, const char *detail)
+{
+    /* A fan-out letter may be withheld from some agencies only: say which.  Cut to fit (an
+     * agency id is at most 32 bytes): the detail is an English sentence for logs and the
+     * sender's API. */
+    char text[TSG_HUB_DETAIL_MAX];
+    if (w->copy)
+        snprintf (text, sizeof text, "%.*s (the copy for %.32s)", (int) sizeof text - 64, detail,
+                  recipient);
+    else
+        snprintf (text, sizeof text, "%s", detail);
+    tsg_hub_casework_tell (self, w->sender, w->id,
+                           TSUNAGU__V1__ERROR_CODE__ERROR_MISSING_LEGAL_BASIS, text,
+                           consent->case_id, consent->id);
 }
 
 /* tsg_hub_consent_mail_fn: withholds one noted entry if it still waits. */

@@ -59,6 +59,14 @@ bool tsg_hub_casework_takes (Tsunagu__V1__Kind kind);
  * CASE_EVENT, CONSENT_GRANT, CONSENT_REVOKE. */
 bool tsg_hub_casework_fans_out (Tsunagu__V1__Kind kind);
 
+/* Stores in sender's mailbox a coordinator-signed ERROR (code, final, detail, about the
+ * letter about; header case_id and consent_id when given): durable news of what became of a
+ * letter after it was stored, acknowledged like any forwarded letter.  Nothing for an agency
+ * that is not registered or is revoked. */
+void tsg_hub_casework_tell (tsg_hub_casework_t *self, const char *sender,
+                            const uint8_t about[TSG_MESSAGE_ID_SIZE], Tsunagu__V1__ErrorCode code,
+                            const char *detail, const char *case_id, const char *consent_id);
+
 /* Checks a verified letter from sender (an agency; "coordinator" for the coordinator's staff)
  * whose serialized envelope is envelope, against the referral, case and consent records and
  * its legal basis (legal_basis.h, for the recipient or each sealed body's recipient), and

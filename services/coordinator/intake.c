@@ -7,6 +7,7 @@
 
 #include "coordinator/alerts.h"
 #include "coordinator/casework.h"
+#include "coordinator/codec.h"
 #include "coordinator/consents.h"
 #include "coordinator/intake.h"
 #include "coordinator/legal_basis.h"
@@ -471,6 +472,67 @@ s_clock_ok (const tsg_hub_intake_t *self, uint64_t created_at)
            || created_at >= self->now_ms - self->limits.dedup_ms;
 }
 
+/* The cleartext header carries ids, codes, dates and issue tags only (proto/README.md §2): a
+ * field of another shape may hide a name or a phone number, which the coordinator would then
+ * keep.  Returns 0 or the refusal, with the sentence in detail. */
+static Tsunagu__V1__ErrorCode
+s_check_header (const tsg_letter_t *letter, char *detail, size_t size)
+{
+    const tsg_header_t *h = letter->header;
+    if (!h)
+        return 0;
+    const struct {
+        const char *name;  /* the field */
+        const char *value; /* its text */
+    } ids[] = { { "case_id", h->case_id },
+                { "referral_id", h->referral_id },
+                { "consent_id", h->consent_id } },
+      dates[] = { { "due_date", h->due_date }, { "receive_due_date", h->receive_due_date } };
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
+        if (ids[i].value && *ids[i].value && !tsg_uuid_valid (ids[i].value)) {
+            snprintf (detail, size, "header.%s must be a lowercase UUID", ids[i].name);
+            return TSUNAGU__V1__ERROR_CODE__ERROR_MALFORMED;
+        }
+    for (size_t i = 0; i < sizeof dates / sizeof dates[0]; i++)
+        if (dates[i].value && *dates[i].value && !tsg_hub_date_ok (dates[i].value)) {
+            snprintf (detail, size, "header.%s must be a date YYYY-MM-DD", dates[i].name);
+            return TSUNAGU__V1__ERROR_CODE__ERROR_MALFORMED;
+        }
+    tsg_ref_state_t state;
+    if (h->status && *h->status && !tsg_ref_state_parse (h->status, &state)
+        && strcmp (h->status, "revoked") != 0 && strcmp (h->status, "expired") != 0) {
+        snprintf (detail, size,
+                  "header.status must be a referral state (or revoked for a consent revoke)");
+        return letter->kind == TSUNAGU__V1__KIND__KIND_REFERRAL_STATUS
+                   ? TSUNAGU__V1__ERROR_CODE__ERROR_ILLEGAL_TRANSITION
+                   : TSUNAGU__V1__ERROR_CODE__ERROR_MALFORMED;
+    }
+    tsg_outcome_t outcome;
+    if (h->outcome && *h->outcome && !tsg_outcome_parse (h->outcome, &outcome)) {
+        snprintf (detail, size, "header.outcome must be an outcome code such as got-help");
+        return letter->kind == TSUNAGU__V1__KIND__KIND_REFERRAL_STATUS
+                   ? TSUNAGU__V1__ERROR_CODE__ERROR_ILLEGAL_TRANSITION
+                   : TSUNAGU__V1__ERROR_CODE__ERROR_MALFORMED;
+    }
+    /* The coordinator holds no personal data: a tag that looks like some is refused. */
+    for (size_t i = 0; i < h->n_tags; i++) {
+        char why[TSG_CLEARTEXT_WHY_SIZE];
+        /* (An empty or overlong tag is malformed: the casework says so.) */
+        if (h->tags[i] && *h->tags[i] && strlen (h->tags[i]) <= TSG_TAG_LEN_MAX
+            && !tsg_cleartext_tag_ok (h->tags[i], why, sizeof why)) {
+            snprintf (detail, size, "tags[%zu] %s", i, why);
+            return TSUNAGU__V1__ERROR_CODE__ERROR_PERSONAL_DATA;
+        }
+    }
+    /* The urgent flag marks an abuse report, and recipients act on it at once. */
+    if (h->urgent && h->legal_basis != TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_EMERGENCY) {
+        snprintf (detail, size,
+                  "only an emergency report (legal basis emergency) may be flagged urgent");
+        return TSUNAGU__V1__ERROR_CODE__ERROR_MISSING_LEGAL_BASIS;
+    }
+    return 0;
+}
+
 /* The checks a new sequenced letter must pass before it is stored.  Returns 0 (stored may
  * go ahead) or the error code, with the sentence in detail. */
 static Tsunagu__V1__ErrorCode
@@ -488,6 +550,9 @@ s_check_new (const tsg_hub_intake_t *self, const tsg_letter_t *letter, char *det
                   (unsigned long long) (self->limits.dedup_ms / (24 * 3600 * 1000)));
         return TSUNAGU__V1__ERROR_CODE__ERROR_CLOCK_SKEW;
     }
+    Tsunagu__V1__ErrorCode header_code = s_check_header (letter, detail, size);
+    if (header_code != 0)
+        return header_code;
     /* The sender's type is the registry's; a header that says otherwise is not believed. */
     const Tsunagu__V1__AgencyEntry *from = tsg_hub_directory_find (self->directory, letter->sender);
     const char *claimed = letter->header ? letter->header->sender_type : NULL;
@@ -675,8 +740,31 @@ s_receipt (tsg_hub_intake_t *self, const char *auth_id, const tsg_letter_t *lett
                   "agencies may send only delivered or rejected receipts");
         return;
     }
+    /* The coordinator relays the receipt unchanged, so its cleartext detail must be fit to
+     * keep: one that looks like personal data is applied but not passed on, and the sender is
+     * told by the coordinator instead. */
+    char why[TSG_CLEARTEXT_WHY_SIZE];
+    bool detail_ok = tsg_cleartext_detail_ok (receipt->detail, why, sizeof why);
     tsg_hub_ack_t ack;
-    tsg_hub_mailbox_ack (self->txn, auth_id, letter, frame, len, self->now_ms, &ack);
+    tsg_hub_mailbox_ack (self->txn, auth_id, letter, frame, len, self->now_ms, detail_ok, &ack);
+    if (ack.outcome == TSG_HUB_ACK_DONE && ack.held_back[0]) {
+        uint64_t repeats = 0;
+        if (tsg_hub_quiet_note (self->quiet, auth_id, TSUNAGU__V1__ERROR_CODE__ERROR_PERSONAL_DATA,
+                                tsg_monotonic_ms (), &repeats))
+            log_warnx ("a receipt from %s: its detail %s; applied, not passed on to %s", auth_id,
+                       why, ack.held_back);
+        char detail[TSG_HUB_DETAIL_MAX];
+        snprintf (detail, sizeof detail, "%s by %s; its reason was not passed on: it %s",
+                  receipt->type == TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_REJECTED ? "rejected"
+                                                                               : "acknowledged",
+                  auth_id, why);
+        tsg_hub_casework_tell (self->casework, ack.held_back, ack.about,
+                               TSUNAGU__V1__ERROR_CODE__ERROR_PERSONAL_DATA, detail,
+                               letter->header && tsg_uuid_valid (letter->header->case_id)
+                                   ? letter->header->case_id
+                                   : NULL,
+                               NULL);
+    }
     char text[17];
     const uint8_t *about = receipt->about_message_id.data;
     size_t about_len = receipt->about_message_id.len;

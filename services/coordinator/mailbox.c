@@ -413,7 +413,8 @@ tsg_hub_kind_relays_receipts (Tsunagu__V1__Kind kind)
 
 void
 tsg_hub_mailbox_ack (tsg_txn_t *txn, const char *acker, const tsg_letter_t *receipt,
-                     const uint8_t *envelope, size_t len, uint64_t now_ms, tsg_hub_ack_t *out)
+                     const uint8_t *envelope, size_t len, uint64_t now_ms, bool relay_allowed,
+                     tsg_hub_ack_t *out)
 {
     memset (out, 0, sizeof *out);
     out->outcome = TSG_HUB_ACK_IGNORED;
@@ -465,6 +466,11 @@ tsg_hub_mailbox_ack (tsg_txn_t *txn, const char *acker, const tsg_letter_t *rece
     else
         tsg_hub_message_put (txn, about, &msg);
 
+    memcpy (out->about, about, TSG_MESSAGE_ID_SIZE);
+    if (relay && !relay_allowed) {
+        snprintf (out->held_back, sizeof out->held_back, "%s", msg.sender);
+        relay = false;
+    }
     if (relay) {
         tsg_hub_message_t known;
         if (tsg_hub_message_get (txn, receipt->message_id.data, &known))

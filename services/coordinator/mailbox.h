@@ -101,11 +101,13 @@ typedef enum {
 } tsg_hub_ack_outcome_t;
 
 typedef struct {
-    tsg_hub_ack_outcome_t outcome;   /* see above */
-    char recipient[TSG_ID_MAX + 1];  /* DONE: whose mailbox lost an entry */
-    uint64_t seq;                    /* DONE: which entry */
-    char relayed_to[TSG_ID_MAX + 1]; /* DONE: whose mailbox got the receipt ("" when none) */
-    const char *why;                 /* IGNORED, REFUSED: a static sentence */
+    tsg_hub_ack_outcome_t outcome;      /* see above */
+    char recipient[TSG_ID_MAX + 1];     /* DONE: whose mailbox lost an entry */
+    uint64_t seq;                       /* DONE: which entry */
+    char relayed_to[TSG_ID_MAX + 1];    /* DONE: whose mailbox got the receipt ("" when none) */
+    char held_back[TSG_ID_MAX + 1];     /* DONE, relay false: whose mailbox would have got it */
+    uint8_t about[TSG_MESSAGE_ID_SIZE]; /* DONE: the letter acknowledged */
+    const char *why;                    /* IGNORED, REFUSED: a static sentence */
 } tsg_hub_ack_t;
 
 /* Handles a DELIVERED or REJECTED receipt (already verified, signed by acker) whose
@@ -114,9 +116,12 @@ typedef struct {
  * marks the letter (or acker's copy) DELIVERED and, unless that letter was itself a receipt
  * (or HELLO, ERROR, DIRECTORY, CASE_UPDATE) or came from the coordinator, stores the receipt
  * envelope unchanged in the letter's sender's mailbox and records the receipt's id as STORED.
- * A second acknowledgement changes nothing.  Fills *out. */
+ * A second acknowledgement changes nothing.  When relay is false the receipt is applied but
+ * not stored for the sender (its cleartext may not be passed on): out->held_back names who
+ * would have got it.  Fills *out. */
 void tsg_hub_mailbox_ack (tsg_txn_t *txn, const char *acker, const tsg_letter_t *receipt,
-                          const uint8_t *envelope, size_t len, uint64_t now_ms, tsg_hub_ack_t *out);
+                          const uint8_t *envelope, size_t len, uint64_t now_ms, bool relay,
+                          tsg_hub_ack_t *out);
 
 /* What a withdrawn mailbox entry held. */
 typedef struct {

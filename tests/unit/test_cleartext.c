@@ -292,6 +292,40 @@ test_edges (void **state)
     assert_false (tsg_cleartext_tag_known (NULL));
 }
 
+/* A rejected receipt's detail: an English sentence, with the protocol's ids in it. */
+static void
+test_details (void **state)
+{
+    (void) state;
+    char why[TSG_CLEARTEXT_WHY_SIZE];
+    static const char *const fine[] = {
+        "",
+        "the signature does not verify",
+        "the letter is addressed to poverty-kita, not to this agency",
+        "a referral with this id is known here already",
+        "referral 1e6b5d4f-2c3a-4b7e-9f0d-8a2b3c4d5e6f is at version 3 (accepted), not 2",
+        "letter 0123456789abcdef0123456789abcdef was not expected",
+        NULL,
+    };
+    for (size_t i = 0; fine[i]; i++)
+        assert_true (tsg_cleartext_detail_ok (fine[i], why, sizeof why));
+    static const char *const personal[] = {
+        "山田花子さんは転居しました", /* Japanese: a name can hide in it */
+        "born 1950-01-01",            /* a date of birth */
+        "call 090-1234-5678",         /* a phone number */
+        "write to hanako@example.jp", /* an email */
+        NULL,
+    };
+    for (size_t i = 0; personal[i]; i++) {
+        assert_false (tsg_cleartext_detail_ok (personal[i], why, sizeof why));
+        assert_true (strlen (why) > 0);
+    }
+    char longer[TSG_CLEARTEXT_DETAIL_MAX + 2];
+    memset (longer, 'a', sizeof longer - 1);
+    longer[sizeof longer - 1] = '\0';
+    assert_false (tsg_cleartext_detail_ok (longer, why, sizeof why));
+}
+
 int
 main (void)
 {
@@ -302,6 +336,7 @@ main (void)
         cmocka_unit_test (test_dates_numbers_addresses_refused),
         cmocka_unit_test (test_subjects),
         cmocka_unit_test (test_edges),
+        cmocka_unit_test (test_details),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
