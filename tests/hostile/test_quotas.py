@@ -8,6 +8,7 @@ daemon told quota_exceeded answers its API's POST /v1/referrals 503 with Retry-A
 "error": "quota_exceeded"; one whose outbox passes [agency] outbox_limit answers 503
 "error": "outbox_full" and sends nothing more."""
 
+import json
 import os
 import sys
 
@@ -292,6 +293,33 @@ def body(cluster, results, args):
     case("f4_outbox_full_503: with the coordinator frozen, poverty-chuo (outbox_limit 3) takes "
          "3 referrals and answers the 4th 503 \"error\": \"outbox_full\"; after the thaw exactly "
          "3 arrive", f4_outbox_full)
+
+    def f4_visible_to_staff():
+        """What the staff see after the quotas filled: an alert per agency (kind quota), the
+        counters in /metrics, and the agency's use of its quotas in tsunaguctl agency show."""
+        alerts = cluster.coord_json("/v1/alerts")
+        kinds = [(x.get("kind"), x.get("agency")) for x in (alerts or {}).get("alerts") or []]
+        check(("quota", "probe-a") in kinds, "no quota alert for probe-a in /v1/alerts: %r"
+              % kinds)
+        text = cluster.coord_get("/metrics").text
+        check('tsunagu_quota_refused_total{agency="probe-a"} ' in text
+              and 'tsunagu_quota_refused_total{agency="probe-a"} 0' not in text,
+              "/metrics does not count probe-a's refusals for its quota")
+        check('tsunagu_sender_waiting_letters{agency="probe-a"} 4' in text,
+              "/metrics does not show probe-a's 4 letters waiting")
+        shown = cluster.ctl("agency", "show", "probe-a").stdout
+        check("sent waiting: 4 of 4 letters" in shown and "over quota:" in shown,
+              "tsunaguctl agency show probe-a:\n%s" % shown)
+        j = json.loads(cluster.ctl("agency", "show", "probe-a", "--json").stdout)
+        q = j.get("quota") or {}
+        check((q.get("sent_waiting") or {}).get("letters") == 4
+              and (q.get("sent_waiting") or {}).get("letters_quota") == 4
+              and q.get("refused_for_quota", 0) >= 1, "agency show --json quota: %r" % q)
+        return {"audit": []}
+
+    case("f4_visible_to_staff: a quota alert in /v1/alerts, tsunagu_quota_refused_total and "
+         "tsunagu_sender_waiting_letters in /metrics, and the use of each quota in tsunaguctl "
+         "agency show", f4_visible_to_staff)
 
     for p in all_peers:
         p.close()
