@@ -564,34 +564,9 @@ agency_status_write (tsg_agency_t *self, tsg_txn_t *txn, const agency_pending_t 
     return true;
 }
 
-/* Removes the pending change carried by message_id from record; returns it (a new
- * reference) or NULL. */
-static json_t *
-s_take_pending (json_t *record, const uint8_t message_id[TSG_MESSAGE_ID_SIZE])
-{
-    char hex[2 * TSG_MESSAGE_ID_SIZE + 1];
-    tsg_hex_encode (message_id, TSG_MESSAGE_ID_SIZE, hex);
-    json_t *pending = json_object_get (record, "pending");
-    size_t i;
-    json_t *entry;
-    json_array_foreach (pending, i, entry)
-    {
-        const char *id = s_str (entry, "message_id");
-        if (id && strcmp (id, hex) == 0) {
-            json_incref (entry);
-            json_array_remove (pending, i);
-            if (json_array_size (pending) == 0)
-                json_object_del (record, "pending");
-            return entry;
-        }
-    }
-    return NULL;
-}
-
-/* The change carried by message_id while it is still under record's "pending" (borrowed),
- * or NULL. */
-static json_t *
-s_pending_entry (json_t *record, const uint8_t message_id[TSG_MESSAGE_ID_SIZE])
+/* The index under record's "pending" of the change carried by message_id, or SIZE_MAX. */
+static size_t
+s_pending_index (const json_t *record, const uint8_t message_id[TSG_MESSAGE_ID_SIZE])
 {
     char hex[2 * TSG_MESSAGE_ID_SIZE + 1];
     tsg_hex_encode (message_id, TSG_MESSAGE_ID_SIZE, hex);
@@ -601,9 +576,25 @@ s_pending_entry (json_t *record, const uint8_t message_id[TSG_MESSAGE_ID_SIZE])
     {
         const char *id = s_str (entry, "message_id");
         if (id && strcmp (id, hex) == 0)
-            return entry;
+            return i;
     }
-    return NULL;
+    return SIZE_MAX;
+}
+
+/* Removes the pending change carried by message_id from record; returns it (a new
+ * reference) or NULL. */
+static json_t *
+s_take_pending (json_t *record, const uint8_t message_id[TSG_MESSAGE_ID_SIZE])
+{
+    json_t *pending = json_object_get (record, "pending");
+    size_t i = s_pending_index (record, message_id);
+    if (i == SIZE_MAX)
+        return NULL;
+    json_t *entry = json_incref (json_array_get (pending, i));
+    json_array_remove (pending, i);
+    if (json_array_size (pending) == 0)
+        json_object_del (record, "pending");
+    return entry;
 }
 
 /* Moves record to state `to` at version base + 1 (never back), appending history. */
@@ -731,7 +722,9 @@ agency_status_receipt (tsg_txn_t *txn, const agency_msgref_t *ref,
     /* The other party's receipt can come before the coordinator's RECEIPT_STORED (lost with
      * a connection, the mailbox forwarded before the resend was answered): the delivery is
      * noted on the pending change, which STORED applies in order with it. */
-    json_t *pending = s_pending_entry (record, message_id);
+    size_t at = s_pending_index (record, message_id);
+    json_t *pending =
+        at == SIZE_MAX ? NULL : json_array_get (json_object_get (record, "pending"), at);
     if (pending && delivered) {
         if (!json_object_get (pending, "delivered_at")) {
             json_object_set_new (pending, "delivered_at", json_integer ((json_int_t) at_ms));
