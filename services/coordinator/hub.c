@@ -303,7 +303,7 @@ s_pending_add (tsg_hub_t *self, const uint8_t *rid, size_t rid_len, const char *
 /* The session of auth (an active agency whose letter on connection rid verified): started,
  * kept alive, moved to rid on a HELLO, rewound when the HELLO asks. */
 static void
-s_session_touch (tsg_hub_t *self, const char *auth, zmq_msg_t *rid, const tsg_hub_answer_t *answer,
+s_session_touch (tsg_hub_t *self, const char *auth, zmq_msg_t *rid, tsg_hub_answer_t *answer,
                  uint64_t now)
 {
     bool started = false;
@@ -312,9 +312,10 @@ s_session_touch (tsg_hub_t *self, const char *auth, zmq_msg_t *rid, const tsg_hu
     if (s && answer->rewind && !started) {
         size_t rid_len;
         const uint8_t *on = tsg_hub_session_rid (s, &rid_len);
-        /* A HELLO on a dying connection must not rewind the live one. */
-        if (rid_len == zmq_msg_size (rid) && memcmp (on, zmq_msg_data (rid), rid_len) == 0)
-            tsg_hub_session_rewind (s, now);
+        /* A HELLO on a dying connection must not rewind the live one, and the answer says
+         * "rewound" only when it was (the agency asks again, a second later). */
+        bool same = rid_len == zmq_msg_size (rid) && memcmp (on, zmq_msg_data (rid), rid_len) == 0;
+        answer->rewind = same && tsg_hub_session_rewind (s, now);
     }
 }
 

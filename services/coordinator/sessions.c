@@ -22,6 +22,7 @@ struct _tsg_hub_session_t {
     uint64_t not_before;           /* ... but not before this monotonic ms */
     bool directory_due;            /* a DIRECTORY must be sent */
     uint64_t forwarded;            /* letters forwarded in this session, for the log */
+    uint64_t rewound_at;           /* monotonic ms of the last rewind the agency asked for */
 };
 
 struct _tsg_hub_sessions_t {
@@ -250,9 +251,12 @@ tsg_hub_session_check_stall (tsg_hub_session_t *self, uint64_t now, uint64_t sta
     return true;
 }
 
-void
+bool
 tsg_hub_session_rewind (tsg_hub_session_t *self, uint64_t now)
 {
+    if (self->rewound_at && now - self->rewound_at < TSG_HUB_REWIND_MIN_MS)
+        return false;
+    self->rewound_at = now;
     log_info ("session %s: the agency asked for its mailbox again; resending %zu letters from the "
               "oldest",
               self->id, self->outstanding);
@@ -261,6 +265,7 @@ tsg_hub_session_rewind (tsg_hub_session_t *self, uint64_t now)
     self->last_progress = now;
     self->want = true;
     self->not_before = 0;
+    return true;
 }
 
 void

@@ -68,9 +68,15 @@ void tsg_hub_session_acked (tsg_hub_session_t *self, uint64_t seq, uint64_t now)
  * starts again from the oldest mail.  Returns true when it did. */
 bool tsg_hub_session_check_stall (tsg_hub_session_t *self, uint64_t now, uint64_t stall_ms);
 
+/* Rewinds asked for more often than this are not done (each one resends up to a window of
+ * mail: a peer must not turn one small HELLO into a thousand letters, again and again). */
+#define TSG_HUB_REWIND_MIN_MS 1000
+
 /* The agency asked for its mailbox again (its store failed to commit what was forwarded):
- * forgets what is outstanding and starts again from the oldest mail, as after a stall. */
-void tsg_hub_session_rewind (tsg_hub_session_t *self, uint64_t now);
+ * forgets what is outstanding and starts again from the oldest mail, as after a stall.
+ * Returns false, changing nothing, when the last rewind was less than TSG_HUB_REWIND_MIN_MS
+ * ago (the agency asks again a second later). */
+bool tsg_hub_session_rewind (tsg_hub_session_t *self, uint64_t now);
 
 /* Whether forwarding should be tried (new mail, window opened, an earlier try blocked),
  * and not before when (monotonic ms). */

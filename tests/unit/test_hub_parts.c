@@ -191,6 +191,34 @@ s_registry_destroy (registry_t *r)
 }
 
 /* ZAP admits only CURVE keys of active agencies, in the tsunagu domain. */
+/* An agency whose store failed asks for its mailbox again: the session starts again from the
+ * oldest mail, but not more than once a second, however often it asks. */
+static void
+test_session_rewind (void **state)
+{
+    (void) state;
+    tsg_hub_sessions_t *sessions = tsg_hub_sessions_new ();
+    bool started;
+    tsg_hub_session_t *s =
+        tsg_hub_sessions_touch (sessions, "child-c", (const uint8_t *) "x", 1, 0, false, &started);
+    for (uint64_t seq = 1; seq <= 20; seq++)
+        tsg_hub_session_sent (s, seq, 100);
+    tsg_hub_session_want (s, false, 0);
+    assert_true (tsg_hub_session_rewind (s, 2000));
+    assert_int_equal (tsg_hub_session_next_seq (s), 0);
+    assert_int_equal (tsg_hub_session_outstanding (s), 0);
+    assert_true (tsg_hub_session_wants (s, 2000));
+    for (uint64_t seq = 1; seq <= 20; seq++)
+        tsg_hub_session_sent (s, seq, 2100);
+    /* Asked again within the second: nothing changes. */
+    assert_false (tsg_hub_session_rewind (s, 2000 + TSG_HUB_REWIND_MIN_MS - 1));
+    assert_int_equal (tsg_hub_session_outstanding (s), 20);
+    assert_int_equal (tsg_hub_session_next_seq (s), 21);
+    assert_true (tsg_hub_session_rewind (s, 2000 + TSG_HUB_REWIND_MIN_MS));
+    assert_int_equal (tsg_hub_session_next_seq (s), 0);
+    tsg_hub_sessions_destroy (&sessions);
+}
+
 static void
 test_zap_decide (void **state)
 {
@@ -370,8 +398,8 @@ main (void)
     log_init ("test_hub_parts", getenv ("TSUNAGU_TEST_VERBOSE") != NULL);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_sessions_touch), cmocka_unit_test (test_session_window),
-        cmocka_unit_test (test_zap_decide),     cmocka_unit_test (test_directory),
-        cmocka_unit_test (test_conf),
+        cmocka_unit_test (test_session_rewind), cmocka_unit_test (test_zap_decide),
+        cmocka_unit_test (test_directory),      cmocka_unit_test (test_conf),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
