@@ -615,22 +615,15 @@ s_apply (json_t *record, tsg_ref_state_t to, uint64_t base, json_t *history_entr
     json_array_append (s_array (record, "state_history"), history_entry);
 }
 
-void
-agency_status_stored (tsg_txn_t *txn, const agency_msgref_t *ref,
-                      const uint8_t message_id[TSG_MESSAGE_ID_SIZE])
+/* Applies our change (taken from "pending") to record: its state at base_version + 1 and its
+ * history entry.  Returns false when the change names no state. */
+static bool
+s_apply_own (json_t *record, const char *referral_id, const json_t *change)
 {
-    tsg_party_t party;
-    json_t *record = agency_status_find (txn, ref->id, &party);
-    if (!record)
-        return;
-    json_t *change = s_take_pending (record, message_id);
     tsg_ref_state_t to, state;
     uint64_t version;
-    if (!change || !tsg_ref_state_parse (s_str (change, "status"), &to)) {
-        json_decref (change);
-        json_decref (record); /* stored before: nothing left to apply */
-        return;
-    }
+    if (!tsg_ref_state_parse (s_str (change, "status"), &to))
+        return false;
     agency_status_current (record, &state, &version);
     uint64_t base = s_u64 (change, "base_version", 0);
     json_t *entry =
@@ -644,11 +637,84 @@ agency_status_stored (tsg_txn_t *txn, const agency_msgref_t *ref,
     if (base != version)
         log_warnx ("referral %s: our change to %s (version %llu) was stored by the coordinator "
                    "while this copy is at version %llu",
-                   ref->id, tsg_ref_state_name (to), (unsigned long long) base,
+                   referral_id, tsg_ref_state_name (to), (unsigned long long) base,
                    (unsigned long long) version);
     s_apply (record, to, base, entry, base != version);
     json_decref (entry);
+    return true;
+}
+
+/* True when a change of ours based on a version below base still waits for its answer. */
+static bool
+s_earlier_pending (const json_t *record, uint64_t base)
+{
+    size_t i;
+    json_t *entry;
+    json_array_foreach (json_object_get (record, "pending"), i, entry)
+    {
+        if (s_u64 (entry, "base_version", 0) < base
+            && !json_is_true (json_object_get (entry, "stored")))
+            return true;
+    }
+    return false;
+}
+
+/* Applies, in order of their base versions, the changes of ours that were stored while an
+ * earlier one still waited for its answer, as far as none earlier waits any more. */
+static void
+s_apply_stored (json_t *record, const char *referral_id)
+{
+    for (int round = 0; round < 64; round++) {
+        json_t *pending = json_object_get (record, "pending");
+        size_t best = SIZE_MAX;
+        uint64_t best_base = UINT64_MAX;
+        size_t i;
+        json_t *entry;
+        json_array_foreach (pending, i, entry)
+        {
+            uint64_t base = s_u64 (entry, "base_version", 0);
+            if (json_is_true (json_object_get (entry, "stored")) && base < best_base) {
+                best = i;
+                best_base = base;
+            }
+        }
+        if (best == SIZE_MAX || s_earlier_pending (record, best_base))
+            return;
+        json_t *change = json_incref (json_array_get (pending, best));
+        json_array_remove (pending, best);
+        if (json_array_size (pending) == 0)
+            json_object_del (record, "pending");
+        json_object_del (change, "stored");
+        s_apply_own (record, referral_id, change);
+        json_decref (change);
+    }
+}
+
+void
+agency_status_stored (tsg_txn_t *txn, const agency_msgref_t *ref,
+                      const uint8_t message_id[TSG_MESSAGE_ID_SIZE])
+{
+    tsg_party_t party;
+    json_t *record = agency_status_find (txn, ref->id, &party);
+    if (!record)
+        return;
+    json_t *change = s_take_pending (record, message_id);
+    if (!change) {
+        json_decref (record); /* stored before: nothing left to apply */
+        return;
+    }
+    /* The coordinator answers our letters in their order, but an answer can be lost (a full
+     * socket, a connection that dropped) and come again only after the resend: a change is
+     * applied only after every earlier change of ours, so the copy moves in the order the
+     * changes were made. */
+    if (s_earlier_pending (record, s_u64 (change, "base_version", 0))) {
+        json_object_set_new (change, "stored", json_true ());
+        json_array_append (s_array (record, "pending"), change);
+    }
+    else
+        s_apply_own (record, ref->id, change);
     json_decref (change);
+    s_apply_stored (record, ref->id);
     agency_status_save (txn, record, party);
     json_decref (record);
 }
@@ -670,6 +736,7 @@ agency_status_refused (tsg_txn_t *txn, const agency_msgref_t *ref,
                        "base_version", json_object_get (change, "base_version"), "code",
                        code ? code : "unspecified", "message",
                        detail && *detail ? detail : "no detail", "at", (json_int_t) at_ms));
+        s_apply_stored (record, ref->id);
         agency_status_save (txn, record, party);
         log_warnx ("referral %s: change to %s refused by the coordinator: %s: %s", ref->id,
                    s_str (change, "status"), code ? code : "?", detail ? detail : "");

@@ -304,6 +304,47 @@ test_own_change_applied_on_stored (void **state)
     json_decref (got);
 }
 
+/* The coordinator's STORED answers can come out of order when one was lost and came again only
+ * after the resend: our changes are applied in the order they were made all the same. */
+static void
+test_own_changes_in_order (void **state)
+{
+    s_world_t *w = *state;
+    json_t *reply = NULL;
+    agency_fixture_sent_clear (w->world, w->pov);
+    assert_int_equal (s_post (w->pov, w->referral_id, "{\"status\":\"received\"}", &reply), 202);
+    json_decref (reply);
+    assert_int_equal (
+        s_post (w->pov, w->referral_id, "{\"status\":\"accepted\",\"base_version\":2}", &reply),
+        202);
+    json_decref (reply);
+    assert_int_equal (agency_fixture_sent_count (w->world, w->pov), 2);
+    uint8_t *letters[2];
+    size_t lens[2];
+    for (size_t i = 0; i < 2; i++) {
+        const uint8_t *data = agency_fixture_sent (w->world, w->pov, i, &lens[i]);
+        letters[i] = malloc (lens[i]);
+        memcpy (letters[i], data, lens[i]);
+    }
+    agency_fixture_sent_clear (w->world, w->pov);
+    /* STORED for "accepted" first: not applied before "received". */
+    assert_int_equal (agency_fixture_store_ack (w->world, w->pov, letters[1], lens[1]), TSG_OK);
+    s_expect_state (w->pov, w->referral_id, "requested", 1);
+    assert_int_equal (agency_fixture_store_ack (w->world, w->pov, letters[0], lens[0]), TSG_OK);
+    s_expect_state (w->pov, w->referral_id, "accepted", 3);
+    json_t *got = s_get (w->pov, w->referral_id);
+    json_t *history = json_object_get (got, "state_history");
+    assert_int_equal (json_array_size (history), 3);
+    assert_string_equal (json_string_value (json_object_get (json_array_get (history, 1), "state")),
+                         "received");
+    assert_string_equal (json_string_value (json_object_get (json_array_get (history, 2), "state")),
+                         "accepted");
+    assert_null (json_object_get (got, "out_of_sync"));
+    json_decref (got);
+    for (size_t i = 0; i < 2; i++)
+        free (letters[i]);
+}
+
 static void
 test_other_party_change_with_reason (void **state)
 {
@@ -540,6 +581,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_refusals, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_no_directory, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_own_change_applied_on_stored, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_own_changes_in_order, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_other_party_change_with_reason, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_full_loop, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_refused_change_dropped, s_setup, s_teardown),
