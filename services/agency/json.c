@@ -221,3 +221,36 @@ agency_json_unknown (json_t *object, const char *const known[], const char *pref
         agency_json_field (fields, path, "unknown field");
     }
 }
+
+const char *
+agency_json_str (const json_t *object, const char *key)
+{
+    return json_string_value (json_object_get (object, key));
+}
+
+uint64_t
+agency_json_u64 (const json_t *object, const char *key, uint64_t dflt)
+{
+    json_t *value = json_object_get (object, key);
+    if (!json_is_integer (value) || json_integer_value (value) < 0)
+        return dflt;
+    return (uint64_t) json_integer_value (value);
+}
+
+json_t *
+agency_json_array (json_t *record, const char *key)
+{
+    json_t *array = json_object_get (record, key);
+    if (!json_is_array (array)) {
+        array = json_array ();
+        json_object_set_new (record, key, array);
+    }
+    return array;
+}
+
+void
+agency_json_set_text (json_t *object, const char *key, const char *text)
+{
+    if (text && *text)
+        json_object_set_new (object, key, json_string (text));
+}

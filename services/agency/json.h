@@ -26,6 +26,18 @@ json_t *agency_json_time (uint64_t ms);
 /* Lowercase hex of len bytes. */
 json_t *agency_json_hex (const uint8_t *data, size_t len);
 
+/* The string member key of object, or NULL. */
+const char *agency_json_str (const json_t *object, const char *key);
+
+/* The non-negative integer member key of object, or dflt. */
+uint64_t agency_json_u64 (const json_t *object, const char *key, uint64_t dflt);
+
+/* The array member key of record (borrowed), made when absent. */
+json_t *agency_json_array (json_t *record, const char *key);
+
+/* Sets key on object to the string text, unless text is NULL or empty. */
+void agency_json_set_text (json_t *object, const char *key, const char *text);
+
 /* Sets key on object to value (stolen) only when value is not NULL. */
 void agency_json_set (json_t *object, const char *key, json_t *value);
 

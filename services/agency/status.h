@@ -70,4 +70,7 @@ void agency_status_receipt (tsg_txn_t *txn, const agency_msgref_t *ref,
 const char *agency_status_receive (tsg_agency_t *self, tsg_txn_t *txn, const agency_entry_t *sender,
                                    const tsg_letter_t *letter);
 
+/* The other party of a referral whose record is on our side party ("to" or "from"). */
+const char *agency_status_other (const json_t *record, tsg_party_t party);
+
 #endif
