@@ -4,50 +4,33 @@
 #include <string.h>
 
 #include "coordinator/codec.h"
+#include "tsunagu/tsg_agency_types.h"
 #include "coordinator/legal_basis.h"
 
 #define DAY_MS (24ULL * 3600 * 1000)
 #define JST_MS (9ULL * 3600 * 1000)
 
-/* The agency types, their statutory meeting, and the abuse report they may file. */
-static const struct {
-    const char *type;  /* the agency type */
-    int meeting;       /* Tsunagu__V1__MeetingKind of its statutory meeting */
-    const char *abuse; /* the article of its abuse report ("" when it files none) */
-} s_types[] = {
-    { "eldercare", TSUNAGU__V1__MEETING_KIND__MEETING_CHIIKI_CARE, "高齢者虐待防止法 第7条" },
-    { "disability", TSUNAGU__V1__MEETING_KIND__MEETING_KYOGIKAI, "障害者虐待防止法 第7条" },
-    { "child", TSUNAGU__V1__MEETING_KIND__MEETING_YOTAIKYO, "児童虐待防止法 第6条" },
-    { "poverty", TSUNAGU__V1__MEETING_KIND__MEETING_KONKYU, "" },
-};
-
-#define TYPES (sizeof s_types / sizeof s_types[0])
-
+/* The rules per agency type come from the one table in common/agency_types.c. */
 int
 tsg_hub_statutory_meeting (const char *type)
 {
-    for (size_t i = 0; type && i < TYPES; i++)
-        if (strcmp (type, s_types[i].type) == 0)
-            return s_types[i].meeting;
-    return 0;
+    const tsg_agency_policy_t *policy = tsg_agency_policy_find (type);
+    return policy ? (int) policy->meeting : 0;
 }
 
 const char *
 tsg_hub_statutory_meeting_type (int kind)
 {
-    for (size_t i = 0; i < TYPES; i++)
-        if (s_types[i].meeting == kind)
-            return s_types[i].type;
-    return NULL;
+    const tsg_agency_policy_t *policy =
+        tsg_agency_policy_of_meeting ((Tsunagu__V1__MeetingKind) kind);
+    return policy ? policy->type : NULL;
 }
 
 const char *
 tsg_hub_emergency_law (const char *type)
 {
-    for (size_t i = 0; type && i < TYPES; i++)
-        if (strcmp (type, s_types[i].type) == 0)
-            return s_types[i].abuse;
-    return "";
+    const tsg_agency_policy_t *policy = tsg_agency_policy_find (type);
+    return policy && policy->may_send_emergency ? policy->mandatory_report_law : "";
 }
 
 bool

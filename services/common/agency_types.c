@@ -1,9 +1,9 @@
-/* The built-in policy of the four agency types, as one table of data: tags, the intake
- * fields a referral from the type must carry, whether it may send abuse reports, and the
+/* agency_types.c — the built-in policy of the four agency types, as one table of data: tags, the
+ * intake fields a referral from the type must carry, whether it may send abuse reports, and the
  * statutory meeting that lets it share personal data without consent. */
 #include <string.h>
 
-#include "tsunagu/tsg_agency.h"
+#include "tsunagu/tsg_agency_types.h"
 
 static const char *const s_eldercare_tags[] = { "介護", "認知症", "8050", "虐待", "孤立", NULL };
 static const char *const s_disability_tags[] = { "障害", "精神保健", "ひきこもり", "就労", NULL };
@@ -37,20 +37,20 @@ static const tsg_intake_field_t s_poverty_intake[] = {
 static const tsg_agency_policy_t s_policies[] = {
     { "eldercare", "地域包括支援センター", "community comprehensive support centre", 7,
       s_eldercare_tags, "地域ケア会議 (介護保険法 第115条の48)",
-      "高齢者虐待の通報 (高齢者虐待防止法 第7条)", s_eldercare_intake, true,
-      TSUNAGU__V1__MEETING_KIND__MEETING_CHIIKI_CARE, "chiiki-care", "地域ケア会議",
+      "高齢者虐待の通報 (高齢者虐待防止法 第7条)", "高齢者虐待防止法 第7条", s_eldercare_intake,
+      true, TSUNAGU__V1__MEETING_KIND__MEETING_CHIIKI_CARE, "chiiki-care", "地域ケア会議",
       "介護保険法 第115条の48" },
     { "disability", "相談支援事業所", "disability consultation support office", 14,
       s_disability_tags, "協議会 (障害者総合支援法 第89条の3)",
-      "障害者虐待の通報 (障害者虐待防止法 第7条)", s_disability_intake, true,
-      TSUNAGU__V1__MEETING_KIND__MEETING_KYOGIKAI, "kyogikai", "協議会",
+      "障害者虐待の通報 (障害者虐待防止法 第7条)", "障害者虐待防止法 第7条", s_disability_intake,
+      true, TSUNAGU__V1__MEETING_KIND__MEETING_KYOGIKAI, "kyogikai", "協議会",
       "障害者総合支援法 第89条の3" },
     { "child", "こども家庭センター", "children and families centre", 3, s_child_tags,
       "要保護児童対策地域協議会 (児童福祉法 第25条の2)", "児童虐待の通告 (児童虐待防止法 第6条)",
-      s_child_intake, true, TSUNAGU__V1__MEETING_KIND__MEETING_YOTAIKYO, "yotaikyo",
-      "要保護児童対策地域協議会", "児童福祉法 第25条の2" },
+      "児童虐待防止法 第6条", s_child_intake, true, TSUNAGU__V1__MEETING_KIND__MEETING_YOTAIKYO,
+      "yotaikyo", "要保護児童対策地域協議会", "児童福祉法 第25条の2" },
     { "poverty", "自立相談支援機関", "self-reliance consultation support office", 7, s_poverty_tags,
-      "支援会議 (生活困窮者自立支援法 第9条)", NULL, s_poverty_intake, false,
+      "支援会議 (生活困窮者自立支援法 第9条)", NULL, "", s_poverty_intake, false,
       TSUNAGU__V1__MEETING_KIND__MEETING_KONKYU, "konkyu", "支援会議",
       "生活困窮者自立支援法 第9条" },
 };
