@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "coordinator/audit.h"
+#include "coordinator/model/audit.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 

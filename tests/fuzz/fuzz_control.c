@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "coordinator/control.h"
+#include "coordinator/daemon/control.h"
 #include "hub_world.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "coordinator/directory.h"
-#include "coordinator/intake.h"
+#include "coordinator/model/directory.h"
+#include "coordinator/intake/intake.h"
 #include "tsunagu/tsunagu.h"
 
 /* The agencies, in this order (the same ids as the unit tests). */

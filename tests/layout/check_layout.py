@@ -9,7 +9,8 @@
 3. No two files of one folder call each other, directly or around a loop: for each folder of
    services/, the graph "file A uses a symbol defined in file B" (read with nm from the
    objects) has no cycle.
-4. tsunaguctl holds none of the coordinator's store writers, its intake or its hub loop.
+4. The sub-folders of one service call one way only (no cycle between folders either).
+5. tsunaguctl holds none of the coordinator's store writers, its intake or its hub loop.
 
 Exit status 0 when every rule holds; otherwise each breach is printed and the status is 1.
 """
@@ -19,6 +20,7 @@ import subprocess
 import sys
 from collections import defaultdict
 
+ROOT = "."
 MAX_FILE_LINES = 700
 MAX_FUNCTION_LINES = 120
 
@@ -76,8 +78,10 @@ def nm_symbols(obj):
     return defined, used
 
 
-def objects_by_folder(build):
-    """Map 'services/<folder>' -> {source name: object path} for every object of services/."""
+def objects_by_folder(build, root=None):
+    """Map 'services/<folder>' -> {source name: object path} for every object of services/
+    whose source still exists (a stale object of a moved file is not counted)."""
+    root = root or ROOT
     folders = defaultdict(dict)
     services = os.path.join(build, "services")
     for base, _dirs, files in os.walk(services):
@@ -90,7 +94,8 @@ def objects_by_folder(build):
             idx = rel.index("CMakeFiles")
             inner = rel[idx + 2:]
             key = "/".join(["services", folder] + inner)
-            folders[key][name[:-2]] = os.path.join(base, name)
+            if os.path.exists(os.path.join(root, key, name[:-2])):
+                folders[key][name[:-2]] = os.path.join(base, name)
     return folders
 
 
@@ -149,6 +154,31 @@ def check_cycles(build):
     return breaches
 
 
+def check_folder_arrows(build):
+    """Within one service (services/<name>/), the sub-folders' graph of calls has no cycle."""
+    breaches = []
+    by_service = defaultdict(dict)
+    for folder, objs in objects_by_folder(build).items():
+        service = "/".join(folder.split("/")[:2])
+        by_service[service][folder] = objs
+    for service, folders in sorted(by_service.items()):
+        if len(folders) < 2:
+            continue
+        owner, used = {}, {}
+        for folder, objs in folders.items():
+            used[folder] = set()
+            for obj in objs.values():
+                defined, u = nm_symbols(obj)
+                for sym in defined:
+                    owner[sym] = folder
+                used[folder] |= u
+        graph = {f: {owner[s] for s in used[f] if s in owner and owner[s] != f} for f in folders}
+        for comp in find_cycles(graph):
+            edges = [f"{a}->{b}" for a in comp for b in sorted(graph[a]) if b in comp]
+            breaches.append(f"{service}: folders call each other: {'; '.join(edges)}")
+    return breaches
+
+
 def check_ctl(build):
     ctl = os.path.join(build, "bin", "tsunaguctl")
     if not os.path.exists(ctl):
@@ -164,8 +194,11 @@ def main():
     if len(sys.argv) != 3:
         print(__doc__, file=sys.stderr)
         return 2
+    global ROOT
     root, build = sys.argv[1], sys.argv[2]
-    breaches = check_lengths(root) + check_cycles(build) + check_ctl(build)
+    ROOT = root
+    breaches = (check_lengths(root) + check_cycles(build) + check_folder_arrows(build) +
+                check_ctl(build))
     for b in breaches:
         print(b)
     print(f"layout: {len(breaches)} breach(es)")

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <zmq.h>
 
-#include "coordinator/staff.h"
+#include "coordinator/daemon/staff.h"
 #include "ctl.h"
 #include "test_helpers.h"
 

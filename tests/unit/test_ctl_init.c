@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "coordinator/conf.h"
+#include "coordinator/daemon/conf.h"
 #include "ctl.h"
 #include "test_helpers.h"
 

@@ -16,10 +16,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "coordinator/cases.h"
-#include "coordinator/referrals.h"
-#include "coordinator/timeline.h"
-#include "coordinator/views.h"
+#include "coordinator/model/cases.h"
+#include "coordinator/model/referrals.h"
+#include "coordinator/model/timeline.h"
+#include "coordinator/model/views.h"
 #include "ctl.h"
 #include "test_helpers.h"
 

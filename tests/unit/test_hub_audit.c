@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "coordinator/audit.h"
+#include "coordinator/model/audit.h"
 #include "ctl.h"
 #include "test_helpers.h"
 

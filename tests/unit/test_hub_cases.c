@@ -9,10 +9,10 @@
 #include <sys/stat.h>
 #include <zmq.h>
 
-#include "coordinator/control.h"
-#include "coordinator/stats.h"
-#include "coordinator/timeline.h"
-#include "coordinator/views.h"
+#include "coordinator/daemon/control.h"
+#include "coordinator/model/stats.h"
+#include "coordinator/model/timeline.h"
+#include "coordinator/model/views.h"
 
 #define CASE_A "2f7c6e5a-3d4b-4c8f-a01e-9b3c4d5e6f70"
 #define CASE_B "3a8d7f6b-4e5c-4d9a-b12f-0c4d5e6f7a81"

@@ -15,11 +15,11 @@
 
 #include <cmocka.h>
 
-#include "coordinator/cases.h"
-#include "coordinator/directory.h"
-#include "coordinator/intake.h"
-#include "coordinator/mailbox.h"
-#include "coordinator/referrals.h"
+#include "coordinator/model/cases.h"
+#include "coordinator/model/directory.h"
+#include "coordinator/intake/intake.h"
+#include "coordinator/model/mailbox.h"
+#include "coordinator/model/referrals.h"
 #include "tsunagu/tsunagu.h"
 
 #define ELDER      "eldercare-chuo"

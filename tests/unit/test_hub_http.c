@@ -12,9 +12,9 @@
 #include <sodium.h>
 #include <sys/socket.h>
 
-#include "coordinator/api.h"
-#include "coordinator/conf.h"
-#include "coordinator/http.h"
+#include "coordinator/api/api.h"
+#include "coordinator/daemon/conf.h"
+#include "coordinator/api/http.h"
 
 #define TOKEN  "3b1f5c9e2d7a4f6b8c0e1a2d3f4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b"
 #define CASE_A "5c0f9b8d-6a7e-4fbc-934b-2e6f7a8b9ca3"

@@ -11,9 +11,9 @@
 
 #include <cmocka.h>
 
-#include "coordinator/directory.h"
-#include "coordinator/intake.h"
-#include "coordinator/mailbox.h"
+#include "coordinator/model/directory.h"
+#include "coordinator/intake/intake.h"
+#include "coordinator/model/mailbox.h"
 #include "tsunagu/tsunagu.h"
 
 #define ELDER   "eldercare-chuo"

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "coordinator/legal_basis.h"
+#include "coordinator/intake/legal_basis.h"
 #include "tsunagu/tsunagu.h"
 
 #define CASE_A    "0b0e2a52-1c1c-4f7e-9a3c-1d6f0e6a1b2c"

@@ -6,11 +6,11 @@
 
 #include <sodium.h>
 
-#include "coordinator/alerts.h"
-#include "coordinator/api.h"
-#include "coordinator/audit.h"
-#include "coordinator/consents.h"
-#include "coordinator/legal_basis.h"
+#include "coordinator/model/alerts.h"
+#include "coordinator/api/api.h"
+#include "coordinator/model/audit.h"
+#include "coordinator/model/consents.h"
+#include "coordinator/intake/legal_basis.h"
 #include "test_hub_fixture.h"
 
 #define CASE_A    "2f7c6e5a-3d4b-4c8f-a01e-9b3c4d5e6f70"

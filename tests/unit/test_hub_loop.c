@@ -13,8 +13,8 @@
 
 #include <cmocka.h>
 
-#include "coordinator/hub.h"
-#include "coordinator/mailbox.h"
+#include "coordinator/daemon/hub.h"
+#include "coordinator/model/mailbox.h"
 #include "tsunagu/tsunagu.h"
 
 #define ELDER      "eldercare-chuo"

@@ -12,10 +12,10 @@
 
 #include <cmocka.h>
 
-#include "coordinator/conf.h"
-#include "coordinator/directory.h"
-#include "coordinator/sessions.h"
-#include "coordinator/zap.h"
+#include "coordinator/daemon/conf.h"
+#include "coordinator/model/directory.h"
+#include "coordinator/daemon/sessions.h"
+#include "coordinator/daemon/zap.h"
 #include "tsunagu/tsunagu.h"
 
 /* A temporary directory under $TSUNAGU_TEST_TMP (or /tmp). */

@@ -3,8 +3,8 @@
  * and the DUE index with an injected clock. */
 #include "test_hub_fixture.h"
 
-#include "coordinator/stats.h"
-#include "coordinator/views.h"
+#include "coordinator/model/stats.h"
+#include "coordinator/model/views.h"
 
 #define CASE_A "0d5a4c3e-1b2f-4a6d-8e9c-7f1a2b3c4d5e"
 #define CASE_B "1e6b5d4f-2c3a-4b7e-9f0d-8a2b3c4d5e6f"

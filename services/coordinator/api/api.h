@@ -1,0 +1,60 @@
+/* The coordinator's read-only HTTP API, apart from the server: a request in, a status and a
+ * body out.  http.c serves it with libmicrohttpd; tests call it directly. */
+#ifndef TSG_HUB_API_H_INCLUDED
+#define TSG_HUB_API_H_INCLUDED
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "coordinator/model/directory.h"
+#include "coordinator/intake/intake.h"
+#include "coordinator/daemon/sessions.h"
+
+/* What the routes read.  Everything is borrowed. */
+typedef struct {
+    tsg_store_t *store;                        /* read in short read transactions */
+    const tsg_hub_directory_t *directory;      /* the registry in memory */
+    tsg_hub_sessions_t *sessions;              /* connected agencies (NULL: none) */
+    const tsg_hub_intake_counters_t *counters; /* letters stored and refused (NULL: none) */
+    const tsg_hub_intake_t *intake;            /* limits and repeated refusals (NULL: none) */
+    const struct _tsg_hub_zap_t *zap;          /* refused handshakes (NULL: none) */
+    const struct _tsg_hub_http_t *const *http; /* the HTTP server, for its limits (NULL: none) */
+    bool has_token;                            /* false: every route but /healthz is 401 */
+    uint8_t token_sha256[32];                  /* SHA-256 of the bearer token */
+} tsg_hub_api_t;
+
+/* One request, as the server parsed it. */
+typedef struct {
+    const char *method;        /* "GET", ... */
+    const char *path;          /* "/v1/cases", without the query */
+    const char *authorization; /* the Authorization header, or NULL */
+    /* The query argument name, or NULL when absent. */
+    const char *(*arg) (void *cls, const char *name);
+    void *arg_cls; /* its first argument */
+} tsg_hub_request_t;
+
+/* The answer. */
+typedef struct {
+    int status;               /* HTTP status */
+    char *body;               /* the body (owned by the caller once returned; free()) */
+    const char *content_type; /* static */
+    const char *allow;        /* 405: the Allow header (static), else NULL */
+    bool challenge;           /* 401: add WWW-Authenticate */
+} tsg_hub_reply_t;
+
+/* Answers req.  Routes (JSON unless said otherwise; all GET; all but /healthz need
+ * "Authorization: Bearer <token>"):
+ *   /healthz, /v1/agencies, /v1/cases?state=&agency=&tag=&overdue=1&limit=&after=,
+ *   /v1/cases/{id}, /v1/referrals?overdue=received|accepted&limit=, /v1/referrals/{id},
+ *   /v1/stats, /v1/alerts?limit= (emergency reports routed, newest first: alerts.h),
+ *   /v1/consents?case=<id> (the register's consents of a case: consents.h),
+ *   /metrics (Prometheus text).
+ * Errors are {"error": "<code>", "message": "<sentence>"} with 400 invalid, 401 unauthorized,
+ * 404 not_found, 405 method_not_allowed, 500 internal.  Never fails: reply is always set. */
+void tsg_hub_api_handle (const tsg_hub_api_t *api, const tsg_hub_request_t *req,
+                         tsg_hub_reply_t *reply);
+
+/* The Prometheus text of /metrics (caller frees), or NULL when memory ran out. */
+char *tsg_hub_metrics_text (const tsg_hub_api_t *api, tsg_txn_t *txn, uint64_t now_ms);
+
+#endif

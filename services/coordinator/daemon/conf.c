@@ -1,0 +1,254 @@
+/* conf.c — reads coordinator.conf, resolves its paths and checks every setting at once. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "coordinator/model/audit.h"
+#include "coordinator/daemon/conf.h"
+#include "coordinator/model/directory.h"
+#include "coordinator/api/http.h"
+#include "tsunagu/tsg_endpoint.h"
+
+static const char *const s_known[] = {
+    "coordinator.data_dir",
+    "coordinator.keys",
+    "coordinator.listen",
+    "coordinator.public_endpoint",
+    "coordinator.map_size_mb",
+    "coordinator.map_max_mb",
+    "http.listen",
+    "http.token_sha256",
+    "limits.sender_letters",
+    "limits.sender_mb",
+    "limits.mailbox_letters",
+    "limits.mailbox_mb",
+    "retention.dedup_days",
+    NULL,
+};
+
+void
+tsg_hub_conf_read_limits (tsg_config_t *cfg, tsg_hub_limits_t *out)
+{
+    tsg_hub_limits_t d = tsg_hub_limits_default ();
+    const long mib = 1024L * 1024;
+    tsg_hub_limits_t *limits = out;
+    limits->sender_letters = (uint64_t) tsg_config_int (
+        cfg, "limits", "sender_letters", (long) d.sender_letters, 1, 100L * 1000 * 1000);
+    limits->sender_bytes =
+        (uint64_t) tsg_config_int (cfg, "limits", "sender_mb", (long) (d.sender_bytes / mib), 1,
+                                   1024L * 1024)
+        * (uint64_t) mib;
+    limits->mailbox_letters = (uint64_t) tsg_config_int (
+        cfg, "limits", "mailbox_letters", (long) d.mailbox_letters, 1, 100L * 1000 * 1000);
+    limits->mailbox_bytes =
+        (uint64_t) tsg_config_int (cfg, "limits", "mailbox_mb", (long) (d.mailbox_bytes / mib), 1,
+                                   1024L * 1024)
+        * (uint64_t) mib;
+    limits->dedup_ms = (uint64_t) tsg_config_int (cfg, "retention", "dedup_days",
+                                                  TSG_HUB_DEDUP_DAYS_DEFAULT, 1, 3650)
+                       * 24ULL * 3600 * 1000;
+}
+
+tsg_hub_conf_t *
+tsg_hub_conf_load (const char *path, tsg_keys_t **keys, FILE *report)
+{
+    if (keys)
+        *keys = NULL;
+    tsg_config_t *cfg = tsg_config_load (path);
+    tsg_hub_conf_t *self = calloc (1, sizeof *self);
+    if (!cfg || !self) {
+        if (report)
+            fprintf (report, "%s: out of memory\n", path);
+        tsg_config_destroy (&cfg);
+        free (self);
+        return NULL;
+    }
+    tsg_config_check_known (cfg, s_known);
+    const char *data_dir = tsg_config_string (cfg, "coordinator", "data_dir", NULL);
+    const char *keys_path = tsg_config_string (cfg, "coordinator", "keys", NULL);
+    const char *listen = tsg_config_string (cfg, "coordinator", "listen", NULL);
+    const char *public_endpoint = tsg_config_string (cfg, "coordinator", "public_endpoint", listen);
+    long map_mb = tsg_config_int (cfg, "coordinator", "map_size_mb", 1024, 1, 1024L * 1024);
+    long map_max_mb = tsg_config_int (cfg, "coordinator", "map_max_mb",
+                                      (long) (TSG_HUB_MAP_MAX_DEFAULT >> 20) > map_mb
+                                          ? (long) (TSG_HUB_MAP_MAX_DEFAULT >> 20)
+                                          : map_mb,
+                                      1, 1024L * 1024);
+    if (map_max_mb < map_mb)
+        tsg_config_error (cfg, "coordinator", "map_max_mb",
+                          "%ld is smaller than map_size_mb (%ld): the store could not grow",
+                          map_max_mb, map_mb);
+    tsg_hub_conf_read_limits (cfg, &self->limits);
+    const char *http_listen = tsg_config_string (cfg, "http", "listen", "127.0.0.1:7780");
+    const char *token = tsg_config_string (cfg, "http", "token_sha256", "");
+    char http_host[64];
+    int http_port;
+    if (!tsg_hub_http_listen_parse (http_listen, http_host, sizeof http_host, &http_port))
+        tsg_config_error (cfg, "http", "listen",
+                          "not HOST:PORT with a numeric host, like "
+                          "127.0.0.1:7780");
+    if (*token) {
+        self->has_token = strlen (token) == 64 && tsg_hex_decode (token, self->token_sha256, 32);
+        if (!self->has_token)
+            tsg_config_error (cfg, "http", "token_sha256",
+                              "not 64 hex digits (the SHA-256 of the token in http.token)");
+    }
+
+    /* What zmq_bind would refuse at start-up; public_endpoint is what agencies connect to
+     * (when it is not given it is listen, checked once). */
+    const char *problem = listen ? tsg_endpoint_check (listen, true) : NULL;
+    if (problem)
+        tsg_config_error (cfg, "coordinator", "listen", "%s: %s", listen, problem);
+    problem = public_endpoint && public_endpoint != listen
+                  ? tsg_endpoint_check (public_endpoint, false)
+                  : NULL;
+    if (problem)
+        tsg_config_error (cfg, "coordinator", "public_endpoint", "%s: %s", public_endpoint,
+                          problem);
+    self->data_dir = tsg_config_resolve_path (cfg, data_dir);
+    self->keys_path = tsg_config_resolve_path (cfg, keys_path);
+    self->listen = listen ? strdup (listen) : NULL;
+    self->public_endpoint = public_endpoint ? strdup (public_endpoint) : NULL;
+    self->http_listen = strdup (http_listen);
+    self->map_size = (size_t) map_mb * 1024 * 1024;
+    self->map_max = (size_t) map_max_mb * 1024 * 1024;
+
+    if (self->data_dir) {
+        struct stat st;
+        if (stat (self->data_dir, &st) != 0 || !S_ISDIR (st.st_mode))
+            tsg_config_error (cfg, "coordinator", "data_dir", "%s is not a directory",
+                              self->data_dir);
+    }
+    if (self->keys_path && keys) {
+        char err[256] = "";
+        int rc = tsg_keys_load (self->keys_path, keys, err, sizeof err);
+        if (rc != TSG_OK && err[0])
+            tsg_config_error (cfg, "coordinator", "keys", "%s", err);
+        else if (rc != TSG_OK)
+            tsg_config_error (cfg, "coordinator", "keys", "%s: %s", self->keys_path,
+                              tsg_strerror (rc));
+        else if (strcmp (tsg_keys_id (*keys), TSG_COORDINATOR_ID) != 0)
+            tsg_config_error (cfg, "coordinator", "keys",
+                              "%s holds the keys of \"%s\", not of the coordinator",
+                              self->keys_path, tsg_keys_id (*keys));
+    }
+    bool missing = (data_dir && !self->data_dir) || (keys_path && !self->keys_path)
+                   || (listen && !self->listen) || !self->http_listen
+                   || (public_endpoint && !self->public_endpoint);
+    if (missing)
+        tsg_config_error (cfg, "coordinator", "data_dir", "out of memory");
+    if (tsg_config_errors (cfg) > 0) {
+        if (report)
+            tsg_config_report (cfg, report);
+        tsg_config_destroy (&cfg);
+        if (keys)
+            tsg_keys_destroy (keys);
+        tsg_hub_conf_destroy (&self);
+        return NULL;
+    }
+    tsg_config_destroy (&cfg);
+    return self;
+}
+
+/* Reports path: what; counts it. */
+static void s_problem (FILE *report, int *problems, const char *path, const char *fmt, ...)
+    __attribute__ ((format (printf, 4, 5)));
+
+static void
+s_problem (FILE *report, int *problems, const char *path, const char *fmt, ...)
+{
+    (*problems)++;
+    if (!report)
+        return;
+    va_list ap;
+    va_start (ap, fmt);
+    fprintf (report, "%s: ", path);
+    vfprintf (report, fmt, ap);
+    fputc ('\n', report);
+    va_end (ap);
+}
+
+int
+tsg_hub_conf_check_data (const tsg_hub_conf_t *self, const tsg_keys_t *keys, FILE *report)
+{
+    int problems = 0;
+    if (!self->data_dir)
+        return 0;
+    char path[4096];
+    struct stat st;
+    /* Start-up creates audit.log (and an empty store) when absent. */
+    if (access (self->data_dir, W_OK | X_OK) != 0)
+        s_problem (report, &problems, self->data_dir, "cannot write here: %s", strerror (errno));
+    snprintf (path, sizeof path, "%s/store/data.mdb", self->data_dir);
+    if (stat (path, &st) != 0) {
+        if (errno != ENOENT)
+            s_problem (report, &problems, path, "%s", strerror (errno));
+        return problems;
+    }
+    snprintf (path, sizeof path, "%s/store", self->data_dir);
+    tsg_store_t *store = NULL;
+    int rc = tsg_hub_store_open (self->data_dir, self->map_size, &store);
+    if (rc != TSG_OK) {
+        s_problem (report, &problems, path, "cannot open the store: %s", tsg_strerror (rc));
+        return problems;
+    }
+    /* Only reads, as start-up does before it binds: the registry (tsg_hub_new) and the audit
+     * head (tsg_hub_audit_open). */
+    tsg_txn_t txn;
+    tsg_txn_begin (store, &txn, false);
+    tsg_hub_directory_t *directory = keys ? tsg_hub_directory_new (keys) : NULL;
+    if (directory && (rc = tsg_hub_directory_load (directory, &txn)) != TSG_OK)
+        s_problem (report, &problems, path, "cannot read the registry: %s", tsg_strerror (rc));
+    tsg_hub_directory_destroy (&directory);
+    tsg_hub_audit_head_t head;
+    bool bad = false;
+    tsg_hub_audit_head_get (&txn, &head, &bad);
+    rc = txn.rc;
+    tsg_txn_abort (&txn);
+    tsg_store_destroy (&store);
+    if (rc != TSG_OK) {
+        s_problem (report, &problems, path, "cannot read the audit head: %s", tsg_strerror (rc));
+        return problems;
+    }
+    if (bad) {
+        s_problem (report, &problems, path, "the store's %s is malformed", TSG_HUB_AUDIT_HEAD_KEY);
+        return problems;
+    }
+    snprintf (path, sizeof path, "%s/%s", self->data_dir, TSG_HUB_AUDIT_FILE);
+    if (stat (path, &st) != 0) {
+        if (errno != ENOENT || head.offset > 0)
+            s_problem (report, &problems, path,
+                       "%s, but the store's audit head is at byte %" PRIu64 " (seq %" PRIu64
+                       "): restore the file before starting",
+                       strerror (errno), head.offset, head.seq);
+        return problems;
+    }
+    if ((uint64_t) st.st_size < head.offset)
+        s_problem (report, &problems, path,
+                   "holds %" PRIu64 " bytes but the store's audit head is at byte %" PRIu64
+                   " (seq %" PRIu64 "): records were lost (the file is older than the store, "
+                   "truncated or replaced); restore it before starting",
+                   (uint64_t) st.st_size, head.offset, head.seq);
+    else if (access (path, R_OK | W_OK) != 0)
+        s_problem (report, &problems, path, "cannot open it for writing: %s", strerror (errno));
+    return problems;
+}
+
+void
+tsg_hub_conf_destroy (tsg_hub_conf_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    tsg_hub_conf_t *self = *self_p;
+    free (self->data_dir);
+    free (self->keys_path);
+    free (self->listen);
+    free (self->public_endpoint);
+    free (self->http_listen);
+    free (self);
+    *self_p = NULL;
+}

@@ -1,0 +1,204 @@
+/* control.c — the control socket (ZeroMQ REP over ipc, owner only) and its commands. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "coordinator/model/audit.h"
+#include "coordinator/model/cases.h"
+#include "coordinator/daemon/control.h"
+#include "coordinator/daemon/staff.h"
+
+struct _tsg_hub_control_t {
+    void *socket;    /* the REP socket */
+    char path[4096]; /* the socket file */
+};
+
+tsg_hub_control_t *
+tsg_hub_control_new (void *ctx, const char *data_dir)
+{
+    tsg_hub_control_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    char endpoint[4200];
+    if (snprintf (self->path, sizeof self->path, "%s/control.sock", data_dir)
+        >= (int) sizeof self->path) {
+        free (self);
+        return NULL;
+    }
+    snprintf (endpoint, sizeof endpoint, "ipc://%s", self->path);
+    self->socket = zmq_socket (ctx, ZMQ_REP);
+    int linger = 0;
+    int64_t max_size = TSG_HUB_CONTROL_MAX;
+    if (!self->socket || zmq_setsockopt (self->socket, ZMQ_LINGER, &linger, sizeof linger) != 0
+        || zmq_setsockopt (self->socket, ZMQ_MAXMSGSIZE, &max_size, sizeof max_size) != 0
+        || zmq_bind (self->socket, endpoint) != 0) {
+        log_warnx ("control: cannot bind %s: %s", endpoint, zmq_strerror (zmq_errno ()));
+        tsg_hub_control_destroy (&self);
+        return NULL;
+    }
+    if (chmod (self->path, 0600) != 0) {
+        log_warn ("control: cannot make %s owner-only", self->path);
+        tsg_hub_control_destroy (&self);
+        return NULL;
+    }
+    log_info ("control: listening on %s", endpoint);
+    return self;
+}
+
+void
+tsg_hub_control_destroy (tsg_hub_control_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    tsg_hub_control_t *self = *self_p;
+    if (self->socket) {
+        zmq_close (self->socket);
+        unlink (self->path);
+    }
+    free (self);
+    *self_p = NULL;
+}
+
+void *
+tsg_hub_control_socket (tsg_hub_control_t *self)
+{
+    return self->socket;
+}
+
+/* The reply text of a JSON object (consumed). */
+static char *
+s_dump (json_t *reply)
+{
+    char *text = reply ? json_dumps (reply, JSON_COMPACT) : NULL;
+    json_decref (reply);
+    return text ? text
+                : strdup ("{\"ok\":false,\"error\":\"store\",\"message\":\"out of memory\"}");
+}
+
+static char *
+s_refusal (const char *code, const char *message)
+{
+    return s_dump (json_pack ("{s:b, s:s, s:s}", "ok", 0, "error", code, "message", message));
+}
+
+static char *
+s_ping (const tsg_hub_control_env_t *env)
+{
+    return s_dump (json_pack (
+        "{s:b, s:s, s:s, s:I, s:I}", "ok", 1, "coordinator", TSG_COORDINATOR_ID, "version",
+        TSUNAGU_VERSION, "registry_serial", (json_int_t) tsg_hub_directory_serial (env->directory),
+        "sessions", (json_int_t) (env->sessions ? tsg_hub_sessions_size (env->sessions) : 0)));
+}
+
+/* Applies a staff case event in a write transaction of its own, answering after the commit. */
+static char *
+s_case_event (const tsg_hub_control_env_t *env, const json_t *request)
+{
+    char detail[TSG_HUB_DETAIL_MAX];
+    char event_id[TSG_UUID_TEXT_SIZE];
+    uint8_t *envelope = NULL;
+    size_t len = 0;
+    if (tsg_hub_staff_letter (request, env->keys, &envelope, &len, event_id, detail, sizeof detail)
+        != 0)
+        return s_refusal ("bad_request", detail);
+    tsg_txn_t txn;
+    tsg_txn_begin (env->store, &txn, true);
+    tsg_hub_intake_begin (env->intake, &txn);
+    Tsunagu__V1__ErrorCode code =
+        tsg_hub_intake_staff (env->intake, envelope, len, detail, sizeof detail);
+    free (envelope);
+    tsg_hub_case_t *c = NULL;
+    bool found = false;
+    if (code == 0) {
+        tsg_hub_intake_end (env->intake);
+        c = malloc (sizeof *c);
+        const char *case_id = json_string_value (json_object_get (request, "case_id"));
+        found = c && tsg_hub_case_get (&txn, case_id, c);
+    }
+    /* A refusal changes nothing but the audit log, which records it all the same. */
+    tsg_hub_audit_t *audit = tsg_hub_intake_audit (env->intake);
+    if (audit && txn.rc == TSG_OK && tsg_hub_audit_flush (audit, &txn) != TSG_OK
+        && txn.rc == TSG_OK)
+        txn.rc = TSG_ERR_IO;
+    int rc = tsg_txn_commit (&txn);
+    if (rc != TSG_OK && audit)
+        tsg_hub_audit_rollback (audit);
+    if (code != 0) {
+        if (rc != TSG_OK)
+            log_warnx ("control: the refusal of a case event could not be audited: %s",
+                       tsg_strerror (rc));
+        return s_refusal (tsg_error_code_name (code), detail);
+    }
+    char *reply;
+    if (rc != TSG_OK || !found) {
+        log_warnx ("control: a case event could not be stored: %s",
+                   tsg_strerror (rc != TSG_OK ? rc : TSG_ERR_NOMEM));
+        reply = s_refusal ("store", "the event could not be stored; nothing changed");
+    }
+    else {
+        log_info ("case %s: %s event by the coordinator's staff, now version %llu (%s)", c->id,
+                  json_string_value (json_object_get (request, "type")),
+                  (unsigned long long) c->version, tsg_case_state_name (c->state));
+        reply = s_dump (json_pack ("{s:b, s:s, s:s, s:I, s:s, s:s}", "ok", 1, "case_id", c->id,
+                                   "event_id", event_id, "version", (json_int_t) c->version,
+                                   "state", tsg_case_state_name (c->state), "state_label",
+                                   tsg_case_state_label_ja (c->state)));
+    }
+    free (c);
+    return reply;
+}
+
+char *
+tsg_hub_control_answer (const tsg_hub_control_env_t *env, const char *request, size_t len)
+{
+    if (len > TSG_HUB_CONTROL_MAX)
+        return s_refusal ("too_large", "a control request is at most 64 KiB");
+    json_error_t error;
+    json_t *root = json_loadb (request, len, JSON_REJECT_DUPLICATES, &error);
+    if (!json_is_object (root)) {
+        json_decref (root);
+        return s_refusal ("bad_request", "a control request is one JSON object");
+    }
+    const char *command = json_string_value (json_object_get (root, "command"));
+    char *reply;
+    if (!command)
+        reply = s_refusal ("bad_request", "\"command\" is required");
+    else if (strcmp (command, "ping") == 0)
+        reply = s_ping (env);
+    else if (strcmp (command, "case-event") == 0)
+        reply = s_case_event (env, root);
+    else
+        reply = s_refusal ("unknown_command", "the commands are ping and case-event");
+    json_decref (root);
+    return reply;
+}
+
+bool
+tsg_hub_control_handle (tsg_hub_control_t *self, const tsg_hub_control_env_t *env)
+{
+    zmq_msg_t msg;
+    zmq_msg_init (&msg);
+    if (zmq_msg_recv (&msg, self->socket, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close (&msg);
+        return false;
+    }
+    /* A REP socket takes one frame; extra frames of a request are read and ignored. */
+    bool extra = zmq_msg_more (&msg);
+    char *reply = extra ? s_refusal ("bad_request", "a control request is one frame")
+                        : tsg_hub_control_answer (env, zmq_msg_data (&msg), zmq_msg_size (&msg));
+    while (zmq_msg_more (&msg)) {
+        zmq_msg_close (&msg);
+        zmq_msg_init (&msg);
+        if (zmq_msg_recv (&msg, self->socket, 0) < 0)
+            break;
+    }
+    zmq_msg_close (&msg);
+    if (reply && zmq_send (self->socket, reply, strlen (reply), ZMQ_DONTWAIT) < 0)
+        log_warnx ("control: cannot answer: %s", zmq_strerror (zmq_errno ()));
+    free (reply);
+    return true;
+}

@@ -1,0 +1,97 @@
+/* The coordinator's control socket: how tsunaguctl asks a running coordinator to act.
+ *
+ * Transport.  A ZeroMQ REP socket bound at ipc://DATA_DIR/control.sock (DATA_DIR is the
+ * coordinator's data_dir; the socket file is chmod 0600 right after the bind, and DATA_DIR is
+ * 0700, so only the coordinator's own user can connect).  A client connects a REQ socket,
+ * sends ONE frame and reads ONE frame back; then it may send the next request.  The
+ * coordinator answers every request, in order, from its one loop, so a request waits at most
+ * for the current batch of letters.  Clients should use a receive timeout (5 s is plenty)
+ * and treat a timeout as "the coordinator is not running" (connecting to a missing socket
+ * file does not fail in ZeroMQ).
+ *
+ * Request.  One JSON object in UTF-8, at most 64 KiB: {"command": "<name>", ...}.
+ * Reply.    One JSON object: {"ok": true, ...} or
+ *           {"ok": false, "error": "<code>", "message": "<English sentence>"}.
+ * Codes:    bad_request (not JSON, not an object, a field missing or of the wrong JSON type),
+ *           unknown_command, too_large, store (nothing was changed; try again), and for
+ *           case events the refusal codes of the wire protocol, as tsg_error_code_name names
+ *           them: unknown_case, not_permitted, stale_version, illegal_transition, malformed,
+ *           missing_legal_basis.
+ *
+ * Commands.
+ *
+ *   {"command": "ping"}
+ *     → {"ok": true, "coordinator": "coordinator", "version": "0.1.0",
+ *        "registry_serial": n, "sessions": n}
+ *
+ *   {"command": "case-event",
+ *    "case_id": "<uuid>",                  required
+ *    "base_version": n,                    required: the case version the event is based on
+ *                                          (GET /v1/cases/{id} "version", or `case show`)
+ *    "type": "state|meeting|plan|note|close|reopen",   required
+ *    "event_id": "<uuid>",                 optional: made up when absent
+ *    "state": "<case state>",              type state: assessment, planning, conference,
+ *                                          support, monitoring, watch, multi-agency, open
+ *    "reason_code": "<short code>",        optional: says a reason was given (needed to
+ *                                          reopen); no text travels, the coordinator holds none
+ *    "close_reason": "goal-achieved|moved-away|died|declined|transferred|other",  type close
+ *                                          (reason_code stands in for it when it is one)
+ *    "meeting": {"kind": "shien|jusoteki|core|chiiki-care|kyogikai|yotaikyo|konkyu",
+ *                "held_on": "YYYY-MM-DD",
+ *                "attendees": ["<agency id>", ...], "decision":
+ *                "plan-adopted|continue|escalate|close|other"},               type meeting
+ *    "plan": {"roles": [{"agency": "<agency id>", "role": "<short label>"}, ...],
+ *             "next_review_on": "YYYY-MM-DD"},                                 type plan
+ *    "note": {"category": "visit|call|meeting|other", "written_on": "YYYY-MM-DD"},  type note
+ *    "consent_id": "<uuid>"}               optional: the consent a jusoteki meeting rests on
+ *     → {"ok": true, "case_id": "<uuid>", "event_id": "<uuid>", "version": n (the new
+ *        version), "state": "<case state>", "state_label": "<Japanese label>"}
+ *     The event is applied exactly like an agency's CASE_EVENT, as sent by "coordinator":
+ *     the same checks (the coordinator may act on any case), the same timeline entry, and a
+ *     coordinator-signed CASE_EVENT letter without bodies passed on to every agency on the
+ *     case, followed by CASE_UPDATE letters.  A jusoteki meeting (重層的支援会議) needs an
+ *     active consent of the case that covers every attendee (else missing_legal_basis).  The
+ *     reply comes after the commit; the decision, either way, is in the audit log. */
+#ifndef TSG_HUB_CONTROL_H_INCLUDED
+#define TSG_HUB_CONTROL_H_INCLUDED
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "coordinator/model/directory.h"
+#include "coordinator/intake/intake.h"
+#include "coordinator/daemon/sessions.h"
+
+/* Largest request accepted. */
+#define TSG_HUB_CONTROL_MAX (64 * 1024)
+
+typedef struct _tsg_hub_control_t tsg_hub_control_t;
+
+/* What a request may act on (all borrowed). */
+typedef struct {
+    tsg_store_t *store;                   /* the store, written in a transaction per request */
+    tsg_hub_intake_t *intake;             /* applies case events */
+    const tsg_keys_t *keys;               /* signs the coordinator's letters */
+    const tsg_hub_directory_t *directory; /* for ping */
+    tsg_hub_sessions_t *sessions;         /* for ping (NULL: none) */
+} tsg_hub_control_env_t;
+
+/* Binds the REP socket at ipc://data_dir/control.sock in ctx and makes the file 0600.  NULL
+ * (logged) on failure. */
+tsg_hub_control_t *tsg_hub_control_new (void *ctx, const char *data_dir);
+
+/* Closes the socket and removes the file; safe on NULL and twice. */
+void tsg_hub_control_destroy (tsg_hub_control_t **self_p);
+
+/* The socket to poll for ZMQ_POLLIN. */
+void *tsg_hub_control_socket (tsg_hub_control_t *self);
+
+/* Answers one waiting request with env, without blocking.  Returns true when it did; the
+ * intake's new-mail list then names the agencies whose mailboxes got letters (until the
+ * next batch or request begins). */
+bool tsg_hub_control_handle (tsg_hub_control_t *self, const tsg_hub_control_env_t *env);
+
+/* The reply text (caller frees) to one request of len bytes: what the socket sends back. */
+char *tsg_hub_control_answer (const tsg_hub_control_env_t *env, const char *request, size_t len);
+
+#endif

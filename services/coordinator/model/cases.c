@@ -1,0 +1,533 @@
+/* cases.c — the CASES records and their three indices.
+ *
+ *   CASES          case id (36 bytes) →
+ *       u8 format (1) | u8 state | u8 roster kind | be64 version | be64 created_at |
+ *       be64 updated_at | be64 first_received_at | be64 first_accepted_at | be64 plan_at |
+ *       be64 closed_at | be32 reopened | be32 referrals | be64 events |
+ *       str opened_by | str close_reason | str next_review_on | str last_event_id |
+ *       str last_event_type | str last_event_by |
+ *       u8 n, n × str agency | u8 n, n × str tag | u8 n, n × str attendee |
+ *       u8 n, n × (str agency, str role) |
+ *       (format 2) u8 n, n × (u8 meeting kind, u8 m, m × str attendee): the latest roster
+ *       of each meeting kind held.  A format 1 record (no rosters section) reads as having
+ *       held only its roster_kind.
+ *   CASE_BY_STATE  state name, NUL, case id → empty
+ *   CASE_BY_AGENCY agency id, NUL, case id → empty
+ *   CASE_BY_TAG    tag, NUL, case id → empty
+ * The per-state gauges in STATS move with CASE_BY_STATE, so counting cases by state reads
+ * counters, not the index. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "coordinator/model/cases.h"
+#include "coordinator/model/codec.h"
+#include "coordinator/model/referrals.h"
+#include "coordinator/model/stats.h"
+
+#define FORMAT      2
+#define INDEX_MAX   (TSG_TAG_LEN_MAX + 1 + 36)
+#define CASE_ID_LEN 36
+
+/* Reads n strings (a one-byte count first) into rows of width bytes; fails the reader when
+ * more than max. */
+static size_t
+s_read_list (tsg_hub_reader_t *r, char *rows, size_t width, size_t max)
+{
+    size_t n = tsg_hub_read_u8 (r);
+    if (n > max) {
+        r->ok = false;
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        tsg_hub_read_str (r, rows + i * width, width);
+    return r->ok ? n : 0;
+}
+
+bool
+tsg_hub_case_get (tsg_txn_t *txn, const char *id, tsg_hub_case_t *out)
+{
+    MDB_val val;
+    MDB_dbi db = tsg_store_db (txn->store, TSG_HUB_DB_CASES);
+    if (!id || !tsg_uuid_valid (id) || !tsg_txn_get (txn, db, id, CASE_ID_LEN, &val))
+        return false;
+    tsg_hub_reader_t r;
+    tsg_hub_reader_init (&r, val.mv_data, val.mv_size);
+    memset (out, 0, sizeof *out);
+    memcpy (out->id, id, CASE_ID_LEN + 1);
+    uint8_t format = tsg_hub_read_u8 (&r);
+    if (format != 1 && format != FORMAT) {
+        log_warnx ("store: unreadable case record %s", id);
+        return false;
+    }
+    out->state = (tsg_case_state_t) tsg_hub_read_u8 (&r);
+    out->roster_kind = tsg_hub_read_u8 (&r);
+    out->version = tsg_hub_read_u64 (&r);
+    out->created_at_ms = tsg_hub_read_u64 (&r);
+    out->updated_at_ms = tsg_hub_read_u64 (&r);
+    out->first_received_at_ms = tsg_hub_read_u64 (&r);
+    out->first_accepted_at_ms = tsg_hub_read_u64 (&r);
+    out->plan_at_ms = tsg_hub_read_u64 (&r);
+    out->closed_at_ms = tsg_hub_read_u64 (&r);
+    out->reopened = tsg_hub_read_u32 (&r);
+    out->referrals = tsg_hub_read_u32 (&r);
+    out->events = tsg_hub_read_u64 (&r);
+    tsg_hub_read_str (&r, out->opened_by, sizeof out->opened_by);
+    tsg_hub_read_str (&r, out->close_reason, sizeof out->close_reason);
+    tsg_hub_read_str (&r, out->next_review_on, sizeof out->next_review_on);
+    tsg_hub_read_str (&r, out->last_event_id, sizeof out->last_event_id);
+    tsg_hub_read_str (&r, out->last_event_type, sizeof out->last_event_type);
+    tsg_hub_read_str (&r, out->last_event_by, sizeof out->last_event_by);
+    out->n_agencies =
+        s_read_list (&r, out->agencies[0], sizeof out->agencies[0], TSG_HUB_CASE_AGENCIES_MAX);
+    out->n_tags = s_read_list (&r, out->tags[0], sizeof out->tags[0], TSG_HUB_CASE_TAGS_MAX);
+    out->n_roster =
+        s_read_list (&r, out->roster[0], sizeof out->roster[0], TSG_HUB_CASE_ROSTER_MAX);
+    size_t roles = tsg_hub_read_u8 (&r);
+    if (roles > TSG_HUB_CASE_ROLES_MAX)
+        r.ok = false;
+    for (size_t i = 0; r.ok && i < roles; i++) {
+        tsg_hub_read_str (&r, out->roles[i].agency, sizeof out->roles[i].agency);
+        tsg_hub_read_str (&r, out->roles[i].role, sizeof out->roles[i].role);
+    }
+    out->n_roles = r.ok ? roles : 0;
+    if (format == 1) {
+        if (out->roster_kind > TSUNAGU__V1__MEETING_KIND__MEETING_CORE
+            && out->roster_kind < TSG_HUB_MEETING_KINDS) {
+            memcpy (out->rosters[out->roster_kind], out->roster, sizeof out->roster);
+            out->n_rosters[out->roster_kind] = out->n_roster;
+        }
+    }
+    else {
+        size_t kinds = tsg_hub_read_u8 (&r);
+        for (size_t i = 0; r.ok && i < kinds; i++) {
+            uint8_t kind = tsg_hub_read_u8 (&r);
+            if (kind <= TSUNAGU__V1__MEETING_KIND__MEETING_CORE || kind >= TSG_HUB_MEETING_KINDS) {
+                r.ok = false;
+                break;
+            }
+            out->n_rosters[kind] = s_read_list (
+                &r, out->rosters[kind][0], sizeof out->rosters[kind][0], TSG_HUB_CASE_ROSTER_MAX);
+        }
+    }
+    if (!r.ok || (unsigned) out->state >= TSG_CASE_STATE_COUNT) {
+        log_warnx ("store: unreadable case record %s", id);
+        return false;
+    }
+    return true;
+}
+
+/* Writes the index key "word NUL case id" into key; returns its length. */
+static size_t
+s_index_key (const char *word, const char *case_id, uint8_t key[INDEX_MAX])
+{
+    size_t n = strlen (word);
+    if (n > TSG_TAG_LEN_MAX)
+        n = TSG_TAG_LEN_MAX;
+    memcpy (key, word, n);
+    key[n] = '\0';
+    memcpy (key + n + 1, case_id, CASE_ID_LEN);
+    return n + 1 + CASE_ID_LEN;
+}
+
+static void
+s_index (tsg_txn_t *txn, int db_index, const char *word, const char *case_id, bool present)
+{
+    uint8_t key[INDEX_MAX];
+    size_t len = s_index_key (word, case_id, key);
+    MDB_dbi db = tsg_store_db (txn->store, db_index);
+    if (present)
+        tsg_txn_put (txn, db, key, len, "", 0);
+    else
+        tsg_txn_del (txn, db, key, len);
+}
+
+/* True when word is one of the n rows of width bytes. */
+static bool
+s_in (const char *rows, size_t width, size_t n, const char *word)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp (rows + i * width, word) == 0)
+            return true;
+    return false;
+}
+
+/* Brings one index in line for a list that went from old_rows to new_rows. */
+static void
+s_index_list (tsg_txn_t *txn, int db_index, const char *case_id, const char *old_rows, size_t old_n,
+              const char *new_rows, size_t new_n, size_t width)
+{
+    for (size_t i = 0; i < old_n; i++)
+        if (!s_in (new_rows, width, new_n, old_rows + i * width))
+            s_index (txn, db_index, old_rows + i * width, case_id, false);
+    for (size_t i = 0; i < new_n; i++)
+        if (!s_in (old_rows, width, old_n, new_rows + i * width))
+            s_index (txn, db_index, new_rows + i * width, case_id, true);
+}
+
+void
+tsg_hub_case_put (tsg_txn_t *txn, const tsg_hub_case_t *old, const tsg_hub_case_t *c)
+{
+    if (txn->rc != TSG_OK)
+        return;
+    tsg_hub_writer_t w;
+    tsg_hub_writer_init (&w);
+    tsg_hub_write_u8 (&w, FORMAT);
+    tsg_hub_write_u8 (&w, (uint8_t) c->state);
+    tsg_hub_write_u8 (&w, (uint8_t) c->roster_kind);
+    tsg_hub_write_u64 (&w, c->version);
+    tsg_hub_write_u64 (&w, c->created_at_ms);
+    tsg_hub_write_u64 (&w, c->updated_at_ms);
+    tsg_hub_write_u64 (&w, c->first_received_at_ms);
+    tsg_hub_write_u64 (&w, c->first_accepted_at_ms);
+    tsg_hub_write_u64 (&w, c->plan_at_ms);
+    tsg_hub_write_u64 (&w, c->closed_at_ms);
+    tsg_hub_write_u32 (&w, c->reopened);
+    tsg_hub_write_u32 (&w, c->referrals);
+    tsg_hub_write_u64 (&w, c->events);
+    tsg_hub_write_str (&w, c->opened_by);
+    tsg_hub_write_str (&w, c->close_reason);
+    tsg_hub_write_str (&w, c->next_review_on);
+    tsg_hub_write_str (&w, c->last_event_id);
+    tsg_hub_write_str (&w, c->last_event_type);
+    tsg_hub_write_str (&w, c->last_event_by);
+    tsg_hub_write_u8 (&w, (uint8_t) c->n_agencies);
+    for (size_t i = 0; i < c->n_agencies; i++)
+        tsg_hub_write_str (&w, c->agencies[i]);
+    tsg_hub_write_u8 (&w, (uint8_t) c->n_tags);
+    for (size_t i = 0; i < c->n_tags; i++)
+        tsg_hub_write_str (&w, c->tags[i]);
+    tsg_hub_write_u8 (&w, (uint8_t) c->n_roster);
+    for (size_t i = 0; i < c->n_roster; i++)
+        tsg_hub_write_str (&w, c->roster[i]);
+    tsg_hub_write_u8 (&w, (uint8_t) c->n_roles);
+    for (size_t i = 0; i < c->n_roles; i++) {
+        tsg_hub_write_str (&w, c->roles[i].agency);
+        tsg_hub_write_str (&w, c->roles[i].role);
+    }
+    uint8_t kinds = 0;
+    for (int k = TSUNAGU__V1__MEETING_KIND__MEETING_CORE + 1; k < TSG_HUB_MEETING_KINDS; k++)
+        kinds += c->n_rosters[k] > 0;
+    tsg_hub_write_u8 (&w, kinds);
+    for (int k = TSUNAGU__V1__MEETING_KIND__MEETING_CORE + 1; k < TSG_HUB_MEETING_KINDS; k++) {
+        if (c->n_rosters[k] == 0)
+            continue;
+        tsg_hub_write_u8 (&w, (uint8_t) k);
+        tsg_hub_write_u8 (&w, (uint8_t) c->n_rosters[k]);
+        for (size_t i = 0; i < c->n_rosters[k]; i++)
+            tsg_hub_write_str (&w, c->rosters[k][i]);
+    }
+    if (!w.ok) {
+        txn->rc = TSG_ERR_NOMEM;
+        tsg_hub_writer_free (&w);
+        return;
+    }
+    tsg_txn_put (txn, tsg_store_db (txn->store, TSG_HUB_DB_CASES), c->id, CASE_ID_LEN, w.data,
+                 w.len);
+    tsg_hub_writer_free (&w);
+
+    if (!old || old->state != c->state) {
+        if (old) {
+            s_index (txn, TSG_HUB_DB_CASE_BY_STATE, tsg_case_state_name (old->state), c->id, false);
+            tsg_hub_stat_add2 (txn, TSG_HUB_STAT_CASE_STATE, tsg_case_state_name (old->state), -1);
+        }
+        s_index (txn, TSG_HUB_DB_CASE_BY_STATE, tsg_case_state_name (c->state), c->id, true);
+        tsg_hub_stat_add2 (txn, TSG_HUB_STAT_CASE_STATE, tsg_case_state_name (c->state), 1);
+    }
+    s_index_list (txn, TSG_HUB_DB_CASE_BY_AGENCY, c->id, old ? old->agencies[0] : NULL,
+                  old ? old->n_agencies : 0, c->agencies[0], c->n_agencies, sizeof c->agencies[0]);
+    s_index_list (txn, TSG_HUB_DB_CASE_BY_TAG, c->id, old ? old->tags[0] : NULL,
+                  old ? old->n_tags : 0, c->tags[0], c->n_tags, sizeof c->tags[0]);
+}
+
+bool
+tsg_hub_case_has_agency (const tsg_hub_case_t *c, const char *agency)
+{
+    return s_in (c->agencies[0], sizeof c->agencies[0], c->n_agencies, agency);
+}
+
+bool
+tsg_hub_case_add_agency (tsg_hub_case_t *c, const char *agency)
+{
+    if (tsg_hub_case_has_agency (c, agency))
+        return true;
+    if (c->n_agencies == TSG_HUB_CASE_AGENCIES_MAX)
+        return false;
+    return tsg_hub_copy (c->agencies[c->n_agencies++], sizeof c->agencies[0], agency);
+}
+
+bool
+tsg_hub_case_add_tag (tsg_hub_case_t *c, const char *tag)
+{
+    if (!tag || !*tag || s_in (c->tags[0], sizeof c->tags[0], c->n_tags, tag)
+        || c->n_tags == TSG_HUB_CASE_TAGS_MAX || strlen (tag) > TSG_TAG_LEN_MAX)
+        return false;
+    return tsg_hub_copy (c->tags[c->n_tags++], sizeof c->tags[0], tag);
+}
+
+bool
+tsg_hub_case_held (const tsg_hub_case_t *c, int kind)
+{
+    return kind > TSUNAGU__V1__MEETING_KIND__MEETING_CORE && kind < TSG_HUB_MEETING_KINDS
+           && c->n_rosters[kind] > 0;
+}
+
+bool
+tsg_hub_case_on_roster (const tsg_hub_case_t *c, int kind, const char *agency)
+{
+    return tsg_hub_case_held (c, kind) && agency
+           && s_in (c->rosters[kind][0], sizeof c->rosters[kind][0], c->n_rosters[kind], agency);
+}
+
+/* The meeting kinds: wire value, JSON name, Japanese name, founding article. */
+static const struct {
+    int kind;          /* Tsunagu__V1__MeetingKind */
+    const char *name;  /* the JSON name */
+    const char *label; /* the Japanese name */
+    const char *law;   /* the article that founds it */
+} s_meetings[] = {
+    { TSUNAGU__V1__MEETING_KIND__MEETING_CORE, "core", "コア会議", "" },
+    { TSUNAGU__V1__MEETING_KIND__MEETING_SHIEN, "shien", "支援会議", "社会福祉法 第106条の6" },
+    { TSUNAGU__V1__MEETING_KIND__MEETING_JUSOTEKI, "jusoteki", "重層的支援会議",
+      "社会福祉法 第106条の4" },
+    { TSUNAGU__V1__MEETING_KIND__MEETING_CHIIKI_CARE, "chiiki-care", "地域ケア会議",
+      "介護保険法 第115条の48" },
+    { TSUNAGU__V1__MEETING_KIND__MEETING_KYOGIKAI, "kyogikai", "協議会",
+      "障害者総合支援法 第89条の3" },
+    { TSUNAGU__V1__MEETING_KIND__MEETING_YOTAIKYO, "yotaikyo", "要保護児童対策地域協議会",
+      "児童福祉法 第25条の2" },
+    { TSUNAGU__V1__MEETING_KIND__MEETING_KONKYU, "konkyu", "支援会議（生活困窮者自立支援）",
+      "生活困窮者自立支援法 第9条" },
+};
+
+#define MEETINGS (sizeof s_meetings / sizeof s_meetings[0])
+
+const char *
+tsg_hub_meeting_kind_name (int kind)
+{
+    for (size_t i = 0; i < MEETINGS; i++)
+        if (s_meetings[i].kind == kind)
+            return s_meetings[i].name;
+    return NULL;
+}
+
+bool
+tsg_hub_meeting_kind_parse (const char *name, int *kind)
+{
+    for (size_t i = 0; name && i < MEETINGS; i++)
+        if (strcmp (s_meetings[i].name, name) == 0) {
+            *kind = s_meetings[i].kind;
+            return true;
+        }
+    return false;
+}
+
+const char *
+tsg_hub_meeting_label_ja (int kind)
+{
+    for (size_t i = 0; i < MEETINGS; i++)
+        if (s_meetings[i].kind == kind)
+            return s_meetings[i].label;
+    return NULL;
+}
+
+const char *
+tsg_hub_meeting_law (int kind)
+{
+    for (size_t i = 0; i < MEETINGS; i++)
+        if (s_meetings[i].kind == kind)
+            return s_meetings[i].law;
+    return NULL;
+}
+
+/* ---- overdue set ------------------------------------------------------------------- */
+
+/* Collects case ids for tsg_hub_cases_overdue. */
+typedef struct {
+    tsg_hub_case_id_t *ids; /* collected (owned until handed out) */
+    size_t count;           /* in use */
+    size_t capacity;        /* allocated */
+    bool failed;            /* memory ran out */
+} s_idset_t;
+
+static bool
+s_collect (void *arg, tsg_hub_due_kind_t kind, uint64_t due_ms, const char *referral_id,
+           const char *case_id)
+{
+    (void) kind;
+    (void) due_ms;
+    (void) referral_id;
+    s_idset_t *set = arg;
+    if (!tsg_uuid_valid (case_id))
+        return true;
+    if (set->count == set->capacity) {
+        size_t capacity = set->capacity ? set->capacity * 2 : 64;
+        tsg_hub_case_id_t *grown = realloc (set->ids, capacity * sizeof *grown);
+        if (!grown) {
+            set->failed = true;
+            return false;
+        }
+        set->ids = grown;
+        set->capacity = capacity;
+    }
+    memcpy (set->ids[set->count++], case_id, TSG_UUID_TEXT_SIZE);
+    return true;
+}
+
+static int
+s_id_cmp (const void *a, const void *b)
+{
+    return strcmp (a, b);
+}
+
+tsg_hub_case_id_t *
+tsg_hub_cases_overdue (tsg_txn_t *txn, uint64_t now_ms, size_t *count)
+{
+    s_idset_t set = { NULL, 0, 0, false };
+    tsg_hub_due_scan (txn, TSG_HUB_DUE_RECEIVED, now_ms, s_collect, &set);
+    if (!set.failed)
+        tsg_hub_due_scan (txn, TSG_HUB_DUE_ACCEPTED, now_ms, s_collect, &set);
+    if (set.failed || set.count == 0) {
+        if (set.failed)
+            log_warnx ("cases: out of memory listing overdue cases");
+        free (set.ids);
+        *count = 0;
+        return NULL;
+    }
+    qsort (set.ids, set.count, sizeof *set.ids, s_id_cmp);
+    size_t kept = 1;
+    for (size_t i = 1; i < set.count; i++)
+        if (strcmp (set.ids[i], set.ids[kept - 1]) != 0)
+            memcpy (set.ids[kept++], set.ids[i], TSG_UUID_TEXT_SIZE);
+    *count = kept;
+    return set.ids;
+}
+
+bool
+tsg_hub_cases_overdue_has (const tsg_hub_case_id_t *set, size_t count, const char *id)
+{
+    return set && bsearch (id, set, count, sizeof *set, s_id_cmp) != NULL;
+}
+
+/* ---- listing ----------------------------------------------------------------------- */
+
+/* The state of one listing pass. */
+typedef struct {
+    tsg_txn_t *txn;                      /* read transaction */
+    const tsg_hub_case_filter_t *filter; /* what to list */
+    tsg_hub_case_id_t *overdue;          /* cases with an overdue referral (owned) */
+    size_t n_overdue;                    /* entries of overdue */
+    tsg_hub_case_fn *fn;                 /* the caller's callback */
+    void *arg;                           /* its argument */
+    size_t listed;                       /* cases handed to fn */
+    bool more;                           /* a further match exists */
+    tsg_hub_case_t record;               /* scratch */
+} s_list_t;
+
+/* Offers case id to the listing.  Returns false when the listing is complete. */
+static bool
+s_offer (s_list_t *l, const char *id)
+{
+    const tsg_hub_case_filter_t *f = l->filter;
+    if (f->after && strcmp (id, f->after) <= 0)
+        return true;
+    if (!tsg_hub_case_get (l->txn, id, &l->record))
+        return true;
+    tsg_hub_case_t *c = &l->record;
+    if (f->state && strcmp (tsg_case_state_name (c->state), f->state) != 0)
+        return true;
+    if (f->agency && !tsg_hub_case_has_agency (c, f->agency))
+        return true;
+    if (f->tag && !s_in (c->tags[0], sizeof c->tags[0], c->n_tags, f->tag))
+        return true;
+    bool overdue = tsg_hub_cases_overdue_has (l->overdue, l->n_overdue, id);
+    if (f->overdue && !overdue)
+        return true;
+    if (l->listed == f->limit) {
+        l->more = true;
+        return false;
+    }
+    l->listed++;
+    return l->fn (l->arg, c, overdue);
+}
+
+/* Walks the index db_index from "word NUL after" while keys start with "word NUL". */
+static void
+s_walk_index (s_list_t *l, int db_index, const char *word)
+{
+    uint8_t start[INDEX_MAX];
+    const char *after =
+        l->filter->after && tsg_uuid_valid (l->filter->after) ? l->filter->after : NULL;
+    size_t prefix = strlen (word) + 1;
+    if (prefix > TSG_TAG_LEN_MAX + 1)
+        return;
+    size_t start_len = after ? s_index_key (word, after, start) : prefix;
+    if (!after)
+        memcpy (start, word, prefix);
+    tsg_iter_t it;
+    for (tsg_iter_begin (l->txn, tsg_store_db (l->txn->store, db_index), &it, start, start_len);
+         it.valid; tsg_iter_next (&it)) {
+        if (it.key.mv_size != prefix + CASE_ID_LEN || memcmp (it.key.mv_data, start, prefix) != 0)
+            break;
+        char id[TSG_UUID_TEXT_SIZE];
+        memcpy (id, (const uint8_t *) it.key.mv_data + prefix, CASE_ID_LEN);
+        id[CASE_ID_LEN] = '\0';
+        if (!s_offer (l, id))
+            break;
+    }
+    tsg_iter_end (&it);
+}
+
+/* Walks CASES itself from after. */
+static void
+s_walk_all (s_list_t *l)
+{
+    const char *after = l->filter->after;
+    tsg_iter_t it;
+    for (tsg_iter_begin (l->txn, tsg_store_db (l->txn->store, TSG_HUB_DB_CASES), &it, after,
+                         after ? strlen (after) : 0);
+         it.valid; tsg_iter_next (&it)) {
+        if (it.key.mv_size != CASE_ID_LEN)
+            continue;
+        char id[TSG_UUID_TEXT_SIZE];
+        memcpy (id, it.key.mv_data, CASE_ID_LEN);
+        id[CASE_ID_LEN] = '\0';
+        if (!s_offer (l, id))
+            break;
+    }
+    tsg_iter_end (&it);
+}
+
+size_t
+tsg_hub_cases_list (tsg_txn_t *txn, const tsg_hub_case_filter_t *filter, tsg_hub_case_fn *fn,
+                    void *arg, bool *more)
+{
+    s_list_t *l = calloc (1, sizeof *l);
+    if (!l) {
+        txn->rc = TSG_ERR_NOMEM;
+        *more = false;
+        return 0;
+    }
+    l->txn = txn;
+    l->filter = filter;
+    l->fn = fn;
+    l->arg = arg;
+    l->overdue = tsg_hub_cases_overdue (txn, filter->now_ms, &l->n_overdue);
+    if (filter->overdue) {
+        for (size_t i = 0; i < l->n_overdue; i++)
+            if (!s_offer (l, l->overdue[i]))
+                break;
+    }
+    else if (filter->tag)
+        s_walk_index (l, TSG_HUB_DB_CASE_BY_TAG, filter->tag);
+    else if (filter->agency)
+        s_walk_index (l, TSG_HUB_DB_CASE_BY_AGENCY, filter->agency);
+    else if (filter->state)
+        s_walk_index (l, TSG_HUB_DB_CASE_BY_STATE, filter->state);
+    else
+        s_walk_all (l);
+    size_t listed = l->listed;
+    *more = l->more;
+    free (l->overdue);
+    free (l);
+    return listed;
+}

@@ -1,0 +1,138 @@
+/* directory.c — keeps the registry in memory for lookups and signs the DIRECTORY letters. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "coordinator/model/directory.h"
+
+struct _tsg_hub_directory_t {
+    const tsg_keys_t *keys;             /* the coordinator's keys, to sign with (borrowed) */
+    Tsunagu__V1__AgencyEntry **entries; /* usable registry entries, sorted by id (owned) */
+    size_t count;                       /* entries in use */
+    uint64_t serial;                    /* registry generation at the last load */
+};
+
+tsg_hub_directory_t *
+tsg_hub_directory_new (const tsg_keys_t *keys)
+{
+    tsg_hub_directory_t *self = calloc (1, sizeof *self);
+    if (self)
+        self->keys = keys;
+    return self;
+}
+
+void
+tsg_hub_directory_destroy (tsg_hub_directory_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    tsg_hub_directory_t *self = *self_p;
+    tsg_registry_free_list (self->entries, self->count);
+    free (self);
+    *self_p = NULL;
+}
+
+/* True when the entry can be used for lookups, ZAP and the directory. */
+static bool
+s_entry_usable (const Tsunagu__V1__AgencyEntry *entry)
+{
+    return tsg_agency_id_valid (entry->id) && entry->box_public.len == 32
+           && entry->sign_public.len == 32 && entry->type && entry->name;
+}
+
+int
+tsg_hub_directory_load (tsg_hub_directory_t *self, tsg_txn_t *txn)
+{
+    Tsunagu__V1__AgencyEntry **list = NULL;
+    size_t count = 0;
+    uint64_t serial = tsg_registry_generation (txn);
+    int rc = tsg_registry_list (txn, &list, &count);
+    if (rc == TSG_OK && txn->rc != TSG_OK)
+        rc = txn->rc;
+    if (rc != TSG_OK) {
+        if (list)
+            tsg_registry_free_list (list, count);
+        return rc;
+    }
+    size_t kept = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (s_entry_usable (list[i]))
+            list[kept++] = list[i];
+        else {
+            log_warnx ("registry: skipping unusable entry \"%.32s\"",
+                       list[i]->id ? list[i]->id : "");
+            tsunagu__v1__agency_entry__free_unpacked (list[i], NULL);
+        }
+    }
+    tsg_registry_free_list (self->entries, self->count);
+    self->entries = list;
+    self->count = kept;
+    self->serial = serial;
+    return TSG_OK;
+}
+
+uint64_t
+tsg_hub_directory_serial (const tsg_hub_directory_t *self)
+{
+    return self->serial;
+}
+
+size_t
+tsg_hub_directory_size (const tsg_hub_directory_t *self)
+{
+    return self->count;
+}
+
+const Tsunagu__V1__AgencyEntry *
+tsg_hub_directory_find (const tsg_hub_directory_t *self, const char *id)
+{
+    if (!id)
+        return NULL;
+    size_t lo = 0, hi = self->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int cmp = strcmp (id, self->entries[mid]->id);
+        if (cmp == 0)
+            return self->entries[mid];
+        if (cmp < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return NULL;
+}
+
+const Tsunagu__V1__AgencyEntry *
+tsg_hub_directory_find_key (const tsg_hub_directory_t *self, const uint8_t key[32])
+{
+    for (size_t i = 0; i < self->count; i++)
+        if (memcmp (self->entries[i]->box_public.data, key, 32) == 0)
+            return self->entries[i];
+    return NULL;
+}
+
+bool
+tsg_hub_directory_active (const tsg_hub_directory_t *self, const char *id)
+{
+    const Tsunagu__V1__AgencyEntry *entry = tsg_hub_directory_find (self, id);
+    return entry && entry->status == TSUNAGU__V1__AGENCY_STATUS__AGENCY_ACTIVE;
+}
+
+int
+tsg_hub_directory_seal (const tsg_hub_directory_t *self, const char *recipient, uint8_t **out,
+                        size_t *out_len)
+{
+    Tsunagu__V1__Directory directory = TSUNAGU__V1__DIRECTORY__INIT;
+    directory.serial = self->serial;
+    /* Valid from a little before now, so an agency whose clock runs behind accepts it. */
+    directory.valid_from_ms = tsg_now_ms () - TSG_HUB_DIRECTORY_SLACK_MS;
+    directory.valid_until_ms = directory.valid_from_ms + TSG_HUB_DIRECTORY_VALID_MS;
+    directory.n_agencies = self->count;
+    directory.agencies = self->entries;
+
+    tsg_letter_t letter;
+    uint8_t message_id[TSG_MESSAGE_ID_SIZE];
+    tsg_letter_prepare (&letter, NULL, message_id, TSUNAGU__V1__KIND__KIND_DIRECTORY,
+                        TSG_COORDINATOR_ID, recipient);
+    letter.directory = &directory;
+    return tsg_envelope_seal (&letter, self->keys, out, out_len);
+}
