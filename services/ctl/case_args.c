@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "coordinator/case_rules.h"
-#include "coordinator/codec.h"
+#include "coordinator/intake/case_rules.h"
+#include "coordinator/model/codec.h"
 #include "ctl.h"
 
 #define EVENT_ROLE_MAX 64 /* bytes of a role label (the coordinator's limit) */

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "coordinator/stats.h"
+#include "coordinator/model/stats.h"
 #include "ctl.h"
 
 #define AGENCY_HTTP_BASE_PORT 7781

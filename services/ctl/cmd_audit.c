@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "coordinator/audit.h"
+#include "coordinator/model/audit.h"
 #include "ctl.h"
 
 static void

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "coordinator/codec.h"
-#include "coordinator/views.h"
+#include "coordinator/model/codec.h"
+#include "coordinator/model/views.h"
 #include "ctl.h"
 
 static void

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "coordinator/views.h"
+#include "coordinator/model/views.h"
 #include "ctl.h"
 
 /* Parses the common [--json] [--help] of a command without other options; returns -1 to go

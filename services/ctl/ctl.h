@@ -10,8 +10,8 @@
 
 #include <jansson.h>
 
-#include "coordinator/conf.h"
-#include "coordinator/limits.h"
+#include "coordinator/daemon/conf.h"
+#include "coordinator/model/limits.h"
 #include "tsunagu/tsunagu.h"
 
 #define CTL_TOKEN_BYTES 32 /* random bytes behind one bearer token */

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "coordinator/conf.h"
+#include "coordinator/daemon/conf.h"
 #include "ctl.h"
 
 struct _ctl_site_t {
