@@ -63,4 +63,8 @@ size_t tsg_agency_policy_intake_count (const tsg_agency_policy_t *policy);
  * 重層的支援会議 and コア会議 belong to no type). */
 const tsg_agency_policy_t *tsg_agency_policy_of_meeting (Tsunagu__V1__MeetingKind kind);
 
+/* The article behind the abuse report an agency of type may file ("児童虐待防止法 第6条"), or ""
+ * when the type files none or is unknown. */
+const char *tsg_agency_report_law (const char *type);
+
 #endif

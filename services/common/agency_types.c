@@ -102,3 +102,10 @@ tsg_agency_policy_of_meeting (Tsunagu__V1__MeetingKind kind)
             return &s_policies[i];
     return NULL;
 }
+
+const char *
+tsg_agency_report_law (const char *type)
+{
+    const tsg_agency_policy_t *policy = tsg_agency_policy_find (type);
+    return policy && policy->may_send_emergency ? policy->mandatory_report_law : "";
+}

@@ -405,7 +405,7 @@ s_check_text (bool tag, const char *text, char *why, size_t size)
     size_t chars = 0, visible = 0;
     for (const unsigned char *p = (const unsigned char *) text; *p;) {
         uint32_t c;
-        size_t len = tsg_ct_decode (p, &c);
+        size_t len = tsg_utf8_decode (p, &c);
         if (len == 0)
             return s_answer (TSG_CLEARTEXT_MALFORMED, "is not valid UTF-8", why, size);
         if (tsg_ct_control (c))
@@ -484,7 +484,7 @@ s_check_subject (const char *text, char *why, size_t size)
          other = false;
     for (const unsigned char *p = (const unsigned char *) text; *p;) {
         uint32_t c;
-        size_t n = tsg_ct_decode (p, &c);
+        size_t n = tsg_utf8_decode (p, &c);
         if (n == 0) {
             bad_utf8 = true;
             break;

@@ -139,46 +139,6 @@ const char *const tsg_ct_titles[] = { "mr", "mrs", "ms", "miss", "mx", "dr", NUL
 
 /* --- characters ----------------------------------------------------------------------------- */
 
-/* Decodes one UTF-8 character at p (no overlong forms, no surrogates, at most U+10FFFF) into
- * *out; returns its length in bytes, or 0 when p does not start a valid character. */
-size_t
-tsg_ct_decode (const unsigned char *p, uint32_t *out)
-{
-    unsigned c = p[0];
-    if (c < 0x80) {
-        *out = c;
-        return 1;
-    }
-    size_t n;
-    uint32_t cp, min;
-    if (c >= 0xc2 && c <= 0xdf) {
-        n = 2;
-        cp = c & 0x1f;
-        min = 0x80;
-    }
-    else if (c >= 0xe0 && c <= 0xef) {
-        n = 3;
-        cp = c & 0x0f;
-        min = 0x800;
-    }
-    else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4;
-        cp = c & 0x07;
-        min = 0x10000;
-    }
-    else
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0; /* also stops at the terminating NUL */
-        cp = (cp << 6) | (p[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    *out = cp;
-    return n;
-}
-
 bool
 tsg_ct_control (uint32_t c)
 {
@@ -290,7 +250,7 @@ tsg_ct_read (const char *text, tsg_ct_text_t *t)
     t->n = 0;
     while (*p && t->n < TEXT_MAX) {
         uint32_t c;
-        size_t len = tsg_ct_decode (p, &c);
+        size_t len = tsg_utf8_decode (p, &c);
         assert (len > 0);
         t->cp[t->n++] = tsg_ct_fold (c);
         p += len;
@@ -309,7 +269,7 @@ tsg_ct_match_at (const tsg_ct_text_t *t, size_t at, const char *needle)
     size_t i = at;
     while (*p) {
         uint32_t c;
-        size_t len = tsg_ct_decode (p, &c);
+        size_t len = tsg_utf8_decode (p, &c);
         assert (len > 0); /* the tables are valid UTF-8 */
         if (i >= t->n || t->cp[i] != c)
             return 0;
@@ -353,7 +313,7 @@ tsg_ct_one_of (uint32_t c, const char *set)
     const unsigned char *p = (const unsigned char *) set;
     while (p && *p) {
         uint32_t k;
-        size_t len = tsg_ct_decode (p, &k);
+        size_t len = tsg_utf8_decode (p, &k);
         assert (len > 0);
         if (k == c)
             return true;

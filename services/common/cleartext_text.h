@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "tsunagu/tsg_cleartext.h"
+#include "tsunagu/tsg_text.h"
 
 #define TEXT_MAX TSG_CLEARTEXT_SUBJECT_MAX /* most characters the rules look at */
 #define WORD_MAX 16                        /* letters of an ASCII word compared with names */
@@ -62,10 +63,6 @@ extern const char *const tsg_ct_titles[];
 extern const size_t tsg_ct_honorifics_count;
 
 /* ---- characters ---- */
-
-/* Decodes one UTF-8 character at p (no overlong forms, no surrogates, at most U+10FFFF) into
- * *out; returns its length in bytes, or 0 when p does not start a valid character. */
-size_t tsg_ct_decode (const unsigned char *p, uint32_t *out);
 
 bool tsg_ct_control (uint32_t c);
 

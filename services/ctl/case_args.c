@@ -166,7 +166,7 @@ s_add_role (s_args_t *args, const char *text)
         ctl_error ("--role %s: \"%s\" is not an agency id", text, agency);
         return CTL_EXIT_FAIL;
     }
-    if (!tsg_hub_text_ok (label, EVENT_ROLE_MAX)) {
+    if (!tsg_text_ok (label, EVENT_ROLE_MAX)) {
         ctl_error ("--role %s: the label must be 1 to %d bytes of text without control "
                    "characters",
                    agency, EVENT_ROLE_MAX);
@@ -356,7 +356,7 @@ s_check (s_args_t *args, uint64_t *base_version)
                        args->kind);
             return CTL_EXIT_FAIL;
         }
-        if (args->held_on && !tsg_hub_date_ok (args->held_on)) {
+        if (args->held_on && !tsg_date_ok (args->held_on)) {
             ctl_error ("--held-on is a date YYYY-MM-DD, not \"%s\"", args->held_on);
             return CTL_EXIT_FAIL;
         }
@@ -372,7 +372,7 @@ s_check (s_args_t *args, uint64_t *base_version)
             ctl_error ("--type plan needs at least one --role AGENCY=LABEL");
             return CTL_EXIT_USAGE;
         }
-        if (args->next_review && !tsg_hub_date_ok (args->next_review)) {
+        if (args->next_review && !tsg_date_ok (args->next_review)) {
             ctl_error ("--next-review is a date YYYY-MM-DD, not \"%s\"", args->next_review);
             return CTL_EXIT_FAIL;
         }
@@ -387,7 +387,7 @@ s_check (s_args_t *args, uint64_t *base_version)
                        args->category);
             return CTL_EXIT_FAIL;
         }
-        if (args->written_on && !tsg_hub_date_ok (args->written_on)) {
+        if (args->written_on && !tsg_date_ok (args->written_on)) {
             ctl_error ("--written-on is a date YYYY-MM-DD, not \"%s\"", args->written_on);
             return CTL_EXIT_FAIL;
         }

@@ -80,7 +80,7 @@ s_list_parse (int argc, char **argv, s_list_args_t *args)
             args->filter.agency = value;
         }
         else if (strcmp (arg, "--tag") == 0) {
-            if (!tsg_hub_text_ok (value, TSG_TAG_LEN_MAX)) {
+            if (!tsg_text_ok (value, TSG_TAG_LEN_MAX)) {
                 ctl_error ("--tag is 1 to %d bytes of text", TSG_TAG_LEN_MAX);
                 return CTL_EXIT_FAIL;
             }

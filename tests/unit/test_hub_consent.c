@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "test_hub_legal_kit.h"
+#include "tsunagu/tsg_text.h"
 
 static int
 s_setup (void **state)
@@ -102,7 +103,7 @@ test_grant_registers_and_fans_out (void **state)
     assert_string_equal (c.types[0], "child");
     assert_int_equal (c.categories, TSG_HUB_CAT_IDENTITY | TSG_HUB_CAT_FINANCES);
     uint64_t end = 0;
-    assert_true (tsg_hub_date_start_ms ("2026-12-01", &end));
+    assert_true (tsg_date_start_ms ("2026-12-01", &end));
     assert_int_equal (c.until_ms, end);
     assert_int_equal (c.granted_at_ms, T0);
     tsg_txn_t txn;

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "test_hub_legal_kit.h"
+#include "tsunagu/tsg_text.h"
 
 static int
 s_setup (void **state)
@@ -62,7 +63,7 @@ test_expiry_withholds_and_announces (void **state)
 
     /* The last millisecond of 2026-11-30 in Japan: still in force. */
     uint64_t end = 0;
-    assert_true (tsg_hub_date_start_ms ("2026-12-01", &end));
+    assert_true (tsg_date_start_ms ("2026-12-01", &end));
     hub_now = end - 1;
     assert_int_equal (tsg_hub_intake_expire (f->intake, f->store), 0);
     hub_expect_stored ((tsg_hub_answer_t[]){
@@ -153,8 +154,8 @@ test_expiry_tells_the_granter (void **state)
     hub_expect_stored ((tsg_hub_answer_t[]){
         kit_grant (f, F_CHILD, CASE_B, CONSENT_1, NULL, NULL, "poverty", "2026-12-31") });
     uint64_t end = 0, later = 0;
-    assert_true (tsg_hub_date_start_ms ("2026-11-26", &end));
-    assert_true (tsg_hub_date_start_ms ("2027-01-01", &later));
+    assert_true (tsg_date_start_ms ("2026-11-26", &end));
+    assert_true (tsg_date_start_ms ("2027-01-01", &later));
     tsg_txn_t txn;
     tsg_txn_begin (f->store, &txn, false);
     assert_int_equal (tsg_hub_consents_next_end (&txn), end);

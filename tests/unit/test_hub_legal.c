@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tsunagu/tsg_agency_types.h"
+#include "tsunagu/tsg_text.h"
 #include "coordinator/intake/legal_basis.h"
 #include "tsunagu/tsunagu.h"
 
@@ -77,8 +79,8 @@ s_setup (void **state)
     snprintf (k->valid_from, sizeof k->valid_from, "2026-11-01");
     snprintf (k->valid_until, sizeof k->valid_until, "2026-11-30");
     uint64_t until_start = 0;
-    assert_true (tsg_hub_date_start_ms ("2026-11-01", &k->from_ms));
-    assert_true (tsg_hub_date_start_ms ("2026-11-30", &until_start));
+    assert_true (tsg_date_start_ms ("2026-11-01", &k->from_ms));
+    assert_true (tsg_date_start_ms ("2026-11-30", &until_start));
     k->until_ms = until_start + DAY_MS;
     k->n_agencies = 1;
     snprintf (k->agencies[0], sizeof k->agencies[0], "%s", POVERTY);
@@ -159,7 +161,7 @@ test_consent_allowed_when_covered (void **state)
     w->in.c = NULL;
     s_allowed (w, TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_CONSENT, TSG_HUB_LEGAL_PERSONAL);
     /* Its first and last days, in Japan time, are inside. */
-    assert_true (tsg_hub_date_start_ms ("2026-11-01", &w->in.now_ms));
+    assert_true (tsg_date_start_ms ("2026-11-01", &w->in.now_ms));
     s_allowed (w, TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_CONSENT, TSG_HUB_LEGAL_PERSONAL);
     w->in.now_ms = w->consent.until_ms - 1; /* 2026-11-30 23:59:59.999 JST */
     s_allowed (w, TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_CONSENT, TSG_HUB_LEGAL_PERSONAL);
@@ -333,7 +335,7 @@ test_emergency_always_routed_and_flagged (void **state)
         s_allowed (w, TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_EMERGENCY,
                    TSG_HUB_LEGAL_PERSONAL | TSG_HUB_LEGAL_URGENT | TSG_HUB_LEGAL_ALERT);
     }
-    assert_string_equal (tsg_hub_emergency_law ("child"), "児童虐待防止法 第6条");
+    assert_string_equal (tsg_agency_report_law ("child"), "児童虐待防止法 第6条");
     /* Even without a body it raises the alert. */
     w->letter.body.len = 0;
     s_allowed (w, TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_EMERGENCY,
@@ -422,19 +424,19 @@ test_japan_dates (void **state)
     (void) state;
     uint64_t ms = 0;
     /* 2026-11-23 00:00 JST is 2026-11-22 15:00 UTC. */
-    assert_true (tsg_hub_date_start_ms ("2026-11-23", &ms));
+    assert_true (tsg_date_start_ms ("2026-11-23", &ms));
     assert_int_equal (ms, NOON_JST - 12 * 3600 * 1000ULL);
     char day[11];
     tsg_date_jst_plus_days (ms, 0, day);
     assert_string_equal (day, "2026-11-23");
     tsg_date_jst_plus_days (ms - 1, 0, day);
     assert_string_equal (day, "2026-11-22");
-    assert_true (tsg_hub_date_start_ms ("2028-02-29", &ms));
+    assert_true (tsg_date_start_ms ("2028-02-29", &ms));
     tsg_date_jst_plus_days (ms, 1, day);
     assert_string_equal (day, "2028-03-01");
-    assert_false (tsg_hub_date_start_ms ("2027-02-29", &ms));
-    assert_false (tsg_hub_date_start_ms ("2026-11-23T00", &ms));
-    assert_false (tsg_hub_date_start_ms (NULL, &ms));
+    assert_false (tsg_date_start_ms ("2027-02-29", &ms));
+    assert_false (tsg_date_start_ms ("2026-11-23T00", &ms));
+    assert_false (tsg_date_start_ms (NULL, &ms));
 }
 
 int

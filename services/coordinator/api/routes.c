@@ -172,7 +172,7 @@ s_cases (const tsg_hub_api_t *api, const tsg_hub_request_t *req, tsg_hub_reply_t
         s_error (reply, 400, "invalid", "state is not a case state");
     else if (filter.agency && !tsg_agency_id_valid (filter.agency))
         s_error (reply, 400, "invalid", "agency is not an agency id");
-    else if (filter.tag && !tsg_hub_text_ok (filter.tag, TSG_TAG_LEN_MAX))
+    else if (filter.tag && !tsg_text_ok (filter.tag, TSG_TAG_LEN_MAX))
         s_error (reply, 400, "invalid", "tag is not 1 to 64 bytes of text");
     else if (filter.after && !tsg_uuid_valid (filter.after))
         s_error (reply, 400, "invalid", "after is not a case id");

@@ -80,7 +80,7 @@ s_check_meeting (const Tsunagu__V1__Meeting *m, const tsg_hub_directory_t *direc
         REFUSE (ERROR_NOT_PERMITTED,
                 "a %s (%s) is recorded by an agency of type %s or by the coordinator",
                 tsg_hub_meeting_label_ja (m->kind), tsg_hub_meeting_law (m->kind), owner);
-    if (!tsg_hub_date_ok (m->held_on))
+    if (!tsg_date_ok (m->held_on))
         REFUSE (ERROR_MALFORMED, "held_on must be a date YYYY-MM-DD");
     if (m->n_attendees == 0 || m->n_attendees > TSG_HUB_CASE_ROSTER_MAX)
         REFUSE (ERROR_MALFORMED, "a meeting has 1 to %d attending agencies",
@@ -100,12 +100,12 @@ s_check_plan (const Tsunagu__V1__Plan *p, const tsg_hub_directory_t *directory, 
         REFUSE (ERROR_MALFORMED, "a plan event needs its plan");
     if (p->n_roles == 0 || p->n_roles > TSG_HUB_CASE_ROLES_MAX)
         REFUSE (ERROR_MALFORMED, "a plan has 1 to %d roles", TSG_HUB_CASE_ROLES_MAX);
-    if (p->next_review_on && *p->next_review_on && !tsg_hub_date_ok (p->next_review_on))
+    if (p->next_review_on && *p->next_review_on && !tsg_date_ok (p->next_review_on))
         REFUSE (ERROR_MALFORMED, "next_review_on must be a date YYYY-MM-DD");
     char *ids[TSG_HUB_CASE_ROLES_MAX];
     for (size_t i = 0; i < p->n_roles; i++) {
         const Tsunagu__V1__PlanRole *role = p->roles[i];
-        if (!role || !tsg_hub_text_ok (role->role, TSG_HUB_ROLE_MAX))
+        if (!role || !tsg_text_ok (role->role, TSG_HUB_ROLE_MAX))
             REFUSE (ERROR_MALFORMED, "role %zu needs a label of 1 to %d bytes of text", i + 1,
                     TSG_HUB_ROLE_MAX);
         /* The label is kept in the case record and shown on the dashboard: never a name. */
@@ -188,7 +188,7 @@ tsg_hub_case_event_check (const tsg_hub_case_t *c, const tsg_hub_directory_t *di
     case TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_NOTE:
         if (!ev->note || !tsg_hub_note_category_ok (ev->note->category))
             REFUSE (ERROR_MALFORMED, "a note needs a category: visit, call, meeting or other");
-        if (!tsg_hub_date_ok (ev->note->written_on))
+        if (!tsg_date_ok (ev->note->written_on))
             REFUSE (ERROR_MALFORMED, "written_on must be a date YYYY-MM-DD");
         break;
     default: REFUSE (ERROR_MALFORMED, "unknown case event type %d", (int) ev->type);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tsunagu/tsg_agency_types.h"
 #include "coordinator/model/alerts.h"
 #include "coordinator/intake/case_rules.h"
 #include "coordinator/model/cases.h"
@@ -248,11 +249,11 @@ s_alert (tsg_hub_casework_t *self, const char *sender, const tsg_letter_t *lette
     tsg_hub_copy (alert.recipient, sizeof alert.recipient, ref->recipient);
     tsg_hub_alert_add (self->txn, &alert);
     log_warnx ("ALERT %llu: emergency report (%s) from %s to %s: referral %s, case %s",
-               (unsigned long long) alert.n, tsg_hub_emergency_law (alert.sender_type), sender,
+               (unsigned long long) alert.n, tsg_agency_report_law (alert.sender_type), sender,
                ref->recipient, ref->id, ref->case_id);
     s_audit (self, "alert", letter->message_id.data, sender, ref->recipient, letter->kind,
              json_pack ("{s:I, s:s, s:s, s:s, s:s, s:s}", "alert", (json_int_t) alert.n, "basis",
-                        "emergency", "law", tsg_hub_emergency_law (alert.sender_type),
+                        "emergency", "law", tsg_agency_report_law (alert.sender_type),
                         "sender_type", alert.sender_type, "case_id", ref->case_id, "referral_id",
                         ref->id));
 }
@@ -386,7 +387,7 @@ s_referral (tsg_hub_casework_t *self, const char *sender, const tsg_letter_t *le
     if ((unsigned) h->urgency > TSUNAGU__V1__URGENCY__URGENCY_EMERGENCY)
         REFUSE (ERROR_MALFORMED, "unknown urgency %d", (int) h->urgency);
     for (size_t i = 0; i < h->n_tags; i++)
-        if (!tsg_hub_text_ok (h->tags[i], TSG_TAG_LEN_MAX))
+        if (!tsg_text_ok (h->tags[i], TSG_TAG_LEN_MAX))
             REFUSE (ERROR_MALFORMED, "tag %zu is not 1 to %d bytes of text", i + 1,
                     TSG_TAG_LEN_MAX);
     /* Whether a tag looks like personal data the intake checked (s_check_header). */

@@ -28,7 +28,7 @@ tsg_hub_header_check (const tsg_letter_t *letter, char *detail, size_t size)
             return TSUNAGU__V1__ERROR_CODE__ERROR_MALFORMED;
         }
     for (size_t i = 0; i < sizeof dates / sizeof dates[0]; i++)
-        if (dates[i].value && *dates[i].value && !tsg_hub_date_ok (dates[i].value)) {
+        if (dates[i].value && *dates[i].value && !tsg_date_ok (dates[i].value)) {
             snprintf (detail, size, "header.%s must be a date YYYY-MM-DD", dates[i].name);
             return TSUNAGU__V1__ERROR_CODE__ERROR_MALFORMED;
         }

@@ -7,9 +7,6 @@
 #include "tsunagu/tsg_agency_types.h"
 #include "coordinator/intake/legal_basis.h"
 
-#define DAY_MS (24ULL * 3600 * 1000)
-#define JST_MS (9ULL * 3600 * 1000)
-
 /* The rules per agency type come from the one table in common/agency_types.c. */
 int
 tsg_hub_statutory_meeting (const char *type)
@@ -26,40 +23,10 @@ tsg_hub_statutory_meeting_type (int kind)
     return policy ? policy->type : NULL;
 }
 
-const char *
-tsg_hub_emergency_law (const char *type)
-{
-    const tsg_agency_policy_t *policy = tsg_agency_policy_find (type);
-    return policy && policy->may_send_emergency ? policy->mandatory_report_law : "";
-}
-
 bool
 tsg_hub_may_send_emergency (const char *type)
 {
-    return *tsg_hub_emergency_law (type) != '\0';
-}
-
-/* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
-static int64_t
-s_days_from_civil (int64_t y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned) (y - era * 400);
-    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t) doe - 719468;
-}
-
-bool
-tsg_hub_date_start_ms (const char *date, uint64_t *out)
-{
-    if (!tsg_hub_date_ok (date))
-        return false;
-    int64_t days =
-        s_days_from_civil (atoi (date), (unsigned) atoi (date + 5), (unsigned) atoi (date + 8));
-    *out = (uint64_t) days * DAY_MS - JST_MS;
-    return true;
+    return *tsg_agency_report_law (type) != '\0';
 }
 
 json_t *

@@ -67,12 +67,6 @@ const char *tsg_hub_statutory_meeting_type (int kind);
 /* True for the types that may send an emergency (abuse) report: eldercare, disability, child. */
 bool tsg_hub_may_send_emergency (const char *type);
 
-/* The article of the abuse report an emergency from type rests on ("" for other types). */
-const char *tsg_hub_emergency_law (const char *type);
-
-/* The first ms (UTC) of the Japan-time day date ("YYYY-MM-DD").  False when date is not one. */
-bool tsg_hub_date_start_ms (const char *date, uint64_t *out);
-
 /* A JSON array of the flag names ("personal", "urgent", "alert"). */
 json_t *tsg_hub_legal_flags_json (unsigned flags);
 

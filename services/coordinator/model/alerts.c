@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tsunagu/tsg_agency_types.h"
 #include "coordinator/model/alerts.h"
 #include "coordinator/model/codec.h"
-#include "coordinator/intake/legal_basis.h"
 #include "coordinator/model/stats.h"
 
 #define FORMAT    2
@@ -100,7 +100,7 @@ tsg_hub_view_alerts (tsg_txn_t *txn, size_t limit)
                              (json_int_t) a.n, "at", at, "kind", "emergency", "message_id",
                              a.message_id, "referral_id", a.referral_id, "case_id", a.case_id,
                              "from", a.sender, "from_type", a.sender_type, "to", a.recipient, "law",
-                             tsg_hub_emergency_law (a.sender_type)));
+                             tsg_agency_report_law (a.sender_type)));
     }
     return list ? json_pack ("{s:I, s:o}", "count", (json_int_t) count, "alerts", list) : NULL;
 }

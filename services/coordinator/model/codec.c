@@ -128,69 +128,6 @@ tsg_hub_write_str (tsg_hub_writer_t *w, const char *text)
 }
 
 bool
-tsg_hub_text_ok (const char *text, size_t max)
-{
-    if (!text)
-        return false;
-    size_t len = strlen (text);
-    if (len == 0 || len > max)
-        return false;
-    const unsigned char *p = (const unsigned char *) text;
-    while (*p) {
-        unsigned c = *p;
-        size_t extra;
-        uint32_t cp;
-        if (c < 0x80) {
-            if (c < 0x20 || c == 0x7f)
-                return false;
-            p++;
-            continue;
-        }
-        if (c >= 0xc2 && c <= 0xdf) {
-            extra = 1;
-            cp = c & 0x1f;
-        }
-        else if (c >= 0xe0 && c <= 0xef) {
-            extra = 2;
-            cp = c & 0x0f;
-        }
-        else if (c >= 0xf0 && c <= 0xf4) {
-            extra = 3;
-            cp = c & 0x07;
-        }
-        else
-            return false;
-        for (size_t i = 1; i <= extra; i++) {
-            if ((p[i] & 0xc0) != 0x80)
-                return false;
-            cp = cp << 6 | (p[i] & 0x3f);
-        }
-        /* Overlong forms, surrogates, beyond U+10FFFF, and C1 controls. */
-        if ((extra == 2 && cp < 0x800) || (extra == 3 && (cp < 0x10000 || cp > 0x10ffff))
-            || (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
-            return false;
-        p += extra + 1;
-    }
-    return true;
-}
-
-bool
-tsg_hub_date_ok (const char *text)
-{
-    if (!text || strlen (text) != 10 || text[4] != '-' || text[7] != '-')
-        return false;
-    for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && (text[i] < '0' || text[i] > '9'))
-            return false;
-    int year = atoi (text), month = atoi (text + 5), day = atoi (text + 8);
-    static const int days[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-    if (year < 2000 || year > 2199 || month < 1 || month > 12 || day < 1 || day > days[month - 1])
-        return false;
-    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    return !(month == 2 && day == 29 && !leap);
-}
-
-bool
 tsg_hub_copy (char *out, size_t size, const char *text)
 {
     size_t n = text ? strlen (text) : 0;

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tsunagu/tsg_text.h"
+
 /* A cursor over a stored value; ok turns false on the first read that does not fit, and
  * every later read returns zeros. */
 typedef struct {
@@ -44,13 +46,6 @@ void tsg_hub_write_u64 (tsg_hub_writer_t *w, uint64_t v);
  * before they store anything). */
 void tsg_hub_write_str (tsg_hub_writer_t *w, const char *text);
 void tsg_hub_write_bytes (tsg_hub_writer_t *w, const void *data, size_t n);
-
-/* True when text is 1..max bytes of valid UTF-8 without control characters: what a tag, a
- * role label or any other cleartext word may be. */
-bool tsg_hub_text_ok (const char *text, size_t max);
-
-/* True when text is a civil date "YYYY-MM-DD" that exists (years 2000..2199). */
-bool tsg_hub_date_ok (const char *text);
 
 /* Copies text into out (size bytes) when it fits; false (out emptied) otherwise. */
 bool tsg_hub_copy (char *out, size_t size, const char *text);

@@ -17,7 +17,7 @@
 
 #include "coordinator/model/codec.h"
 #include "coordinator/model/consents.h"
-#include "coordinator/intake/legal_basis.h"
+#include "tsunagu/tsg_text.h"
 #include "coordinator/model/mailbox.h"
 #include "coordinator/model/stats.h"
 
@@ -173,8 +173,8 @@ tsg_hub_consent_from_info (const Tsunagu__V1__ConsentInfo *info, const char *cas
                 "agency",
                 info->obtained_by);
     uint64_t until_start = 0;
-    if (!tsg_hub_date_start_ms (info->valid_from, &out->from_ms)
-        || !tsg_hub_date_start_ms (info->valid_until, &until_start))
+    if (!tsg_date_start_ms (info->valid_from, &out->from_ms)
+        || !tsg_date_start_ms (info->valid_until, &until_start))
         REFUSE (ERROR_MALFORMED, "consent.valid_from and consent.valid_until must be dates "
                                  "YYYY-MM-DD");
     if (out->from_ms > until_start)
