@@ -1,0 +1,79 @@
+/* withhold.c — what a consent's end does to the mail relying on it: every mailbox entry noted
+ * under the consent that still waits is taken out (model/mailbox.c), counted, logged and
+ * audited, and the sender of each is told in an ERROR letter from the coordinator which
+ * letter (and, for a fan-out letter, which copy) was withheld and why. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "coordinator/intake/casework_parts.h"
+#include "coordinator/model/mailbox.h"
+#include "coordinator/model/stats.h"
+
+/* The STATS counter of letters withheld when their consent ended. */
+#define STAT_WITHHELD "letters.withheld"
+
+/* What a withholding pass tells each withheld entry's sender. */
+typedef struct {
+    tsg_hub_casework_t *self;         /* the casework */
+    const tsg_hub_consent_t *consent; /* the consent that ended */
+    const char *reason;               /* "revoked" or "expired" */
+    char detail[TSG_HUB_DETAIL_MAX];  /* "withheld: consent <id> revoked|expired" */
+    size_t withheld;                  /* entries taken out */
+} s_withhold_t;
+
+/* Tells w's sender that its letter was withheld from recipient because consent ended. */
+static void
+s_tell_withheld (tsg_hub_casework_t *self, const tsg_hub_withdrawn_t *w, const char *recipient,
+                 const tsg_hub_consent_t *consent, const char *detail)
+{
+    /* A fan-out letter may be withheld from some agencies only: say which.  Cut to fit (an
+     * agency id is at most 32 bytes): the detail is an English sentence for logs and the
+     * sender's API. */
+    char text[TSG_HUB_DETAIL_MAX];
+    if (w->copy)
+        snprintf (text, sizeof text, "%.*s (the copy for %.32s)", (int) sizeof text - 64, detail,
+                  recipient);
+    else
+        snprintf (text, sizeof text, "%s", detail);
+    tsg_hub_casework_tell (self, w->sender, w->id,
+                           TSUNAGU__V1__ERROR_CODE__ERROR_MISSING_LEGAL_BASIS, text,
+                           consent->case_id, consent->id);
+}
+
+/* tsg_hub_consent_mail_fn: withholds one noted entry if it still waits. */
+static void
+s_withhold_one (void *arg, const char *recipient, uint64_t seq)
+{
+    s_withhold_t *wh = arg;
+    tsg_hub_casework_t *self = wh->self;
+    tsg_hub_withdrawn_t w;
+    if (!tsg_hub_mailbox_withdraw (self->txn, recipient, seq,
+                                   TSUNAGU__V1__ERROR_CODE__ERROR_MISSING_LEGAL_BASIS, wh->detail,
+                                   self->now_ms, &w))
+        return;
+    wh->withheld++;
+    self->note_gone (self->arg, recipient, seq);
+    tsg_hub_stat_add (self->txn, STAT_WITHHELD, 1);
+    char id[2 * TSG_MESSAGE_ID_SIZE + 1];
+    tsg_hex_encode (w.id, TSG_MESSAGE_ID_SIZE, id);
+    log_info ("withheld %s %.16s from %s for %s: consent %s %s", tsg_kind_name (w.kind), id,
+              w.sender, recipient, wh->consent->id, wh->reason);
+    hub_casework_audit (
+        self, "withheld", w.id, w.sender, recipient, w.kind,
+        json_pack ("{s:s, s:s, s:s, s:s, s:s}", "consent_id", wh->consent->id, "reason", wh->reason,
+                   "case_id", wh->consent->case_id, "code",
+                   tsg_error_code_name (TSUNAGU__V1__ERROR_CODE__ERROR_MISSING_LEGAL_BASIS),
+                   "detail", wh->detail));
+    if (strcmp (w.sender, TSG_COORDINATOR_ID) != 0)
+        s_tell_withheld (self, &w, recipient, wh->consent, wh->detail);
+}
+
+size_t
+hub_casework_withhold (tsg_hub_casework_t *self, const tsg_hub_consent_t *c, const char *reason)
+{
+    s_withhold_t wh = { .self = self, .consent = c, .reason = reason };
+    snprintf (wh.detail, sizeof wh.detail, "withheld: consent %s %s", c->id, reason);
+    tsg_hub_consent_take_mail (self->txn, c->id, s_withhold_one, &wh);
+    return wh.withheld;
+}
