@@ -363,6 +363,86 @@ test_one_batch_many_letters (void **state)
         free (frames[i]);
 }
 
+/* Each envelope is decoded once on its way in, whatever it is and whatever becomes of it: a
+ * referral stored, a resend answered again, a HELLO, a receipt, a letter refused for its
+ * signature.  (The coordinator used to decode each envelope twice, once in the hub's loop to
+ * see whether it was a HELLO and again in the intake.) */
+static void
+test_decoded_once (void **state)
+{
+    fixture_t *f = *state;
+    const tsg_hub_intake_counters_t *counters = tsg_hub_intake_counters (f->intake);
+    assert_int_equal (counters->decoded, 0);
+    uint8_t id[16];
+    size_t lens[5];
+    uint8_t *frames[5];
+    frames[0] =
+        s_letter (f->elder, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 1, 100, id, &lens[0]);
+    frames[1] = frames[0]; /* a resend */
+    lens[1] = lens[0];
+    frames[2] = s_letter (f->elder, ELDER, TSG_COORDINATOR_ID, TSUNAGU__V1__KIND__KIND_HELLO, 0, 0,
+                          NULL, &lens[2]);
+    frames[3] = s_receipt (f->poverty, ELDER, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED, id,
+                           NULL, &lens[3]);
+    /* Signed with another key: decoded, then refused for its signature. */
+    frames[4] = s_letter (f->poverty, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 2, 10, NULL,
+                          &lens[4]);
+    tsg_hub_answer_t answers[5];
+    const char *from[5] = { ELDER, ELDER, ELDER, POVERTY, ELDER };
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal (s_intake_one (f, from[i], frames[i], lens[i], &answers[i]), TSG_OK);
+        assert_int_equal (counters->decoded, (uint64_t) i + 1);
+    }
+    assert_int_equal (answers[0].type, TSG_HUB_ANSWER_STORED);
+    assert_int_equal (answers[1].type, TSG_HUB_ANSWER_STORED);
+    assert_int_equal (answers[2].type, TSG_HUB_ANSWER_HELLO);
+    assert_int_equal (answers[3].type, TSG_HUB_ANSWER_NONE);
+    s_expect_error (&answers[4], TSUNAGU__V1__ERROR_CODE__ERROR_BAD_SIGNATURE, true);
+    for (int i = 0; i < 5; i++)
+        if (i != 1)
+            free (frames[i]);
+}
+
+/* The intake takes a letter already decoded and decides it exactly as from its bytes, without
+ * decoding it again: stored, in the mailbox, resent answered the same. */
+static void
+test_takes_decoded_letter (void **state)
+{
+    fixture_t *f = *state;
+    const tsg_hub_intake_counters_t *counters = tsg_hub_intake_counters (f->intake);
+    uint8_t id[16];
+    size_t len;
+    uint8_t *frame =
+        s_letter (f->elder, ELDER, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 1, 100, id, &len);
+    tsg_envelope_t env = { NULL, NULL };
+    assert_int_equal (tsg_envelope_decode (frame, len, &env, NULL), TSG_OK);
+    for (int round = 0; round < 2; round++) {
+        tsg_hub_answer_t answer;
+        tsg_txn_t txn;
+        tsg_txn_begin (f->store, &txn, true);
+        tsg_hub_intake_begin (f->intake, &txn);
+        tsg_hub_intake_envelope (f->intake, ELDER, &env, frame, len, &answer);
+        assert_int_equal (tsg_txn_commit (&txn), TSG_OK);
+        assert_int_equal (answer.type, TSG_HUB_ANSWER_STORED);
+        assert_true (answer.verified);
+        assert_memory_equal (answer.about, id, 16);
+    }
+    assert_int_equal (counters->decoded, 0);
+    assert_int_equal (counters->stored, 1);
+    assert_int_equal (s_mailbox_count (f, POVERTY), 1);
+    assert_int_equal (s_last (f, ELDER), 1);
+    /* Not from the connection's agency: refused as from bytes. */
+    tsg_hub_answer_t answer;
+    tsg_txn_t txn;
+    tsg_txn_begin (f->store, &txn, true);
+    tsg_hub_intake_begin (f->intake, &txn);
+    tsg_hub_intake_envelope (f->intake, POVERTY, &env, frame, len, &answer);
+    tsg_txn_abort (&txn);
+    s_expect_error (&answer, TSUNAGU__V1__ERROR_CODE__ERROR_SENDER_MISMATCH, true);
+    tsg_envelope_clear (&env);
+    free (frame);
+}
+
 /* A refused letter consumes its number and is answered the same way when resent. */
 static void
 test_refusal_consumes_sequence (void **state)
@@ -964,6 +1044,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_referral_is_stored, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_sequence_rules, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_one_batch_many_letters, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_decoded_once, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_takes_decoded_letter, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_refusal_consumes_sequence, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_inactive_recipient, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_inactive_sender, s_setup, s_teardown),

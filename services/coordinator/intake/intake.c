@@ -1,6 +1,8 @@
 /* intake.c — checks each inbound letter (identity, shape, signature, sequence, clock, recipient)
  * and stores it, refuses it or re-answers it (refusals: intake_refuse.c; HELLOs, receipts and
- * inactive senders: intake_unsequenced.c; the header's rules: header_rules.c). */
+ * inactive senders: intake_unsequenced.c; the header's rules: header_rules.c; what a batch did:
+ * intake_effects.c).  Each envelope is decoded once, here, and the decoded letter is what every
+ * later step reads; the hub's loop never decodes. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,86 +131,6 @@ tsg_hub_intake_counters (const tsg_hub_intake_t *self)
     return &self->counters;
 }
 
-size_t
-tsg_hub_intake_new_mail_count (const tsg_hub_intake_t *self)
-{
-    return self->new_mail_count;
-}
-
-const char *
-tsg_hub_intake_new_mail (const tsg_hub_intake_t *self, size_t index)
-{
-    return index < self->new_mail_count ? self->new_mail[index] : NULL;
-}
-
-size_t
-tsg_hub_intake_acked_count (const tsg_hub_intake_t *self)
-{
-    return self->acked_count;
-}
-
-const char *
-tsg_hub_intake_acked (const tsg_hub_intake_t *self, size_t index, uint64_t *seq)
-{
-    if (index >= self->acked_count)
-        return NULL;
-    *seq = self->acked[index].seq;
-    return self->acked[index].recipient;
-}
-
-/* Notes that recipient has new mail.  An allocation failure only delays forwarding until
- * the recipient's next session event, so it is logged, not fatal. */
-void
-hub_intake_note_new_mail (tsg_hub_intake_t *self, const char *recipient)
-{
-    for (size_t i = 0; i < self->new_mail_count; i++)
-        if (strcmp (self->new_mail[i], recipient) == 0)
-            return;
-    if (self->new_mail_count == self->new_mail_capacity) {
-        size_t capacity = self->new_mail_capacity ? self->new_mail_capacity * 2 : 16;
-        void *grown = realloc (self->new_mail, capacity * sizeof *self->new_mail);
-        if (!grown) {
-            log_warnx ("intake: out of memory noting new mail");
-            return;
-        }
-        self->new_mail = grown;
-        self->new_mail_capacity = capacity;
-    }
-    snprintf (self->new_mail[self->new_mail_count++], TSG_ID_MAX + 1, "%s", recipient);
-}
-
-void
-hub_intake_note_acked (tsg_hub_intake_t *self, const char *recipient, uint64_t seq)
-{
-    if (self->acked_count == self->acked_capacity) {
-        size_t capacity = self->acked_capacity ? self->acked_capacity * 2 : 64;
-        void *grown = realloc (self->acked, capacity * sizeof *self->acked);
-        if (!grown) {
-            log_warnx ("intake: out of memory noting an acknowledgement");
-            return;
-        }
-        self->acked = grown;
-        self->acked_capacity = capacity;
-    }
-    hub_intake_acked_t *entry = &self->acked[self->acked_count++];
-    snprintf (entry->recipient, sizeof entry->recipient, "%s", recipient);
-    entry->seq = seq;
-}
-
-/* True for the agency-to-agency kinds that travel with a sequence number. */
-bool
-hub_intake_kind_sequenced (Tsunagu__V1__Kind kind)
-{
-    switch (kind) {
-    case TSUNAGU__V1__KIND__KIND_REFERRAL:
-    case TSUNAGU__V1__KIND__KIND_REFERRAL_STATUS:
-    case TSUNAGU__V1__KIND__KIND_CONSENT_GRANT:
-    case TSUNAGU__V1__KIND__KIND_CONSENT_REVOKE:
-    case TSUNAGU__V1__KIND__KIND_CASE_EVENT: return true;
-    default: return false;
-    }
-}
-
 /* True when created_at is within the accepted clock skew of now: not more than 5 minutes
  * ahead, and not older than the dedup window (an older id may have been forgotten). */
 static bool
@@ -282,6 +204,68 @@ s_check_new (const tsg_hub_intake_t *self, const tsg_letter_t *letter, char *det
     return 0;
 }
 
+/* A letter whose sequence number auth_id used before: the same letter sent again is answered
+ * as it was the first time (STORED, or its refusal from its record); another letter with that
+ * number is refused. */
+static void
+s_answer_again (tsg_hub_intake_t *self, const char *auth_id, const tsg_letter_t *letter,
+                tsg_hub_answer_t *answer)
+{
+    const char *kind = tsg_kind_name (letter->kind);
+    const uint8_t *id = letter->message_id.data;
+    tsg_hub_message_t known;
+    if (tsg_hub_message_get (self->txn, id, &known) && strcmp (known.sender, auth_id) == 0) {
+        if (known.state == TSG_HUB_MSG_REFUSED) {
+            answer->type = TSG_HUB_ANSWER_ERROR;
+            answer->code = known.error_code;
+            answer->final = true;
+            snprintf (answer->detail, sizeof answer->detail, "%s", known.detail);
+        }
+        else
+            answer->type = TSG_HUB_ANSWER_STORED;
+        if (log_verbose ()) {
+            char text[17];
+            log_debug ("resend of %s %s seq %llu from %s: answered again", kind,
+                       hub_intake_id_text (id, TSG_MESSAGE_ID_SIZE, text),
+                       (unsigned long long) letter->sequence, auth_id);
+        }
+    }
+    else
+        hub_intake_refuse_repeatable (self, answer, auth_id, kind,
+                                      TSUNAGU__V1__ERROR_CODE__ERROR_OUT_OF_ORDER, true,
+                                      "sequence %llu was already used by another letter",
+                                      (unsigned long long) letter->sequence);
+}
+
+/* Refuses a letter that took its sequence number with code and detail: logged (a full quota
+ * or store once per cause, with its alert) and audited, and, unless its id was taken, a
+ * MESSAGES record that answers a resend the same way. */
+static void
+s_refuse_numbered (tsg_hub_intake_t *self, const char *auth_id, const tsg_letter_t *letter,
+                   Tsunagu__V1__ErrorCode code, const char *detail, bool id_taken,
+                   tsg_hub_answer_t *answer)
+{
+    const char *kind = tsg_kind_name (letter->kind);
+    /* A full quota or store refuses letter after letter for one cause: logged once. */
+    if (code == TSUNAGU__V1__ERROR_CODE__ERROR_QUOTA_EXCEEDED
+        || code == TSUNAGU__V1__ERROR_CODE__ERROR_STORE_FULL) {
+        if (hub_intake_refuse_repeatable (self, answer, auth_id, kind, code, true, "%s", detail))
+            hub_intake_alert_full (self, auth_id, code, detail);
+    }
+    else
+        hub_intake_refuse (self, answer, auth_id, kind, code, true, "%s", detail);
+    if (id_taken)
+        return;
+    tsg_hub_message_t msg = { .state = TSG_HUB_MSG_REFUSED,
+                              .kind = letter->kind,
+                              .error_code = code,
+                              .at_ms = self->now_ms };
+    snprintf (msg.sender, sizeof msg.sender, "%s", auth_id);
+    snprintf (msg.recipient, sizeof msg.recipient, "%s", letter->recipient);
+    snprintf (msg.detail, sizeof msg.detail, "%s", answer->detail);
+    tsg_hub_message_put (self->txn, letter->message_id.data, &msg);
+}
+
 /* A letter with a sequence number: dedup, order, then store or refuse (proto/README.md §4). */
 static void
 s_sequenced (tsg_hub_intake_t *self, const char *auth_id, const tsg_envelope_t *env,
@@ -300,27 +284,7 @@ s_sequenced (tsg_hub_intake_t *self, const char *auth_id, const tsg_envelope_t *
         return;
     }
     if (seq <= last) {
-        tsg_hub_message_t known;
-        if (tsg_hub_message_get (txn, id, &known) && strcmp (known.sender, auth_id) == 0) {
-            if (known.state == TSG_HUB_MSG_REFUSED) {
-                answer->type = TSG_HUB_ANSWER_ERROR;
-                answer->code = known.error_code;
-                answer->final = true;
-                snprintf (answer->detail, sizeof answer->detail, "%s", known.detail);
-            }
-            else
-                answer->type = TSG_HUB_ANSWER_STORED;
-            if (log_verbose ()) {
-                char text[17];
-                log_debug ("resend of %s %s seq %llu from %s: answered again", kind,
-                           hub_intake_id_text (id, TSG_MESSAGE_ID_SIZE, text),
-                           (unsigned long long) seq, auth_id);
-            }
-        }
-        else
-            hub_intake_refuse_repeatable (
-                self, answer, auth_id, kind, TSUNAGU__V1__ERROR_CODE__ERROR_OUT_OF_ORDER, true,
-                "sequence %llu was already used by another letter", (unsigned long long) seq);
+        s_answer_again (self, auth_id, letter, answer);
         return;
     }
     if (seq > last + 1) {
@@ -362,25 +326,7 @@ s_sequenced (tsg_hub_intake_t *self, const char *auth_id, const tsg_envelope_t *
         code = tsg_hub_casework_take (self->casework, auth_id, letter, frame, len, &route, detail,
                                       sizeof detail);
     if (code != 0) {
-        /* A full quota or store refuses letter after letter for one cause: logged once. */
-        if (code == TSUNAGU__V1__ERROR_CODE__ERROR_QUOTA_EXCEEDED
-            || code == TSUNAGU__V1__ERROR_CODE__ERROR_STORE_FULL) {
-            if (hub_intake_refuse_repeatable (self, answer, auth_id, kind, code, true, "%s",
-                                              detail))
-                hub_intake_alert_full (self, auth_id, code, detail);
-        }
-        else
-            hub_intake_refuse (self, answer, auth_id, kind, code, true, "%s", detail);
-        if (!id_taken) {
-            tsg_hub_message_t msg = { .state = TSG_HUB_MSG_REFUSED,
-                                      .kind = letter->kind,
-                                      .error_code = code,
-                                      .at_ms = self->now_ms };
-            snprintf (msg.sender, sizeof msg.sender, "%s", auth_id);
-            snprintf (msg.recipient, sizeof msg.recipient, "%s", letter->recipient);
-            snprintf (msg.detail, sizeof msg.detail, "%s", answer->detail);
-            tsg_hub_message_put (txn, id, &msg);
-        }
+        s_refuse_numbered (self, auth_id, letter, code, detail, id_taken, answer);
         return;
     }
     /* A fan-out letter was stored by the casework, once for each agency on the case; mail
@@ -410,25 +356,24 @@ s_sequenced (tsg_hub_intake_t *self, const char *auth_id, const tsg_envelope_t *
     }
 }
 
-void
-tsg_hub_intake_letter (tsg_hub_intake_t *self, const char *auth_id, const uint8_t *frame,
-                       size_t len, tsg_hub_answer_t *answer)
+/* The refusal of a letter that came on a connection not authenticated as an agency. */
+static bool
+s_unauthenticated (tsg_hub_intake_t *self, const char *auth_id, tsg_hub_answer_t *answer)
 {
-    memset (answer, 0, sizeof *answer);
-    if (!auth_id || !tsg_agency_id_valid (auth_id)) {
-        hub_intake_refuse_repeatable (self, answer, auth_id ? auth_id : "?", "letter",
-                                      TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED, true,
-                                      "the connection is not authenticated as an agency");
-        return;
-    }
-    tsg_envelope_t env = { NULL, NULL };
-    const char *why = NULL;
-    int rc = tsg_envelope_decode (frame, len, &env, &why);
-    if (rc != TSG_OK) {
-        hub_intake_undecodable (self, answer, auth_id, frame, len, rc, why);
-        return;
-    }
-    const tsg_letter_t *letter = env.letter;
+    if (auth_id && tsg_agency_id_valid (auth_id))
+        return false;
+    hub_intake_refuse_repeatable (self, answer, auth_id ? auth_id : "?", "letter",
+                                  TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED, true,
+                                  "the connection is not authenticated as an agency");
+    return true;
+}
+
+/* Decides a decoded letter (answer zeroed, the connection authenticated as an agency). */
+static void
+s_decoded (tsg_hub_intake_t *self, const char *auth_id, const tsg_envelope_t *env,
+           const uint8_t *frame, size_t len, tsg_hub_answer_t *answer)
+{
+    const tsg_letter_t *letter = env->letter;
     const char *kind = tsg_kind_name (letter->kind);
     memcpy (answer->about, letter->message_id.data, TSG_MESSAGE_ID_SIZE);
     answer->has_about = true;
@@ -444,7 +389,7 @@ tsg_hub_intake_letter (tsg_hub_intake_t *self, const char *auth_id, const uint8_
         hub_intake_inactive (self, auth_id, letter, sender, answer);
     /* Whoever holds the transport key but not the signing key changes nothing: a letter
      * that does not verify takes no sequence number and leaves no record. */
-    else if (!tsg_envelope_verify (&env, sender->sign_public.data))
+    else if (!tsg_envelope_verify (env, sender->sign_public.data))
         hub_intake_refuse_repeatable (self, answer, auth_id, kind,
                                       TSUNAGU__V1__ERROR_CODE__ERROR_BAD_SIGNATURE, true,
                                       "the signature does not verify with the sender's key");
@@ -452,14 +397,51 @@ tsg_hub_intake_letter (tsg_hub_intake_t *self, const char *auth_id, const uint8_
         /* Only from here on may the letter move the agency's session (hub.c). */
         answer->verified = true;
         if (letter->sequence > 0)
-            s_sequenced (self, auth_id, &env, frame, len, answer);
+            s_sequenced (self, auth_id, env, frame, len, answer);
         else
-            hub_intake_unsequenced (self, auth_id, &env, frame, len, answer);
+            hub_intake_unsequenced (self, auth_id, env, frame, len, answer);
     }
     self->letter = NULL;
-    tsg_envelope_clear (&env);
+}
+
+/* Counts the answer's refusal, if it is one. */
+static void
+s_count (tsg_hub_intake_t *self, const tsg_hub_answer_t *answer)
+{
     if (answer->type == TSG_HUB_ANSWER_ERROR && (unsigned) answer->code < TSG_HUB_ERROR_CODES)
         self->counters.refused[answer->code]++;
+}
+
+void
+tsg_hub_intake_letter (tsg_hub_intake_t *self, const char *auth_id, const uint8_t *frame,
+                       size_t len, tsg_hub_answer_t *answer)
+{
+    memset (answer, 0, sizeof *answer);
+    if (s_unauthenticated (self, auth_id, answer))
+        return;
+    /* The one decode of the envelope: everything after it reads the decoded letter. */
+    tsg_envelope_t env = { NULL, NULL };
+    const char *why = NULL;
+    int rc = tsg_envelope_decode (frame, len, &env, &why);
+    self->counters.decoded++;
+    if (rc != TSG_OK) {
+        hub_intake_undecodable (self, answer, auth_id, frame, len, rc, why);
+        return;
+    }
+    s_decoded (self, auth_id, &env, frame, len, answer);
+    tsg_envelope_clear (&env);
+    s_count (self, answer);
+}
+
+void
+tsg_hub_intake_envelope (tsg_hub_intake_t *self, const char *auth_id, const tsg_envelope_t *env,
+                         const uint8_t *frame, size_t len, tsg_hub_answer_t *answer)
+{
+    memset (answer, 0, sizeof *answer);
+    if (s_unauthenticated (self, auth_id, answer))
+        return;
+    s_decoded (self, auth_id, env, frame, len, answer);
+    s_count (self, answer);
 }
 
 Tsunagu__V1__ErrorCode
@@ -468,6 +450,7 @@ tsg_hub_intake_staff (tsg_hub_intake_t *self, const uint8_t *frame, size_t len, 
 {
     tsg_envelope_t env = { NULL, NULL };
     const char *why = NULL;
+    self->counters.decoded++;
     if (tsg_envelope_decode (frame, len, &env, &why) != TSG_OK) {
         snprintf (detail, size, "%s", why ? why : "the event cannot be encoded");
         return TSUNAGU__V1__ERROR_CODE__ERROR_MALFORMED;

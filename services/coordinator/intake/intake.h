@@ -47,6 +47,7 @@ typedef struct {
     uint64_t stored;                       /* sequenced letters stored */
     uint64_t refused[TSG_HUB_ERROR_CODES]; /* ERROR answers, by code */
     uint64_t ignored[TSG_HUB_ERROR_CODES]; /* acknowledgements dropped unanswered, by code */
+    uint64_t decoded;                      /* envelopes decoded: one per envelope taken in */
 } tsg_hub_intake_counters_t;
 
 /* A new intake that checks senders and recipients against directory (borrowed; it may be
@@ -129,6 +130,14 @@ const tsg_hub_intake_counters_t *tsg_hub_intake_counters (const tsg_hub_intake_t
  * same way), per proto/README.md §4–5. */
 void tsg_hub_intake_letter (tsg_hub_intake_t *self, const char *auth_id, const uint8_t *frame,
                             size_t len, tsg_hub_answer_t *answer);
+
+/* The same for a letter already decoded (env: tsg_envelope_decode of frame, borrowed): decides
+ * it without decoding it again.  tsg_hub_intake_letter is tsg_envelope_decode followed by
+ * this; the one decode is counted in the counters (decoded), so that a second one anywhere on
+ * the way shows. */
+void tsg_hub_intake_envelope (tsg_hub_intake_t *self, const char *auth_id,
+                              const tsg_envelope_t *env, const uint8_t *frame, size_t len,
+                              tsg_hub_answer_t *answer);
 
 /* The batch's effects, to apply once it is committed: recipients with new mail, and
  * mailbox entries (recipient, sequence) that were acknowledged or withheld, and deleted. */

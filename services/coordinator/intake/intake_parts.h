@@ -1,6 +1,7 @@
 /* intake_parts.h — the intake's state and the pieces its files share (intake.c decides each
  * letter, intake_refuse.c refuses, logs and audits, intake_unsequenced.c takes HELLOs and
- * receipts).  Private to those three files. */
+ * receipts, intake_effects.c keeps what a batch did for the loop).  Private to those files.
+ * Arrows: intake.c -> intake_unsequenced.c -> intake_refuse.c, intake_effects.c. */
 #ifndef TSG_HUB_INTAKE_PARTS_H_INCLUDED
 #define TSG_HUB_INTAKE_PARTS_H_INCLUDED
 
@@ -38,14 +39,26 @@ struct _tsg_hub_intake_t {
     size_t acked_capacity;                /* entries of acked allocated */
 };
 
-/* Notes that recipient has new mail.  An allocation failure only delays forwarding until
- * the recipient's next session event, so it is logged, not fatal. */
+/* intake_effects.c: notes that recipient has new mail, and that mailbox entry seq of
+ * recipient was acknowledged or withheld (deleted).  An allocation failure only delays
+ * forwarding until the recipient's next session event, so it is logged, not fatal. */
 void hub_intake_note_new_mail (tsg_hub_intake_t *self, const char *recipient);
 
 void hub_intake_note_acked (tsg_hub_intake_t *self, const char *recipient, uint64_t seq);
 
 /* True for the agency-to-agency kinds that travel with a sequence number. */
-bool hub_intake_kind_sequenced (Tsunagu__V1__Kind kind);
+static inline bool
+hub_intake_kind_sequenced (Tsunagu__V1__Kind kind)
+{
+    switch (kind) {
+    case TSUNAGU__V1__KIND__KIND_REFERRAL:
+    case TSUNAGU__V1__KIND__KIND_REFERRAL_STATUS:
+    case TSUNAGU__V1__KIND__KIND_CONSENT_GRANT:
+    case TSUNAGU__V1__KIND__KIND_CONSENT_REVOKE:
+    case TSUNAGU__V1__KIND__KIND_CASE_EVENT: return true;
+    default: return false;
+    }
+}
 
 /* Short hex of a message id for logs (first 8 bytes). */
 const char *hub_intake_id_text (const uint8_t *id, size_t len, char out[17]);
