@@ -40,6 +40,9 @@ enum {
     TSG_HUB_DB_COUNT
 };
 
+/* The META key of the registry's generation (be64). */
+#define TSG_REGISTRY_GENERATION_KEY "registry.generation"
+
 /* Opens DIR/store with the databases above.  map_size 0 means 1 GiB. */
 int tsg_hub_store_open (const char *data_dir, size_t map_size, tsg_store_t **out);
 

@@ -22,4 +22,13 @@ bool tsg_date_ok (const char *text);
 /* The first ms (UTC) of the Japan-time day date.  False when date is not one (tsg_date_ok). */
 bool tsg_date_start_ms (const char *date, uint64_t *out);
 
+/* Longest agency name: what one line of a configuration file can hold. */
+#define TSG_AGENCY_NAME_MAX 191
+
+/* True when name may be an agency's name: 1..TSG_AGENCY_NAME_MAX bytes of valid UTF-8, no
+ * control character, no space at either end, no ';' or '#' (which a configuration file reads
+ * as a comment).  Otherwise *why (when why is not NULL) says what is wrong, in English words
+ * that follow "it": "is empty", "is not valid UTF-8", ... */
+bool tsg_agency_name_ok (const char *name, const char **why);
+
 #endif

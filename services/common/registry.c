@@ -1,11 +1,10 @@
-/* registry.c — the coordinator's data directory store and its registry of agencies. */
+/* registry.c — the coordinator's data directory store and its registry of agencies: opening
+ * them and reading the registry (its one writer is coordinator/model/registry_write.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tsunagu/tsunagu.h"
-
-#define GENERATION_KEY "registry.generation"
 
 int
 tsg_hub_store_open (const char *data_dir, size_t map_size, tsg_store_t **out)
@@ -40,31 +39,11 @@ tsg_registry_generation (tsg_txn_t *txn)
 {
     MDB_val val;
     MDB_dbi meta = tsg_store_db (txn->store, TSG_HUB_DB_META);
-    if (!tsg_txn_get (txn, meta, GENERATION_KEY, strlen (GENERATION_KEY), &val) || val.mv_size != 8)
+    if (!tsg_txn_get (txn, meta, TSG_REGISTRY_GENERATION_KEY, strlen (TSG_REGISTRY_GENERATION_KEY),
+                      &val)
+        || val.mv_size != 8)
         return 0;
     return tsg_be64_get (val.mv_data);
-}
-
-void
-tsg_registry_put (tsg_txn_t *txn, const Tsunagu__V1__AgencyEntry *entry)
-{
-    if (txn->rc != TSG_OK)
-        return;
-    size_t len = tsunagu__v1__agency_entry__get_packed_size (entry);
-    uint8_t *buf = malloc (len ? len : 1);
-    if (!buf) {
-        txn->rc = TSG_ERR_NOMEM;
-        return;
-    }
-    tsunagu__v1__agency_entry__pack (entry, buf);
-    MDB_dbi agencies = tsg_store_db (txn->store, TSG_HUB_DB_AGENCIES);
-    tsg_txn_put (txn, agencies, entry->id, strlen (entry->id), buf, len);
-    free (buf);
-
-    uint8_t generation[8];
-    tsg_be64_put (generation, tsg_registry_generation (txn) + 1);
-    MDB_dbi meta = tsg_store_db (txn->store, TSG_HUB_DB_META);
-    tsg_txn_put (txn, meta, GENERATION_KEY, strlen (GENERATION_KEY), generation, 8);
 }
 
 Tsunagu__V1__AgencyEntry *

@@ -104,3 +104,42 @@ tsg_date_start_ms (const char *date, uint64_t *out)
     *out = ((uint64_t) t - JST_SECONDS) * 1000;
     return true;
 }
+
+bool
+tsg_agency_name_ok (const char *name, const char **why)
+{
+    const char *dummy;
+    if (!why)
+        why = &dummy;
+    size_t len = name ? strlen (name) : 0;
+    if (len == 0) {
+        *why = "is empty";
+        return false;
+    }
+    if (len > TSG_AGENCY_NAME_MAX) {
+        *why = "is longer than 191 bytes (the longest a configuration line can hold)";
+        return false;
+    }
+    if (name[0] == ' ' || name[len - 1] == ' ') {
+        *why = "starts or ends with a space";
+        return false;
+    }
+    for (const unsigned char *p = (const unsigned char *) name; *p;) {
+        uint32_t c;
+        size_t n = tsg_utf8_decode (p, &c);
+        if (n == 0) {
+            *why = "is not valid UTF-8";
+            return false;
+        }
+        if (c < 0x20 || c == 0x7f) {
+            *why = "holds a control character";
+            return false;
+        }
+        if (c == ';' || c == '#') {
+            *why = "holds ';' or '#', which a configuration file reads as a comment";
+            return false;
+        }
+        p += n;
+    }
+    return true;
+}

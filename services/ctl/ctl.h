@@ -13,12 +13,13 @@
 #include "coordinator/daemon/conf.h"
 #include "coordinator/model/limits.h"
 #include "tsunagu/tsunagu.h"
+#include "tsunagu/tsg_text.h"
 
 #define CTL_TOKEN_BYTES 32 /* random bytes behind one bearer token */
 #define CTL_TOKEN_HEX   65 /* their 64 hex characters and the NUL */
 /* Longest agency name, in bytes.  The contract allows 200, but agency.conf is read by
  * inih, which takes lines of at most 198 bytes, and "name = " leaves 191 of them. */
-#define CTL_NAME_MAX 191
+#define CTL_NAME_MAX TSG_AGENCY_NAME_MAX
 
 /* Exit codes: success, a failure the user can read about, bad usage. */
 #define CTL_EXIT_OK    0
@@ -105,11 +106,6 @@ char *ctl_text_event (const json_t *event);
 
 /* ---- names, tokens, endpoints ----------------------------------------------------- */
 
-/* True when name may be an agency name: 1..CTL_NAME_MAX bytes of valid UTF-8, no
- * control characters, no ';' or '#' (INI comment marks), no space at either end.
- * On false, *why (when why is non-NULL) is a static English phrase. */
-bool ctl_name_valid (const char *name, const char **why);
-
 /* Writes a new bearer token: CTL_TOKEN_BYTES random bytes as lowercase hex. */
 void ctl_token_new (char token[CTL_TOKEN_HEX]);
 
@@ -163,6 +159,9 @@ int ctl_site_store (ctl_site_t *self, tsg_store_t **out);
 /* The quotas and retention of the site's [limits] and [retention] (borrowed). */
 const tsg_hub_limits_t *ctl_site_limits (const ctl_site_t *self);
 
+/* The coordinator.conf the site was loaded from (borrowed). */
+const char *ctl_site_config_path (const ctl_site_t *self);
+
 /* [coordinator] data_dir, resolved: where store/ and control.sock live (NULL when the
  * configuration did not say). */
 const char *ctl_site_data_dir (const ctl_site_t *self);
@@ -185,6 +184,20 @@ ctl_site_t *ctl_site_open (const ctl_options_t *options, tsg_store_t **store);
  * otherwise.  On failure err holds an English sentence. */
 int ctl_control_call (const char *data_dir, const json_t *request, int timeout_ms, json_t **reply,
                       char *err, size_t err_size);
+
+/* Asks the coordinator of site to make a change (request: one control request, control.h;
+ * "actor" is added: the administrator's login name, SUDO_USER when run through sudo).  While
+ * a coordinator runs (it holds DATA_DIR/coordinator.lock) the request goes to its control
+ * socket; otherwise `tsunagu-coordinator -c CONFIG --apply` answers it under the same lock
+ * (found next to tsunaguctl, else on PATH; $TSUNAGU_COORDINATOR names it).  Either way the
+ * coordinator is the one writer of its store and audits the change.  Returns as
+ * ctl_control_call does. */
+int ctl_coordinator_ask (const ctl_site_t *site, json_t *request, json_t **reply, char *err,
+                         size_t err_size);
+
+/* ctl_coordinator_ask for a change (request stolen): the answer (caller decrefs) when it is
+ * {"ok": true, ...}; otherwise NULL after printing "cannot WHAT: why". */
+json_t *ctl_coordinator_change (const ctl_site_t *site, json_t *request, const char *what);
 
 /* ---- agency bundles ------------------------------------------------------------------ */
 

@@ -20,6 +20,7 @@ struct _ctl_site_t {
     uint8_t box_public[32];      /* the coordinator's X25519 public key */
     uint8_t sign_public[32];     /* the coordinator's Ed25519 public key */
     tsg_store_t *store;          /* the hub store, once ctl_site_store opened it */
+    char *config_path;           /* the coordinator.conf it was loaded from */
 };
 
 /* The public key file that goes with a secret key file: "x.key" → "x.pub", anything
@@ -45,7 +46,11 @@ ctl_site_load (const char *config_path)
     if (!self)
         return NULL;
     self->config = tsg_config_load (config_path);
-    if (!self->config) {
+    self->config_path = strdup (config_path);
+    if (!self->config || !self->config_path) {
+        tsg_config_destroy (&self->config);
+        free (self->config_path);
+        free (self->config_path);
         free (self);
         return NULL;
     }
@@ -218,4 +223,10 @@ ctl_site_open (const ctl_options_t *options, tsg_store_t **store)
         return NULL;
     }
     return site;
+}
+
+const char *
+ctl_site_config_path (const ctl_site_t *self)
+{
+    return self->config_path;
 }

@@ -30,7 +30,9 @@ int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
     hub_world_t *w = w_get ();
-    tsg_hub_control_env_t env = { w->store, w->intake, w->coordinator, w->directory, NULL };
+    tsg_hub_control_env_t env = {
+        .store = w->store, .intake = w->intake, .keys = w->coordinator, .directory = w->directory
+    };
     size_t before = w_txnid (w->store);
     char *reply = tsg_hub_control_answer (&env, (const char *) data, size);
     if (!reply)

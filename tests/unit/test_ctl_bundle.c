@@ -63,29 +63,29 @@ test_names (void **state)
 {
     (void) state;
     const char *why = NULL;
-    assert_true (ctl_name_valid ("つなぐ市中央地域包括支援センター", &why));
-    assert_true (ctl_name_valid ("Tsunagu City Support Centre (North)", NULL));
-    assert_false (ctl_name_valid ("", &why));
+    assert_true (tsg_agency_name_ok ("つなぐ市中央地域包括支援センター", &why));
+    assert_true (tsg_agency_name_ok ("Tsunagu City Support Centre (North)", NULL));
+    assert_false (tsg_agency_name_ok ("", &why));
     assert_non_null (why);
-    assert_false (ctl_name_valid (NULL, NULL));
-    assert_false (ctl_name_valid (" leading", NULL));
-    assert_false (ctl_name_valid ("trailing ", NULL));
-    assert_false (ctl_name_valid ("two\nlines", NULL));
-    assert_false (ctl_name_valid ("tab\there", NULL));
-    assert_false (ctl_name_valid ("a ; comment", NULL));
-    assert_false (ctl_name_valid ("number #1", NULL));
-    assert_false (ctl_name_valid ("bad \xff byte", NULL));
-    assert_false (ctl_name_valid ("overlong \xc0\xaf", NULL));
-    assert_false (ctl_name_valid ("surrogate \xed\xa0\x80", NULL));
-    assert_false (ctl_name_valid ("cut \xe3\x81", NULL));
+    assert_false (tsg_agency_name_ok (NULL, NULL));
+    assert_false (tsg_agency_name_ok (" leading", NULL));
+    assert_false (tsg_agency_name_ok ("trailing ", NULL));
+    assert_false (tsg_agency_name_ok ("two\nlines", NULL));
+    assert_false (tsg_agency_name_ok ("tab\there", NULL));
+    assert_false (tsg_agency_name_ok ("a ; comment", NULL));
+    assert_false (tsg_agency_name_ok ("number #1", NULL));
+    assert_false (tsg_agency_name_ok ("bad \xff byte", NULL));
+    assert_false (tsg_agency_name_ok ("overlong \xc0\xaf", NULL));
+    assert_false (tsg_agency_name_ok ("surrogate \xed\xa0\x80", NULL));
+    assert_false (tsg_agency_name_ok ("cut \xe3\x81", NULL));
 
     char name[CTL_NAME_MAX + 2];
     memset (name, 'a', CTL_NAME_MAX);
     name[CTL_NAME_MAX] = '\0';
-    assert_true (ctl_name_valid (name, NULL));
+    assert_true (tsg_agency_name_ok (name, NULL));
     name[CTL_NAME_MAX] = 'a';
     name[CTL_NAME_MAX + 1] = '\0';
-    assert_false (ctl_name_valid (name, NULL));
+    assert_false (tsg_agency_name_ok (name, NULL));
 }
 
 static void
@@ -273,7 +273,7 @@ test_bundle_long_name (void **state)
     char name[CTL_NAME_MAX + 1] = "";
     while (strlen (name) + 3 <= CTL_NAME_MAX)
         strcat (name, "あ");
-    assert_true (ctl_name_valid (name, NULL));
+    assert_true (tsg_agency_name_ok (name, NULL));
     char *root = s_tempdir ();
     s_bundle_roundtrip (root, name);
     assert_int_equal (ctl_remove_tree (root), 0);

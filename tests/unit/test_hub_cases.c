@@ -551,7 +551,9 @@ test_fan_out_per_recipient (void **state)
 static json_t *
 s_control (hub_fixture_t *f, const char *request)
 {
-    tsg_hub_control_env_t env = { f->store, f->intake, f->coordinator, f->directory, NULL };
+    tsg_hub_control_env_t env = {
+        .store = f->store, .intake = f->intake, .keys = f->coordinator, .directory = f->directory
+    };
     char *reply = tsg_hub_control_answer (&env, request, strlen (request));
     assert_non_null (reply);
     json_t *root = json_loads (reply, 0, NULL);
@@ -681,7 +683,9 @@ test_control_socket (void **state)
     assert_int_equal (zmq_connect (req, endpoint), 0);
     const char *ping = "{\"command\": \"ping\"}";
     assert_int_equal (zmq_send (req, ping, strlen (ping), 0), (int) strlen (ping));
-    tsg_hub_control_env_t env = { f->store, f->intake, f->coordinator, f->directory, NULL };
+    tsg_hub_control_env_t env = {
+        .store = f->store, .intake = f->intake, .keys = f->coordinator, .directory = f->directory
+    };
     bool answered = false;
     for (int i = 0; i < 500 && !answered; i++) {
         answered = tsg_hub_control_handle (control, &env);

@@ -9,7 +9,9 @@
 
 #include "coordinator/model/audit.h"
 #include "coordinator/model/cases.h"
+#include "coordinator/daemon/admin.h"
 #include "coordinator/daemon/control.h"
+#include "coordinator/daemon/control_reply.h"
 #include "coordinator/daemon/staff.h"
 
 struct _tsg_hub_control_t {
@@ -69,29 +71,14 @@ tsg_hub_control_socket (tsg_hub_control_t *self)
     return self->socket;
 }
 
-/* The reply text of a JSON object (consumed). */
-static char *
-s_dump (json_t *reply)
-{
-    char *text = reply ? json_dumps (reply, JSON_COMPACT) : NULL;
-    json_decref (reply);
-    return text ? text
-                : strdup ("{\"ok\":false,\"error\":\"store\",\"message\":\"out of memory\"}");
-}
-
-static char *
-s_refusal (const char *code, const char *message)
-{
-    return s_dump (json_pack ("{s:b, s:s, s:s}", "ok", 0, "error", code, "message", message));
-}
-
 static char *
 s_ping (const tsg_hub_control_env_t *env)
 {
-    return s_dump (json_pack (
+    return tsg_hub_control_dump (json_pack (
         "{s:b, s:s, s:s, s:I, s:I}", "ok", 1, "coordinator", TSG_COORDINATOR_ID, "version",
-        TSUNAGU_VERSION, "registry_serial", (json_int_t) tsg_hub_directory_serial (env->directory),
-        "sessions", (json_int_t) (env->sessions ? tsg_hub_sessions_size (env->sessions) : 0)));
+        TSUNAGU_VERSION, "registry_serial",
+        (json_int_t) (env->directory ? tsg_hub_directory_serial (env->directory) : 0), "sessions",
+        (json_int_t) (env->sessions ? tsg_hub_sessions_size (env->sessions) : 0)));
 }
 
 /* Applies a staff case event in a write transaction of its own, answering after the commit. */
@@ -104,7 +91,7 @@ s_case_event (const tsg_hub_control_env_t *env, const json_t *request)
     size_t len = 0;
     if (tsg_hub_staff_letter (request, env->keys, &envelope, &len, event_id, detail, sizeof detail)
         != 0)
-        return s_refusal ("bad_request", detail);
+        return tsg_hub_control_refusal ("bad_request", detail);
     tsg_txn_t txn;
     tsg_txn_begin (env->store, &txn, true);
     tsg_hub_intake_begin (env->intake, &txn);
@@ -120,33 +107,27 @@ s_case_event (const tsg_hub_control_env_t *env, const json_t *request)
         found = c && tsg_hub_case_get (&txn, case_id, c);
     }
     /* A refusal changes nothing but the audit log, which records it all the same. */
-    tsg_hub_audit_t *audit = tsg_hub_intake_audit (env->intake);
-    if (audit && txn.rc == TSG_OK && tsg_hub_audit_flush (audit, &txn) != TSG_OK
-        && txn.rc == TSG_OK)
-        txn.rc = TSG_ERR_IO;
-    int rc = tsg_txn_commit (&txn);
-    if (rc != TSG_OK && audit)
-        tsg_hub_audit_rollback (audit);
+    int rc = tsg_hub_audit_commit (tsg_hub_intake_audit (env->intake), &txn);
     if (code != 0) {
         if (rc != TSG_OK)
             log_warnx ("control: the refusal of a case event could not be audited: %s",
                        tsg_strerror (rc));
-        return s_refusal (tsg_error_code_name (code), detail);
+        return tsg_hub_control_refusal (tsg_error_code_name (code), detail);
     }
     char *reply;
     if (rc != TSG_OK || !found) {
         log_warnx ("control: a case event could not be stored: %s",
                    tsg_strerror (rc != TSG_OK ? rc : TSG_ERR_NOMEM));
-        reply = s_refusal ("store", "the event could not be stored; nothing changed");
+        reply = tsg_hub_control_refusal ("store", "the event could not be stored; nothing changed");
     }
     else {
         log_info ("case %s: %s event by the coordinator's staff, now version %llu (%s)", c->id,
                   json_string_value (json_object_get (request, "type")),
                   (unsigned long long) c->version, tsg_case_state_name (c->state));
-        reply = s_dump (json_pack ("{s:b, s:s, s:s, s:I, s:s, s:s}", "ok", 1, "case_id", c->id,
-                                   "event_id", event_id, "version", (json_int_t) c->version,
-                                   "state", tsg_case_state_name (c->state), "state_label",
-                                   tsg_case_state_label_ja (c->state)));
+        reply = tsg_hub_control_dump (json_pack (
+            "{s:b, s:s, s:s, s:I, s:s, s:s}", "ok", 1, "case_id", c->id, "event_id", event_id,
+            "version", (json_int_t) c->version, "state", tsg_case_state_name (c->state),
+            "state_label", tsg_case_state_label_ja (c->state)));
     }
     free (c);
     return reply;
@@ -156,23 +137,28 @@ char *
 tsg_hub_control_answer (const tsg_hub_control_env_t *env, const char *request, size_t len)
 {
     if (len > TSG_HUB_CONTROL_MAX)
-        return s_refusal ("too_large", "a control request is at most 64 KiB");
+        return tsg_hub_control_refusal ("too_large", "a control request is at most 64 KiB");
     json_error_t error;
     json_t *root = json_loadb (request, len, JSON_REJECT_DUPLICATES, &error);
     if (!json_is_object (root)) {
         json_decref (root);
-        return s_refusal ("bad_request", "a control request is one JSON object");
+        return tsg_hub_control_refusal ("bad_request", "a control request is one JSON object");
     }
     const char *command = json_string_value (json_object_get (root, "command"));
     char *reply;
     if (!command)
-        reply = s_refusal ("bad_request", "\"command\" is required");
+        reply = tsg_hub_control_refusal ("bad_request", "\"command\" is required");
     else if (strcmp (command, "ping") == 0)
         reply = s_ping (env);
+    else if (strcmp (command, "case-event") == 0 && !env->intake)
+        reply = tsg_hub_control_refusal ("not_running", "case events need the running "
+                                                        "coordinator: start it and try again");
     else if (strcmp (command, "case-event") == 0)
         reply = s_case_event (env, root);
-    else
-        reply = s_refusal ("unknown_command", "the commands are ping and case-event");
+    else if (!(reply = tsg_hub_admin_answer (env, command, root)))
+        reply = tsg_hub_control_refusal ("unknown_command",
+                                         "the commands are ping, case-event, agency-add, "
+                                         "agency-status and agency-due-days");
     json_decref (root);
     return reply;
 }
@@ -188,7 +174,7 @@ tsg_hub_control_handle (tsg_hub_control_t *self, const tsg_hub_control_env_t *en
     }
     /* A REP socket takes one frame; extra frames of a request are read and ignored. */
     bool extra = zmq_msg_more (&msg);
-    char *reply = extra ? s_refusal ("bad_request", "a control request is one frame")
+    char *reply = extra ? tsg_hub_control_refusal ("bad_request", "a control request is one frame")
                         : tsg_hub_control_answer (env, zmq_msg_data (&msg), zmq_msg_size (&msg));
     while (zmq_msg_more (&msg)) {
         zmq_msg_close (&msg);

@@ -51,13 +51,35 @@
  *     coordinator-signed CASE_EVENT letter without bodies passed on to every agency on the
  *     case, followed by CASE_UPDATE letters.  A jusoteki meeting (重層的支援会議) needs an
  *     active consent of the case that covers every attendee (else missing_legal_basis).  The
- *     reply comes after the commit; the decision, either way, is in the audit log. */
+ *     reply comes after the commit; the decision, either way, is in the audit log.
+ *
+ *   The registry (admin.h: the coordinator is its one writer; every change is audited as event
+ *   "registry" with the agency, the change, "actor" and "via"):
+ *
+ *   {"command": "agency-add", "id": "<agency id>", "type": "eldercare|disability|child|poverty",
+ *    "name": "<UTF-8, at most 191 bytes>", "box_public": "<Z85>", "sign_public": "<Z85>",
+ *    "response_due_days": n, "receive_due_days": n,   optional: 0 (the default) to 365
+ *    "actor": "<who asks, 1-64 bytes>"}
+ *   {"command": "agency-status", "id": "...", "status": "active|suspended|revoked", "actor": ...}
+ *   {"command": "agency-due-days", "id": "...", "response_due_days": n and/or
+ *    "receive_due_days": n, "actor": ...}
+ *     → {"ok": true, "changed": true|false, "agency": {"id", "type", "name", "status",
+ *        "response_due_days", "receive_due_days"}}
+ *     Refusals: bad_request, agency_exists (add), unknown_agency, revoked (final: nothing but
+ *     a new onboarding helps), store.  A running coordinator publishes the new directory by
+ *     itself.
+ *
+ * Offline.  While no coordinator runs on DATA_DIR (the lock DATA_DIR/coordinator.lock is free),
+ * `tsunagu-coordinator -c FILE --apply` answers one request read from standard input on
+ * standard output, exactly as the socket would (via "offline"), holding the lock meanwhile;
+ * case-event is then refused not_running.  tsunaguctl chooses between the two by the lock. */
 #ifndef TSG_HUB_CONTROL_H_INCLUDED
 #define TSG_HUB_CONTROL_H_INCLUDED
 
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "coordinator/model/audit.h"
 #include "coordinator/model/directory.h"
 #include "coordinator/intake/intake.h"
 #include "coordinator/daemon/sessions.h"
@@ -74,6 +96,11 @@ typedef struct {
     const tsg_keys_t *keys;               /* signs the coordinator's letters */
     const tsg_hub_directory_t *directory; /* for ping */
     tsg_hub_sessions_t *sessions;         /* for ping (NULL: none) */
+    tsg_hub_audit_t *audit;               /* where registry changes are audited (NULL: the
+                                             intake's audit log) */
+    const char *via;                      /* how requests come, for the audit log: NULL for
+                                             "control" (the socket), "offline" (one request
+                                             of `tsunagu-coordinator --apply`) */
 } tsg_hub_control_env_t;
 
 /* Binds the REP socket at ipc://data_dir/control.sock in ctx and makes the file 0600.  NULL

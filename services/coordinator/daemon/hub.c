@@ -679,8 +679,11 @@ s_poll_timeout (tsg_hub_t *self, uint64_t now)
 static void
 s_control (tsg_hub_t *self)
 {
-    tsg_hub_control_env_t env = { self->store, self->intake, self->keys, self->directory,
-                                  self->sessions };
+    tsg_hub_control_env_t env = { .store = self->store,
+                                  .intake = self->intake,
+                                  .keys = self->keys,
+                                  .directory = self->directory,
+                                  .sessions = self->sessions };
     while (tsg_hub_control_handle (self->control, &env))
         s_note_effects (self, tsg_monotonic_ms ());
 }

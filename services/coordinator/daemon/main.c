@@ -1,4 +1,5 @@
 /* main.c — tsunagu-coordinator: read the configuration, open the store, run the hub. */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -7,6 +8,8 @@
 
 #include "coordinator/daemon/conf.h"
 #include "coordinator/daemon/hub.h"
+#include "coordinator/daemon/offline.h"
+#include "tsunagu/tsg_lock.h"
 
 #define PROGNAME "tsunagu-coordinator"
 
@@ -23,7 +26,7 @@ static void
 s_usage (FILE *out)
 {
     fprintf (out,
-             "usage: " PROGNAME " [-nv] [-c FILE]\n"
+             "usage: " PROGNAME " [-nv] [-c FILE] [--apply]\n"
              "The tsunagu coordinator: stores and forwards letters between agencies.\n\n"
              "  -c, --config FILE  coordinator.conf (default: $TSUNAGU_DATA_DIR/coordinator.conf,\n"
              "                     else /var/lib/tsunagu/coordinator.conf)\n"
@@ -31,6 +34,9 @@ s_usage (FILE *out)
              "                     audit log as start-up would (without binding), print every\n"
              "                     problem as file:line: or path: message, and exit (0: fine)\n"
              "  -v, --verbose      log every letter (debug)\n"
+             "      --apply        while no coordinator runs on the data directory, answer one\n"
+             "                     control request (JSON) from standard input on standard\n"
+             "                     output and exit (how tsunaguctl changes the registry then)\n"
              "      --help         show this help\n"
              "      --version      show the version\n");
 }
@@ -39,20 +45,19 @@ int
 main (int argc, char *argv[])
 {
     static const struct option options[] = {
-        { "config", required_argument, NULL, 'c' },
-        { "verbose", no_argument, NULL, 'v' },
-        { "help", no_argument, NULL, 'H' },
-        { "version", no_argument, NULL, 'V' },
-        { NULL, 0, NULL, 0 },
+        { "config", required_argument, NULL, 'c' }, { "verbose", no_argument, NULL, 'v' },
+        { "help", no_argument, NULL, 'H' },         { "version", no_argument, NULL, 'V' },
+        { "apply", no_argument, NULL, 'A' },        { NULL, 0, NULL, 0 },
     };
     const char *config = NULL;
-    bool check_only = false, verbose = false;
+    bool check_only = false, verbose = false, apply = false;
     int opt;
     while ((opt = getopt_long (argc, argv, "c:nvh", options, NULL)) != -1) {
         switch (opt) {
         case 'c': config = optarg; break;
         case 'n': check_only = true; break;
         case 'v': verbose = true; break;
+        case 'A': apply = true; break;
         case 'h':
         case 'H': s_usage (stdout); return 0;
         case 'V': printf (PROGNAME " " TSUNAGU_VERSION "\n"); return 0;
@@ -85,6 +90,22 @@ main (int argc, char *argv[])
         tsg_keys_destroy (&keys);
         tsg_hub_conf_destroy (&conf);
         return problems == 0 ? 0 : 1;
+    }
+    if (apply) {
+        int status = tsg_hub_offline_apply (conf, stdin, stdout);
+        tsg_keys_destroy (&keys);
+        tsg_hub_conf_destroy (&conf);
+        return status;
+    }
+    /* One coordinator per data directory: the lock is the kernel's, dropped even on kill -9. */
+    int lock = tsg_lock_take (conf->data_dir, TSG_COORDINATOR_LOCK_FILE, false);
+    if (lock < 0) {
+        log_warnx ("%s/%s: %s", conf->data_dir, TSG_COORDINATOR_LOCK_FILE,
+                   errno == EWOULDBLOCK ? "another coordinator runs on this data directory"
+                                        : strerror (errno));
+        tsg_keys_destroy (&keys);
+        tsg_hub_conf_destroy (&conf);
+        return 1;
     }
 
     tsg_store_t *store = NULL;
@@ -122,5 +143,6 @@ main (int argc, char *argv[])
     rc = tsg_hub_run (hub, &s_stop);
     tsg_hub_destroy (&hub);
     log_info ("stopped");
+    tsg_lock_release (lock);
     return rc == 0 ? 0 : 1;
 }

@@ -288,6 +288,17 @@ tsg_hub_audit_flush (tsg_hub_audit_t *self, tsg_txn_t *txn)
     return TSG_OK;
 }
 
+int
+tsg_hub_audit_commit (tsg_hub_audit_t *self, tsg_txn_t *txn)
+{
+    if (self && txn->rc == TSG_OK && tsg_hub_audit_flush (self, txn) != TSG_OK && txn->rc == TSG_OK)
+        txn->rc = TSG_ERR_IO;
+    int rc = tsg_txn_commit (txn);
+    if (rc != TSG_OK && self)
+        tsg_hub_audit_rollback (self);
+    return rc;
+}
+
 void
 tsg_hub_audit_rollback (tsg_hub_audit_t *self)
 {

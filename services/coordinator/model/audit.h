@@ -28,6 +28,10 @@ void tsg_hub_audit_add (tsg_hub_audit_t *self, const char *event, const uint8_t 
 /* Appends the buffered records, fdatasyncs, and puts the new head into META within txn.  Call it as
  * the last step before tsg_txn_commit.  TSG_OK or an error (then the caller aborts the batch). */
 int tsg_hub_audit_flush (tsg_hub_audit_t *self, tsg_txn_t *txn);
+/* Flushes the buffered records into txn (when self is not NULL), commits txn, and rolls the
+ * file back when the commit fails: the one way a transaction with audit records ends.
+ * Returns tsg_txn_commit's answer (or the flush's error, with txn aborted). */
+int tsg_hub_audit_commit (tsg_hub_audit_t *self, tsg_txn_t *txn);
 /* After a failed commit: truncates the file back to the last committed head and drops the buffer.
  */
 void tsg_hub_audit_rollback (tsg_hub_audit_t *self);

@@ -1,0 +1,301 @@
+/* admin.c — the administrator's changes to the registry: checked, written with their audit
+ * record in one transaction, answered after the commit (admin.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "coordinator/daemon/admin.h"
+#include "coordinator/daemon/control_reply.h"
+#include "coordinator/intake/intake.h"
+#include "coordinator/model/codec.h"
+#include "tsunagu/tsg_agency_types.h"
+#include "tsunagu/tsg_text.h"
+#include "tsunagu/tsunagu.h"
+
+#define ACTOR_MAX    64  /* bytes of the actor's name */
+#define DUE_DAYS_MAX 365 /* the longest due days an entry may hold (0: the default) */
+
+/* What one request asks, read from its JSON. */
+typedef struct {
+    const char *id;    /* the agency */
+    const char *actor; /* who asks */
+    char why[160];     /* what is wrong with the request, when it is */
+} s_request_t;
+
+/* The audit log registry changes go to. */
+static tsg_hub_audit_t *
+s_audit (const tsg_hub_control_env_t *env)
+{
+    return env->audit ? env->audit : env->intake ? tsg_hub_intake_audit (env->intake) : NULL;
+}
+
+/* Reads the fields every registry request has; false (why said) when one is wrong. */
+static bool
+s_request_read (const json_t *request, s_request_t *out)
+{
+    out->id = json_string_value (json_object_get (request, "id"));
+    out->actor = json_string_value (json_object_get (request, "actor"));
+    if (!out->id || !tsg_agency_id_valid (out->id)) {
+        snprintf (out->why, sizeof out->why,
+                  "\"id\" must be an agency id: 1-32 of a-z, 0-9 and "
+                  "'-', starting with a letter");
+        return false;
+    }
+    if (!out->actor || !tsg_text_ok (out->actor, ACTOR_MAX)) {
+        snprintf (out->why, sizeof out->why,
+                  "\"actor\" must name who asks: 1-%d bytes of printable UTF-8", ACTOR_MAX);
+        return false;
+    }
+    return true;
+}
+
+/* A due-days member of request into *out (untouched when absent); false when it is not a
+ * number of days from 0 to 365. */
+static bool
+s_days_read (const json_t *request, const char *member, bool *present, uint32_t *out)
+{
+    const json_t *value = json_object_get (request, member);
+    *present = value != NULL;
+    if (!value)
+        return true;
+    if (!json_is_integer (value) || json_integer_value (value) < 0
+        || json_integer_value (value) > DUE_DAYS_MAX)
+        return false;
+    *out = (uint32_t) json_integer_value (value);
+    return true;
+}
+
+/* A 32-byte key from Z85 text into key; false when it is not one. */
+static bool
+s_key_read (const json_t *request, const char *member, uint8_t key[32])
+{
+    const char *text = json_string_value (json_object_get (request, member));
+    return text && tsg_key_from_z85 (text, key);
+}
+
+/* The entry as the answer shows it. */
+static json_t *
+s_entry_json (const Tsunagu__V1__AgencyEntry *entry)
+{
+    return json_pack ("{s:s, s:s, s:s, s:s, s:I, s:I}", "id", entry->id, "type", entry->type,
+                      "name", entry->name, "status", tsg_agency_status_name (entry->status),
+                      "response_due_days", (json_int_t) entry->response_due_days,
+                      "receive_due_days", (json_int_t) entry->receive_due_days);
+}
+
+/* Writes entry with its audit record (details stolen) and commits; the answer's text, which
+ * says the status was (NULL for a new entry). */
+static char *
+s_write (const tsg_hub_control_env_t *env, tsg_txn_t *txn, const char *command,
+         const s_request_t *req, const Tsunagu__V1__AgencyEntry *entry, const char *was,
+         json_t *details)
+{
+    tsg_registry_put (txn, entry);
+    json_object_set_new (details, "agency", json_string (entry->id));
+    json_object_set_new (details, "actor", json_string (req->actor));
+    json_object_set_new (details, "via", json_string (env->via ? env->via : "control"));
+    tsg_hub_audit_t *audit = s_audit (env);
+    if (audit)
+        tsg_hub_audit_add (audit, "registry", NULL, NULL, NULL, command, details);
+    else
+        json_decref (details);
+    int rc = tsg_hub_audit_commit (audit, txn);
+    if (rc != TSG_OK) {
+        log_warnx ("control: %s %s could not be stored: %s", command, entry->id, tsg_strerror (rc));
+        return tsg_hub_control_refusal ("store", "the change could not be stored; nothing changed");
+    }
+    log_info ("registry: %s %s by %s (%s)", command, entry->id, req->actor,
+              env->via ? env->via : "control");
+    return tsg_hub_control_dump (json_pack ("{s:b, s:b, s:s?, s:o}", "ok", 1, "changed", 1, "was",
+                                            was, "agency", s_entry_json (entry)));
+}
+
+/* The current entry of req->id in a new write transaction; NULL (the refusal in *answer) when
+ * absent or unreadable. */
+static Tsunagu__V1__AgencyEntry *
+s_entry_open (const tsg_hub_control_env_t *env, tsg_txn_t *txn, const s_request_t *req,
+              char **answer)
+{
+    tsg_txn_begin (env->store, txn, true);
+    Tsunagu__V1__AgencyEntry *entry = tsg_registry_get (txn, req->id);
+    if (!entry) {
+        char why[96];
+        snprintf (why, sizeof why, "no agency %s is registered", req->id);
+        *answer = tsg_hub_control_refusal (txn->rc == TSG_OK ? "unknown_agency" : "store", why);
+        tsg_txn_abort (txn);
+    }
+    return entry;
+}
+
+/* {"command": "agency-add", "id", "type", "name", "box_public", "sign_public" (Z85),
+ *  "response_due_days", "receive_due_days" (optional, 0..365), "actor"}. */
+static char *
+s_add (const tsg_hub_control_env_t *env, const json_t *request)
+{
+    s_request_t req;
+    if (!s_request_read (request, &req))
+        return tsg_hub_control_refusal ("bad_request", req.why);
+    const char *type = json_string_value (json_object_get (request, "type"));
+    const char *name = json_string_value (json_object_get (request, "name"));
+    const char *why = NULL;
+    uint8_t box[32], sign[32];
+    uint32_t response = 0, receive = 0;
+    bool present;
+    if (!type || !tsg_agency_policy_find (type))
+        return tsg_hub_control_refusal ("bad_request",
+                                        "\"type\" must be eldercare, disability, child or poverty");
+    if (!tsg_agency_name_ok (name, &why)) {
+        snprintf (req.why, sizeof req.why, "\"name\" %s", why);
+        return tsg_hub_control_refusal ("bad_request", req.why);
+    }
+    if (!s_key_read (request, "box_public", box) || !s_key_read (request, "sign_public", sign))
+        return tsg_hub_control_refusal ("bad_request", "\"box_public\" and \"sign_public\" must be "
+                                                       "32-byte keys in Z85 (40 characters)");
+    if (!s_days_read (request, "response_due_days", &present, &response)
+        || !s_days_read (request, "receive_due_days", &present, &receive))
+        return tsg_hub_control_refusal ("bad_request", "due days are whole days from 0 (the "
+                                                       "default) to 365");
+    tsg_txn_t txn;
+    tsg_txn_begin (env->store, &txn, true);
+    Tsunagu__V1__AgencyEntry *existing = tsg_registry_get (&txn, req.id);
+    if (existing || txn.rc != TSG_OK) {
+        snprintf (req.why, sizeof req.why, "agency %s is already registered (%s)", req.id,
+                  existing ? tsg_agency_status_name (existing->status) : "unreadable");
+        if (existing)
+            tsunagu__v1__agency_entry__free_unpacked (existing, NULL);
+        tsg_txn_abort (&txn);
+        return tsg_hub_control_refusal (txn.rc == TSG_OK ? "agency_exists" : "store", req.why);
+    }
+    Tsunagu__V1__AgencyEntry entry = TSUNAGU__V1__AGENCY_ENTRY__INIT;
+    entry.id = (char *) req.id;
+    entry.type = (char *) type;
+    entry.name = (char *) name;
+    entry.box_public = (ProtobufCBinaryData){ 32, box };
+    entry.sign_public = (ProtobufCBinaryData){ 32, sign };
+    entry.status = TSUNAGU__V1__AGENCY_STATUS__AGENCY_ACTIVE;
+    entry.created_at_ms = tsg_now_ms ();
+    entry.response_due_days = response;
+    entry.receive_due_days = receive;
+    json_t *details = json_pack ("{s:s, s:s}", "type", type, "status", "active");
+    return s_write (env, &txn, "agency-add", &req, &entry, NULL, details);
+}
+
+/* The status a request names: "active", "suspended" or "revoked". */
+static bool
+s_status_parse (const char *text, Tsunagu__V1__AgencyStatus *out)
+{
+    static const Tsunagu__V1__AgencyStatus statuses[] = {
+        TSUNAGU__V1__AGENCY_STATUS__AGENCY_ACTIVE,
+        TSUNAGU__V1__AGENCY_STATUS__AGENCY_SUSPENDED,
+        TSUNAGU__V1__AGENCY_STATUS__AGENCY_REVOKED,
+    };
+    for (size_t i = 0; text && i < sizeof statuses / sizeof statuses[0]; i++)
+        if (strcmp (text, tsg_agency_status_name (statuses[i])) == 0) {
+            *out = statuses[i];
+            return true;
+        }
+    return false;
+}
+
+/* {"command": "agency-status", "id", "status": "active|suspended|revoked", "actor"}: revoked is
+ * final; asking for the status an agency has changes nothing and says so ("changed": false). */
+static char *
+s_status (const tsg_hub_control_env_t *env, const json_t *request)
+{
+    s_request_t req;
+    if (!s_request_read (request, &req))
+        return tsg_hub_control_refusal ("bad_request", req.why);
+    Tsunagu__V1__AgencyStatus target;
+    if (!s_status_parse (json_string_value (json_object_get (request, "status")), &target))
+        return tsg_hub_control_refusal ("bad_request",
+                                        "\"status\" must be active, suspended or revoked");
+    tsg_txn_t txn;
+    char *answer = NULL;
+    Tsunagu__V1__AgencyEntry *entry = s_entry_open (env, &txn, &req, &answer);
+    if (!entry)
+        return answer;
+    Tsunagu__V1__AgencyStatus was = entry->status;
+    if (was == target) {
+        tsg_txn_abort (&txn);
+        answer = tsg_hub_control_dump (
+            json_pack ("{s:b, s:b, s:o}", "ok", 1, "changed", 0, "agency", s_entry_json (entry)));
+    }
+    else if (was == TSUNAGU__V1__AGENCY_STATUS__AGENCY_REVOKED) {
+        tsg_txn_abort (&txn);
+        snprintf (req.why, sizeof req.why,
+                  "%s is revoked, which is final: onboard the agency again with new keys", req.id);
+        answer = tsg_hub_control_refusal ("revoked", req.why);
+    }
+    else {
+        entry->status = target;
+        json_t *details = json_pack ("{s:s, s:s}", "from", tsg_agency_status_name (was), "to",
+                                     tsg_agency_status_name (target));
+        answer = s_write (env, &txn, "agency-status", &req, entry, tsg_agency_status_name (was),
+                          details);
+    }
+    tsunagu__v1__agency_entry__free_unpacked (entry, NULL);
+    return answer;
+}
+
+/* {"command": "agency-due-days", "id", "response_due_days" and/or "receive_due_days" (0..365,
+ * 0: the default), "actor"}: not for a revoked agency. */
+static char *
+s_due_days (const tsg_hub_control_env_t *env, const json_t *request)
+{
+    s_request_t req;
+    if (!s_request_read (request, &req))
+        return tsg_hub_control_refusal ("bad_request", req.why);
+    uint32_t response = 0, receive = 0;
+    bool has_response, has_receive;
+    if (!s_days_read (request, "response_due_days", &has_response, &response)
+        || !s_days_read (request, "receive_due_days", &has_receive, &receive)
+        || (!has_response && !has_receive))
+        return tsg_hub_control_refusal ("bad_request",
+                                        "\"response_due_days\" or \"receive_due_days\" is needed: "
+                                        "whole days from 0 (the default) to 365");
+    tsg_txn_t txn;
+    char *answer = NULL;
+    Tsunagu__V1__AgencyEntry *entry = s_entry_open (env, &txn, &req, &answer);
+    if (!entry)
+        return answer;
+    if (entry->status == TSUNAGU__V1__AGENCY_STATUS__AGENCY_REVOKED) {
+        tsg_txn_abort (&txn);
+        snprintf (req.why, sizeof req.why, "%s is revoked; its due days no longer matter", req.id);
+        answer = tsg_hub_control_refusal ("revoked", req.why);
+    }
+    else if ((!has_response || entry->response_due_days == response)
+             && (!has_receive || entry->receive_due_days == receive)) {
+        tsg_txn_abort (&txn);
+        answer = tsg_hub_control_dump (
+            json_pack ("{s:b, s:b, s:o}", "ok", 1, "changed", 0, "agency", s_entry_json (entry)));
+    }
+    else {
+        json_t *details = json_pack ("{s:I, s:I}", "from_response_due_days",
+                                     (json_int_t) entry->response_due_days, "from_receive_due_days",
+                                     (json_int_t) entry->receive_due_days);
+        if (has_response)
+            entry->response_due_days = response;
+        if (has_receive)
+            entry->receive_due_days = receive;
+        json_object_set_new (details, "response_due_days",
+                             json_integer ((json_int_t) entry->response_due_days));
+        json_object_set_new (details, "receive_due_days",
+                             json_integer ((json_int_t) entry->receive_due_days));
+        answer = s_write (env, &txn, "agency-due-days", &req, entry,
+                          tsg_agency_status_name (entry->status), details);
+    }
+    tsunagu__v1__agency_entry__free_unpacked (entry, NULL);
+    return answer;
+}
+
+char *
+tsg_hub_admin_answer (const tsg_hub_control_env_t *env, const char *command, const json_t *request)
+{
+    if (strcmp (command, "agency-add") == 0)
+        return s_add (env, request);
+    if (strcmp (command, "agency-status") == 0)
+        return s_status (env, request);
+    if (strcmp (command, "agency-due-days") == 0)
+        return s_due_days (env, request);
+    return NULL;
+}

@@ -1,0 +1,21 @@
+/* control_reply.c — the text of the control socket's answers. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "coordinator/daemon/control_reply.h"
+
+char *
+tsg_hub_control_dump (json_t *reply)
+{
+    char *text = reply ? json_dumps (reply, JSON_COMPACT) : NULL;
+    json_decref (reply);
+    return text ? text
+                : strdup ("{\"ok\":false,\"error\":\"store\",\"message\":\"out of memory\"}");
+}
+
+char *
+tsg_hub_control_refusal (const char *code, const char *message)
+{
+    return tsg_hub_control_dump (
+        json_pack ("{s:b, s:s, s:s}", "ok", 0, "error", code, "message", message));
+}

@@ -1,0 +1,29 @@
+/* registry_write.c — the one writer of the registry of agencies, inside a write transaction of
+ * the coordinator (an administrator's change through the control socket, daemon/admin.c). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tsunagu/tsunagu.h"
+
+void
+tsg_registry_put (tsg_txn_t *txn, const Tsunagu__V1__AgencyEntry *entry)
+{
+    if (txn->rc != TSG_OK)
+        return;
+    size_t len = tsunagu__v1__agency_entry__get_packed_size (entry);
+    uint8_t *buf = malloc (len ? len : 1);
+    if (!buf) {
+        txn->rc = TSG_ERR_NOMEM;
+        return;
+    }
+    tsunagu__v1__agency_entry__pack (entry, buf);
+    MDB_dbi agencies = tsg_store_db (txn->store, TSG_HUB_DB_AGENCIES);
+    tsg_txn_put (txn, agencies, entry->id, strlen (entry->id), buf, len);
+    free (buf);
+
+    uint8_t generation[8];
+    tsg_be64_put (generation, tsg_registry_generation (txn) + 1);
+    MDB_dbi meta = tsg_store_db (txn->store, TSG_HUB_DB_META);
+    tsg_txn_put (txn, meta, TSG_REGISTRY_GENERATION_KEY, strlen (TSG_REGISTRY_GENERATION_KEY),
+                 generation, 8);
+}
