@@ -1,6 +1,7 @@
 /* test_hub_http.c — the coordinator's read-only HTTP API: bearer token, every route, its
- * errors, and one real libmicrohttpd listener on a loopback port spoken to with a tiny
- * socket client. */
+ * errors, and one real listener on a loopback port spoken to with a tiny socket client; and
+ * the common HTTP adapter (tsg_http_server.h) on its own: bodies, their limit, a request held
+ * and answered later, as the agencies use it. */
 #include "test_hub_fixture.h"
 
 #include <arpa/inet.h>
@@ -258,7 +259,7 @@ test_other_routes (void **state)
 
 /* Runs libmicrohttpd's work in a thread, as the hub's loop does. */
 typedef struct {
-    tsg_hub_http_t *http;       /* the listener */
+    tsg_http_server_t *http;    /* the listener */
     volatile sig_atomic_t stop; /* set to end the thread */
     pthread_t thread;           /* runs s_serve */
 } served_t;
@@ -268,9 +269,9 @@ s_serve (void *arg)
 {
     served_t *s = arg;
     while (!s->stop) {
-        struct pollfd pfd = { tsg_hub_http_fd (s->http), POLLIN, 0 };
+        struct pollfd pfd = { tsg_http_server_fd (s->http), POLLIN, 0 };
         poll (&pfd, 1, 20);
-        tsg_hub_http_run (s->http);
+        tsg_http_server_run (s->http);
     }
     return NULL;
 }
@@ -303,7 +304,7 @@ test_listener (void **state)
     served_t s = { 0 };
     s.http = tsg_hub_http_new (&h->api, "127.0.0.1:0");
     assert_non_null (s.http);
-    int port = tsg_hub_http_port (s.http);
+    int port = tsg_http_server_port (s.http);
     assert_true (port > 0);
     assert_int_equal (pthread_create (&s.thread, NULL, s_serve, &s), 0);
 
@@ -328,8 +329,158 @@ test_listener (void **state)
 
     s.stop = 1;
     assert_int_equal (pthread_join (s.thread, NULL), 0);
-    tsg_hub_http_destroy (&s.http);
-    tsg_hub_http_destroy (&s.http);
+    tsg_http_server_destroy (&s.http);
+    tsg_http_server_destroy (&s.http);
+}
+
+/* ---- the common adapter ------------------------------------------------------------ */
+
+/* A server that answers GET at its headers, reads POST bodies (at most 16 bytes kept) and
+ * holds every POST to /hold until the test answers it. */
+typedef struct {
+    tsg_http_exchange_t *held; /* the request held (NULL: none) */
+    char last_body[64];        /* the last body the request step saw */
+    bool last_too_large;       /* ... and whether it was cut */
+    char auth[64];             /* the Authorization header of the last request */
+} adapter_t;
+
+static tsg_http_step_t
+s_adapter_headers (void *arg, const tsg_http_request_t *req, tsg_http_response_t *res)
+{
+    adapter_t *a = arg;
+    const char *auth = tsg_http_header (req, "authorization");
+    snprintf (a->auth, sizeof a->auth, "%s", auth ? auth : "");
+    if (strcmp (req->method, "GET") != 0)
+        return TSG_HTTP_NEXT;
+    const char *who = tsg_http_arg (req, "who");
+    char text[128];
+    snprintf (text, sizeof text, "{\"hello\":\"%s\"}", who ? who : "");
+    res->status = 200;
+    res->body = strdup (text);
+    return TSG_HTTP_ANSWER;
+}
+
+static tsg_http_step_t
+s_adapter_request (void *arg, const tsg_http_request_t *req, tsg_http_response_t *res)
+{
+    adapter_t *a = arg;
+    snprintf (a->last_body, sizeof a->last_body, "%s", req->body ? req->body : "");
+    a->last_too_large = req->too_large;
+    if (strcmp (req->path, "/hold") == 0) {
+        a->held = req->exchange;
+        return TSG_HTTP_HOLD;
+    }
+    res->status = req->too_large ? 413 : 201;
+    res->body = strdup ("plain words");
+    res->content_type = "text/plain; charset=utf-8";
+    res->retry_after_s = req->too_large ? 0 : 7;
+    return TSG_HTTP_ANSWER;
+}
+
+/* One exchange sent from a thread of its own, so that the test's loop can run the server. */
+typedef struct {
+    int port;            /* where */
+    const char *request; /* what */
+    char *answer;        /* the whole answer (owned) */
+    pthread_t thread;    /* runs s_client */
+} client_t;
+
+static void *
+s_client (void *arg)
+{
+    client_t *c = arg;
+    c->answer = s_exchange (c->port, c->request);
+    return NULL;
+}
+
+/* Runs server until c's answer is in (at most 5 s); the answer. */
+static char *
+s_run_until_answered (tsg_http_server_t *server, client_t *c, adapter_t *a, bool answer_held)
+{
+    assert_int_equal (pthread_create (&c->thread, NULL, s_client, c), 0);
+    for (int i = 0; i < 500 && !c->answer; i++) {
+        struct pollfd pfd = { tsg_http_server_fd (server), POLLIN, 0 };
+        long timeout = tsg_http_server_timeout (server);
+        poll (&pfd, 1, timeout >= 0 && timeout < 10 ? (int) timeout : 10);
+        tsg_http_server_run (server);
+        if (answer_held && a->held) {
+            tsg_http_response_t res = { .status = 202, .body = strdup ("{\"stored\":true}") };
+            tsg_http_server_answer (a->held, &res);
+            assert_null (res.body);
+            a->held = NULL;
+        }
+    }
+    assert_int_equal (pthread_join (c->thread, NULL), 0);
+    assert_non_null (c->answer);
+    return c->answer;
+}
+
+static void
+test_adapter (void **state)
+{
+    (void) state;
+    adapter_t a = { 0 };
+    tsg_http_server_config_t config = { .name = "test-http",
+                                        .host = "127.0.0.1",
+                                        .port = 0,
+                                        .connections_max = 8,
+                                        .per_address_max = 4,
+                                        .body_max = 16,
+                                        .may_hold = true,
+                                        .headers = s_adapter_headers,
+                                        .request = s_adapter_request,
+                                        .arg = &a };
+    tsg_http_server_t *server = tsg_http_server_new (&config);
+    assert_non_null (server);
+    int port = tsg_http_server_port (server);
+    assert_true (port > 0);
+    assert_non_null (tsg_http_server_limits (server));
+
+    /* Answered at its headers, with its query and header read. */
+    client_t c = { .port = port,
+                   .request = "GET /x?who=%E3%81%A4%E3%81%AA%E3%81%90 HTTP/1.0\r\n"
+                              "Authorization: Bearer abc\r\n\r\n" };
+    char *answer = s_run_until_answered (server, &c, &a, false);
+    assert_non_null (strstr (answer, "200 OK"));
+    assert_non_null (strstr (answer, "{\"hello\":\"つなぐ\"}"));
+    assert_non_null (strstr (answer, "application/json; charset=utf-8"));
+    assert_non_null (strstr (answer, "Cache-Control: no-store"));
+    assert_string_equal (a.auth, "Bearer abc");
+    free (answer);
+
+    /* A body read whole, then answered with its own type and a Retry-After. */
+    c = (client_t){ .port = port,
+                    .request = "POST /y HTTP/1.0\r\nContent-Length: 9\r\n\r\n{\"a\":\"b\"}" };
+    answer = s_run_until_answered (server, &c, &a, false);
+    assert_non_null (strstr (answer, "201"));
+    assert_non_null (strstr (answer, "text/plain; charset=utf-8"));
+    assert_non_null (strstr (answer, "Retry-After: 7"));
+    assert_string_equal (a.last_body, "{\"a\":\"b\"}");
+    assert_false (a.last_too_large);
+    free (answer);
+
+    /* A body past body_max: the request step is told, the rest dropped. */
+    c = (client_t){ .port = port,
+                    .request = "POST /y HTTP/1.0\r\nContent-Length: 20\r\n\r\n"
+                               "0123456789abcdefghij" };
+    answer = s_run_until_answered (server, &c, &a, false);
+    assert_non_null (strstr (answer, "413"));
+    assert_true (a.last_too_large);
+    free (answer);
+
+    /* Held, then answered by the loop: the answer reaches the client. */
+    c = (client_t){ .port = port, .request = "POST /hold HTTP/1.0\r\nContent-Length: 2\r\n\r\n{}" };
+    answer = s_run_until_answered (server, &c, &a, true);
+    assert_non_null (strstr (answer, "202"));
+    assert_non_null (strstr (answer, "{\"stored\":true}"));
+    assert_string_equal (a.last_body, "{}");
+    free (answer);
+
+    tsg_http_server_destroy (&server);
+    tsg_http_server_destroy (&server);
+    /* Not a numeric address: refused. */
+    config.host = "example.org";
+    assert_null (tsg_http_server_new (&config));
 }
 
 /* [http] listen and token_sha256 in coordinator.conf. */
@@ -387,6 +538,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_cases_routes, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_other_routes, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_listener, s_setup, s_teardown),
+        cmocka_unit_test (test_adapter),
         cmocka_unit_test_setup_teardown (test_conf, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

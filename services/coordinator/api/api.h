@@ -1,27 +1,52 @@
 /* The coordinator's read-only HTTP API, apart from the server: a request in, a status and a
- * body out.  http.c serves it with libmicrohttpd; tests call it directly. */
+ * body out.  http.c serves it with the common HTTP adapter (tsg_http_server.h); tests call it
+ * directly.  Arrows: http.c -> routes.c -> metrics.c; the API reads the model and the
+ * intake's counters, and learns about live connections only through tsg_hub_api_live_t. */
 #ifndef TSG_HUB_API_H_INCLUDED
 #define TSG_HUB_API_H_INCLUDED
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "coordinator/model/directory.h"
 #include "coordinator/intake/intake.h"
-#include "coordinator/daemon/sessions.h"
+#include "coordinator/model/directory.h"
+#include "tsunagu/tsg_http_limits.h"
+
+/* What the routes ask the running process about its connections, answered by the daemon
+ * (daemon/hub.c): the API holds no session table and no ZAP handler, so its arrows point
+ * down.  A function left NULL answers "none". */
+typedef struct {
+    size_t (*sessions) (void *arg);                    /* agencies connected now */
+    bool (*connected) (void *arg, const char *agency); /* whether agency has a session */
+    uint64_t (*handshakes_refused) (void *arg);        /* CURVE handshakes ZAP refused */
+    void *arg;                                         /* their argument */
+} tsg_hub_api_live_t;
 
 /* What the routes read.  Everything is borrowed. */
 typedef struct {
     tsg_store_t *store;                        /* read in short read transactions */
     const tsg_hub_directory_t *directory;      /* the registry in memory */
-    tsg_hub_sessions_t *sessions;              /* connected agencies (NULL: none) */
+    tsg_hub_api_live_t live;                   /* connections, sessions, handshakes */
     const tsg_hub_intake_counters_t *counters; /* letters stored and refused (NULL: none) */
     const tsg_hub_intake_t *intake;            /* limits and repeated refusals (NULL: none) */
-    const struct _tsg_hub_zap_t *zap;          /* refused handshakes (NULL: none) */
-    const struct _tsg_hub_http_t *const *http; /* the HTTP server, for its limits (NULL: none) */
+    const tsg_http_limits_t *http_limits;      /* the HTTP server's limits (NULL: not serving) */
     bool has_token;                            /* false: every route but /healthz is 401 */
     uint8_t token_sha256[32];                  /* SHA-256 of the bearer token */
 } tsg_hub_api_t;
+
+/* Agencies connected now (0 when the daemon says nothing). */
+static inline size_t
+tsg_hub_api_sessions (const tsg_hub_api_t *api)
+{
+    return api->live.sessions ? api->live.sessions (api->live.arg) : 0;
+}
+
+/* Whether agency has a session now. */
+static inline bool
+tsg_hub_api_connected (const tsg_hub_api_t *api, const char *agency)
+{
+    return api->live.connected && agency && api->live.connected (api->live.arg, agency);
+}
 
 /* One request, as the server parsed it. */
 typedef struct {

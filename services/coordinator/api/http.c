@@ -1,6 +1,7 @@
-/* http.c — libmicrohttpd in external-epoll mode for the coordinator's read-only API. */
+/* http.c — the coordinator's read-only API on the common HTTP adapter (tsg_http_server.h):
+ * its listen address, its connection limits, and each request handed to the routes (api.h)
+ * as soon as its headers are in.  Owns nothing but the choice of limits. */
 #include <arpa/inet.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,14 +15,6 @@
  * client holds. */
 #define HTTP_CONNECTIONS_MAX 256
 #define HTTP_PER_ADDRESS_MAX 64
-
-struct _tsg_hub_http_t {
-    const tsg_hub_api_t *api;  /* what the routes read (borrowed) */
-    struct MHD_Daemon *daemon; /* libmicrohttpd */
-    tsg_http_limits_t *limits; /* connection limits and request deadlines */
-    int epoll_fd;              /* the fd the loop polls */
-    int port;                  /* the bound port */
-};
 
 bool
 tsg_hub_http_listen_parse (const char *text, char *host, size_t size, int *port)
@@ -72,69 +65,35 @@ tsg_hub_http_loopback (const char *host)
     return inet_pton (AF_INET6, host, &v6) == 1 && IN6_IS_ADDR_LOOPBACK (&v6);
 }
 
-/* tsg_hub_request_t.arg over a connection's query. */
+/* tsg_hub_request_t.arg over the request's query (cls: the tsg_http_request_t). */
 static const char *
 s_query (void *cls, const char *name)
 {
-    return MHD_lookup_connection_value (cls, MHD_GET_ARGUMENT_KIND, name);
+    return tsg_http_arg (cls, name);
 }
 
-static enum MHD_Result
-s_access (void *cls, struct MHD_Connection *connection, const char *url, const char *method,
-          const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
+/* tsg_http_handler_fn: every route is answered from the headers (arg: the api). */
+static tsg_http_step_t
+s_headers (void *arg, const tsg_http_request_t *req, tsg_http_response_t *response)
 {
-    tsg_hub_http_t *self = cls;
-    (void) version;
-    (void) upload_data;
-    /* Every route is answered from the headers; a body is read and dropped. */
-    if (*con_cls) {
-        *upload_data_size = 0;
-        return MHD_YES;
-    }
-    *con_cls = self;
-    tsg_http_limits_headers (self->limits, connection);
-    tsg_hub_request_t req = {
-        .method = method,
-        .path = url,
-        .authorization = MHD_lookup_connection_value (connection, MHD_HEADER_KIND,
-                                                      MHD_HTTP_HEADER_AUTHORIZATION),
+    tsg_hub_request_t request = {
+        .method = req->method,
+        .path = req->path,
+        .authorization = tsg_http_header (req, "Authorization"),
         .arg = s_query,
-        .arg_cls = connection,
+        .arg_cls = (void *) req,
     };
     tsg_hub_reply_t reply;
-    tsg_hub_api_handle (self->api, &req, &reply);
-    if (!reply.body)
-        return MHD_NO;
-    struct MHD_Response *response =
-        MHD_create_response_from_buffer (strlen (reply.body), reply.body, MHD_RESPMEM_MUST_FREE);
-    if (!response) {
-        free (reply.body);
-        return MHD_NO;
-    }
-    MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_TYPE, reply.content_type);
-    MHD_add_response_header (response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-    if (reply.allow)
-        MHD_add_response_header (response, MHD_HTTP_HEADER_ALLOW, reply.allow);
-    if (reply.challenge)
-        MHD_add_response_header (response, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
-                                 "Bearer realm=\"tsunagu\"");
-    enum MHD_Result rc = MHD_queue_response (connection, (unsigned) reply.status, response);
-    MHD_destroy_response (response);
-    return rc;
+    tsg_hub_api_handle (arg, &request, &reply);
+    response->status = reply.status;
+    response->body = reply.body;
+    response->content_type = reply.content_type;
+    response->allow = reply.allow;
+    response->challenge = reply.challenge;
+    return TSG_HTTP_ANSWER;
 }
 
-/* MHD_OPTION_NOTIFY_COMPLETED: the next request on the connection starts its clock. */
-static void
-s_completed (void *cls, struct MHD_Connection *connection, void **con_cls,
-             enum MHD_RequestTerminationCode toe)
-{
-    tsg_hub_http_t *self = cls;
-    (void) con_cls;
-    (void) toe;
-    tsg_http_limits_completed (self->limits, connection);
-}
-
-tsg_hub_http_t *
+tsg_http_server_t *
 tsg_hub_http_new (const tsg_hub_api_t *api, const char *listen)
 {
     char host[64];
@@ -143,102 +102,14 @@ tsg_hub_http_new (const tsg_hub_api_t *api, const char *listen)
         log_warnx ("http: \"%s\" is not HOST:PORT with a numeric host", listen ? listen : "");
         return NULL;
     }
-    struct sockaddr_storage addr;
-    memset (&addr, 0, sizeof addr);
-    struct sockaddr_in *v4 = (struct sockaddr_in *) &addr;
-    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *) &addr;
-    unsigned int flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
-    if (inet_pton (AF_INET, host, &v4->sin_addr) == 1) {
-        v4->sin_family = AF_INET;
-        v4->sin_port = htons ((uint16_t) port);
-    }
-    else {
-        inet_pton (AF_INET6, host, &v6->sin6_addr);
-        v6->sin6_family = AF_INET6;
-        v6->sin6_port = htons ((uint16_t) port);
-        flags |= MHD_USE_IPv6;
-    }
     if (!tsg_hub_http_loopback (host))
         log_info ("http: listening on %s, which is not a loopback address", host);
-
-    tsg_hub_http_t *self = calloc (1, sizeof *self);
-    if (!self)
-        return NULL;
-    self->api = api;
-    self->limits = tsg_http_limits_new ("http", HTTP_CONNECTIONS_MAX, HTTP_PER_ADDRESS_MAX);
-    if (!self->limits) {
-        free (self);
-        return NULL;
-    }
-    struct MHD_OptionItem limits[TSG_HTTP_LIMITS_OPTIONS];
-    tsg_http_limits_options (self->limits, limits);
-    self->daemon = MHD_start_daemon (
-        flags, (uint16_t) port, NULL, NULL, s_access, self, MHD_OPTION_EXTERNAL_LOGGER,
-        tsg_http_limits_log, self->limits, MHD_OPTION_ARRAY, limits, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *) &addr, MHD_OPTION_NOTIFY_COMPLETED, s_completed, self, MHD_OPTION_END);
-    if (!self->daemon) {
-        log_warnx ("http: cannot listen on %s", listen);
-        tsg_http_limits_destroy (&self->limits);
-        free (self);
-        return NULL;
-    }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info (self->daemon, MHD_DAEMON_INFO_EPOLL_FD);
-    self->epoll_fd = info ? info->epoll_fd : -1;
-    info = MHD_get_daemon_info (self->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    self->port = info ? info->port : port;
-    if (self->epoll_fd < 0) {
-        log_warnx ("http: libmicrohttpd gave no epoll fd");
-        tsg_hub_http_destroy (&self);
-        return NULL;
-    }
-    log_info ("http: listening on %s port %d", host, self->port);
-    return self;
-}
-
-void
-tsg_hub_http_destroy (tsg_hub_http_t **self_p)
-{
-    if (!self_p || !*self_p)
-        return;
-    if ((*self_p)->daemon)
-        MHD_stop_daemon ((*self_p)->daemon);
-    tsg_http_limits_destroy (&(*self_p)->limits);
-    free (*self_p);
-    *self_p = NULL;
-}
-
-int
-tsg_hub_http_fd (const tsg_hub_http_t *self)
-{
-    return self->epoll_fd;
-}
-
-long
-tsg_hub_http_timeout (tsg_hub_http_t *self)
-{
-    long deadline = tsg_http_limits_timeout (self->limits);
-    MHD_UNSIGNED_LONG_LONG timeout;
-    if (MHD_get_timeout (self->daemon, &timeout) != MHD_YES)
-        return deadline;
-    long mhd = timeout > 60000 ? 60000 : (long) timeout;
-    return deadline >= 0 && deadline < mhd ? deadline : mhd;
-}
-
-void
-tsg_hub_http_run (tsg_hub_http_t *self)
-{
-    tsg_http_limits_sweep (self->limits);
-    MHD_run (self->daemon);
-}
-
-int
-tsg_hub_http_port (const tsg_hub_http_t *self)
-{
-    return self->port;
-}
-
-const tsg_http_limits_t *
-tsg_hub_http_limits (const tsg_hub_http_t *self)
-{
-    return self->limits;
+    tsg_http_server_config_t config = { .name = "http",
+                                        .host = host,
+                                        .port = port,
+                                        .connections_max = HTTP_CONNECTIONS_MAX,
+                                        .per_address_max = HTTP_PER_ADDRESS_MAX,
+                                        .headers = s_headers,
+                                        .arg = (void *) api };
+    return tsg_http_server_new (&config);
 }

@@ -5,8 +5,6 @@
 
 #include "coordinator/model/alerts.h"
 #include "coordinator/api/api.h"
-#include "coordinator/api/http.h"
-#include "coordinator/daemon/zap.h"
 #include "coordinator/model/consents.h"
 #include "coordinator/model/referrals.h"
 #include "coordinator/model/stats.h"
@@ -47,9 +45,10 @@ s_connections (FILE *out, const tsg_hub_api_t *api)
     s_head (out, "tsunagu_handshakes_refused_total", "counter",
             "CURVE handshakes refused (a key that is not an active agency's).");
     fprintf (out, "tsunagu_handshakes_refused_total %llu\n",
-             (unsigned long long) (api->zap ? tsg_hub_zap_refused (api->zap) : 0));
-    const tsg_hub_http_t *http = api->http ? *api->http : NULL;
-    const tsg_http_limits_t *limits = http ? tsg_hub_http_limits (http) : NULL;
+             (unsigned long long) (api->live.handshakes_refused
+                                       ? api->live.handshakes_refused (api->live.arg)
+                                       : 0));
+    const tsg_http_limits_t *limits = api->http_limits;
     if (!limits)
         return;
     s_head (out, "tsunagu_http_connections", "gauge", "HTTP connections open now.");
@@ -162,13 +161,11 @@ tsg_hub_metrics_text (const tsg_hub_api_t *api, tsg_txn_t *txn, uint64_t now_ms)
                 "1 when the agency has a session with the coordinator.");
         for (size_t i = 0; i < count; i++)
             fprintf (out, "tsunagu_agency_connected{agency=\"%s\"} %d\n", entries[i]->id,
-                     api->sessions && tsg_hub_sessions_find (api->sessions, entries[i]->id) ? 1
-                                                                                            : 0);
+                     tsg_hub_api_connected (api, entries[i]->id) ? 1 : 0);
         tsg_registry_free_list (entries, count);
     }
     s_head (out, "tsunagu_sessions", "gauge", "Agencies connected now.");
-    fprintf (out, "tsunagu_sessions %zu\n",
-             api->sessions ? tsg_hub_sessions_size (api->sessions) : (size_t) 0);
+    fprintf (out, "tsunagu_sessions %zu\n", tsg_hub_api_sessions (api));
 
     s_head (out, "tsunagu_cases", "gauge", "Cases by state.");
     for (int i = 0; i < TSG_CASE_STATE_COUNT; i++) {

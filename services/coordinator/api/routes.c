@@ -152,7 +152,7 @@ s_view_agencies (tsg_txn_t *txn, const void *arg, uint64_t now_ms)
     for (size_t i = 0; i < json_array_size (list); i++) {
         json_t *entry = json_array_get (list, i);
         const char *id = json_string_value (json_object_get (entry, "id"));
-        bool connected = api->sessions && id && tsg_hub_sessions_find (api->sessions, id);
+        bool connected = tsg_hub_api_connected (api, id);
         json_object_set_new (entry, "connected", json_boolean (connected));
     }
     return body;
@@ -224,7 +224,7 @@ s_consents (const tsg_hub_api_t *api, const tsg_hub_request_t *req, tsg_hub_repl
 static void
 s_healthz (const tsg_hub_api_t *api, tsg_hub_reply_t *reply)
 {
-    size_t sessions = api->sessions ? tsg_hub_sessions_size (api->sessions) : 0;
+    size_t sessions = tsg_hub_api_sessions (api);
     s_json (reply, 200,
             json_pack ("{s:s, s:s, s:s, s:I, s:I, s:I}", "status", "ok", "role", TSG_COORDINATOR_ID,
                        "version", TSUNAGU_VERSION, "registry_serial",

@@ -1,0 +1,102 @@
+/* hub_parts.h — the hub's state and the pieces its files share.  Private to them:
+ *   hub.c          the hub's lifecycle and its loop: poll, then hand each ready socket on
+ *   hub_batch.c    one batch: drain the router, one write transaction, commit, answer
+ *   hub_forward.c  mail forwarded to each session, and what a commit did to the sessions
+ *   hub_timers.c   the registry's generation, idle and stalled sessions, ended consents,
+ *                  retention and the store's room
+ *   hub_send.c     the ROUTER: binding it, and every send on it (answers, directories)
+ * Arrows: hub.c -> hub_batch.c, hub_timers.c -> hub_forward.c -> hub_send.c. */
+#ifndef TSG_HUB_HUB_PARTS_H_INCLUDED
+#define TSG_HUB_HUB_PARTS_H_INCLUDED
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "coordinator/api/api.h"
+#include "coordinator/daemon/control.h"
+#include "coordinator/daemon/hub.h"
+#include "coordinator/daemon/sessions.h"
+#include "coordinator/daemon/zap.h"
+#include "coordinator/intake/intake.h"
+#include "coordinator/model/audit.h"
+#include "coordinator/model/directory.h"
+#include "tsunagu/tsg_http_server.h"
+
+/* Envelopes per outgoing ZeroMQ message.  One: libzmq 4.3.4's DEALER asserts (fq.cpp:112,
+ * "!_more") when a connection drops while it holds part of a multi-frame message, which would
+ * kill the agency daemon on the other end.  Receiving still accepts up to TSG_FRAMES_MAX. */
+#define HUB_SEND_FRAMES 1
+
+/* A draft option in libzmq 4.3's header, implemented by the library all the same. */
+#ifndef ZMQ_ZAP_ENFORCE_DOMAIN
+#define ZMQ_ZAP_ENFORCE_DOMAIN 93
+#endif
+
+/* An answer waiting for the batch's commit. */
+typedef struct {
+    uint8_t rid[TSG_HUB_RID_MAX]; /* the connection it goes back on */
+    size_t rid_len;               /* bytes of rid in use */
+    char to[TSG_ID_MAX + 1];      /* the authenticated agency on that connection */
+    tsg_hub_answer_t answer;      /* what to send */
+} hub_pending_t;
+
+struct _tsg_hub_t {
+    void *ctx;                      /* the ZeroMQ context */
+    void *router;                   /* the CURVE ROUTER agencies connect to */
+    tsg_hub_zap_t *zap;             /* the ZAP handler, polled with the router */
+    tsg_keys_t *keys;               /* the coordinator's keys (owned, wiped at the end) */
+    tsg_store_t *store;             /* the LMDB store (owned) */
+    tsg_hub_audit_t *audit;         /* the audit log (owned; NULL until opened) */
+    tsg_hub_directory_t *directory; /* the registry in memory */
+    tsg_hub_intake_t *intake;       /* checks and stores inbound letters */
+    tsg_hub_sessions_t *sessions;   /* connected agencies */
+    tsg_hub_api_t api;              /* what the HTTP routes read */
+    tsg_http_server_t *http;        /* the read-only HTTP API (NULL until served) */
+    tsg_hub_control_t *control;     /* the control socket (NULL until served) */
+    hub_pending_t *pending;         /* answers of the current batch */
+    size_t pending_count;           /* entries of pending in use */
+    size_t pending_capacity;        /* entries of pending allocated */
+    uint64_t registry_checked_at;   /* monotonic ms of the last generation check */
+    uint64_t sessions_checked_at;   /* monotonic ms of the last expiry/stall check */
+    char endpoint[256];             /* the bound endpoint */
+    uint64_t letters_in;            /* envelopes received, for the final log line */
+    uint64_t batches;               /* transactions committed */
+    uint64_t batches_failed;        /* transactions that could not commit */
+    uint64_t answers_dropped;       /* answers the router would not take */
+    size_t map_max;                 /* the ceiling the store may grow to (bytes) */
+};
+
+/* hub_send.c: creates, configures and binds the ROUTER on endpoint (the bound one goes to
+ * self->endpoint).  NULL on failure, logged. */
+void *hub_router_new (tsg_hub_t *self, const char *endpoint);
+
+/* hub_send.c: sends frames as one message to rid without blocking.  Returns 0, or -1 with
+ * errno (EAGAIN: the peer's queue is full; EHOSTUNREACH: it is gone). */
+int hub_send_frames (tsg_hub_t *self, const uint8_t *rid, size_t rid_len, uint8_t *const frames[],
+                     const size_t lens[], size_t count);
+
+/* hub_send.c: sends the batch's answers, as few messages as possible (consecutive answers to
+ * the same connection together), and empties the list. */
+void hub_send_answers (tsg_hub_t *self);
+
+/* hub_send.c: sends the DIRECTORY to every session that is due one. */
+void hub_send_directories (tsg_hub_t *self);
+
+/* hub_forward.c: lets the sessions know what the last batch (or control request, or consent
+ * expiry) did: entries acknowledged, and agencies with new mail. */
+void hub_note_effects (tsg_hub_t *self, uint64_t now);
+
+/* hub_forward.c: forwards the session's mail from where it stopped, while the window and the
+ * router allow (proto/README.md §4). */
+void hub_forward (tsg_hub_t *self, tsg_hub_session_t *s, uint64_t now);
+
+/* hub_batch.c: one batch: drain up to TSG_HUB_BATCH_MESSAGES messages, one write transaction,
+ * commit, then answer (proto/README.md §4).  Nothing when none was waiting. */
+void hub_batch (tsg_hub_t *self);
+
+/* hub_timers.c: what is due at now (monotonic ms): the registry's generation, idle sessions,
+ * stalled windows, consents that ended, retention. */
+void hub_timers (tsg_hub_t *self, uint64_t now);
+
+#endif
