@@ -1,6 +1,7 @@
 /* states.c — the referral and case state machines as tables, shared by every process. */
 #include <string.h>
 
+#include "tsunagu/tsg_agency_types.h"
 #include "tsunagu/tsunagu.h"
 #include "tsunagu/tsg_states.h"
 
@@ -230,12 +231,6 @@ tsg_due_dates (uint64_t created_ms, unsigned receive_days, unsigned response_day
 unsigned
 tsg_type_response_due_days (const char *type)
 {
-    static const struct {
-        const char *type; /* agency type */
-        unsigned days;    /* its default response due days */
-    } defaults[] = { { "eldercare", 7 }, { "disability", 14 }, { "child", 3 }, { "poverty", 7 } };
-    for (size_t i = 0; type && i < sizeof defaults / sizeof defaults[0]; i++)
-        if (strcmp (type, defaults[i].type) == 0)
-            return defaults[i].days;
-    return 7;
+    const tsg_agency_policy_t *policy = tsg_agency_policy_find (type);
+    return policy ? (unsigned) policy->response_due_days : 7;
 }

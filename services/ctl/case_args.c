@@ -6,9 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "coordinator/intake/case_rules.h"
+#include "coordinator/model/cases.h"
+#include "tsunagu/tsg_words.h"
 #include "coordinator/model/codec.h"
 #include "ctl.h"
+#include "coordinator/model/cases.h"
+#include "tsunagu/tsg_words.h"
 
 #define EVENT_ROLE_MAX 64 /* bytes of a role label (the coordinator's limit) */
 
@@ -360,7 +363,7 @@ s_check (s_args_t *args, uint64_t *base_version)
             ctl_error ("--held-on is a date YYYY-MM-DD, not \"%s\"", args->held_on);
             return CTL_EXIT_FAIL;
         }
-        if (args->decision && !tsg_hub_decision_ok (args->decision)) {
+        if (args->decision && !tsg_meeting_decision_ok (args->decision)) {
             ctl_error ("--decision is plan-adopted, continue, escalate, close or other, not "
                        "\"%s\"",
                        args->decision);
@@ -382,7 +385,7 @@ s_check (s_args_t *args, uint64_t *base_version)
             ctl_error ("--type note needs --note-category");
             return CTL_EXIT_USAGE;
         }
-        if (!tsg_hub_note_category_ok (args->category)) {
+        if (!tsg_note_category_ok (args->category)) {
             ctl_error ("--note-category is visit, call, meeting or other, not \"%s\"",
                        args->category);
             return CTL_EXIT_FAIL;
@@ -394,14 +397,14 @@ s_check (s_args_t *args, uint64_t *base_version)
     }
     else if (strcmp (args->type, "close") == 0) {
         /* The coordinator takes a reason code that is a close reason in its stead. */
-        if (!args->close_reason && args->reason_code && tsg_hub_close_reason_ok (args->reason_code))
+        if (!args->close_reason && args->reason_code && tsg_close_reason_ok (args->reason_code))
             args->close_reason = args->reason_code;
         if (!args->close_reason) {
             ctl_error ("--type close needs --close-reason: goal-achieved, moved-away, died, "
                        "declined, transferred or other");
             return CTL_EXIT_USAGE;
         }
-        if (!tsg_hub_close_reason_ok (args->close_reason)) {
+        if (!tsg_close_reason_ok (args->close_reason)) {
             ctl_error ("--close-reason is goal-achieved, moved-away, died, declined, transferred "
                        "or other, not \"%s\"",
                        args->close_reason);

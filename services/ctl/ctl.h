@@ -10,7 +10,7 @@
 
 #include <jansson.h>
 
-#include "coordinator/daemon/conf.h"
+#include "coordinator/model/limits.h"
 #include "coordinator/model/limits.h"
 #include "tsunagu/tsunagu.h"
 #include "tsunagu/tsg_text.h"

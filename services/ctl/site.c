@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "coordinator/daemon/conf.h"
+#include "coordinator/model/limits.h"
 #include "ctl.h"
 
 struct _ctl_site_t {
@@ -62,7 +62,7 @@ ctl_site_load (const char *config_path)
     long map_mb = tsg_config_int (cfg, "coordinator", "map_size_mb", 1024, 16, 1024L * 1024);
     const char *http = tsg_config_string (cfg, "http", "listen", "127.0.0.1:7780");
     self->map_size = (size_t) map_mb * 1024 * 1024;
-    tsg_hub_conf_read_limits (cfg, &self->limits);
+    tsg_hub_limits_read (cfg, &self->limits);
 
     if (listen && !ctl_zmq_endpoint_valid (listen))
         tsg_config_error (cfg, "coordinator", "listen",

@@ -30,29 +30,6 @@ static const char *const s_known[] = {
     NULL,
 };
 
-void
-tsg_hub_conf_read_limits (tsg_config_t *cfg, tsg_hub_limits_t *out)
-{
-    tsg_hub_limits_t d = tsg_hub_limits_default ();
-    const long mib = 1024L * 1024;
-    tsg_hub_limits_t *limits = out;
-    limits->sender_letters = (uint64_t) tsg_config_int (
-        cfg, "limits", "sender_letters", (long) d.sender_letters, 1, 100L * 1000 * 1000);
-    limits->sender_bytes =
-        (uint64_t) tsg_config_int (cfg, "limits", "sender_mb", (long) (d.sender_bytes / mib), 1,
-                                   1024L * 1024)
-        * (uint64_t) mib;
-    limits->mailbox_letters = (uint64_t) tsg_config_int (
-        cfg, "limits", "mailbox_letters", (long) d.mailbox_letters, 1, 100L * 1000 * 1000);
-    limits->mailbox_bytes =
-        (uint64_t) tsg_config_int (cfg, "limits", "mailbox_mb", (long) (d.mailbox_bytes / mib), 1,
-                                   1024L * 1024)
-        * (uint64_t) mib;
-    limits->dedup_ms = (uint64_t) tsg_config_int (cfg, "retention", "dedup_days",
-                                                  TSG_HUB_DEDUP_DAYS_DEFAULT, 1, 3650)
-                       * 24ULL * 3600 * 1000;
-}
-
 tsg_hub_conf_t *
 tsg_hub_conf_load (const char *path, tsg_keys_t **keys, FILE *report)
 {
@@ -82,7 +59,7 @@ tsg_hub_conf_load (const char *path, tsg_keys_t **keys, FILE *report)
         tsg_config_error (cfg, "coordinator", "map_max_mb",
                           "%ld is smaller than map_size_mb (%ld): the store could not grow",
                           map_max_mb, map_mb);
-    tsg_hub_conf_read_limits (cfg, &self->limits);
+    tsg_hub_limits_read (cfg, &self->limits);
     const char *http_listen = tsg_config_string (cfg, "http", "listen", "127.0.0.1:7780");
     const char *token = tsg_config_string (cfg, "http", "token_sha256", "");
     char http_host[64];

@@ -31,10 +31,6 @@ typedef struct {
  * *keys left NULL. */
 tsg_hub_conf_t *tsg_hub_conf_load (const char *path, tsg_keys_t **keys, FILE *report);
 
-/* Reads [limits] and [retention] of cfg into *out (limits.h defaults for what is not set);
- * a bad value is recorded in cfg as an error with its line. */
-void tsg_hub_conf_read_limits (tsg_config_t *cfg, tsg_hub_limits_t *out);
-
 /* The rest of what start-up checks before it binds, for -n: that the data directory is
  * writable, and, when it holds a store, that the store opens, its registry reads (with keys,
  * the coordinator's, when non-NULL) and the audit log agrees with the store's audit head (the

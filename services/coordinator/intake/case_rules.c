@@ -3,40 +3,9 @@
 #include <string.h>
 
 #include "coordinator/intake/case_rules.h"
+#include "tsunagu/tsg_words.h"
 #include "coordinator/model/codec.h"
 #include "coordinator/intake/legal_basis.h"
-
-static bool
-s_code_in (const char *code, const char *const set[])
-{
-    for (size_t i = 0; code && set[i]; i++)
-        if (strcmp (code, set[i]) == 0)
-            return true;
-    return false;
-}
-
-bool
-tsg_hub_close_reason_ok (const char *code)
-{
-    static const char *const set[] = { "goal-achieved", "moved-away", "died", "declined",
-                                       "transferred",   "other",      NULL };
-    return s_code_in (code, set);
-}
-
-bool
-tsg_hub_decision_ok (const char *code)
-{
-    static const char *const set[] = { "plan-adopted", "continue", "escalate",
-                                       "close",        "other",    NULL };
-    return s_code_in (code, set);
-}
-
-bool
-tsg_hub_note_category_ok (const char *code)
-{
-    static const char *const set[] = { "visit", "call", "meeting", "other", NULL };
-    return s_code_in (code, set);
-}
 
 /* Shorthand for a refusal with a formatted sentence. */
 #define REFUSE(code, ...)                                                                          \
@@ -85,7 +54,7 @@ s_check_meeting (const Tsunagu__V1__Meeting *m, const tsg_hub_directory_t *direc
     if (m->n_attendees == 0 || m->n_attendees > TSG_HUB_CASE_ROSTER_MAX)
         REFUSE (ERROR_MALFORMED, "a meeting has 1 to %d attending agencies",
                 TSG_HUB_CASE_ROSTER_MAX);
-    if (m->decision && *m->decision && !tsg_hub_decision_ok (m->decision))
+    if (m->decision && *m->decision && !tsg_meeting_decision_ok (m->decision))
         REFUSE (ERROR_MALFORMED,
                 "the decision must be plan-adopted, continue, escalate, close or other");
     /* 重層的支援会議 needs the person's consent: the casework checks the register. */
@@ -141,7 +110,7 @@ s_check_change (const tsg_hub_case_t *c, const Tsunagu__V1__CaseEvent *ev, bool 
         why = tsg_case_transition_check (c->state, to, reason);
         break;
     case TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_CLOSE:
-        if (!tsg_hub_close_reason_ok (ev->close_reason))
+        if (!tsg_close_reason_ok (ev->close_reason))
             REFUSE (ERROR_ILLEGAL_TRANSITION,
                     "closing a case needs a close_reason: goal-achieved, moved-away, died, "
                     "declined, transferred or other");
@@ -186,7 +155,7 @@ tsg_hub_case_event_check (const tsg_hub_case_t *c, const tsg_hub_directory_t *di
         code = s_check_plan (ev->plan, directory, detail, size);
         break;
     case TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_NOTE:
-        if (!ev->note || !tsg_hub_note_category_ok (ev->note->category))
+        if (!ev->note || !tsg_note_category_ok (ev->note->category))
             REFUSE (ERROR_MALFORMED, "a note needs a category: visit, call, meeting or other");
         if (!tsg_date_ok (ev->note->written_on))
             REFUSE (ERROR_MALFORMED, "written_on must be a date YYYY-MM-DD");

@@ -60,9 +60,4 @@ typedef struct {
 
 void tsg_hub_case_event_copy (tsg_hub_case_event_copy_t *out, const Tsunagu__V1__CaseEvent *ev);
 
-/* True for the codes a close event, a meeting decision and a note category may carry. */
-bool tsg_hub_close_reason_ok (const char *code);
-bool tsg_hub_decision_ok (const char *code);
-bool tsg_hub_note_category_ok (const char *code);
-
 #endif

@@ -10,41 +10,10 @@
 #include <string.h>
 
 #include "tsunagu/tsg_agency_types.h"
+#include "coordinator/model/layout.h"
 #include "coordinator/model/alerts.h"
 #include "coordinator/model/codec.h"
 #include "coordinator/model/stats.h"
-
-#define FORMAT    2
-#define FORMAT_V1 1
-
-void
-tsg_hub_alert_add (tsg_txn_t *txn, tsg_hub_alert_t *alert)
-{
-    alert->n = tsg_hub_stat_get (txn, TSG_HUB_STAT_ALERTS) + 1;
-    tsg_hub_writer_t w;
-    tsg_hub_writer_init (&w);
-    tsg_hub_write_u8 (&w, FORMAT);
-    tsg_hub_write_u64 (&w, alert->at_ms);
-    tsg_hub_write_str (&w, alert->message_id);
-    tsg_hub_write_str (&w, alert->referral_id);
-    tsg_hub_write_str (&w, alert->case_id);
-    tsg_hub_write_str (&w, alert->sender);
-    tsg_hub_write_str (&w, alert->sender_type);
-    tsg_hub_write_str (&w, alert->recipient);
-    tsg_hub_write_str (&w, alert->kind[0] ? alert->kind : "emergency");
-    tsg_hub_write_str (&w, alert->detail);
-    if (!w.ok) {
-        if (txn->rc == TSG_OK)
-            txn->rc = TSG_ERR_NOMEM;
-        tsg_hub_writer_free (&w);
-        return;
-    }
-    uint8_t key[8];
-    tsg_be64_put (key, alert->n);
-    tsg_txn_put (txn, tsg_store_db (txn->store, TSG_HUB_DB_ALERTS), key, sizeof key, w.data, w.len);
-    tsg_hub_writer_free (&w);
-    tsg_hub_stat_add (txn, TSG_HUB_STAT_ALERTS, 1);
-}
 
 /* Reads the alert under n into *out; false when absent or unreadable. */
 static bool
@@ -60,7 +29,7 @@ s_get (tsg_txn_t *txn, uint64_t n, tsg_hub_alert_t *out)
     memset (out, 0, sizeof *out);
     out->n = n;
     uint8_t format = tsg_hub_read_u8 (&r);
-    if (format != FORMAT && format != FORMAT_V1)
+    if (format != TSG_HUB_ALERT_FORMAT && format != TSG_HUB_ALERT_FORMAT_V1)
         return false;
     out->at_ms = tsg_hub_read_u64 (&r);
     tsg_hub_read_str (&r, out->message_id, sizeof out->message_id);
@@ -69,7 +38,7 @@ s_get (tsg_txn_t *txn, uint64_t n, tsg_hub_alert_t *out)
     tsg_hub_read_str (&r, out->sender, sizeof out->sender);
     tsg_hub_read_str (&r, out->sender_type, sizeof out->sender_type);
     tsg_hub_read_str (&r, out->recipient, sizeof out->recipient);
-    if (format == FORMAT) {
+    if (format == TSG_HUB_ALERT_FORMAT) {
         tsg_hub_read_str (&r, out->kind, sizeof out->kind);
         tsg_hub_read_str (&r, out->detail, sizeof out->detail);
     }

@@ -81,6 +81,11 @@ typedef struct {
     size_t json_len;  /* bytes of json */
 } tsg_hub_audit_record_t;
 
+/* Splits one line (without its newline) into its fields: record (seq, at, hash, json) and
+ * prev.  False with *problem naming the bad field. */
+bool tsg_hub_audit_line_parse (const char *line, size_t len, tsg_hub_audit_record_t *record,
+                               uint8_t prev[32], const char **problem);
+
 typedef void (tsg_hub_audit_record_fn) (void *arg, const tsg_hub_audit_record_t *record);
 
 /* What a check found. */

@@ -19,14 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coordinator/model/layout.h"
 #include "coordinator/model/cases.h"
 #include "coordinator/model/codec.h"
 #include "coordinator/model/referrals.h"
 #include "coordinator/model/stats.h"
-
-#define FORMAT      2
-#define INDEX_MAX   (TSG_TAG_LEN_MAX + 1 + 36)
-#define CASE_ID_LEN 36
 
 /* Reads n strings (a one-byte count first) into rows of width bytes; fails the reader when
  * more than max. */
@@ -48,14 +45,14 @@ tsg_hub_case_get (tsg_txn_t *txn, const char *id, tsg_hub_case_t *out)
 {
     MDB_val val;
     MDB_dbi db = tsg_store_db (txn->store, TSG_HUB_DB_CASES);
-    if (!id || !tsg_uuid_valid (id) || !tsg_txn_get (txn, db, id, CASE_ID_LEN, &val))
+    if (!id || !tsg_uuid_valid (id) || !tsg_txn_get (txn, db, id, TSG_HUB_CASE_ID_LEN, &val))
         return false;
     tsg_hub_reader_t r;
     tsg_hub_reader_init (&r, val.mv_data, val.mv_size);
     memset (out, 0, sizeof *out);
-    memcpy (out->id, id, CASE_ID_LEN + 1);
+    memcpy (out->id, id, TSG_HUB_CASE_ID_LEN + 1);
     uint8_t format = tsg_hub_read_u8 (&r);
-    if (format != 1 && format != FORMAT) {
+    if (format != 1 && format != TSG_HUB_CASE_FORMAT) {
         log_warnx ("store: unreadable case record %s", id);
         return false;
     }
@@ -116,152 +113,10 @@ tsg_hub_case_get (tsg_txn_t *txn, const char *id, tsg_hub_case_t *out)
     return true;
 }
 
-/* Writes the index key "word NUL case id" into key; returns its length. */
-static size_t
-s_index_key (const char *word, const char *case_id, uint8_t key[INDEX_MAX])
-{
-    size_t n = strlen (word);
-    if (n > TSG_TAG_LEN_MAX)
-        n = TSG_TAG_LEN_MAX;
-    memcpy (key, word, n);
-    key[n] = '\0';
-    memcpy (key + n + 1, case_id, CASE_ID_LEN);
-    return n + 1 + CASE_ID_LEN;
-}
-
-static void
-s_index (tsg_txn_t *txn, int db_index, const char *word, const char *case_id, bool present)
-{
-    uint8_t key[INDEX_MAX];
-    size_t len = s_index_key (word, case_id, key);
-    MDB_dbi db = tsg_store_db (txn->store, db_index);
-    if (present)
-        tsg_txn_put (txn, db, key, len, "", 0);
-    else
-        tsg_txn_del (txn, db, key, len);
-}
-
-/* True when word is one of the n rows of width bytes. */
-static bool
-s_in (const char *rows, size_t width, size_t n, const char *word)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp (rows + i * width, word) == 0)
-            return true;
-    return false;
-}
-
-/* Brings one index in line for a list that went from old_rows to new_rows. */
-static void
-s_index_list (tsg_txn_t *txn, int db_index, const char *case_id, const char *old_rows, size_t old_n,
-              const char *new_rows, size_t new_n, size_t width)
-{
-    for (size_t i = 0; i < old_n; i++)
-        if (!s_in (new_rows, width, new_n, old_rows + i * width))
-            s_index (txn, db_index, old_rows + i * width, case_id, false);
-    for (size_t i = 0; i < new_n; i++)
-        if (!s_in (old_rows, width, old_n, new_rows + i * width))
-            s_index (txn, db_index, new_rows + i * width, case_id, true);
-}
-
-void
-tsg_hub_case_put (tsg_txn_t *txn, const tsg_hub_case_t *old, const tsg_hub_case_t *c)
-{
-    if (txn->rc != TSG_OK)
-        return;
-    tsg_hub_writer_t w;
-    tsg_hub_writer_init (&w);
-    tsg_hub_write_u8 (&w, FORMAT);
-    tsg_hub_write_u8 (&w, (uint8_t) c->state);
-    tsg_hub_write_u8 (&w, (uint8_t) c->roster_kind);
-    tsg_hub_write_u64 (&w, c->version);
-    tsg_hub_write_u64 (&w, c->created_at_ms);
-    tsg_hub_write_u64 (&w, c->updated_at_ms);
-    tsg_hub_write_u64 (&w, c->first_received_at_ms);
-    tsg_hub_write_u64 (&w, c->first_accepted_at_ms);
-    tsg_hub_write_u64 (&w, c->plan_at_ms);
-    tsg_hub_write_u64 (&w, c->closed_at_ms);
-    tsg_hub_write_u32 (&w, c->reopened);
-    tsg_hub_write_u32 (&w, c->referrals);
-    tsg_hub_write_u64 (&w, c->events);
-    tsg_hub_write_str (&w, c->opened_by);
-    tsg_hub_write_str (&w, c->close_reason);
-    tsg_hub_write_str (&w, c->next_review_on);
-    tsg_hub_write_str (&w, c->last_event_id);
-    tsg_hub_write_str (&w, c->last_event_type);
-    tsg_hub_write_str (&w, c->last_event_by);
-    tsg_hub_write_u8 (&w, (uint8_t) c->n_agencies);
-    for (size_t i = 0; i < c->n_agencies; i++)
-        tsg_hub_write_str (&w, c->agencies[i]);
-    tsg_hub_write_u8 (&w, (uint8_t) c->n_tags);
-    for (size_t i = 0; i < c->n_tags; i++)
-        tsg_hub_write_str (&w, c->tags[i]);
-    tsg_hub_write_u8 (&w, (uint8_t) c->n_roster);
-    for (size_t i = 0; i < c->n_roster; i++)
-        tsg_hub_write_str (&w, c->roster[i]);
-    tsg_hub_write_u8 (&w, (uint8_t) c->n_roles);
-    for (size_t i = 0; i < c->n_roles; i++) {
-        tsg_hub_write_str (&w, c->roles[i].agency);
-        tsg_hub_write_str (&w, c->roles[i].role);
-    }
-    uint8_t kinds = 0;
-    for (int k = TSUNAGU__V1__MEETING_KIND__MEETING_CORE + 1; k < TSG_HUB_MEETING_KINDS; k++)
-        kinds += c->n_rosters[k] > 0;
-    tsg_hub_write_u8 (&w, kinds);
-    for (int k = TSUNAGU__V1__MEETING_KIND__MEETING_CORE + 1; k < TSG_HUB_MEETING_KINDS; k++) {
-        if (c->n_rosters[k] == 0)
-            continue;
-        tsg_hub_write_u8 (&w, (uint8_t) k);
-        tsg_hub_write_u8 (&w, (uint8_t) c->n_rosters[k]);
-        for (size_t i = 0; i < c->n_rosters[k]; i++)
-            tsg_hub_write_str (&w, c->rosters[k][i]);
-    }
-    if (!w.ok) {
-        txn->rc = TSG_ERR_NOMEM;
-        tsg_hub_writer_free (&w);
-        return;
-    }
-    tsg_txn_put (txn, tsg_store_db (txn->store, TSG_HUB_DB_CASES), c->id, CASE_ID_LEN, w.data,
-                 w.len);
-    tsg_hub_writer_free (&w);
-
-    if (!old || old->state != c->state) {
-        if (old) {
-            s_index (txn, TSG_HUB_DB_CASE_BY_STATE, tsg_case_state_name (old->state), c->id, false);
-            tsg_hub_stat_add2 (txn, TSG_HUB_STAT_CASE_STATE, tsg_case_state_name (old->state), -1);
-        }
-        s_index (txn, TSG_HUB_DB_CASE_BY_STATE, tsg_case_state_name (c->state), c->id, true);
-        tsg_hub_stat_add2 (txn, TSG_HUB_STAT_CASE_STATE, tsg_case_state_name (c->state), 1);
-    }
-    s_index_list (txn, TSG_HUB_DB_CASE_BY_AGENCY, c->id, old ? old->agencies[0] : NULL,
-                  old ? old->n_agencies : 0, c->agencies[0], c->n_agencies, sizeof c->agencies[0]);
-    s_index_list (txn, TSG_HUB_DB_CASE_BY_TAG, c->id, old ? old->tags[0] : NULL,
-                  old ? old->n_tags : 0, c->tags[0], c->n_tags, sizeof c->tags[0]);
-}
-
 bool
 tsg_hub_case_has_agency (const tsg_hub_case_t *c, const char *agency)
 {
-    return s_in (c->agencies[0], sizeof c->agencies[0], c->n_agencies, agency);
-}
-
-bool
-tsg_hub_case_add_agency (tsg_hub_case_t *c, const char *agency)
-{
-    if (tsg_hub_case_has_agency (c, agency))
-        return true;
-    if (c->n_agencies == TSG_HUB_CASE_AGENCIES_MAX)
-        return false;
-    return tsg_hub_copy (c->agencies[c->n_agencies++], sizeof c->agencies[0], agency);
-}
-
-bool
-tsg_hub_case_add_tag (tsg_hub_case_t *c, const char *tag)
-{
-    if (!tag || !*tag || s_in (c->tags[0], sizeof c->tags[0], c->n_tags, tag)
-        || c->n_tags == TSG_HUB_CASE_TAGS_MAX || strlen (tag) > TSG_TAG_LEN_MAX)
-        return false;
-    return tsg_hub_copy (c->tags[c->n_tags++], sizeof c->tags[0], tag);
+    return tsg_hub_rows_contain (c->agencies[0], sizeof c->agencies[0], c->n_agencies, agency);
 }
 
 bool
@@ -275,7 +130,8 @@ bool
 tsg_hub_case_on_roster (const tsg_hub_case_t *c, int kind, const char *agency)
 {
     return tsg_hub_case_held (c, kind) && agency
-           && s_in (c->rosters[kind][0], sizeof c->rosters[kind][0], c->n_rosters[kind], agency);
+           && tsg_hub_rows_contain (c->rosters[kind][0], sizeof c->rosters[kind][0],
+                                    c->n_rosters[kind], agency);
 }
 
 /* The meeting kinds: wire value, JSON name, Japanese name, founding article. */
@@ -437,7 +293,7 @@ s_offer (s_list_t *l, const char *id)
         return true;
     if (f->agency && !tsg_hub_case_has_agency (c, f->agency))
         return true;
-    if (f->tag && !s_in (c->tags[0], sizeof c->tags[0], c->n_tags, f->tag))
+    if (f->tag && !tsg_hub_rows_contain (c->tags[0], sizeof c->tags[0], c->n_tags, f->tag))
         return true;
     bool overdue = tsg_hub_cases_overdue_has (l->overdue, l->n_overdue, id);
     if (f->overdue && !overdue)
@@ -454,23 +310,24 @@ s_offer (s_list_t *l, const char *id)
 static void
 s_walk_index (s_list_t *l, int db_index, const char *word)
 {
-    uint8_t start[INDEX_MAX];
+    uint8_t start[TSG_HUB_CASE_INDEX_MAX];
     const char *after =
         l->filter->after && tsg_uuid_valid (l->filter->after) ? l->filter->after : NULL;
     size_t prefix = strlen (word) + 1;
     if (prefix > TSG_TAG_LEN_MAX + 1)
         return;
-    size_t start_len = after ? s_index_key (word, after, start) : prefix;
+    size_t start_len = after ? tsg_hub_case_index_key (word, after, start) : prefix;
     if (!after)
         memcpy (start, word, prefix);
     tsg_iter_t it;
     for (tsg_iter_begin (l->txn, tsg_store_db (l->txn->store, db_index), &it, start, start_len);
          it.valid; tsg_iter_next (&it)) {
-        if (it.key.mv_size != prefix + CASE_ID_LEN || memcmp (it.key.mv_data, start, prefix) != 0)
+        if (it.key.mv_size != prefix + TSG_HUB_CASE_ID_LEN
+            || memcmp (it.key.mv_data, start, prefix) != 0)
             break;
         char id[TSG_UUID_TEXT_SIZE];
-        memcpy (id, (const uint8_t *) it.key.mv_data + prefix, CASE_ID_LEN);
-        id[CASE_ID_LEN] = '\0';
+        memcpy (id, (const uint8_t *) it.key.mv_data + prefix, TSG_HUB_CASE_ID_LEN);
+        id[TSG_HUB_CASE_ID_LEN] = '\0';
         if (!s_offer (l, id))
             break;
     }
@@ -486,11 +343,11 @@ s_walk_all (s_list_t *l)
     for (tsg_iter_begin (l->txn, tsg_store_db (l->txn->store, TSG_HUB_DB_CASES), &it, after,
                          after ? strlen (after) : 0);
          it.valid; tsg_iter_next (&it)) {
-        if (it.key.mv_size != CASE_ID_LEN)
+        if (it.key.mv_size != TSG_HUB_CASE_ID_LEN)
             continue;
         char id[TSG_UUID_TEXT_SIZE];
-        memcpy (id, it.key.mv_data, CASE_ID_LEN);
-        id[CASE_ID_LEN] = '\0';
+        memcpy (id, it.key.mv_data, TSG_HUB_CASE_ID_LEN);
+        id[TSG_HUB_CASE_ID_LEN] = '\0';
         if (!s_offer (l, id))
             break;
     }
@@ -530,4 +387,27 @@ tsg_hub_cases_list (tsg_txn_t *txn, const tsg_hub_case_filter_t *filter, tsg_hub
     free (l->overdue);
     free (l);
     return listed;
+}
+
+/* Writes the index key "word NUL case id" into key; returns its length. */
+size_t
+tsg_hub_case_index_key (const char *word, const char *case_id, uint8_t key[TSG_HUB_CASE_INDEX_MAX])
+{
+    size_t n = strlen (word);
+    if (n > TSG_TAG_LEN_MAX)
+        n = TSG_TAG_LEN_MAX;
+    memcpy (key, word, n);
+    key[n] = '\0';
+    memcpy (key + n + 1, case_id, TSG_HUB_CASE_ID_LEN);
+    return n + 1 + TSG_HUB_CASE_ID_LEN;
+}
+
+/* True when word is one of the n rows of width bytes. */
+bool
+tsg_hub_rows_contain (const char *rows, size_t width, size_t n, const char *word)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp (rows + i * width, word) == 0)
+            return true;
+    return false;
 }

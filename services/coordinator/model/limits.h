@@ -5,6 +5,8 @@
 
 #include <stdint.h>
 
+#include "tsunagu/tsg_config.h"
+
 /* Defaults: one agency's letters waiting anywhere, and one agency's mailbox, each a bounded
  * share of the default 1 GiB store, so that no single agency (sending or offline) can fill
  * it for the others. */
@@ -44,5 +46,9 @@ tsg_hub_limits_default (void)
     };
     return limits;
 }
+
+/* Reads [limits] and [retention] of cfg into *out (the defaults above for what is not set); a
+ * bad value is recorded in cfg as an error with its line. */
+void tsg_hub_limits_read (tsg_config_t *cfg, tsg_hub_limits_t *out);
 
 #endif

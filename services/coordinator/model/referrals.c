@@ -11,11 +11,9 @@
  *             ones are the range from (kind, 0) to (kind, now). */
 #include <string.h>
 
+#include "coordinator/model/layout.h"
 #include "coordinator/model/codec.h"
 #include "coordinator/model/referrals.h"
-
-#define FORMAT      1
-#define DUE_KEY_LEN (1 + 8 + 36)
 
 bool
 tsg_hub_referral_get (tsg_txn_t *txn, const char *id, tsg_hub_referral_t *out)
@@ -28,7 +26,7 @@ tsg_hub_referral_get (tsg_txn_t *txn, const char *id, tsg_hub_referral_t *out)
     tsg_hub_reader_init (&r, val.mv_data, val.mv_size);
     memset (out, 0, sizeof *out);
     memcpy (out->id, id, 37);
-    if (tsg_hub_read_u8 (&r) != FORMAT) {
+    if (tsg_hub_read_u8 (&r) != TSG_HUB_REFERRAL_FORMAT) {
         log_warnx ("store: unreadable referral record %s", id);
         return false;
     }
@@ -90,69 +88,13 @@ tsg_hub_referral_overdue (const tsg_hub_referral_t *ref, tsg_hub_due_kind_t kind
     return tsg_hub_referral_awaits (ref, kind) && due < now_ms;
 }
 
-static size_t
-s_due_key (tsg_hub_due_kind_t kind, uint64_t due_ms, const char *referral_id,
-           uint8_t out[DUE_KEY_LEN])
+size_t
+tsg_hub_due_key (tsg_hub_due_kind_t kind, uint64_t due_ms, const char *referral_id, uint8_t *out)
 {
     out[0] = (uint8_t) kind;
     tsg_be64_put (out + 1, due_ms);
     memcpy (out + 9, referral_id, 36);
-    return DUE_KEY_LEN;
-}
-
-/* Adds or removes ref's entry of kind as its state says. */
-static void
-s_due_sync (tsg_txn_t *txn, const tsg_hub_referral_t *old, const tsg_hub_referral_t *ref,
-            tsg_hub_due_kind_t kind)
-{
-    MDB_dbi db = tsg_store_db (txn->store, TSG_HUB_DB_DUE);
-    bool was = old && tsg_hub_referral_awaits (old, kind);
-    bool is = tsg_hub_referral_awaits (ref, kind);
-    uint8_t key[DUE_KEY_LEN];
-    if (was && !is) {
-        uint64_t due = kind == TSG_HUB_DUE_RECEIVED ? old->receive_due_ms : old->response_due_ms;
-        tsg_txn_del (txn, db, key, s_due_key (kind, due, old->id, key));
-    }
-    else if (is && !was) {
-        uint64_t due = kind == TSG_HUB_DUE_RECEIVED ? ref->receive_due_ms : ref->response_due_ms;
-        tsg_txn_put (txn, db, key, s_due_key (kind, due, ref->id, key), ref->case_id, 36);
-    }
-}
-
-void
-tsg_hub_referral_put (tsg_txn_t *txn, const tsg_hub_referral_t *old, const tsg_hub_referral_t *ref)
-{
-    if (txn->rc != TSG_OK)
-        return;
-    tsg_hub_writer_t w;
-    tsg_hub_writer_init (&w);
-    tsg_hub_write_u8 (&w, FORMAT);
-    tsg_hub_write_u8 (&w, (uint8_t) ref->state);
-    tsg_hub_write_u8 (&w, (uint8_t) ref->outcome);
-    tsg_hub_write_u8 (&w, (uint8_t) ref->urgency);
-    tsg_hub_write_u8 (&w, ref->reason_given ? 1 : 0);
-    tsg_hub_write_u64 (&w, ref->version);
-    tsg_hub_write_u64 (&w, ref->created_at_ms);
-    tsg_hub_write_u64 (&w, ref->updated_at_ms);
-    tsg_hub_write_u64 (&w, ref->receive_due_ms);
-    tsg_hub_write_u64 (&w, ref->response_due_ms);
-    tsg_hub_write_u64 (&w, ref->received_at_ms);
-    tsg_hub_write_u64 (&w, ref->accepted_at_ms);
-    tsg_hub_write_u64 (&w, ref->closed_at_ms);
-    tsg_hub_write_str (&w, ref->case_id);
-    tsg_hub_write_str (&w, ref->sender);
-    tsg_hub_write_str (&w, ref->recipient);
-    tsg_hub_write_str (&w, ref->recipient_type);
-    tsg_hub_write_str (&w, ref->updated_by);
-    if (!w.ok) {
-        txn->rc = TSG_ERR_NOMEM;
-        tsg_hub_writer_free (&w);
-        return;
-    }
-    tsg_txn_put (txn, tsg_store_db (txn->store, TSG_HUB_DB_REFERRALS), ref->id, 36, w.data, w.len);
-    tsg_hub_writer_free (&w);
-    s_due_sync (txn, old, ref, TSG_HUB_DUE_RECEIVED);
-    s_due_sync (txn, old, ref, TSG_HUB_DUE_ACCEPTED);
+    return TSG_HUB_DUE_KEY_LEN;
 }
 
 void
@@ -164,7 +106,7 @@ tsg_hub_due_scan (tsg_txn_t *txn, tsg_hub_due_kind_t kind, uint64_t before_ms, t
     for (tsg_iter_begin (txn, tsg_store_db (txn->store, TSG_HUB_DB_DUE), &it, start, 1); it.valid;
          tsg_iter_next (&it)) {
         const uint8_t *key = it.key.mv_data;
-        if (it.key.mv_size != DUE_KEY_LEN || key[0] != (uint8_t) kind)
+        if (it.key.mv_size != TSG_HUB_DUE_KEY_LEN || key[0] != (uint8_t) kind)
             break;
         uint64_t due = tsg_be64_get (key + 1);
         if (due >= before_ms)

@@ -70,4 +70,9 @@ void tsg_hub_due_scan (tsg_txn_t *txn, tsg_hub_due_kind_t kind, uint64_t before_
 /* How many referrals of kind are due before before_ms. */
 size_t tsg_hub_due_count (tsg_txn_t *txn, tsg_hub_due_kind_t kind, uint64_t before_ms);
 
+/* The DUE index key of a referral's due date: u8 kind, be64 due ms, referral id; its length
+ * (TSG_HUB_DUE_KEY_LEN, layout.h). */
+size_t tsg_hub_due_key (tsg_hub_due_kind_t kind, uint64_t due_ms, const char *referral_id,
+                        uint8_t *out);
+
 #endif

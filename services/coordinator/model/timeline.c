@@ -7,11 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coordinator/model/layout.h"
 #include "coordinator/model/codec.h"
 #include "coordinator/model/timeline.h"
-
-#define FORMAT  1
-#define KEY_LEN (36 + 1 + 8)
 
 tsg_hub_event_type_t
 tsg_hub_event_type_of (Tsunagu__V1__CaseEventType type)
@@ -42,56 +40,13 @@ tsg_hub_event_type_name (tsg_hub_event_type_t type)
     return "unknown";
 }
 
-static size_t
-s_key (const char *case_id, uint64_t n, uint8_t key[KEY_LEN])
+size_t
+tsg_hub_event_key (const char *case_id, uint64_t n, uint8_t key[TSG_HUB_EVENT_KEY_LEN])
 {
     memcpy (key, case_id, 36);
     key[36] = '\0';
     tsg_be64_put (key + 37, n);
-    return KEY_LEN;
-}
-
-void
-tsg_hub_timeline_append (tsg_txn_t *txn, tsg_hub_case_t *c, tsg_hub_event_t *ev,
-                         const Tsunagu__V1__CaseEvent *detail)
-{
-    if (txn->rc != TSG_OK)
-        return;
-    ev->n = ++c->events;
-    tsg_hub_writer_t w;
-    tsg_hub_writer_init (&w);
-    tsg_hub_write_u8 (&w, FORMAT);
-    tsg_hub_write_u8 (&w, (uint8_t) ev->type);
-    tsg_hub_write_u8 (&w, (uint8_t) ((ev->reason_given ? 1 : 0) | (ev->automatic ? 2 : 0)));
-    tsg_hub_write_u64 (&w, ev->at_ms);
-    tsg_hub_write_u64 (&w, ev->version);
-    tsg_hub_write_str (&w, ev->by);
-    tsg_hub_write_str (&w, ev->agency);
-    tsg_hub_write_str (&w, ev->referral_id);
-    tsg_hub_write_str (&w, ev->from);
-    tsg_hub_write_str (&w, ev->to);
-    tsg_hub_write_str (&w, ev->outcome);
-    tsg_hub_write_str (&w, ev->message_id);
-    if (detail) {
-        size_t len = tsunagu__v1__case_event__get_packed_size (detail);
-        uint8_t *packed = malloc (len ? len : 1);
-        if (packed) {
-            tsunagu__v1__case_event__pack (detail, packed);
-            tsg_hub_write_bytes (&w, packed, len);
-            free (packed);
-        }
-        else
-            w.ok = false;
-    }
-    if (!w.ok) {
-        txn->rc = TSG_ERR_NOMEM;
-        tsg_hub_writer_free (&w);
-        return;
-    }
-    uint8_t key[KEY_LEN];
-    tsg_txn_put (txn, tsg_store_db (txn->store, TSG_HUB_DB_CASE_EVENTS), key,
-                 s_key (c->id, ev->n, key), w.data, w.len);
-    tsg_hub_writer_free (&w);
+    return TSG_HUB_EVENT_KEY_LEN;
 }
 
 /* Decodes one value into *ev (detail allocated when present).  False when unreadable. */
@@ -100,7 +55,7 @@ s_decode (const MDB_val *val, tsg_hub_event_t *ev)
 {
     tsg_hub_reader_t r;
     tsg_hub_reader_init (&r, val->mv_data, val->mv_size);
-    if (tsg_hub_read_u8 (&r) != FORMAT)
+    if (tsg_hub_read_u8 (&r) != TSG_HUB_EVENT_FORMAT)
         return false;
     ev->type = (tsg_hub_event_type_t) tsg_hub_read_u8 (&r);
     uint8_t flags = tsg_hub_read_u8 (&r);
@@ -132,13 +87,13 @@ tsg_hub_timeline_scan (tsg_txn_t *txn, const char *case_id, uint64_t from, tsg_h
 {
     if (!tsg_uuid_valid (case_id))
         return;
-    uint8_t start[KEY_LEN];
-    s_key (case_id, from, start);
+    uint8_t start[TSG_HUB_EVENT_KEY_LEN];
+    tsg_hub_event_key (case_id, from, start);
     tsg_iter_t it;
     for (tsg_iter_begin (txn, tsg_store_db (txn->store, TSG_HUB_DB_CASE_EVENTS), &it, start,
-                         KEY_LEN);
+                         TSG_HUB_EVENT_KEY_LEN);
          it.valid; tsg_iter_next (&it)) {
-        if (it.key.mv_size != KEY_LEN || memcmp (it.key.mv_data, start, 37) != 0)
+        if (it.key.mv_size != TSG_HUB_EVENT_KEY_LEN || memcmp (it.key.mv_data, start, 37) != 0)
             break;
         tsg_hub_event_t ev;
         memset (&ev, 0, sizeof ev);

@@ -1,0 +1,24 @@
+/* The coded words letters carry in cleartext beside the states (tsg_states.h): why a case
+ * closed, what a meeting decided, what kind of note was written.  Checked the same way by the
+ * agency daemons, the coordinator and tsunaguctl; proto/README.md lists them. */
+#ifndef TSG_WORDS_H_INCLUDED
+#define TSG_WORDS_H_INCLUDED
+
+#include <stdbool.h>
+
+/* True when code is in set, a NULL-terminated list. */
+bool tsg_word_in (const char *code, const char *const set[]);
+
+/* close_reason: goal-achieved, moved-away, died, declined, transferred, other. */
+extern const char *const tsg_close_reasons[];
+bool tsg_close_reason_ok (const char *code);
+
+/* A meeting's decision: plan-adopted, continue, escalate, close, other. */
+extern const char *const tsg_meeting_decisions[];
+bool tsg_meeting_decision_ok (const char *code);
+
+/* A note's category: visit, call, meeting, other. */
+extern const char *const tsg_note_categories[];
+bool tsg_note_category_ok (const char *code);
+
+#endif
