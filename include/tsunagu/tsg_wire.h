@@ -77,4 +77,12 @@ const char *tsg_legal_basis_name (Tsunagu__V1__LegalBasis basis);
 bool tsg_legal_basis_parse (const char *text, Tsunagu__V1__LegalBasis *out);
 const char *tsg_error_code_name (Tsunagu__V1__ErrorCode code);
 
+/* Case event types in JSON: "state", "meeting", "plan", "note", "close", "reopen"; meeting
+ * kinds: "core", "shien", "jusoteki" and the statutory meetings "chiiki-care", "kyogikai",
+ * "yotaikyo", "konkyu".  NULL / false for anything else. */
+const char *tsg_case_event_type_name (Tsunagu__V1__CaseEventType type);
+bool tsg_case_event_type_parse (const char *text, Tsunagu__V1__CaseEventType *out);
+const char *tsg_meeting_kind_name (Tsunagu__V1__MeetingKind kind);
+bool tsg_meeting_kind_parse (const char *text, Tsunagu__V1__MeetingKind *out);
+
 #endif

@@ -408,3 +408,56 @@ tsg_error_code_name (Tsunagu__V1__ErrorCode code)
     };
     return s_name_of (codes, sizeof codes / sizeof codes[0], code, "unspecified");
 }
+
+static const s_name_t s_event_types[] = {
+    { TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_STATE, "state" },
+    { TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_MEETING, "meeting" },
+    { TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_PLAN, "plan" },
+    { TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_NOTE, "note" },
+    { TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_CLOSE, "close" },
+    { TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_REOPEN, "reopen" },
+};
+
+static const s_name_t s_meeting_kinds[] = {
+    { TSUNAGU__V1__MEETING_KIND__MEETING_CORE, "core" },
+    { TSUNAGU__V1__MEETING_KIND__MEETING_SHIEN, "shien" },
+    { TSUNAGU__V1__MEETING_KIND__MEETING_JUSOTEKI, "jusoteki" },
+    { TSUNAGU__V1__MEETING_KIND__MEETING_CHIIKI_CARE, "chiiki-care" },
+    { TSUNAGU__V1__MEETING_KIND__MEETING_KYOGIKAI, "kyogikai" },
+    { TSUNAGU__V1__MEETING_KIND__MEETING_YOTAIKYO, "yotaikyo" },
+    { TSUNAGU__V1__MEETING_KIND__MEETING_KONKYU, "konkyu" },
+};
+
+#define S_COUNT(a) (sizeof (a) / sizeof (a)[0])
+
+const char *
+tsg_case_event_type_name (Tsunagu__V1__CaseEventType type)
+{
+    return s_name_of (s_event_types, S_COUNT (s_event_types), type, NULL);
+}
+
+bool
+tsg_case_event_type_parse (const char *text, Tsunagu__V1__CaseEventType *out)
+{
+    int v;
+    if (!s_value_of (s_event_types, S_COUNT (s_event_types), text, &v))
+        return false;
+    *out = (Tsunagu__V1__CaseEventType) v;
+    return true;
+}
+
+const char *
+tsg_meeting_kind_name (Tsunagu__V1__MeetingKind kind)
+{
+    return s_name_of (s_meeting_kinds, S_COUNT (s_meeting_kinds), kind, NULL);
+}
+
+bool
+tsg_meeting_kind_parse (const char *text, Tsunagu__V1__MeetingKind *out)
+{
+    int v;
+    if (!s_value_of (s_meeting_kinds, S_COUNT (s_meeting_kinds), text, &v))
+        return false;
+    *out = (Tsunagu__V1__MeetingKind) v;
+    return true;
+}

@@ -15,14 +15,14 @@
 
 #include <lmdb.h>
 
-#include "agency/fixture.h"
-#include "agency/routes.h"
+#include "agency_world.h"
+#include "agency/api/routes.h"
 #include "tsunagu/tsunagu.h"
 
 /* The case the seeds of the corpus name. */
 #define CASE_ID "5b0c3a1e-2f4d-4e6a-8b7c-9d0e1f2a3b4c"
 
-static agency_fixture_t *s_world;
+static agency_world_t *s_world;
 static tsg_agency_t *s_elder; /* sent the referral */
 static tsg_agency_t *s_pov;   /* under test: received it */
 static char s_referral_id[TSG_UUID_TEXT_SIZE];
@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 static void
 s_cleanup (void)
 {
-    agency_fixture_destroy (&s_world);
+    agency_world_destroy (&s_world);
 }
 
 /* The id of the store's last committed write transaction. */
@@ -69,7 +69,7 @@ s_keep_answer (void *arg, agency_pending_t *pending)
 static void
 s_ack_sent (tsg_agency_t *agency)
 {
-    size_t n = agency_fixture_sent_count (s_world, agency);
+    size_t n = agency_world_sent_count (s_world, agency);
     uint8_t **copies = calloc (n ? n : 1, sizeof *copies);
     size_t *lens = calloc (n ? n : 1, sizeof *lens);
     if (!copies || !lens)
@@ -77,9 +77,9 @@ s_ack_sent (tsg_agency_t *agency)
     size_t count = 0;
     for (size_t i = 0; i < n; i++) {
         size_t len;
-        const uint8_t *data = agency_fixture_sent (s_world, agency, i, &len);
+        const uint8_t *data = agency_world_sent (s_world, agency, i, &len);
         tsg_envelope_t env = { 0 };
-        if (agency_fixture_decode (data, len, &env) != TSG_OK)
+        if (agency_world_decode (data, len, &env) != TSG_OK)
             abort (); /* the agency sent what does not decode */
         if (env.letter->sequence > 0 && (copies[count] = malloc (len))) {
             memcpy (copies[count], data, len);
@@ -87,12 +87,12 @@ s_ack_sent (tsg_agency_t *agency)
         }
         tsg_envelope_clear (&env);
     }
-    agency_fixture_sent_clear (s_world, agency);
+    agency_world_sent_clear (s_world, agency);
     for (size_t i = 0; i < count; i++) {
-        agency_fixture_store_ack (s_world, agency, copies[i], lens[i]);
+        agency_world_store_ack (s_world, agency, copies[i], lens[i]);
         free (copies[i]);
     }
-    agency_fixture_sent_clear (s_world, agency);
+    agency_world_sent_clear (s_world, agency);
     free (copies);
     free (lens);
 }
@@ -117,54 +117,53 @@ s_case_update (tsg_agency_t *agency)
     u.updated_at_ms = tsg_now_ms ();
     uint8_t *data = NULL;
     size_t len = 0;
-    if (agency_fixture_coordinator_letter (s_world, agency->config->id,
-                                           TSUNAGU__V1__KIND__KIND_CASE_UPDATE, s_fill_update, &u,
-                                           &data, &len)
+    if (agency_world_coordinator_letter (s_world, agency->config->id,
+                                         TSUNAGU__V1__KIND__KIND_CASE_UPDATE, s_fill_update, &u,
+                                         &data, &len)
             != TSG_OK
-        || agency_fixture_deliver (agency, data, len) != TSG_OK)
+        || agency_world_deliver (agency, data, len) != TSG_OK)
         abort ();
-    agency_fixture_sent_clear (s_world, agency);
+    agency_world_sent_clear (s_world, agency);
     free (data);
 }
 
 static void
 s_setup (void)
 {
-    s_world = agency_fixture_new ();
+    s_world = agency_world_new ();
     if (!s_world)
         abort ();
     atexit (s_cleanup);
-    s_elder = agency_fixture_agency (s_world, "elder-a", "eldercare");
-    s_pov = agency_fixture_agency (s_world, "pov-a", "poverty");
-    tsg_agency_t *dis = agency_fixture_agency (s_world, "dis-a", "disability");
-    if (!s_elder || !s_pov || !dis || !agency_fixture_agency (s_world, "child-a", "child"))
+    s_elder = agency_world_agency (s_world, "elder-a", "eldercare");
+    s_pov = agency_world_agency (s_world, "pov-a", "poverty");
+    tsg_agency_t *dis = agency_world_agency (s_world, "dis-a", "disability");
+    if (!s_elder || !s_pov || !dis || !agency_world_agency (s_world, "child-a", "child"))
         abort ();
     s_no_sync (s_elder);
     s_no_sync (s_pov);
-    agency_fixture_publish (s_world);
+    agency_world_publish (s_world);
 
     json_t *reply = NULL;
-    if (agency_fixture_request (s_elder, "POST", "/v1/referrals",
-                                "{\"to\":\"pov-a\",\"case_id\":\"" CASE_ID "\","
-                                "\"legal_basis\":\"consent\",\"consent_id\":\"c-1\","
-                                "\"data_categories\":[\"identity\"],\"tags\":[\"8050\"],"
-                                "\"sheet\":{\"memo\":\"家賃滞納\","
-                                "\"eldercare\":{\"care_insurance\":\"要介護1\"}}}",
-                                &reply)
+    if (agency_world_request (s_elder, "POST", "/v1/referrals",
+                              "{\"to\":\"pov-a\",\"case_id\":\"" CASE_ID "\","
+                              "\"legal_basis\":\"consent\",\"consent_id\":\"c-1\","
+                              "\"data_categories\":[\"identity\"],\"tags\":[\"8050\"],"
+                              "\"sheet\":{\"memo\":\"家賃滞納\","
+                              "\"eldercare\":{\"care_insurance\":\"要介護1\"}}}",
+                              &reply)
         != 202)
         abort ();
     snprintf (s_referral_id, sizeof s_referral_id, "%s",
               json_string_value (json_object_get (reply, "referral_id")));
     json_decref (reply);
     size_t len;
-    uint8_t *letter =
-        agency_fixture_take (s_world, s_elder, TSUNAGU__V1__KIND__KIND_REFERRAL, &len);
-    if (!letter || agency_fixture_store_ack (s_world, s_elder, letter, len) != TSG_OK
-        || agency_fixture_deliver (s_pov, letter, len) != TSG_OK)
+    uint8_t *letter = agency_world_take (s_world, s_elder, TSUNAGU__V1__KIND__KIND_REFERRAL, &len);
+    if (!letter || agency_world_store_ack (s_world, s_elder, letter, len) != TSG_OK
+        || agency_world_deliver (s_pov, letter, len) != TSG_OK)
         abort ();
     free (letter);
-    agency_fixture_sent_clear (s_world, s_elder);
-    agency_fixture_sent_clear (s_world, s_pov);
+    agency_world_sent_clear (s_world, s_elder);
+    agency_world_sent_clear (s_world, s_pov);
     s_case_update (s_elder);
     s_case_update (s_pov);
     s_case_update (dis);
@@ -184,7 +183,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     case 2: snprintf (path, sizeof path, "/v1/cases/%s/events", CASE_ID); break;
     default: snprintf (path, sizeof path, "/v1/consents"); break;
     }
-    agency_fixture_sent_clear (s_world, s_pov);
+    agency_world_sent_clear (s_world, s_pov);
     size_t txnid = s_txnid (s_pov);
     uint64_t sequence = s_pov->next_sequence;
 
@@ -194,7 +193,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     memset (&reply, 0, sizeof reply);
     req.method = "POST";
     req.path = path;
-    req.authorization = AGENCY_FIXTURE_AUTH;
+    req.authorization = AGENCY_WORLD_AUTH;
     req.content_type = "application/json";
     req.body = (const char *) data + 1;
     req.body_len = size - 1;
@@ -210,7 +209,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         abort (); /* every request gets a status and a body */
     if (reply.status >= 400 && reply.status < 500) {
         if (s_txnid (s_pov) != txnid || s_pov->next_sequence != sequence
-            || agency_fixture_sent_count (s_world, s_pov) != 0 || s_pov->pending)
+            || agency_world_sent_count (s_world, s_pov) != 0 || s_pov->pending)
             abort (); /* a 4xx changed something */
         if (!json_string_value (json_object_get (reply.body, "error")))
             abort (); /* a 4xx names its error */

@@ -12,10 +12,10 @@
 #include <string.h>
 
 #include "tsunagu/tsunagu.h"
-#include "agency/fixture.h"
+#include "agency_world.h"
 
 typedef struct {
-    agency_fixture_t *world;          /* the fixture */
+    agency_world_t *world;            /* the fixture */
     tsg_agency_t *elder;              /* made the first referral */
     tsg_agency_t *pov;                /* received it */
     tsg_agency_t *dis;                /* received the second */
@@ -81,11 +81,11 @@ s_case_update (s_world_t *w, tsg_agency_t *agency, const char *state, uint64_t v
     u.update.updated_at_ms = tsg_now_ms ();
     uint8_t *data = NULL;
     size_t len = 0;
-    assert_int_equal (agency_fixture_coordinator_letter (w->world, agency->config->id,
-                                                         TSUNAGU__V1__KIND__KIND_CASE_UPDATE,
-                                                         s_fill_update, &u.update, &data, &len),
+    assert_int_equal (agency_world_coordinator_letter (w->world, agency->config->id,
+                                                       TSUNAGU__V1__KIND__KIND_CASE_UPDATE,
+                                                       s_fill_update, &u.update, &data, &len),
                       TSG_OK);
-    assert_int_equal (agency_fixture_deliver (agency, data, len), TSG_OK);
+    assert_int_equal (agency_world_deliver (agency, data, len), TSG_OK);
     if (agency == w->pov) {
         free (w->update);
         w->update = data;
@@ -110,13 +110,13 @@ s_refer (s_world_t *w, tsg_agency_t *from, tsg_agency_t *to)
               : strcmp (from->policy->type, "child") == 0   ? "{\"age\":8,\"school\":\"北小\"}"
                                                             : "{\"certificate\":\"申請中\"}");
     json_t *reply = NULL;
-    assert_int_equal (agency_fixture_request (from, "POST", "/v1/referrals", body, &reply), 202);
+    assert_int_equal (agency_world_request (from, "POST", "/v1/referrals", body, &reply), 202);
     json_decref (reply);
     size_t len;
-    uint8_t *letter = agency_fixture_take (w->world, from, TSUNAGU__V1__KIND__KIND_REFERRAL, &len);
-    assert_int_equal (agency_fixture_store_ack (w->world, from, letter, len), TSG_OK);
-    assert_int_equal (agency_fixture_deliver (to, letter, len), TSG_OK);
-    agency_fixture_sent_clear (w->world, to);
+    uint8_t *letter = agency_world_take (w->world, from, TSUNAGU__V1__KIND__KIND_REFERRAL, &len);
+    assert_int_equal (agency_world_store_ack (w->world, from, letter, len), TSG_OK);
+    assert_int_equal (agency_world_deliver (to, letter, len), TSG_OK);
+    agency_world_sent_clear (w->world, to);
     free (letter);
 }
 
@@ -124,13 +124,13 @@ static int
 s_setup (void **state)
 {
     s_world_t *w = calloc (1, sizeof *w);
-    w->world = agency_fixture_new ();
-    w->elder = agency_fixture_agency (w->world, "elder-a", "eldercare");
-    w->pov = agency_fixture_agency (w->world, "pov-a", "poverty");
-    w->dis = agency_fixture_agency (w->world, "dis-a", "disability");
-    w->child = agency_fixture_agency (w->world, "child-a", "child");
-    assert_non_null (w->child);
-    agency_fixture_publish (w->world);
+    tsg_agency_t *agencies[4];
+    w->world = agency_world_with (4, agencies);
+    assert_non_null (w->world);
+    w->elder = agencies[0];
+    w->pov = agencies[1];
+    w->dis = agencies[2];
+    w->child = agencies[3];
     tsg_uuid_new (w->case_id);
     s_refer (w, w->elder, w->pov);
     *state = w;
@@ -145,9 +145,9 @@ s_three_agencies (s_world_t *w)
     s_case_update (w, w->elder, "multi-agency", 2, 3, NULL);
     s_case_update (w, w->pov, "multi-agency", 2, 3, NULL);
     s_case_update (w, w->dis, "multi-agency", 2, 3, NULL);
-    agency_fixture_sent_clear (w->world, w->elder);
-    agency_fixture_sent_clear (w->world, w->pov);
-    agency_fixture_sent_clear (w->world, w->dis);
+    agency_world_sent_clear (w->world, w->elder);
+    agency_world_sent_clear (w->world, w->pov);
+    agency_world_sent_clear (w->world, w->dis);
 }
 
 static int
@@ -155,7 +155,7 @@ s_teardown (void **state)
 {
     s_world_t *w = *state;
     free (w->update);
-    agency_fixture_destroy (&w->world);
+    agency_world_destroy (&w->world);
     free (w);
     return 0;
 }
@@ -166,7 +166,7 @@ s_case (tsg_agency_t *agency, const char *case_id)
     char path[96];
     json_t *reply = NULL;
     snprintf (path, sizeof path, "/v1/cases/%s", case_id);
-    assert_int_equal (agency_fixture_request (agency, "GET", path, NULL, &reply), 200);
+    assert_int_equal (agency_world_request (agency, "GET", path, NULL, &reply), 200);
     return reply;
 }
 
@@ -175,7 +175,7 @@ s_event (s_world_t *w, tsg_agency_t *agency, const char *body, json_t **reply)
 {
     char path[96];
     snprintf (path, sizeof path, "/v1/cases/%s/events", w->case_id);
-    return agency_fixture_request (agency, "POST", path, body, reply);
+    return agency_world_request (agency, "POST", path, body, reply);
 }
 
 /* The receipt agency sent last is DELIVERED to recipient. */
@@ -183,10 +183,10 @@ static void
 s_expect_delivered (s_world_t *w, tsg_agency_t *agency, const char *recipient)
 {
     size_t len;
-    uint8_t *data = agency_fixture_take (w->world, agency, TSUNAGU__V1__KIND__KIND_RECEIPT, &len);
+    uint8_t *data = agency_world_take (w->world, agency, TSUNAGU__V1__KIND__KIND_RECEIPT, &len);
     assert_non_null (data);
     tsg_envelope_t env = { 0 };
-    assert_int_equal (agency_fixture_decode (data, len, &env), TSG_OK);
+    assert_int_equal (agency_world_decode (data, len, &env), TSG_OK);
     assert_int_equal (env.letter->receipt->type, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED);
     assert_string_equal (env.letter->recipient, recipient);
     tsg_envelope_clear (&env);
@@ -199,7 +199,7 @@ test_copy_from_case_update (void **state)
     s_world_t *w = *state;
     /* Before the coordinator speaks: the referral only. */
     json_t *list = NULL;
-    assert_int_equal (agency_fixture_request (w->elder, "GET", "/v1/cases", NULL, &list), 200);
+    assert_int_equal (agency_world_request (w->elder, "GET", "/v1/cases", NULL, &list), 200);
     json_t *items = json_object_get (list, "items");
     assert_int_equal (json_array_size (items), 1);
     json_t *item = json_array_get (items, 0);
@@ -241,7 +241,7 @@ test_copy_from_case_update (void **state)
     json_decref (copy);
 
     /* The same letter again: acknowledged again, nothing changes.  An older one is ignored. */
-    assert_int_equal (agency_fixture_deliver (w->pov, w->update, w->update_len), TSG_OK);
+    assert_int_equal (agency_world_deliver (w->pov, w->update, w->update_len), TSG_OK);
     s_expect_delivered (w, w->pov, "coordinator");
     s_case_update (w, w->pov, "open", 1, 2, NULL);
     s_expect_delivered (w, w->pov, "coordinator");
@@ -252,25 +252,25 @@ test_copy_from_case_update (void **state)
 
     /* Filters and unknown cases. */
     assert_int_equal (
-        agency_fixture_request (w->pov, "GET", "/v1/cases?state=multi-agency", NULL, &list), 200);
+        agency_world_request (w->pov, "GET", "/v1/cases?state=multi-agency", NULL, &list), 200);
     assert_int_equal (json_array_size (json_object_get (list, "items")), 1);
     json_decref (list);
-    assert_int_equal (agency_fixture_request (w->pov, "GET", "/v1/cases?state=closed", NULL, &list),
+    assert_int_equal (agency_world_request (w->pov, "GET", "/v1/cases?state=closed", NULL, &list),
                       200);
     assert_int_equal (json_array_size (json_object_get (list, "items")), 0);
     json_decref (list);
-    assert_int_equal (agency_fixture_request (w->pov, "GET", "/v1/cases?state=done", NULL, &list),
+    assert_int_equal (agency_world_request (w->pov, "GET", "/v1/cases?state=done", NULL, &list),
                       400);
     json_decref (list);
-    assert_int_equal (agency_fixture_request (w->child, "GET", "/v1/cases", NULL, &list), 200);
+    assert_int_equal (agency_world_request (w->child, "GET", "/v1/cases", NULL, &list), 200);
     assert_int_equal (json_array_size (json_object_get (list, "items")), 0);
     json_decref (list);
     char path[96];
     snprintf (path, sizeof path, "/v1/cases/%s", w->case_id);
-    assert_int_equal (agency_fixture_request (w->child, "GET", path, NULL, &list), 404);
+    assert_int_equal (agency_world_request (w->child, "GET", path, NULL, &list), 404);
     json_decref (list);
     /* Nothing from the coordinator lands in the inbox. */
-    assert_int_equal (agency_fixture_count (w->pov, AGENCY_DB_INBOX), 1);
+    assert_int_equal (agency_world_count (w->pov, AGENCY_DB_INBOX), 1);
 }
 
 /* Posts an event that must be refused with status and code, leaving nothing to send. */
@@ -279,8 +279,8 @@ s_refused (s_world_t *w, tsg_agency_t *agency, const char *body, int status, con
            const char *field)
 {
     json_t *reply = NULL;
-    size_t outbox = agency_fixture_count (agency, AGENCY_DB_OUTBOX);
-    size_t sent = agency_fixture_sent_count (w->world, agency);
+    size_t outbox = agency_world_count (agency, AGENCY_DB_OUTBOX);
+    size_t sent = agency_world_sent_count (w->world, agency);
     assert_int_equal (s_event (w, agency, body, &reply), status);
     assert_string_equal (json_string_value (json_object_get (reply, "error")), code);
     if (field && !json_object_get (json_object_get (reply, "fields"), field)) {
@@ -288,8 +288,8 @@ s_refused (s_world_t *w, tsg_agency_t *agency, const char *body, int status, con
         fail_msg ("no field %s in %s", field, text);
     }
     json_decref (reply);
-    assert_int_equal (agency_fixture_count (agency, AGENCY_DB_OUTBOX), outbox);
-    assert_int_equal (agency_fixture_sent_count (w->world, agency), sent);
+    assert_int_equal (agency_world_count (agency, AGENCY_DB_OUTBOX), outbox);
+    assert_int_equal (agency_world_sent_count (w->world, agency), sent);
 }
 
 static void
@@ -371,7 +371,7 @@ test_event_validation (void **state)
     s_refused (w, w->child, "{\"type\":\"state\",\"state\":\"assessment\"}", 404, "not_found",
                NULL);
     s_case_update (w, w->child, "multi-agency", 2, 3, NULL);
-    agency_fixture_sent_clear (w->world, w->child);
+    agency_world_sent_clear (w->world, w->child);
     s_refused (w, w->child, "{\"type\":\"state\",\"state\":\"assessment\"}", 422, "not_permitted",
                NULL);
     /* Closing and watching are allowed from here. */
@@ -402,12 +402,12 @@ test_sealed_bodies (void **state)
 
     size_t len;
     uint8_t *data =
-        agency_fixture_take (w->world, w->elder, TSUNAGU__V1__KIND__KIND_CASE_EVENT, &len);
+        agency_world_take (w->world, w->elder, TSUNAGU__V1__KIND__KIND_CASE_EVENT, &len);
     assert_non_null (data);
     /* No personal text in the clear. */
     assert_null (memmem (data, len, "長男", strlen ("長男")));
     tsg_envelope_t env = { 0 };
-    assert_int_equal (agency_fixture_decode (data, len, &env), TSG_OK);
+    assert_int_equal (agency_world_decode (data, len, &env), TSG_OK);
     const tsg_letter_t *letter = env.letter;
     assert_string_equal (letter->recipient, "coordinator");
     assert_int_equal (letter->body.len, 0);
@@ -453,15 +453,15 @@ test_sealed_bodies (void **state)
     tsg_envelope_clear (&env);
 
     /* Fanned out: pov and dis keep the event with its content and acknowledge it to elder. */
-    assert_int_equal (agency_fixture_store_ack (w->world, w->elder, data, len), TSG_OK);
+    assert_int_equal (agency_world_store_ack (w->world, w->elder, data, len), TSG_OK);
     tsg_agency_t *members[2] = { w->pov, w->dis };
     for (size_t i = 0; i < 2; i++) {
-        assert_int_equal (agency_fixture_deliver (members[i], data, len), TSG_OK);
+        assert_int_equal (agency_world_deliver (members[i], data, len), TSG_OK);
         size_t receipt_len;
-        uint8_t *receipt = agency_fixture_take (w->world, members[i],
-                                                TSUNAGU__V1__KIND__KIND_RECEIPT, &receipt_len);
+        uint8_t *receipt =
+            agency_world_take (w->world, members[i], TSUNAGU__V1__KIND__KIND_RECEIPT, &receipt_len);
         assert_non_null (receipt);
-        assert_int_equal (agency_fixture_deliver (w->elder, receipt, receipt_len), TSG_OK);
+        assert_int_equal (agency_world_deliver (w->elder, receipt, receipt_len), TSG_OK);
         free (receipt);
         json_t *copy = s_case (members[i], w->case_id);
         json_t *events = json_object_get (copy, "events");
@@ -482,7 +482,7 @@ test_sealed_bodies (void **state)
     }
     /* The inbox lists it with its body opened. */
     json_t *page = NULL;
-    assert_int_equal (agency_fixture_request (w->dis, "GET", "/v1/inbox", NULL, &page), 200);
+    assert_int_equal (agency_world_request (w->dis, "GET", "/v1/inbox", NULL, &page), 200);
     json_t *items = json_object_get (page, "items");
     json_t *last = json_array_get (items, json_array_size (items) - 1);
     assert_string_equal (json_string_value (json_object_get (last, "kind")), "case-event");
@@ -498,7 +498,7 @@ test_sealed_bodies (void **state)
     assert_int_equal (json_array_size (json_object_get (event, "delivered_to")), 2);
     json_decref (copy);
     /* A third agency not on the case gets the letter by mistake: nothing to open. */
-    assert_int_equal (agency_fixture_deliver (w->child, data, len), TSG_OK);
+    assert_int_equal (agency_world_deliver (w->child, data, len), TSG_OK);
     copy = s_case (w->child, w->case_id);
     event = json_array_get (json_object_get (copy, "events"), 0);
     assert_true (json_is_null (json_object_get (event, "content")));
@@ -520,7 +520,7 @@ test_own_event_lifecycle (void **state)
     json_decref (reply);
     size_t len1, len2;
     uint8_t *letter1 =
-        agency_fixture_take (w->world, w->pov, TSUNAGU__V1__KIND__KIND_CASE_EVENT, &len1);
+        agency_world_take (w->world, w->pov, TSUNAGU__V1__KIND__KIND_CASE_EVENT, &len1);
     /* Chained on the first: based on 3, from assessment. */
     s_refused (w, w->pov, "{\"type\":\"state\",\"state\":\"conference\",\"base_version\":2}", 409,
                "stale_version", NULL);
@@ -536,7 +536,7 @@ test_own_event_lifecycle (void **state)
     assert_int_equal (json_integer_value (json_object_get (reply, "base_version")), 3);
     json_decref (reply);
     uint8_t *letter2 =
-        agency_fixture_take (w->world, w->pov, TSUNAGU__V1__KIND__KIND_CASE_EVENT, &len2);
+        agency_world_take (w->world, w->pov, TSUNAGU__V1__KIND__KIND_CASE_EVENT, &len2);
     json_t *copy = s_case (w->pov, w->case_id);
     assert_int_equal (json_array_size (json_object_get (copy, "pending_events")), 2);
     json_t *events = json_object_get (copy, "events");
@@ -551,10 +551,10 @@ test_own_event_lifecycle (void **state)
     json_decref (copy);
 
     /* The first is stored and reflected; the second refused as stale. */
-    assert_int_equal (agency_fixture_store_ack (w->world, w->pov, letter1, len1), TSG_OK);
+    assert_int_equal (agency_world_store_ack (w->world, w->pov, letter1, len1), TSG_OK);
     s_case_update (w, w->pov, "assessment", 3, 3, first);
-    assert_int_equal (agency_fixture_error (w->world, w->pov, letter2, len2,
-                                            TSUNAGU__V1__ERROR_CODE__ERROR_STALE_VERSION, true),
+    assert_int_equal (agency_world_error (w->world, w->pov, letter2, len2,
+                                          TSUNAGU__V1__ERROR_CODE__ERROR_STALE_VERSION, true),
                       TSG_OK);
     copy = s_case (w->pov, w->case_id);
     assert_string_equal (json_string_value (json_object_get (copy, "state")), "assessment");
@@ -570,7 +570,7 @@ test_own_event_lifecycle (void **state)
         json_string_value (json_object_get (json_array_get (rejected, 0), "error")),
         "stale_version");
     json_decref (copy);
-    assert_int_equal (agency_fixture_count (w->pov, AGENCY_DB_OUTBOX), 0);
+    assert_int_equal (agency_world_count (w->pov, AGENCY_DB_OUTBOX), 0);
     free (letter1);
     free (letter2);
     /* The next one starts from the copy again. */
@@ -606,14 +606,14 @@ test_staff_event (void **state)
     s_three_agencies (w);
     uint8_t *data = NULL;
     size_t len = 0;
-    assert_int_equal (
-        agency_fixture_coordinator_letter (w->world, "pov-a", TSUNAGU__V1__KIND__KIND_CASE_EVENT,
-                                           s_fill_staff_event, w->case_id, &data, &len),
-        TSG_OK);
-    assert_int_equal (agency_fixture_deliver (w->pov, data, len), TSG_OK);
+    assert_int_equal (agency_world_coordinator_letter (w->world, "pov-a",
+                                                       TSUNAGU__V1__KIND__KIND_CASE_EVENT,
+                                                       s_fill_staff_event, w->case_id, &data, &len),
+                      TSG_OK);
+    assert_int_equal (agency_world_deliver (w->pov, data, len), TSG_OK);
     s_expect_delivered (w, w->pov, "coordinator");
     /* Twice: kept once, acknowledged again. */
-    assert_int_equal (agency_fixture_deliver (w->pov, data, len), TSG_OK);
+    assert_int_equal (agency_world_deliver (w->pov, data, len), TSG_OK);
     s_expect_delivered (w, w->pov, "coordinator");
     free (data);
     json_t *copy = s_case (w->pov, w->case_id);
@@ -623,7 +623,7 @@ test_staff_event (void **state)
     assert_string_equal (json_string_value (json_object_get (event, "by")), "coordinator");
     assert_string_equal (json_string_value (json_object_get (event, "state")), "assessment");
     json_decref (copy);
-    assert_int_equal (agency_fixture_count (w->pov, AGENCY_DB_INBOX), 1); /* the referral only */
+    assert_int_equal (agency_world_count (w->pov, AGENCY_DB_INBOX), 1); /* the referral only */
 }
 
 static void
@@ -641,10 +641,10 @@ test_copy_survives_restart (void **state)
     json_decref (reply);
     size_t len;
     uint8_t *letter =
-        agency_fixture_take (w->world, w->dis, TSUNAGU__V1__KIND__KIND_CASE_EVENT, &len);
-    w->dis = agency_fixture_restart (w->world, w->dis);
+        agency_world_take (w->world, w->dis, TSUNAGU__V1__KIND__KIND_CASE_EVENT, &len);
+    w->dis = agency_world_restart (w->world, w->dis);
     assert_non_null (w->dis);
-    assert_int_equal (agency_fixture_store_ack (w->world, w->dis, letter, len), TSG_OK);
+    assert_int_equal (agency_world_store_ack (w->world, w->dis, letter, len), TSG_OK);
     free (letter);
     json_t *copy = s_case (w->dis, w->case_id);
     assert_string_equal (json_string_value (json_object_get (copy, "state")), "multi-agency");

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "tsunagu/tsunagu.h"
-#include "agency/fixture.h"
+#include "agency_world.h"
 
 #define ELDER  "\"eldercare\":{\"care_insurance\":\"要介護1\"}"
 #define DAY_MS (24ULL * 3600 * 1000)
@@ -24,7 +24,7 @@
 static const char s_form[] = "同意書: 対象 H001-1, つなぐ市, 署名済み (synthetic)";
 
 typedef struct {
-    agency_fixture_t *world;          /* the fixture */
+    agency_world_t *world;            /* the fixture */
     tsg_agency_t *elder;              /* grants the consents */
     tsg_agency_t *pov;                /* covered by them */
     tsg_agency_t *dis;                /* on the case, not covered */
@@ -42,12 +42,6 @@ s_clock (void)
     return s_clock_ms;
 }
 
-static void
-s_fill_update (tsg_letter_t *letter, void *arg)
-{
-    letter->case_update = arg;
-}
-
 /* The case with elder, pov and dis, as the coordinator tells agency. */
 static void
 s_case_update (s_world_t *w, tsg_agency_t *agency)
@@ -60,28 +54,20 @@ s_case_update (s_world_t *w, tsg_agency_t *agency)
     u.n_agencies = 3;
     u.agencies = (char **) agencies;
     u.updated_at_ms = tsg_now_ms ();
-    uint8_t *data = NULL;
-    size_t len = 0;
-    assert_int_equal (agency_fixture_coordinator_letter (w->world, agency->config->id,
-                                                         TSUNAGU__V1__KIND__KIND_CASE_UPDATE,
-                                                         s_fill_update, &u, &data, &len),
-                      TSG_OK);
-    assert_int_equal (agency_fixture_deliver (agency, data, len), TSG_OK);
-    agency_fixture_sent_clear (w->world, agency);
-    free (data);
+    assert_int_equal (agency_world_case_update (w->world, agency, &u), TSG_OK);
 }
 
 static int
 s_setup (void **state)
 {
     s_world_t *w = calloc (1, sizeof *w);
-    w->world = agency_fixture_new ();
-    w->elder = agency_fixture_agency (w->world, "elder-a", "eldercare");
-    w->pov = agency_fixture_agency (w->world, "pov-a", "poverty");
-    w->dis = agency_fixture_agency (w->world, "dis-a", "disability");
-    w->child = agency_fixture_agency (w->world, "child-a", "child");
-    assert_non_null (w->child);
-    agency_fixture_publish (w->world);
+    tsg_agency_t *agencies[4];
+    w->world = agency_world_with (4, agencies);
+    assert_non_null (w->world);
+    w->elder = agencies[0];
+    w->pov = agencies[1];
+    w->dis = agencies[2];
+    w->child = agencies[3];
     tsg_uuid_new (w->case_id);
     s_case_update (w, w->elder);
     s_case_update (w, w->pov);
@@ -101,7 +87,7 @@ static int
 s_teardown (void **state)
 {
     s_world_t *w = *state;
-    agency_fixture_destroy (&w->world);
+    agency_world_destroy (&w->world);
     free (w->form_base64);
     free (w);
     tsg_clock_set (NULL);
@@ -114,9 +100,9 @@ s_refused (s_world_t *w, const char *method, const char *path, const char *body,
            const char *code, const char *field)
 {
     uint64_t sequence = w->elder->next_sequence;
-    agency_fixture_sent_clear (w->world, w->elder);
+    agency_world_sent_clear (w->world, w->elder);
     json_t *reply = NULL;
-    int got = agency_fixture_request (w->elder, method, path, body, &reply);
+    int got = agency_world_request (w->elder, method, path, body, &reply);
     const char *error = json_string_value (json_object_get (reply, "error"));
     json_t *problem = field ? json_object_get (json_object_get (reply, "fields"), field) : NULL;
     if (got != status || !error || strcmp (error, code) != 0 || (field && !problem))
@@ -128,7 +114,7 @@ s_refused (s_world_t *w, const char *method, const char *path, const char *body,
         assert_non_null (problem);
     json_decref (reply);
     assert_int_equal (w->elder->next_sequence, sequence);
-    assert_int_equal (agency_fixture_sent_count (w->world, w->elder), 0);
+    assert_int_equal (agency_world_sent_count (w->world, w->elder), 0);
     assert_null (w->elder->pending);
 }
 
@@ -141,7 +127,7 @@ test_grant_validation (void **state)
     static const char *const missing[] = { "subject", "categories",  "purpose",
                                            "method",  "valid_until", "cover_agencies" };
     json_t *reply = NULL;
-    assert_int_equal (agency_fixture_request (w->elder, "POST", "/v1/consents", "{}", &reply), 400);
+    assert_int_equal (agency_world_request (w->elder, "POST", "/v1/consents", "{}", &reply), 400);
     for (size_t i = 0; i < sizeof missing / sizeof missing[0]; i++)
         assert_non_null (json_object_get (json_object_get (reply, "fields"), missing[i]));
     json_decref (reply);
@@ -221,7 +207,7 @@ test_grant_validation (void **state)
                "invalid", "reason");
     s_refused (w, "PUT", "/v1/consents", NULL, 405, "method_not_allowed", NULL);
     s_refused (w, "GET", "/v1/consents/x/y", NULL, 404, "not_found", NULL);
-    assert_int_equal (agency_fixture_count (w->elder, AGENCY_DB_CONSENTS), 0);
+    assert_int_equal (agency_world_count (w->elder, AGENCY_DB_CONSENTS), 0);
 #undef BASE
 }
 
@@ -235,8 +221,8 @@ s_grant (s_world_t *w, const char *fields, char consent_id[TSG_UUID_TEXT_SIZE], 
     snprintf (body, sizeof body, "{\"case_id\":\"%s\",\"subject\":\"H001-1\",%s}", w->case_id,
               fields);
     json_t *reply = NULL;
-    agency_fixture_sent_clear (w->world, w->elder);
-    int status = agency_fixture_request (w->elder, "POST", "/v1/consents", body, &reply);
+    agency_world_sent_clear (w->world, w->elder);
+    int status = agency_world_request (w->elder, "POST", "/v1/consents", body, &reply);
     if (status != 202)
         fprintf (stderr, "%s → %d %s\n", body, status, json_dumps (reply, 0));
     assert_int_equal (status, 202);
@@ -248,7 +234,7 @@ s_grant (s_world_t *w, const char *fields, char consent_id[TSG_UUID_TEXT_SIZE], 
     json_decref (reply);
     size_t n;
     uint8_t *letter =
-        agency_fixture_take (w->world, w->elder, TSUNAGU__V1__KIND__KIND_CONSENT_GRANT, &n);
+        agency_world_take (w->world, w->elder, TSUNAGU__V1__KIND__KIND_CONSENT_GRANT, &n);
     assert_non_null (letter);
     if (data) {
         *data = letter;
@@ -265,7 +251,7 @@ s_consent (s_world_t *w, tsg_agency_t *agency)
     char path[96];
     snprintf (path, sizeof path, "/v1/consents?case=%s", w->case_id);
     json_t *reply = NULL;
-    assert_int_equal (agency_fixture_request (agency, "GET", path, NULL, &reply), 200);
+    assert_int_equal (agency_world_request (agency, "GET", path, NULL, &reply), 200);
     json_t *items = json_object_get (reply, "items");
     assert_int_equal (json_array_size (items), 1);
     json_t *item = json_incref (json_array_get (items, 0));
@@ -285,10 +271,10 @@ s_expect_receipt (s_world_t *w, tsg_agency_t *agency, Tsunagu__V1__ReceiptType t
                   const char *recipient, const uint8_t *about)
 {
     size_t len;
-    uint8_t *data = agency_fixture_take (w->world, agency, TSUNAGU__V1__KIND__KIND_RECEIPT, &len);
+    uint8_t *data = agency_world_take (w->world, agency, TSUNAGU__V1__KIND__KIND_RECEIPT, &len);
     assert_non_null (data);
     tsg_envelope_t env = { 0 };
-    assert_int_equal (agency_fixture_decode (data, len, &env), TSG_OK);
+    assert_int_equal (agency_world_decode (data, len, &env), TSG_OK);
     assert_int_equal (env.letter->receipt->type, type);
     assert_string_equal (env.letter->recipient, recipient);
     if (about)
@@ -315,7 +301,7 @@ test_grant_letter_and_sealed_bodies (void **state)
 
     /* To the coordinator, sequenced; the consent in the clear, the form only sealed. */
     tsg_envelope_t env = { 0 };
-    assert_int_equal (agency_fixture_decode (data, len, &env), TSG_OK);
+    assert_int_equal (agency_world_decode (data, len, &env), TSG_OK);
     const tsg_letter_t *letter = env.letter;
     assert_string_equal (letter->recipient, "coordinator");
     assert_true (letter->sequence > 0);
@@ -355,15 +341,15 @@ test_grant_letter_and_sealed_bodies (void **state)
     assert_string_equal (s_str (item, "form_sha256"), w->form_sha256);
     assert_int_equal (json_array_size (json_object_get (item, "sealed_for")), 1);
     json_decref (item);
-    assert_int_equal (agency_fixture_store_ack (w->world, w->elder, data, len), TSG_OK);
+    assert_int_equal (agency_world_store_ack (w->world, w->elder, data, len), TSG_OK);
     item = s_consent (w, w->elder);
     assert_string_equal (s_str (item, "status"), "active");
     assert_true (json_is_false (json_object_get (item, "restricted")));
     json_decref (item);
-    assert_int_equal (agency_fixture_count (w->elder, AGENCY_DB_OUTBOX), 0);
+    assert_int_equal (agency_world_count (w->elder, AGENCY_DB_OUTBOX), 0);
 
     /* pov opens its body: the register learns the consent, the inbox shows the form. */
-    assert_int_equal (agency_fixture_deliver (w->pov, data, len), TSG_OK);
+    assert_int_equal (agency_world_deliver (w->pov, data, len), TSG_OK);
     s_expect_receipt (w, w->pov, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED, "elder-a", grant_id);
     item = s_consent (w, w->pov);
     assert_string_equal (s_str (item, "consent_id"), consent_id);
@@ -374,8 +360,7 @@ test_grant_letter_and_sealed_bodies (void **state)
     assert_true (json_is_true (json_object_get (item, "form_received")));
     json_decref (item);
     json_t *inbox = NULL;
-    assert_int_equal (agency_fixture_request (w->pov, "GET", "/v1/inbox?after=0", NULL, &inbox),
-                      200);
+    assert_int_equal (agency_world_request (w->pov, "GET", "/v1/inbox?after=0", NULL, &inbox), 200);
     json_t *last = json_array_get (json_object_get (inbox, "items"),
                                    json_array_size (json_object_get (inbox, "items")) - 1);
     assert_string_equal (s_str (last, "kind"), "consent-grant");
@@ -384,7 +369,7 @@ test_grant_letter_and_sealed_bodies (void **state)
     json_decref (inbox);
 
     /* dis gets the letter without a body: it knows the consent, not the form. */
-    assert_int_equal (agency_fixture_deliver (w->dis, data, len), TSG_OK);
+    assert_int_equal (agency_world_deliver (w->dis, data, len), TSG_OK);
     s_expect_receipt (w, w->dis, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED, "elder-a", grant_id);
     item = s_consent (w, w->dis);
     assert_true (json_is_false (json_object_get (item, "form_received")));
@@ -393,10 +378,10 @@ test_grant_letter_and_sealed_bodies (void **state)
 
     /* The receipts relayed to elder: delivered to pov. */
     uint8_t *receipt = NULL;
-    assert_int_equal (agency_fixture_deliver (w->pov, data, len), TSG_OK); /* a resend */
-    receipt = agency_fixture_take (w->world, w->pov, TSUNAGU__V1__KIND__KIND_RECEIPT, &len);
+    assert_int_equal (agency_world_deliver (w->pov, data, len), TSG_OK); /* a resend */
+    receipt = agency_world_take (w->world, w->pov, TSUNAGU__V1__KIND__KIND_RECEIPT, &len);
     assert_non_null (receipt);
-    assert_int_equal (agency_fixture_deliver (w->elder, receipt, len), TSG_OK);
+    assert_int_equal (agency_world_deliver (w->elder, receipt, len), TSG_OK);
     free (receipt);
     item = s_consent (w, w->elder);
     json_t *to = json_object_get (item, "delivered_to");
@@ -420,12 +405,12 @@ test_hash_only_grant_has_no_personal_data (void **state)
     size_t len;
     s_grant (w, fields, consent_id, &data, &len);
     tsg_envelope_t env = { 0 };
-    assert_int_equal (agency_fixture_decode (data, len, &env), TSG_OK);
+    assert_int_equal (agency_world_decode (data, len, &env), TSG_OK);
     assert_int_equal (env.letter->header->legal_basis, TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_NONE);
     assert_int_equal (env.letter->header->n_data_categories, 0);
     assert_int_equal (env.letter->n_sealed_bodies, 2); /* pov and dis, by type */
     tsg_envelope_clear (&env);
-    assert_int_equal (agency_fixture_deliver (w->dis, data, len), TSG_OK);
+    assert_int_equal (agency_world_deliver (w->dis, data, len), TSG_OK);
     json_t *item = s_consent (w, w->dis);
     assert_string_equal (s_str (item, "form_sha256"), w->form_sha256);
     json_decref (item);
@@ -436,7 +421,7 @@ test_hash_only_grant_has_no_personal_data (void **state)
              "\"cover_agencies\":[\"dis-a\"],\"categories\":[\"health\"],\"purpose\":\"other\","
              "\"method\":\"verbal\",\"valid_until\":\"2099-12-31\"",
              consent_id, &data, &len);
-    assert_int_equal (agency_fixture_decode (data, len, &env), TSG_OK);
+    assert_int_equal (agency_world_decode (data, len, &env), TSG_OK);
     assert_int_equal (env.letter->n_sealed_bodies, 0);
     tsg_envelope_clear (&env);
     free (data);
@@ -453,18 +438,17 @@ s_referral (s_world_t *w, const char *consent_id, char referral_id[TSG_UUID_TEXT
               "\"data_categories\":[\"identity\"],\"sheet\":{\"name\":\"山田 ハナ\"," ELDER "}}",
               consent_id);
     json_t *reply = NULL;
-    agency_fixture_sent_clear (w->world, w->elder);
-    assert_int_equal (agency_fixture_request (w->elder, "POST", "/v1/referrals", body, &reply),
-                      202);
+    agency_world_sent_clear (w->world, w->elder);
+    assert_int_equal (agency_world_request (w->elder, "POST", "/v1/referrals", body, &reply), 202);
     snprintf (referral_id, TSG_UUID_TEXT_SIZE, "%s",
               json_string_value (json_object_get (reply, "referral_id")));
     json_decref (reply);
-    *data = agency_fixture_take (w->world, w->elder, TSUNAGU__V1__KIND__KIND_REFERRAL, len);
+    *data = agency_world_take (w->world, w->elder, TSUNAGU__V1__KIND__KIND_REFERRAL, len);
     assert_non_null (*data);
-    assert_int_equal (agency_fixture_store_ack (w->world, w->elder, *data, *len), TSG_OK);
+    assert_int_equal (agency_world_store_ack (w->world, w->elder, *data, *len), TSG_OK);
     if (deliver) {
-        assert_int_equal (agency_fixture_deliver (w->pov, *data, *len), TSG_OK);
-        agency_fixture_sent_clear (w->world, w->pov);
+        assert_int_equal (agency_world_deliver (w->pov, *data, *len), TSG_OK);
+        agency_world_sent_clear (w->world, w->pov);
     }
 }
 
@@ -475,7 +459,7 @@ s_get_referral (tsg_agency_t *agency, const char *referral_id)
     char path[96];
     snprintf (path, sizeof path, "/v1/referrals/%s", referral_id);
     json_t *reply = NULL;
-    assert_int_equal (agency_fixture_request (agency, "GET", path, NULL, &reply), 200);
+    assert_int_equal (agency_world_request (agency, "GET", path, NULL, &reply), 200);
     return reply;
 }
 
@@ -484,8 +468,7 @@ static json_t *
 s_inbox_item (tsg_agency_t *agency, const char *kind, const char *id_key, const char *id)
 {
     json_t *inbox = NULL;
-    assert_int_equal (agency_fixture_request (agency, "GET", "/v1/inbox?after=0", NULL, &inbox),
-                      200);
+    assert_int_equal (agency_world_request (agency, "GET", "/v1/inbox?after=0", NULL, &inbox), 200);
     json_t *found = NULL;
     size_t i;
     json_t *item;
@@ -511,8 +494,8 @@ test_revoke_restricts_what_came_under_it (void **state)
              "\"cover_agencies\":[\"pov-a\"],\"categories\":[\"identity\",\"free-text\"],"
              "\"purpose\":\"referral\",\"method\":\"verbal\",\"valid_until\":\"2099-12-31\"",
              consent_id, &grant, &grant_len);
-    assert_int_equal (agency_fixture_store_ack (w->world, w->elder, grant, grant_len), TSG_OK);
-    assert_int_equal (agency_fixture_deliver (w->pov, grant, grant_len), TSG_OK);
+    assert_int_equal (agency_world_store_ack (w->world, w->elder, grant, grant_len), TSG_OK);
+    assert_int_equal (agency_world_deliver (w->pov, grant, grant_len), TSG_OK);
     free (grant);
     s_referral (w, consent_id, referral_id, &referral, &referral_len, true);
     free (referral);
@@ -526,22 +509,22 @@ test_revoke_restricts_what_came_under_it (void **state)
     json_decref (got);
 
     /* elder revokes: the reason goes sealed to pov, under the consent it ends. */
-    agency_fixture_sent_clear (w->world, w->elder);
+    agency_world_sent_clear (w->world, w->elder);
     snprintf (path, sizeof path, "/v1/consents/%s", consent_id);
     json_t *reply = NULL;
-    assert_int_equal (agency_fixture_request (w->elder, "DELETE", path,
-                                              "{\"reason\":\"本人が家族に知られたくないと撤回\"}",
-                                              &reply),
+    assert_int_equal (agency_world_request (w->elder, "DELETE", path,
+                                            "{\"reason\":\"本人が家族に知られたくないと撤回\"}",
+                                            &reply),
                       202);
     assert_string_equal (s_str (reply, "status"), "revoking");
     json_decref (reply);
     size_t len;
     uint8_t *revoke =
-        agency_fixture_take (w->world, w->elder, TSUNAGU__V1__KIND__KIND_CONSENT_REVOKE, &len);
+        agency_world_take (w->world, w->elder, TSUNAGU__V1__KIND__KIND_CONSENT_REVOKE, &len);
     assert_non_null (revoke);
     s_refused (w, "DELETE", path, "{\"reason\":\"again\"}", 409, "conflict", NULL);
     tsg_envelope_t env = { 0 };
-    assert_int_equal (agency_fixture_decode (revoke, len, &env), TSG_OK);
+    assert_int_equal (agency_world_decode (revoke, len, &env), TSG_OK);
     const tsg_header_t *h = env.letter->header;
     assert_string_equal (env.letter->recipient, "coordinator");
     assert_string_equal (h->consent_id, consent_id);
@@ -559,7 +542,7 @@ test_revoke_restricts_what_came_under_it (void **state)
     assert_string_equal (s_str (item, "status"), "active");
     assert_true (json_is_true (json_object_get (item, "revoke_pending")));
     json_decref (item);
-    assert_int_equal (agency_fixture_store_ack (w->world, w->elder, revoke, len), TSG_OK);
+    assert_int_equal (agency_world_store_ack (w->world, w->elder, revoke, len), TSG_OK);
     item = s_consent (w, w->elder);
     assert_string_equal (s_str (item, "status"), "revoked");
     assert_string_equal (s_str (item, "revoked_by"), "elder-a");
@@ -569,7 +552,7 @@ test_revoke_restricts_what_came_under_it (void **state)
     s_refused (w, "DELETE", path, "{\"reason\":\"again\"}", 409, "conflict", NULL);
 
     /* pov learns of it: what came under the consent is restricted, still readable. */
-    assert_int_equal (agency_fixture_deliver (w->pov, revoke, len), TSG_OK);
+    assert_int_equal (agency_world_deliver (w->pov, revoke, len), TSG_OK);
     s_expect_receipt (w, w->pov, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED, "elder-a", NULL);
     item = s_inbox_item (w->pov, "referral", "referral_id", referral_id);
     assert_true (json_is_true (json_object_get (item, "restricted")));
@@ -595,7 +578,7 @@ test_revoke_restricts_what_came_under_it (void **state)
     json_decref (item);
 
     /* dis, not covered, gets the revocation without the reason, and remembers the end. */
-    assert_int_equal (agency_fixture_deliver (w->dis, revoke, len), TSG_OK);
+    assert_int_equal (agency_world_deliver (w->dis, revoke, len), TSG_OK);
     item = s_consent (w, w->dis);
     assert_string_equal (s_str (item, "status"), "revoked");
     assert_null (json_object_get (item, "revoke_reason"));
@@ -641,8 +624,8 @@ test_expiry (void **state)
              "\"cover_types\":[\"poverty\"],\"categories\":[\"identity\"],\"purpose\":"
              "\"referral\",\"method\":\"verbal\",\"valid_until\":\"2099-12-31\"",
              consent_id, &grant, &grant_len);
-    assert_int_equal (agency_fixture_store_ack (w->world, w->elder, grant, grant_len), TSG_OK);
-    assert_int_equal (agency_fixture_deliver (w->pov, grant, grant_len), TSG_OK);
+    assert_int_equal (agency_world_store_ack (w->world, w->elder, grant, grant_len), TSG_OK);
+    assert_int_equal (agency_world_deliver (w->pov, grant, grant_len), TSG_OK);
     free (grant);
     s_referral (w, consent_id, referral_id, &referral, &referral_len, true);
     free (referral);
@@ -666,17 +649,17 @@ test_expiry (void **state)
     s_expiry_t e = { .consent = consent_id, .case_id = w->case_id, .status = "expired" };
     uint8_t *data = NULL;
     size_t len = 0;
-    assert_int_equal (agency_fixture_coordinator_letter (w->world, "pov-a",
-                                                         TSUNAGU__V1__KIND__KIND_CONSENT_REVOKE,
-                                                         s_fill_expiry, &e, &data, &len),
+    assert_int_equal (agency_world_coordinator_letter (w->world, "pov-a",
+                                                       TSUNAGU__V1__KIND__KIND_CONSENT_REVOKE,
+                                                       s_fill_expiry, &e, &data, &len),
                       TSG_OK);
     tsg_envelope_t env = { 0 };
-    assert_int_equal (agency_fixture_decode (data, len, &env), TSG_OK);
+    assert_int_equal (agency_world_decode (data, len, &env), TSG_OK);
     uint8_t id[TSG_MESSAGE_ID_SIZE];
     memcpy (id, env.letter->message_id.data, sizeof id);
     tsg_envelope_clear (&env);
-    agency_fixture_sent_clear (w->world, w->pov);
-    assert_int_equal (agency_fixture_deliver (w->pov, data, len), TSG_OK);
+    agency_world_sent_clear (w->world, w->pov);
+    assert_int_equal (agency_world_deliver (w->pov, data, len), TSG_OK);
     s_expect_receipt (w, w->pov, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED, "coordinator", id);
     item = s_consent (w, w->pov);
     assert_string_equal (s_str (item, "status"), "expired");
@@ -687,22 +670,22 @@ test_expiry (void **state)
     assert_true (json_is_true (json_object_get (got, "restricted")));
     json_decref (got);
     /* Again (the acknowledgement was lost): acknowledged again, nothing changes. */
-    assert_int_equal (agency_fixture_deliver (w->pov, data, len), TSG_OK);
+    assert_int_equal (agency_world_deliver (w->pov, data, len), TSG_OK);
     s_expect_receipt (w, w->pov, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED, "coordinator", id);
     free (data);
 
     /* A consent never granted here: its end is remembered for what may come under it. */
     e.consent = "7d3c1e0a-8b7d-4c3e-9f10-1a2b3c4d5e6f";
-    assert_int_equal (agency_fixture_coordinator_letter (w->world, "dis-a",
-                                                         TSUNAGU__V1__KIND__KIND_CONSENT_REVOKE,
-                                                         s_fill_expiry, &e, &data, &len),
+    assert_int_equal (agency_world_coordinator_letter (w->world, "dis-a",
+                                                       TSUNAGU__V1__KIND__KIND_CONSENT_REVOKE,
+                                                       s_fill_expiry, &e, &data, &len),
                       TSG_OK);
-    assert_int_equal (agency_fixture_deliver (w->dis, data, len), TSG_OK);
+    assert_int_equal (agency_world_deliver (w->dis, data, len), TSG_OK);
     free (data);
     char path[96];
     snprintf (path, sizeof path, "/v1/consents/%s", e.consent);
     json_t *reply = NULL;
-    assert_int_equal (agency_fixture_request (w->dis, "GET", path, NULL, &reply), 200);
+    assert_int_equal (agency_world_request (w->dis, "GET", path, NULL, &reply), 200);
     assert_string_equal (s_str (reply, "status"), "expired");
     json_decref (reply);
 }
@@ -738,16 +721,16 @@ s_withhold (s_world_t *w, tsg_agency_t *agency, const uint8_t *about, const char
     e.header.case_id = w->case_id;
     e.header.consent_id = (char *) consent_id;
     uint8_t *data = NULL;
-    assert_int_equal (agency_fixture_coordinator_letter (w->world, agency->config->id,
-                                                         TSUNAGU__V1__KIND__KIND_ERROR,
-                                                         s_fill_error, &e, &data, len),
+    assert_int_equal (agency_world_coordinator_letter (w->world, agency->config->id,
+                                                       TSUNAGU__V1__KIND__KIND_ERROR, s_fill_error,
+                                                       &e, &data, len),
                       TSG_OK);
     tsg_envelope_t env = { 0 };
-    assert_int_equal (agency_fixture_decode (data, *len, &env), TSG_OK);
+    assert_int_equal (agency_world_decode (data, *len, &env), TSG_OK);
     memcpy (id, env.letter->message_id.data, TSG_MESSAGE_ID_SIZE);
     tsg_envelope_clear (&env);
-    agency_fixture_sent_clear (w->world, agency);
-    assert_int_equal (agency_fixture_deliver (agency, data, *len), TSG_OK);
+    agency_world_sent_clear (w->world, agency);
+    assert_int_equal (agency_world_deliver (agency, data, *len), TSG_OK);
     return data;
 }
 
@@ -775,7 +758,7 @@ test_withheld_shown_at_the_sender (void **state)
              "\"cover_types\":[\"poverty\"],\"categories\":[\"identity\",\"free-text\"],"
              "\"purpose\":\"referral\",\"method\":\"verbal\",\"valid_until\":\"2099-12-31\"",
              consent_id, &grant, &grant_len);
-    assert_int_equal (agency_fixture_store_ack (w->world, w->elder, grant, grant_len), TSG_OK);
+    assert_int_equal (agency_world_store_ack (w->world, w->elder, grant, grant_len), TSG_OK);
     free (grant);
     /* Stored at the coordinator, waiting in pov's mailbox (pov is offline). */
     s_referral (w, consent_id, referral_id, &referral, &referral_len, false);
@@ -785,7 +768,7 @@ test_withheld_shown_at_the_sender (void **state)
 
     /* The consent is revoked; the coordinator withholds the letter and says so. */
     tsg_envelope_t env = { 0 };
-    assert_int_equal (agency_fixture_decode (referral, referral_len, &env), TSG_OK);
+    assert_int_equal (agency_world_decode (referral, referral_len, &env), TSG_OK);
     uint8_t about[TSG_MESSAGE_ID_SIZE], id[TSG_MESSAGE_ID_SIZE];
     memcpy (about, env.letter->message_id.data, sizeof about);
     tsg_envelope_clear (&env);
@@ -804,7 +787,7 @@ test_withheld_shown_at_the_sender (void **state)
         json_is_null (json_object_get (json_object_get (got, "receipts"), "delivered_at")));
     json_decref (got);
     /* The same ERROR again: acknowledged again, recorded once. */
-    assert_int_equal (agency_fixture_deliver (w->elder, error, len), TSG_OK);
+    assert_int_equal (agency_world_deliver (w->elder, error, len), TSG_OK);
     s_expect_receipt (w, w->elder, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED, "coordinator", id);
     got = s_get_referral (w->elder, referral_id);
     assert_int_equal (s_history_count (got, "withheld"), 1);
@@ -818,14 +801,13 @@ test_withheld_shown_at_the_sender (void **state)
               "{\"to\":\"pov-a\",\"legal_basis\":\"consent\",\"consent_id\":\"other-1\","
               "\"data_categories\":[\"identity\"],\"sheet\":{" ELDER "}}");
     json_t *reply = NULL;
-    agency_fixture_sent_clear (w->world, w->elder);
-    assert_int_equal (agency_fixture_request (w->elder, "POST", "/v1/referrals", body, &reply),
-                      202);
+    agency_world_sent_clear (w->world, w->elder);
+    assert_int_equal (agency_world_request (w->elder, "POST", "/v1/referrals", body, &reply), 202);
     snprintf (second, sizeof second, "%s", s_str (reply, "referral_id"));
     json_decref (reply);
     uint8_t *queued =
-        agency_fixture_take (w->world, w->elder, TSUNAGU__V1__KIND__KIND_REFERRAL, &len);
-    assert_int_equal (agency_fixture_decode (queued, len, &env), TSG_OK);
+        agency_world_take (w->world, w->elder, TSUNAGU__V1__KIND__KIND_REFERRAL, &len);
+    assert_int_equal (agency_world_decode (queued, len, &env), TSG_OK);
     memcpy (about, env.letter->message_id.data, sizeof about);
     tsg_envelope_clear (&env);
     free (queued);
@@ -838,7 +820,7 @@ test_withheld_shown_at_the_sender (void **state)
     assert_string_equal (s_str (got, "delivery"), "refused");
     assert_string_equal (s_str (json_object_get (got, "error"), "code"), "missing_legal_basis");
     json_decref (got);
-    assert_int_equal (agency_fixture_count (w->elder, AGENCY_DB_OUTBOX), 0);
+    assert_int_equal (agency_world_count (w->elder, AGENCY_DB_OUTBOX), 0);
     free (referral);
 }
 
@@ -854,8 +836,8 @@ test_withheld_status_and_event (void **state)
              "\"free-text\"],\"purpose\":\"referral\",\"method\":\"verbal\","
              "\"valid_until\":\"2099-12-31\"",
              consent_id, &grant, &grant_len);
-    assert_int_equal (agency_fixture_store_ack (w->world, w->elder, grant, grant_len), TSG_OK);
-    assert_int_equal (agency_fixture_deliver (w->pov, grant, grant_len), TSG_OK);
+    assert_int_equal (agency_world_store_ack (w->world, w->elder, grant, grant_len), TSG_OK);
+    assert_int_equal (agency_world_deliver (w->pov, grant, grant_len), TSG_OK);
     free (grant);
     s_referral (w, consent_id, referral_id, &referral, &referral_len, true);
     free (referral);
@@ -864,27 +846,27 @@ test_withheld_status_and_event (void **state)
     json_t *reply = NULL;
     snprintf (path, sizeof path, "/v1/referrals/%s/status", referral_id);
     assert_int_equal (
-        agency_fixture_request (w->pov, "POST", path, "{\"status\":\"received\"}", &reply), 202);
+        agency_world_request (w->pov, "POST", path, "{\"status\":\"received\"}", &reply), 202);
     json_decref (reply);
     uint8_t *letter =
-        agency_fixture_take (w->world, w->pov, TSUNAGU__V1__KIND__KIND_REFERRAL_STATUS, &len);
-    assert_int_equal (agency_fixture_store_ack (w->world, w->pov, letter, len), TSG_OK);
+        agency_world_take (w->world, w->pov, TSUNAGU__V1__KIND__KIND_REFERRAL_STATUS, &len);
+    assert_int_equal (agency_world_store_ack (w->world, w->pov, letter, len), TSG_OK);
     free (letter);
-    assert_int_equal (agency_fixture_request (w->pov, "POST", path,
-                                              "{\"status\":\"rejected\",\"reason\":\"管轄外\"}",
-                                              &reply),
+    assert_int_equal (agency_world_request (w->pov, "POST", path,
+                                            "{\"status\":\"rejected\",\"reason\":\"管轄外\"}",
+                                            &reply),
                       202);
     json_decref (reply);
-    letter = agency_fixture_take (w->world, w->pov, TSUNAGU__V1__KIND__KIND_REFERRAL_STATUS, &len);
+    letter = agency_world_take (w->world, w->pov, TSUNAGU__V1__KIND__KIND_REFERRAL_STATUS, &len);
     tsg_envelope_t env = { 0 };
-    assert_int_equal (agency_fixture_decode (letter, len, &env), TSG_OK);
+    assert_int_equal (agency_world_decode (letter, len, &env), TSG_OK);
     assert_string_equal (env.letter->header->consent_id, consent_id);
     assert_int_equal (env.letter->header->legal_basis,
                       TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_CONSENT);
     uint8_t about[TSG_MESSAGE_ID_SIZE], id[TSG_MESSAGE_ID_SIZE];
     memcpy (about, env.letter->message_id.data, sizeof about);
     tsg_envelope_clear (&env);
-    assert_int_equal (agency_fixture_store_ack (w->world, w->pov, letter, len), TSG_OK);
+    assert_int_equal (agency_world_store_ack (w->world, w->pov, letter, len), TSG_OK);
     free (letter);
     size_t error_len;
     uint8_t *error =
@@ -909,24 +891,24 @@ test_withheld_status_and_event (void **state)
               "{\"type\":\"note\",\"legal_basis\":\"consent\",\"consent_id\":\"%s\","
               "\"note\":{\"category\":\"call\",\"written_on\":\"2026-11-25\",\"text\":\"電話\"}}",
               consent_id);
-    agency_fixture_sent_clear (w->world, w->elder);
-    assert_int_equal (agency_fixture_request (w->elder, "POST", events, body, &reply), 202);
+    agency_world_sent_clear (w->world, w->elder);
+    assert_int_equal (agency_world_request (w->elder, "POST", events, body, &reply), 202);
     json_decref (reply);
-    letter = agency_fixture_take (w->world, w->elder, TSUNAGU__V1__KIND__KIND_CASE_EVENT, &len);
-    assert_int_equal (agency_fixture_decode (letter, len, &env), TSG_OK);
+    letter = agency_world_take (w->world, w->elder, TSUNAGU__V1__KIND__KIND_CASE_EVENT, &len);
+    assert_int_equal (agency_world_decode (letter, len, &env), TSG_OK);
     /* Sealed only to those the consent covers: pov, not dis. */
     assert_int_equal (env.letter->n_sealed_bodies, 1);
     assert_string_equal (env.letter->sealed_bodies[0]->recipient, "pov-a");
     memcpy (about, env.letter->message_id.data, sizeof about);
     tsg_envelope_clear (&env);
-    assert_int_equal (agency_fixture_store_ack (w->world, w->elder, letter, len), TSG_OK);
+    assert_int_equal (agency_world_store_ack (w->world, w->elder, letter, len), TSG_OK);
     free (letter);
     error = s_withhold (w, w->elder, about, consent_id,
                         "withheld: consent revoked (the copy for pov-a)", &error_len, id);
     free (error);
     char show[96];
     snprintf (show, sizeof show, "/v1/cases/%s", w->case_id);
-    assert_int_equal (agency_fixture_request (w->elder, "GET", show, NULL, &reply), 200);
+    assert_int_equal (agency_world_request (w->elder, "GET", show, NULL, &reply), 200);
     json_t *list = json_object_get (reply, "events");
     json_t *event = json_array_get (list, json_array_size (list) - 1);
     assert_string_equal (s_str (event, "status"), "stored");

@@ -14,7 +14,7 @@
 #include <time.h>
 
 #include "tsunagu/tsunagu.h"
-#include "agency/fixture.h"
+#include "agency_world.h"
 
 static uint64_t s_now_ms;
 
@@ -38,11 +38,11 @@ s_jst (int year, int month, int day, int hour, int minute)
 }
 
 typedef struct {
-    agency_fixture_t *world; /* the fixture */
-    tsg_agency_t *elder;     /* the sender */
-    tsg_agency_t *pov;       /* poverty, the type's defaults */
-    tsg_agency_t *dis;       /* disability, the registry gives 2 and 10 days */
-    tsg_agency_t *child;     /* child, the type's defaults (3 days) */
+    agency_world_t *world; /* the fixture */
+    tsg_agency_t *elder;   /* the sender */
+    tsg_agency_t *pov;     /* poverty, the type's defaults */
+    tsg_agency_t *dis;     /* disability, the registry gives 2 and 10 days */
+    tsg_agency_t *child;   /* child, the type's defaults (3 days) */
 } s_world_t;
 
 static s_world_t *
@@ -51,21 +51,21 @@ s_world (uint64_t now_ms)
     s_now_ms = now_ms;
     tsg_clock_set (s_clock);
     s_world_t *w = calloc (1, sizeof *w);
-    w->world = agency_fixture_new ();
-    w->elder = agency_fixture_agency (w->world, "elder-a", "eldercare");
-    w->pov = agency_fixture_agency (w->world, "pov-a", "poverty");
-    w->dis = agency_fixture_agency (w->world, "dis-a", "disability");
-    w->child = agency_fixture_agency (w->world, "child-a", "child");
+    w->world = agency_world_new ();
+    w->elder = agency_world_agency (w->world, "elder-a", "eldercare");
+    w->pov = agency_world_agency (w->world, "pov-a", "poverty");
+    w->dis = agency_world_agency (w->world, "dis-a", "disability");
+    w->child = agency_world_agency (w->world, "child-a", "child");
     assert_non_null (w->child);
-    agency_fixture_due_days (w->world, "dis-a", 2, 10);
-    agency_fixture_publish (w->world);
+    agency_world_due_days (w->world, "dis-a", 2, 10);
+    agency_world_publish (w->world);
     return w;
 }
 
 static void
 s_world_destroy (s_world_t **w_p)
 {
-    agency_fixture_destroy (&(*w_p)->world);
+    agency_world_destroy (&(*w_p)->world);
     free (*w_p);
     *w_p = NULL;
     tsg_clock_set (NULL);
@@ -82,8 +82,7 @@ s_expect (s_world_t *w, tsg_agency_t *to, const char *urgency, const char *recei
               "\"sheet\":{\"eldercare\":{\"care_insurance\":\"要介護1\"}}}",
               to->config->id, urgency);
     json_t *reply = NULL;
-    assert_int_equal (agency_fixture_request (w->elder, "POST", "/v1/referrals", body, &reply),
-                      202);
+    assert_int_equal (agency_world_request (w->elder, "POST", "/v1/referrals", body, &reply), 202);
     assert_string_equal (json_string_value (json_object_get (reply, "due_date")), due);
     assert_string_equal (json_string_value (json_object_get (reply, "receive_due_date")),
                          receive_due);
@@ -95,25 +94,25 @@ s_expect (s_world_t *w, tsg_agency_t *to, const char *urgency, const char *recei
     /* The header carries both. */
     size_t len;
     uint8_t *letter =
-        agency_fixture_take (w->world, w->elder, TSUNAGU__V1__KIND__KIND_REFERRAL, &len);
+        agency_world_take (w->world, w->elder, TSUNAGU__V1__KIND__KIND_REFERRAL, &len);
     assert_non_null (letter);
     tsg_envelope_t env = { 0 };
-    assert_int_equal (agency_fixture_decode (letter, len, &env), TSG_OK);
+    assert_int_equal (agency_world_decode (letter, len, &env), TSG_OK);
     assert_string_equal (env.letter->header->due_date, due);
     assert_string_equal (env.letter->header->receive_due_date, receive_due);
     tsg_envelope_clear (&env);
 
     /* The sender's record and the recipient's copy show them. */
-    assert_int_equal (agency_fixture_request (w->elder, "GET", path, NULL, &reply), 200);
+    assert_int_equal (agency_world_request (w->elder, "GET", path, NULL, &reply), 200);
     assert_string_equal (json_string_value (json_object_get (reply, "due_date")), due);
     assert_string_equal (json_string_value (json_object_get (reply, "receive_due_date")),
                          receive_due);
     json_decref (reply);
-    assert_int_equal (agency_fixture_store_ack (w->world, w->elder, letter, len), TSG_OK);
-    assert_int_equal (agency_fixture_deliver (to, letter, len), TSG_OK);
+    assert_int_equal (agency_world_store_ack (w->world, w->elder, letter, len), TSG_OK);
+    assert_int_equal (agency_world_deliver (to, letter, len), TSG_OK);
     free (letter);
-    agency_fixture_sent_clear (w->world, to);
-    assert_int_equal (agency_fixture_request (to, "GET", path, NULL, &reply), 200);
+    agency_world_sent_clear (w->world, to);
+    assert_int_equal (agency_world_request (to, "GET", path, NULL, &reply), 200);
     assert_string_equal (json_string_value (json_object_get (reply, "role")), "recipient");
     assert_string_equal (json_string_value (json_object_get (reply, "due_date")), due);
     assert_string_equal (json_string_value (json_object_get (reply, "receive_due_date")),
@@ -161,11 +160,11 @@ test_registry_days_change_with_the_directory (void **state)
 {
     (void) state;
     s_world_t *w = s_world (s_jst (2026, 11, 23, 10, 0));
-    agency_fixture_due_days (w->world, "pov-a", 3, 21);
-    agency_fixture_publish (w->world);
+    agency_world_due_days (w->world, "pov-a", 3, 21);
+    agency_world_publish (w->world);
     s_expect (w, w->pov, "normal", "2026-11-26", "2026-12-14");
     json_t *reply = NULL;
-    assert_int_equal (agency_fixture_request (w->elder, "GET", "/v1/directory", NULL, &reply), 200);
+    assert_int_equal (agency_world_request (w->elder, "GET", "/v1/directory", NULL, &reply), 200);
     json_t *agencies = json_object_get (reply, "agencies");
     size_t i;
     json_t *entry;

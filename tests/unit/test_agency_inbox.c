@@ -12,24 +12,23 @@
 #include <string.h>
 
 #include "tsunagu/tsunagu.h"
-#include "agency/fixture.h"
+#include "agency_world.h"
 
 typedef struct {
-    agency_fixture_t *world; /* the fixture */
-    tsg_agency_t *elder;     /* sender */
-    tsg_agency_t *pov;       /* recipient */
+    agency_world_t *world; /* the fixture */
+    tsg_agency_t *elder;   /* sender */
+    tsg_agency_t *pov;     /* recipient */
 } s_world_t;
 
 static int
 s_setup (void **state)
 {
     s_world_t *w = calloc (1, sizeof *w);
-    w->world = agency_fixture_new ();
-    w->elder = agency_fixture_agency (w->world, "elder-a", "eldercare");
-    w->pov = agency_fixture_agency (w->world, "pov-a", "poverty");
-    assert_non_null (w->elder);
-    assert_non_null (w->pov);
-    agency_fixture_publish (w->world);
+    tsg_agency_t *agencies[4];
+    w->world = agency_world_with (2, agencies);
+    assert_non_null (w->world);
+    w->elder = agencies[0];
+    w->pov = agencies[1];
     *state = w;
     return 0;
 }
@@ -38,7 +37,7 @@ static int
 s_teardown (void **state)
 {
     s_world_t *w = *state;
-    agency_fixture_destroy (&w->world);
+    agency_world_destroy (&w->world);
     free (w);
     return 0;
 }
@@ -48,14 +47,14 @@ static uint8_t *
 s_referral (s_world_t *w, size_t *len, char referral_id[TSG_UUID_TEXT_SIZE])
 {
     json_t *reply = NULL;
-    agency_fixture_sent_clear (w->world, w->elder);
+    agency_world_sent_clear (w->world, w->elder);
     assert_int_equal (
-        agency_fixture_request (w->elder, "POST", "/v1/referrals",
-                                "{\"to\":\"pov-a\",\"legal_basis\":\"consent\","
-                                "\"consent_id\":\"c-1\",\"data_categories\":[\"free-text\"],"
-                                "\"tags\":[\"8050\"],\"sheet\":{\"memo\":\"見守り\","
-                                "\"eldercare\":{\"care_insurance\":\"要支援1\"}}}",
-                                &reply),
+        agency_world_request (w->elder, "POST", "/v1/referrals",
+                              "{\"to\":\"pov-a\",\"legal_basis\":\"consent\","
+                              "\"consent_id\":\"c-1\",\"data_categories\":[\"free-text\"],"
+                              "\"tags\":[\"8050\"],\"sheet\":{\"memo\":\"見守り\","
+                              "\"eldercare\":{\"care_insurance\":\"要支援1\"}}}",
+                              &reply),
         202);
     char id[TSG_UUID_TEXT_SIZE];
     snprintf (id, sizeof id, "%s", json_string_value (json_object_get (reply, "referral_id")));
@@ -65,10 +64,10 @@ s_referral (s_world_t *w, size_t *len, char referral_id[TSG_UUID_TEXT_SIZE])
     /* The new letter; earlier ones nobody acknowledged may be resent with it when the test
      * runs slowly. */
     uint8_t *copy = NULL;
-    for (size_t i = 0; i < agency_fixture_sent_count (w->world, w->elder) && !copy; i++) {
-        const uint8_t *letter = agency_fixture_sent (w->world, w->elder, i, len);
+    for (size_t i = 0; i < agency_world_sent_count (w->world, w->elder) && !copy; i++) {
+        const uint8_t *letter = agency_world_sent (w->world, w->elder, i, len);
         tsg_envelope_t env = { 0 };
-        assert_int_equal (agency_fixture_decode (letter, *len, &env), TSG_OK);
+        assert_int_equal (agency_world_decode (letter, *len, &env), TSG_OK);
         if (strcmp (env.letter->header->referral_id, id) == 0) {
             copy = malloc (*len);
             memcpy (copy, letter, *len);
@@ -76,7 +75,7 @@ s_referral (s_world_t *w, size_t *len, char referral_id[TSG_UUID_TEXT_SIZE])
         tsg_envelope_clear (&env);
     }
     assert_non_null (copy);
-    agency_fixture_sent_clear (w->world, w->elder);
+    agency_world_sent_clear (w->world, w->elder);
     return copy;
 }
 
@@ -94,11 +93,11 @@ s_expect_receipt (s_world_t *w, tsg_agency_t *agency, size_t i, Tsunagu__V1__Rec
                   const uint8_t *about, size_t about_len, const char *recipient)
 {
     size_t len;
-    const uint8_t *data = agency_fixture_sent (w->world, agency, i, &len);
+    const uint8_t *data = agency_world_sent (w->world, agency, i, &len);
     assert_non_null (data);
     tsg_envelope_t receipt = { 0 }, letter = { 0 };
-    assert_int_equal (agency_fixture_decode (data, len, &receipt), TSG_OK);
-    assert_int_equal (agency_fixture_decode (about, about_len, &letter), TSG_OK);
+    assert_int_equal (agency_world_decode (data, len, &receipt), TSG_OK);
+    assert_int_equal (agency_world_decode (about, about_len, &letter), TSG_OK);
     assert_int_equal (receipt.letter->kind, TSUNAGU__V1__KIND__KIND_RECEIPT);
     assert_int_equal (receipt.letter->sequence, 0);
     assert_string_equal (receipt.letter->sender, agency->config->id);
@@ -122,22 +121,22 @@ test_store_then_receipt (void **state)
     s_world_t *w = *state;
     size_t len;
     uint8_t *letter = s_referral (w, &len, NULL);
-    agency_fixture_sent_clear (w->world, w->pov);
+    agency_world_sent_clear (w->world, w->pov);
     assert_int_equal (s_deliver (w->pov, letter, len), TSG_OK);
-    assert_int_equal (agency_fixture_count (w->pov, AGENCY_DB_INBOX), 1);
-    assert_int_equal (agency_fixture_count (w->pov, AGENCY_DB_SEEN), 1);
-    assert_int_equal (agency_fixture_sent_count (w->world, w->pov), 1);
+    assert_int_equal (agency_world_count (w->pov, AGENCY_DB_INBOX), 1);
+    assert_int_equal (agency_world_count (w->pov, AGENCY_DB_SEEN), 1);
+    assert_int_equal (agency_world_sent_count (w->world, w->pov), 1);
     s_expect_receipt (w, w->pov, 0, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED, letter, len,
                       "elder-a");
 
     /* The same letter again (a resend): stored once, answered again. */
     assert_int_equal (s_deliver (w->pov, letter, len), TSG_OK);
-    assert_int_equal (agency_fixture_count (w->pov, AGENCY_DB_INBOX), 1);
-    assert_int_equal (agency_fixture_sent_count (w->world, w->pov), 2);
+    assert_int_equal (agency_world_count (w->pov, AGENCY_DB_INBOX), 1);
+    assert_int_equal (agency_world_sent_count (w->world, w->pov), 2);
     s_expect_receipt (w, w->pov, 1, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED, letter, len,
                       "elder-a");
     assert_int_equal (w->pov->stats.duplicates, 1);
-    agency_fixture_sent_clear (w->world, w->pov);
+    agency_world_sent_clear (w->world, w->pov);
     free (letter);
 }
 
@@ -147,16 +146,16 @@ test_duplicate_in_one_batch (void **state)
     s_world_t *w = *state;
     size_t len;
     uint8_t *letter = s_referral (w, &len, NULL);
-    size_t inbox = agency_fixture_count (w->pov, AGENCY_DB_INBOX);
+    size_t inbox = agency_world_count (w->pov, AGENCY_DB_INBOX);
     const uint8_t *frames[3] = { letter, letter, letter };
     size_t lens[3] = { len, len, len };
     assert_int_equal (agency_receive (w->pov, frames, lens, 3), TSG_OK);
-    assert_int_equal (agency_fixture_count (w->pov, AGENCY_DB_INBOX), inbox + 1);
-    assert_int_equal (agency_fixture_sent_count (w->world, w->pov), 3);
+    assert_int_equal (agency_world_count (w->pov, AGENCY_DB_INBOX), inbox + 1);
+    assert_int_equal (agency_world_sent_count (w->world, w->pov), 3);
     for (size_t i = 0; i < 3; i++)
         s_expect_receipt (w, w->pov, i, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED, letter, len,
                           "elder-a");
-    agency_fixture_sent_clear (w->world, w->pov);
+    agency_world_sent_clear (w->world, w->pov);
     free (letter);
 }
 
@@ -166,19 +165,19 @@ test_bad_signature_quarantined (void **state)
     s_world_t *w = *state;
     size_t len;
     uint8_t *letter = s_referral (w, &len, NULL);
-    size_t inbox = agency_fixture_count (w->pov, AGENCY_DB_INBOX);
+    size_t inbox = agency_world_count (w->pov, AGENCY_DB_INBOX);
     letter[len - 1] ^= 0x01; /* the last byte is in the signature */
     assert_int_equal (s_deliver (w->pov, letter, len), TSG_OK);
-    assert_int_equal (agency_fixture_count (w->pov, AGENCY_DB_INBOX), inbox);
-    assert_int_equal (agency_fixture_count (w->pov, AGENCY_DB_QUARANTINE), 1);
-    assert_int_equal (agency_fixture_sent_count (w->world, w->pov), 1);
+    assert_int_equal (agency_world_count (w->pov, AGENCY_DB_INBOX), inbox);
+    assert_int_equal (agency_world_count (w->pov, AGENCY_DB_QUARANTINE), 1);
+    assert_int_equal (agency_world_sent_count (w->world, w->pov), 1);
     s_expect_receipt (w, w->pov, 0, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_REJECTED, letter, len,
                       "elder-a");
     /* The same bad frame again: quarantined once, answered again. */
     assert_int_equal (s_deliver (w->pov, letter, len), TSG_OK);
-    assert_int_equal (agency_fixture_count (w->pov, AGENCY_DB_QUARANTINE), 1);
-    assert_int_equal (agency_fixture_sent_count (w->world, w->pov), 2);
-    agency_fixture_sent_clear (w->world, w->pov);
+    assert_int_equal (agency_world_count (w->pov, AGENCY_DB_QUARANTINE), 1);
+    assert_int_equal (agency_world_sent_count (w->world, w->pov), 2);
+    agency_world_sent_clear (w->world, w->pov);
     free (letter);
 }
 
@@ -186,15 +185,15 @@ static void
 test_garbage_never_crashes (void **state)
 {
     s_world_t *w = *state;
-    size_t inbox = agency_fixture_count (w->pov, AGENCY_DB_INBOX);
+    size_t inbox = agency_world_count (w->pov, AGENCY_DB_INBOX);
     uint8_t junk[300];
     for (size_t i = 0; i < sizeof junk; i++)
         junk[i] = (uint8_t) (i * 37 + 11);
     const uint8_t *frames[3] = { junk, junk, (const uint8_t *) "" };
     size_t lens[3] = { sizeof junk, 7, 0 };
     assert_int_equal (agency_receive (w->pov, frames, lens, 3), TSG_OK);
-    assert_int_equal (agency_fixture_count (w->pov, AGENCY_DB_INBOX), inbox);
-    assert_int_equal (agency_fixture_sent_count (w->world, w->pov), 0);
+    assert_int_equal (agency_world_count (w->pov, AGENCY_DB_INBOX), inbox);
+    assert_int_equal (agency_world_sent_count (w->world, w->pov), 0);
     assert_true (w->pov->stats.malformed >= 3);
     /* Truncations of a real letter. */
     size_t len;
@@ -202,8 +201,8 @@ test_garbage_never_crashes (void **state)
     for (size_t cut = 0; cut < len; cut += 7) {
         assert_int_equal (s_deliver (w->pov, letter, cut), TSG_OK);
     }
-    assert_int_equal (agency_fixture_count (w->pov, AGENCY_DB_INBOX), inbox);
-    agency_fixture_sent_clear (w->world, w->pov);
+    assert_int_equal (agency_world_count (w->pov, AGENCY_DB_INBOX), inbox);
+    agency_world_sent_clear (w->world, w->pov);
     free (letter);
 }
 
@@ -212,35 +211,35 @@ test_unknown_sender_not_answered (void **state)
 {
     s_world_t *w = *state;
     /* An agency the directory does not list yet. */
-    tsg_agency_t *late = agency_fixture_agency (w->world, "late-a", "child");
+    tsg_agency_t *late = agency_world_agency (w->world, "late-a", "child");
     assert_non_null (late);
     /* It learns of pov through its own directory... */
-    agency_fixture_publish (w->world);
+    agency_world_publish (w->world);
     size_t len;
     json_t *reply = NULL;
-    assert_int_equal (agency_fixture_request (late, "POST", "/v1/referrals",
-                                              "{\"to\":\"pov-a\",\"legal_basis\":\"none\","
-                                              "\"sheet\":{\"child\":{\"age\":9,"
-                                              "\"school\":\"北小学校\"}}}",
-                                              &reply),
+    assert_int_equal (agency_world_request (late, "POST", "/v1/referrals",
+                                            "{\"to\":\"pov-a\",\"legal_basis\":\"none\","
+                                            "\"sheet\":{\"child\":{\"age\":9,"
+                                            "\"school\":\"北小学校\"}}}",
+                                            &reply),
                       202);
     json_decref (reply);
-    const uint8_t *sent = agency_fixture_sent (w->world, late, 0, &len);
+    const uint8_t *sent = agency_world_sent (w->world, late, 0, &len);
     uint8_t *letter = malloc (len);
     memcpy (letter, sent, len);
     /* ...but pov is restarted on an older view: forget late by restoring a directory
      * without it is not possible here, so use a fresh recipient that never got one. */
-    tsg_agency_t *fresh = agency_fixture_agency (w->world, "fresh-a", "poverty");
+    tsg_agency_t *fresh = agency_world_agency (w->world, "fresh-a", "poverty");
     assert_non_null (fresh);
-    size_t inbox = agency_fixture_count (fresh, AGENCY_DB_INBOX);
+    size_t inbox = agency_world_count (fresh, AGENCY_DB_INBOX);
     assert_int_equal (s_deliver (fresh, letter, len), TSG_OK);
-    assert_int_equal (agency_fixture_count (fresh, AGENCY_DB_INBOX), inbox);
-    assert_int_equal (agency_fixture_count (fresh, AGENCY_DB_SEEN), 0);
-    assert_int_equal (agency_fixture_sent_count (w->world, fresh), 0);
+    assert_int_equal (agency_world_count (fresh, AGENCY_DB_INBOX), inbox);
+    assert_int_equal (agency_world_count (fresh, AGENCY_DB_SEEN), 0);
+    assert_int_equal (agency_world_sent_count (w->world, fresh), 0);
     assert_int_equal (fresh->stats.unknown_sender, 1);
     free (letter);
-    agency_fixture_publish (w->world);
-    agency_fixture_sent_clear (w->world, late);
+    agency_world_publish (w->world);
+    agency_world_sent_clear (w->world, late);
 }
 
 static void
@@ -249,11 +248,11 @@ test_not_for_us_rejected (void **state)
     s_world_t *w = *state;
     size_t len;
     uint8_t *letter = s_referral (w, &len, NULL); /* addressed to pov-a */
-    tsg_agency_t *other = agency_fixture_agency (w->world, "pov-b", "poverty");
-    agency_fixture_publish (w->world);
+    tsg_agency_t *other = agency_world_agency (w->world, "pov-b", "poverty");
+    agency_world_publish (w->world);
     assert_int_equal (s_deliver (other, letter, len), TSG_OK);
-    assert_int_equal (agency_fixture_count (other, AGENCY_DB_INBOX), 0);
-    assert_int_equal (agency_fixture_sent_count (w->world, other), 1);
+    assert_int_equal (agency_world_count (other, AGENCY_DB_INBOX), 0);
+    assert_int_equal (agency_world_sent_count (w->world, other), 1);
     s_expect_receipt (w, other, 0, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_REJECTED, letter, len,
                       "elder-a");
     free (letter);
@@ -284,7 +283,7 @@ static void
 test_unopenable_bodies_rejected (void **state)
 {
     s_world_t *w = *state;
-    size_t inbox = agency_fixture_count (w->pov, AGENCY_DB_INBOX);
+    size_t inbox = agency_world_count (w->pov, AGENCY_DB_INBOX);
     const uint8_t *pov_box = tsg_keys_box_public (w->pov->config->keys);
 
     /* Random bytes: the box does not open. */
@@ -295,12 +294,12 @@ test_unopenable_bodies_rejected (void **state)
     assert_int_equal (s_deliver (w->pov, a, len), TSG_OK);
     s_expect_receipt (w, w->pov, 0, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_REJECTED, a, len, "elder-a");
     /* A duplicate of a rejected letter is rejected again, with no second quarantine entry. */
-    size_t quarantined = agency_fixture_count (w->pov, AGENCY_DB_QUARANTINE);
+    size_t quarantined = agency_world_count (w->pov, AGENCY_DB_QUARANTINE);
     assert_int_equal (s_deliver (w->pov, a, len), TSG_OK);
     s_expect_receipt (w, w->pov, 1, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_REJECTED, a, len, "elder-a");
-    assert_int_equal (agency_fixture_count (w->pov, AGENCY_DB_QUARANTINE), quarantined);
+    assert_int_equal (agency_world_count (w->pov, AGENCY_DB_QUARANTINE), quarantined);
     free (a);
-    agency_fixture_sent_clear (w->world, w->pov);
+    agency_world_sent_clear (w->world, w->pov);
 
     /* Opens, but is not JSON. */
     uint8_t *box = NULL;
@@ -313,7 +312,7 @@ test_unopenable_bodies_rejected (void **state)
     assert_int_equal (s_deliver (w->pov, b, len), TSG_OK);
     s_expect_receipt (w, w->pov, 0, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_REJECTED, b, len, "elder-a");
     free (b);
-    agency_fixture_sent_clear (w->world, w->pov);
+    agency_world_sent_clear (w->world, w->pov);
 
     /* JSON, but not an object. */
     assert_int_equal (tsg_body_seal (w->elder->boxer, pov_box, "application/json",
@@ -324,15 +323,15 @@ test_unopenable_bodies_rejected (void **state)
     assert_int_equal (s_deliver (w->pov, c, len), TSG_OK);
     s_expect_receipt (w, w->pov, 0, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_REJECTED, c, len, "elder-a");
     free (c);
-    agency_fixture_sent_clear (w->world, w->pov);
+    agency_world_sent_clear (w->world, w->pov);
 
     /* No body at all. */
     uint8_t *d = s_crafted (w, NULL, 0, &len);
     assert_int_equal (s_deliver (w->pov, d, len), TSG_OK);
     s_expect_receipt (w, w->pov, 0, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_REJECTED, d, len, "elder-a");
     free (d);
-    agency_fixture_sent_clear (w->world, w->pov);
-    assert_int_equal (agency_fixture_count (w->pov, AGENCY_DB_INBOX), inbox);
+    agency_world_sent_clear (w->world, w->pov);
+    assert_int_equal (agency_world_count (w->pov, AGENCY_DB_INBOX), inbox);
 }
 
 static void
@@ -342,25 +341,25 @@ test_relayed_receipts (void **state)
     size_t len;
     char referral_id[TSG_UUID_TEXT_SIZE];
     uint8_t *letter = s_referral (w, &len, referral_id);
-    assert_int_equal (agency_fixture_store_ack (w->world, w->elder, letter, len), TSG_OK);
-    agency_fixture_sent_clear (w->world, w->pov);
+    assert_int_equal (agency_world_store_ack (w->world, w->elder, letter, len), TSG_OK);
+    agency_world_sent_clear (w->world, w->pov);
     assert_int_equal (s_deliver (w->pov, letter, len), TSG_OK);
     size_t receipt_len;
-    const uint8_t *sent = agency_fixture_sent (w->world, w->pov, 0, &receipt_len);
+    const uint8_t *sent = agency_world_sent (w->world, w->pov, 0, &receipt_len);
     uint8_t *receipt = malloc (receipt_len);
     memcpy (receipt, sent, receipt_len);
-    agency_fixture_sent_clear (w->world, w->pov);
+    agency_world_sent_clear (w->world, w->pov);
 
     /* The coordinator relays pov's receipt to elder, which records it and acknowledges it. */
-    agency_fixture_sent_clear (w->world, w->elder);
+    agency_world_sent_clear (w->world, w->elder);
     assert_int_equal (s_deliver (w->elder, receipt, receipt_len), TSG_OK);
-    assert_int_equal (agency_fixture_sent_count (w->world, w->elder), 1);
+    assert_int_equal (agency_world_sent_count (w->world, w->elder), 1);
     s_expect_receipt (w, w->elder, 0, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED, receipt,
                       receipt_len, "pov-a");
     char path[80];
     snprintf (path, sizeof path, "/v1/referrals/%s", referral_id);
     json_t *record = NULL;
-    assert_int_equal (agency_fixture_request (w->elder, "GET", path, NULL, &record), 200);
+    assert_int_equal (agency_world_request (w->elder, "GET", path, NULL, &record), 200);
     assert_string_equal (json_string_value (json_object_get (record, "delivery")), "delivered");
     json_t *receipts = json_object_get (record, "receipts");
     assert_true (json_is_string (json_object_get (receipts, "stored_at")));
@@ -375,11 +374,11 @@ test_relayed_receipts (void **state)
 
     /* Relayed again: acknowledged again, recorded once. */
     assert_int_equal (s_deliver (w->elder, receipt, receipt_len), TSG_OK);
-    assert_int_equal (agency_fixture_sent_count (w->world, w->elder), 2);
-    assert_int_equal (agency_fixture_request (w->elder, "GET", path, NULL, &record), 200);
+    assert_int_equal (agency_world_sent_count (w->world, w->elder), 2);
+    assert_int_equal (agency_world_request (w->elder, "GET", path, NULL, &record), 200);
     assert_int_equal (json_array_size (json_object_get (record, "history")), 3);
     json_decref (record);
-    agency_fixture_sent_clear (w->world, w->elder);
+    agency_world_sent_clear (w->world, w->elder);
     free (receipt);
     free (letter);
 }
@@ -393,7 +392,7 @@ test_rejection_relayed (void **state)
     char referral_id[TSG_UUID_TEXT_SIZE];
     uint8_t *letter = s_referral (w, &len, referral_id);
     tsg_envelope_t env = { 0 };
-    assert_int_equal (agency_fixture_decode (letter, len, &env), TSG_OK);
+    assert_int_equal (agency_world_decode (letter, len, &env), TSG_OK);
     tsg_letter_t rejection;
     uint8_t id[TSG_MESSAGE_ID_SIZE];
     Tsunagu__V1__Receipt body = TSUNAGU__V1__RECEIPT__INIT;
@@ -426,19 +425,19 @@ test_rejection_relayed (void **state)
     char path[80];
     snprintf (path, sizeof path, "/v1/referrals/%s", referral_id);
     json_t *record = NULL;
-    assert_int_equal (agency_fixture_request (w->elder, "GET", path, NULL, &record), 200);
+    assert_int_equal (agency_world_request (w->elder, "GET", path, NULL, &record), 200);
     assert_string_equal (json_string_value (json_object_get (record, "delivery")), "queued");
     json_decref (record);
 
     assert_int_equal (s_deliver (w->elder, sealed, sealed_len), TSG_OK);
-    assert_int_equal (agency_fixture_request (w->elder, "GET", path, NULL, &record), 200);
+    assert_int_equal (agency_world_request (w->elder, "GET", path, NULL, &record), 200);
     assert_string_equal (json_string_value (json_object_get (record, "delivery")), "rejected");
     json_t *error = json_object_get (record, "error");
     assert_string_equal (json_string_value (json_object_get (error, "code")), "rejected");
     assert_string_equal (json_string_value (json_object_get (error, "message")),
                          "the body does not open with the sender's key");
     json_decref (record);
-    agency_fixture_sent_clear (w->world, w->elder);
+    agency_world_sent_clear (w->world, w->elder);
     free (forged);
     free (sealed);
     free (letter);
@@ -488,16 +487,16 @@ test_directory_rules (void **state)
         dir.serial = bad[i].serial;
         dir.valid_from_ms = bad[i].from;
         dir.valid_until_ms = bad[i].until;
-        assert_int_equal (agency_fixture_coordinator_letter (w->world, "pov-a",
-                                                             TSUNAGU__V1__KIND__KIND_DIRECTORY,
-                                                             s_fill_directory, &dir, &data, &len),
+        assert_int_equal (agency_world_coordinator_letter (w->world, "pov-a",
+                                                           TSUNAGU__V1__KIND__KIND_DIRECTORY,
+                                                           s_fill_directory, &dir, &data, &len),
                           TSG_OK);
         assert_int_equal (s_deliver (w->pov, data, len), TSG_OK);
         assert_int_equal (agency_directory_serial (w->pov->directory), serial);
         free (data);
     }
     /* A good one replaces it. */
-    agency_fixture_publish (w->world);
+    agency_world_publish (w->world);
     assert_int_equal (agency_directory_serial (w->pov->directory), serial + 1);
 }
 
@@ -505,12 +504,12 @@ static void
 test_inbox_survives_restart (void **state)
 {
     s_world_t *w = *state;
-    size_t inbox = agency_fixture_count (w->pov, AGENCY_DB_INBOX);
+    size_t inbox = agency_world_count (w->pov, AGENCY_DB_INBOX);
     uint64_t cursor = w->pov->next_cursor;
-    w->pov = agency_fixture_restart (w->world, w->pov);
+    w->pov = agency_world_restart (w->world, w->pov);
     assert_non_null (w->pov);
     assert_int_equal (w->pov->next_cursor, cursor);
-    assert_int_equal (agency_fixture_count (w->pov, AGENCY_DB_INBOX), inbox);
+    assert_int_equal (agency_world_count (w->pov, AGENCY_DB_INBOX), inbox);
     assert_non_null (w->pov->directory);
     size_t len;
     uint8_t *letter = s_referral (w, &len, NULL);
@@ -518,13 +517,57 @@ test_inbox_survives_restart (void **state)
     json_t *reply = NULL;
     char path[64];
     snprintf (path, sizeof path, "/v1/inbox?after=%llu", (unsigned long long) (cursor - 1));
-    assert_int_equal (agency_fixture_request (w->pov, "GET", path, NULL, &reply), 200);
+    assert_int_equal (agency_world_request (w->pov, "GET", path, NULL, &reply), 200);
     json_t *items = json_object_get (reply, "items");
     assert_int_equal (json_array_size (items), 1);
     assert_int_equal (json_integer_value (json_object_get (json_array_get (items, 0), "cursor")),
                       cursor);
     json_decref (reply);
-    agency_fixture_sent_clear (w->world, w->pov);
+    agency_world_sent_clear (w->world, w->pov);
+    free (letter);
+}
+
+/* A referral's body is opened once, when it comes in: reading the inbox and the referral, as
+ * often as the agency's system asks, opens nothing again (it used to decrypt the sheet at
+ * intake to check it and again at every read). */
+static void
+test_body_opened_once (void **state)
+{
+    s_world_t *w = *state;
+    size_t len;
+    char referral_id[TSG_UUID_TEXT_SIZE];
+    uint8_t *letter = s_referral (w, &len, referral_id);
+    uint64_t before = w->pov->stats.bodies_opened;
+    assert_int_equal (s_deliver (w->pov, letter, len), TSG_OK);
+    assert_int_equal (w->pov->stats.bodies_opened, before + 1);
+    agency_world_sent_clear (w->world, w->pov);
+
+    char path[96];
+    snprintf (path, sizeof path, "/v1/referrals/%s", referral_id);
+    for (int round = 0; round < 3; round++) {
+        json_t *reply = NULL;
+        assert_int_equal (agency_world_request (w->pov, "GET", "/v1/inbox", NULL, &reply), 200);
+        json_t *item = json_array_get (json_object_get (reply, "items"), 0);
+        assert_string_equal (
+            json_string_value (json_object_get (json_object_get (item, "sheet"), "memo")),
+            "見守り");
+        json_decref (reply);
+        assert_int_equal (agency_world_request (w->pov, "GET", path, NULL, &reply), 200);
+        assert_string_equal (
+            json_string_value (json_object_get (json_object_get (reply, "sheet"), "memo")),
+            "見守り");
+        json_decref (reply);
+    }
+    assert_int_equal (w->pov->stats.bodies_opened, before + 1);
+
+    /* After a restart too: what the body held is in the store. */
+    w->pov = agency_world_restart (w->world, w->pov);
+    assert_non_null (w->pov);
+    json_t *reply = NULL;
+    assert_int_equal (agency_world_request (w->pov, "GET", path, NULL, &reply), 200);
+    assert_non_null (json_object_get (json_object_get (reply, "sheet"), "memo"));
+    json_decref (reply);
+    assert_int_equal (w->pov->stats.bodies_opened, 0);
     free (letter);
 }
 
@@ -534,6 +577,7 @@ main (void)
     log_init ("test_agency_inbox", false);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_store_then_receipt),
+        cmocka_unit_test (test_body_opened_once),
         cmocka_unit_test (test_duplicate_in_one_batch),
         cmocka_unit_test (test_bad_signature_quarantined),
         cmocka_unit_test (test_garbage_never_crashes),

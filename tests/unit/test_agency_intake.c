@@ -13,13 +13,13 @@
 
 #include "tsunagu/tsunagu.h"
 #include "tsunagu/tsg_agency.h"
-#include "agency/fixture.h"
-#include "agency/request.h"
+#include "agency_world.h"
+#include "agency/letters/referral_request.h"
 
 static const char *const s_types[] = { "eldercare", "disability", "child", "poverty" };
 
 typedef struct {
-    agency_fixture_t *world; /* the fixture */
+    agency_world_t *world;   /* the fixture */
     tsg_agency_t *agency[4]; /* one agency of each type, in s_types order */
 } s_world_t;
 
@@ -27,12 +27,12 @@ static int
 s_setup (void **state)
 {
     s_world_t *w = calloc (1, sizeof *w);
-    w->world = agency_fixture_new ();
+    w->world = agency_world_new ();
     for (size_t i = 0; i < 4; i++) {
-        w->agency[i] = agency_fixture_agency (w->world, s_types[i], s_types[i]);
+        w->agency[i] = agency_world_agency (w->world, s_types[i], s_types[i]);
         assert_non_null (w->agency[i]);
     }
-    agency_fixture_publish (w->world);
+    agency_world_publish (w->world);
     *state = w;
     return 0;
 }
@@ -41,7 +41,7 @@ static int
 s_teardown (void **state)
 {
     s_world_t *w = *state;
-    agency_fixture_destroy (&w->world);
+    agency_world_destroy (&w->world);
     free (w);
     return 0;
 }
@@ -62,7 +62,7 @@ s_post (s_world_t *w, size_t i, const char *sheet, json_t **reply)
               "{\"to\":\"%s\",\"legal_basis\":\"consent\",\"consent_id\":\"c-intake\","
               "\"data_categories\":[\"identity\",\"health\"],\"sheet\":%s}",
               s_other (i), sheet);
-    return agency_fixture_request (w->agency[i], "POST", "/v1/referrals", body, reply);
+    return agency_world_request (w->agency[i], "POST", "/v1/referrals", body, reply);
 }
 
 /* The POST is refused 400 invalid with the field problems given (path, problem substring,
@@ -72,8 +72,8 @@ s_refused (s_world_t *w, size_t i, const char *sheet, const char *const expect[]
 {
     tsg_agency_t *a = w->agency[i];
     uint64_t sequence = a->next_sequence;
-    size_t outbox = agency_fixture_count (a, AGENCY_DB_OUTBOX);
-    agency_fixture_sent_clear (w->world, a);
+    size_t outbox = agency_world_count (a, AGENCY_DB_OUTBOX);
+    agency_world_sent_clear (w->world, a);
     json_t *reply = NULL;
     int status = s_post (w, i, sheet, &reply);
     if (status != 400)
@@ -94,8 +94,8 @@ s_refused (s_world_t *w, size_t i, const char *sheet, const char *const expect[]
     assert_int_equal (json_object_size (fields), n);
     json_decref (reply);
     assert_int_equal (a->next_sequence, sequence);
-    assert_int_equal (agency_fixture_count (a, AGENCY_DB_OUTBOX), outbox);
-    assert_int_equal (agency_fixture_sent_count (w->world, a), 0);
+    assert_int_equal (agency_world_count (a, AGENCY_DB_OUTBOX), outbox);
+    assert_int_equal (agency_world_sent_count (w->world, a), 0);
     assert_null (a->pending);
 }
 
@@ -109,7 +109,7 @@ s_accepted (s_world_t *w, size_t i, const char *sheet)
                  reply ? json_dumps (reply, 0) : "");
     assert_int_equal (status, 202);
     json_decref (reply);
-    agency_fixture_sent_clear (w->world, w->agency[i]);
+    agency_world_sent_clear (w->world, w->agency[i]);
 }
 
 static void
@@ -186,10 +186,10 @@ test_all_problems_together (void **state)
 {
     s_world_t *w = *state;
     json_t *reply = NULL;
-    assert_int_equal (agency_fixture_request (w->agency[2], "POST", "/v1/referrals",
-                                              "{\"to\":\"poverty\",\"urgency\":\"soon\","
-                                              "\"legal_basis\":\"consent\",\"sheet\":{}}",
-                                              &reply),
+    assert_int_equal (agency_world_request (w->agency[2], "POST", "/v1/referrals",
+                                            "{\"to\":\"poverty\",\"urgency\":\"soon\","
+                                            "\"legal_basis\":\"consent\",\"sheet\":{}}",
+                                            &reply),
                       400);
     json_t *fields = json_object_get (reply, "fields");
     const char *expected[] = { "urgency", "consent_id", "data_categories", "sheet.child.age",
@@ -270,8 +270,7 @@ test_policy_route (void **state)
 {
     s_world_t *w = *state;
     json_t *reply = NULL;
-    assert_int_equal (agency_fixture_request (w->agency[2], "GET", "/v1/policy", NULL, &reply),
-                      200);
+    assert_int_equal (agency_world_request (w->agency[2], "GET", "/v1/policy", NULL, &reply), 200);
     assert_string_equal (json_string_value (json_object_get (reply, "type")), "child");
     json_t *fields = json_object_get (reply, "required_fields");
     assert_int_equal (json_array_size (fields), 2);
@@ -288,8 +287,7 @@ test_policy_route (void **state)
                          "児童福祉法 第25条の2");
     assert_int_equal (json_array_size (json_object_get (reply, "data_categories")), 7);
     json_decref (reply);
-    assert_int_equal (agency_fixture_request (w->agency[3], "GET", "/v1/policy", NULL, &reply),
-                      200);
+    assert_int_equal (agency_world_request (w->agency[3], "GET", "/v1/policy", NULL, &reply), 200);
     assert_true (json_is_false (json_object_get (reply, "may_send_emergency")));
     assert_true (json_is_null (json_object_get (reply, "mandatory_report")));
     json_decref (reply);

@@ -14,14 +14,14 @@
 #include <string.h>
 
 #include "tsunagu/tsunagu.h"
-#include "agency/fixture.h"
+#include "agency_world.h"
 
 #define ELDER  "\"eldercare\":{\"care_insurance\":\"要介護1\"}"
 #define POV    "\"poverty\":{\"income_band\":\"収入なし\"}"
 #define DAY_MS (24ULL * 3600 * 1000)
 
 typedef struct {
-    agency_fixture_t *world;          /* the fixture */
+    agency_world_t *world;            /* the fixture */
     tsg_agency_t *elder;              /* eldercare */
     tsg_agency_t *pov;                /* poverty */
     tsg_agency_t *child;              /* child */
@@ -41,13 +41,13 @@ static int
 s_setup (void **state)
 {
     s_world_t *w = calloc (1, sizeof *w);
-    w->world = agency_fixture_new ();
-    w->elder = agency_fixture_agency (w->world, "elder-a", "eldercare");
-    w->pov = agency_fixture_agency (w->world, "pov-a", "poverty");
-    w->child = agency_fixture_agency (w->world, "child-a", "child");
-    w->dis = agency_fixture_agency (w->world, "dis-a", "disability");
-    assert_non_null (w->dis);
-    agency_fixture_publish (w->world);
+    tsg_agency_t *agencies[4];
+    w->world = agency_world_with (4, agencies);
+    assert_non_null (w->world);
+    w->elder = agencies[0];
+    w->pov = agencies[1];
+    w->child = agencies[3];
+    w->dis = agencies[2];
     tsg_uuid_new (w->case_id);
     *state = w;
     return 0;
@@ -57,7 +57,7 @@ static int
 s_teardown (void **state)
 {
     s_world_t *w = *state;
-    agency_fixture_destroy (&w->world);
+    agency_world_destroy (&w->world);
     free (w);
     tsg_clock_set (NULL);
     return 0;
@@ -72,16 +72,16 @@ typedef struct {
 static s_mark_t
 s_mark (s_world_t *w, tsg_agency_t *agency)
 {
-    agency_fixture_sent_clear (w->world, agency);
-    return (s_mark_t){ agency->next_sequence, agency_fixture_count (agency, AGENCY_DB_OUTBOX) };
+    agency_world_sent_clear (w->world, agency);
+    return (s_mark_t){ agency->next_sequence, agency_world_count (agency, AGENCY_DB_OUTBOX) };
 }
 
 static void
 s_nothing_since (s_world_t *w, tsg_agency_t *agency, s_mark_t mark)
 {
     assert_int_equal (agency->next_sequence, mark.sequence);
-    assert_int_equal (agency_fixture_count (agency, AGENCY_DB_OUTBOX), mark.outbox);
-    assert_int_equal (agency_fixture_sent_count (w->world, agency), 0);
+    assert_int_equal (agency_world_count (agency, AGENCY_DB_OUTBOX), mark.outbox);
+    assert_int_equal (agency_world_sent_count (w->world, agency), 0);
     assert_null (agency->pending);
 }
 
@@ -93,7 +93,7 @@ s_refused (s_world_t *w, tsg_agency_t *agency, const char *method, const char *p
 {
     s_mark_t mark = s_mark (w, agency);
     json_t *reply = NULL;
-    int got = agency_fixture_request (agency, method, path, body, &reply);
+    int got = agency_world_request (agency, method, path, body, &reply);
     const char *error = json_string_value (json_object_get (reply, "error"));
     const char *problem =
         field ? json_string_value (json_object_get (json_object_get (reply, "fields"), field))
@@ -123,9 +123,9 @@ static void
 s_sent (s_world_t *w, tsg_agency_t *agency, Tsunagu__V1__Kind kind, tsg_envelope_t *env,
         uint8_t **data, size_t *len)
 {
-    *data = agency_fixture_take (w->world, agency, kind, len);
+    *data = agency_world_take (w->world, agency, kind, len);
     assert_non_null (*data);
-    assert_int_equal (agency_fixture_decode (*data, *len, env), TSG_OK);
+    assert_int_equal (agency_world_decode (*data, *len, env), TSG_OK);
 }
 
 static void
@@ -184,10 +184,10 @@ static void
 test_emergency_report_flagged (void **state)
 {
     s_world_t *w = *state;
-    agency_fixture_sent_clear (w->world, w->child);
+    agency_world_sent_clear (w->world, w->child);
     json_t *reply = NULL;
     assert_int_equal (
-        agency_fixture_request (
+        agency_world_request (
             w->child, "POST", "/v1/referrals",
             "{\"to\":\"pov-a\",\"urgency\":\"emergency\",\"legal_basis\":\"emergency\","
             "\"tags\":[\"虐待\"],\"data_categories\":[\"identity\",\"children\"],"
@@ -212,13 +212,13 @@ test_emergency_report_flagged (void **state)
     assert_string_equal (h->sender_type, "child");
     tsg_envelope_clear (&env);
     free (data);
-    assert_int_equal (agency_fixture_request (w->child, "GET", path, NULL, &reply), 200);
+    assert_int_equal (agency_world_request (w->child, "GET", path, NULL, &reply), 200);
     assert_true (json_is_true (json_object_get (reply, "urgent")));
     assert_int_equal (json_array_size (json_object_get (reply, "data_categories")), 2);
     json_decref (reply);
 
     /* A referral under consent is not flagged urgent, whatever its urgency. */
-    assert_int_equal (agency_fixture_request (
+    assert_int_equal (agency_world_request (
                           w->elder, "POST", "/v1/referrals",
                           "{\"to\":\"pov-a\",\"urgency\":\"emergency\",\"legal_basis\":\"consent\","
                           "\"consent_id\":\"c-9\",\"data_categories\":[\"identity\"],"
@@ -244,8 +244,8 @@ s_grant (s_world_t *w, const char *extra, char consent_id[TSG_UUID_TEXT_SIZE])
               "\"form_sha256\":\"%064d\",\"valid_until\":\"2099-12-31\"%s}",
               w->case_id, 0, extra);
     json_t *reply = NULL;
-    agency_fixture_sent_clear (w->world, w->elder);
-    int status = agency_fixture_request (w->elder, "POST", "/v1/consents", body, &reply);
+    agency_world_sent_clear (w->world, w->elder);
+    int status = agency_world_request (w->elder, "POST", "/v1/consents", body, &reply);
     if (status != 202)
         fprintf (stderr, "%s → %d %s\n", body, status, json_dumps (reply, 0));
     assert_int_equal (status, 202);
@@ -254,9 +254,9 @@ s_grant (s_world_t *w, const char *extra, char consent_id[TSG_UUID_TEXT_SIZE])
     json_decref (reply);
     size_t len;
     uint8_t *data =
-        agency_fixture_take (w->world, w->elder, TSUNAGU__V1__KIND__KIND_CONSENT_GRANT, &len);
+        agency_world_take (w->world, w->elder, TSUNAGU__V1__KIND__KIND_CONSENT_GRANT, &len);
     assert_non_null (data);
-    assert_int_equal (agency_fixture_store_ack (w->world, w->elder, data, len), TSG_OK);
+    assert_int_equal (agency_world_store_ack (w->world, w->elder, data, len), TSG_OK);
     free (data);
 }
 
@@ -295,21 +295,20 @@ test_consent_known_here (void **state)
               "\"data_categories\":[\"finances\",\"identity\"],\"sheet\":{" ELDER "}}",
               consent_id);
     json_t *reply = NULL;
-    assert_int_equal (agency_fixture_request (w->elder, "POST", "/v1/referrals", body, &reply),
-                      202);
+    assert_int_equal (agency_world_request (w->elder, "POST", "/v1/referrals", body, &reply), 202);
     assert_string_equal (json_string_value (json_object_get (reply, "case_id")), w->case_id);
     json_decref (reply);
-    agency_fixture_sent_clear (w->world, w->elder);
+    agency_world_sent_clear (w->world, w->elder);
     /* A consent unknown here is the coordinator's to judge. */
     assert_int_equal (
-        agency_fixture_request (w->elder, "POST", "/v1/referrals",
-                                "{\"to\":\"child-a\",\"legal_basis\":\"consent\","
-                                "\"consent_id\":\"elsewhere-1\",\"data_categories\":[\"health\"],"
-                                "\"sheet\":{" ELDER "}}",
-                                &reply),
+        agency_world_request (w->elder, "POST", "/v1/referrals",
+                              "{\"to\":\"child-a\",\"legal_basis\":\"consent\","
+                              "\"consent_id\":\"elsewhere-1\",\"data_categories\":[\"health\"],"
+                              "\"sheet\":{" ELDER "}}",
+                              &reply),
         202);
     json_decref (reply);
-    agency_fixture_sent_clear (w->world, w->elder);
+    agency_world_sent_clear (w->world, w->elder);
 
     /* Past valid_until (Japan time), nothing more goes under it. */
     char other[TSG_UUID_TEXT_SIZE];
@@ -321,24 +320,24 @@ test_consent_known_here (void **state)
               "\"data_categories\":[\"identity\"],\"sheet\":{" ELDER "}}",
               other);
     /* The directory expired too by then: a fresh one. */
-    agency_fixture_publish (w->world);
+    agency_world_publish (w->world);
     s_referral_refused (w, w->elder, body, 422, "missing_legal_basis", "consent_id",
                         "expired on 2099-12-31");
     tsg_clock_set (NULL);
-    agency_fixture_publish (w->world);
+    agency_world_publish (w->world);
 
     /* Once revoked (the coordinator stored the revocation), nothing more goes under it. */
-    agency_fixture_sent_clear (w->world, w->elder);
+    agency_world_sent_clear (w->world, w->elder);
     char path[96];
     snprintf (path, sizeof path, "/v1/consents/%s", consent_id);
     assert_int_equal (
-        agency_fixture_request (w->elder, "DELETE", path, "{\"reason\":\"本人が撤回\"}", &reply),
+        agency_world_request (w->elder, "DELETE", path, "{\"reason\":\"本人が撤回\"}", &reply),
         202);
     json_decref (reply);
     size_t len;
     uint8_t *data =
-        agency_fixture_take (w->world, w->elder, TSUNAGU__V1__KIND__KIND_CONSENT_REVOKE, &len);
-    assert_int_equal (agency_fixture_store_ack (w->world, w->elder, data, len), TSG_OK);
+        agency_world_take (w->world, w->elder, TSUNAGU__V1__KIND__KIND_CONSENT_REVOKE, &len);
+    assert_int_equal (agency_world_store_ack (w->world, w->elder, data, len), TSG_OK);
     free (data);
     snprintf (body, sizeof body,
               "{\"to\":\"pov-a\",\"legal_basis\":\"consent\",\"consent_id\":\"%s\","
@@ -356,18 +355,16 @@ s_referral (s_world_t *w, const char *basis_fields, char referral_id[TSG_UUID_TE
     snprintf (body, sizeof body, "{\"to\":\"pov-a\",\"case_id\":\"%s\",%s,\"sheet\":{" ELDER "}}",
               w->case_id, basis_fields);
     json_t *reply = NULL;
-    agency_fixture_sent_clear (w->world, w->elder);
-    assert_int_equal (agency_fixture_request (w->elder, "POST", "/v1/referrals", body, &reply),
-                      202);
+    agency_world_sent_clear (w->world, w->elder);
+    assert_int_equal (agency_world_request (w->elder, "POST", "/v1/referrals", body, &reply), 202);
     snprintf (referral_id, TSG_UUID_TEXT_SIZE, "%s",
               json_string_value (json_object_get (reply, "referral_id")));
     json_decref (reply);
     size_t len;
-    uint8_t *data =
-        agency_fixture_take (w->world, w->elder, TSUNAGU__V1__KIND__KIND_REFERRAL, &len);
-    assert_int_equal (agency_fixture_store_ack (w->world, w->elder, data, len), TSG_OK);
-    assert_int_equal (agency_fixture_deliver (w->pov, data, len), TSG_OK);
-    agency_fixture_sent_clear (w->world, w->pov);
+    uint8_t *data = agency_world_take (w->world, w->elder, TSUNAGU__V1__KIND__KIND_REFERRAL, &len);
+    assert_int_equal (agency_world_store_ack (w->world, w->elder, data, len), TSG_OK);
+    assert_int_equal (agency_world_deliver (w->pov, data, len), TSG_OK);
+    agency_world_sent_clear (w->world, w->pov);
     free (data);
 }
 
@@ -383,7 +380,7 @@ test_status_body_basis (void **state)
     snprintf (path, sizeof path, "/v1/referrals/%s/status", referral_id);
     json_t *reply = NULL;
     assert_int_equal (
-        agency_fixture_request (w->pov, "POST", path, "{\"status\":\"received\"}", &reply), 202);
+        agency_world_request (w->pov, "POST", path, "{\"status\":\"received\"}", &reply), 202);
     json_decref (reply);
     tsg_envelope_t env = { 0 };
     uint8_t *data;
@@ -393,7 +390,7 @@ test_status_body_basis (void **state)
     assert_int_equal (env.letter->body.len, 0);
     assert_int_equal (env.letter->header->legal_basis, TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_NONE);
     assert_int_equal (env.letter->header->n_data_categories, 0);
-    assert_int_equal (agency_fixture_store_ack (w->world, w->pov, data, len), TSG_OK);
+    assert_int_equal (agency_world_store_ack (w->world, w->pov, data, len), TSG_OK);
     tsg_envelope_clear (&env);
     free (data);
 
@@ -410,10 +407,10 @@ test_status_body_basis (void **state)
                "{\"status\":\"rejected\",\"reason\":\"管轄外\",\"legal_basis\":\"none\","
                "\"data_categories\":[\"free-text\"]}",
                400, "invalid", "data_categories", "must be empty");
-    assert_int_equal (agency_fixture_request (w->pov, "POST", path,
-                                              "{\"status\":\"rejected\",\"reason\":\"管轄外\","
-                                              "\"legal_basis\":\"consent\",\"consent_id\":\"c-7\"}",
-                                              &reply),
+    assert_int_equal (agency_world_request (w->pov, "POST", path,
+                                            "{\"status\":\"rejected\",\"reason\":\"管轄外\","
+                                            "\"legal_basis\":\"consent\",\"consent_id\":\"c-7\"}",
+                                            &reply),
                       202);
     json_decref (reply);
     s_sent (w, w->pov, TSUNAGU__V1__KIND__KIND_REFERRAL_STATUS, &env, &data, &len);
@@ -425,13 +422,6 @@ test_status_body_basis (void **state)
     assert_string_equal (h->data_categories[0], "free-text");
     tsg_envelope_clear (&env);
     free (data);
-}
-
-/* What the stand-in coordinator says about the case. */
-static void
-s_fill_update (tsg_letter_t *letter, void *arg)
-{
-    letter->case_update = arg;
 }
 
 /* Sends agency a CASE_UPDATE: the case at version with agencies and (may be NULL) the latest
@@ -454,15 +444,7 @@ s_case_update (s_world_t *w, tsg_agency_t *agency, uint64_t version, const char 
         u.roster = (char **) roster;
     }
     u.updated_at_ms = tsg_now_ms ();
-    uint8_t *data = NULL;
-    size_t len = 0;
-    assert_int_equal (agency_fixture_coordinator_letter (w->world, agency->config->id,
-                                                         TSUNAGU__V1__KIND__KIND_CASE_UPDATE,
-                                                         s_fill_update, &u, &data, &len),
-                      TSG_OK);
-    assert_int_equal (agency_fixture_deliver (agency, data, len), TSG_OK);
-    agency_fixture_sent_clear (w->world, agency);
-    free (data);
+    assert_int_equal (agency_world_case_update (w->world, agency, &u), TSG_OK);
 }
 
 static const char *const s_three[] = { "elder-a", "pov-a", "dis-a", NULL };
@@ -473,7 +455,7 @@ s_event (s_world_t *w, tsg_agency_t *agency, const char *body, json_t **reply)
 {
     char path[96];
     snprintf (path, sizeof path, "/v1/cases/%s/events", w->case_id);
-    return agency_fixture_request (agency, "POST", path, body, reply);
+    return agency_world_request (agency, "POST", path, body, reply);
 }
 
 static void
@@ -546,7 +528,7 @@ test_case_event_basis (void **state)
                      400, "invalid", "meeting.kind", "chiiki-care");
 
     /* eldercare's own 地域ケア会議: statutory-meeting by default, sealed only to attendees. */
-    agency_fixture_sent_clear (w->world, w->elder);
+    agency_world_sent_clear (w->world, w->elder);
     assert_int_equal (s_event (w, w->elder,
                                "{\"type\":\"meeting\",\"meeting\":{\"kind\":\"chiiki-care\","
                                "\"held_on\":\"2026-11-24\",\"attendees\":[\"elder-a\",\"pov-a\"],"
@@ -595,7 +577,7 @@ test_support_meeting_roster (void **state)
     char sealed[128];
     /* On a case whose latest roster is a 支援会議 with us on it: support-meeting, sealed only
      * to the roster. */
-    agency_fixture_sent_clear (w->world, w->elder);
+    agency_world_sent_clear (w->world, w->elder);
     assert_int_equal (s_event (w, w->elder,
                                "{\"type\":\"note\",\"note\":{\"category\":\"visit\","
                                "\"written_on\":\"2026-11-24\",\"text\":\"本人と面談\"}}",
@@ -618,7 +600,7 @@ test_support_meeting_roster (void **state)
     assert_string_equal (sealed, "dis-a");
     /* poverty records its own 支援会議 (生活困窮者自立支援法 第9条) by name. */
     s_case_update (w, w->pov, 3, s_three, TSUNAGU__V1__MEETING_KIND__MEETING_SHIEN, roster);
-    agency_fixture_sent_clear (w->world, w->pov);
+    agency_world_sent_clear (w->world, w->pov);
     assert_int_equal (s_event (w, w->pov,
                                "{\"type\":\"meeting\",\"meeting\":{\"kind\":\"konkyu\","
                                "\"held_on\":\"2026-11-30\",\"attendees\":[\"pov-a\",\"elder-a\"],"
@@ -637,12 +619,12 @@ test_support_meeting_roster (void **state)
     assert_int_equal (env.letter->n_sealed_bodies, 1);
     assert_string_equal (env.letter->sealed_bodies[0]->recipient, "elder-a");
     /* Delivered to elder, the event names the meeting kind in JSON. */
-    assert_int_equal (agency_fixture_deliver (w->elder, data, len), TSG_OK);
+    assert_int_equal (agency_world_deliver (w->elder, data, len), TSG_OK);
     tsg_envelope_clear (&env);
     free (data);
     char path[96];
     snprintf (path, sizeof path, "/v1/cases/%s", w->case_id);
-    assert_int_equal (agency_fixture_request (w->elder, "GET", path, NULL, &reply), 200);
+    assert_int_equal (agency_world_request (w->elder, "GET", path, NULL, &reply), 200);
     json_t *events = json_object_get (reply, "events");
     json_t *last = json_array_get (events, json_array_size (events) - 1);
     assert_string_equal (json_string_value (json_object_get (last, "origin")), "received");
@@ -678,7 +660,7 @@ test_jusoteki_needs_consent (void **state)
               "\"data_categories\":[\"finances\"]}",
               consent_id);
     json_t *reply = NULL;
-    agency_fixture_sent_clear (w->world, w->elder);
+    agency_world_sent_clear (w->world, w->elder);
     assert_int_equal (s_event (w, w->elder, body, &reply), 202);
     json_decref (reply);
     tsg_envelope_t env = { 0 };

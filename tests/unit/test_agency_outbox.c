@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "tsunagu/tsunagu.h"
-#include "agency/fixture.h"
-#include "agency/outbox.h"
+#include "agency_world.h"
+#include "agency/records/outbox.h"
 
 /* What the outbox handed to the socket. */
 typedef struct {
@@ -37,7 +37,7 @@ s_send (void *arg, uint64_t sequence, const uint8_t *data, size_t len)
 }
 
 typedef struct {
-    agency_fixture_t *world; /* owns the folder */
+    agency_world_t *world;   /* owns the folder */
     tsg_store_t *store;      /* a bare agency store */
     agency_outbox_t *outbox; /* the schedule under test */
     s_socket_t socket;       /* the fake socket */
@@ -47,9 +47,9 @@ static int
 s_setup (void **state)
 {
     s_bench_t *b = calloc (1, sizeof *b);
-    b->world = agency_fixture_new ();
+    b->world = agency_world_new ();
     char dir[700];
-    snprintf (dir, sizeof dir, "%s/store", agency_fixture_dir (b->world));
+    snprintf (dir, sizeof dir, "%s/store", agency_world_dir (b->world));
     assert_true (tsg_mkdir_p (dir, 0700));
     assert_int_equal (agency_store_open (dir, 64u * 1024 * 1024, &b->store), TSG_OK);
     b->outbox = agency_outbox_new (b->store, tsg_store_db (b->store, AGENCY_DB_OUTBOX));
@@ -63,7 +63,7 @@ s_teardown (void **state)
     s_bench_t *b = *state;
     agency_outbox_destroy (&b->outbox);
     tsg_store_destroy (&b->store);
-    agency_fixture_destroy (&b->world);
+    agency_world_destroy (&b->world);
     free (b);
     return 0;
 }
@@ -251,55 +251,55 @@ static void
 test_agency_outbox (void **state)
 {
     (void) state;
-    agency_fixture_t *world = agency_fixture_new ();
-    tsg_agency_t *elder = agency_fixture_agency (world, "elder-a", "eldercare");
-    assert_non_null (agency_fixture_agency (world, "pov-a", "poverty"));
-    agency_fixture_publish (world);
+    agency_world_t *world = agency_world_new ();
+    tsg_agency_t *elder = agency_world_agency (world, "elder-a", "eldercare");
+    assert_non_null (agency_world_agency (world, "pov-a", "poverty"));
+    agency_world_publish (world);
 
     char ids[4][TSG_UUID_TEXT_SIZE];
     for (int i = 0; i < 4; i++) {
         json_t *reply = NULL;
-        assert_int_equal (agency_fixture_request (elder, "POST", "/v1/referrals",
-                                                  "{\"to\":\"pov-a\",\"legal_basis\":\"consent\","
-                                                  "\"consent_id\":\"c-1\","
-                                                  "\"data_categories\":[\"health\"],"
-                                                  "\"sheet\":{\"n\":1,\"eldercare\":"
-                                                  "{\"care_insurance\":\"要介護2\"}}}",
-                                                  &reply),
+        assert_int_equal (agency_world_request (elder, "POST", "/v1/referrals",
+                                                "{\"to\":\"pov-a\",\"legal_basis\":\"consent\","
+                                                "\"consent_id\":\"c-1\","
+                                                "\"data_categories\":[\"health\"],"
+                                                "\"sheet\":{\"n\":1,\"eldercare\":"
+                                                "{\"care_insurance\":\"要介護2\"}}}",
+                                                &reply),
                           202);
         snprintf (ids[i], sizeof ids[i], "%s",
                   json_string_value (json_object_get (reply, "referral_id")));
         json_decref (reply);
     }
-    assert_int_equal (agency_fixture_sent_count (world, elder), 4);
+    assert_int_equal (agency_world_sent_count (world, elder), 4);
     const uint8_t *letters[4];
     size_t lens[4];
     for (size_t i = 0; i < 4; i++) {
-        letters[i] = agency_fixture_sent (world, elder, i, &lens[i]);
+        letters[i] = agency_world_sent (world, elder, i, &lens[i]);
         tsg_envelope_t env = { 0 };
-        assert_int_equal (agency_fixture_decode (letters[i], lens[i], &env), TSG_OK);
+        assert_int_equal (agency_world_decode (letters[i], lens[i], &env), TSG_OK);
         assert_int_equal (env.letter->sequence, i + 1);
         tsg_envelope_clear (&env);
     }
 
     /* 1 stored; 2 refused for good; 3 hits a gap (not final): resend from the first. */
-    assert_int_equal (agency_fixture_store_ack (world, elder, letters[0], lens[0]), TSG_OK);
-    assert_int_equal (agency_fixture_error (world, elder, letters[1], lens[1],
-                                            TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED, true),
+    assert_int_equal (agency_world_store_ack (world, elder, letters[0], lens[0]), TSG_OK);
+    assert_int_equal (agency_world_error (world, elder, letters[1], lens[1],
+                                          TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED, true),
                       TSG_OK);
-    assert_int_equal (agency_fixture_count (elder, AGENCY_DB_OUTBOX), 2);
+    assert_int_equal (agency_world_count (elder, AGENCY_DB_OUTBOX), 2);
     assert_int_equal (agency_outbox_first (elder->outbox), 3);
 
     json_t *record = NULL;
     char path[80];
     snprintf (path, sizeof path, "/v1/referrals/%s", ids[0]);
-    assert_int_equal (agency_fixture_request (elder, "GET", path, NULL, &record), 200);
+    assert_int_equal (agency_world_request (elder, "GET", path, NULL, &record), 200);
     assert_string_equal (json_string_value (json_object_get (record, "delivery")), "stored");
     assert_true (
         json_is_string (json_object_get (json_object_get (record, "receipts"), "stored_at")));
     json_decref (record);
     snprintf (path, sizeof path, "/v1/referrals/%s", ids[1]);
-    assert_int_equal (agency_fixture_request (elder, "GET", path, NULL, &record), 200);
+    assert_int_equal (agency_world_request (elder, "GET", path, NULL, &record), 200);
     assert_string_equal (json_string_value (json_object_get (record, "delivery")), "refused");
     json_t *error = json_object_get (record, "error");
     assert_string_equal (json_string_value (json_object_get (error, "code")), "not_permitted");
@@ -314,47 +314,47 @@ test_agency_outbox (void **state)
     uint8_t *copy3 = malloc (lens[2]);
     memcpy (copy3, letters[2], lens[2]);
     size_t len3 = lens[2];
-    agency_fixture_sent_clear (world, elder);
-    assert_int_equal (agency_fixture_error (world, elder, copy3, len3,
-                                            TSUNAGU__V1__ERROR_CODE__ERROR_OUT_OF_ORDER, false),
+    agency_world_sent_clear (world, elder);
+    assert_int_equal (agency_world_error (world, elder, copy3, len3,
+                                          TSUNAGU__V1__ERROR_CODE__ERROR_OUT_OF_ORDER, false),
                       TSG_OK);
     agency_pump (elder);
-    assert_int_equal (agency_fixture_sent_count (world, elder), 2); /* 3 and 4 again */
+    assert_int_equal (agency_world_sent_count (world, elder), 2); /* 3 and 4 again */
     size_t len;
     tsg_envelope_t env = { 0 };
-    const uint8_t *again = agency_fixture_sent (world, elder, 0, &len);
-    assert_int_equal (agency_fixture_decode (again, len, &env), TSG_OK);
+    const uint8_t *again = agency_world_sent (world, elder, 0, &len);
+    assert_int_equal (agency_world_decode (again, len, &env), TSG_OK);
     assert_int_equal (env.letter->sequence, 3);
     tsg_envelope_clear (&env);
     /* A stored receipt repeated (a resend answered again) changes nothing. */
-    assert_int_equal (agency_fixture_store_ack (world, elder, copy3, len3), TSG_OK);
-    assert_int_equal (agency_fixture_store_ack (world, elder, copy3, len3), TSG_OK);
-    assert_int_equal (agency_fixture_count (elder, AGENCY_DB_OUTBOX), 1);
+    assert_int_equal (agency_world_store_ack (world, elder, copy3, len3), TSG_OK);
+    assert_int_equal (agency_world_store_ack (world, elder, copy3, len3), TSG_OK);
+    assert_int_equal (agency_world_count (elder, AGENCY_DB_OUTBOX), 1);
     free (copy3);
 
     /* A restart keeps the outbox, the sequence counter and the directory. */
-    agency_fixture_sent_clear (world, elder);
-    elder = agency_fixture_restart (world, elder);
+    agency_world_sent_clear (world, elder);
+    elder = agency_world_restart (world, elder);
     assert_non_null (elder);
     assert_int_equal (elder->next_sequence, 5);
     assert_int_equal (agency_outbox_pending (elder->outbox), 1);
     assert_int_equal (agency_directory_count (elder->directory), 2);
     agency_pump (elder);
-    assert_int_equal (agency_fixture_sent_count (world, elder), 1);
-    again = agency_fixture_sent (world, elder, 0, &len);
-    assert_int_equal (agency_fixture_decode (again, len, &env), TSG_OK);
+    assert_int_equal (agency_world_sent_count (world, elder), 1);
+    again = agency_world_sent (world, elder, 0, &len);
+    assert_int_equal (agency_world_decode (again, len, &env), TSG_OK);
     assert_int_equal (env.letter->sequence, 4);
     tsg_envelope_clear (&env);
     json_t *reply = NULL;
-    assert_int_equal (agency_fixture_request (elder, "POST", "/v1/referrals",
-                                              "{\"to\":\"pov-a\",\"legal_basis\":\"none\","
-                                              "\"sheet\":{\"eldercare\":"
-                                              "{\"care_insurance\":\"未申請\"}}}",
-                                              &reply),
+    assert_int_equal (agency_world_request (elder, "POST", "/v1/referrals",
+                                            "{\"to\":\"pov-a\",\"legal_basis\":\"none\","
+                                            "\"sheet\":{\"eldercare\":"
+                                            "{\"care_insurance\":\"未申請\"}}}",
+                                            &reply),
                       202);
     json_decref (reply);
     assert_int_equal (elder->next_sequence, 6);
-    agency_fixture_destroy (&world);
+    agency_world_destroy (&world);
 }
 
 int

@@ -12,7 +12,7 @@
 
 #include "tsunagu/tsunagu.h"
 #include "tsunagu/tsg_agency.h"
-#include "agency/fixture.h"
+#include "agency_world.h"
 
 static void
 s_tags_are (const tsg_agency_policy_t *policy, const char *const expected[])
@@ -78,18 +78,18 @@ test_table_and_unknown (void **state)
 
 /* A bundle folder with keys and an agency.conf built from the given lines. */
 typedef struct {
-    agency_fixture_t *world; /* owns the folder */
-    char dir[600];           /* the bundle */
-    char conf[700];          /* its agency.conf */
+    agency_world_t *world; /* owns the folder */
+    char dir[600];         /* the bundle */
+    char conf[700];        /* its agency.conf */
 } s_bundle_t;
 
 static void
 s_bundle (s_bundle_t *b, const char *id, const char *type, const char *extra, const char *listen,
           unsigned key_mode)
 {
-    b->world = agency_fixture_new ();
+    b->world = agency_world_new ();
     assert_non_null (b->world);
-    snprintf (b->dir, sizeof b->dir, "%s/bundle", agency_fixture_dir (b->world));
+    snprintf (b->dir, sizeof b->dir, "%s/bundle", agency_world_dir (b->world));
     char keys_dir[700], key_path[760];
     snprintf (keys_dir, sizeof keys_dir, "%s/keys", b->dir);
     assert_true (tsg_mkdir_p (keys_dir, 0700));
@@ -119,7 +119,7 @@ s_bundle (s_bundle_t *b, const char *id, const char *type, const char *extra, co
 static void
 s_bundle_done (s_bundle_t *b)
 {
-    agency_fixture_destroy (&b->world);
+    agency_world_destroy (&b->world);
 }
 
 static void

@@ -11,27 +11,27 @@
 #include <string.h>
 
 #include "tsunagu/tsunagu.h"
-#include "agency/fixture.h"
-#include "agency/request.h"
-#include "agency/routes.h"
+#include "agency_world.h"
+#include "agency/letters/referral_request.h"
+#include "agency/api/routes.h"
 
 typedef struct {
-    agency_fixture_t *world; /* the fixture */
-    tsg_agency_t *elder;     /* the sender under test */
+    agency_world_t *world; /* the fixture */
+    tsg_agency_t *elder;   /* the sender under test */
 } s_world_t;
 
 static int
 s_setup (void **state)
 {
     s_world_t *w = calloc (1, sizeof *w);
-    w->world = agency_fixture_new ();
-    w->elder = agency_fixture_agency (w->world, "elder-a", "eldercare");
-    assert_non_null (agency_fixture_agency (w->world, "pov-a", "poverty"));
-    assert_non_null (agency_fixture_agency (w->world, "child-a", "child"));
-    assert_non_null (agency_fixture_agency (w->world, "child-b", "child"));
-    assert_non_null (agency_fixture_agency (w->world, "dis-a", "disability"));
-    agency_fixture_status (w->world, "dis-a", TSUNAGU__V1__AGENCY_STATUS__AGENCY_SUSPENDED);
-    agency_fixture_publish (w->world);
+    w->world = agency_world_new ();
+    w->elder = agency_world_agency (w->world, "elder-a", "eldercare");
+    assert_non_null (agency_world_agency (w->world, "pov-a", "poverty"));
+    assert_non_null (agency_world_agency (w->world, "child-a", "child"));
+    assert_non_null (agency_world_agency (w->world, "child-b", "child"));
+    assert_non_null (agency_world_agency (w->world, "dis-a", "disability"));
+    agency_world_status (w->world, "dis-a", TSUNAGU__V1__AGENCY_STATUS__AGENCY_SUSPENDED);
+    agency_world_publish (w->world);
     *state = w;
     return 0;
 }
@@ -40,7 +40,7 @@ static int
 s_teardown (void **state)
 {
     s_world_t *w = *state;
-    agency_fixture_destroy (&w->world);
+    agency_world_destroy (&w->world);
     free (w);
     return 0;
 }
@@ -49,9 +49,9 @@ s_teardown (void **state)
 static void
 s_nothing_stored (s_world_t *w, size_t outbox, size_t sent)
 {
-    assert_int_equal (agency_fixture_count (w->elder, AGENCY_DB_OUTBOX), outbox);
-    assert_int_equal (agency_fixture_count (w->elder, AGENCY_DB_SENT), sent);
-    assert_int_equal (agency_fixture_count (w->elder, AGENCY_DB_MSGREF), sent);
+    assert_int_equal (agency_world_count (w->elder, AGENCY_DB_OUTBOX), outbox);
+    assert_int_equal (agency_world_count (w->elder, AGENCY_DB_SENT), sent);
+    assert_int_equal (agency_world_count (w->elder, AGENCY_DB_MSGREF), sent);
     assert_null (w->elder->pending);
 }
 
@@ -59,11 +59,11 @@ s_nothing_stored (s_world_t *w, size_t outbox, size_t sent)
 static void
 s_refused (s_world_t *w, const char *body, int status, const char *code, const char *field)
 {
-    size_t outbox = agency_fixture_count (w->elder, AGENCY_DB_OUTBOX);
-    size_t sent = agency_fixture_count (w->elder, AGENCY_DB_SENT);
+    size_t outbox = agency_world_count (w->elder, AGENCY_DB_OUTBOX);
+    size_t sent = agency_world_count (w->elder, AGENCY_DB_SENT);
     uint64_t sequence = w->elder->next_sequence;
     json_t *reply = NULL;
-    int got = agency_fixture_request (w->elder, "POST", "/v1/referrals", body, &reply);
+    int got = agency_world_request (w->elder, "POST", "/v1/referrals", body, &reply);
     if (got != status || !reply)
         fprintf (stderr, "body %s → %d %s\n", body, got, reply ? json_dumps (reply, 0) : "");
     assert_int_equal (got, status);
@@ -95,17 +95,17 @@ static void
 test_not_ready_without_directory (void **state)
 {
     (void) state;
-    agency_fixture_t *world = agency_fixture_new ();
-    tsg_agency_t *lonely = agency_fixture_agency (world, "lonely", "eldercare");
+    agency_world_t *world = agency_world_new ();
+    tsg_agency_t *lonely = agency_world_agency (world, "lonely", "eldercare");
     json_t *reply = NULL;
-    assert_int_equal (
-        agency_fixture_request (lonely, "POST", "/v1/referrals", "{" GOOD "}", &reply), 503);
+    assert_int_equal (agency_world_request (lonely, "POST", "/v1/referrals", "{" GOOD "}", &reply),
+                      503);
     assert_string_equal (json_string_value (json_object_get (reply, "error")), "not_ready");
     json_decref (reply);
-    assert_int_equal (agency_fixture_request (lonely, "GET", "/v1/directory", NULL, &reply), 503);
+    assert_int_equal (agency_world_request (lonely, "GET", "/v1/directory", NULL, &reply), 503);
     json_decref (reply);
-    assert_int_equal (agency_fixture_count (lonely, AGENCY_DB_OUTBOX), 0);
-    agency_fixture_destroy (&world);
+    assert_int_equal (agency_world_count (lonely, AGENCY_DB_OUTBOX), 0);
+    agency_world_destroy (&world);
 }
 
 static void
@@ -114,7 +114,7 @@ test_valid_referral (void **state)
     s_world_t *w = *state;
     json_t *reply = NULL;
     uint64_t before = tsg_now_ms ();
-    int status = agency_fixture_request (
+    int status = agency_world_request (
         w->elder, "POST", "/v1/referrals",
         "{\"to\":\"pov-a\",\"urgency\":\"high\",\"tags\":[\"8050\",\"生活困窮\"],"
         "\"legal_basis\":\"consent\",\"consent_id\":\"c-1\",\"data_categories\":[\"identity\","
@@ -140,7 +140,7 @@ test_valid_referral (void **state)
     char path[80];
     snprintf (path, sizeof path, "/v1/referrals/%s", referral_id);
     json_t *record = NULL;
-    assert_int_equal (agency_fixture_request (w->elder, "GET", path, NULL, &record), 200);
+    assert_int_equal (agency_world_request (w->elder, "GET", path, NULL, &record), 200);
     assert_string_equal (json_string_value (json_object_get (record, "to")), "pov-a");
     assert_string_equal (json_string_value (json_object_get (record, "to_type")), "poverty");
     assert_string_equal (json_string_value (json_object_get (record, "urgency")), "high");
@@ -158,11 +158,11 @@ test_valid_referral (void **state)
     json_decref (record);
 
     /* The referral went out at once, with the case id in the cleartext header. */
-    assert_int_equal (agency_fixture_sent_count (w->world, w->elder), 1);
+    assert_int_equal (agency_world_sent_count (w->world, w->elder), 1);
     size_t len;
-    const uint8_t *letter = agency_fixture_sent (w->world, w->elder, 0, &len);
+    const uint8_t *letter = agency_world_sent (w->world, w->elder, 0, &len);
     tsg_envelope_t env = { 0 };
-    assert_int_equal (agency_fixture_decode (letter, len, &env), TSG_OK);
+    assert_int_equal (agency_world_decode (letter, len, &env), TSG_OK);
     assert_int_equal (env.letter->kind, TSUNAGU__V1__KIND__KIND_REFERRAL);
     assert_int_equal (env.letter->sequence, 1);
     assert_string_equal (env.letter->header->sender_type, "eldercare");
@@ -171,7 +171,7 @@ test_valid_referral (void **state)
     assert_null (memmem (letter, len, "山田", strlen ("山田")));
     tsg_envelope_clear (&env);
     json_decref (reply);
-    agency_fixture_sent_clear (w->world, w->elder);
+    agency_world_sent_clear (w->world, w->elder);
 }
 
 static void
@@ -240,10 +240,10 @@ test_every_field_named (void **state)
 {
     s_world_t *w = *state;
     json_t *reply = NULL;
-    assert_int_equal (agency_fixture_request (w->elder, "POST", "/v1/referrals",
-                                              "{\"to\":1,\"case_id\":\"x\",\"urgency\":2,"
-                                              "\"tags\":[3],\"sheet\":4,\"extra\":5}",
-                                              &reply),
+    assert_int_equal (agency_world_request (w->elder, "POST", "/v1/referrals",
+                                            "{\"to\":1,\"case_id\":\"x\",\"urgency\":2,"
+                                            "\"tags\":[3],\"sheet\":4,\"extra\":5}",
+                                            &reply),
                       400);
     json_t *fields = json_object_get (reply, "fields");
     const char *expected[] = { "to",          "case_id", "urgency", "tags[0]",
@@ -252,8 +252,8 @@ test_every_field_named (void **state)
         assert_non_null (json_object_get (fields, expected[i]));
     assert_int_equal (json_object_size (fields), 7);
     json_decref (reply);
-    s_nothing_stored (w, agency_fixture_count (w->elder, AGENCY_DB_OUTBOX),
-                      agency_fixture_count (w->elder, AGENCY_DB_SENT));
+    s_nothing_stored (w, agency_world_count (w->elder, AGENCY_DB_OUTBOX),
+                      agency_world_count (w->elder, AGENCY_DB_SENT));
 }
 
 static void
@@ -272,7 +272,7 @@ test_size_limits (void **state)
     /* A request past 1 MiB is refused before it is parsed. */
     agency_http_request_t req = { .method = "POST",
                                   .path = "/v1/referrals",
-                                  .authorization = AGENCY_FIXTURE_AUTH,
+                                  .authorization = AGENCY_WORLD_AUTH,
                                   .content_type = "application/json",
                                   .body = body,
                                   .body_len = n,
@@ -288,8 +288,8 @@ test_size_limits (void **state)
     assert_int_equal (reply.status, 413);
     json_decref (reply.body);
     free (body);
-    s_nothing_stored (w, agency_fixture_count (w->elder, AGENCY_DB_OUTBOX),
-                      agency_fixture_count (w->elder, AGENCY_DB_SENT));
+    s_nothing_stored (w, agency_world_count (w->elder, AGENCY_DB_OUTBOX),
+                      agency_world_count (w->elder, AGENCY_DB_SENT));
 }
 
 static void
@@ -319,8 +319,8 @@ static void
 test_http_rules (void **state)
 {
     s_world_t *w = *state;
-    size_t outbox = agency_fixture_count (w->elder, AGENCY_DB_OUTBOX);
-    size_t sent = agency_fixture_count (w->elder, AGENCY_DB_SENT);
+    size_t outbox = agency_world_count (w->elder, AGENCY_DB_OUTBOX);
+    size_t sent = agency_world_count (w->elder, AGENCY_DB_SENT);
     const char *good = "{" GOOD "}";
     s_route (w, "POST", "/v1/referrals", NULL, "application/json", good, 401, "unauthorized");
     s_route (w, "POST", "/v1/referrals", "Bearer wrong", "application/json", good, 401,
@@ -329,40 +329,39 @@ test_http_rules (void **state)
              "unauthorized");
     s_route (w, "GET", "/v1/inbox", NULL, NULL, NULL, 401, "unauthorized");
     s_route (w, "GET", "/v1/nothing", NULL, NULL, NULL, 401, "unauthorized");
-    s_route (w, "POST", "/v1/referrals", AGENCY_FIXTURE_AUTH, "text/plain", good, 415,
+    s_route (w, "POST", "/v1/referrals", AGENCY_WORLD_AUTH, "text/plain", good, 415,
              "unsupported_media_type");
-    s_route (w, "POST", "/v1/referrals", AGENCY_FIXTURE_AUTH, NULL, good, 415,
+    s_route (w, "POST", "/v1/referrals", AGENCY_WORLD_AUTH, NULL, good, 415,
              "unsupported_media_type");
-    s_route (w, "POST", "/v1/referrals", AGENCY_FIXTURE_AUTH, "application/jsonx", good, 415,
+    s_route (w, "POST", "/v1/referrals", AGENCY_WORLD_AUTH, "application/jsonx", good, 415,
              "unsupported_media_type");
-    s_route (w, "GET", "/v1/referrals", AGENCY_FIXTURE_AUTH, NULL, NULL, 405, "method_not_allowed");
-    s_route (w, "DELETE", "/v1/inbox", AGENCY_FIXTURE_AUTH, NULL, NULL, 405, "method_not_allowed");
+    s_route (w, "GET", "/v1/referrals", AGENCY_WORLD_AUTH, NULL, NULL, 405, "method_not_allowed");
+    s_route (w, "DELETE", "/v1/inbox", AGENCY_WORLD_AUTH, NULL, NULL, 405, "method_not_allowed");
     s_route (w, "POST", "/healthz", NULL, NULL, NULL, 405, "method_not_allowed");
-    s_route (w, "GET", "/v1/nothing", AGENCY_FIXTURE_AUTH, NULL, NULL, 404, "not_found");
-    s_route (w, "GET", "/v1/referrals/not-an-id", AGENCY_FIXTURE_AUTH, NULL, NULL, 404,
-             "not_found");
-    s_route (w, "GET", "/v1/referrals/2f1c6e0a-8b7d-4c3e-9f10-1a2b3c4d5e6f", AGENCY_FIXTURE_AUTH,
+    s_route (w, "GET", "/v1/nothing", AGENCY_WORLD_AUTH, NULL, NULL, 404, "not_found");
+    s_route (w, "GET", "/v1/referrals/not-an-id", AGENCY_WORLD_AUTH, NULL, NULL, 404, "not_found");
+    s_route (w, "GET", "/v1/referrals/2f1c6e0a-8b7d-4c3e-9f10-1a2b3c4d5e6f", AGENCY_WORLD_AUTH,
              NULL, NULL, 404, "not_found");
     s_route (w, "GET", "/healthz", NULL, NULL, NULL, 200, NULL);
     /* Charset parameters are fine. */
-    s_route (w, "POST", "/v1/referrals", AGENCY_FIXTURE_AUTH, "application/json; charset=utf-8",
-             "{", 400, "bad_json");
+    s_route (w, "POST", "/v1/referrals", AGENCY_WORLD_AUTH, "application/json; charset=utf-8", "{",
+             400, "bad_json");
     s_nothing_stored (w, outbox, sent);
 
     json_t *reply = NULL;
-    assert_int_equal (agency_fixture_request (w->elder, "GET", "/v1/inbox?limit=501", NULL, &reply),
+    assert_int_equal (agency_world_request (w->elder, "GET", "/v1/inbox?limit=501", NULL, &reply),
                       400);
     assert_non_null (json_object_get (json_object_get (reply, "fields"), "limit"));
     json_decref (reply);
-    assert_int_equal (agency_fixture_request (w->elder, "GET", "/v1/inbox?limit=0", NULL, &reply),
+    assert_int_equal (agency_world_request (w->elder, "GET", "/v1/inbox?limit=0", NULL, &reply),
                       400);
     json_decref (reply);
-    assert_int_equal (agency_fixture_request (w->elder, "GET", "/v1/inbox?after=-1", NULL, &reply),
+    assert_int_equal (agency_world_request (w->elder, "GET", "/v1/inbox?after=-1", NULL, &reply),
                       400);
     assert_non_null (json_object_get (json_object_get (reply, "fields"), "after"));
     json_decref (reply);
     assert_int_equal (
-        agency_fixture_request (w->elder, "GET", "/v1/inbox?after=0&limit=500", NULL, &reply), 200);
+        agency_world_request (w->elder, "GET", "/v1/inbox?after=0&limit=500", NULL, &reply), 200);
     assert_int_equal (json_array_size (json_object_get (reply, "items")), 0);
     assert_int_equal (json_integer_value (json_object_get (reply, "next_cursor")), 0);
     json_decref (reply);
@@ -373,7 +372,7 @@ test_health_and_directory (void **state)
 {
     s_world_t *w = *state;
     json_t *reply = NULL;
-    assert_int_equal (agency_fixture_request (w->elder, "GET", "/healthz", NULL, &reply), 200);
+    assert_int_equal (agency_world_request (w->elder, "GET", "/healthz", NULL, &reply), 200);
     assert_string_equal (json_string_value (json_object_get (reply, "status")), "ok");
     assert_string_equal (json_string_value (json_object_get (reply, "agency")), "elder-a");
     assert_string_equal (json_string_value (json_object_get (reply, "type")), "eldercare");
@@ -383,7 +382,7 @@ test_health_and_directory (void **state)
     assert_true (json_is_integer (json_object_get (reply, "inbox")));
     json_decref (reply);
 
-    assert_int_equal (agency_fixture_request (w->elder, "GET", "/v1/directory", NULL, &reply), 200);
+    assert_int_equal (agency_world_request (w->elder, "GET", "/v1/directory", NULL, &reply), 200);
     assert_int_equal (json_integer_value (json_object_get (reply, "serial")), 1);
     assert_true (json_is_string (json_object_get (reply, "valid_until")));
     json_t *agencies = json_object_get (reply, "agencies");
@@ -406,25 +405,25 @@ test_to_type_and_case_id (void **state)
     json_t *reply = NULL;
     const char *case_id = "2f1c6e0a-8b7d-4c3e-9f10-1a2b3c4d5e6f";
     assert_int_equal (
-        agency_fixture_request (w->elder, "POST", "/v1/referrals",
-                                "{\"to_type\":\"poverty\",\"legal_basis\":\"support-meeting\","
-                                "\"case_id\":\"2f1c6e0a-8b7d-4c3e-9f10-1a2b3c4d5e6f\","
-                                "\"data_categories\":[\"health\"],\"sheet\":{" ELDER "}}",
-                                &reply),
+        agency_world_request (w->elder, "POST", "/v1/referrals",
+                              "{\"to_type\":\"poverty\",\"legal_basis\":\"support-meeting\","
+                              "\"case_id\":\"2f1c6e0a-8b7d-4c3e-9f10-1a2b3c4d5e6f\","
+                              "\"data_categories\":[\"health\"],\"sheet\":{" ELDER "}}",
+                              &reply),
         202);
     assert_string_equal (json_string_value (json_object_get (reply, "case_id")), case_id);
     char path[80];
     snprintf (path, sizeof path, "/v1/referrals/%s",
               json_string_value (json_object_get (reply, "referral_id")));
     json_decref (reply);
-    assert_int_equal (agency_fixture_request (w->elder, "GET", path, NULL, &reply), 200);
+    assert_int_equal (agency_world_request (w->elder, "GET", path, NULL, &reply), 200);
     assert_string_equal (json_string_value (json_object_get (reply, "to")), "pov-a");
     assert_string_equal (json_string_value (json_object_get (reply, "urgency")), "normal");
     assert_string_equal (json_string_value (json_object_get (reply, "legal_basis")),
                          "support-meeting");
     assert_int_equal (json_array_size (json_object_get (reply, "tags")), 0);
     json_decref (reply);
-    agency_fixture_sent_clear (w->world, w->elder);
+    agency_world_sent_clear (w->world, w->elder);
 }
 
 static void
@@ -432,18 +431,16 @@ test_client_ref_idempotent (void **state)
 {
     s_world_t *w = *state;
     const char *body = "{" GOOD ",\"client_ref\":\"case-system-42\"}";
-    size_t outbox = agency_fixture_count (w->elder, AGENCY_DB_OUTBOX);
+    size_t outbox = agency_world_count (w->elder, AGENCY_DB_OUTBOX);
     json_t *first = NULL, *again = NULL;
-    assert_int_equal (agency_fixture_request (w->elder, "POST", "/v1/referrals", body, &first),
-                      202);
+    assert_int_equal (agency_world_request (w->elder, "POST", "/v1/referrals", body, &first), 202);
     uint64_t sequence = w->elder->next_sequence;
-    size_t sends = agency_fixture_sent_count (w->world, w->elder);
-    assert_int_equal (agency_fixture_request (w->elder, "POST", "/v1/referrals", body, &again),
-                      200);
+    size_t sends = agency_world_sent_count (w->world, w->elder);
+    assert_int_equal (agency_world_request (w->elder, "POST", "/v1/referrals", body, &again), 200);
     assert_true (json_equal (first, again));
-    assert_int_equal (agency_fixture_count (w->elder, AGENCY_DB_OUTBOX), outbox + 1);
+    assert_int_equal (agency_world_count (w->elder, AGENCY_DB_OUTBOX), outbox + 1);
     assert_int_equal (w->elder->next_sequence, sequence);
-    assert_int_equal (agency_fixture_sent_count (w->world, w->elder), sends);
+    assert_int_equal (agency_world_sent_count (w->world, w->elder), sends);
     json_decref (first);
     json_decref (again);
 
@@ -451,27 +448,29 @@ test_client_ref_idempotent (void **state)
     const char *batch = "{" GOOD ",\"client_ref\":\"case-system-43\"}";
     int s1, s2;
     json_t *r1 = NULL, *r2 = NULL;
-    agency_pending_t *p1 = agency_referral_submit (w->elder, batch, strlen (batch), &s1, &r1);
-    agency_pending_t *p2 = agency_referral_submit (w->elder, batch, strlen (batch), &s2, &r2);
+    agency_pending_t *p1 =
+        agency_submit (w->elder, AGENCY_KIND_REFERRAL, NULL, batch, strlen (batch), &s1, &r1);
+    agency_pending_t *p2 =
+        agency_submit (w->elder, AGENCY_KIND_REFERRAL, NULL, batch, strlen (batch), &s2, &r2);
     assert_non_null (p1);
     assert_non_null (p2);
     assert_int_equal (w->elder->pending_count, 2);
     assert_int_equal (agency_pending_commit (w->elder, NULL, NULL), TSG_OK);
-    assert_int_equal (agency_fixture_count (w->elder, AGENCY_DB_OUTBOX), outbox + 2);
-    assert_int_equal (agency_fixture_count (w->elder, AGENCY_DB_CLIENTREF), 2);
+    assert_int_equal (agency_world_count (w->elder, AGENCY_DB_OUTBOX), outbox + 2);
+    assert_int_equal (agency_world_count (w->elder, AGENCY_DB_CLIENTREF), 2);
     assert_int_equal (w->elder->next_sequence, sequence + 1);
-    agency_fixture_sent_clear (w->world, w->elder);
+    agency_world_sent_clear (w->world, w->elder);
 }
 
 static void
 test_commit_failure_consumes_nothing (void **state)
 {
     (void) state;
-    agency_fixture_t *world = agency_fixture_new ();
+    agency_world_t *world = agency_world_new ();
     /* A store too small for a few large sheets. */
-    tsg_agency_t *small = agency_fixture_agency_sized (world, "small", "child", 2u * 1024 * 1024);
-    assert_non_null (agency_fixture_agency (world, "pov-b", "poverty"));
-    agency_fixture_publish (world);
+    tsg_agency_t *small = agency_world_agency_sized (world, "small", "child", 2u * 1024 * 1024);
+    assert_non_null (agency_world_agency (world, "pov-b", "poverty"));
+    agency_world_publish (world);
 
     size_t n = 600 * 1024;
     char *body = malloc (n + 200);
@@ -484,13 +483,13 @@ test_commit_failure_consumes_nothing (void **state)
     for (int i = 0; i < 6; i++) {
         json_t *reply = NULL;
         uint64_t sequence = small->next_sequence;
-        size_t outbox = agency_fixture_count (small, AGENCY_DB_OUTBOX);
-        status = agency_fixture_request (small, "POST", "/v1/referrals", body, &reply);
+        size_t outbox = agency_world_count (small, AGENCY_DB_OUTBOX);
+        status = agency_world_request (small, "POST", "/v1/referrals", body, &reply);
         if (status == 500) {
             assert_string_equal (json_string_value (json_object_get (reply, "error")),
                                  "store_error");
             assert_int_equal (small->next_sequence, sequence);
-            assert_int_equal (agency_fixture_count (small, AGENCY_DB_OUTBOX), outbox);
+            assert_int_equal (agency_world_count (small, AGENCY_DB_OUTBOX), outbox);
             json_decref (reply);
             break;
         }
@@ -503,30 +502,30 @@ test_commit_failure_consumes_nothing (void **state)
 
     /* Once the coordinator has the letters, there is room again, and the next referral
      * takes the very next sequence number. */
-    size_t count = agency_fixture_sent_count (world, small);
+    size_t count = agency_world_sent_count (world, small);
     for (size_t i = 0; i < count; i++) {
         size_t len;
-        const uint8_t *letter = agency_fixture_sent (world, small, i, &len);
-        agency_fixture_store_ack (world, small, letter, len);
+        const uint8_t *letter = agency_world_sent (world, small, i, &len);
+        agency_world_store_ack (world, small, letter, len);
     }
-    assert_int_equal (agency_fixture_count (small, AGENCY_DB_OUTBOX), 0);
-    agency_fixture_sent_clear (world, small);
+    assert_int_equal (agency_world_count (small, AGENCY_DB_OUTBOX), 0);
+    agency_world_sent_clear (world, small);
     json_t *reply = NULL;
-    assert_int_equal (agency_fixture_request (small, "POST", "/v1/referrals",
-                                              "{\"to\":\"pov-b\",\"legal_basis\":\"none\","
-                                              "\"sheet\":{" CHILD "}}",
-                                              &reply),
+    assert_int_equal (agency_world_request (small, "POST", "/v1/referrals",
+                                            "{\"to\":\"pov-b\",\"legal_basis\":\"none\","
+                                            "\"sheet\":{" CHILD "}}",
+                                            &reply),
                       202);
     json_decref (reply);
     size_t len;
-    const uint8_t *letter = agency_fixture_sent (world, small, 0, &len);
+    const uint8_t *letter = agency_world_sent (world, small, 0, &len);
     assert_non_null (letter);
     tsg_envelope_t env = { 0 };
-    assert_int_equal (agency_fixture_decode (letter, len, &env), TSG_OK);
+    assert_int_equal (agency_world_decode (letter, len, &env), TSG_OK);
     assert_int_equal (env.letter->sequence, (uint64_t) accepted + 1);
     tsg_envelope_clear (&env);
     free (body);
-    agency_fixture_destroy (&world);
+    agency_world_destroy (&world);
 }
 
 int

@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "tsunagu/tsunagu.h"
-#include "agency/fixture.h"
-#include "agency/seen.h"
+#include "agency_world.h"
+#include "agency/records/seen.h"
 
 #define DAY_MS (24ULL * 3600 * 1000)
 
@@ -25,9 +25,9 @@ s_clock (void)
 }
 
 typedef struct {
-    agency_fixture_t *world; /* the fixture */
-    tsg_agency_t *elder;     /* sender */
-    tsg_agency_t *pov;       /* recipient */
+    agency_world_t *world; /* the fixture */
+    tsg_agency_t *elder;   /* sender */
+    tsg_agency_t *pov;     /* recipient */
 } s_world_t;
 
 static int
@@ -36,12 +36,11 @@ s_setup (void **state)
     s_now = 1795402800000ULL;
     tsg_clock_set (s_clock);
     s_world_t *w = calloc (1, sizeof *w);
-    w->world = agency_fixture_new ();
-    w->elder = agency_fixture_agency (w->world, "elder-a", "eldercare");
-    w->pov = agency_fixture_agency (w->world, "pov-a", "poverty");
-    assert_non_null (w->elder);
-    assert_non_null (w->pov);
-    agency_fixture_publish (w->world);
+    tsg_agency_t *agencies[4];
+    w->world = agency_world_with (2, agencies);
+    assert_non_null (w->world);
+    w->elder = agencies[0];
+    w->pov = agencies[1];
     *state = w;
     return 0;
 }
@@ -51,7 +50,7 @@ s_teardown (void **state)
 {
     s_world_t *w = *state;
     tsg_clock_set (NULL);
-    agency_fixture_destroy (&w->world);
+    agency_world_destroy (&w->world);
     free (w);
     return 0;
 }
@@ -66,12 +65,10 @@ s_referral (s_world_t *w, const char *household, size_t *len)
               "\"eldercare\":{\"care_insurance\":\"要支援1\"}}}",
               household);
     json_t *reply = NULL;
-    agency_fixture_sent_clear (w->world, w->elder);
-    assert_int_equal (agency_fixture_request (w->elder, "POST", "/v1/referrals", body, &reply),
-                      202);
+    agency_world_sent_clear (w->world, w->elder);
+    assert_int_equal (agency_world_request (w->elder, "POST", "/v1/referrals", body, &reply), 202);
     json_decref (reply);
-    uint8_t *letter =
-        agency_fixture_take (w->world, w->elder, TSUNAGU__V1__KIND__KIND_REFERRAL, len);
+    uint8_t *letter = agency_world_take (w->world, w->elder, TSUNAGU__V1__KIND__KIND_REFERRAL, len);
     assert_non_null (letter);
     return letter;
 }
@@ -104,18 +101,18 @@ test_seen_expires_after_the_window (void **state)
         snprintf (household, sizeof household, "H%03d", i);
         size_t len;
         uint8_t *letter = s_referral (w, household, &len);
-        assert_int_equal (agency_fixture_deliver (w->pov, letter, len), TSG_OK);
+        assert_int_equal (agency_world_deliver (w->pov, letter, len), TSG_OK);
         free (letter);
     }
-    assert_int_equal (agency_fixture_count (w->pov, AGENCY_DB_SEEN), 20);
+    assert_int_equal (agency_world_count (w->pov, AGENCY_DB_SEEN), 20);
     s_now += 29 * DAY_MS;
     assert_int_equal (s_sweep (w->pov, 30), 0); /* inside the window: kept */
-    assert_int_equal (agency_fixture_count (w->pov, AGENCY_DB_SEEN), 20);
+    assert_int_equal (agency_world_count (w->pov, AGENCY_DB_SEEN), 20);
     s_now += 2 * DAY_MS;
     assert_int_equal (s_sweep (w->pov, 30), 20);
-    assert_int_equal (agency_fixture_count (w->pov, AGENCY_DB_SEEN), 0);
+    assert_int_equal (agency_world_count (w->pov, AGENCY_DB_SEEN), 0);
     /* The inbox (the agency's own record of what it received) is untouched. */
-    assert_int_equal (agency_fixture_count (w->pov, AGENCY_DB_INBOX), 20);
+    assert_int_equal (agency_world_count (w->pov, AGENCY_DB_INBOX), 20);
 }
 
 static void
@@ -131,11 +128,11 @@ test_quarantine_bounded (void **state)
         memcpy (copy, letter, len);
         copy[len - 1] ^= (uint8_t) (1 + (i & 0x7f));
         copy[len - 2] ^= (uint8_t) (i >> 7);
-        assert_int_equal (agency_fixture_deliver (w->pov, copy, len), TSG_OK);
+        assert_int_equal (agency_world_deliver (w->pov, copy, len), TSG_OK);
         free (copy);
     }
     free (letter);
-    assert_int_equal (agency_fixture_count (w->pov, AGENCY_DB_QUARANTINE),
+    assert_int_equal (agency_world_count (w->pov, AGENCY_DB_QUARANTINE),
                       AGENCY_QUARANTINE_PER_SENDER);
     /* A frame far larger than the prefix is kept as its prefix. */
     tsg_txn_t txn;
@@ -155,7 +152,7 @@ test_quarantine_bounded (void **state)
     /* After 30 days all of it goes, and the sender may be quarantined again. */
     s_now += 31 * DAY_MS;
     assert_int_equal (s_sweep (w->pov, 30), AGENCY_QUARANTINE_PER_SENDER + 1);
-    assert_int_equal (agency_fixture_count (w->pov, AGENCY_DB_QUARANTINE), 0);
+    assert_int_equal (agency_world_count (w->pov, AGENCY_DB_QUARANTINE), 0);
     tsg_txn_begin (w->pov->store, &txn, true);
     assert_true (agency_quarantine_put (&txn, "elder-a", big, 100, "again", tsg_now_ms ()));
     assert_int_equal (tsg_txn_commit (&txn), TSG_OK);

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "tsunagu/tsunagu.h"
-#include "agency/fixture.h"
+#include "agency_world.h"
 
 static const char *const s_types[] = { "eldercare", "disability", "child", "poverty" };
 
@@ -27,13 +27,13 @@ static const char s_sheet[] =
 
 /* Moves every letter `from` sent into `to`, as the coordinator would, and returns how many. */
 static size_t
-s_forward (agency_fixture_t *world, tsg_agency_t *from, tsg_agency_t *to)
+s_forward (agency_world_t *world, tsg_agency_t *from, tsg_agency_t *to)
 {
-    size_t n = agency_fixture_sent_count (world, from);
+    size_t n = agency_world_sent_count (world, from);
     const uint8_t **frames = calloc (n ? n : 1, sizeof *frames);
     size_t *lens = calloc (n ? n : 1, sizeof *lens);
     for (size_t i = 0; i < n; i++)
-        frames[i] = agency_fixture_sent (world, from, i, &lens[i]);
+        frames[i] = agency_world_sent (world, from, i, &lens[i]);
     if (n)
         assert_int_equal (agency_receive (to, frames, lens, n), TSG_OK);
     free (frames);
@@ -44,7 +44,7 @@ s_forward (agency_fixture_t *world, tsg_agency_t *from, tsg_agency_t *to)
 /* Posts sheet from `from` to `to` and checks it arrives whole, and that the receipts come
  * back: stored, then delivered. */
 static void
-s_round_trip (agency_fixture_t *world, tsg_agency_t *from, tsg_agency_t *to, const char *sheet_text)
+s_round_trip (agency_world_t *world, tsg_agency_t *from, tsg_agency_t *to, const char *sheet_text)
 {
     json_error_t error;
     json_t *sheet = json_loads (sheet_text, 0, &error);
@@ -60,10 +60,10 @@ s_round_trip (agency_fixture_t *world, tsg_agency_t *from, tsg_agency_t *to, con
     char *body = json_dumps (request, 0);
     json_decref (request);
 
-    agency_fixture_sent_clear (world, from);
-    agency_fixture_sent_clear (world, to);
+    agency_world_sent_clear (world, from);
+    agency_world_sent_clear (world, to);
     json_t *reply = NULL;
-    assert_int_equal (agency_fixture_request (from, "POST", "/v1/referrals", body, &reply), 202);
+    assert_int_equal (agency_world_request (from, "POST", "/v1/referrals", body, &reply), 202);
     free (body);
     char referral_id[TSG_UUID_TEXT_SIZE], case_id[TSG_UUID_TEXT_SIZE], due[11];
     snprintf (referral_id, sizeof referral_id, "%s",
@@ -74,18 +74,18 @@ s_round_trip (agency_fixture_t *world, tsg_agency_t *from, tsg_agency_t *to, con
     json_decref (reply);
 
     /* The coordinator stores it (receipt to the sender) and forwards it. */
-    assert_int_equal (agency_fixture_sent_count (world, from), 1);
+    assert_int_equal (agency_world_sent_count (world, from), 1);
     size_t len;
-    const uint8_t *letter = agency_fixture_sent (world, from, 0, &len);
-    assert_int_equal (agency_fixture_store_ack (world, from, letter, len), TSG_OK);
+    const uint8_t *letter = agency_world_sent (world, from, 0, &len);
+    assert_int_equal (agency_world_store_ack (world, from, letter, len), TSG_OK);
     uint64_t after = to->next_cursor - 1;
     assert_int_equal (s_forward (world, from, to), 1);
-    agency_fixture_sent_clear (world, from);
+    agency_world_sent_clear (world, from);
 
     /* The recipient's inbox holds the sheet, decrypted, exactly as it was sent. */
     char path[64];
     snprintf (path, sizeof path, "/v1/inbox?after=%llu", (unsigned long long) after);
-    assert_int_equal (agency_fixture_request (to, "GET", path, NULL, &reply), 200);
+    assert_int_equal (agency_world_request (to, "GET", path, NULL, &reply), 200);
     json_t *items = json_object_get (reply, "items");
     assert_int_equal (json_array_size (items), 1);
     json_t *item = json_array_get (items, 0);
@@ -117,25 +117,25 @@ s_round_trip (agency_fixture_t *world, tsg_agency_t *from, tsg_agency_t *to, con
     json_decref (reply);
     /* Nothing after it. */
     snprintf (path, sizeof path, "/v1/inbox?after=%lld", (long long) cursor);
-    assert_int_equal (agency_fixture_request (to, "GET", path, NULL, &reply), 200);
+    assert_int_equal (agency_world_request (to, "GET", path, NULL, &reply), 200);
     assert_int_equal (json_array_size (json_object_get (reply, "items")), 0);
     assert_int_equal (json_integer_value (json_object_get (reply, "next_cursor")), cursor);
     json_decref (reply);
 
     /* The recipient's receipt goes back; the sender shows 届きました and acknowledges. */
     assert_int_equal (s_forward (world, to, from), 1);
-    agency_fixture_sent_clear (world, to);
-    assert_int_equal (agency_fixture_sent_count (world, from), 1); /* the receipt's ack */
+    agency_world_sent_clear (world, to);
+    assert_int_equal (agency_world_sent_count (world, from), 1); /* the receipt's ack */
     tsg_envelope_t ack = { 0 };
-    letter = agency_fixture_sent (world, from, 0, &len);
-    assert_int_equal (agency_fixture_decode (letter, len, &ack), TSG_OK);
+    letter = agency_world_sent (world, from, 0, &len);
+    assert_int_equal (agency_world_decode (letter, len, &ack), TSG_OK);
     assert_int_equal (ack.letter->kind, TSUNAGU__V1__KIND__KIND_RECEIPT);
     assert_int_equal (ack.letter->receipt->type, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED);
     assert_string_equal (ack.letter->recipient, to->config->id);
     assert_string_equal (ack.letter->header->referral_id, referral_id);
     tsg_envelope_clear (&ack);
     snprintf (path, sizeof path, "/v1/referrals/%s", referral_id);
-    assert_int_equal (agency_fixture_request (from, "GET", path, NULL, &reply), 200);
+    assert_int_equal (agency_world_request (from, "GET", path, NULL, &reply), 200);
     assert_string_equal (json_string_value (json_object_get (reply, "delivery")), "delivered");
     assert_string_equal (json_string_value (json_object_get (reply, "to_type")), to->policy->type);
     json_t *receipts = json_object_get (reply, "receipts");
@@ -150,9 +150,9 @@ s_round_trip (agency_fixture_t *world, tsg_agency_t *from, tsg_agency_t *to, con
     assert_string_equal (json_string_value (json_object_get (json_array_get (history, 2), "by")),
                          to->config->id);
     json_decref (reply);
-    assert_int_equal (agency_fixture_count (from, AGENCY_DB_OUTBOX), 0);
-    agency_fixture_sent_clear (world, from);
-    agency_fixture_sent_clear (world, to);
+    assert_int_equal (agency_world_count (from, AGENCY_DB_OUTBOX), 0);
+    agency_world_sent_clear (world, from);
+    agency_world_sent_clear (world, to);
     json_decref (sheet);
 }
 
@@ -160,34 +160,34 @@ static void
 test_every_pair (void **state)
 {
     (void) state;
-    agency_fixture_t *world = agency_fixture_new ();
+    agency_world_t *world = agency_world_new ();
     tsg_agency_t *agencies[4];
     for (size_t i = 0; i < 4; i++) {
         char id[32];
         snprintf (id, sizeof id, "%s-chuo", s_types[i]);
-        agencies[i] = agency_fixture_agency (world, id, s_types[i]);
+        agencies[i] = agency_world_agency (world, id, s_types[i]);
         assert_non_null (agencies[i]);
     }
-    agency_fixture_publish (world);
+    agency_world_publish (world);
     for (size_t a = 0; a < 4; a++)
         for (size_t b = 0; b < 4; b++)
             if (a != b)
                 s_round_trip (world, agencies[a], agencies[b], s_sheet);
     /* Each inbox got one from each of the three others. */
     for (size_t i = 0; i < 4; i++)
-        assert_int_equal (agency_fixture_count (agencies[i], AGENCY_DB_INBOX), 3);
-    agency_fixture_destroy (&world);
+        assert_int_equal (agency_world_count (agencies[i], AGENCY_DB_INBOX), 3);
+    agency_world_destroy (&world);
 }
 
 static void
 test_sealed_only_for_the_recipient (void **state)
 {
     (void) state;
-    agency_fixture_t *world = agency_fixture_new ();
-    tsg_agency_t *elder = agency_fixture_agency (world, "elder-a", "eldercare");
-    tsg_agency_t *child = agency_fixture_agency (world, "child-a", "child");
-    tsg_agency_t *pov = agency_fixture_agency (world, "pov-a", "poverty");
-    agency_fixture_publish (world);
+    agency_world_t *world = agency_world_new ();
+    tsg_agency_t *elder = agency_world_agency (world, "elder-a", "eldercare");
+    tsg_agency_t *child = agency_world_agency (world, "child-a", "child");
+    tsg_agency_t *pov = agency_world_agency (world, "pov-a", "poverty");
+    agency_world_publish (world);
     json_t *reply = NULL;
     char *body = NULL;
     assert_true (asprintf (&body,
@@ -195,13 +195,13 @@ test_sealed_only_for_the_recipient (void **state)
                            "\"data_categories\":[\"identity\"],\"sheet\":%s}",
                            s_sheet)
                  > 0);
-    assert_int_equal (agency_fixture_request (elder, "POST", "/v1/referrals", body, &reply), 202);
+    assert_int_equal (agency_world_request (elder, "POST", "/v1/referrals", body, &reply), 202);
     json_decref (reply);
     free (body);
     size_t len;
-    const uint8_t *letter = agency_fixture_sent (world, elder, 0, &len);
+    const uint8_t *letter = agency_world_sent (world, elder, 0, &len);
     tsg_envelope_t env = { 0 };
-    assert_int_equal (agency_fixture_decode (letter, len, &env), TSG_OK);
+    assert_int_equal (agency_world_decode (letter, len, &env), TSG_OK);
     /* The addressee opens it; a third agency cannot, nor can the sender's own key pair
      * in the other direction. */
     Tsunagu__V1__Body *opened = NULL;
@@ -225,7 +225,7 @@ test_sealed_only_for_the_recipient (void **state)
     assert_null (memmem (letter, len, "山田", strlen ("山田")));
     assert_null (memmem (letter, len, "000-0000-0001", 13));
     tsg_envelope_clear (&env);
-    agency_fixture_destroy (&world);
+    agency_world_destroy (&world);
 }
 
 /* The shared synthetic households, when the test run points at them. */
@@ -241,11 +241,11 @@ test_shared_households (void **state)
     json_t *data = json_load_file (path, 0, NULL);
     if (!data)
         skip ();
-    agency_fixture_t *world = agency_fixture_new ();
+    agency_world_t *world = agency_world_new ();
     tsg_agency_t *by_type[4];
     for (size_t i = 0; i < 4; i++)
-        by_type[i] = agency_fixture_agency (world, s_types[i], s_types[i]);
-    agency_fixture_publish (world);
+        by_type[i] = agency_world_agency (world, s_types[i], s_types[i]);
+    agency_world_publish (world);
     size_t i;
     json_t *household;
     json_array_foreach (json_object_get (data, "households"), i, household)
@@ -266,7 +266,7 @@ test_shared_households (void **state)
         free (text);
     }
     json_decref (data);
-    agency_fixture_destroy (&world);
+    agency_world_destroy (&world);
 }
 
 int

@@ -13,15 +13,15 @@
 #include <string.h>
 
 #include "tsunagu/tsunagu.h"
-#include "agency/fixture.h"
-#include "agency/status.h"
+#include "agency_world.h"
+#include "agency/records/referral_state.h"
 
 #define MINUTE_MS (60ULL * 1000)
 
 typedef struct {
-    agency_fixture_t *world; /* the fixture */
-    tsg_agency_t *elder;     /* the agency under test */
-    tsg_agency_t *pov;       /* a recipient */
+    agency_world_t *world; /* the fixture */
+    tsg_agency_t *elder;   /* the agency under test */
+    tsg_agency_t *pov;     /* a recipient */
 } s_world_t;
 
 static const char *const s_notice =
@@ -32,12 +32,11 @@ static int
 s_setup (void **state)
 {
     s_world_t *w = calloc (1, sizeof *w);
-    w->world = agency_fixture_new ();
-    w->elder = agency_fixture_agency (w->world, "elder-a", "eldercare");
-    w->pov = agency_fixture_agency (w->world, "pov-a", "poverty");
-    assert_non_null (w->elder);
-    assert_non_null (w->pov);
-    agency_fixture_publish (w->world);
+    tsg_agency_t *agencies[4];
+    w->world = agency_world_with (2, agencies);
+    assert_non_null (w->world);
+    w->elder = agencies[0];
+    w->pov = agencies[1];
     *state = w;
     return 0;
 }
@@ -47,7 +46,7 @@ s_teardown (void **state)
 {
     s_world_t *w = *state;
     tsg_clock_set (NULL);
-    agency_fixture_destroy (&w->world);
+    agency_world_destroy (&w->world);
     free (w);
     return 0;
 }
@@ -58,7 +57,7 @@ static int
 s_refer (s_world_t *w, char code[32], long *retry)
 {
     json_t *reply = NULL;
-    int status = agency_fixture_request (w->elder, "POST", "/v1/referrals", s_notice, &reply);
+    int status = agency_world_request (w->elder, "POST", "/v1/referrals", s_notice, &reply);
     const char *error = json_string_value (json_object_get (reply, "error"));
     snprintf (code, 32, "%s", error ? error : "");
     *retry = (long) json_integer_value (json_object_get (reply, "retry_after_s"));
@@ -71,7 +70,7 @@ static char *
 s_health (s_world_t *w)
 {
     json_t *reply = NULL;
-    assert_int_equal (agency_fixture_request (w->elder, "GET", "/healthz", NULL, &reply), 200);
+    assert_int_equal (agency_world_request (w->elder, "GET", "/healthz", NULL, &reply), 200);
     char *status = strdup (json_string_value (json_object_get (reply, "status")));
     json_decref (reply);
     return status;
@@ -109,11 +108,11 @@ s_hello (s_world_t *w, tsg_agency_t *to, uint64_t created_at, bool rewound)
     s_hello_t h = { created_at, rewound };
     uint8_t *env = NULL;
     size_t len = 0;
-    assert_int_equal (agency_fixture_coordinator_letter (
+    assert_int_equal (agency_world_coordinator_letter (
                           w->world, to == w->elder ? "elder-a" : "pov-a",
                           TSUNAGU__V1__KIND__KIND_HELLO, s_fill_hello, &h, &env, &len),
                       TSG_OK);
-    assert_int_equal (agency_fixture_deliver (to, env, len), TSG_OK);
+    assert_int_equal (agency_world_deliver (to, env, len), TSG_OK);
     free (env);
 }
 
@@ -126,9 +125,9 @@ s_refused_with (s_world_t *w, Tsunagu__V1__ErrorCode code, bool final)
     assert_int_equal (s_refer (w, error, &retry), 202);
     size_t len;
     uint8_t *letter =
-        agency_fixture_take (w->world, w->elder, TSUNAGU__V1__KIND__KIND_REFERRAL, &len);
+        agency_world_take (w->world, w->elder, TSUNAGU__V1__KIND__KIND_REFERRAL, &len);
     assert_non_null (letter);
-    assert_int_equal (agency_fixture_error (w->world, w->elder, letter, len, code, final), TSG_OK);
+    assert_int_equal (agency_world_error (w->world, w->elder, letter, len, code, final), TSG_OK);
     free (letter);
 }
 
@@ -141,15 +140,15 @@ test_suspended_then_resumed (void **state)
     s_expect_health (w, "suspended");
     char error[32];
     long retry = 0;
-    size_t outbox = agency_fixture_count (w->elder, AGENCY_DB_OUTBOX);
+    size_t outbox = agency_world_count (w->elder, AGENCY_DB_OUTBOX);
     assert_int_equal (s_refer (w, error, &retry), 503);
     assert_string_equal (error, "agency_suspended");
     assert_true (retry > 0);
-    assert_int_equal (agency_fixture_count (w->elder, AGENCY_DB_OUTBOX), outbox);
+    assert_int_equal (agency_world_count (w->elder, AGENCY_DB_OUTBOX), outbox);
     /* A suspended agency sends nothing but its HELLO. */
-    agency_fixture_sent_clear (w->world, w->elder);
+    agency_world_sent_clear (w->world, w->elder);
     agency_pump (w->elder);
-    assert_int_equal (agency_fixture_sent_count (w->world, w->elder), 0);
+    assert_int_equal (agency_world_sent_count (w->world, w->elder), 0);
     /* The coordinator answers a HELLO again: resumed, and the waiting letter goes out. */
     s_hello (w, w->elder, 0, false);
     s_expect_health (w, "ok");
@@ -207,32 +206,31 @@ test_clock_skew (void **state)
     assert_string_equal (error, "clock_skew");
     /* Mail to it is still taken, and its receipt is dated by the coordinator's clock. */
     json_t *reply = NULL;
-    assert_int_equal (agency_fixture_request (w->pov, "POST", "/v1/referrals",
-                                              "{\"to\":\"elder-a\",\"legal_basis\":\"none\","
-                                              "\"sheet\":{\"household_id\":\"H002\","
-                                              "\"poverty\":{\"income_band\":\"月10万円未満\"}}}",
-                                              &reply),
+    assert_int_equal (agency_world_request (w->pov, "POST", "/v1/referrals",
+                                            "{\"to\":\"elder-a\",\"legal_basis\":\"none\","
+                                            "\"sheet\":{\"household_id\":\"H002\","
+                                            "\"poverty\":{\"income_band\":\"月10万円未満\"}}}",
+                                            &reply),
                       202);
     json_decref (reply);
     size_t len;
-    uint8_t *letter =
-        agency_fixture_take (w->world, w->pov, TSUNAGU__V1__KIND__KIND_REFERRAL, &len);
+    uint8_t *letter = agency_world_take (w->world, w->pov, TSUNAGU__V1__KIND__KIND_REFERRAL, &len);
     assert_non_null (letter);
-    agency_fixture_sent_clear (w->world, w->elder);
-    assert_int_equal (agency_fixture_deliver (w->elder, letter, len), TSG_OK);
+    agency_world_sent_clear (w->world, w->elder);
+    assert_int_equal (agency_world_deliver (w->elder, letter, len), TSG_OK);
     free (letter);
     uint8_t *receipt =
-        agency_fixture_take (w->world, w->elder, TSUNAGU__V1__KIND__KIND_RECEIPT, &len);
+        agency_world_take (w->world, w->elder, TSUNAGU__V1__KIND__KIND_RECEIPT, &len);
     assert_non_null (receipt);
     tsg_envelope_t env = { 0 };
-    assert_int_equal (agency_fixture_decode (receipt, len, &env), TSG_OK);
+    assert_int_equal (agency_world_decode (receipt, len, &env), TSG_OK);
     uint64_t dated = env.letter->created_at_ms;
     assert_true (dated + MINUTE_MS > s_fixed - 10 * MINUTE_MS && dated < s_fixed - 9 * MINUTE_MS);
     tsg_envelope_clear (&env);
     free (receipt);
     /* /metrics says so too. */
     json_t *metrics = NULL;
-    assert_int_equal (agency_fixture_request (w->elder, "GET", "/metrics", NULL, &metrics), 200);
+    assert_int_equal (agency_world_request (w->elder, "GET", "/metrics", NULL, &metrics), 200);
     const char *text = json_string_value (json_object_get (metrics, "text"));
     assert_non_null (text);
     assert_non_null (
@@ -253,7 +251,7 @@ test_outbox_row_with_its_record (void **state)
     s_world_t *w = *state;
     json_t *reply = NULL;
     assert_int_equal (
-        agency_fixture_request (
+        agency_world_request (
             w->pov, "POST", "/v1/referrals",
             "{\"to\":\"elder-a\",\"legal_basis\":\"none\",\"sheet\":{"
             "\"household_id\":\"H003\",\"poverty\":{\"income_band\":\"月10万円未満\"}}}",
@@ -264,17 +262,16 @@ test_outbox_row_with_its_record (void **state)
               json_string_value (json_object_get (reply, "referral_id")));
     json_decref (reply);
     size_t len;
-    uint8_t *letter =
-        agency_fixture_take (w->world, w->pov, TSUNAGU__V1__KIND__KIND_REFERRAL, &len);
-    assert_int_equal (agency_fixture_deliver (w->elder, letter, len), TSG_OK);
+    uint8_t *letter = agency_world_take (w->world, w->pov, TSUNAGU__V1__KIND__KIND_REFERRAL, &len);
+    assert_int_equal (agency_world_deliver (w->elder, letter, len), TSG_OK);
     free (letter);
 
-    size_t outbox = agency_fixture_count (w->elder, AGENCY_DB_OUTBOX);
+    size_t outbox = agency_world_count (w->elder, AGENCY_DB_OUTBOX);
     int status = 0;
     json_t *answer = NULL;
     const char *body = "{\"status\":\"received\",\"base_version\":1}";
-    agency_pending_t *p =
-        agency_status_submit (w->elder, referral_id, body, strlen (body), &status, &answer);
+    agency_pending_t *p = agency_submit (w->elder, AGENCY_KIND_STATUS, referral_id, body,
+                                         strlen (body), &status, &answer);
     assert_non_null (p);
     /* The record goes away before the commit (a bug elsewhere, a damaged store). */
     tsg_txn_t txn;
@@ -283,8 +280,8 @@ test_outbox_row_with_its_record (void **state)
                  strlen (referral_id));
     assert_int_equal (tsg_txn_commit (&txn), TSG_OK);
     assert_int_not_equal (agency_pending_commit (w->elder, NULL, NULL), TSG_OK);
-    assert_int_equal (agency_fixture_count (w->elder, AGENCY_DB_OUTBOX), outbox);
-    assert_int_equal (agency_fixture_count (w->elder, AGENCY_DB_MSGREF), 0);
+    assert_int_equal (agency_world_count (w->elder, AGENCY_DB_OUTBOX), outbox);
+    assert_int_equal (agency_world_count (w->elder, AGENCY_DB_MSGREF), 0);
     json_decref (answer);
 }
 
@@ -295,32 +292,31 @@ test_hold_until_rewound (void **state)
 {
     s_world_t *w = *state;
     json_t *reply = NULL;
-    assert_int_equal (agency_fixture_request (w->pov, "POST", "/v1/referrals",
-                                              "{\"to\":\"elder-a\",\"legal_basis\":\"none\","
-                                              "\"sheet\":{\"household_id\":\"H004\","
-                                              "\"poverty\":{\"income_band\":\"月10万円未満\"}}}",
-                                              &reply),
+    assert_int_equal (agency_world_request (w->pov, "POST", "/v1/referrals",
+                                            "{\"to\":\"elder-a\",\"legal_basis\":\"none\","
+                                            "\"sheet\":{\"household_id\":\"H004\","
+                                            "\"poverty\":{\"income_band\":\"月10万円未満\"}}}",
+                                            &reply),
                       202);
     json_decref (reply);
     size_t len;
-    uint8_t *letter =
-        agency_fixture_take (w->world, w->pov, TSUNAGU__V1__KIND__KIND_REFERRAL, &len);
+    uint8_t *letter = agency_world_take (w->world, w->pov, TSUNAGU__V1__KIND__KIND_REFERRAL, &len);
     assert_non_null (letter);
     w->elder->hold_inbound = true; /* as after a failed commit of forwarded letters */
-    agency_fixture_sent_clear (w->world, w->elder);
-    size_t inbox = agency_fixture_count (w->elder, AGENCY_DB_INBOX);
-    assert_int_equal (agency_fixture_deliver (w->elder, letter, len), TSG_OK);
-    assert_int_equal (agency_fixture_count (w->elder, AGENCY_DB_INBOX), inbox);
-    assert_int_equal (agency_fixture_sent_count (w->world, w->elder), 0); /* no receipt */
+    agency_world_sent_clear (w->world, w->elder);
+    size_t inbox = agency_world_count (w->elder, AGENCY_DB_INBOX);
+    assert_int_equal (agency_world_deliver (w->elder, letter, len), TSG_OK);
+    assert_int_equal (agency_world_count (w->elder, AGENCY_DB_INBOX), inbox);
+    assert_int_equal (agency_world_sent_count (w->world, w->elder), 0); /* no receipt */
     /* A HELLO that is not the rewound one changes nothing. */
     s_hello (w, w->elder, 0, false);
-    assert_int_equal (agency_fixture_deliver (w->elder, letter, len), TSG_OK);
-    assert_int_equal (agency_fixture_count (w->elder, AGENCY_DB_INBOX), inbox);
+    assert_int_equal (agency_world_deliver (w->elder, letter, len), TSG_OK);
+    assert_int_equal (agency_world_count (w->elder, AGENCY_DB_INBOX), inbox);
     s_hello (w, w->elder, 0, true);
-    assert_int_equal (agency_fixture_deliver (w->elder, letter, len), TSG_OK);
-    assert_int_equal (agency_fixture_count (w->elder, AGENCY_DB_INBOX), inbox + 1);
+    assert_int_equal (agency_world_deliver (w->elder, letter, len), TSG_OK);
+    assert_int_equal (agency_world_count (w->elder, AGENCY_DB_INBOX), inbox + 1);
     uint8_t *receipt =
-        agency_fixture_take (w->world, w->elder, TSUNAGU__V1__KIND__KIND_RECEIPT, &len);
+        agency_world_take (w->world, w->elder, TSUNAGU__V1__KIND__KIND_RECEIPT, &len);
     assert_non_null (receipt);
     free (receipt);
     assert_false (w->elder->hold_inbound);

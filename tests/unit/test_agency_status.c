@@ -12,10 +12,10 @@
 #include <string.h>
 
 #include "tsunagu/tsunagu.h"
-#include "agency/fixture.h"
+#include "agency_world.h"
 
 typedef struct {
-    agency_fixture_t *world;              /* the fixture */
+    agency_world_t *world;                /* the fixture */
     tsg_agency_t *elder;                  /* sender */
     tsg_agency_t *pov;                    /* recipient */
     char referral_id[TSG_UUID_TEXT_SIZE]; /* elder → pov, delivered */
@@ -27,15 +27,15 @@ typedef struct {
 static size_t
 s_route (s_world_t *w, tsg_agency_t *agency, tsg_agency_t *to)
 {
-    size_t n = agency_fixture_sent_count (w->world, agency);
+    size_t n = agency_world_sent_count (w->world, agency);
     uint8_t **copies = calloc (n ? n : 1, sizeof *copies);
     size_t *lens = calloc (n ? n : 1, sizeof *lens);
     size_t count = 0;
     for (size_t i = 0; i < n; i++) {
         size_t len;
-        const uint8_t *data = agency_fixture_sent (w->world, agency, i, &len);
+        const uint8_t *data = agency_world_sent (w->world, agency, i, &len);
         tsg_envelope_t env = { 0 };
-        assert_int_equal (agency_fixture_decode (data, len, &env), TSG_OK);
+        assert_int_equal (agency_world_decode (data, len, &env), TSG_OK);
         if (env.letter->sequence > 0) {
             copies[count] = malloc (len);
             memcpy (copies[count], data, len);
@@ -43,14 +43,14 @@ s_route (s_world_t *w, tsg_agency_t *agency, tsg_agency_t *to)
         }
         tsg_envelope_clear (&env);
     }
-    agency_fixture_sent_clear (w->world, agency);
+    agency_world_sent_clear (w->world, agency);
     for (size_t i = 0; i < count; i++) {
-        assert_int_equal (agency_fixture_store_ack (w->world, agency, copies[i], lens[i]), TSG_OK);
+        assert_int_equal (agency_world_store_ack (w->world, agency, copies[i], lens[i]), TSG_OK);
         if (to)
-            assert_int_equal (agency_fixture_deliver (to, copies[i], lens[i]), TSG_OK);
+            assert_int_equal (agency_world_deliver (to, copies[i], lens[i]), TSG_OK);
         free (copies[i]);
     }
-    agency_fixture_sent_clear (w->world, agency);
+    agency_world_sent_clear (w->world, agency);
     free (copies);
     free (lens);
     return count;
@@ -61,10 +61,10 @@ static void
 s_relay_receipts (s_world_t *w, tsg_agency_t *from, tsg_agency_t *to)
 {
     size_t len;
-    uint8_t *receipt = agency_fixture_take (w->world, from, TSUNAGU__V1__KIND__KIND_RECEIPT, &len);
+    uint8_t *receipt = agency_world_take (w->world, from, TSUNAGU__V1__KIND__KIND_RECEIPT, &len);
     if (receipt) {
-        assert_int_equal (agency_fixture_deliver (to, receipt, len), TSG_OK);
-        agency_fixture_sent_clear (w->world, to);
+        assert_int_equal (agency_world_deliver (to, receipt, len), TSG_OK);
+        agency_world_sent_clear (w->world, to);
     }
     free (receipt);
 }
@@ -73,21 +73,20 @@ static int
 s_setup (void **state)
 {
     s_world_t *w = calloc (1, sizeof *w);
-    w->world = agency_fixture_new ();
-    w->elder = agency_fixture_agency (w->world, "elder-a", "eldercare");
-    w->pov = agency_fixture_agency (w->world, "pov-a", "poverty");
-    assert_non_null (w->elder);
-    assert_non_null (w->pov);
-    agency_fixture_publish (w->world);
+    tsg_agency_t *agencies[4];
+    w->world = agency_world_with (2, agencies);
+    assert_non_null (w->world);
+    w->elder = agencies[0];
+    w->pov = agencies[1];
 
     json_t *reply = NULL;
     assert_int_equal (
-        agency_fixture_request (w->elder, "POST", "/v1/referrals",
-                                "{\"to\":\"pov-a\",\"legal_basis\":\"consent\","
-                                "\"consent_id\":\"c-1\",\"data_categories\":[\"finances\"],"
-                                "\"tags\":[\"8050\"],\"sheet\":{\"memo\":\"家賃滞納\","
-                                "\"eldercare\":{\"care_insurance\":\"要介護1\"}}}",
-                                &reply),
+        agency_world_request (w->elder, "POST", "/v1/referrals",
+                              "{\"to\":\"pov-a\",\"legal_basis\":\"consent\","
+                              "\"consent_id\":\"c-1\",\"data_categories\":[\"finances\"],"
+                              "\"tags\":[\"8050\"],\"sheet\":{\"memo\":\"家賃滞納\","
+                              "\"eldercare\":{\"care_insurance\":\"要介護1\"}}}",
+                              &reply),
         202);
     snprintf (w->referral_id, sizeof w->referral_id, "%s",
               json_string_value (json_object_get (reply, "referral_id")));
@@ -103,7 +102,7 @@ s_teardown (void **state)
 {
     s_world_t *w = *state;
     tsg_clock_set (NULL);
-    agency_fixture_destroy (&w->world);
+    agency_world_destroy (&w->world);
     free (w);
     return 0;
 }
@@ -113,7 +112,7 @@ s_post (tsg_agency_t *agency, const char *referral_id, const char *body, json_t 
 {
     char path[96];
     snprintf (path, sizeof path, "/v1/referrals/%s/status", referral_id);
-    return agency_fixture_request (agency, "POST", path, body, reply);
+    return agency_world_request (agency, "POST", path, body, reply);
 }
 
 /* GET /v1/referrals/{id} on agency; the caller frees. */
@@ -123,7 +122,7 @@ s_get (tsg_agency_t *agency, const char *referral_id)
     char path[96];
     json_t *reply = NULL;
     snprintf (path, sizeof path, "/v1/referrals/%s", referral_id);
-    assert_int_equal (agency_fixture_request (agency, "GET", path, NULL, &reply), 200);
+    assert_int_equal (agency_world_request (agency, "GET", path, NULL, &reply), 200);
     return reply;
 }
 
@@ -144,16 +143,16 @@ s_refused (s_world_t *w, tsg_agency_t *agency, const char *body, int status, con
            const char *field)
 {
     json_t *reply = NULL;
-    size_t outbox = agency_fixture_count (agency, AGENCY_DB_OUTBOX);
-    size_t sent = agency_fixture_sent_count (w->world, agency);
+    size_t outbox = agency_world_count (agency, AGENCY_DB_OUTBOX);
+    size_t sent = agency_world_sent_count (w->world, agency);
     assert_int_equal (s_post (agency, w->referral_id, body, &reply), status);
     assert_string_equal (json_string_value (json_object_get (reply, "error")), code);
     assert_non_null (json_string_value (json_object_get (reply, "message")));
     if (field)
         assert_non_null (json_object_get (json_object_get (reply, "fields"), field));
     json_decref (reply);
-    assert_int_equal (agency_fixture_count (agency, AGENCY_DB_OUTBOX), outbox);
-    assert_int_equal (agency_fixture_sent_count (w->world, agency), sent);
+    assert_int_equal (agency_world_count (agency, AGENCY_DB_OUTBOX), outbox);
+    assert_int_equal (agency_world_sent_count (w->world, agency), sent);
 }
 
 static void
@@ -191,11 +190,11 @@ test_refusals (void **state)
     s_refused (w, w->pov, "{\"status\":\"received\",\"outcome\":\"got-help\"}", 422,
                "illegal_transition", NULL);
     /* The other party suspended: nothing can go to it. */
-    agency_fixture_status (w->world, "elder-a", TSUNAGU__V1__AGENCY_STATUS__AGENCY_SUSPENDED);
-    agency_fixture_publish (w->world);
+    agency_world_status (w->world, "elder-a", TSUNAGU__V1__AGENCY_STATUS__AGENCY_SUSPENDED);
+    agency_world_publish (w->world);
     s_refused (w, w->pov, "{\"status\":\"received\"}", 422, "recipient_inactive", NULL);
-    agency_fixture_status (w->world, "elder-a", TSUNAGU__V1__AGENCY_STATUS__AGENCY_ACTIVE);
-    agency_fixture_publish (w->world);
+    agency_world_status (w->world, "elder-a", TSUNAGU__V1__AGENCY_STATUS__AGENCY_ACTIVE);
+    agency_world_publish (w->world);
     s_expect_state (w->pov, w->referral_id, "requested", 1);
     s_expect_state (w->elder, w->referral_id, "requested", 1);
 
@@ -254,7 +253,7 @@ test_own_change_applied_on_stored (void **state)
     assert_string_equal (json_string_value (json_object_get (reply, "pending_status")), "received");
     assert_int_equal (json_integer_value (json_object_get (reply, "base_version")), 1);
     json_decref (reply);
-    assert_int_equal (agency_fixture_count (w->pov, AGENCY_DB_OUTBOX), 1);
+    assert_int_equal (agency_world_count (w->pov, AGENCY_DB_OUTBOX), 1);
 
     /* Until the coordinator has it, the change is only pending. */
     json_t *got = s_get (w->pov, w->referral_id);
@@ -266,9 +265,9 @@ test_own_change_applied_on_stored (void **state)
 
     /* The letter: REFERRAL_STATUS to the sender, header without personal text. */
     size_t len;
-    const uint8_t *data = agency_fixture_sent (w->world, w->pov, 0, &len);
+    const uint8_t *data = agency_world_sent (w->world, w->pov, 0, &len);
     tsg_envelope_t env = { 0 };
-    assert_int_equal (agency_fixture_decode (data, len, &env), TSG_OK);
+    assert_int_equal (agency_world_decode (data, len, &env), TSG_OK);
     assert_int_equal (env.letter->kind, TSUNAGU__V1__KIND__KIND_REFERRAL_STATUS);
     assert_string_equal (env.letter->recipient, "elder-a");
     assert_string_equal (env.letter->header->referral_id, w->referral_id);
@@ -292,7 +291,7 @@ test_own_change_applied_on_stored (void **state)
     assert_string_equal (json_string_value (json_object_get (last, "state")), "received");
     assert_string_equal (json_string_value (json_object_get (last, "by")), "pov-a");
     json_decref (got);
-    assert_int_equal (agency_fixture_count (w->pov, AGENCY_DB_OUTBOX), 0);
+    assert_int_equal (agency_world_count (w->pov, AGENCY_DB_OUTBOX), 0);
 
     /* The sender got the letter and applied the other party's change. */
     s_expect_state (w->elder, w->referral_id, "received", 2);
@@ -311,26 +310,26 @@ test_own_changes_in_order (void **state)
 {
     s_world_t *w = *state;
     json_t *reply = NULL;
-    agency_fixture_sent_clear (w->world, w->pov);
+    agency_world_sent_clear (w->world, w->pov);
     assert_int_equal (s_post (w->pov, w->referral_id, "{\"status\":\"received\"}", &reply), 202);
     json_decref (reply);
     assert_int_equal (
         s_post (w->pov, w->referral_id, "{\"status\":\"accepted\",\"base_version\":2}", &reply),
         202);
     json_decref (reply);
-    assert_int_equal (agency_fixture_sent_count (w->world, w->pov), 2);
+    assert_int_equal (agency_world_sent_count (w->world, w->pov), 2);
     uint8_t *letters[2];
     size_t lens[2];
     for (size_t i = 0; i < 2; i++) {
-        const uint8_t *data = agency_fixture_sent (w->world, w->pov, i, &lens[i]);
+        const uint8_t *data = agency_world_sent (w->world, w->pov, i, &lens[i]);
         letters[i] = malloc (lens[i]);
         memcpy (letters[i], data, lens[i]);
     }
-    agency_fixture_sent_clear (w->world, w->pov);
+    agency_world_sent_clear (w->world, w->pov);
     /* STORED for "accepted" first: not applied before "received". */
-    assert_int_equal (agency_fixture_store_ack (w->world, w->pov, letters[1], lens[1]), TSG_OK);
+    assert_int_equal (agency_world_store_ack (w->world, w->pov, letters[1], lens[1]), TSG_OK);
     s_expect_state (w->pov, w->referral_id, "requested", 1);
-    assert_int_equal (agency_fixture_store_ack (w->world, w->pov, letters[0], lens[0]), TSG_OK);
+    assert_int_equal (agency_world_store_ack (w->world, w->pov, letters[0], lens[0]), TSG_OK);
     s_expect_state (w->pov, w->referral_id, "accepted", 3);
     json_t *got = s_get (w->pov, w->referral_id);
     json_t *history = json_object_get (got, "state_history");
@@ -365,10 +364,10 @@ test_other_party_change_with_reason (void **state)
                NULL);
     /* The reason travels only in the body. */
     size_t len;
-    const uint8_t *data = agency_fixture_sent (w->world, w->pov, 1, &len);
+    const uint8_t *data = agency_world_sent (w->world, w->pov, 1, &len);
     assert_null (memmem (data, len, "対象外", strlen ("対象外")));
     tsg_envelope_t env = { 0 };
-    assert_int_equal (agency_fixture_decode (data, len, &env), TSG_OK);
+    assert_int_equal (agency_world_decode (data, len, &env), TSG_OK);
     assert_true (env.letter->body.len > 0);
     assert_true (env.letter->header->reason_given);
     /* The body is personal: it goes under the referral's legal basis. */
@@ -432,14 +431,14 @@ test_full_loop (void **state)
 
     /* The inbox item of the referral shows where it is. */
     json_t *page = NULL;
-    assert_int_equal (agency_fixture_request (w->pov, "GET", "/v1/inbox", NULL, &page), 200);
+    assert_int_equal (agency_world_request (w->pov, "GET", "/v1/inbox", NULL, &page), 200);
     json_t *item = json_array_get (json_object_get (page, "items"), 0);
     assert_string_equal (json_string_value (json_object_get (item, "kind")), "referral");
     assert_string_equal (json_string_value (json_object_get (item, "state")), "completed");
     assert_int_equal (json_integer_value (json_object_get (item, "version")), 7);
     json_decref (page);
     /* The sender's inbox holds the status letters, bodies opened. */
-    assert_int_equal (agency_fixture_request (w->elder, "GET", "/v1/inbox", NULL, &page), 200);
+    assert_int_equal (agency_world_request (w->elder, "GET", "/v1/inbox", NULL, &page), 200);
     json_t *items = json_object_get (page, "items");
     assert_int_equal (json_array_size (items), 6);
     item = json_array_get (items, 3);
@@ -461,10 +460,10 @@ test_refused_change_dropped (void **state)
     json_decref (reply);
     size_t len;
     uint8_t *letter =
-        agency_fixture_take (w->world, w->elder, TSUNAGU__V1__KIND__KIND_REFERRAL_STATUS, &len);
+        agency_world_take (w->world, w->elder, TSUNAGU__V1__KIND__KIND_REFERRAL_STATUS, &len);
     assert_non_null (letter);
-    assert_int_equal (agency_fixture_error (w->world, w->elder, letter, len,
-                                            TSUNAGU__V1__ERROR_CODE__ERROR_STALE_VERSION, true),
+    assert_int_equal (agency_world_error (w->world, w->elder, letter, len,
+                                          TSUNAGU__V1__ERROR_CODE__ERROR_STALE_VERSION, true),
                       TSG_OK);
     free (letter);
     json_t *got = s_get (w->elder, w->referral_id);
@@ -478,7 +477,7 @@ test_refused_change_dropped (void **state)
     assert_string_equal (json_string_value (json_object_get (json_array_get (errors, 0), "status")),
                          "cancelled");
     json_decref (got);
-    assert_int_equal (agency_fixture_count (w->elder, AGENCY_DB_OUTBOX), 0);
+    assert_int_equal (agency_world_count (w->elder, AGENCY_DB_OUTBOX), 0);
     /* And the referral can move on. */
     assert_int_equal (
         s_post (w->elder, w->referral_id, "{\"status\":\"cancelled\",\"reason\":\"重複\"}", &reply),
@@ -511,7 +510,7 @@ test_out_of_sync_kept (void **state)
     s_world_t *w = *state;
     size_t len;
     uint8_t *letter = s_forged_status (w, "accepted", 4, &len);
-    assert_int_equal (agency_fixture_deliver (w->elder, letter, len), TSG_OK);
+    assert_int_equal (agency_world_deliver (w->elder, letter, len), TSG_OK);
     free (letter);
     json_t *got = s_get (w->elder, w->referral_id);
     assert_string_equal (json_string_value (json_object_get (got, "state")), "accepted");
@@ -519,18 +518,18 @@ test_out_of_sync_kept (void **state)
     assert_true (json_is_true (json_object_get (got, "out_of_sync")));
     json_decref (got);
     /* Acknowledged all the same: the coordinator is the authority. */
-    letter = agency_fixture_take (w->world, w->elder, TSUNAGU__V1__KIND__KIND_RECEIPT, &len);
+    letter = agency_world_take (w->world, w->elder, TSUNAGU__V1__KIND__KIND_RECEIPT, &len);
     assert_non_null (letter);
     tsg_envelope_t env = { 0 };
-    assert_int_equal (agency_fixture_decode (letter, len, &env), TSG_OK);
+    assert_int_equal (agency_world_decode (letter, len, &env), TSG_OK);
     assert_int_equal (env.letter->receipt->type, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED);
     tsg_envelope_clear (&env);
     free (letter);
 
     /* A change from an agency that is not the other party is rejected. */
-    tsg_agency_t *child = agency_fixture_agency (w->world, "child-a", "child");
+    tsg_agency_t *child = agency_world_agency (w->world, "child-a", "child");
     assert_non_null (child);
-    agency_fixture_publish (w->world);
+    agency_world_publish (w->world);
     tsg_letter_t forged;
     tsg_header_t header;
     uint8_t message_id[TSG_MESSAGE_ID_SIZE];
@@ -542,10 +541,10 @@ test_out_of_sync_kept (void **state)
     forged.sequence = 1;
     uint8_t *data = NULL;
     assert_int_equal (tsg_envelope_seal (&forged, child->config->keys, &data, &len), TSG_OK);
-    assert_int_equal (agency_fixture_deliver (w->elder, data, len), TSG_OK);
+    assert_int_equal (agency_world_deliver (w->elder, data, len), TSG_OK);
     free (data);
-    letter = agency_fixture_take (w->world, w->elder, TSUNAGU__V1__KIND__KIND_RECEIPT, &len);
-    assert_int_equal (agency_fixture_decode (letter, len, &env), TSG_OK);
+    letter = agency_world_take (w->world, w->elder, TSUNAGU__V1__KIND__KIND_RECEIPT, &len);
+    assert_int_equal (agency_world_decode (letter, len, &env), TSG_OK);
     assert_int_equal (env.letter->receipt->type, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_REJECTED);
     tsg_envelope_clear (&env);
     free (letter);
@@ -561,16 +560,16 @@ test_restart_keeps_pending (void **state)
     json_decref (reply);
     size_t len;
     uint8_t *letter =
-        agency_fixture_take (w->world, w->pov, TSUNAGU__V1__KIND__KIND_REFERRAL_STATUS, &len);
-    w->pov = agency_fixture_restart (w->world, w->pov);
+        agency_world_take (w->world, w->pov, TSUNAGU__V1__KIND__KIND_REFERRAL_STATUS, &len);
+    w->pov = agency_world_restart (w->world, w->pov);
     assert_non_null (w->pov);
     json_t *got = s_get (w->pov, w->referral_id);
     assert_string_equal (json_string_value (json_object_get (got, "pending_status")), "received");
     json_decref (got);
-    assert_int_equal (agency_fixture_store_ack (w->world, w->pov, letter, len), TSG_OK);
+    assert_int_equal (agency_world_store_ack (w->world, w->pov, letter, len), TSG_OK);
     free (letter);
     s_expect_state (w->pov, w->referral_id, "received", 2);
-    assert_int_equal (agency_fixture_count (w->pov, AGENCY_DB_OUTBOX), 0);
+    assert_int_equal (agency_world_count (w->pov, AGENCY_DB_OUTBOX), 0);
 }
 
 int

@@ -1,0 +1,108 @@
+/* metrics.c — GET /metrics of an agency daemon in the Prometheus text format: its standing
+ * with the coordinator (suspended, revoked, clock, back-pressure), its outbox and inbox, and
+ * what became of the letters it received.  Counters and a count of two tables only. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agency/api/views.h"
+#include "agency/core/outbound.h"
+
+static void
+s_head (FILE *out, const char *name, const char *type, const char *help)
+{
+    fprintf (out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void
+s_gauge (FILE *out, const char *name, const char *help, unsigned long long value)
+{
+    s_head (out, name, "gauge", help);
+    fprintf (out, "%s %llu\n", name, value);
+}
+
+static void
+s_counter (FILE *out, const char *name, const char *help, unsigned long long value)
+{
+    s_head (out, name, "counter", help);
+    fprintf (out, "%s %llu\n", name, value);
+}
+
+char *
+agency_metrics_text (tsg_agency_t *self)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream (&text, &len);
+    if (!out)
+        return NULL;
+    uint64_t now = agency_now_mono ();
+    const char *status = agency_standing_status (&self->standing, now);
+    static const char *const statuses[] = { "ok", "suspended", "revoked", "clock_skew",
+                                            "backpressure" };
+    s_head (out, "tsunagu_agency_status", "gauge",
+            "1 for what the daemon's /healthz status is: ok (new work is taken), suspended, "
+            "revoked, clock_skew or backpressure.");
+    for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
+        fprintf (out, "tsunagu_agency_status{agency=\"%s\",status=\"%s\"} %d\n", self->config->id,
+                 statuses[i], strcmp (status, statuses[i]) == 0);
+    s_head (out, "tsunagu_agency_clock_skew_ms", "gauge",
+            "How far this machine's clock is ahead of the coordinator's (negative: behind), as "
+            "of its last HELLO; 0 until one was seen.");
+    fprintf (out, "tsunagu_agency_clock_skew_ms %lld\n",
+             self->standing.clock_known ? (long long) -self->standing.clock_offset_ms : 0LL);
+    s_gauge (out, "tsunagu_agency_coordinator_connected",
+             "1 when a letter from the coordinator came within the last 5 s.",
+             agency_coordinator_connected (self));
+    tsg_txn_t txn;
+    tsg_txn_begin (self->store, &txn, false);
+    size_t outbox = tsg_txn_count (&txn, tsg_store_db (self->store, AGENCY_DB_OUTBOX));
+    size_t inbox = tsg_txn_count (&txn, tsg_store_db (self->store, AGENCY_DB_INBOX));
+    size_t quarantine = tsg_txn_count (&txn, tsg_store_db (self->store, AGENCY_DB_QUARANTINE));
+    tsg_txn_abort (&txn);
+    s_gauge (out, "tsunagu_agency_outbox_letters",
+             "Letters waiting to be stored by the coordinator.", outbox);
+    s_gauge (out, "tsunagu_agency_outbox_limit",
+             "Letters that may wait before new work is refused (0: no limit).",
+             self->config->outbox_limit);
+    s_gauge (out, "tsunagu_agency_inbox_letters", "Letters in the inbox.", inbox);
+    s_gauge (out, "tsunagu_agency_quarantine_entries",
+             "Letters that could not be accepted, kept as a hash and a prefix.", quarantine);
+    s_gauge (out, "tsunagu_agency_inbound_held",
+             "1 while forwarded letters are held after a failed commit, until the coordinator "
+             "resends the mailbox from its oldest letter.",
+             self->hold_inbound);
+    const agency_stats_t *st = &self->stats;
+    s_counter (out, "tsunagu_agency_frames_received_total", "Frames received from the coordinator.",
+               st->received);
+    s_counter (out, "tsunagu_agency_frames_malformed_total",
+               "Frames that did not decode or verify.", st->malformed);
+    s_counter (out, "tsunagu_agency_letters_rejected_total", "Letters answered RECEIPT_REJECTED.",
+               st->rejected);
+    s_counter (out, "tsunagu_agency_letters_duplicate_total", "Letters received again.",
+               st->duplicates);
+    s_counter (out, "tsunagu_agency_letters_refused_total",
+               "Letters of this agency the coordinator refused.", st->refused);
+    s_counter (out, "tsunagu_agency_letters_held_total",
+               "Forwarded letters dropped while the mailbox was held.", st->held);
+    s_counter (out, "tsunagu_agency_commit_failures_total", "Write transactions that failed.",
+               st->commit_failures);
+    s_counter (out, "tsunagu_agency_retention_pruned_total",
+               "Dedup and quarantine records deleted after their retention.", self->pruned);
+    const tsg_http_limits_t *limits = self->http_limits;
+    if (limits) {
+        s_gauge (out, "tsunagu_agency_http_connections", "HTTP connections open now.",
+                 tsg_http_limits_open (limits));
+        s_counter (out, "tsunagu_agency_http_connections_expired_total",
+                   "HTTP connections closed because their request passed its deadline.",
+                   tsg_http_limits_expired (limits));
+        s_counter (out, "tsunagu_agency_http_connections_refused_total",
+                   "HTTP connections refused past the connection limits.",
+                   tsg_http_limits_refused (limits));
+    }
+    if (fclose (out) != 0) {
+        free (text);
+        return NULL;
+    }
+    return text;
+}

@@ -1,0 +1,47 @@
+/* The JSON the API shows, one file per resource: the inbox (inbox_view.c), referrals with
+ * their state (referral_view.c), the case copies (cases_view.c), the consent register
+ * (consents_view.c), and /metrics (metrics.c).  Each reads the records in a read transaction
+ * and writes nothing. */
+#ifndef AGENCY_API_VIEWS_H_INCLUDED
+#define AGENCY_API_VIEWS_H_INCLUDED
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "agency/core/agency.h"
+
+/* GET /v1/inbox: {"items": [...], "next_cursor": n}, entries after cursor `after`, each with
+ * what its body held (kept at intake: nothing is opened again). */
+json_t *agency_inbox_list (tsg_agency_t *self, uint64_t after, size_t limit);
+
+/* What the body of the inbox entry at cursor held (a JSON object), read through txn; NULL
+ * when there is none.  Entries from before inbox_body existed are opened here. */
+json_t *agency_inbox_content (tsg_agency_t *self, tsg_txn_t *txn, uint64_t cursor);
+
+/* GET /v1/referrals/{id}: the sent or received record with its state, or NULL when unknown. */
+json_t *agency_referral_show (tsg_agency_t *self, const char *referral_id);
+
+/* Adds the state fields of record to out, an API answer: "status" and "state", "version",
+ * "state_history" (times in ISO-8601), "pending_status" and "pending_changes" while changes
+ * of ours wait, "errors" when some were refused, "out_of_sync" when set. */
+void agency_status_api (const json_t *record, json_t *out);
+
+/* GET /v1/cases: {"items": [...]}, every case of the copy (state_filter NULL) or those in
+ * one state. */
+json_t *agency_cases_list (tsg_agency_t *self, const char *state_filter);
+
+/* GET /v1/cases/{id}: the copy with its referrals and events, or NULL when unknown. */
+json_t *agency_case_show (tsg_agency_t *self, const char *case_id);
+
+/* GET /v1/consents[?case=]: {"items": [...]}, every consent known here or those of one case. */
+json_t *agency_consents_list (tsg_agency_t *self, const char *case_filter);
+
+/* GET /v1/consents/{id}: the consent as the list shows it, or NULL when unknown. */
+json_t *agency_consent_show (tsg_agency_t *self, const char *consent_id);
+
+/* GET /metrics: the daemon's state and counters in the Prometheus text format; the caller
+ * frees it.  NULL when memory ran out. */
+char *agency_metrics_text (tsg_agency_t *self);
+
+#endif

@@ -1,0 +1,128 @@
+/* The agency daemon's state, shared by every folder of the agency (which fields each folder
+ * owns is said beside them), and the types of what waits for a group commit: letters the API
+ * accepted (pending) and what a batch of inbound letters decided (batch). */
+#ifndef AGENCY_CORE_AGENCY_H_INCLUDED
+#define AGENCY_CORE_AGENCY_H_INCLUDED
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tsunagu/tsunagu.h"
+#include "tsunagu/tsg_agency.h"
+#include "tsunagu/tsg_http_limits.h"
+#include "agency/core/standing.h"
+#include "agency/records/directory.h"
+#include "agency/records/msgref.h"
+#include "agency/records/outbox.h"
+#include "agency/records/seen.h"
+#include "agency/records/store.h"
+
+typedef struct _agency_link_t agency_link_t;
+typedef struct _agency_http_t agency_http_t;
+typedef struct agency_kind agency_kind_t;
+
+/* How letters leave the daemon: through the link, or into a test's hands.
+ * Returns 0 when the letter left, -1 when it could not (the caller tries later). */
+typedef int (agency_send_fn) (void *arg, const uint8_t *data, size_t len);
+
+/* One letter accepted by the API and waiting for the next group commit (core/pending.h). */
+typedef struct agency_pending {
+    struct agency_pending *next;             /* next in the batch */
+    agency_kind_id_t kind;                   /* what it carries (its operations: kinds[kind]) */
+    void *conn;                              /* the suspended HTTP connection, or NULL */
+    struct agency_pending *same_as;          /* a repeated request of this batch (a referral's
+                                                client_ref): answered as that one */
+    char referral_id[TSG_UUID_TEXT_SIZE];    /* referral, status: the referral; consent: the
+                                                consent */
+    char case_id[TSG_UUID_TEXT_SIZE];        /* its case */
+    char due_date[11];                       /* referral: YYYY-MM-DD response due */
+    char receive_due_date[11];               /* referral: YYYY-MM-DD acknowledgement due */
+    char *client_ref;                        /* referral: idempotency key, or NULL */
+    tsg_party_t party;                       /* status: our side of the referral */
+    uint8_t message_id[TSG_MESSAGE_ID_SIZE]; /* the letter carrying it */
+    uint64_t sequence;                       /* its outbox sequence */
+    uint8_t *envelope;                       /* the sealed letter */
+    size_t envelope_len;                     /* its size */
+    json_t *record;                          /* referral: the sent record; status: the change;
+                                                case event: the event; consent: the consent
+                                                (grant) or the revocation, as written */
+    json_t *answer;                          /* the body of the 202 (of the 200 of a repeat) */
+    int status;                              /* the answer once committed: 202, 200 or 500 */
+    json_t *reply;                           /* its body */
+} agency_pending_t;
+
+/* A receipt to send once the batch that decided it is committed. */
+typedef struct {
+    char recipient[TSG_ID_MAX + 1];          /* the letter's sender */
+    uint8_t about[TSG_MESSAGE_ID_SIZE];      /* the letter's id */
+    Tsunagu__V1__ReceiptType type;           /* delivered or rejected */
+    char detail[160];                        /* why, for rejected */
+    char case_id[TSG_HEADER_ID_MAX + 1];     /* copied from the letter's header */
+    char referral_id[TSG_HEADER_ID_MAX + 1]; /* copied from the letter's header */
+} agency_receipt_t;
+
+/* What one batch of inbound letters decided, applied only after its commit (core/inbox.h). */
+typedef struct {
+    agency_receipt_t *receipts;    /* to send after the commit */
+    size_t receipt_count;          /* used */
+    size_t receipt_cap;            /* allocated */
+    agency_directory_t *directory; /* a newly accepted directory to install */
+    bool coordinator_seen;         /* a verified letter came from the coordinator */
+    bool outbox_changed;           /* letters left the outbox */
+    bool rewind;                   /* the coordinator saw a gap: resend now */
+    bool resumed;                  /* the coordinator takes our letters again: resend now */
+    uint64_t next_cursor;          /* the inbox cursor after this batch (0: not started) */
+    size_t stored;                 /* letters added to the inbox */
+    size_t frames;                 /* frames handled */
+} agency_batch_t;
+
+/* Counters for logs, health and tests. */
+typedef struct {
+    uint64_t received;        /* frames received */
+    uint64_t malformed;       /* frames that did not decode */
+    uint64_t unknown_sender;  /* letters from senders not in the directory */
+    uint64_t rejected;        /* letters answered RECEIPT_REJECTED */
+    uint64_t duplicates;      /* letters seen before */
+    uint64_t refused;         /* our letters refused by the coordinator */
+    uint64_t commit_failures; /* write transactions that failed */
+    uint64_t held;            /* forwarded letters dropped while waiting for the mailbox again */
+    uint64_t bodies_opened;   /* bodies decrypted (records/sealed.h): once per letter, at intake */
+} agency_stats_t;
+
+struct _tsg_agency_t {
+    tsg_agency_config_t *config;                   /* owned; its keys are the agency's keys */
+    const tsg_agency_policy_t *policy;             /* this agency's type */
+    const agency_kind_t *kinds[AGENCY_KIND_COUNT]; /* the letter kinds' operations, handed in
+                                                    by the daemon (daemon/agency.c) */
+    tsg_store_t *store;                            /* the agency's LMDB (records/store.h) */
+    tsg_boxer_t *boxer;                            /* precomputed crypto_box keys per peer */
+    agency_directory_t *directory;                 /* the last accepted directory, or NULL */
+    agency_outbox_t *outbox;                       /* send and resend schedule */
+    agency_link_t *link;                           /* the DEALER, NULL until started */
+    agency_http_t *http;                           /* the API listener, NULL until started */
+    const tsg_http_limits_t *http_limits;          /* its counters (for /metrics), or NULL */
+    agency_send_fn *send;                          /* where letters go (the link by default) */
+    void *send_arg;                                /* its argument */
+    uint64_t next_sequence;                        /* next outbox sequence: core/pending.c is
+                                                      its one allocator */
+    uint64_t next_cursor;                          /* next inbox cursor */
+    uint64_t coordinator_seen_ms;                  /* monotonic time of the last coordinator
+                                                      letter */
+    uint64_t hello_due_ms;                         /* monotonic time of the next HELLO */
+    agency_pending_t *pending;                     /* API letters waiting for the group commit */
+    agency_pending_t **pending_tail;               /* where the next one goes */
+    size_t pending_count;                          /* how many */
+    agency_stats_t stats;                          /* counters */
+    agency_standing_t standing;                    /* suspended / revoked, clock, back-pressure */
+    bool hold_inbound;                             /* a commit of forwarded letters failed: drop
+                                                      the mailbox's letters until the coordinator
+                                                      says it resends them from the oldest
+                                                      (per-sender order) */
+    uint64_t prune_at_ms;                          /* monotonic time of the next retention pass */
+    agency_prune_cursor_t prune;                   /* where the retention sweep goes on */
+    uint64_t pruned;                               /* records the sweep deleted since start */
+};
+
+#endif

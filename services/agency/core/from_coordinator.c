@@ -1,0 +1,165 @@
+/* from_coordinator.c — the coordinator's own letters (from_coordinator.h). */
+#include <sodium.h>
+#include <string.h>
+
+#include "agency/core/answers.h"
+#include "agency/core/delivery.h"
+#include "agency/core/from_coordinator.h"
+#include "agency/core/kind.h"
+#include "agency/core/outbound.h"
+#include "agency/records/cases.h"
+
+static void
+s_hex (const uint8_t id[TSG_MESSAGE_ID_SIZE], char out[2 * TSG_MESSAGE_ID_SIZE + 1])
+{
+    sodium_bin2hex (out, 2 * TSG_MESSAGE_ID_SIZE + 1, id, TSG_MESSAGE_ID_SIZE);
+}
+
+/* A letter the coordinator sent through our mailbox: stored once, then acknowledged like any
+ * forwarded letter. */
+static void
+s_mailbox (tsg_agency_t *self, tsg_txn_t *txn, const tsg_letter_t *letter, const uint8_t *data,
+           size_t len, agency_batch_t *batch)
+{
+    if (agency_answer_repeat (self, txn, letter, batch))
+        return;
+    const char *why = NULL;
+    if (letter->kind == TSUNAGU__V1__KIND__KIND_CASE_UPDATE)
+        why = agency_case_update (txn, letter->case_update);
+    else {
+        const agency_kind_t *kind = agency_kind_of_wire (self, letter->kind);
+        json_t *content = NULL;
+        if (kind && kind->receive)
+            why = kind->receive (self, txn, NULL, letter, &content);
+        json_decref (content);
+    }
+    if (why) {
+        agency_answer_reject (self, txn, letter, data, len, why, true, batch);
+        return;
+    }
+    agency_answer_accept (txn, letter, 0, batch);
+}
+
+/* An ERROR from the coordinator.  A final one ends our letter: refused when it had not been
+ * stored, withheld when it had (a consent it relied on was revoked or expired; that news comes
+ * through our mailbox).  Every final ERROR is acknowledged like a forwarded letter, once: the
+ * coordinator ignores the acknowledgement of an answer it never stored. */
+static void
+s_error (tsg_agency_t *self, tsg_txn_t *txn, const tsg_letter_t *letter, agency_batch_t *batch)
+{
+    const Tsunagu__V1__ErrorReport *error = letter->error;
+    char hex[2 * TSG_MESSAGE_ID_SIZE + 1] = "";
+    if (!error) {
+        log_warnx ("error letter from the coordinator without a report ignored");
+        return;
+    }
+    const char *code = tsg_error_code_name (error->code);
+    const char *detail = error->detail ? error->detail : "";
+    bool ours = error->about_message_id.len == TSG_MESSAGE_ID_SIZE;
+    if (ours)
+        s_hex (error->about_message_id.data, hex);
+    /* Suspended, revoked, a full quota or store: what this agency may do changes. */
+    agency_standing_refused (&self->standing, error->code, detail, agency_now_mono ());
+    if (!error->final) {
+        if (error->code == TSUNAGU__V1__ERROR_CODE__ERROR_AGENCY_SUSPENDED)
+            log_debug ("coordinator: %s about %s: %s", code, hex, detail);
+        else if (error->code == TSUNAGU__V1__ERROR_CODE__ERROR_OUT_OF_ORDER) {
+            log_debug ("coordinator saw a gap at %s: resending from the first unacknowledged", hex);
+            batch->rewind = true;
+        }
+        else
+            log_warnx ("coordinator reports %s about %s (will retry): %s", code,
+                       ours ? hex : "a letter", detail);
+        return;
+    }
+    if (agency_answer_repeat (self, txn, letter, batch))
+        return;
+    if (ours
+        && agency_delivery_refused (self, txn, error->about_message_id.data, code, detail,
+                                    tsg_now_ms ())
+               == TSG_OK) {
+        batch->outbox_changed = true;
+        self->stats.refused++;
+        log_warnx ("letter %s refused by the coordinator: %s: %s", hex, code, detail);
+    }
+    else
+        log_warnx ("coordinator reports %s about %s (final): %s", code, ours ? hex : "a letter",
+                   detail);
+    agency_answer_accept (txn, letter, 0, batch);
+}
+
+static void
+s_hello (tsg_agency_t *self, const tsg_letter_t *letter, agency_batch_t *batch)
+{
+    /* The coordinator's clock, and its word that it takes our letters. */
+    if (agency_standing_hello (&self->standing, letter->created_at_ms, tsg_now_ms ()))
+        batch->resumed = true;
+    /* What follows this answer on the connection is our mailbox again, from its oldest
+     * letter: what was held may be taken again, in order. */
+    if (self->hold_inbound && letter->hello && letter->hello->rewound) {
+        log_info ("the coordinator resends the mailbox from its oldest letter (%llu "
+                  "letters were held)",
+                  (unsigned long long) self->stats.held);
+        self->hold_inbound = false;
+    }
+}
+
+static void
+s_directory (tsg_agency_t *self, tsg_txn_t *txn, const tsg_letter_t *letter, const uint8_t *data,
+             size_t len, agency_batch_t *batch)
+{
+    const char *detail = NULL;
+    const agency_directory_t *now = batch->directory ? batch->directory : self->directory;
+    agency_directory_t *dir = agency_directory_from_letter (letter, tsg_now_ms (),
+                                                            agency_directory_serial (now), &detail);
+    if (!dir) {
+        log_warnx ("directory from the coordinator ignored: %s", detail);
+        return;
+    }
+    tsg_txn_put (txn, tsg_store_db (self->store, AGENCY_DB_META), AGENCY_META_DIRECTORY,
+                 strlen (AGENCY_META_DIRECTORY), data, len);
+    agency_directory_destroy (&batch->directory);
+    batch->directory = dir;
+}
+
+static void
+s_stored (tsg_agency_t *self, tsg_txn_t *txn, const tsg_letter_t *letter, agency_batch_t *batch)
+{
+    const Tsunagu__V1__Receipt *receipt = letter->receipt;
+    if (!receipt || receipt->type != TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_STORED
+        || receipt->about_message_id.len != TSG_MESSAGE_ID_SIZE) {
+        log_warnx ("receipt from the coordinator ignored: not a well-formed stored receipt");
+        return;
+    }
+    uint64_t at = receipt->at_ms ? receipt->at_ms : tsg_now_ms ();
+    if (agency_delivery_stored (self, txn, receipt->about_message_id.data, at) == TSG_OK)
+        batch->outbox_changed = true;
+    else {
+        char hex[2 * TSG_MESSAGE_ID_SIZE + 1];
+        s_hex (receipt->about_message_id.data, hex);
+        log_debug ("stored receipt about %s, which is not in the outbox", hex);
+    }
+}
+
+void
+agency_from_coordinator (tsg_agency_t *self, tsg_txn_t *txn, const tsg_letter_t *letter,
+                         const uint8_t *data, size_t len, agency_batch_t *batch)
+{
+    switch (letter->kind) {
+    case TSUNAGU__V1__KIND__KIND_HELLO: s_hello (self, letter, batch); break;
+    case TSUNAGU__V1__KIND__KIND_DIRECTORY:
+        s_directory (self, txn, letter, data, len, batch);
+        break;
+    case TSUNAGU__V1__KIND__KIND_RECEIPT: s_stored (self, txn, letter, batch); break;
+    case TSUNAGU__V1__KIND__KIND_ERROR: s_error (self, txn, letter, batch); break;
+    case TSUNAGU__V1__KIND__KIND_CASE_UPDATE:
+    case TSUNAGU__V1__KIND__KIND_CASE_EVENT:
+    case TSUNAGU__V1__KIND__KIND_CONSENT_GRANT:
+    case TSUNAGU__V1__KIND__KIND_CONSENT_REVOKE:
+        s_mailbox (self, txn, letter, data, len, batch);
+        break;
+    default:
+        log_warnx ("letter of kind %s from the coordinator ignored", tsg_kind_name (letter->kind));
+        break;
+    }
+}

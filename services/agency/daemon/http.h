@@ -1,0 +1,40 @@
+/* The agency HTTP listener: libmicrohttpd on an epoll fd that the daemon's one loop polls,
+ * with POSTed letters suspended until their group commit. */
+#ifndef AGENCY_DAEMON_HTTP_H_INCLUDED
+#define AGENCY_DAEMON_HTTP_H_INCLUDED
+
+#include <stdint.h>
+
+#include "agency/core/agency.h"
+#include "tsunagu/tsg_http_limits.h"
+
+/* Starts listening on host:port (numeric, loopback).  NULL (logged) on failure. */
+agency_http_t *agency_http_new (tsg_agency_t *agency, const char *host, int port);
+
+/* Stops listening and closes every connection; safe on NULL and twice.  No connection
+ * may be waiting for a commit. */
+void agency_http_destroy (agency_http_t **self_p);
+
+/* The fd to poll for reading. */
+int agency_http_fd (const agency_http_t *self);
+
+/* Milliseconds until libmicrohttpd needs to run again or a request reaches its deadline
+ * (tsg_http_limits.h), or -1 for no deadline. */
+long agency_http_timeout (agency_http_t *self);
+
+/* Shuts down the connections past their deadline and does every ready piece of HTTP work;
+ * accepted referrals wait in the agency's batch.  Call it every turn of the loop. */
+void agency_http_run (agency_http_t *self);
+
+/* agency_answer_fn for agency_pending_finish: hands the answer to the suspended
+ * connection and resumes it (arg is the agency_http_t). */
+void agency_http_answer (void *arg, agency_pending_t *pending);
+
+/* The port actually bound (useful with port 0). */
+int agency_http_port (const agency_http_t *self);
+
+/* Its connection limits and deadlines, for their counters (tsg_http_limits_open, _expired,
+ * _refused). */
+const tsg_http_limits_t *agency_http_limits (const agency_http_t *self);
+
+#endif
