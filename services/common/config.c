@@ -43,8 +43,10 @@ s_add_error (tsg_config_t *self, int line, const char *fmt, va_list ap)
     }
     else if (asprintf (&text, "%s: %s", self->path, message) < 0)
         text = NULL;
+    if (!text)
+        return; /* out of memory: the message is lost, the list stays as it was */
     char **grown = realloc (self->errors, (self->error_count + 1) * sizeof *grown);
-    if (!grown || !text) {
+    if (!grown) {
         free (text);
         return;
     }
