@@ -33,7 +33,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     tsg_hub_control_env_t env = {
         .store = w->store, .intake = w->intake, .keys = w->coordinator, .directory = w->directory
     };
-    size_t before = w_txnid (w->store);
+    size_t before = hub_txnid (w);
     char *reply = tsg_hub_control_answer (&env, (const char *) data, size);
     if (!reply)
         abort (); /* every request is answered */
@@ -46,7 +46,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         const char *code = json_string_value (json_object_get (root, "error"));
         if (!code || !s_known_code (code) || !json_string_value (json_object_get (root, "message")))
             abort (); /* a refusal names its code and says why */
-        if (w_txnid (w->store) != before)
+        if (hub_txnid (w) != before)
             abort (); /* a refusal changed the store */
     }
     json_decref (root);

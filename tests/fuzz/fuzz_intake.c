@@ -58,7 +58,7 @@ s_fix (hub_world_t *w, int agency, const uint8_t *data, size_t size, bool second
     letter->sender = (char *) w_ids[agency];
     letter->created_at_ms = W_T0;
     if (letter->sequence > 0)
-        letter->sequence = w_last_sequence (w, agency) + 1 + (second ? 1 : 0);
+        letter->sequence = hub_last_sequence (w, w_ids[agency]) + 1 + (second ? 1 : 0);
     *len = tsunagu__v1__letter__get_packed_size (letter);
     uint8_t *out = malloc (*len ? *len : 1);
     if (!out)

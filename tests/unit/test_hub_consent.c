@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "test_hub_legal_kit.h"
+#include "test_hub_fixture.h"
 #include "tsunagu/tsg_text.h"
 
 static int

@@ -11,19 +11,14 @@
 
 #include <cmocka.h>
 
-#include "coordinator/model/directory.h"
-#include "coordinator/intake/intake.h"
-#include "coordinator/model/mailbox.h"
-#include "tsunagu/tsunagu.h"
+#include "test_hub_fixture.h"
 
-#define ELDER   "eldercare-chuo"
-#define POVERTY "poverty-kita"
-#define CHILD   "child-minami" /* suspended */
-#define DAY_MS  (24ULL * 3600 * 1000)
+#define SUSPENDED "child-minami" /* a suspended agency */
 
-/* Everything one test needs: a store with three agencies and an intake over it. */
+/* Everything one test needs: the hub fixture with three agencies (two active, one suspended)
+ * on the real clock, and short names for its parts. */
 typedef struct {
-    char dir[256];                  /* temporary data directory */
+    hub_fixture_t *h;               /* the fixture (owns everything below) */
     tsg_store_t *store;             /* its store */
     tsg_keys_t *coordinator;        /* the coordinator's keys */
     tsg_keys_t *elder;              /* eldercare-chuo, active */
@@ -33,7 +28,7 @@ typedef struct {
     tsg_hub_intake_t *intake;       /* what is tested */
 } fixture_t;
 
-static uint64_t s_fixed_now; /* the injected clock */
+static uint64_t s_fixed_now; /* the injected clock of the clock tests */
 
 static uint64_t
 s_clock (void)
@@ -41,70 +36,37 @@ s_clock (void)
     return s_fixed_now;
 }
 
-static void
-s_register (tsg_txn_t *txn, const tsg_keys_t *keys, const char *type,
-            Tsunagu__V1__AgencyStatus status)
-{
-    Tsunagu__V1__AgencyEntry entry = TSUNAGU__V1__AGENCY_ENTRY__INIT;
-    entry.id = (char *) tsg_keys_id (keys);
-    entry.type = (char *) type;
-    entry.name = (char *) "テスト機関";
-    entry.box_public.data = (uint8_t *) tsg_keys_box_public (keys);
-    entry.box_public.len = 32;
-    entry.sign_public.data = (uint8_t *) tsg_keys_sign_public (keys);
-    entry.sign_public.len = 32;
-    entry.status = status;
-    entry.created_at_ms = tsg_now_ms ();
-    tsg_registry_put (txn, &entry);
-}
-
 static fixture_t *
 s_fixture_new (size_t map_size)
 {
+    static const hub_agency_t agencies[] = {
+        { ELDER, "eldercare", TSUNAGU__V1__AGENCY_STATUS__AGENCY_ACTIVE, 0 },
+        { POVERTY, "poverty", TSUNAGU__V1__AGENCY_STATUS__AGENCY_ACTIVE, 0 },
+        { SUSPENDED, "child", TSUNAGU__V1__AGENCY_STATUS__AGENCY_SUSPENDED, 0 },
+    };
+    hub_fixture_options_t options = { .name = "hub-intake",
+                                      .map_size = map_size,
+                                      .real_clock = true,
+                                      .agencies = agencies,
+                                      .n_agencies = 3 };
     fixture_t *f = calloc (1, sizeof *f);
     assert_non_null (f);
-    const char *base = getenv ("TSUNAGU_TEST_TMP");
-    if (!base || !*base)
-        base = "/tmp";
-    assert_true (tsg_mkdir_p (base, 0700));
-    snprintf (f->dir, sizeof f->dir, "%s/hub-intake-XXXXXX", base);
-    assert_non_null (mkdtemp (f->dir));
-    assert_int_equal (tsg_hub_store_open (f->dir, map_size, &f->store), TSG_OK);
-    f->coordinator = tsg_keys_generate ("coordinator");
-    f->elder = tsg_keys_generate (ELDER);
-    f->poverty = tsg_keys_generate (POVERTY);
-    f->child = tsg_keys_generate (CHILD);
-    assert_non_null (f->child);
-    tsg_txn_t txn;
-    tsg_txn_begin (f->store, &txn, true);
-    s_register (&txn, f->elder, "eldercare", TSUNAGU__V1__AGENCY_STATUS__AGENCY_ACTIVE);
-    s_register (&txn, f->poverty, "poverty", TSUNAGU__V1__AGENCY_STATUS__AGENCY_ACTIVE);
-    s_register (&txn, f->child, "child", TSUNAGU__V1__AGENCY_STATUS__AGENCY_SUSPENDED);
-    assert_int_equal (tsg_txn_commit (&txn), TSG_OK);
-    f->directory = tsg_hub_directory_new (f->coordinator);
-    tsg_txn_begin (f->store, &txn, false);
-    assert_int_equal (tsg_hub_directory_load (f->directory, &txn), TSG_OK);
-    tsg_txn_abort (&txn);
-    f->intake = tsg_hub_intake_new (f->directory, f->coordinator);
-    assert_non_null (f->intake);
+    f->h = hub_fixture_new_with (&options);
+    f->store = f->h->store;
+    f->coordinator = f->h->coordinator;
+    f->elder = f->h->keys[0];
+    f->poverty = f->h->keys[1];
+    f->child = f->h->keys[2];
+    f->directory = f->h->directory;
+    f->intake = f->h->intake;
     return f;
 }
 
 static void
 s_fixture_destroy (fixture_t **f_p)
 {
-    fixture_t *f = *f_p;
-    tsg_hub_intake_destroy (&f->intake);
-    tsg_hub_directory_destroy (&f->directory);
-    tsg_store_destroy (&f->store);
-    tsg_keys_destroy (&f->coordinator);
-    tsg_keys_destroy (&f->elder);
-    tsg_keys_destroy (&f->poverty);
-    tsg_keys_destroy (&f->child);
-    char cmd[512];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    assert_int_equal (system (cmd), 0);
-    free (f);
+    hub_fixture_destroy (&(*f_p)->h);
+    free (*f_p);
     *f_p = NULL;
     tsg_clock_set (NULL);
 }
@@ -484,10 +446,10 @@ test_inactive_recipient (void **state)
     tsg_hub_answer_t answer;
     size_t len;
     uint8_t *frame =
-        s_letter (f->elder, ELDER, CHILD, TSUNAGU__V1__KIND__KIND_REFERRAL, 1, 64, NULL, &len);
+        s_letter (f->elder, ELDER, SUSPENDED, TSUNAGU__V1__KIND__KIND_REFERRAL, 1, 64, NULL, &len);
     assert_int_equal (s_intake_one (f, ELDER, frame, len, &answer), TSG_OK);
     s_expect_error (&answer, TSUNAGU__V1__ERROR_CODE__ERROR_RECIPIENT_INACTIVE, true);
-    assert_int_equal (s_mailbox_count (f, CHILD), 0);
+    assert_int_equal (s_mailbox_count (f, SUSPENDED), 0);
     free (frame);
 
     /* To the coordinator itself: not permitted. */
@@ -506,18 +468,18 @@ test_inactive_sender (void **state)
     fixture_t *f = *state;
     tsg_hub_answer_t answer;
     size_t len;
-    uint8_t *frame =
-        s_letter (f->child, CHILD, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 1, 64, NULL, &len);
-    assert_int_equal (s_intake_one (f, CHILD, frame, len, &answer), TSG_OK);
+    uint8_t *frame = s_letter (f->child, SUSPENDED, POVERTY, TSUNAGU__V1__KIND__KIND_REFERRAL, 1,
+                               64, NULL, &len);
+    assert_int_equal (s_intake_one (f, SUSPENDED, frame, len, &answer), TSG_OK);
     s_expect_error (&answer, TSUNAGU__V1__ERROR_CODE__ERROR_AGENCY_SUSPENDED, false);
     assert_false (answer.verified); /* it may not start or move a session */
-    assert_int_equal (s_last (f, CHILD), 0);
+    assert_int_equal (s_last (f, SUSPENDED), 0);
     assert_int_equal (s_mailbox_count (f, POVERTY), 0);
     free (frame);
     uint8_t about[16] = { 7 };
     frame = s_receipt (f->child, POVERTY, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED, about, NULL,
                        &len);
-    assert_int_equal (s_intake_one (f, CHILD, frame, len, &answer), TSG_OK);
+    assert_int_equal (s_intake_one (f, SUSPENDED, frame, len, &answer), TSG_OK);
     assert_int_equal (answer.type, TSG_HUB_ANSWER_NONE);
     free (frame);
 }

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "test_hub_legal_kit.h"
+#include "test_hub_fixture.h"
 
 static int
 s_setup (void **state)

@@ -14,11 +14,8 @@
 #include <cmocka.h>
 
 #include "coordinator/daemon/hub.h"
-#include "coordinator/model/mailbox.h"
-#include "tsunagu/tsunagu.h"
+#include "hub_fixture.h"
 
-#define ELDER      "eldercare-chuo"
-#define POVERTY    "poverty-kita"
 #define TIMEOUT_MS 5000
 
 /* A coordinator running in a thread of its own. */
@@ -35,22 +32,14 @@ typedef struct {
 static tsg_keys_t *s_coordinator, *s_elder, *s_poverty, *s_stranger;
 static void *s_ctx;
 
+/* Registers keys as an active agency of type (hub_fixture.h), in a transaction of its own. */
 static void
 s_register (tsg_store_t *store, const tsg_keys_t *keys, const char *type,
             Tsunagu__V1__AgencyStatus status)
 {
     tsg_txn_t txn;
     tsg_txn_begin (store, &txn, true);
-    Tsunagu__V1__AgencyEntry entry = TSUNAGU__V1__AGENCY_ENTRY__INIT;
-    entry.id = (char *) tsg_keys_id (keys);
-    entry.type = (char *) type;
-    entry.name = (char *) "テスト機関";
-    entry.box_public.data = (uint8_t *) tsg_keys_box_public (keys);
-    entry.box_public.len = 32;
-    entry.sign_public.data = (uint8_t *) tsg_keys_sign_public (keys);
-    entry.sign_public.len = 32;
-    entry.status = status;
-    tsg_registry_put (&txn, &entry);
+    hub_register_as (&txn, keys, type, status, 0);
     assert_int_equal (tsg_txn_commit (&txn), TSG_OK);
 }
 
@@ -66,14 +55,8 @@ s_run (void *arg)
 static void
 s_start (running_t *r, bool fresh)
 {
-    if (fresh) {
-        const char *base = getenv ("TSUNAGU_TEST_TMP");
-        if (!base || !*base)
-            base = "/tmp";
-        assert_true (tsg_mkdir_p (base, 0700));
-        snprintf (r->dir, sizeof r->dir, "%s/hub-loop-XXXXXX", base);
-        assert_non_null (mkdtemp (r->dir));
-    }
+    if (fresh)
+        hub_temp_dir ("hub-loop", r->dir, sizeof r->dir);
     tsg_store_t *store = NULL;
     assert_int_equal (tsg_hub_store_open (r->dir, 0, &store), TSG_OK);
     if (fresh) {
@@ -108,9 +91,7 @@ s_stop (running_t *r)
 static void
 s_remove (running_t *r)
 {
-    char cmd[512];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", r->dir);
-    assert_int_equal (system (cmd), 0);
+    hub_remove_dir (r->dir);
 }
 
 /* A DEALER connected as keys (CURVE client), optionally with a monitor. */

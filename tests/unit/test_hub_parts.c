@@ -16,26 +16,20 @@
 #include "coordinator/model/directory.h"
 #include "coordinator/daemon/sessions.h"
 #include "coordinator/daemon/zap.h"
+#include "hub_fixture.h"
 #include "tsunagu/tsunagu.h"
 
-/* A temporary directory under $TSUNAGU_TEST_TMP (or /tmp). */
+/* A temporary directory under $TSUNAGU_TEST_TMP (or /tmp), and its removal (hub_fixture.h). */
 static void
 s_tmpdir (char *dir, size_t size, const char *name)
 {
-    const char *base = getenv ("TSUNAGU_TEST_TMP");
-    if (!base || !*base)
-        base = "/tmp";
-    assert_true (tsg_mkdir_p (base, 0700));
-    snprintf (dir, size, "%s/%s-XXXXXX", base, name);
-    assert_non_null (mkdtemp (dir));
+    hub_temp_dir (name, dir, size);
 }
 
 static void
 s_rmdir (const char *dir)
 {
-    char cmd[512];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal (system (cmd), 0);
+    hub_remove_dir (dir);
 }
 
 /* A new session is started once per connection; another connection replaces it only with a
