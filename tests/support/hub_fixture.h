@@ -14,7 +14,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "coordinator/api/api.h"
 #include "coordinator/intake/intake.h"
+#include "coordinator/intake/legal_basis.h"
+#include "coordinator/model/alerts.h"
 #include "coordinator/model/audit.h"
 #include "coordinator/model/cases.h"
 #include "coordinator/model/consents.h"
@@ -37,12 +40,6 @@ enum { F_ELDER, F_DISABILITY, F_POVERTY, F_CHILD, F_AGENCIES };
 
 /* Agencies a fixture may register. */
 #define HUB_FIXTURE_AGENCIES_MAX 8
-
-/* Cases and consents the legal-basis tests name. */
-#define CASE_A    "2f7c6e5a-3d4b-4c8f-a01e-9b3c4d5e6f70"
-#define CASE_B    "8a1b2c3d-4e5f-4a6b-9c7d-8e9f0a1b2c3d"
-#define CONSENT_1 "c1000000-0000-4000-8000-000000000001"
-#define CONSENT_2 "c2000000-0000-4000-8000-000000000002"
 
 typedef struct {
     char dir[256];                              /* temporary data directory */

@@ -11,6 +11,12 @@
 
 #include "test_hub_fixture.h"
 
+/* The cases and consents these tests name. */
+#define CASE_A    "2f7c6e5a-3d4b-4c8f-a01e-9b3c4d5e6f70"
+#define CASE_B    "8a1b2c3d-4e5f-4a6b-9c7d-8e9f0a1b2c3d"
+#define CONSENT_1 "c1000000-0000-4000-8000-000000000001"
+#define CONSENT_2 "c2000000-0000-4000-8000-000000000002"
+
 static int
 s_setup (void **state)
 {

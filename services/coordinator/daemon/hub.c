@@ -249,7 +249,7 @@ tsg_hub_run (tsg_hub_t *self, volatile sig_atomic_t *stop)
         if (items[1].revents & ZMQ_POLLIN)
             tsg_hub_zap_handle (self->zap);
         if (items[0].revents & ZMQ_POLLIN)
-            hub_batch (self);
+            hub_take_batch (self);
         if (self->control && (items[2].revents & ZMQ_POLLIN))
             s_control (self);
         /* libmicrohttpd does what is ready (and its timeouts) without blocking. */

@@ -119,7 +119,7 @@ s_receive_one (tsg_hub_t *self, uint64_t now, size_t *frames_taken)
 }
 
 void
-hub_batch (tsg_hub_t *self)
+hub_take_batch (tsg_hub_t *self)
 {
     uint64_t now = tsg_monotonic_ms ();
     tsg_txn_t txn;

@@ -93,7 +93,7 @@ void hub_forward (tsg_hub_t *self, tsg_hub_session_t *s, uint64_t now);
 
 /* hub_batch.c: one batch: drain up to TSG_HUB_BATCH_MESSAGES messages, one write transaction,
  * commit, then answer (proto/README.md §4).  Nothing when none was waiting. */
-void hub_batch (tsg_hub_t *self);
+void hub_take_batch (tsg_hub_t *self);
 
 /* hub_timers.c: what is due at now (monotonic ms): the registry's generation, idle sessions,
  * stalled windows, consents that ended, retention. */
