@@ -87,6 +87,51 @@ s_finish (s_slot_t *slot, bench_cluster_t *cluster, bench_load_t *out, int64_t n
     return 0;
 }
 
+/* The wait until the next sample or the next send is due, from now. */
+static int64_t
+wait_us_of (int64_t now, int64_t last_sample, int64_t next_due)
+{
+    int64_t wait_us = last_sample + SAMPLE_US - now;
+    if (next_due != INT64_MAX && next_due - now < wait_us)
+        wait_us = next_due - now;
+    return wait_us < 0 ? 0 : wait_us;
+}
+
+/* Polls the slots with a request in flight for at most wait_us and takes the answers that
+ * came: 0, or -1 (printed) when polling failed or an answer was not 202. */
+static int
+s_take_answers (s_slot_t *slots, size_t count, struct pollfd *pfds, size_t *polled, int64_t wait_us,
+                bench_cluster_t *cluster, bench_load_t *out, size_t *in_flight,
+                int64_t *last_accepted)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < count; i++)
+        if (slots[i].referral >= 0) {
+            pfds[n] = (struct pollfd){ .fd = bench_conn_fd (slots[i].conn),
+                                       .events = bench_conn_events (slots[i].conn) };
+            polled[n++] = i;
+        }
+    struct timespec ts = { .tv_sec = wait_us / 1000000, .tv_nsec = (wait_us % 1000000) * 1000 };
+    int ready = ppoll (pfds, n, &ts, NULL);
+    if (ready < 0 && errno != EINTR) {
+        log_warn ("poll");
+        return -1;
+    }
+    int64_t now = s_now_us ();
+    int rc = 0;
+    for (size_t j = 0; ready > 0 && j < n && rc == 0; j++) {
+        if (!pfds[j].revents)
+            continue;
+        s_slot_t *slot = &slots[polled[j]];
+        if (bench_conn_step (slot->conn, pfds[j].revents) == BENCH_CONN_BUSY)
+            continue;
+        (*in_flight)--;
+        rc = s_finish (slot, cluster, out, now);
+        *last_accepted = now;
+    }
+    return rc;
+}
+
 int
 bench_load_run (bench_cluster_t *cluster, const bench_options_t *options,
                 volatile sig_atomic_t *stop, bench_load_t *out)
@@ -165,37 +210,9 @@ bench_load_run (bench_cluster_t *cluster, const bench_options_t *options,
             break;
         }
 
-        size_t n = 0;
-        for (size_t i = 0; i < count; i++)
-            if (slots[i].referral >= 0) {
-                pfds[n] = (struct pollfd){ .fd = bench_conn_fd (slots[i].conn),
-                                           .events = bench_conn_events (slots[i].conn) };
-                polled[n++] = i;
-            }
-        int64_t wait_us = last_sample + SAMPLE_US - now;
-        if (next_due != INT64_MAX && next_due - now < wait_us)
-            wait_us = next_due - now;
-        if (wait_us < 0)
-            wait_us = 0;
-        struct timespec ts = { .tv_sec = wait_us / 1000000, .tv_nsec = (wait_us % 1000000) * 1000 };
-        int ready = ppoll (pfds, n, &ts, NULL);
-        if (ready < 0 && errno != EINTR) {
-            log_warn ("poll");
-            rc = -1;
-            break;
-        }
+        rc = s_take_answers (slots, count, pfds, polled, wait_us_of (now, last_sample, next_due),
+                             cluster, out, &in_flight, &last_accepted);
         now = s_now_us ();
-        for (size_t j = 0; ready > 0 && j < n && rc == 0; j++) {
-            if (!pfds[j].revents)
-                continue;
-            s_slot_t *slot = &slots[polled[j]];
-            bench_conn_state_t state = bench_conn_step (slot->conn, pfds[j].revents);
-            if (state == BENCH_CONN_BUSY)
-                continue;
-            in_flight--;
-            rc = s_finish (slot, cluster, out, now);
-            last_accepted = now;
-        }
         if (rc == 0 && now - last_sample >= SAMPLE_US) {
             last_sample = now;
             bench_cluster_sample (cluster);

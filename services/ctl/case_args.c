@@ -280,57 +280,12 @@ s_read (int argc, char **argv, s_args_t *args)
     return rc;
 }
 
-/* Checks the values in args against each other and the rules; returns -1 when they are
- * good, else an exit code after saying why. */
+/* Checks what the event's type needs (args->type is one of the types); -1 when it is good,
+ * else an exit code after saying why. */
 static int
-s_check (s_args_t *args, uint64_t *base_version)
+s_check_type (s_args_t *args)
 {
-    static const char *const types[] = {
-        "state", "meeting", "plan", "note", "close", "reopen", NULL
-    };
     static const char *const kinds[] = { "shien", "jusoteki", "core", NULL };
-    if (!args->case_id || !args->type || !args->base) {
-        ctl_error ("case event needs CASE_ID, --type and --base-version");
-        s_usage (stderr);
-        return CTL_EXIT_USAGE;
-    }
-    if (!tsg_uuid_valid (args->case_id)) {
-        ctl_error ("\"%s\" is not a case id (a lowercase UUID)", args->case_id);
-        return CTL_EXIT_FAIL;
-    }
-    if (!s_one_of (args->type, types)) {
-        ctl_error ("--type is state, meeting, plan, note, close or reopen, not \"%s\"", args->type);
-        return CTL_EXIT_FAIL;
-    }
-    char *end = NULL;
-    errno = 0;
-    unsigned long long base = strtoull (args->base, &end, 10);
-    if (errno != 0 || end == args->base || *end != '\0' || args->base[0] == '-' || base < 1
-        || base > (unsigned long long) INT64_MAX) {
-        ctl_error ("--base-version is the case version the event is based on (1 or more), not "
-                   "\"%s\"",
-                   args->base);
-        return CTL_EXIT_FAIL;
-    }
-    *base_version = base;
-    for (size_t i = 0; i < sizeof s_owners / sizeof s_owners[0]; i++)
-        if (args->given[s_owners[i].option - OPT_TYPE]
-            && strcmp (args->type, s_owners[i].type) != 0) {
-            ctl_error ("%s goes with --type %s, not --type %s", s_option_name (s_owners[i].option),
-                       s_owners[i].type, args->type);
-            return CTL_EXIT_USAGE;
-        }
-    if (args->event_id && !tsg_uuid_valid (args->event_id)) {
-        ctl_error ("--event-id is a lowercase UUID, not \"%s\"", args->event_id);
-        return CTL_EXIT_FAIL;
-    }
-    if (args->reason_code && !s_code_ok (args->reason_code)) {
-        ctl_error ("--reason-code is a short code of a-z, 0-9 and '-' (at most %d), not \"%s\": "
-                   "the coordinator keeps no free text",
-                   TSG_HUB_CODE_MAX - 1, args->reason_code);
-        return CTL_EXIT_FAIL;
-    }
-
     if (strcmp (args->type, "state") == 0) {
         tsg_case_state_t state;
         if (!args->state) {
@@ -412,6 +367,59 @@ s_check (s_args_t *args, uint64_t *base_version)
         }
     }
     return -1;
+}
+
+/* Checks the values in args against each other and the rules; returns -1 when they are
+ * good, else an exit code after saying why. */
+static int
+s_check (s_args_t *args, uint64_t *base_version)
+{
+    static const char *const types[] = {
+        "state", "meeting", "plan", "note", "close", "reopen", NULL
+    };
+    if (!args->case_id || !args->type || !args->base) {
+        ctl_error ("case event needs CASE_ID, --type and --base-version");
+        s_usage (stderr);
+        return CTL_EXIT_USAGE;
+    }
+    if (!tsg_uuid_valid (args->case_id)) {
+        ctl_error ("\"%s\" is not a case id (a lowercase UUID)", args->case_id);
+        return CTL_EXIT_FAIL;
+    }
+    if (!s_one_of (args->type, types)) {
+        ctl_error ("--type is state, meeting, plan, note, close or reopen, not \"%s\"", args->type);
+        return CTL_EXIT_FAIL;
+    }
+    char *end = NULL;
+    errno = 0;
+    unsigned long long base = strtoull (args->base, &end, 10);
+    if (errno != 0 || end == args->base || *end != '\0' || args->base[0] == '-' || base < 1
+        || base > (unsigned long long) INT64_MAX) {
+        ctl_error ("--base-version is the case version the event is based on (1 or more), not "
+                   "\"%s\"",
+                   args->base);
+        return CTL_EXIT_FAIL;
+    }
+    *base_version = base;
+    for (size_t i = 0; i < sizeof s_owners / sizeof s_owners[0]; i++)
+        if (args->given[s_owners[i].option - OPT_TYPE]
+            && strcmp (args->type, s_owners[i].type) != 0) {
+            ctl_error ("%s goes with --type %s, not --type %s", s_option_name (s_owners[i].option),
+                       s_owners[i].type, args->type);
+            return CTL_EXIT_USAGE;
+        }
+    if (args->event_id && !tsg_uuid_valid (args->event_id)) {
+        ctl_error ("--event-id is a lowercase UUID, not \"%s\"", args->event_id);
+        return CTL_EXIT_FAIL;
+    }
+    if (args->reason_code && !s_code_ok (args->reason_code)) {
+        ctl_error ("--reason-code is a short code of a-z, 0-9 and '-' (at most %d), not \"%s\": "
+                   "the coordinator keeps no free text",
+                   TSG_HUB_CODE_MAX - 1, args->reason_code);
+        return CTL_EXIT_FAIL;
+    }
+
+    return s_check_type (args);
 }
 
 /* The request for checked args; NULL when memory ran out. */
