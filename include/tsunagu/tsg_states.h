@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "tsunagu.pb-c.h"
+
 /* A referral's state.  requested → received → accepted | rejected | cancelled;
  * accepted → in-progress | on-hold | completed | failed | cancelled; in-progress ↔ on-hold;
  * both → completed | failed | cancelled; entered-in-error from any. */
@@ -94,5 +96,8 @@ void tsg_due_dates (uint64_t created_ms, unsigned receive_days, unsigned respons
 /* The built-in response due days of an agency type (eldercare 7, disability 14, child 3,
  * poverty 7), or 7 for anything else. */
 unsigned tsg_type_response_due_days (const char *type);
+
+/* "active", "suspended", "revoked": an agency's registration (AgencyStatus). */
+const char *tsg_agency_status_name (Tsunagu__V1__AgencyStatus status);
 
 #endif

@@ -31,7 +31,6 @@ const char *tsg_strerror (int rc);
 #include "tsunagu/tsg_wire.h"
 #include "tsunagu/tsg_store.h"
 #include "tsunagu/tsg_config.h"
-#include "tsunagu/tsg_registry.h"
 #include "tsunagu/tsg_states.h"
 #include "tsunagu/tsg_cleartext.h"
 

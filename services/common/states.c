@@ -234,3 +234,14 @@ tsg_type_response_due_days (const char *type)
     const tsg_agency_policy_t *policy = tsg_agency_policy_find (type);
     return policy ? (unsigned) policy->response_due_days : 7;
 }
+
+const char *
+tsg_agency_status_name (Tsunagu__V1__AgencyStatus status)
+{
+    switch (status) {
+    case TSUNAGU__V1__AGENCY_STATUS__AGENCY_ACTIVE: return "active";
+    case TSUNAGU__V1__AGENCY_STATUS__AGENCY_SUSPENDED: return "suspended";
+    case TSUNAGU__V1__AGENCY_STATUS__AGENCY_REVOKED: return "revoked";
+    default: return "unknown";
+    }
+}

@@ -8,6 +8,8 @@
 
 #include "agency_cmds.h"
 
+#include "coordinator/model/store.h"
+
 #define AGENCY_HTTP_BASE_PORT CTL_AGENCY_HTTP_BASE_PORT
 
 void

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "agency_cmds.h"
+#include "coordinator/model/store.h"
 #include "coordinator/model/stats.h"
 
 /* `agency list [--json]`. */

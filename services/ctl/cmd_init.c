@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "coordinator/model/store.h"
 #include "tsunagu/tsg_lock.h"
 
 #define INIT_LISTEN_DEFAULT "tcp://127.0.0.1:7700"

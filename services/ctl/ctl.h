@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "coordinator/model/store.h"
 #include "coordinator/model/limits.h"
 #include "coordinator/model/limits.h"
 #include "tsunagu/tsunagu.h"

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "coordinator/model/store.h"
 #include "coordinator/model/limits.h"
 #include "ctl.h"
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "coordinator/model/store.h"
 #include "coordinator/api/api.h"
 #include "coordinator/intake/legal_basis.h"
 #include "coordinator/model/alerts.h"

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "coordinator/model/store.h"
 #include "coordinator/daemon/conf.h"
 #include "ctl.h"
 #include "test_helpers.h"

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "coordinator/model/store.h"
 #include "coordinator/model/audit.h"
 #include "ctl.h"
 #include "test_helpers.h"

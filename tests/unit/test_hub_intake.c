@@ -13,6 +13,8 @@
 
 #include "test_hub_fixture.h"
 
+#include "coordinator/model/store.h"
+
 #define SUSPENDED "child-minami" /* a suspended agency */
 
 /* Everything one test needs: the hub fixture with three agencies (two active, one suspended)

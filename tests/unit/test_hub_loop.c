@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "coordinator/model/store.h"
 #include "coordinator/daemon/hub.h"
 #include "hub_fixture.h"
 

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "coordinator/model/store.h"
 #include "coordinator/daemon/conf.h"
 #include "coordinator/model/directory.h"
 #include "coordinator/daemon/sessions.h"

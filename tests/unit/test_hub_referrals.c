@@ -3,6 +3,7 @@
  * and the DUE index with an injected clock. */
 #include "test_hub_fixture.h"
 
+#include "coordinator/model/store.h"
 #include "coordinator/model/stats.h"
 #include "coordinator/model/views.h"
 

@@ -5,6 +5,8 @@
  * referral and timeline records are the municipality's records and are kept.) */
 #include "test_hub_fixture.h"
 
+#include "coordinator/model/store.h"
+
 #define DAYS_FIRST 10
 #define DAYS_LAST  40
 #define PER_DAY    120 /* referrals a day, spread over its hours */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "coordinator/model/store.h"
 #include "coordinator/model/alerts.h"
 #include "coordinator/api/api.h"
 #include "coordinator/model/consents.h"

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coordinator/model/store.h"
 #include "coordinator/daemon/admin.h"
 #include "coordinator/daemon/control_reply.h"
 #include "coordinator/intake/intake.h"

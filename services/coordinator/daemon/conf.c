@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "coordinator/model/store.h"
 #include "coordinator/model/audit.h"
 #include "coordinator/daemon/conf.h"
 #include "coordinator/model/directory.h"

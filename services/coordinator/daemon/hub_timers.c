@@ -8,6 +8,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "coordinator/model/store.h"
 #include "coordinator/daemon/hub_parts.h"
 
 /* Reloads the registry when its generation moved; pushes the new directory and ends the

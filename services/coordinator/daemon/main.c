@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coordinator/model/store.h"
 #include "coordinator/daemon/conf.h"
 #include "coordinator/daemon/hub.h"
 #include "coordinator/daemon/offline.h"

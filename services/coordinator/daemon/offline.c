@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coordinator/model/store.h"
 #include "coordinator/daemon/control.h"
 #include "coordinator/daemon/control_reply.h"
 #include "coordinator/daemon/offline.h"

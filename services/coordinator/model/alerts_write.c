@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "coordinator/model/store.h"
 #include "tsunagu/tsg_agency_types.h"
 #include "coordinator/model/layout.h"
 #include "coordinator/model/alerts.h"

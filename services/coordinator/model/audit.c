@@ -42,6 +42,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "coordinator/model/store.h"
 #include "coordinator/model/audit.h"
 
 #define S_HEAD_SIZE 48 /* be64 seq, 32-byte hash, be64 offset */

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "coordinator/model/store.h"
 #include "coordinator/model/audit.h"
 #define S_HEAD_SIZE 48 /* be64 seq, 32-byte hash, be64 offset */
 #define S_AT_LEN    24 /* "2026-11-23T07:00:00.123Z" */

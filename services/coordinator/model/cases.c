@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coordinator/model/store.h"
 #include "coordinator/model/layout.h"
 #include "coordinator/model/cases.h"
 #include "coordinator/model/codec.h"

@@ -1,6 +1,7 @@
 /* cases_write.c — writing the CASES records and keeping their three indices in step (cases.h). */
 #include <stdlib.h>
 #include <string.h>
+#include "coordinator/model/store.h"
 #include "coordinator/model/layout.h"
 #include "coordinator/model/cases.h"
 #include "coordinator/model/codec.h"

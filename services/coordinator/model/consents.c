@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coordinator/model/store.h"
 #include "coordinator/model/layout.h"
 #include "coordinator/model/codec.h"
 #include "coordinator/model/consents.h"

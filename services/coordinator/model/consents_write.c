@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "coordinator/model/store.h"
 #include "coordinator/model/layout.h"
 #include "tsunagu/tsg_words.h"
 #include "coordinator/model/codec.h"

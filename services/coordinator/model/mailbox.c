@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coordinator/model/store.h"
 #include "coordinator/model/mailbox.h"
 #include "coordinator/model/stats.h"
 

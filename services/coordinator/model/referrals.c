@@ -11,6 +11,7 @@
  *             ones are the range from (kind, 0) to (kind, now). */
 #include <string.h>
 
+#include "coordinator/model/store.h"
 #include "coordinator/model/layout.h"
 #include "coordinator/model/codec.h"
 #include "coordinator/model/referrals.h"

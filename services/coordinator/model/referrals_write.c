@@ -1,6 +1,7 @@
 /* referrals_write.c — writing the REFERRALS records and keeping the DUE index in step
  * (referrals.h). */
 #include <string.h>
+#include "coordinator/model/store.h"
 #include "coordinator/model/layout.h"
 #include "coordinator/model/codec.h"
 #include "coordinator/model/referrals.h"

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coordinator/model/store.h"
 #include "tsunagu/tsunagu.h"
 
 void

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "coordinator/model/store.h"
 #include "coordinator/model/stats.h"
 
 uint64_t

@@ -1,6 +1,7 @@
 /* stats_write.c — changing the STATS counters, inside the batch's transaction (stats.h). */
 #include <stdio.h>
 #include <string.h>
+#include "coordinator/model/store.h"
 #include "coordinator/model/stats.h"
 
 void

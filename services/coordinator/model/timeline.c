@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coordinator/model/store.h"
 #include "coordinator/model/layout.h"
 #include "coordinator/model/codec.h"
 #include "coordinator/model/timeline.h"

@@ -1,6 +1,7 @@
 /* timeline_write.c — appending to a case's timeline (timeline.h). */
 #include <stdlib.h>
 #include <string.h>
+#include "coordinator/model/store.h"
 #include "coordinator/model/layout.h"
 #include "coordinator/model/codec.h"
 #include "coordinator/model/timeline.h"

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coordinator/model/store.h"
 #include "coordinator/model/consents.h"
 #include "coordinator/model/stats.h"
 #include "coordinator/model/timeline.h"

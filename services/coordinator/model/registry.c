@@ -1,9 +1,10 @@
-/* registry.c — the coordinator's data directory store and its registry of agencies: opening
- * them and reading the registry (its one writer is coordinator/model/registry_write.c). */
+/* registry.c — the coordinator's store and its registry of agencies: opening the store and
+ * reading the registry (its one writer is coordinator/model/registry_write.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "coordinator/model/store.h"
 #include "tsunagu/tsunagu.h"
 
 int
@@ -91,15 +92,4 @@ tsg_registry_free_list (Tsunagu__V1__AgencyEntry **entries, size_t count)
     for (size_t i = 0; i < count; i++)
         tsunagu__v1__agency_entry__free_unpacked (entries[i], NULL);
     free (entries);
-}
-
-const char *
-tsg_agency_status_name (Tsunagu__V1__AgencyStatus status)
-{
-    switch (status) {
-    case TSUNAGU__V1__AGENCY_STATUS__AGENCY_ACTIVE: return "active";
-    case TSUNAGU__V1__AGENCY_STATUS__AGENCY_SUSPENDED: return "suspended";
-    case TSUNAGU__V1__AGENCY_STATUS__AGENCY_REVOKED: return "revoked";
-    default: return "unknown";
-    }
 }

@@ -1,20 +1,21 @@
-/* The coordinator's data directory and its registry of agencies.  Shared by
- * tsunagu-coordinator (reads it, watches its generation) and tsunaguctl (writes it,
- * even while the coordinator runs: LMDB serialises writers across processes).
+/* The coordinator's store: its databases, how it is opened, and the registry of agencies in it.
+ * Private to the coordinator (and read by tsunaguctl through the read side, tsunagu_hub_read);
+ * the coordinator is its one writer (registry_write.c, through the control socket or --apply).
  *
  * Layout of a coordinator data directory:
  *     DIR/coordinator.conf          configuration (docs/configuration.md)
  *     DIR/keys/coordinator.key      secret keys, mode 0600
  *     DIR/keys/coordinator.pub      public keys
  *     DIR/store/                    the LMDB environment (databases below) */
-#ifndef TSG_REGISTRY_H_INCLUDED
-#define TSG_REGISTRY_H_INCLUDED
+#ifndef TSG_HUB_STORE_H_INCLUDED
+#define TSG_HUB_STORE_H_INCLUDED
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "tsunagu.pb-c.h"
 #include "tsunagu/tsg_store.h"
+#include "tsunagu/tsunagu.h"
 
 /* The coordinator's databases, in the order tsg_hub_store_open names them. */
 enum {
@@ -60,8 +61,5 @@ void tsg_registry_free_list (Tsunagu__V1__AgencyEntry **entries, size_t count);
 
 /* Changes each time the registry is written; 0 for a new store. */
 uint64_t tsg_registry_generation (tsg_txn_t *txn);
-
-/* "active", "suspended", "revoked". */
-const char *tsg_agency_status_name (Tsunagu__V1__AgencyStatus status);
 
 #endif
