@@ -1,5 +1,6 @@
 /* tsunagu-eldercare: the agency daemon of a 地域包括支援センター (community comprehensive support
- * centre). Its policy is the "eldercare" entry of the table in services/agency/policy.c. */
+ * centre). Its policy is the "eldercare" entry of the table in services/common/agency_types.c
+ * (README.md). */
 #include "tsunagu/tsg_agency.h"
 
 int

@@ -1,6 +1,6 @@
 /* inbox_view.c — the inbox as the API shows it (GET /v1/inbox): each stored letter read
- * back, its cleartext header as fields, and what its body held, as kept when it came in (the
- * layouts are records/inbox_store.h's; core/inbox.c writes them). */
+ * back, its cleartext header as fields, its body opened on read (the layout is
+ * records/inbox_store.h's; core/inbox.c writes it). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,19 +13,11 @@
 #include "agency/records/referral_state.h"
 #include "agency/records/sealed.h"
 
-/* What the body of the letter held for us: kept at intake (inbox_body); for an entry from
- * before that was kept, opened now.  A new reference, or NULL. */
+/* What the body of the letter (or our sealed body among several) holds, opened with the
+ * sender's box key as it was when the letter came: a new reference, or NULL. */
 static json_t *
-s_content (tsg_agency_t *self, tsg_txn_t *txn, uint64_t cursor, const uint8_t box[32],
-           const tsg_letter_t *letter)
+s_content (tsg_agency_t *self, const uint8_t box[32], const tsg_letter_t *letter)
 {
-    json_t *kept = agency_inbox_store_body (txn, cursor);
-    if (kept) {
-        if (json_is_object (kept))
-            return kept;
-        json_decref (kept);
-        return NULL;
-    }
     json_t *content = NULL;
     if (agency_sealed_letter (self->boxer, &self->stats.bodies_opened, self->config->id, box,
                               letter, &content))
@@ -129,7 +121,7 @@ s_inbox_item (tsg_agency_t *self, tsg_txn_t *txn, uint64_t cursor, const MDB_val
     }
     if (letter->kind == TSUNAGU__V1__KIND__KIND_CASE_EVENT)
         s_case_event_fields (header, item);
-    json_t *content = s_content (self, txn, cursor, entry.box, letter);
+    json_t *content = s_content (self, entry.box, letter);
     if (letter->kind == TSUNAGU__V1__KIND__KIND_REFERRAL_STATUS && header) {
         json_object_set_new (item, "base_version",
                              json_integer ((json_int_t) header->base_version));
@@ -184,7 +176,7 @@ agency_inbox_content (tsg_agency_t *self, tsg_txn_t *txn, uint64_t cursor)
     tsg_envelope_t env = { 0 };
     if (!readable || tsg_envelope_decode (entry.frame, entry.frame_len, &env, NULL) != TSG_OK)
         return NULL;
-    json_t *content = s_content (self, txn, cursor, entry.box, env.letter);
+    json_t *content = s_content (self, entry.box, env.letter);
     tsg_envelope_clear (&env);
     return content;
 }

@@ -11,12 +11,12 @@
 
 #include "agency/core/agency.h"
 
-/* GET /v1/inbox: {"items": [...], "next_cursor": n}, entries after cursor `after`, each with
- * what its body held (kept at intake: nothing is opened again). */
+/* GET /v1/inbox: {"items": [...], "next_cursor": n}, entries after cursor `after`, their
+ * bodies opened (once each). */
 json_t *agency_inbox_list (tsg_agency_t *self, uint64_t after, size_t limit);
 
-/* What the body of the inbox entry at cursor held (a JSON object), read through txn; NULL
- * when there is none.  Entries from before inbox_body existed are opened here. */
+/* The opened body (a JSON object) of the inbox entry at cursor, read through txn; NULL when
+ * there is none or it does not open. */
 json_t *agency_inbox_content (tsg_agency_t *self, tsg_txn_t *txn, uint64_t cursor);
 
 /* GET /v1/referrals/{id}: the sent or received record with its state, or NULL when unknown. */

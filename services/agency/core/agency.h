@@ -88,7 +88,7 @@ typedef struct {
     uint64_t refused;         /* our letters refused by the coordinator */
     uint64_t commit_failures; /* write transactions that failed */
     uint64_t held;            /* forwarded letters dropped while waiting for the mailbox again */
-    uint64_t bodies_opened;   /* bodies decrypted (records/sealed.h): once per letter, at intake */
+    uint64_t bodies_opened;   /* bodies decrypted (records/sealed.h): at intake, and per read */
 } agency_stats_t;
 
 struct _tsg_agency_t {

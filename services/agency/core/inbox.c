@@ -47,8 +47,8 @@ s_receipt (tsg_agency_t *self, tsg_txn_t *txn, const agency_entry_t *sender,
     agency_answer_accept (txn, letter, 0, batch);
 }
 
-/* A letter of one of our kinds from an agency: the kind checks it and opens it, the inbox
- * files it with what it held (opened once, here), the kind notes what filing it means. */
+/* A letter of one of our kinds from an agency: the kind checks it (opening its body), the
+ * inbox files it as received, the kind notes what filing it means. */
 static void
 s_letter (tsg_agency_t *self, tsg_txn_t *txn, const agency_kind_t *kind,
           const agency_entry_t *sender, const tsg_letter_t *letter, const uint8_t *data, size_t len,
@@ -62,8 +62,8 @@ s_letter (tsg_agency_t *self, tsg_txn_t *txn, const agency_kind_t *kind,
         return;
     }
     uint64_t cursor = batch->next_cursor++;
-    agency_inbox_store_put (txn, cursor, sender, data, len, tsg_now_ms (), content);
     json_decref (content);
+    agency_inbox_store_put (txn, cursor, sender, data, len, tsg_now_ms ());
     batch->stored++;
     if (kind->filed)
         kind->filed (self, txn, sender, letter, cursor);

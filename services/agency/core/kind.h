@@ -63,9 +63,8 @@ struct agency_kind {
 
     /* --- letters of this kind that come to us --- */
     /* A verified letter from sender (NULL: the coordinator, through our mailbox): checks it,
-     * opens what it holds for us (once: *content, caller decrefs, kept in the inbox) and
-     * applies it inside txn.  NULL when accepted, else why it must be rejected.  NULL when
-     * the kind never comes to us. */
+     * opens what it holds for us (*content, caller decrefs) and applies it inside txn.  NULL when
+     * accepted, else why it must be rejected.  NULL when the kind never comes to us. */
     const char *(*receive) (tsg_agency_t *self, tsg_txn_t *txn, const agency_entry_t *sender,
                             const tsg_letter_t *letter, json_t **content);
     /* After an accepted letter from an agency was filed in the inbox at cursor (may be

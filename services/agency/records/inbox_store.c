@@ -1,4 +1,4 @@
-/* inbox_store.c — the inbox and inbox_body tables (layouts in inbox_store.h). */
+/* inbox_store.c — the inbox table (its layout in inbox_store.h). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,8 +7,7 @@
 
 void
 agency_inbox_store_put (tsg_txn_t *txn, uint64_t cursor, const agency_entry_t *sender,
-                        const uint8_t *data, size_t len, uint64_t received_ms,
-                        const json_t *content)
+                        const uint8_t *data, size_t len, uint64_t received_ms)
 {
     size_t type_len = strlen (sender->type);
     size_t name_len = strlen (sender->name);
@@ -39,15 +38,6 @@ agency_inbox_store_put (tsg_txn_t *txn, uint64_t cursor, const agency_entry_t *s
     tsg_be64_put (key, cursor);
     tsg_txn_put (txn, tsg_store_db (txn->store, AGENCY_DB_INBOX), key, sizeof key, value, size);
     free (value);
-    char *text = content ? json_dumps (content, JSON_COMPACT) : strdup ("null");
-    if (!text) {
-        if (txn->rc == TSG_OK)
-            txn->rc = TSG_ERR_NOMEM;
-        return;
-    }
-    tsg_txn_put (txn, tsg_store_db (txn->store, AGENCY_DB_INBOX_BODY), key, sizeof key, text,
-                 strlen (text));
-    free (text);
 }
 
 bool
@@ -79,15 +69,4 @@ agency_inbox_store_parse (const MDB_val *val, agency_inbox_entry_t *out)
     out->frame = p + name_len;
     out->frame_len = left - name_len;
     return out->name != NULL;
-}
-
-json_t *
-agency_inbox_store_body (tsg_txn_t *txn, uint64_t cursor)
-{
-    uint8_t key[8];
-    MDB_val val;
-    tsg_be64_put (key, cursor);
-    if (!tsg_txn_get (txn, tsg_store_db (txn->store, AGENCY_DB_INBOX_BODY), key, sizeof key, &val))
-        return NULL;
-    return json_loadb (val.mv_data, val.mv_size, JSON_DECODE_ANY, NULL);
 }

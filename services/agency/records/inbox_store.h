@@ -1,13 +1,12 @@
-/* The inbox as stored: every forwarded letter this agency accepted, in arrival order, and
- * what its body held, opened once at intake.
+/* The inbox as stored: every forwarded letter this agency accepted, in arrival order.
  *
  *   inbox       be64 cursor → be64 received_at_ms || sender box_public (32) || u8 n ||
  *               sender type (n) || be16 m || sender name (m) || Envelope as received (the
- *               body stays encrypted, as signed)
- *   inbox_body  be64 cursor → JSON: what the letter's body (or our sealed body) held, or
- *               null when it held nothing for us.  Kept beside the envelope so that the
- *               inbox is read without opening any body again; entries written before it
- *               existed have none, and their body is opened on read. */
+ *               body stays encrypted at rest, and the envelope stays verifiable)
+ *
+ * The body is opened when the letter comes in (its kind checks it) and again when the API
+ * reads it (records/sealed.h counts both): keeping the opened body beside the envelope would
+ * double what the inbox holds on disk. */
 #ifndef AGENCY_RECORDS_INBOX_STORE_H_INCLUDED
 #define AGENCY_RECORDS_INBOX_STORE_H_INCLUDED
 
@@ -31,16 +30,11 @@ typedef struct {
 } agency_inbox_entry_t;
 
 /* Writes the frame from sender (as the directory lists it now) at cursor, received at
- * received_ms, and content (may be NULL: nothing for us) beside it. */
+ * received_ms. */
 void agency_inbox_store_put (tsg_txn_t *txn, uint64_t cursor, const agency_entry_t *sender,
-                             const uint8_t *data, size_t len, uint64_t received_ms,
-                             const json_t *content);
+                             const uint8_t *data, size_t len, uint64_t received_ms);
 
 /* Reads an inbox value into *out (release out->name); false when it is not one. */
 bool agency_inbox_store_parse (const MDB_val *val, agency_inbox_entry_t *out);
-
-/* What the body of the entry at cursor held (a new reference; JSON null for nothing), or NULL
- * when the entry has no such record (written before inbox_body existed). */
-json_t *agency_inbox_store_body (tsg_txn_t *txn, uint64_t cursor);
 
 #endif

@@ -1,7 +1,7 @@
 /* Opening what was sealed to this agency: the body of a letter (nonce || crypto_box of a Body)
- * or, in a letter sealed once for each of several agencies, our sealed body.  Every body is
- * opened at intake, once; what it held is kept in the inbox (inbox_store.h), so that reading
- * the inbox opens nothing again.  The counter shows it. */
+ * or, in a letter sealed once for each of several agencies, our sealed body.  The one place
+ * the agency decrypts what comes to it, counted (tsg_agency_t stats.bodies_opened): once when
+ * a letter comes in, once for each API read that shows it. */
 #ifndef AGENCY_RECORDS_SEALED_H_INCLUDED
 #define AGENCY_RECORDS_SEALED_H_INCLUDED
 

@@ -17,8 +17,6 @@
  *                                          be64 received_at_ms || sender box_public (32) ||
  *                                          u8 n || sender type (n) || be16 m || sender name (m) ||
  *                                          Envelope as received (the body stays encrypted)
- *   inbox_body  be64 cursor → JSON         what that letter's body held for us, opened once
- *                                          at intake (inbox_store.h)
  *   seen        message id (16) → u8 receipt type || be64 cursor || detail
  *                                          every forwarded letter answered, for dedup
  *   quarantine  BLAKE2b-256 of the frame → be64 at_ms || be16 n || reason (n) || frame
@@ -59,7 +57,6 @@ enum {
     AGENCY_DB_CASE_EVENTS,
     AGENCY_DB_CONSENTS,
     AGENCY_DB_CONSENT_DATA,
-    AGENCY_DB_INBOX_BODY,
     AGENCY_DB_COUNT
 };
 
