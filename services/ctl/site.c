@@ -51,7 +51,6 @@ ctl_site_load (const char *config_path)
     if (!self->config || !self->config_path) {
         tsg_config_destroy (&self->config);
         free (self->config_path);
-        free (self->config_path);
         free (self);
         return NULL;
     }
@@ -117,6 +116,7 @@ ctl_site_destroy (ctl_site_t **self_p)
     ctl_site_t *self = *self_p;
     tsg_store_destroy (&self->store);
     tsg_config_destroy (&self->config);
+    free (self->config_path);
     free (self->data_dir);
     free (self->public_path);
     free (self);
