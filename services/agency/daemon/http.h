@@ -1,5 +1,5 @@
-/* The agency HTTP listener: libmicrohttpd on an epoll fd that the daemon's one loop polls,
- * with POSTed letters suspended until their group commit. */
+/* The agency HTTP listener: the common adapter (tsg_http_server.h) on an fd that the daemon's
+ * one loop polls, with POSTed letters held until their group commit. */
 #ifndef AGENCY_DAEMON_HTTP_H_INCLUDED
 #define AGENCY_DAEMON_HTTP_H_INCLUDED
 
@@ -18,7 +18,7 @@ void agency_http_destroy (agency_http_t **self_p);
 /* The fd to poll for reading. */
 int agency_http_fd (const agency_http_t *self);
 
-/* Milliseconds until libmicrohttpd needs to run again or a request reaches its deadline
+/* Milliseconds until the server needs to run again or a request reaches its deadline
  * (tsg_http_limits.h), or -1 for no deadline. */
 long agency_http_timeout (agency_http_t *self);
 
