@@ -16,7 +16,8 @@ s_open (const char *dir, const char *name, bool create)
         errno = ENAMETOOLONG;
         return -1;
     }
-    return open (path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0600);
+    /* flock needs no write access: asking whether it is held works on a read-only file. */
+    return open (path, (create ? O_RDWR | O_CREAT : O_RDONLY) | O_CLOEXEC, 0600);
 }
 
 int

@@ -147,10 +147,18 @@ s_offline (const ctl_site_t *site, const char *text, json_t **reply, char *err, 
     posix_spawn_file_actions_adddup2 (&actions, in[0], STDIN_FILENO);
     posix_spawn_file_actions_adddup2 (&actions, out[1], STDOUT_FILENO);
     posix_spawn_file_actions_adddup2 (&actions, fileno (log), STDERR_FILENO);
+    /* The child starts with no signal blocked, whatever the caller holds back meanwhile. */
+    posix_spawnattr_t attr;
+    sigset_t none;
+    sigemptyset (&none);
+    posix_spawnattr_init (&attr);
+    posix_spawnattr_setsigmask (&attr, &none);
+    posix_spawnattr_setflags (&attr, POSIX_SPAWN_SETSIGMASK);
     char *argv[] = { path, "-c", (char *) ctl_site_config_path (site), "--apply", NULL };
     pid_t pid;
-    int rc = posix_spawnp (&pid, path, &actions, NULL, argv, environ);
+    int rc = posix_spawnp (&pid, path, &actions, &attr, argv, environ);
     posix_spawn_file_actions_destroy (&actions);
+    posix_spawnattr_destroy (&attr);
     close (in[0]);
     close (out[1]);
     in[0] = out[1] = -1;

@@ -123,6 +123,43 @@ def body(cluster, results, args):
 
     results.check("the audit chain verifies with the registry records in it", chain_holds)
 
+    def offline_refusals():
+        problems = cluster.stop_all()
+        check(not problems, "; ".join(problems))
+        before = len(registry_records(cluster))
+
+        def apply(request):
+            r = harness.run([cluster.exe("tsunagu-coordinator"), "-c", cluster.coordinator_conf,
+                             "--apply"], input=json.dumps(request), env=cluster.env)
+            check(r.returncode == 0, "--apply exit %d: %s" % (r.returncode, r.stderr))
+            return json.loads(r.stdout)
+
+        base = {"command": "agency-add", "id": "pov-minami", "type": "poverty",
+                "name": "南自立相談支援機関", "actor": "test",
+                "box_public": eld.public_key_z85("box-public"),
+                "sign_public": eld.public_key_z85("sign-public")}
+        answer = apply(base)
+        check(answer.get("ok") is False and answer.get("error") == "bad_request"
+              and eld.id in answer.get("message", ""),
+              "an agency with another agency's keys: %r" % answer)
+        for field, value in (("id", "Bad_ID"), ("type", "library"), ("name", "a ; b"),
+                             ("box_public", "short"), ("response_due_days", 366),
+                             ("actor", "")):
+            answer = apply(dict(base, **{field: value}))
+            check(answer.get("ok") is False and answer.get("error") == "bad_request",
+                  "%s=%r: %r" % (field, value, answer))
+        answer = apply({"command": "agency-status", "id": "nobody", "status": "suspended",
+                        "actor": "test"})
+        check(answer.get("error") == "unknown_agency", "status of an unknown agency: %r" % answer)
+        answer = apply({"command": "case-event", "case_id": "x"})
+        check(answer.get("error") == "not_running", "a case event offline: %r" % answer)
+        check(len(registry_records(cluster)) == before, "a refused request left a record")
+
+    results.check("the coordinator checks every registry request as from a stranger: another "
+                  "agency's keys, a bad id, type, name, key, due days or actor, an unknown "
+                  "agency are refused and change nothing; case events need it running",
+                  offline_refusals)
+
 
 if __name__ == "__main__":
     harness.main("one_writer", __doc__, body)

@@ -32,7 +32,9 @@ agency_delivery_refused (tsg_agency_t *self, tsg_txn_t *txn,
     agency_msgref_t ref;
     if (!agency_msgref_get (txn, about, &ref))
         return TSG_ERR_NOT_FOUND;
-    self->kinds[ref.kind]->refused (self, txn, &ref, about, code, detail, at_ms);
+    /* The kinds see a code and a sentence always, whatever the coordinator sent. */
+    self->kinds[ref.kind]->refused (self, txn, &ref, about, code && *code ? code : "unspecified",
+                                    detail && *detail ? detail : "no detail", at_ms);
     s_outbox_del (self, txn, ref.sequence);
     return TSG_OK;
 }

@@ -53,6 +53,7 @@ struct agency_kind {
     /* --- what became of our letter `about` (ref: its msgref) --- */
     void (*stored) (tsg_agency_t *self, tsg_txn_t *txn, const agency_msgref_t *ref,
                     const uint8_t about[TSG_MESSAGE_ID_SIZE], uint64_t at_ms);
+    /* code and detail are never NULL or empty ("unspecified", "no detail" stand in). */
     void (*refused) (tsg_agency_t *self, tsg_txn_t *txn, const agency_msgref_t *ref,
                      const uint8_t about[TSG_MESSAGE_ID_SIZE], const char *code, const char *detail,
                      uint64_t at_ms);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tsunagu/tsg_words.h"
 #include "tsunagu/tsg_text.h"
 #include "agency/core/submit.h"
 #include "agency/letters/case_event_apply.h"
@@ -52,11 +53,10 @@ s_metadata (const Tsunagu__V1__CaseEvent *ce)
         json_object_set_new (out, "state", json_string (ce->state));
     }
     if (ce->type == TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_CLOSE)
-        json_object_set_new (
-            out, "close_reason",
-            json_string (agency_json_one_of (ce->close_reason, agency_event_close_reasons)
-                             ? ce->close_reason
-                             : "other"));
+        json_object_set_new (out, "close_reason",
+                             json_string (tsg_word_in (ce->close_reason, tsg_close_reasons)
+                                              ? ce->close_reason
+                                              : "other"));
     if (ce->type == TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_MEETING && ce->meeting) {
         const Tsunagu__V1__Meeting *m = ce->meeting;
         json_t *attendees = json_array ();
@@ -67,7 +67,7 @@ s_metadata (const Tsunagu__V1__CaseEvent *ce)
         json_t *meeting =
             json_pack ("{s:s, s:s, s:o}", "kind", kind ? kind : "unspecified", "held_on",
                        tsg_date_ok (m->held_on) ? m->held_on : "", "attendees", attendees);
-        if (agency_json_one_of (m->decision, agency_event_decisions))
+        if (tsg_word_in (m->decision, tsg_meeting_decisions))
             json_object_set_new (meeting, "decision", json_string (m->decision));
         json_object_set_new (out, "meeting", meeting);
     }
@@ -87,9 +87,9 @@ s_metadata (const Tsunagu__V1__CaseEvent *ce)
     }
     if (ce->type == TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_NOTE && ce->note) {
         const Tsunagu__V1__Note *n = ce->note;
-        json_t *note = json_pack (
-            "{s:s}", "category",
-            agency_json_one_of (n->category, agency_event_note_categories) ? n->category : "other");
+        json_t *note =
+            json_pack ("{s:s}", "category",
+                       tsg_word_in (n->category, tsg_note_categories) ? n->category : "other");
         if (tsg_date_ok (n->written_on))
             json_object_set_new (note, "written_on", json_string (n->written_on));
         json_object_set_new (out, "note", note);

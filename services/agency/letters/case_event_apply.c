@@ -52,8 +52,6 @@ agency_case_event_refused (tsg_agency_t *self, tsg_txn_t *txn, const agency_msgr
         json_decref (record);
         return;
     }
-    code = code ? code : "unspecified";
-    detail = detail && *detail ? detail : "no detail";
     const char *status = json_string_value (json_object_get (event, "status"));
     if (status && strcmp (status, "pending") != 0) {
         /* Stored and applied already, then withheld from the agencies it was sealed for: the
@@ -63,8 +61,7 @@ agency_case_event_refused (tsg_agency_t *self, tsg_txn_t *txn, const agency_msgr
             withheld = json_array ();
             json_object_set_new (event, "withheld", withheld);
         }
-        json_array_append_new (withheld, json_pack ("{s:s, s:s, s:I}", "code", code, "message",
-                                                    detail, "at", (json_int_t) at_ms));
+        json_array_append_new (withheld, agency_json_refusal (code, detail, at_ms));
         agency_case_event_put (txn, ref->id, ref->n, event);
         log_warnx ("case %s: the content of our event was withheld: %s", ref->id, detail);
         json_decref (event);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tsunagu/tsg_words.h"
 #include "agency/letters/case_event_request.h"
 #include "agency/records/categories.h"
 #include "agency/records/json.h"
@@ -15,13 +16,6 @@ static const char *const s_meeting_fields[] = { "kind",     "held_on", "attendee
                                                 "decision", "minutes", NULL };
 static const char *const s_plan_fields[] = { "roles", "next_review_on", "content", NULL };
 static const char *const s_note_fields[] = { "category", "written_on", "text", NULL };
-const char *const agency_event_close_reasons[] = {
-    "goal-achieved", "moved-away", "died", "declined", "transferred", "other", NULL
-};
-const char *const agency_event_decisions[] = { "plan-adopted", "continue", "escalate",
-                                               "close",        "other",    NULL };
-const char *const agency_event_note_categories[] = { "visit", "call", "meeting", "other", NULL };
-
 /* The sub-object key: required for its type, refused for the others. */
 static json_t *
 s_part (json_t *root, const char *key, bool wanted, const char *const known[], json_t *fields)
@@ -73,7 +67,7 @@ s_meeting (json_t *meeting, agency_event_request_t *req, json_t *fields)
         }
     }
     req->decision = agency_json_text (meeting, "decision", "meeting.decision", 32, false, fields);
-    if (req->decision && !agency_json_one_of (req->decision, agency_event_decisions))
+    if (req->decision && !tsg_word_in (req->decision, tsg_meeting_decisions))
         agency_json_field (fields, "meeting.decision",
                            "must be plan-adopted, continue, escalate, close or other");
     req->minutes = agency_json_text (meeting, "minutes", "meeting.minutes", AGENCY_CASE_TEXT_MAX,
@@ -152,7 +146,7 @@ static void
 s_note (json_t *note, agency_event_request_t *req, json_t *fields)
 {
     req->category = agency_json_text (note, "category", "note.category", 16, false, fields);
-    if (!req->category || !agency_json_one_of (req->category, agency_event_note_categories))
+    if (!req->category || !tsg_word_in (req->category, tsg_note_categories))
         agency_json_field (fields, "note.category", "must be visit, call, meeting or other");
     req->written_on = agency_json_date (note, "written_on", "note.written_on", true, fields);
     req->text = agency_json_text (note, "text", "note.text", AGENCY_CASE_TEXT_MAX, true, fields);
@@ -198,7 +192,7 @@ agency_event_parse (const char *body, size_t len, agency_event_request_t *req, j
     else if (state)
         agency_json_field (fields, "state", "only for type state");
     req->close_reason = agency_json_text (root, "close_reason", "close_reason", 32, false, fields);
-    if (is_close && !agency_json_one_of (req->close_reason, agency_event_close_reasons))
+    if (is_close && !tsg_word_in (req->close_reason, tsg_close_reasons))
         agency_json_field (
             fields, "close_reason",
             "must be goal-achieved, moved-away, died, declined, transferred or other");

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tsunagu/tsg_words.h"
 #include "tsunagu/tsunagu.h"
 #include "tsunagu/tsg_states.h"
 
@@ -14,11 +15,6 @@
 #define EVENT_REASON_MAX     2000        /* bytes of a reason */
 #define EVENT_LIST_MAX       64          /* attendees or plan roles */
 #define EVENT_LABEL_MAX      64          /* bytes of a plan role's label */
-
-/* The codes of a close reason, a meeting's decision and a note's category, NULL-terminated. */
-extern const char *const agency_event_close_reasons[];
-extern const char *const agency_event_decisions[];
-extern const char *const agency_event_note_categories[];
 
 /* A validated request; the strings are borrowed from root. */
 typedef struct {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tsunagu/tsg_words.h"
 #include "tsunagu/tsg_text.h"
 #include "agency/core/submit.h"
 #include "agency/letters/consent_letter.h"
@@ -132,11 +133,11 @@ s_grant_parse (tsg_agency_t *self, const char *body, size_t len, s_grant_t *req,
     if (!categories || (json_is_array (categories) && json_array_size (categories) == 0))
         agency_json_field (fields, "categories", "required: the data categories it covers");
     req->purpose = agency_json_text (root, "purpose", "purpose", 32, false, fields);
-    if (!agency_json_one_of (req->purpose, agency_consent_purposes))
+    if (!tsg_word_in (req->purpose, agency_consent_purposes))
         agency_json_field (fields, "purpose",
                            "required: referral, case-conference, support-plan or other");
     req->method = agency_json_text (root, "method", "method", 16, false, fields);
-    if (!agency_json_one_of (req->method, agency_consent_methods))
+    if (!tsg_word_in (req->method, agency_consent_methods))
         agency_json_field (fields, "method", "required: written or verbal");
     req->obtained_by = agency_json_text (root, "obtained_by", "obtained_by", 64, false, fields);
     if (req->obtained_by && !tsg_agency_id_valid (req->obtained_by))
@@ -451,10 +452,7 @@ s_refused (tsg_agency_t *self, tsg_txn_t *txn, const agency_msgref_t *ref,
     json_t *record = agency_consent_get (txn, ref->id);
     if (!record)
         return;
-    code = code ? code : "unspecified";
-    detail = detail && *detail ? detail : "no detail";
-    json_t *error =
-        json_pack ("{s:s, s:s, s:I}", "code", code, "message", detail, "at", (json_int_t) at_ms);
+    json_t *error = agency_json_refusal (code, detail, at_ms);
     const char *state = agency_json_str (record, "state");
     if (state && strcmp (state, "pending") == 0) {
         json_object_set_new (record, "state", json_string ("refused"));
@@ -527,10 +525,10 @@ s_receive_grant (tsg_txn_t *txn, const tsg_letter_t *letter, const json_t *conte
     json_object_set_new (
         record, "categories",
         s_strings (info->categories, info->n_categories, agency_data_category_valid));
-    s_set_plain (
-        record, "purpose",
-        agency_json_one_of (info->purpose, agency_consent_purposes) ? info->purpose : "other", 32);
-    if (agency_json_one_of (info->method, agency_consent_methods))
+    s_set_plain (record, "purpose",
+                 tsg_word_in (info->purpose, agency_consent_purposes) ? info->purpose : "other",
+                 32);
+    if (tsg_word_in (info->method, agency_consent_methods))
         json_object_set_new (record, "method", json_string (info->method));
     if (tsg_agency_id_valid (info->obtained_by))
         json_object_set_new (record, "obtained_by", json_string (info->obtained_by));

@@ -248,14 +248,10 @@ s_refused (tsg_agency_t *self, tsg_txn_t *txn, const agency_msgref_t *ref,
     json_t *record = agency_consent_get (txn, ref->id);
     if (!record)
         return;
-    code = code ? code : "unspecified";
-    detail = detail && *detail ? detail : "no detail";
     json_t *revoke = json_object_get (record, "revoke");
     if (json_is_object (revoke)) {
         json_object_set_new (revoke, "state", json_string ("refused"));
-        json_object_set_new (revoke, "error",
-                             json_pack ("{s:s, s:s, s:I}", "code", code, "message", detail, "at",
-                                        (json_int_t) at_ms));
+        json_object_set_new (revoke, "error", agency_json_refusal (code, detail, at_ms));
     }
     agency_consent_put (txn, record);
     log_warnx ("consent %s: revocation refused by the coordinator: %s: %s", ref->id, code, detail);

@@ -183,16 +183,15 @@ agency_status_refused (tsg_agency_t *self, tsg_txn_t *txn, const agency_msgref_t
         return;
     json_t *change = s_take_pending (record, message_id);
     if (change) {
-        json_array_append_new (
-            agency_json_array (record, "errors"),
-            json_pack ("{s:O, s:O, s:s, s:s, s:I}", "status", json_object_get (change, "status"),
-                       "base_version", json_object_get (change, "base_version"), "code",
-                       code ? code : "unspecified", "message",
-                       detail && *detail ? detail : "no detail", "at", (json_int_t) at_ms));
+        json_array_append_new (agency_json_array (record, "errors"),
+                               json_pack ("{s:O, s:O, s:s, s:s, s:I}", "status",
+                                          json_object_get (change, "status"), "base_version",
+                                          json_object_get (change, "base_version"), "code", code,
+                                          "message", detail, "at", (json_int_t) at_ms));
         s_apply_stored (record, ref->id);
         agency_status_save (txn, record, party);
         log_warnx ("referral %s: change to %s refused by the coordinator: %s: %s", ref->id,
-                   agency_json_str (change, "status"), code ? code : "?", detail ? detail : "");
+                   agency_json_str (change, "status"), code, detail);
     }
     else {
         /* Applied already (the coordinator stored it), then withheld from the other party: the
@@ -209,10 +208,9 @@ agency_status_refused (tsg_agency_t *self, tsg_txn_t *txn, const agency_msgref_t
             json_object_set_new (entry, "withheld", json_true ());
             json_array_append_new (agency_json_array (record, "errors"),
                                    json_pack ("{s:O, s:s, s:s, s:I, s:b}", "status",
-                                              json_object_get (entry, "state"), "code",
-                                              code ? code : "unspecified", "message",
-                                              detail && *detail ? detail : "no detail", "at",
-                                              (json_int_t) at_ms, "withheld", 1));
+                                              json_object_get (entry, "state"), "code", code,
+                                              "message", detail, "at", (json_int_t) at_ms,
+                                              "withheld", 1));
             agency_status_save (txn, record, party);
             log_warnx ("referral %s: our change to %s was withheld from the other party: %s",
                        ref->id, agency_json_str (entry, "state"), detail ? detail : "");

@@ -115,15 +115,6 @@ agency_json_field (json_t *fields, const char *path, const char *problem)
 }
 
 bool
-agency_json_one_of (const char *text, const char *const list[])
-{
-    for (int i = 0; text && list[i]; i++)
-        if (strcmp (text, list[i]) == 0)
-            return true;
-    return false;
-}
-
-bool
 agency_json_plain (const char *text, size_t max)
 {
     if (!text)
@@ -231,4 +222,10 @@ agency_json_set_text (json_t *object, const char *key, const char *text)
 {
     if (text && *text)
         json_object_set_new (object, key, json_string (text));
+}
+
+json_t *
+agency_json_refusal (const char *code, const char *detail, uint64_t at_ms)
+{
+    return json_pack ("{s:s, s:s, s:I}", "code", code, "message", detail, "at", (json_int_t) at_ms);
 }

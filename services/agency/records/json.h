@@ -26,6 +26,9 @@ int agency_json_problems (json_t *fields, json_t *personal, const char *what, co
 /* An ISO-8601 UTC string of ms, or JSON null when ms is 0. */
 json_t *agency_json_time (uint64_t ms);
 
+/* What a record keeps of a refusal: {"code", "message": detail, "at": at_ms}. */
+json_t *agency_json_refusal (const char *code, const char *detail, uint64_t at_ms);
+
 /* Lowercase hex of len bytes. */
 json_t *agency_json_hex (const uint8_t *data, size_t len);
 
@@ -53,9 +56,6 @@ json_t *agency_json_load_object (const char *body, size_t len, json_t **reply);
 
 /* Adds "path": problem to fields unless path has a problem already. */
 void agency_json_field (json_t *fields, const char *path, const char *problem);
-
-/* True when text is one of list (NULL-terminated); false for NULL. */
-bool agency_json_one_of (const char *text, const char *const list[]);
 
 /* True for 1..max bytes without control characters (C0 or DEL). */
 bool agency_json_plain (const char *text, size_t max);

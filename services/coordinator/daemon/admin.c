@@ -1,5 +1,6 @@
 /* admin.c — the administrator's changes to the registry: checked, written with their audit
  * record in one transaction, answered after the commit (admin.h). */
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,6 +129,38 @@ s_entry_open (const tsg_hub_control_env_t *env, tsg_txn_t *txn, const s_request_
     return entry;
 }
 
+/* Why agency req->id with keys box and sign may not be added (the refusal's code, req->why
+ * said), or NULL: its id must be new, and its keys nobody's (ZAP and the directory find an
+ * agency by its keys, so two agencies with one key would be one agency to them). */
+static const char *
+s_add_conflict (tsg_txn_t *txn, s_request_t *req, const uint8_t box[32], const uint8_t sign[32])
+{
+    Tsunagu__V1__AgencyEntry **entries = NULL;
+    size_t count = 0;
+    if (tsg_registry_list (txn, &entries, &count) != TSG_OK || txn->rc != TSG_OK) {
+        snprintf (req->why, sizeof req->why, "the registry could not be read; nothing changed");
+        return "store";
+    }
+    const char *code = NULL;
+    for (size_t i = 0; i < count && !code; i++) {
+        const Tsunagu__V1__AgencyEntry *e = entries[i];
+        if (strcmp (e->id, req->id) == 0) {
+            snprintf (req->why, sizeof req->why, "agency %s is already registered (%s)", req->id,
+                      tsg_agency_status_name (e->status));
+            code = "agency_exists";
+        }
+        else if ((e->box_public.len == 32 && sodium_memcmp (e->box_public.data, box, 32) == 0)
+                 || (e->sign_public.len == 32
+                     && sodium_memcmp (e->sign_public.data, sign, 32) == 0)) {
+            snprintf (req->why, sizeof req->why,
+                      "its keys are agency %s's: every agency needs keys of its own", e->id);
+            code = "bad_request";
+        }
+    }
+    tsg_registry_free_list (entries, count);
+    return code;
+}
+
 /* {"command": "agency-add", "id", "type", "name", "box_public", "sign_public" (Z85),
  *  "response_due_days", "receive_due_days" (optional, 0..365), "actor"}. */
 static char *
@@ -158,14 +191,10 @@ s_add (const tsg_hub_control_env_t *env, const json_t *request)
                                                        "default) to 365");
     tsg_txn_t txn;
     tsg_txn_begin (env->store, &txn, true);
-    Tsunagu__V1__AgencyEntry *existing = tsg_registry_get (&txn, req.id);
-    if (existing || txn.rc != TSG_OK) {
-        snprintf (req.why, sizeof req.why, "agency %s is already registered (%s)", req.id,
-                  existing ? tsg_agency_status_name (existing->status) : "unreadable");
-        if (existing)
-            tsunagu__v1__agency_entry__free_unpacked (existing, NULL);
+    const char *code = s_add_conflict (&txn, &req, box, sign);
+    if (code) {
         tsg_txn_abort (&txn);
-        return tsg_hub_control_refusal (txn.rc == TSG_OK ? "agency_exists" : "store", req.why);
+        return tsg_hub_control_refusal (code, req.why);
     }
     Tsunagu__V1__AgencyEntry entry = TSUNAGU__V1__AGENCY_ENTRY__INIT;
     entry.id = (char *) req.id;
