@@ -7,9 +7,9 @@ one "registry" record naming the agency, the change and the actor, and the chain
 coordinator per data directory: a second refuses to start, and so does the offline mode, while
 the first runs; `tsunaguctl init` refuses a data directory a coordinator is using."""
 
-import getpass
 import json
 import os
+import pwd
 import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
@@ -19,8 +19,8 @@ from harness import check  # noqa: E402
 
 
 def actor():
-    """Who tsunaguctl says asks: the login behind sudo, else the user."""
-    return os.environ.get("SUDO_USER") or getpass.getuser()
+    """Who tsunaguctl says asks: the login behind sudo, else the effective user's name."""
+    return os.environ.get("SUDO_USER") or pwd.getpwuid(os.geteuid()).pw_name
 
 
 def registry_records(cluster):

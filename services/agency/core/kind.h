@@ -22,7 +22,8 @@ typedef struct {
     const char *id;            /* the id in the request's path (referral, case, consent), or NULL */
     const char *body;          /* the request body */
     size_t len;                /* its length */
-    void *request;             /* the kind's own: made by parse, released by clear */
+    void *request;             /* the kind's own, request_size zeroed bytes the pipeline
+                                  allocates before parse and frees after clear */
     agency_pending_t *same_as; /* parse found the same request waiting in this batch */
 } agency_submit_t;
 
@@ -30,6 +31,7 @@ struct agency_kind {
     agency_kind_id_t id;    /* which kind (records/msgref.h) */
     Tsunagu__V1__Kind wire; /* the letters of this kind on the wire */
     const char *lost;       /* the 500's message when the group commit fails */
+    size_t request_size;    /* bytes of submit->request, the kind's state of one request */
 
     /* --- sending, in the order submit.h runs them; each returns 0 to go on, or the HTTP
      * status of the answer (with *reply) --- */
@@ -41,7 +43,7 @@ struct agency_kind {
      * the record to write and the answer. */
     int (*seal) (tsg_agency_t *self, agency_submit_t *submit, agency_pending_t *pending,
                  json_t **reply);
-    /* Releases submit->request; safe when parse failed. */
+    /* Releases what submit->request holds (not the block itself); safe when parse failed. */
     void (*clear) (agency_submit_t *submit);
 
     /* --- the group commit --- */

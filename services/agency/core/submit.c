@@ -72,19 +72,24 @@ agency_submit (tsg_agency_t *self, agency_kind_id_t id, const char *path_id, con
         return NULL;
     const agency_kind_t *kind = self->kinds[id];
     agency_submit_t submit = { .kind = kind, .id = path_id, .body = body, .len = len };
+    submit.request = calloc (1, kind->request_size);
+    if (!submit.request) {
+        *reply = agency_json_error ("internal", "out of memory", NULL);
+        *status = 500;
+        return NULL;
+    }
     agency_pending_t *pending = NULL;
     *status = kind->parse (self, &submit, reply);
-    if (*status == 0 && submit.same_as && (pending = s_repeat (self, &submit))) {
-        kind->clear (&submit);
-        return pending;
-    }
-    if (*status == 0)
+    if (*status == 0 && submit.same_as)
+        pending = s_repeat (self, &submit);
+    if (*status == 0 && !pending)
         *status = s_ready (self, reply);
-    if (*status == 0)
+    if (*status == 0 && !pending)
         *status = kind->check (self, &submit, reply);
-    if (*status == 0)
+    if (*status == 0 && !pending)
         *status = s_queue (self, &submit, &pending, reply);
     kind->clear (&submit);
+    free (submit.request);
     return pending;
 }
 

@@ -148,12 +148,7 @@ typedef struct {
 static int
 s_parse (tsg_agency_t *self, agency_submit_t *submit, json_t **reply)
 {
-    s_submit_t *s = calloc (1, sizeof *s);
-    if (!s) {
-        *reply = agency_json_error ("internal", "out of memory", NULL);
-        return 500;
-    }
-    submit->request = s;
+    s_submit_t *s = submit->request;
     int status = agency_event_parse (submit->body, submit->len, &s->req, reply);
     if (status != 0)
         return status;
@@ -418,8 +413,6 @@ s_clear (agency_submit_t *submit)
     agency_event_legal_clear (&s->legal);
     json_decref (s->record);
     json_decref (s->req.root);
-    free (s);
-    submit->request = NULL;
 }
 
 static bool
@@ -515,6 +508,7 @@ s_filed (tsg_agency_t *self, tsg_txn_t *txn, const agency_entry_t *sender,
 const agency_kind_t agency_kind_case_event = {
     .id = AGENCY_KIND_CASE_EVENT,
     .wire = TSUNAGU__V1__KIND__KIND_CASE_EVENT,
+    .request_size = sizeof (s_submit_t),
     .lost = "the case event could not be stored; nothing was sent",
     .parse = s_parse,
     .check = s_check,

@@ -273,12 +273,7 @@ s_grant_record (tsg_agency_t *self, const s_grant_t *req, const char *consent_id
 static int
 s_parse (tsg_agency_t *self, agency_submit_t *submit, json_t **reply)
 {
-    s_grant_t *req = calloc (1, sizeof *req);
-    if (!req) {
-        *reply = agency_json_error ("internal", "out of memory", NULL);
-        return 500;
-    }
-    submit->request = req;
+    s_grant_t *req = submit->request;
     return s_grant_parse (self, submit->body, submit->len, req, reply);
 }
 
@@ -408,8 +403,6 @@ s_clear (agency_submit_t *submit)
     if (!req)
         return;
     json_decref (req->root);
-    free (req);
-    submit->request = NULL;
 }
 
 static bool
@@ -569,6 +562,7 @@ s_receive (tsg_agency_t *self, tsg_txn_t *txn, const agency_entry_t *sender,
 const agency_kind_t agency_kind_consent_grant = {
     .id = AGENCY_KIND_CONSENT_GRANT,
     .wire = TSUNAGU__V1__KIND__KIND_CONSENT_GRANT,
+    .request_size = sizeof (s_grant_t),
     .lost = "the consent could not be stored; nothing was sent",
     .parse = s_parse,
     .check = s_check,

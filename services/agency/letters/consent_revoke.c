@@ -62,12 +62,7 @@ s_revocable (tsg_agency_t *self, const char *consent_id, const json_t *record, j
 static int
 s_parse (tsg_agency_t *self, agency_submit_t *submit, json_t **reply)
 {
-    s_revoke_t *req = calloc (1, sizeof *req);
-    if (!req) {
-        *reply = agency_json_error ("internal", "out of memory", NULL);
-        return 500;
-    }
-    submit->request = req;
+    s_revoke_t *req = submit->request;
     json_t *root = agency_json_load_object (submit->body, submit->len, reply);
     if (!root)
         return 400;
@@ -188,8 +183,6 @@ s_clear (agency_submit_t *submit)
         return;
     json_decref (req->record);
     json_decref (req->root);
-    free (req);
-    submit->request = NULL;
 }
 
 static bool
@@ -326,6 +319,7 @@ s_receive (tsg_agency_t *self, tsg_txn_t *txn, const agency_entry_t *sender,
 const agency_kind_t agency_kind_consent_revoke = {
     .id = AGENCY_KIND_CONSENT_REVOKE,
     .wire = TSUNAGU__V1__KIND__KIND_CONSENT_REVOKE,
+    .request_size = sizeof (s_revoke_t),
     .lost = "the consent could not be stored; nothing was sent",
     .parse = s_parse,
     .check = s_check,

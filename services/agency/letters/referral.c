@@ -260,12 +260,7 @@ s_seal_letter (tsg_agency_t *self, const agency_request_t *req, const agency_ent
 static int
 s_parse (tsg_agency_t *self, agency_submit_t *submit, json_t **reply)
 {
-    s_submit_t *s = calloc (1, sizeof *s);
-    if (!s) {
-        *reply = agency_json_error ("internal", "out of memory", NULL);
-        return 500;
-    }
-    submit->request = s;
+    s_submit_t *s = submit->request;
     int status = agency_request_parse (submit->body, submit->len, self->policy, &s->req, reply);
     if (status != 0 || !s->req.client_ref)
         return status;
@@ -338,8 +333,6 @@ s_clear (agency_submit_t *submit)
         return;
     agency_request_clear (&s->req);
     json_decref (s->tags);
-    free (s);
-    submit->request = NULL;
 }
 
 static bool
@@ -427,6 +420,7 @@ s_filed (tsg_agency_t *self, tsg_txn_t *txn, const agency_entry_t *sender,
 const agency_kind_t agency_kind_referral = {
     .id = AGENCY_KIND_REFERRAL,
     .wire = TSUNAGU__V1__KIND__KIND_REFERRAL,
+    .request_size = sizeof (s_submit_t),
     .lost = "the referral could not be stored; nothing was sent",
     .parse = s_parse,
     .check = s_check,

@@ -287,12 +287,7 @@ typedef struct {
 static int
 s_parse_hook (tsg_agency_t *self, agency_submit_t *submit, json_t **reply)
 {
-    s_submit_t *s = calloc (1, sizeof *s);
-    if (!s) {
-        *reply = agency_json_error ("internal", "out of memory", NULL);
-        return 500;
-    }
-    submit->request = s;
+    s_submit_t *s = submit->request;
     s->party = TSG_PARTY_SENDER;
     int status = s_parse (submit->body, submit->len, &s->req, reply);
     if (status != 0)
@@ -397,8 +392,6 @@ s_clear (agency_submit_t *submit)
     json_decref (s->legal.categories);
     json_decref (s->record);
     json_decref (s->req.root);
-    free (s);
-    submit->request = NULL;
 }
 
 static bool
@@ -424,6 +417,7 @@ s_write (tsg_agency_t *self, tsg_txn_t *txn, const agency_pending_t *p)
 const agency_kind_t agency_kind_status = {
     .id = AGENCY_KIND_STATUS,
     .wire = TSUNAGU__V1__KIND__KIND_REFERRAL_STATUS,
+    .request_size = sizeof (s_submit_t),
     .lost = "the status change could not be stored; nothing was sent",
     .parse = s_parse_hook,
     .check = s_check,
