@@ -90,6 +90,18 @@ s_error (json_t *record, const char *code, const char *message)
                                     message && *message ? message : "no detail"));
 }
 
+static uint64_t
+s_min (uint64_t a, uint64_t b)
+{
+    return a < b ? a : b;
+}
+
+static uint64_t
+s_max (uint64_t a, uint64_t b)
+{
+    return a > b ? a : b;
+}
+
 bool
 agency_sent_apply (json_t *record, agency_event_t event, uint64_t at_ms, const char *by,
                    const char *code, const char *message)
@@ -102,6 +114,10 @@ agency_sent_apply (json_t *record, agency_event_t event, uint64_t at_ms, const c
     case AGENCY_EVENT_STORED:
         if (json_is_integer (json_object_get (record, "stored_at")))
             return false;
+        /* The receipt's time is the recipient's reading of the coordinator's clock: a letter
+         * is never shown delivered before it was stored, whichever answer came first. */
+        if (json_is_integer (json_object_get (record, "delivered_at")))
+            at_ms = s_min (at_ms, agency_json_u64 (record, "delivered_at", at_ms));
         json_object_set_new (record, "stored_at", json_integer ((json_int_t) at_ms));
         s_history (record, "stored", at_ms, NULL);
         if (queued)
@@ -110,6 +126,8 @@ agency_sent_apply (json_t *record, agency_event_t event, uint64_t at_ms, const c
     case AGENCY_EVENT_DELIVERED:
         if (!queued && !stored)
             return false;
+        if (json_is_integer (json_object_get (record, "stored_at")))
+            at_ms = s_max (at_ms, agency_json_u64 (record, "stored_at", at_ms));
         json_object_set_new (record, "delivered_at", json_integer ((json_int_t) at_ms));
         json_object_set_new (record, "delivery", json_string ("delivered"));
         s_history (record, "delivered", at_ms, by);

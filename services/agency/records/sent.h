@@ -34,7 +34,8 @@ void agency_sent_put (tsg_txn_t *txn, const json_t *record);
 /* The record of referral_id (a new reference), or NULL when unknown. */
 json_t *agency_sent_get (tsg_txn_t *txn, const char *referral_id);
 
-/* Applies event to record: stored and delivered set their receipt time once; rejected
+/* Applies event to record: stored and delivered set their receipt time once (delivered never
+ * before stored, whichever came first: the two clocks differ by the recipient's estimate); rejected
  * and refused set the error (code, message); refused makes delivery "refused" while the
  * letter was queued and "withheld" once it was stored.  by is the agency the event came from (may
  * be NULL).  Returns true when the record changed. */
