@@ -10,6 +10,9 @@
 
 #define CTL_DATA_DIR_DEFAULT "/var/lib/tsunagu"
 
+/* `tsunaguctl user ...`: the dashboard's staff accounts (cmd_user.c). */
+int cmd_user (const ctl_options_t *options, int argc, char **argv);
+
 static void
 s_usage (FILE *out)
 {
@@ -44,6 +47,12 @@ s_usage (FILE *out)
              "  audit verify [-d DATA_DIR] [--json]\n"
              "      check the audit log's hash chain; names the first broken link (exit 1)\n"
              "  audit show [--last N] [--json] the audit log's records\n"
+             "  user add --name NAME --role viewer|coordinator|admin [--password-stdin]\n"
+             "  user passwd --name NAME [--password-stdin]\n"
+             "  user role --name NAME --role ROLE\n"
+             "  user disable|enable|remove --name NAME\n"
+             "  user list [--json]\n"
+             "      the staff accounts of the web dashboard (tsunaguctl user --help)\n"
              "\n"
              "Options:\n"
              "  -d, --data-dir DIR   the coordinator data directory\n"
@@ -135,6 +144,8 @@ main (int argc, char **argv)
         return cmd_ping (&options, argc - optind, argv + optind);
     if (strcmp (command, "audit") == 0)
         return cmd_audit (&options, argc - optind, argv + optind);
+    if (strcmp (command, "user") == 0)
+        return cmd_user (&options, argc - optind, argv + optind);
     if (strcmp (command, "help") == 0) {
         s_usage (stdout);
         return CTL_EXIT_OK;

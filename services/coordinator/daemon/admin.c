@@ -7,6 +7,7 @@
 
 #include "coordinator/model/store.h"
 #include "coordinator/daemon/admin.h"
+#include "coordinator/daemon/admin_users.h"
 #include "coordinator/daemon/control_reply.h"
 #include "coordinator/intake/intake.h"
 #include "coordinator/model/codec.h"
@@ -327,5 +328,5 @@ tsg_hub_admin_answer (const tsg_hub_control_env_t *env, const char *command, con
         return s_status (env, request);
     if (strcmp (command, "agency-due-days") == 0)
         return s_due_days (env, request);
-    return NULL;
+    return tsg_hub_admin_users_answer (env, command, request); /* the staff accounts' */
 }

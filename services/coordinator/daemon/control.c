@@ -158,7 +158,7 @@ tsg_hub_control_answer (const tsg_hub_control_env_t *env, const char *request, s
     else if (!(reply = tsg_hub_admin_answer (env, command, root)))
         reply = tsg_hub_control_refusal ("unknown_command",
                                          "the commands are ping, case-event, agency-add, "
-                                         "agency-status and agency-due-days");
+                                         "agency-status, agency-due-days and user-*");
     json_decref (root);
     return reply;
 }

@@ -16,7 +16,8 @@
  *           unknown_command, too_large, store (nothing was changed; try again), and for
  *           case events the refusal codes of the wire protocol, as tsg_error_code_name names
  *           them: unknown_case, not_permitted, stale_version, illegal_transition, malformed,
- *           missing_legal_basis.
+ *           missing_legal_basis; for the registry and the staff accounts the codes their
+ *           commands list below.
  *
  * Commands.
  *
@@ -68,6 +69,28 @@
  *     Refusals: bad_request, agency_exists (add), unknown_agency, revoked (final: nothing but
  *     a new onboarding helps), store.  A running coordinator publishes the new directory by
  *     itself.
+ *
+ *   The staff accounts of the web dashboard (admin_users.h, model/users.h: the coordinator is
+ *   their one writer and hashes every password with Argon2id; every change is audited as
+ *   event "staff", kind the command, details {"user", "change": "add|passwd|role|disable|
+ *   enable|remove", "role", "actor", "via"}, and "from_role" for a role change):
+ *
+ *   {"command": "user-add", "name": "<login>", "role": "viewer|coordinator|admin",
+ *    "password": "<10-128 bytes of UTF-8, not the name>", "actor": "<who asks, 1-64 bytes>"}
+ *   {"command": "user-passwd", "name": "...", "password": "...", "actor": ...}
+ *   {"command": "user-role", "name": "...", "role": "...", "actor": ...}
+ *   {"command": "user-disable", "name": "...", "actor": ...}
+ *   {"command": "user-enable", "name": "...", "actor": ...}
+ *   {"command": "user-remove", "name": "...", "actor": ...}
+ *     → {"ok": true, "changed": true|false, "user": {"name", "role", "disabled", "created_at",
+ *        "changed_at", "password_at", "changed_by"}} ("removed": true after user-remove, with
+ *        the account as it was).  A login is 1-32 of a-z, 0-9, '.', '_' and '-', starting
+ *        with a letter or a digit.  Asking for the role, or the state, a user has changes
+ *        nothing ("changed": false, no audit record).  A web session of the user ends when it
+ *        is disabled, removed or given a new password.  The password is plaintext only on
+ *        this socket (0600) or the --apply pipe; it is never stored, logged or answered.
+ *     Refusals: bad_request, user_exists (add), unknown_user, weak_password (shorter than 10
+ *     bytes, longer than 128, not valid UTF-8, a control character, or the name), store.
  *
  * Offline.  While no coordinator runs on DATA_DIR (the lock DATA_DIR/coordinator.lock is free),
  * `tsunagu-coordinator -c FILE --apply` answers one request read from standard input on

@@ -27,6 +27,7 @@ tsg_hub_store_open (const char *data_dir, size_t map_size, tsg_store_t **out)
         [TSG_HUB_DB_CONSENTS] = "consents",
         [TSG_HUB_DB_CONSENT_INDEX] = "consent_index",
         [TSG_HUB_DB_ALERTS] = "alerts",
+        [TSG_HUB_DB_USERS] = "users",
     };
     char dir[4096];
     if (snprintf (dir, sizeof dir, "%s/store", data_dir) >= (int) sizeof dir)

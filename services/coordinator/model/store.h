@@ -38,6 +38,7 @@ enum {
                                   'm' consent id, mailbox key → empty: consents by case, by
                                   expiry, and the mailbox entries that rely on each */
     TSG_HUB_DB_ALERTS,         /* be64 n → one emergency alert (ids and codes only) */
+    TSG_HUB_DB_USERS,          /* staff login name → role, flags, password hash (users.c) */
     TSG_HUB_DB_COUNT
 };
 
