@@ -13,6 +13,9 @@
 /* `tsunaguctl user ...`: the dashboard's staff accounts (cmd_user.c). */
 int cmd_user (const ctl_options_t *options, int argc, char **argv);
 
+/* `tsunaguctl top`: the overview as a live terminal view (cmd_top.c). */
+int cmd_top (const ctl_options_t *options, int argc, char **argv);
+
 static void
 s_usage (FILE *out)
 {
@@ -44,6 +47,8 @@ s_usage (FILE *out)
              "  stats [--json]                 the indicators: times to received, accepted,\n"
              "                                 plan and closure; agencies per case; reopen rate\n"
              "  ping [--json]                  ask the running coordinator whether it answers\n"
+             "  top [--interval S] [--once] [--lang ja|en]\n"
+             "      the overview (概況) of the running coordinator, redrawn until q or Ctrl-C\n"
              "  audit verify [-d DATA_DIR] [--json]\n"
              "      check the audit log's hash chain; names the first broken link (exit 1)\n"
              "  audit show [--last N] [--json] the audit log's records\n"
@@ -142,6 +147,8 @@ main (int argc, char **argv)
         return cmd_stats (&options, argc - optind, argv + optind);
     if (strcmp (command, "ping") == 0)
         return cmd_ping (&options, argc - optind, argv + optind);
+    if (strcmp (command, "top") == 0)
+        return cmd_top (&options, argc - optind, argv + optind);
     if (strcmp (command, "audit") == 0)
         return cmd_audit (&options, argc - optind, argv + optind);
     if (strcmp (command, "user") == 0)

@@ -19,6 +19,12 @@ typedef struct {
     size_t (*sessions) (void *arg);                    /* agencies connected now */
     bool (*connected) (void *arg, const char *agency); /* whether agency has a session */
     uint64_t (*handshakes_refused) (void *arg);        /* CURVE handshakes ZAP refused */
+    /* Wall-clock ms (UTC) agency last spoke to the coordinator: now or lately for a connected
+     * one, 0 when it has not since the coordinator started (api/overview.c). */
+    uint64_t (*last_seen_ms) (void *arg, const char *agency);
+    /* Letters stored in each of the last 60 minutes (sliding: out[59] is the 60 seconds up to
+     * now, out[58] the 60 before, ...), zeros before the coordinator started. */
+    void (*letters_per_minute) (void *arg, uint32_t out[60]);
     void *arg;                                         /* their argument */
 } tsg_hub_api_live_t;
 

@@ -7,12 +7,15 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "coordinator/api/overview.h"
+#include "coordinator/model/alerts.h"
 #include "coordinator/model/audit.h"
 #include "coordinator/model/cases.h"
 #include "coordinator/daemon/admin.h"
 #include "coordinator/daemon/control.h"
 #include "coordinator/daemon/control_reply.h"
 #include "coordinator/daemon/staff.h"
+#include "tsunagu/tsg_text.h"
 
 struct _tsg_hub_control_t {
     void *socket;    /* the REP socket */
@@ -133,6 +136,66 @@ s_case_event (const tsg_hub_control_env_t *env, const json_t *request)
     return reply;
 }
 
+/* {"command": "overview"}: the overview with its live part, as GET /v1/overview answers it. */
+static char *
+s_overview (const tsg_hub_control_env_t *env)
+{
+    tsg_hub_api_t offline = { .store = env->store, .directory = env->directory };
+    tsg_txn_t txn;
+    tsg_txn_begin (env->store, &txn, false);
+    json_t *view = txn.rc == TSG_OK
+                       ? tsg_hub_api_overview (env->api ? env->api : &offline, &txn, tsg_now_ms ())
+                       : NULL;
+    int rc = txn.rc;
+    tsg_txn_abort (&txn);
+    if (!view) {
+        log_warnx ("control: the overview could not be read: %s",
+                   tsg_strerror (rc != TSG_OK ? rc : TSG_ERR_NOMEM));
+        return tsg_hub_control_refusal ("store", "the overview could not be read");
+    }
+    json_object_set_new (view, "ok", json_true ());
+    return tsg_hub_control_dump (view);
+}
+
+/* {"command": "alert-ack", "n": N, "actor": "<who>"}: staff acknowledge alert N, audited as
+ * "alert-ack"; acknowledging it again changes nothing ("changed": false). */
+static char *
+s_alert_ack (const tsg_hub_control_env_t *env, const json_t *request)
+{
+    const json_t *n = json_object_get (request, "n");
+    const char *actor = json_string_value (json_object_get (request, "actor"));
+    if (!json_is_integer (n) || json_integer_value (n) < 1)
+        return tsg_hub_control_refusal ("bad_request",
+                                        "\"n\" must be an alert's number (1 or more)");
+    if (!actor || !tsg_text_ok (actor, TSG_HUB_ALERT_ACTOR_MAX))
+        return tsg_hub_control_refusal (
+            "bad_request", "\"actor\" must name who asks: 1-64 bytes of printable UTF-8");
+    tsg_hub_audit_t *audit = env->audit    ? env->audit
+                             : env->intake ? tsg_hub_intake_audit (env->intake)
+                                           : NULL;
+    tsg_hub_alert_t alert;
+    char why[96];
+    tsg_hub_alert_ack_t result =
+        tsg_hub_alert_acknowledge (env->store, audit, (uint64_t) json_integer_value (n), actor,
+                                   env->via ? env->via : "control", tsg_now_ms (), &alert);
+    switch (result) {
+    case TSG_HUB_ALERT_ACKED:
+    case TSG_HUB_ALERT_ALREADY:
+        return tsg_hub_control_dump (json_pack ("{s:b, s:b, s:o}", "ok", 1, "changed",
+                                                result == TSG_HUB_ALERT_ACKED, "alert",
+                                                tsg_hub_alert_json (&alert)));
+    case TSG_HUB_ALERT_UNKNOWN:
+        snprintf (why, sizeof why, "there is no alert %lld", (long long) json_integer_value (n));
+        return tsg_hub_control_refusal ("unknown_alert", why);
+    case TSG_HUB_ALERT_BAD_ACTOR:
+        return tsg_hub_control_refusal (
+            "bad_request", "\"actor\" must name who asks: 1-64 bytes of printable UTF-8");
+    default:
+        return tsg_hub_control_refusal ("store", "the acknowledgement could not be stored; "
+                                                 "nothing changed");
+    }
+}
+
 char *
 tsg_hub_control_answer (const tsg_hub_control_env_t *env, const char *request, size_t len)
 {
@@ -155,6 +218,10 @@ tsg_hub_control_answer (const tsg_hub_control_env_t *env, const char *request, s
                                                         "coordinator: start it and try again");
     else if (strcmp (command, "case-event") == 0)
         reply = s_case_event (env, root);
+    else if (strcmp (command, "overview") == 0)
+        reply = s_overview (env);
+    else if (strcmp (command, "alert-ack") == 0)
+        reply = s_alert_ack (env, root);
     else if (!(reply = tsg_hub_admin_answer (env, command, root)))
         reply = tsg_hub_control_refusal ("unknown_command",
                                          "the commands are ping, case-event, agency-add, "

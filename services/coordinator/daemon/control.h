@@ -105,6 +105,7 @@
 #include "coordinator/model/audit.h"
 #include "coordinator/model/directory.h"
 #include "coordinator/intake/intake.h"
+#include "coordinator/api/api.h"
 #include "coordinator/daemon/sessions.h"
 
 /* Largest request accepted. */
@@ -119,6 +120,7 @@ typedef struct {
     const tsg_keys_t *keys;               /* signs the coordinator's letters */
     const tsg_hub_directory_t *directory; /* for ping */
     tsg_hub_sessions_t *sessions;         /* for ping (NULL: none) */
+    const tsg_hub_api_t *api;             /* for overview: the live figures (NULL: none) */
     tsg_hub_audit_t *audit;               /* where registry changes are audited (NULL: the
                                              intake's audit log) */
     const char *via;                      /* how requests come, for the audit log: NULL for

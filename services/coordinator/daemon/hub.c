@@ -77,9 +77,12 @@ tsg_hub_new (const char *endpoint, tsg_keys_t **keys_p, tsg_store_t **store_p)
     }
     self->api.store = self->store;
     self->api.directory = self->directory;
+    self->live = hub_live_new ();
     self->api.live = (tsg_hub_api_live_t){ .sessions = s_live_sessions,
                                            .connected = s_live_connected,
                                            .handshakes_refused = s_live_refused,
+                                           .last_seen_ms = hub_live_last_seen_ms,
+                                           .letters_per_minute = hub_live_letters_per_minute,
                                            .arg = self };
     self->api.counters = tsg_hub_intake_counters (self->intake);
     self->api.intake = self->intake;
@@ -106,6 +109,7 @@ tsg_hub_destroy (tsg_hub_t **self_p)
     tsg_hub_zap_destroy (&self->zap);
     if (self->ctx)
         zmq_ctx_term (self->ctx);
+    hub_live_destroy (&self->live);
     tsg_hub_sessions_destroy (&self->sessions);
     tsg_hub_intake_destroy (&self->intake);
     tsg_hub_directory_destroy (&self->directory);
@@ -215,7 +219,8 @@ s_control (tsg_hub_t *self)
                                   .intake = self->intake,
                                   .keys = self->keys,
                                   .directory = self->directory,
-                                  .sessions = self->sessions };
+                                  .sessions = self->sessions,
+                                  .api = &self->api };
     while (tsg_hub_control_handle (self->control, &env))
         hub_note_effects (self, tsg_monotonic_ms ());
 }

@@ -5,7 +5,9 @@
  *   hub_timers.c   the registry's generation, idle and stalled sessions, ended consents,
  *                  retention and the store's room
  *   hub_send.c     the ROUTER: binding it, and every send on it (answers, directories)
- * Arrows: hub.c -> hub_batch.c, hub_timers.c -> hub_forward.c -> hub_send.c. */
+ *   hub_live.c     what the overview asks the running hub: letters per minute, last seen
+ * Arrows: hub.c -> hub_batch.c, hub_timers.c -> hub_forward.c -> hub_send.c;
+ *         hub.c, hub_timers.c -> hub_live.c. */
 #ifndef TSG_HUB_HUB_PARTS_H_INCLUDED
 #define TSG_HUB_HUB_PARTS_H_INCLUDED
 
@@ -41,6 +43,9 @@ typedef struct {
     tsg_hub_answer_t answer;      /* what to send */
 } hub_pending_t;
 
+/* hub_live.c: letters per minute and when each agency last spoke. */
+typedef struct _hub_live_t hub_live_t;
+
 struct _tsg_hub_t {
     void *ctx;                      /* the ZeroMQ context */
     void *router;                   /* the CURVE ROUTER agencies connect to */
@@ -65,6 +70,7 @@ struct _tsg_hub_t {
     uint64_t batches_failed;        /* transactions that could not commit */
     uint64_t answers_dropped;       /* answers the router would not take */
     size_t map_max;                 /* the ceiling the store may grow to (bytes) */
+    hub_live_t *live;               /* letters per minute, last seen (owned; NULL: none) */
 };
 
 /* hub_send.c: creates, configures and binds the ROUTER on endpoint (the bound one goes to
@@ -98,5 +104,18 @@ void hub_take_batch (tsg_hub_t *self);
 /* hub_timers.c: what is due at now (monotonic ms): the registry's generation, idle sessions,
  * stalled windows, consents that ended, retention. */
 void hub_timers (tsg_hub_t *self, uint64_t now);
+
+/* hub_live.c: a new, empty record of the hub's live figures (NULL when memory ran out), and
+ * its end (safe on NULL and twice). */
+hub_live_t *hub_live_new (void);
+void hub_live_destroy (hub_live_t **self_p);
+
+/* hub_live.c: at each turn of the loop (now: monotonic ms): counts the letters stored since
+ * the last turn, and once a second notes when each session last spoke. */
+void hub_live_tick (tsg_hub_t *self, uint64_t now);
+
+/* hub_live.c: tsg_hub_api_live_t's last_seen_ms and letters_per_minute (arg: the hub). */
+uint64_t hub_live_last_seen_ms (void *arg, const char *agency);
+void hub_live_letters_per_minute (void *arg, uint32_t out[60]);
 
 #endif

@@ -57,6 +57,7 @@ s_housekeeping (tsg_hub_t *self)
 void
 hub_timers (tsg_hub_t *self, uint64_t now)
 {
+    hub_live_tick (self, now);
     if (now - self->registry_checked_at >= TSG_HUB_REGISTRY_CHECK_MS) {
         self->registry_checked_at = now;
         s_registry_check (self);

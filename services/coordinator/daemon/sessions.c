@@ -292,3 +292,9 @@ tsg_hub_session_directory_due (const tsg_hub_session_t *self)
 {
     return self->directory_due;
 }
+
+uint64_t
+tsg_hub_session_last_seen (const tsg_hub_session_t *self)
+{
+    return self->last_seen;
+}

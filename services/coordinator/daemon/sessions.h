@@ -45,6 +45,9 @@ size_t tsg_hub_sessions_expire (tsg_hub_sessions_t *self, uint64_t now, uint64_t
 size_t tsg_hub_sessions_size (const tsg_hub_sessions_t *self);
 tsg_hub_session_t *tsg_hub_sessions_at (tsg_hub_sessions_t *self, size_t index);
 
+/* Monotonic ms of the session's last message. */
+uint64_t tsg_hub_session_last_seen (const tsg_hub_session_t *self);
+
 /* The agency id and routing id of a session (borrowed). */
 const char *tsg_hub_session_id (const tsg_hub_session_t *self);
 const uint8_t *tsg_hub_session_rid (const tsg_hub_session_t *self, size_t *len);

@@ -11,6 +11,7 @@
 #include "coordinator/intake/casework_parts.h"
 #include "coordinator/intake/legal_basis.h"
 #include "coordinator/model/alerts.h"
+#include "coordinator/model/overview.h"
 #include "coordinator/model/referrals.h"
 #include "coordinator/model/stats.h"
 
@@ -187,6 +188,7 @@ s_referral_case (tsg_hub_casework_t *self, const char *sender, const tsg_letter_
         tsg_hub_case_add_agency (c, sender);
         joined = 1;
         tsg_hub_stat_add (txn, TSG_HUB_STAT_CASES_OPENED, 1);
+        tsg_hub_overview_note_case (txn, c->created_at_ms);
     }
     else
         joined += s_join (self, c, sender, sender, letter);

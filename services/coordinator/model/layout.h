@@ -20,7 +20,8 @@
 #define TSG_HUB_CONSENT_BY_END     'e'               /* ... by the end of validity */
 #define TSG_HUB_CONSENT_BY_MAIL    'm'               /* ... the mail relying on it */
 #define TSG_HUB_STAT_CONSENT_STATE "consents.state." /* STATS: consents per state */
-#define TSG_HUB_ALERT_FORMAT       2                 /* ALERTS: the value's format */
+#define TSG_HUB_ALERT_FORMAT       3                 /* ALERTS: the value's format */
+#define TSG_HUB_ALERT_FORMAT_V2    2                 /* ... as written before acknowledgements */
 #define TSG_HUB_ALERT_FORMAT_V1    1                 /* ... as written before kinds */
 
 /* The key of an index entry (CASE_BY_STATE, _BY_AGENCY, _BY_TAG): word, NUL, case id; its
