@@ -54,6 +54,18 @@
  *     active consent of the case that covers every attendee (else missing_legal_basis).  The
  *     reply comes after the commit; the decision, either way, is in the audit log.
  *
+ *   {"command": "overview"}
+ *     → {"ok": true, ...the overview...}: the JSON of GET /v1/overview (api/overview.h,
+ *        model/overview.h; docs/coordinator-api.yaml), for `tsunaguctl top`.  Offline
+ *        (--apply) nobody is online and no letters are counted.
+ *
+ *   {"command": "alert-ack", "n": <alert number>, "actor": "<who acknowledges, 1-64 bytes>"}
+ *     → {"ok": true, "changed": true|false, "alert": {alert view with acknowledged_at and
+ *        acknowledged_by}}: the coordinator's staff acknowledge alert n (model/alerts.h).
+ *     Written with its audit record (event "alert-ack", details {alert, kind, case_id, actor,
+ *     via}) in one transaction; an alert acknowledged already is left as it was ("changed":
+ *     false, no audit record).  Refusals: bad_request, unknown_alert, store.
+ *
  *   The registry (admin.h: the coordinator is its one writer; every change is audited as event
  *   "registry" with the agency, the change, "actor" and "via"):
  *
