@@ -7,6 +7,7 @@
 
 #include "coordinator/model/codec.h"
 #include "coordinator/model/views.h"
+#include "tsunagu/tsg_agency_types.h"
 #include "ctl.h"
 
 static void
@@ -14,21 +15,32 @@ s_usage (FILE *out)
 {
     fprintf (out,
              "usage: tsunaguctl [-d DATA_DIR] case list [--state S] [--agency A] [--tag T]\n"
-             "                  [--overdue] [--limit N] [--after CASE_ID] [--json]\n"
+             "                  [--type TYPE] [--overdue] [--withheld] [--stuck DAYS]\n"
+             "                  [--candidate] [--sort ORDER] [--limit N]\n"
+             "                  [--after CASE_ID | --cursor C] [--json]\n"
              "       tsunaguctl [-d DATA_DIR] case show CASE_ID [--json]\n"
              "       tsunaguctl [-d DATA_DIR] case event CASE_ID --type TYPE --base-version N "
              "[...]\n"
              "list and show read the coordinator's store (they work while it is stopped too);\n"
              "event asks the running coordinator (tsunaguctl case event --help).\n"
-             "  --state    open, multi-agency, assessment, planning, conference, support,\n"
-             "             monitoring, watch, closed\n"
-             "  --agency   only cases this agency is on\n"
-             "  --tag      only cases with this tag (8050, 介護, ...)\n"
-             "  --overdue  only cases with a referral past its due date (⚠)\n"
-             "  --limit    at most N cases (default %d, at most %d)\n"
-             "  --after    the page after this case id (list prints it when there is more)\n"
-             "  --json     the coordinator's view as JSON, as GET /v1/cases returns it\n",
-             TSG_HUB_PAGE_DEFAULT, TSG_HUB_PAGE_MAX);
+             "  --state     open, multi-agency, assessment, planning, conference, support,\n"
+             "              monitoring, watch, closed\n"
+             "  --agency    only cases this agency is on\n"
+             "  --tag       only cases with this tag (8050, 介護, ...)\n"
+             "  --type      only cases with an agency of this type (eldercare, disability,\n"
+             "              child, poverty)\n"
+             "  --overdue   only cases with a referral past its due date (⚠)\n"
+             "  --withheld  only cases with a referral withheld (its consent ended first)\n"
+             "  --stuck     only cases not closed and unchanged for DAYS days\n"
+             "  --candidate only 会議候補: %d or more agencies, unchanged %d days, or reopened\n"
+             "  --sort      id (default), -updated (latest change first), updated (longest\n"
+             "              without change first), -created (newest first)\n"
+             "  --limit     at most N cases (default %d, at most %d)\n"
+             "  --after     the page after this case id (sort id)\n"
+             "  --cursor    the page list printed as next (any sort)\n"
+             "  --json      the coordinator's view as JSON, as GET /v1/cases returns it\n",
+             TSG_HUB_CANDIDATE_AGENCIES, TSG_HUB_STUCK_DAYS, TSG_HUB_PAGE_DEFAULT,
+             TSG_HUB_PAGE_MAX);
 }
 
 /* ---- case list ------------------------------------------------------------------------ */
@@ -39,78 +51,137 @@ typedef struct {
     bool json;                    /* --json */
 } s_list_args_t;
 
+/* A whole number in 1..max, or false. */
+static bool
+s_number (const char *text, long max, long *out)
+{
+    char *end = NULL;
+    long value = strtol (text, &end, 10);
+    if (end == text || *end != '\0' || value < 1 || value > max)
+        return false;
+    *out = value;
+    return true;
+}
+
+/* One `case list` option that takes a value; -1 when fine, else an exit code. */
+static int
+s_list_value (const char *arg, const char *value, s_list_args_t *args)
+{
+    tsg_hub_case_filter_t *f = &args->filter;
+    tsg_case_state_t state;
+    long number = 0;
+    if (strcmp (arg, "--state") == 0 && !tsg_case_state_parse (value, &state))
+        ctl_error ("\"%s\" is not a case state: open, multi-agency, assessment, "
+                   "planning, conference, support, monitoring, watch, closed",
+                   value);
+    else if (strcmp (arg, "--agency") == 0 && !tsg_agency_id_valid (value))
+        ctl_error ("\"%s\" is not an agency id", value);
+    else if (strcmp (arg, "--tag") == 0 && !tsg_text_ok (value, TSG_TAG_LEN_MAX))
+        ctl_error ("--tag is 1 to %d bytes of text", TSG_TAG_LEN_MAX);
+    else if (strcmp (arg, "--type") == 0 && !tsg_agency_policy_find (value))
+        ctl_error ("\"%s\" is not an agency type: eldercare, disability, child, poverty", value);
+    else if (strcmp (arg, "--limit") == 0 && !s_number (value, TSG_HUB_PAGE_MAX, &number))
+        ctl_error ("--limit is a number from 1 to %d, not \"%s\"", TSG_HUB_PAGE_MAX, value);
+    else if (strcmp (arg, "--stuck") == 0 && !s_number (value, 36500, &number))
+        ctl_error ("--stuck is a number of days from 1 to 36500, not \"%s\"", value);
+    else if (strcmp (arg, "--sort") == 0 && !tsg_hub_case_sort_parse (value, &f->sort))
+        ctl_error ("--sort is id, -updated, updated or -created, not \"%s\"", value);
+    else if (strcmp (arg, "--after") == 0 && !tsg_uuid_valid (value))
+        ctl_error ("--after is a case id (a lowercase UUID), not \"%s\"", value);
+    else {
+        if (strcmp (arg, "--state") == 0)
+            f->state = value;
+        else if (strcmp (arg, "--agency") == 0)
+            f->agency = value;
+        else if (strcmp (arg, "--tag") == 0)
+            f->tag = value;
+        else if (strcmp (arg, "--type") == 0)
+            f->agency_type = value;
+        else if (strcmp (arg, "--limit") == 0)
+            f->limit = (size_t) number;
+        else if (strcmp (arg, "--stuck") == 0)
+            f->stuck_days = (unsigned) number;
+        else if (strcmp (arg, "--after") == 0)
+            f->after = value;
+        else if (strcmp (arg, "--cursor") == 0)
+            f->cursor = value;
+        return -1;
+    }
+    return CTL_EXIT_FAIL;
+}
+
 /* Parses `case list` options; returns -1 to go on, else an exit code. */
 static int
 s_list_parse (int argc, char **argv, s_list_args_t *args)
 {
+    static const char *const valued[] = { "--state", "--agency", "--tag",  "--limit", "--after",
+                                          "--type",  "--stuck",  "--sort", "--cursor" };
     args->filter.limit = TSG_HUB_PAGE_DEFAULT;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;
-        bool takes_value = strcmp (arg, "--state") == 0 || strcmp (arg, "--agency") == 0
-                           || strcmp (arg, "--tag") == 0 || strcmp (arg, "--limit") == 0
-                           || strcmp (arg, "--after") == 0;
+        bool takes_value = false;
+        for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
+            takes_value |= strcmp (arg, valued[k]) == 0;
         if (takes_value && !value) {
             ctl_error ("case list: %s needs a value", arg);
             return CTL_EXIT_USAGE;
         }
-        if (strcmp (arg, "--json") == 0)
+        if (takes_value) {
+            int code = s_list_value (arg, value, args);
+            if (code >= 0)
+                return code;
+            i++;
+        }
+        else if (strcmp (arg, "--json") == 0)
             args->json = true;
         else if (strcmp (arg, "--overdue") == 0)
             args->filter.overdue = true;
+        else if (strcmp (arg, "--withheld") == 0)
+            args->filter.withheld = true;
+        else if (strcmp (arg, "--candidate") == 0)
+            args->filter.candidate = true;
         else if (strcmp (arg, "--help") == 0 || strcmp (arg, "-h") == 0) {
             s_usage (stdout);
             return CTL_EXIT_OK;
-        }
-        else if (strcmp (arg, "--state") == 0) {
-            tsg_case_state_t state;
-            if (!tsg_case_state_parse (value, &state)) {
-                ctl_error ("\"%s\" is not a case state: open, multi-agency, assessment, "
-                           "planning, conference, support, monitoring, watch, closed",
-                           value);
-                return CTL_EXIT_FAIL;
-            }
-            args->filter.state = value;
-        }
-        else if (strcmp (arg, "--agency") == 0) {
-            if (!tsg_agency_id_valid (value)) {
-                ctl_error ("\"%s\" is not an agency id", value);
-                return CTL_EXIT_FAIL;
-            }
-            args->filter.agency = value;
-        }
-        else if (strcmp (arg, "--tag") == 0) {
-            if (!tsg_text_ok (value, TSG_TAG_LEN_MAX)) {
-                ctl_error ("--tag is 1 to %d bytes of text", TSG_TAG_LEN_MAX);
-                return CTL_EXIT_FAIL;
-            }
-            args->filter.tag = value;
-        }
-        else if (strcmp (arg, "--limit") == 0) {
-            char *end = NULL;
-            long limit = strtol (value, &end, 10);
-            if (end == value || *end != '\0' || limit < 1 || limit > TSG_HUB_PAGE_MAX) {
-                ctl_error ("--limit is a number from 1 to %d, not \"%s\"", TSG_HUB_PAGE_MAX, value);
-                return CTL_EXIT_FAIL;
-            }
-            args->filter.limit = (size_t) limit;
-        }
-        else if (strcmp (arg, "--after") == 0) {
-            if (!tsg_uuid_valid (value)) {
-                ctl_error ("--after is a case id (a lowercase UUID), not \"%s\"", value);
-                return CTL_EXIT_FAIL;
-            }
-            args->filter.after = value;
         }
         else {
             ctl_error ("case list: unexpected argument \"%s\"", arg);
             s_usage (stderr);
             return CTL_EXIT_USAGE;
         }
-        if (takes_value)
-            i++;
+    }
+    const tsg_hub_case_filter_t *f = &args->filter;
+    const char *why = NULL;
+    if (f->after && f->sort != TSG_HUB_CASE_SORT_ID) {
+        ctl_error ("--after pages the listing by id; with --sort use --cursor");
+        return CTL_EXIT_FAIL;
+    }
+    if (f->cursor && (f->after || !tsg_hub_case_cursor_ok (f->cursor, f->sort, &why))) {
+        ctl_error ("--cursor: %s", f->after ? "give --after or --cursor, not both" : why);
+        return CTL_EXIT_FAIL;
     }
     return -1;
+}
+
+/* The marks of a case in a list: 保留 n (withheld), 候補 (会議候補, why), 停滞 n日. */
+static void
+s_marks (json_t *c, char *out, size_t size)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    json_int_t withheld = json_integer_value (json_object_get (c, "withheld"));
+    if (withheld > 0)
+        used += (size_t) snprintf (out + used, size - used, "保留%lld ", (long long) withheld);
+    if (used < size && json_is_true (json_object_get (c, "candidate"))) {
+        char *why = ctl_text_join (json_object_get (c, "candidate_why"), ",");
+        used += (size_t) snprintf (out + used, size - used, "候補(%s) ", why ? why : "");
+        free (why);
+    }
+    json_int_t stuck = json_integer_value (json_object_get (c, "stuck_days"));
+    if (used < size && stuck >= TSG_HUB_STUCK_DAYS
+        && strcmp (ctl_text_get (c, "state", ""), "closed") != 0)
+        snprintf (out + used, size - used, "停滞%lld日", (long long) stuck);
 }
 
 /* Prints the list view as a table. */
@@ -124,16 +195,18 @@ s_list_print (json_t *view, const s_list_args_t *args)
     if (json_array_size (cases) == 0) {
         printf ("該当するケースはありません (no cases%s)\n",
                 args->filter.state || args->filter.agency || args->filter.tag
-                        || args->filter.overdue || args->filter.after
+                        || args->filter.overdue || args->filter.after || args->filter.agency_type
+                        || args->filter.withheld || args->filter.stuck_days
+                        || args->filter.candidate || args->filter.cursor
                     ? " match"
                     : "");
         return;
     }
-    static const char *const header[] = { "",         "ケースID", "状態",      "版",
-                                          "関係機関", "タグ",     "更新(JST)", "見直し" };
+    static const char *const header[] = { "",     "ケースID",  "状態",   "版", "関係機関",
+                                          "タグ", "更新(JST)", "見直し", "印" };
     /* The ⚠ column only when some case needs it. */
     size_t skip = overdue ? 0 : 1;
-    ctl_table_t *table = ctl_table_new (8 - skip, header + skip);
+    ctl_table_t *table = ctl_table_new (9 - skip, header + skip);
     for (size_t i = 0; table && i < json_array_size (cases); i++) {
         json_t *c = json_array_get (cases, i);
         char state[96], version[24], updated[32], *agencies = NULL, *tags = NULL;
@@ -144,6 +217,10 @@ s_list_print (json_t *view, const s_list_args_t *args)
         agencies = ctl_text_join (json_object_get (c, "agencies"), ", ");
         tags = ctl_text_join (json_object_get (c, "tags"), ", ");
         const char *review = json_string_value (json_object_get (c, "next_review_on"));
+        char marks[96], review_text[40];
+        s_marks (c, marks, sizeof marks);
+        snprintf (review_text, sizeof review_text, "%s%s", review ? review : "",
+                  json_is_true (json_object_get (c, "review_overdue")) ? " 期限切れ" : "");
         const char *cells[] = {
             json_is_true (json_object_get (c, "overdue")) ? "⚠" : "",
             json_string_value (json_object_get (c, "case_id")),
@@ -152,7 +229,8 @@ s_list_print (json_t *view, const s_list_args_t *args)
             agencies,
             tags,
             updated,
-            review ? review : "",
+            review_text,
+            marks,
         };
         ctl_table_add (table, cells + skip);
         free (agencies);
@@ -166,8 +244,14 @@ s_list_print (json_t *view, const s_list_args_t *args)
         printf ("（⚠ 期限超過の紹介があるケース %zu 件）", overdue);
     putchar ('\n');
     const char *next = json_string_value (json_object_get (view, "next_after"));
-    if (next)
+    const char *cursor = json_string_value (json_object_get (view, "next_cursor"));
+    if (json_is_true (json_object_get (view, "partial")))
+        printf ("ここまでで探索の上限に達しました (partial: %lld entries examined)\n",
+                (long long) json_integer_value (json_object_get (view, "examined")));
+    if (next && args->filter.sort == TSG_HUB_CASE_SORT_ID && !args->filter.cursor)
         printf ("続きがあります: --after %s\n", next);
+    else if (cursor)
+        printf ("続きがあります: --cursor %s\n", cursor);
 }
 
 /* `case list`. */
@@ -256,8 +340,18 @@ s_show_record (json_t *c)
         }
     }
     const char *review = json_string_value (json_object_get (c, "next_review_on"));
-    if (review)
-        s_field ("次回見直し", review);
+    if (review) {
+        bool late = json_is_true (json_object_get (c, "review_overdue"));
+        snprintf (text, sizeof text, "%s%s", review,
+                  late ? "  ⚠ 見直し期限を過ぎています (review overdue)" : "");
+        s_field ("次回見直し", text);
+    }
+    json_int_t withheld = json_integer_value (json_object_get (c, "withheld"));
+    if (withheld > 0) {
+        snprintf (text, sizeof text, "%lld 件 (同意の終了により届けずに保留)",
+                  (long long) withheld);
+        s_field ("保留の紹介", text);
+    }
     const char *closed_at = json_string_value (json_object_get (c, "closed_at"));
     if (closed_at) {
         const char *reason = json_string_value (json_object_get (c, "close_reason"));
@@ -282,6 +376,19 @@ s_show_record (json_t *c)
     s_field ("経過時間", text);
 }
 
+/* The last column of a referral: withheld (with why) or what it is overdue for. */
+static const char *
+s_referral_mark (json_t *r, char *out, size_t size)
+{
+    json_t *withheld = json_object_get (r, "withheld");
+    if (!json_is_object (withheld))
+        return ctl_text_overdue (json_string_value (json_object_get (r, "overdue")));
+    const char *reason = ctl_text_get (withheld, "reason", "-");
+    snprintf (out, size, "保留: 同意の%s (withheld: consent %s)",
+              strcmp (reason, "expired") == 0 ? "期限切れ" : "撤回", reason);
+    return out;
+}
+
 /* Prints the referrals of a case view. */
 static void
 s_show_referrals (json_t *c)
@@ -295,7 +402,7 @@ s_show_referrals (json_t *c)
     ctl_table_t *table = ctl_table_new (7, header);
     for (size_t i = 0; table && i < json_array_size (referrals); i++) {
         json_t *r = json_array_get (referrals, i);
-        char parties[80], state[96], version[24];
+        char parties[80], state[96], version[24], mark[96];
         snprintf (parties, sizeof parties, "%s → %s", ctl_text_get (r, "from", "-"),
                   ctl_text_get (r, "to", "-"));
         ctl_text_state (r, state, sizeof state);
@@ -308,7 +415,7 @@ s_show_referrals (json_t *c)
             version,
             ctl_text_get (r, "receive_due_date", "-"),
             ctl_text_get (r, "due_date", "-"),
-            ctl_text_overdue (json_string_value (json_object_get (r, "overdue"))),
+            s_referral_mark (r, mark, sizeof mark),
         };
         ctl_table_add (table, cells);
     }

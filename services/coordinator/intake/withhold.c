@@ -8,6 +8,7 @@
 
 #include "coordinator/intake/casework_parts.h"
 #include "coordinator/model/mailbox.h"
+#include "coordinator/model/referrals.h"
 #include "coordinator/model/stats.h"
 
 /* The STATS counter of letters withheld when their consent ended. */
@@ -41,12 +42,39 @@ s_tell_withheld (tsg_hub_casework_t *self, const tsg_hub_withdrawn_t *w, const c
                            consent->case_id, consent->id);
 }
 
-/* tsg_hub_consent_mail_fn: withholds one noted entry if it still waits. */
+/* Which mailbox entry's referral id s_referral_of looks for. */
+typedef struct {
+    uint64_t seq;                /* the entry */
+    char id[TSG_UUID_TEXT_SIZE]; /* its referral id ("" when not a REFERRAL) */
+} s_referral_of_t;
+
+/* tsg_hub_mailbox_fn: the referral id of the entry, when it is a REFERRAL. */
+static bool
+s_referral_of (void *arg, uint64_t seq, const uint8_t *envelope, size_t len)
+{
+    s_referral_of_t *find = arg;
+    tsg_envelope_t env;
+    if (seq != find->seq)
+        return false;
+    if (tsg_envelope_decode (envelope, len, &env, NULL) != TSG_OK)
+        return false;
+    const tsg_letter_t *letter = env.letter;
+    if (letter->kind == TSUNAGU__V1__KIND__KIND_REFERRAL && letter->header
+        && tsg_uuid_valid (letter->header->referral_id))
+        memcpy (find->id, letter->header->referral_id, TSG_UUID_TEXT_SIZE);
+    tsg_envelope_clear (&env);
+    return false;
+}
+
+/* tsg_hub_consent_mail_fn: withholds one noted entry if it still waits; a referral's record
+ * says so (model/referrals.h: tsg_hub_referral_withhold). */
 static void
 s_withhold_one (void *arg, const char *recipient, uint64_t seq)
 {
     s_withhold_t *wh = arg;
     tsg_hub_casework_t *self = wh->self;
+    s_referral_of_t find = { .seq = seq, .id = "" };
+    tsg_hub_mailbox_scan (self->txn, recipient, seq, s_referral_of, &find);
     tsg_hub_withdrawn_t w;
     if (!tsg_hub_mailbox_withdraw (self->txn, recipient, seq,
                                    TSUNAGU__V1__ERROR_CODE__ERROR_MISSING_LEGAL_BASIS, wh->detail,
@@ -54,6 +82,8 @@ s_withhold_one (void *arg, const char *recipient, uint64_t seq)
         return;
     wh->withheld++;
     self->note_gone (self->arg, recipient, seq);
+    if (find.id[0] && w.kind == TSUNAGU__V1__KIND__KIND_REFERRAL)
+        tsg_hub_referral_withhold (self->txn, find.id, wh->reason, wh->consent->id, self->now_ms);
     tsg_hub_stat_add (self->txn, STAT_WITHHELD, 1);
     char id[2 * TSG_MESSAGE_ID_SIZE + 1];
     tsg_hex_encode (w.id, TSG_MESSAGE_ID_SIZE, id);

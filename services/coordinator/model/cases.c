@@ -1,4 +1,4 @@
-/* cases.c — the CASES records and their three indices.
+/* cases.c — the CASES records and their three indices (CASE_ORDER: case_index.c).
  *
  *   CASES          case id (36 bytes) →
  *       u8 format (1) | u8 state | u8 roster kind | be64 version | be64 created_at |
@@ -11,6 +11,8 @@
  *       (format 2) u8 n, n × (u8 meeting kind, u8 m, m × str attendee): the latest roster
  *       of each meeting kind held.  A format 1 record (no rosters section) reads as having
  *       held only its roster_kind.
+ *       (format 3) be32 withheld | u8 n, n × str agency type: its referrals withheld and
+ *       its agencies' types (0 and none in an older record).
  *   CASE_BY_STATE  state name, NUL, case id → empty
  *   CASE_BY_AGENCY agency id, NUL, case id → empty
  *   CASE_BY_TAG    tag, NUL, case id → empty
@@ -53,7 +55,7 @@ tsg_hub_case_get (tsg_txn_t *txn, const char *id, tsg_hub_case_t *out)
     memset (out, 0, sizeof *out);
     memcpy (out->id, id, TSG_HUB_CASE_ID_LEN + 1);
     uint8_t format = tsg_hub_read_u8 (&r);
-    if (format != 1 && format != TSG_HUB_CASE_FORMAT) {
+    if (format < 1 || format > TSG_HUB_CASE_FORMAT) {
         log_warnx ("store: unreadable case record %s", id);
         return false;
     }
@@ -106,6 +108,11 @@ tsg_hub_case_get (tsg_txn_t *txn, const char *id, tsg_hub_case_t *out)
             out->n_rosters[kind] = s_read_list (
                 &r, out->rosters[kind][0], sizeof out->rosters[kind][0], TSG_HUB_CASE_ROSTER_MAX);
         }
+    }
+    if (format >= 3) {
+        out->withheld = tsg_hub_read_u32 (&r);
+        out->n_types =
+            s_read_list (&r, out->types[0], sizeof out->types[0], TSG_HUB_CASE_TYPES_MAX);
     }
     if (!r.ok || (unsigned) out->state >= TSG_CASE_STATE_COUNT) {
         log_warnx ("store: unreadable case record %s", id);
@@ -263,131 +270,6 @@ bool
 tsg_hub_cases_overdue_has (const tsg_hub_case_id_t *set, size_t count, const char *id)
 {
     return set && bsearch (id, set, count, sizeof *set, s_id_cmp) != NULL;
-}
-
-/* ---- listing ----------------------------------------------------------------------- */
-
-/* The state of one listing pass. */
-typedef struct {
-    tsg_txn_t *txn;                      /* read transaction */
-    const tsg_hub_case_filter_t *filter; /* what to list */
-    tsg_hub_case_id_t *overdue;          /* cases with an overdue referral (owned) */
-    size_t n_overdue;                    /* entries of overdue */
-    tsg_hub_case_fn *fn;                 /* the caller's callback */
-    void *arg;                           /* its argument */
-    size_t listed;                       /* cases handed to fn */
-    bool more;                           /* a further match exists */
-    tsg_hub_case_t record;               /* scratch */
-} s_list_t;
-
-/* Offers case id to the listing.  Returns false when the listing is complete. */
-static bool
-s_offer (s_list_t *l, const char *id)
-{
-    const tsg_hub_case_filter_t *f = l->filter;
-    if (f->after && strcmp (id, f->after) <= 0)
-        return true;
-    if (!tsg_hub_case_get (l->txn, id, &l->record))
-        return true;
-    tsg_hub_case_t *c = &l->record;
-    if (f->state && strcmp (tsg_case_state_name (c->state), f->state) != 0)
-        return true;
-    if (f->agency && !tsg_hub_case_has_agency (c, f->agency))
-        return true;
-    if (f->tag && !tsg_hub_rows_contain (c->tags[0], sizeof c->tags[0], c->n_tags, f->tag))
-        return true;
-    bool overdue = tsg_hub_cases_overdue_has (l->overdue, l->n_overdue, id);
-    if (f->overdue && !overdue)
-        return true;
-    if (l->listed == f->limit) {
-        l->more = true;
-        return false;
-    }
-    l->listed++;
-    return l->fn (l->arg, c, overdue);
-}
-
-/* Walks the index db_index from "word NUL after" while keys start with "word NUL". */
-static void
-s_walk_index (s_list_t *l, int db_index, const char *word)
-{
-    uint8_t start[TSG_HUB_CASE_INDEX_MAX];
-    const char *after =
-        l->filter->after && tsg_uuid_valid (l->filter->after) ? l->filter->after : NULL;
-    size_t prefix = strlen (word) + 1;
-    if (prefix > TSG_TAG_LEN_MAX + 1)
-        return;
-    size_t start_len = after ? tsg_hub_case_index_key (word, after, start) : prefix;
-    if (!after)
-        memcpy (start, word, prefix);
-    tsg_iter_t it;
-    for (tsg_iter_begin (l->txn, tsg_store_db (l->txn->store, db_index), &it, start, start_len);
-         it.valid; tsg_iter_next (&it)) {
-        if (it.key.mv_size != prefix + TSG_HUB_CASE_ID_LEN
-            || memcmp (it.key.mv_data, start, prefix) != 0)
-            break;
-        char id[TSG_UUID_TEXT_SIZE];
-        memcpy (id, (const uint8_t *) it.key.mv_data + prefix, TSG_HUB_CASE_ID_LEN);
-        id[TSG_HUB_CASE_ID_LEN] = '\0';
-        if (!s_offer (l, id))
-            break;
-    }
-    tsg_iter_end (&it);
-}
-
-/* Walks CASES itself from after. */
-static void
-s_walk_all (s_list_t *l)
-{
-    const char *after = l->filter->after;
-    tsg_iter_t it;
-    for (tsg_iter_begin (l->txn, tsg_store_db (l->txn->store, TSG_HUB_DB_CASES), &it, after,
-                         after ? strlen (after) : 0);
-         it.valid; tsg_iter_next (&it)) {
-        if (it.key.mv_size != TSG_HUB_CASE_ID_LEN)
-            continue;
-        char id[TSG_UUID_TEXT_SIZE];
-        memcpy (id, it.key.mv_data, TSG_HUB_CASE_ID_LEN);
-        id[TSG_HUB_CASE_ID_LEN] = '\0';
-        if (!s_offer (l, id))
-            break;
-    }
-    tsg_iter_end (&it);
-}
-
-size_t
-tsg_hub_cases_list (tsg_txn_t *txn, const tsg_hub_case_filter_t *filter, tsg_hub_case_fn *fn,
-                    void *arg, bool *more)
-{
-    s_list_t *l = calloc (1, sizeof *l);
-    if (!l) {
-        txn->rc = TSG_ERR_NOMEM;
-        *more = false;
-        return 0;
-    }
-    l->txn = txn;
-    l->filter = filter;
-    l->fn = fn;
-    l->arg = arg;
-    l->overdue = tsg_hub_cases_overdue (txn, filter->now_ms, &l->n_overdue);
-    if (filter->overdue) {
-        for (size_t i = 0; i < l->n_overdue; i++)
-            if (!s_offer (l, l->overdue[i]))
-                break;
-    }
-    else if (filter->tag)
-        s_walk_index (l, TSG_HUB_DB_CASE_BY_TAG, filter->tag);
-    else if (filter->agency)
-        s_walk_index (l, TSG_HUB_DB_CASE_BY_AGENCY, filter->agency);
-    else if (filter->state)
-        s_walk_index (l, TSG_HUB_DB_CASE_BY_STATE, filter->state);
-    else
-        s_walk_all (l);
-    size_t listed = l->listed;
-    *more = l->more;
-    free (l->overdue);
-    free (l);
-    return listed;
 }
 
 /* Writes the index key "word NUL case id" into key; returns its length. */

@@ -9,13 +9,17 @@
 
 #include "tsunagu/tsunagu.h"
 
-#define TSG_HUB_CASE_AGENCIES_MAX 32                /* agencies on one case */
-#define TSG_HUB_CASE_TAGS_MAX     TSG_CASE_TAGS_MAX /* tags kept per case (tsg_wire.h) */
-#define TSG_HUB_CASE_ROSTER_MAX   32                /* attendees of one meeting */
-#define TSG_HUB_CASE_ROLES_MAX    32                /* roles in one plan */
-#define TSG_HUB_ROLE_MAX          64                /* bytes of one role label */
-#define TSG_HUB_CODE_MAX          24 /* bytes of a code (close reason, event type), with NUL */
-#define TSG_HUB_MEETING_KINDS     8  /* Tsunagu__V1__MeetingKind values (0 unused, 1 core) */
+#define TSG_HUB_CASE_AGENCIES_MAX  32                /* agencies on one case */
+#define TSG_HUB_CASE_TAGS_MAX      TSG_CASE_TAGS_MAX /* tags kept per case (tsg_wire.h) */
+#define TSG_HUB_CASE_ROSTER_MAX    32                /* attendees of one meeting */
+#define TSG_HUB_CASE_ROLES_MAX     32                /* roles in one plan */
+#define TSG_HUB_ROLE_MAX           64                /* bytes of one role label */
+#define TSG_HUB_CODE_MAX           24 /* bytes of a code (close reason, event type), with NUL */
+#define TSG_HUB_MEETING_KINDS      8  /* Tsunagu__V1__MeetingKind values (0 unused, 1 core) */
+#define TSG_HUB_CASE_TYPES_MAX     8  /* agency types kept per case */
+#define TSG_HUB_CASE_TYPE_MAX      16 /* bytes of an agency type name, with its NUL */
+#define TSG_HUB_STUCK_DAYS         30 /* 会議候補: unchanged this many days while not closed */
+#define TSG_HUB_CANDIDATE_AGENCIES 3  /* 会議候補: this many agencies on the case */
 
 /* One agency's role in the adopted plan. */
 typedef struct {
@@ -55,14 +59,22 @@ typedef struct {
     size_t n_rosters[TSG_HUB_MEETING_KINDS];              /* attendees of each kind's latest */
     char rosters[TSG_HUB_MEETING_KINDS][TSG_HUB_CASE_ROSTER_MAX]
                 [TSG_ID_MAX + 1]; /* the latest meeting of each kind (コア会議 aside) */
+    uint32_t withheld;            /* its referrals withheld (consent ended before delivery) */
+    size_t n_types;               /* agency types in use (written by tsg_hub_case_put) */
+    char types[TSG_HUB_CASE_TYPES_MAX][TSG_HUB_CASE_TYPE_MAX]; /* its agencies' types */
 } tsg_hub_case_t;
 
 /* Reads case id into *out.  False when absent, unreadable or the txn failed. */
 bool tsg_hub_case_get (tsg_txn_t *txn, const char *id, tsg_hub_case_t *out);
 
-/* Writes c and keeps CASE_BY_STATE, CASE_BY_AGENCY, CASE_BY_TAG and the per-state gauges in
- * line with it: old is the record as stored before (NULL for a new case). */
+/* Writes c and keeps CASE_BY_STATE, CASE_BY_AGENCY, CASE_BY_TAG, CASE_ORDER and the per-state
+ * gauges in line with it: old is the record as stored before (NULL for a new case).  The
+ * types of c's agencies are read from the registry (c->types is not read). */
 void tsg_hub_case_put (tsg_txn_t *txn, const tsg_hub_case_t *old, const tsg_hub_case_t *c);
+
+/* Writes c's record in the current format and its CASE_ORDER entries, leaving the other
+ * indices and the gauges alone: the rebuild of an older store (tsg_hub_case_index_upgrade). */
+void tsg_hub_case_rewrite (tsg_txn_t *txn, const tsg_hub_case_t *c);
 
 /* True when agency is on the case. */
 bool tsg_hub_case_has_agency (const tsg_hub_case_t *c, const char *agency);
@@ -91,33 +103,115 @@ const char *tsg_hub_meeting_law (int kind);
 /* A case id as a value. */
 typedef char tsg_hub_case_id_t[TSG_UUID_TEXT_SIZE];
 
-/* Filters of a case listing; NULL or false for "any".  Cases come in case id order, after
- * `after` (exclusive) when given, at most limit of them. */
+/* The orders of a case listing. */
+typedef enum {
+    TSG_HUB_CASE_SORT_ID = 0,       /* by case id (the default) */
+    TSG_HUB_CASE_SORT_UPDATED_DESC, /* the latest change first */
+    TSG_HUB_CASE_SORT_UPDATED_ASC,  /* the longest without change first */
+    TSG_HUB_CASE_SORT_CREATED_DESC, /* the newest case first */
+} tsg_hub_case_sort_t;
+
+/* "id", "-updated", "updated", "-created", and back (false for another word). */
+const char *tsg_hub_case_sort_name (tsg_hub_case_sort_t sort);
+bool tsg_hub_case_sort_parse (const char *text, tsg_hub_case_sort_t *out);
+
+/* The longest cursor text, with its NUL. */
+#define TSG_HUB_CASE_CURSOR_SIZE 72
+
+/* Filters of a case listing; NULL, false or 0 for "any".  Cases come in sort order, after
+ * `after` (a case id, exclusive; sort id only) or from `cursor` (the next_cursor of the page
+ * before) when given, at most limit of them. */
 typedef struct {
-    const char *state;  /* a case state name */
-    const char *agency; /* an agency id on the case */
-    const char *tag;    /* a tag of the case */
-    bool overdue;       /* only cases with a referral overdue (received or accepted) */
-    const char *after;  /* the last case id of the previous page */
-    size_t limit;       /* page size (callers bound it) */
-    uint64_t now_ms;    /* the clock for overdue */
+    const char *state;        /* a case state name */
+    const char *agency;       /* an agency id on the case */
+    const char *tag;          /* a tag of the case */
+    bool overdue;             /* only cases with a referral overdue (received or accepted) */
+    const char *after;        /* the last case id of the previous page */
+    size_t limit;             /* page size (callers bound it) */
+    uint64_t now_ms;          /* the clock for overdue, stuck and candidate */
+    const char *agency_type;  /* an agency type on the case (eldercare, ...) */
+    bool withheld;            /* only cases with a referral withheld */
+    unsigned stuck_days;      /* only cases not closed and unchanged this many days (0: any) */
+    bool candidate;           /* only 会議候補 (tsg_hub_case_candidate) */
+    tsg_hub_case_sort_t sort; /* the order */
+    const char *cursor;       /* where the previous page stopped (tsg_hub_cases_list) */
 } tsg_hub_case_filter_t;
+
+/* Why a case is a 会議候補 (bits): ≥ TSG_HUB_CANDIDATE_AGENCIES agencies, unchanged for
+ * TSG_HUB_STUCK_DAYS while not closed, reopened.  0 when it is none. */
+#define TSG_HUB_CANDIDATE_AGENCIES_BIT 1u
+#define TSG_HUB_CANDIDATE_STUCK_BIT    2u
+#define TSG_HUB_CANDIDATE_REOPENED_BIT 4u
+unsigned tsg_hub_case_candidate (const tsg_hub_case_t *c, uint64_t now_ms);
+
+/* Whole days since c last changed at now_ms (0 when it changed in the last day). */
+unsigned tsg_hub_case_stuck_days (const tsg_hub_case_t *c, uint64_t now_ms);
+
+/* True when c's plan has a next review date before today (Japan time) at now_ms. */
+bool tsg_hub_case_review_overdue (const tsg_hub_case_t *c, uint64_t now_ms);
+
+/* True when the case has a referral overdue (received or accepted) at now_ms: one read of
+ * CASE_DUE. */
+bool tsg_hub_case_overdue (tsg_txn_t *txn, const char *case_id, uint64_t now_ms);
 
 /* Called for each case listed; return false to stop. */
 typedef bool (tsg_hub_case_fn) (void *arg, const tsg_hub_case_t *c, bool overdue);
 
-/* Lists the cases that pass filter through fn.  The most selective index given (overdue,
- * tag, agency, state, in that order) is read as a range; the other filters are checked on
- * each record.  Returns how many were listed; *more says whether another page exists.  A
- * failed read shows in txn->rc. */
+/* How a listing ended. */
+typedef struct {
+    size_t listed;                         /* cases handed to fn */
+    bool more;                             /* another page may follow: cursor says where */
+    bool partial;                          /* stopped at the budget of entries examined */
+    size_t examined;                       /* index entries looked at */
+    char cursor[TSG_HUB_CASE_CURSOR_SIZE]; /* the next page's cursor ("" at the end) */
+    char last_id[TSG_UUID_TEXT_SIZE];      /* the last case listed ("" for none) */
+} tsg_hub_case_page_t;
+
+/* Index entries one listing looks at, at most; past it the page ends partial. */
+#define TSG_HUB_CASES_EXAMINE_MAX 200000
+
+/* Checks a cursor's text for sort; false (with a sentence in *why) when it is not one that
+ * a listing in that order returned. */
+bool tsg_hub_case_cursor_ok (const char *cursor, tsg_hub_case_sort_t sort, const char **why);
+
+/* Lists the cases that pass filter through fn, in filter->sort order, and says in *page how
+ * it ended.  One range of CASE_ORDER is read (the most selective facet given: withheld,
+ * overdue, tag, agency, agency type, state, else every case), from the cursor on; the other
+ * filters are checked on each entry's summary, the other list facets by one read each.  At
+ * most TSG_HUB_CASES_EXAMINE_MAX entries are looked at: then the page is partial and its
+ * cursor goes on from there.  A failed read shows in txn->rc. */
+void tsg_hub_cases_page (tsg_txn_t *txn, const tsg_hub_case_filter_t *filter, tsg_hub_case_fn *fn,
+                         void *arg, tsg_hub_case_page_t *page);
+
+/* tsg_hub_cases_page, returning how many were listed and whether another page exists. */
 size_t tsg_hub_cases_list (tsg_txn_t *txn, const tsg_hub_case_filter_t *filter, tsg_hub_case_fn *fn,
                            void *arg, bool *more);
 
 /* The ids of every case with an overdue referral at now_ms, sorted, without duplicates, in a
- * new array the caller frees (NULL with *count 0 when there are none or memory ran out). */
+ * new array the caller frees (NULL with *count 0 when there are none or memory ran out).
+ * Memory grows with the overdue referrals: listings use tsg_hub_case_overdue instead. */
 tsg_hub_case_id_t *tsg_hub_cases_overdue (tsg_txn_t *txn, uint64_t now_ms, size_t *count);
 
 /* True when id is in a sorted set returned above. */
 bool tsg_hub_cases_overdue_has (const tsg_hub_case_id_t *set, size_t count, const char *id);
+
+/* The write side of CASE_ORDER and CASE_DUE (case_index_write.c). */
+
+/* Brings c's CASE_ORDER entries in line: old as stored before (NULL: new), types the types of
+ * c's agencies (n_types of them). */
+void tsg_hub_case_order_sync (tsg_txn_t *txn, const tsg_hub_case_t *old, const tsg_hub_case_t *c,
+                              const char types[][TSG_HUB_CASE_TYPE_MAX], size_t n_types);
+
+/* Adds (present) or removes a referral's CASE_DUE entry, and moves the case's "awaiting"
+ * facet when its first or last entry comes or goes. */
+void tsg_hub_case_due_note (tsg_txn_t *txn, const char *case_id, uint64_t due_ms, int kind,
+                            const char *referral_id, bool present);
+
+/* Builds CASE_ORDER and CASE_DUE for a store written before they existed (META
+ * "case_order.version" below TSG_HUB_CASE_ORDER_VERSION): every case record is rewritten
+ * in the current format with its entries, every DUE entry gets its CASE_DUE twin.  Commits
+ * in batches; no-op on a store already built.  Returns TSG_OK or a TSG_ERR_*; *rebuilt
+ * (when not NULL) says how many cases were indexed. */
+int tsg_hub_case_index_upgrade (tsg_store_t *store, size_t *rebuilt);
 
 #endif

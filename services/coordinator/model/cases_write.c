@@ -34,11 +34,28 @@ s_index_list (tsg_txn_t *txn, int db_index, const char *case_id, const char *old
             s_index (txn, db_index, new_rows + i * width, case_id, true);
 }
 
-void
-tsg_hub_case_put (tsg_txn_t *txn, const tsg_hub_case_t *old, const tsg_hub_case_t *c)
+/* The distinct types of c's agencies, from the registry, into types; how many. */
+static size_t
+s_types (tsg_txn_t *txn, const tsg_hub_case_t *c, char types[][TSG_HUB_CASE_TYPE_MAX])
 {
-    if (txn->rc != TSG_OK)
-        return;
+    size_t n = 0;
+    for (size_t i = 0; i < c->n_agencies && n < TSG_HUB_CASE_TYPES_MAX; i++) {
+        Tsunagu__V1__AgencyEntry *e = tsg_registry_get (txn, c->agencies[i]);
+        const char *type = e && e->type ? e->type : "";
+        if (*type && strlen (type) < TSG_HUB_CASE_TYPE_MAX
+            && !tsg_hub_rows_contain (types[0], TSG_HUB_CASE_TYPE_MAX, n, type))
+            memcpy (types[n++], type, strlen (type) + 1);
+        if (e)
+            tsunagu__v1__agency_entry__free_unpacked (e, NULL);
+    }
+    return n;
+}
+
+/* Writes the CASES record of c with types. */
+static void
+s_record (tsg_txn_t *txn, const tsg_hub_case_t *c, const char types[][TSG_HUB_CASE_TYPE_MAX],
+          size_t n_types)
+{
     tsg_hub_writer_t w;
     tsg_hub_writer_init (&w);
     tsg_hub_write_u8 (&w, TSG_HUB_CASE_FORMAT);
@@ -86,6 +103,10 @@ tsg_hub_case_put (tsg_txn_t *txn, const tsg_hub_case_t *old, const tsg_hub_case_
         for (size_t i = 0; i < c->n_rosters[k]; i++)
             tsg_hub_write_str (&w, c->rosters[k][i]);
     }
+    tsg_hub_write_u32 (&w, c->withheld);
+    tsg_hub_write_u8 (&w, (uint8_t) n_types);
+    for (size_t i = 0; i < n_types; i++)
+        tsg_hub_write_str (&w, types[i]);
     if (!w.ok) {
         txn->rc = TSG_ERR_NOMEM;
         tsg_hub_writer_free (&w);
@@ -94,6 +115,28 @@ tsg_hub_case_put (tsg_txn_t *txn, const tsg_hub_case_t *old, const tsg_hub_case_
     tsg_txn_put (txn, tsg_store_db (txn->store, TSG_HUB_DB_CASES), c->id, TSG_HUB_CASE_ID_LEN,
                  w.data, w.len);
     tsg_hub_writer_free (&w);
+}
+
+void
+tsg_hub_case_rewrite (tsg_txn_t *txn, const tsg_hub_case_t *c)
+{
+    if (txn->rc != TSG_OK)
+        return;
+    char types[TSG_HUB_CASE_TYPES_MAX][TSG_HUB_CASE_TYPE_MAX];
+    size_t n_types = s_types (txn, c, types);
+    s_record (txn, c, types, n_types);
+    tsg_hub_case_order_sync (txn, NULL, c, types, n_types);
+}
+
+void
+tsg_hub_case_put (tsg_txn_t *txn, const tsg_hub_case_t *old, const tsg_hub_case_t *c)
+{
+    if (txn->rc != TSG_OK)
+        return;
+    char types[TSG_HUB_CASE_TYPES_MAX][TSG_HUB_CASE_TYPE_MAX];
+    size_t n_types = s_types (txn, c, types);
+    s_record (txn, c, types, n_types);
+    tsg_hub_case_order_sync (txn, old, c, types, n_types);
 
     if (!old || old->state != c->state) {
         if (old) {

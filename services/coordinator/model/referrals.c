@@ -4,7 +4,8 @@
  *       u8 format (1) | u8 state | u8 outcome | u8 urgency | u8 reason_given |
  *       be64 version | be64 created_at | be64 updated_at | be64 receive_due | be64 response_due |
  *       be64 received_at | be64 accepted_at | be64 closed_at |
- *       str case id | str sender | str recipient | str recipient type | str updated_by
+ *       str case id | str sender | str recipient | str recipient type | str updated_by |
+ *       (format 2) be64 withheld_at | str withheld reason | str withheld consent
  *   DUE       u8 kind (1 received, 2 accepted) | be64 due ms | referral id (36 bytes) →
  *       case id (36 bytes)
  *             An entry exists exactly while the referral waits for that kind, so the overdue
@@ -27,7 +28,8 @@ tsg_hub_referral_get (tsg_txn_t *txn, const char *id, tsg_hub_referral_t *out)
     tsg_hub_reader_init (&r, val.mv_data, val.mv_size);
     memset (out, 0, sizeof *out);
     memcpy (out->id, id, 37);
-    if (tsg_hub_read_u8 (&r) != TSG_HUB_REFERRAL_FORMAT) {
+    uint8_t format = tsg_hub_read_u8 (&r);
+    if (format < 1 || format > TSG_HUB_REFERRAL_FORMAT) {
         log_warnx ("store: unreadable referral record %s", id);
         return false;
     }
@@ -48,6 +50,11 @@ tsg_hub_referral_get (tsg_txn_t *txn, const char *id, tsg_hub_referral_t *out)
     tsg_hub_read_str (&r, out->recipient, sizeof out->recipient);
     tsg_hub_read_str (&r, out->recipient_type, sizeof out->recipient_type);
     tsg_hub_read_str (&r, out->updated_by, sizeof out->updated_by);
+    if (format >= 2) {
+        out->withheld_at_ms = tsg_hub_read_u64 (&r);
+        tsg_hub_read_str (&r, out->withheld_reason, sizeof out->withheld_reason);
+        tsg_hub_read_str (&r, out->withheld_consent, sizeof out->withheld_consent);
+    }
     if (!r.ok || (unsigned) out->state >= TSG_REF_STATE_COUNT
         || (unsigned) out->outcome >= TSG_OUTCOME_COUNT) {
         log_warnx ("store: unreadable referral record %s", id);
@@ -77,6 +84,8 @@ tsg_hub_due_kind_parse (const char *text, tsg_hub_due_kind_t *out)
 bool
 tsg_hub_referral_awaits (const tsg_hub_referral_t *ref, tsg_hub_due_kind_t kind)
 {
+    if (ref->withheld_at_ms)
+        return false;
     if (kind == TSG_HUB_DUE_RECEIVED)
         return ref->state == TSG_REF_REQUESTED;
     return ref->state == TSG_REF_REQUESTED || ref->state == TSG_REF_RECEIVED;

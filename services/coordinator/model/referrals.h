@@ -13,33 +13,43 @@
 
 /* One referral as the coordinator tracks it. */
 typedef struct {
-    char id[TSG_UUID_TEXT_SIZE];           /* the referral id */
-    char case_id[TSG_UUID_TEXT_SIZE];      /* the case it belongs to */
-    char sender[TSG_ID_MAX + 1];           /* the referring agency */
-    char recipient[TSG_ID_MAX + 1];        /* the agency referred to */
-    char recipient_type[TSG_HUB_TYPE_MAX]; /* its type at the time */
-    tsg_ref_state_t state;                 /* the current state */
-    tsg_outcome_t outcome;                 /* completed / failed: how it ended */
-    int urgency;                           /* Tsunagu__V1__Urgency */
-    bool reason_given;                     /* the last change came with a reason */
-    uint64_t version;                      /* 1 when requested, +1 per accepted change */
-    uint64_t created_at_ms;                /* when the sender made it (its letter) */
-    uint64_t updated_at_ms;                /* the last change (coordinator clock) */
-    char updated_by[TSG_ID_MAX + 1];       /* who made the last change */
-    uint64_t receive_due_ms;               /* received by then, or overdue */
-    uint64_t response_due_ms;              /* accepted or rejected by then, or overdue */
-    uint64_t received_at_ms;               /* when it became received (0: not yet) */
-    uint64_t accepted_at_ms;               /* when it became accepted (0: not yet) */
-    uint64_t closed_at_ms;                 /* when it reached a final state (0: not yet) */
+    char id[TSG_UUID_TEXT_SIZE];               /* the referral id */
+    char case_id[TSG_UUID_TEXT_SIZE];          /* the case it belongs to */
+    char sender[TSG_ID_MAX + 1];               /* the referring agency */
+    char recipient[TSG_ID_MAX + 1];            /* the agency referred to */
+    char recipient_type[TSG_HUB_TYPE_MAX];     /* its type at the time */
+    tsg_ref_state_t state;                     /* the current state */
+    tsg_outcome_t outcome;                     /* completed / failed: how it ended */
+    int urgency;                               /* Tsunagu__V1__Urgency */
+    bool reason_given;                         /* the last change came with a reason */
+    uint64_t version;                          /* 1 when requested, +1 per accepted change */
+    uint64_t created_at_ms;                    /* when the sender made it (its letter) */
+    uint64_t updated_at_ms;                    /* the last change (coordinator clock) */
+    char updated_by[TSG_ID_MAX + 1];           /* who made the last change */
+    uint64_t receive_due_ms;                   /* received by then, or overdue */
+    uint64_t response_due_ms;                  /* accepted or rejected by then, or overdue */
+    uint64_t received_at_ms;                   /* when it became received (0: not yet) */
+    uint64_t accepted_at_ms;                   /* when it became accepted (0: not yet) */
+    uint64_t closed_at_ms;                     /* when it reached a final state (0: not yet) */
+    uint64_t withheld_at_ms;                   /* when its letter was withheld (0: never) */
+    char withheld_reason[TSG_HUB_TYPE_MAX];    /* why: its consent "revoked" or "expired" */
+    char withheld_consent[TSG_UUID_TEXT_SIZE]; /* the consent that ended */
 } tsg_hub_referral_t;
 
 /* Reads the referral id into *out.  False when absent, unreadable or the txn failed. */
 bool tsg_hub_referral_get (tsg_txn_t *txn, const char *id, tsg_hub_referral_t *out);
 
-/* Writes ref and brings its DUE entries in line with its state: old is the record as it was
- * stored before (NULL for a new referral). */
+/* Writes ref and brings its DUE and CASE_DUE entries in line with its state: old is the
+ * record as it was stored before (NULL for a new referral). */
 void tsg_hub_referral_put (tsg_txn_t *txn, const tsg_hub_referral_t *old,
                            const tsg_hub_referral_t *ref);
+
+/* Notes that the letter of referral_id was withheld at now_ms because its consent
+ * (consent_id) ended for reason ("revoked", "expired"): the record says so, its DUE entries
+ * go, and its case counts one more withheld referral.  False (nothing changed) when there is
+ * no such referral or it was withheld already. */
+bool tsg_hub_referral_withhold (tsg_txn_t *txn, const char *referral_id, const char *reason,
+                                const char *consent_id, uint64_t now_ms);
 
 /* What a referral may be overdue for. */
 typedef enum {
@@ -51,7 +61,8 @@ typedef enum {
 const char *tsg_hub_due_kind_name (tsg_hub_due_kind_t kind);
 bool tsg_hub_due_kind_parse (const char *text, tsg_hub_due_kind_t *out);
 
-/* True while ref still waits for kind (whatever the time). */
+/* True while ref still waits for kind (whatever the time).  A withheld referral waits for
+ * nothing: its letter never reached the recipient, so it is not late against it. */
 bool tsg_hub_referral_awaits (const tsg_hub_referral_t *ref, tsg_hub_due_kind_t kind);
 
 /* True when ref waits for kind and its due time is before now_ms. */

@@ -1,10 +1,12 @@
 /* referrals_write.c — writing the REFERRALS records and keeping the DUE index in step
  * (referrals.h). */
+#include <stdlib.h>
 #include <string.h>
 #include "coordinator/model/store.h"
 #include "coordinator/model/layout.h"
 #include "coordinator/model/codec.h"
 #include "coordinator/model/referrals.h"
+#include "coordinator/model/cases.h"
 
 /* Adds or removes ref's entry of kind as its state says. */
 static void
@@ -18,10 +20,12 @@ s_due_sync (tsg_txn_t *txn, const tsg_hub_referral_t *old, const tsg_hub_referra
     if (was && !is) {
         uint64_t due = kind == TSG_HUB_DUE_RECEIVED ? old->receive_due_ms : old->response_due_ms;
         tsg_txn_del (txn, db, key, tsg_hub_due_key (kind, due, old->id, key));
+        tsg_hub_case_due_note (txn, old->case_id, due, kind, old->id, false);
     }
     else if (is && !was) {
         uint64_t due = kind == TSG_HUB_DUE_RECEIVED ? ref->receive_due_ms : ref->response_due_ms;
         tsg_txn_put (txn, db, key, tsg_hub_due_key (kind, due, ref->id, key), ref->case_id, 36);
+        tsg_hub_case_due_note (txn, ref->case_id, due, kind, ref->id, true);
     }
 }
 
@@ -50,6 +54,9 @@ tsg_hub_referral_put (tsg_txn_t *txn, const tsg_hub_referral_t *old, const tsg_h
     tsg_hub_write_str (&w, ref->recipient);
     tsg_hub_write_str (&w, ref->recipient_type);
     tsg_hub_write_str (&w, ref->updated_by);
+    tsg_hub_write_u64 (&w, ref->withheld_at_ms);
+    tsg_hub_write_str (&w, ref->withheld_reason);
+    tsg_hub_write_str (&w, ref->withheld_consent);
     if (!w.ok) {
         txn->rc = TSG_ERR_NOMEM;
         tsg_hub_writer_free (&w);
@@ -59,4 +66,29 @@ tsg_hub_referral_put (tsg_txn_t *txn, const tsg_hub_referral_t *old, const tsg_h
     tsg_hub_writer_free (&w);
     s_due_sync (txn, old, ref, TSG_HUB_DUE_RECEIVED);
     s_due_sync (txn, old, ref, TSG_HUB_DUE_ACCEPTED);
+}
+
+bool
+tsg_hub_referral_withhold (tsg_txn_t *txn, const char *referral_id, const char *reason,
+                           const char *consent_id, uint64_t now_ms)
+{
+    tsg_hub_referral_t old, ref;
+    if (txn->rc != TSG_OK || !tsg_hub_referral_get (txn, referral_id, &old) || old.withheld_at_ms)
+        return false;
+    ref = old;
+    ref.withheld_at_ms = now_ms ? now_ms : 1;
+    tsg_hub_copy (ref.withheld_reason, sizeof ref.withheld_reason, reason ? reason : "");
+    tsg_hub_copy (ref.withheld_consent, sizeof ref.withheld_consent, consent_id ? consent_id : "");
+    tsg_hub_referral_put (txn, &old, &ref);
+    tsg_hub_case_t *was = malloc (sizeof *was), *now = malloc (sizeof *now);
+    if (!was || !now)
+        txn->rc = TSG_ERR_NOMEM;
+    else if (tsg_hub_case_get (txn, ref.case_id, was)) {
+        *now = *was;
+        now->withheld++;
+        tsg_hub_case_put (txn, was, now);
+    }
+    free (was);
+    free (now);
+    return txn->rc == TSG_OK;
 }

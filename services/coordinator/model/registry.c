@@ -27,6 +27,8 @@ tsg_hub_store_open (const char *data_dir, size_t map_size, tsg_store_t **out)
         [TSG_HUB_DB_CONSENTS] = "consents",
         [TSG_HUB_DB_CONSENT_INDEX] = "consent_index",
         [TSG_HUB_DB_ALERTS] = "alerts",
+        [TSG_HUB_DB_CASE_ORDER] = "case_order",
+        [TSG_HUB_DB_CASE_DUE] = "case_due",
         [TSG_HUB_DB_USERS] = "users",
     };
     char dir[4096];

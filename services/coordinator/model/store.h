@@ -38,6 +38,10 @@ enum {
                                   'm' consent id, mailbox key → empty: consents by case, by
                                   expiry, and the mailbox entries that rely on each */
     TSG_HUB_DB_ALERTS,         /* be64 n → one emergency alert (ids and codes only) */
+    TSG_HUB_DB_CASE_ORDER,     /* u8 order, u8 facet, value, NUL, be64 key, case id → summary:
+                                  cases by facet in id, updated and created order (case_index.c) */
+    TSG_HUB_DB_CASE_DUE,       /* case id, be64 due ms, u8 kind, referral id → empty: a case's
+                                  awaiting referrals, earliest due first (case_index.c) */
     TSG_HUB_DB_USERS,          /* staff login name → role, flags, password hash (users.c) */
     TSG_HUB_DB_COUNT
 };

@@ -56,18 +56,34 @@ s_span (uint64_t start, uint64_t end)
     return json_integer ((json_int_t) (end - start));
 }
 
+/* ["agencies", "stuck", "reopened"]: why a case is a 会議候補. */
+static json_t *
+s_candidate_why (unsigned why)
+{
+    json_t *a = json_array ();
+    if (a && (why & TSG_HUB_CANDIDATE_AGENCIES_BIT))
+        json_array_append_new (a, json_string ("agencies"));
+    if (a && (why & TSG_HUB_CANDIDATE_STUCK_BIT))
+        json_array_append_new (a, json_string ("stuck"));
+    if (a && (why & TSG_HUB_CANDIDATE_REOPENED_BIT))
+        json_array_append_new (a, json_string ("reopened"));
+    return a;
+}
+
 json_t *
-tsg_hub_view_case_summary (const tsg_hub_case_t *c, bool overdue)
+tsg_hub_view_case_summary (const tsg_hub_case_t *c, bool overdue, uint64_t now_ms)
 {
     json_t *o = json_object ();
     if (!o)
         return NULL;
+    unsigned why = tsg_hub_case_candidate (c, now_ms);
     json_object_set_new (o, "case_id", json_string (c->id));
     json_object_set_new (o, "state", json_string (tsg_case_state_name (c->state)));
     json_object_set_new (o, "state_label", json_string (tsg_case_state_label_ja (c->state)));
     json_object_set_new (o, "version", json_integer ((json_int_t) c->version));
     json_object_set_new (o, "agencies",
                          s_rows (c->agencies[0], sizeof c->agencies[0], c->n_agencies));
+    json_object_set_new (o, "agency_types", s_rows (c->types[0], sizeof c->types[0], c->n_types));
     json_object_set_new (o, "tags", s_rows (c->tags[0], sizeof c->tags[0], c->n_tags));
     json_object_set_new (o, "referral_count", json_integer (c->referrals));
     json_object_set_new (o, "opened_by", s_text (c->opened_by));
@@ -75,35 +91,65 @@ tsg_hub_view_case_summary (const tsg_hub_case_t *c, bool overdue)
     json_object_set_new (o, "updated_at", tsg_hub_json_time (c->updated_at_ms));
     json_object_set_new (o, "closed_at", tsg_hub_json_time (c->closed_at_ms));
     json_object_set_new (o, "next_review_on", s_text (c->next_review_on));
+    json_object_set_new (o, "review_overdue",
+                         json_boolean (tsg_hub_case_review_overdue (c, now_ms)));
     json_object_set_new (o, "overdue", json_boolean (overdue));
+    json_object_set_new (o, "withheld", json_integer (c->withheld));
+    json_object_set_new (o, "stuck_days", json_integer (tsg_hub_case_stuck_days (c, now_ms)));
+    json_object_set_new (o, "candidate", json_boolean (why != 0));
+    json_object_set_new (o, "candidate_why", s_candidate_why (why));
     return o;
 }
 
-/* Appends each listed case to the array arg. */
+/* What a listing's callback needs. */
+typedef struct {
+    json_t *cases;   /* the summaries */
+    uint64_t now_ms; /* the clock */
+} s_listing_t;
+
+/* Appends each listed case to the array. */
 static bool
 s_list_one (void *arg, const tsg_hub_case_t *c, bool overdue)
 {
-    json_array_append_new (arg, tsg_hub_view_case_summary (c, overdue));
+    s_listing_t *l = arg;
+    json_array_append_new (l->cases, tsg_hub_view_case_summary (c, overdue, l->now_ms));
     return true;
 }
 
 json_t *
 tsg_hub_view_cases (tsg_txn_t *txn, const tsg_hub_case_filter_t *filter)
 {
-    json_t *cases = json_array ();
-    if (!cases)
+    s_listing_t l = { json_array (), filter->now_ms };
+    if (!l.cases)
         return NULL;
-    bool more = false;
-    size_t n = tsg_hub_cases_list (txn, filter, s_list_one, cases, &more);
+    tsg_hub_case_page_t page;
+    tsg_hub_cases_page (txn, filter, s_list_one, &l, &page);
     if (txn->rc != TSG_OK) {
-        json_decref (cases);
+        json_decref (l.cases);
         return NULL;
     }
-    json_t *next = json_null ();
-    if (more && n > 0)
-        next = json_incref (json_object_get (json_array_get (cases, n - 1), "case_id"));
-    return json_pack ("{s:o, s:I, s:o}", "cases", cases, "count", (json_int_t) n, "next_after",
-                      next);
+    bool by_id = filter->sort == TSG_HUB_CASE_SORT_ID;
+    json_t *next_after = by_id && page.more && !page.partial && page.last_id[0]
+                             ? json_string (page.last_id)
+                             : json_null ();
+    return json_pack ("{s:o, s:I, s:o, s:o, s:s, s:b, s:I}", "cases", l.cases, "count",
+                      (json_int_t) page.listed, "next_after", next_after, "next_cursor",
+                      page.cursor[0] ? json_string (page.cursor) : json_null (), "sort",
+                      tsg_hub_case_sort_name (filter->sort), "partial", page.partial, "examined",
+                      (json_int_t) page.examined);
+}
+
+/* {"reason", "at", "consent_id"} of a withheld referral, or null. */
+static json_t *
+s_withheld (const tsg_hub_referral_t *ref)
+{
+    if (!ref->withheld_at_ms)
+        return json_null ();
+    return json_pack ("{s:o, s:o, s:o, s:s}", "reason", s_text (ref->withheld_reason), "at",
+                      tsg_hub_json_time (ref->withheld_at_ms), "consent_id",
+                      s_text (ref->withheld_consent), "label",
+                      strcmp (ref->withheld_reason, "expired") == 0 ? "同意の期限切れにより保留"
+                                                                    : "同意の撤回により保留");
 }
 
 json_t *
@@ -140,6 +186,7 @@ tsg_hub_view_referral (const tsg_hub_referral_t *ref, uint64_t now_ms)
     json_object_set_new (o, "outcome", s_text (tsg_outcome_name (ref->outcome)));
     json_object_set_new (o, "reason_given", json_boolean (ref->reason_given));
     json_object_set_new (o, "overdue", s_text (overdue));
+    json_object_set_new (o, "withheld", s_withheld (ref));
     return o;
 }
 
@@ -273,6 +320,7 @@ tsg_hub_view_case (tsg_txn_t *txn, const char *id, uint64_t now_ms)
     scan->n_referrals = 0;
     tsg_hub_timeline_scan (txn, c->id, 1, s_timeline_one, scan);
     json_t *referrals = json_array ();
+    json_t *withheld = json_array ();
     bool overdue = false;
     for (size_t i = 0; referrals && i < scan->n_referrals; i++) {
         tsg_hub_referral_t ref;
@@ -280,10 +328,14 @@ tsg_hub_view_case (tsg_txn_t *txn, const char *id, uint64_t now_ms)
             continue;
         overdue |= tsg_hub_referral_overdue (&ref, TSG_HUB_DUE_RECEIVED, now_ms)
                    || tsg_hub_referral_overdue (&ref, TSG_HUB_DUE_ACCEPTED, now_ms);
-        json_array_append_new (referrals, tsg_hub_view_referral (&ref, now_ms));
+        json_t *view = tsg_hub_view_referral (&ref, now_ms);
+        if (ref.withheld_at_ms)
+            json_array_append_new (withheld, json_incref (view));
+        json_array_append_new (referrals, view);
     }
-    o = tsg_hub_view_case_summary (c, overdue);
+    o = tsg_hub_view_case_summary (c, overdue, now_ms);
     if (!o) {
+        json_decref (withheld);
         json_decref (referrals);
         json_decref (scan->timeline);
         goto done;
@@ -325,6 +377,7 @@ tsg_hub_view_case (tsg_txn_t *txn, const char *id, uint64_t now_ms)
                                     s_text (c->last_event_type), "by", s_text (c->last_event_by)));
     json_object_set_new (o, "figures", s_figures (c));
     json_object_set_new (o, "referrals", referrals);
+    json_object_set_new (o, "withheld_referrals", withheld ? withheld : json_array ());
     json_object_set_new (o, "timeline", scan->timeline);
 done:
     free (scan);
