@@ -8,6 +8,7 @@
 #include "coordinator/model/alerts.h"
 #include "coordinator/api/api.h"
 #include "coordinator/api/overview.h"
+#include "coordinator/api/reports_route.h"
 #include "coordinator/model/codec.h"
 #include "tsunagu/tsg_agency_types.h"
 #include "coordinator/model/consents.h"
@@ -321,7 +322,8 @@ tsg_hub_api_handle (const tsg_hub_api_t *api, const tsg_hub_request_t *req, tsg_
                  || strcmp (path, "/v1/agencies") == 0 || strcmp (path, "/v1/cases") == 0
                  || strcmp (path, "/v1/referrals") == 0 || strcmp (path, "/v1/stats") == 0
                  || strcmp (path, "/v1/alerts") == 0 || strcmp (path, "/v1/consents") == 0
-                 || strcmp (path, TSG_HUB_OVERVIEW_PATH) == 0 || case_id || referral_id;
+                 || strcmp (path, TSG_HUB_OVERVIEW_PATH) == 0
+                 || strcmp (path, TSG_HUB_REPORTS_PATH) == 0 || case_id || referral_id;
     if (!known) {
         s_error (reply, 404, "not_found", "there is no such route");
         return;
@@ -357,6 +359,8 @@ tsg_hub_api_handle (const tsg_hub_api_t *api, const tsg_hub_request_t *req, tsg_
         s_alerts (api, req, reply);
     else if (strcmp (path, "/v1/consents") == 0)
         s_consents (api, req, reply);
+    else if (strcmp (path, TSG_HUB_REPORTS_PATH) == 0)
+        tsg_hub_api_reports (api, req, reply);
     else if (strcmp (path, TSG_HUB_OVERVIEW_PATH) == 0)
         s_read (api, reply, tsg_hub_api_overview_view, api, "no overview");
     else

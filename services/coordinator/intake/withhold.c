@@ -8,6 +8,7 @@
 
 #include "coordinator/intake/casework_parts.h"
 #include "coordinator/model/mailbox.h"
+#include "coordinator/model/reports.h"
 #include "coordinator/model/referrals.h"
 #include "coordinator/model/stats.h"
 
@@ -85,6 +86,7 @@ s_withhold_one (void *arg, const char *recipient, uint64_t seq)
     if (find.id[0] && w.kind == TSUNAGU__V1__KIND__KIND_REFERRAL)
         tsg_hub_referral_withhold (self->txn, find.id, wh->reason, wh->consent->id, self->now_ms);
     tsg_hub_stat_add (self->txn, STAT_WITHHELD, 1);
+    tsg_hub_report_note_withheld (self->txn, self->now_ms);
     char id[2 * TSG_MESSAGE_ID_SIZE + 1];
     tsg_hex_encode (w.id, TSG_MESSAGE_ID_SIZE, id);
     log_info ("withheld %s %.16s from %s for %s: consent %s %s", tsg_kind_name (w.kind), id,

@@ -9,6 +9,7 @@
 #include "coordinator/model/layout.h"
 #include "coordinator/model/alerts.h"
 #include "coordinator/model/codec.h"
+#include "coordinator/model/reports.h"
 #include "coordinator/model/stats.h"
 
 /* Writes alert under its n in the current format. */
@@ -72,6 +73,7 @@ s_index_catch_up (tsg_txn_t *txn)
 void
 tsg_hub_alert_add (tsg_txn_t *txn, tsg_hub_alert_t *alert)
 {
+    tsg_hub_report_note_alert (txn, alert);
     s_index_catch_up (txn);
     alert->n = tsg_hub_stat_get (txn, TSG_HUB_STAT_ALERTS) + 1;
     alert->acknowledged_at_ms = 0;

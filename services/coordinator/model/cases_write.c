@@ -6,6 +6,7 @@
 #include "coordinator/model/cases.h"
 #include "coordinator/model/codec.h"
 #include "coordinator/model/referrals.h"
+#include "coordinator/model/reports.h"
 #include "coordinator/model/stats.h"
 #define MEETINGS (sizeof s_meetings / sizeof s_meetings[0])
 
@@ -131,6 +132,7 @@ tsg_hub_case_rewrite (tsg_txn_t *txn, const tsg_hub_case_t *c)
 void
 tsg_hub_case_put (tsg_txn_t *txn, const tsg_hub_case_t *old, const tsg_hub_case_t *c)
 {
+    tsg_hub_report_note_case (txn, old, c);
     if (txn->rc != TSG_OK)
         return;
     char types[TSG_HUB_CASE_TYPES_MAX][TSG_HUB_CASE_TYPE_MAX];

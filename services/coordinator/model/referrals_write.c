@@ -6,6 +6,7 @@
 #include "coordinator/model/layout.h"
 #include "coordinator/model/codec.h"
 #include "coordinator/model/referrals.h"
+#include "coordinator/model/reports.h"
 #include "coordinator/model/cases.h"
 
 /* Adds or removes ref's entry of kind as its state says. */
@@ -32,6 +33,7 @@ s_due_sync (tsg_txn_t *txn, const tsg_hub_referral_t *old, const tsg_hub_referra
 void
 tsg_hub_referral_put (tsg_txn_t *txn, const tsg_hub_referral_t *old, const tsg_hub_referral_t *ref)
 {
+    tsg_hub_report_note_referral (txn, old, ref);
     if (txn->rc != TSG_OK)
         return;
     tsg_hub_writer_t w;

@@ -30,6 +30,7 @@ tsg_hub_store_open (const char *data_dir, size_t map_size, tsg_store_t **out)
         [TSG_HUB_DB_CASE_ORDER] = "case_order",
         [TSG_HUB_DB_CASE_DUE] = "case_due",
         [TSG_HUB_DB_USERS] = "users",
+        [TSG_HUB_DB_REPORTS] = "reports",
     };
     char dir[4096];
     if (snprintf (dir, sizeof dir, "%s/store", data_dir) >= (int) sizeof dir)

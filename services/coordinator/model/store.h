@@ -43,6 +43,7 @@ enum {
     TSG_HUB_DB_CASE_DUE,       /* case id, be64 due ms, u8 kind, referral id → empty: a case's
                                   awaiting referrals, earliest due first (case_index.c) */
     TSG_HUB_DB_USERS,          /* staff login name → role, flags, password hash (users.c) */
+    TSG_HUB_DB_REPORTS,        /* "YYYY-MM" (Japan time), NUL, figure → be64 or histogram */
     TSG_HUB_DB_COUNT
 };
 
