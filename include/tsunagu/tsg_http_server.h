@@ -42,6 +42,7 @@ typedef struct {
                                       when there was none) */
     size_t body_len;               /* its length */
     bool too_large;                /* the body was longer than body_max: the rest was dropped */
+    bool tls;                      /* it came over TLS (the server has a certificate) */
     tsg_http_exchange_t *exchange; /* this request: for the lookups below, and to hold it */
 } tsg_http_request_t;
 
@@ -51,12 +52,29 @@ const char *tsg_http_header (const tsg_http_request_t *req, const char *name);
 /* The value of query argument name ("limit"), or NULL when absent. */
 const char *tsg_http_arg (const tsg_http_request_t *req, const char *name);
 
+/* The value of cookie name, or NULL when the request carries none of that name. */
+const char *tsg_http_cookie (const tsg_http_request_t *req, const char *name);
+
+/* The client's address as text ("127.0.0.1", "::1") in out (at least 46 bytes); "" when the
+ * connection cannot say. */
+void tsg_http_client_address (const tsg_http_request_t *req, char *out, size_t size);
+
+/* Calls fn for each query argument of req, in order, with its name and value (the value may
+ * be NULL for "?flag"); fn returns false to stop. */
+typedef bool (tsg_http_arg_fn) (void *arg, const char *name, const char *value);
+void tsg_http_args_each (const tsg_http_request_t *req, tsg_http_arg_fn *fn, void *arg);
+
 /* An answer. */
 typedef struct {
     int status;               /* HTTP status */
     char *body;               /* the body (malloc'd; the server takes it; NULL: 500, out of
                                  memory, as {"error":"internal",...}) */
+    size_t body_len;          /* its length in bytes; 0: strlen (body) (a text body) */
+    char *headers;            /* more header lines, "Name: value\n" each (malloc'd; the server
+                                 takes it; NULL: none).  Lines that are not "Name: value" with a
+                                 token name and no CR are dropped (logged). */
     const char *content_type; /* static; NULL: "application/json; charset=utf-8" */
+    const char *cache;        /* static Cache-Control; NULL: "no-store" */
     const char *allow;        /* 405: the Allow header (static), else NULL */
     bool challenge;           /* 401: WWW-Authenticate: Bearer realm="tsunagu" */
     unsigned retry_after_s;   /* > 0: a Retry-After header (a refusal of new work: 503) */
@@ -85,11 +103,13 @@ typedef struct {
     tsg_http_handler_fn *headers; /* the headers step (NULL: always read the body) */
     tsg_http_handler_fn *request; /* the request step (NULL: `headers` answers everything) */
     void *arg;                    /* both handlers' argument (borrowed) */
+    const char *tls_cert_pem;     /* PEM certificate chain: serve HTTPS only (NULL: HTTP) */
+    const char *tls_key_pem;      /* its PEM private key (read at tsg_http_server_new only) */
 } tsg_http_server_config_t;
 
-/* Starts listening as config says (copied; host is read here only, name and arg are borrowed
- * and must outlive the server).  NULL, logged, when host is not a numeric address, memory runs out
- * or the address cannot be bound. */
+/* Starts listening as config says (copied; host and the TLS PEM texts are read here only, name
+ * and arg are borrowed and must outlive the server).  NULL, logged, when host is not a numeric
+ * address, memory runs out or the address cannot be bound. */
 tsg_http_server_t *tsg_http_server_new (const tsg_http_server_config_t *config);
 
 /* Stops listening and closes every connection; safe on NULL and twice.  No request may be

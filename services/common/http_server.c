@@ -19,6 +19,7 @@ struct _tsg_http_server_t {
     tsg_http_limits_t *limits;       /* connection limits and request deadlines */
     int epoll_fd;                    /* the fd the loop polls */
     int port;                        /* the bound port */
+    bool tls;                        /* serving HTTPS */
 };
 
 struct _tsg_http_exchange_t {
@@ -49,29 +50,115 @@ tsg_http_arg (const tsg_http_request_t *req, const char *name)
     return MHD_lookup_connection_value (req->exchange->connection, MHD_GET_ARGUMENT_KIND, name);
 }
 
-/* Queues *res on connection (taking its body).  MHD_NO when not even the 500 could be made. */
+const char *
+tsg_http_cookie (const tsg_http_request_t *req, const char *name)
+{
+    return MHD_lookup_connection_value (req->exchange->connection, MHD_COOKIE_KIND, name);
+}
+
+void
+tsg_http_client_address (const tsg_http_request_t *req, char *out, size_t size)
+{
+    if (size == 0)
+        return;
+    out[0] = '\0';
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info (req->exchange->connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = info ? info->client_addr : NULL;
+    if (sa && sa->sa_family == AF_INET)
+        inet_ntop (AF_INET, &((const struct sockaddr_in *) sa)->sin_addr, out, (socklen_t) size);
+    else if (sa && sa->sa_family == AF_INET6)
+        inet_ntop (AF_INET6, &((const struct sockaddr_in6 *) sa)->sin6_addr, out, (socklen_t) size);
+}
+
+/* What tsg_http_args_each walks with. */
+typedef struct {
+    tsg_http_arg_fn *fn; /* the caller's function */
+    void *arg;           /* its argument */
+} s_each_t;
+
+static enum MHD_Result
+s_each (void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    s_each_t *each = cls;
+    (void) kind;
+    return each->fn (each->arg, key, value) ? MHD_YES : MHD_NO;
+}
+
+void
+tsg_http_args_each (const tsg_http_request_t *req, tsg_http_arg_fn *fn, void *arg)
+{
+    s_each_t each = { fn, arg };
+    MHD_get_connection_values (req->exchange->connection, MHD_GET_ARGUMENT_KIND, s_each, &each);
+}
+
+/* True when c may appear in a header name (RFC 9110 token). */
+static bool
+s_token_char (char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+           || (c != '\0' && strchr ("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+/* Adds each "Name: value" line of lines to response; drops (and logs) any other line. */
+static void
+s_add_headers (struct MHD_Response *response, char *lines)
+{
+    for (char *line = lines; line && *line;) {
+        char *end = strchr (line, '\n');
+        if (end)
+            *end = '\0';
+        char *colon = strchr (line, ':');
+        bool ok = colon && colon > line && !strchr (line, '\r');
+        for (char *c = line; ok && c < colon; c++)
+            ok = s_token_char (*c);
+        if (ok) {
+            *colon = '\0';
+            const char *value = colon + 1;
+            while (*value == ' ')
+                value++;
+            MHD_add_response_header (response, line, value);
+        }
+        else
+            log_warnx ("http: a malformed response header line was dropped");
+        line = end ? end + 1 : NULL;
+    }
+}
+
+/* Queues *res on connection (taking its body and headers).  MHD_NO when not even the 500
+ * could be made. */
 static enum MHD_Result
 s_queue (struct MHD_Connection *connection, tsg_http_response_t *res)
 {
     char *text = res->body;
     int status = res->status;
+    size_t len = text ? (res->body_len ? res->body_len : strlen (text)) : 0;
     const char *type = res->content_type ? res->content_type : "application/json; charset=utf-8";
     res->body = NULL;
+    char *headers = res->headers;
+    res->headers = NULL;
     if (!text) {
         text = strdup (HTTP_NOMEM_BODY);
         status = 500;
         type = "application/json; charset=utf-8";
+        free (headers);
+        headers = NULL;
         if (!text)
             return MHD_NO;
+        len = strlen (text);
     }
     struct MHD_Response *response =
-        MHD_create_response_from_buffer (strlen (text), text, MHD_RESPMEM_MUST_FREE);
+        MHD_create_response_from_buffer (len, text, MHD_RESPMEM_MUST_FREE);
     if (!response) {
         free (text);
+        free (headers);
         return MHD_NO;
     }
     MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-    MHD_add_response_header (response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_add_response_header (response, MHD_HTTP_HEADER_CACHE_CONTROL,
+                             res->cache ? res->cache : "no-store");
+    s_add_headers (response, headers);
+    free (headers);
     if (res->allow)
         MHD_add_response_header (response, MHD_HTTP_HEADER_ALLOW, res->allow);
     if (res->challenge)
@@ -126,10 +213,11 @@ s_begin (tsg_http_server_t *self, struct MHD_Connection *connection, const char 
     tsg_http_limits_headers (self->limits, connection);
     if (!self->config.headers)
         return MHD_YES;
-    tsg_http_request_t req = { .method = method, .path = url, .exchange = ex };
+    tsg_http_request_t req = { .method = method, .path = url, .tls = self->tls, .exchange = ex };
     tsg_http_response_t res = { 0 };
     if (self->config.headers (self->config.arg, &req, &res) != TSG_HTTP_ANSWER) {
         free (res.body);
+        free (res.headers);
         return MHD_YES;
     }
     ex->queued = true;
@@ -145,6 +233,7 @@ s_complete (tsg_http_server_t *self, tsg_http_exchange_t *ex, const char *url, c
                                .body = ex->body,
                                .body_len = ex->len,
                                .too_large = ex->too_large,
+                               .tls = self->tls,
                                .exchange = ex };
     tsg_http_response_t res = { 0 };
     tsg_http_step_t step = TSG_HTTP_ANSWER;
@@ -155,6 +244,7 @@ s_complete (tsg_http_server_t *self, tsg_http_exchange_t *ex, const char *url, c
     ex->len = ex->cap = 0;
     if (step == TSG_HTTP_HOLD && self->config.may_hold) {
         free (res.body);
+        free (res.headers);
         ex->held = true;
         tsg_http_limits_hold (self->limits, ex->connection);
         MHD_suspend_connection (ex->connection);
@@ -205,6 +295,7 @@ s_completed (void *cls, struct MHD_Connection *connection, void **con_cls,
         return;
     free (ex->body);
     free (ex->response.body);
+    free (ex->response.headers);
     free (ex);
     *con_cls = NULL;
 }
@@ -213,8 +304,10 @@ void
 tsg_http_server_answer (tsg_http_exchange_t *ex, tsg_http_response_t *response)
 {
     free (ex->response.body);
+    free (ex->response.headers);
     ex->response = *response;
     response->body = NULL;
+    response->headers = NULL;
     ex->answered = true;
     ex->held = false;
     tsg_http_limits_release (ex->server->limits, ex->connection);
@@ -251,6 +344,9 @@ tsg_http_server_new (const tsg_http_server_config_t *config)
     unsigned int flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
     if (config->may_hold)
         flags |= MHD_ALLOW_SUSPEND_RESUME;
+    bool tls = config->tls_cert_pem && config->tls_key_pem;
+    if (tls)
+        flags |= MHD_USE_TLS;
     if (!s_address (config->host, config->port, &addr, &flags)) {
         log_warnx ("%s: %s is not a numeric address", name, config->host ? config->host : "");
         return NULL;
@@ -260,13 +356,26 @@ tsg_http_server_new (const tsg_http_server_config_t *config)
         return NULL;
     self->config = *config;
     self->config.name = name;
+    self->config.tls_cert_pem = self->config.tls_key_pem = NULL; /* read here only */
+    self->tls = tls;
     self->limits = tsg_http_limits_new (name, config->connections_max, config->per_address_max);
     if (!self->limits) {
         free (self);
         return NULL;
     }
-    struct MHD_OptionItem limits[TSG_HTTP_LIMITS_OPTIONS];
+    struct MHD_OptionItem limits[TSG_HTTP_LIMITS_OPTIONS + 3];
     tsg_http_limits_options (self->limits, limits);
+    if (tls) {
+        /* The limits' array ends with MHD_OPTION_END: the key and certificate go before it. */
+        size_t end = 0;
+        while (limits[end].option != MHD_OPTION_END)
+            end++;
+        limits[end++] =
+            (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, (void *) config->tls_key_pem };
+        limits[end++] =
+            (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, (void *) config->tls_cert_pem };
+        limits[end] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+    }
     self->daemon = MHD_start_daemon (
         flags, (uint16_t) config->port, NULL, NULL, s_access, self, MHD_OPTION_EXTERNAL_LOGGER,
         tsg_http_limits_log, self->limits, MHD_OPTION_ARRAY, limits, MHD_OPTION_SOCK_ADDR,
@@ -286,7 +395,8 @@ tsg_http_server_new (const tsg_http_server_config_t *config)
         tsg_http_server_destroy (&self);
         return NULL;
     }
-    log_info ("%s: listening on %s port %d", name, config->host, self->port);
+    log_info ("%s: listening on %s port %d%s", name, config->host, self->port,
+              tls ? " (HTTPS)" : "");
     self->config.host = NULL; /* read here only */
     return self;
 }

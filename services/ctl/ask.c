@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -227,6 +228,7 @@ ctl_coordinator_ask (const ctl_site_t *site, json_t *request, json_t **reply, ch
             return TSG_ERR_NOMEM;
         }
         rc = s_offline (site, text, reply, err, err_size);
+        sodium_memzero (text, strlen (text)); /* it may hold a staff password */
         free (text);
     }
     /* A coordinator runs (or started meanwhile): its socket answers once it is bound. */

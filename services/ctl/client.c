@@ -2,6 +2,7 @@
  * ipc://DATA_DIR/control.sock), as services/coordinator/control.h describes it. */
 #include <errno.h>
 #include <stdarg.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +101,7 @@ done:
         zmq_close (socket);
     if (ctx)
         zmq_ctx_term (ctx);
+    sodium_memzero (text, strlen (text)); /* it may hold a staff password */
     free (text);
     return rc;
 }

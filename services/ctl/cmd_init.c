@@ -267,13 +267,14 @@ cmd_init (const ctl_options_t *options, int argc, char **argv)
             "  %s/store/\n"
             "listen:          %s\n"
             "public endpoint: %s\n"
-            "dashboard:       http://%s/\n"
+            "dashboard:       http://%s/ (staff log in with accounts of tsunaguctl user add)\n"
             "box public key:  %s\n"
             "sign public key: %s\n"
             "next: tsunaguctl -d %s agency add --id ID --type TYPE --name NAME --out BUNDLE_DIR\n"
+            "      tsunaguctl -d %s user add --name NAME --role coordinator\n"
             "      tsunagu-coordinator -c %s/coordinator.conf\n",
             shown, shown, shown, shown, shown, shown, args.listen, args.public_endpoint, args.http,
-            box, sign, shown, shown);
+            box, sign, shown, shown, shown);
     free (abs);
     return CTL_EXIT_OK;
 }

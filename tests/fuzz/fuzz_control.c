@@ -16,10 +16,15 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 static bool
 s_known_code (const char *code)
 {
-    static const char *const codes[] = {
-        "bad_request",   "unknown_command", "too_large",          "store",     "unknown_case",
-        "not_permitted", "stale_version",   "illegal_transition", "malformed", "missing_legal_basis"
-    };
+    static const char *const codes[] = { "bad_request",    "unknown_command",
+                                         "too_large",      "store",
+                                         "unknown_case",   "not_permitted",
+                                         "stale_version",  "illegal_transition",
+                                         "malformed",      "missing_legal_basis",
+                                         "not_running",    "agency_exists",
+                                         "unknown_agency", "revoked",
+                                         "user_exists",    "unknown_user",
+                                         "weak_password",  "unknown_alert" };
     for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
         if (strcmp (code, codes[i]) == 0)
             return true;

@@ -25,8 +25,17 @@ typedef struct {
     /* Letters stored in each of the last 60 minutes (sliding: out[59] is the 60 seconds up to
      * now, out[58] the 60 before, ...), zeros before the coordinator started. */
     void (*letters_per_minute) (void *arg, uint32_t out[60]);
-    void *arg;                                         /* their argument */
+    void *arg; /* their argument */
 } tsg_hub_api_live_t;
+
+/* The dashboard's logins (web/web.h), for /metrics. */
+typedef struct {
+    uint64_t logins;          /* sessions started */
+    uint64_t login_failures;  /* wrong name or password */
+    uint64_t login_locked;    /* attempts refused by the lockout or the rate of attempts */
+    uint64_t csrf_refused;    /* forms posted without their session's token */
+    uint64_t sessions_active; /* sessions alive at the last request */
+} tsg_hub_staff_counters_t;
 
 /* What the routes read.  Everything is borrowed. */
 typedef struct {
@@ -36,6 +45,7 @@ typedef struct {
     const tsg_hub_intake_counters_t *counters; /* letters stored and refused (NULL: none) */
     const tsg_hub_intake_t *intake;            /* limits and repeated refusals (NULL: none) */
     const tsg_http_limits_t *http_limits;      /* the HTTP server's limits (NULL: not serving) */
+    const tsg_hub_staff_counters_t *staff;     /* the dashboard's logins (NULL: none) */
     bool has_token;                            /* false: every route but /healthz is 401 */
     uint8_t token_sha256[32];                  /* SHA-256 of the bearer token */
 } tsg_hub_api_t;

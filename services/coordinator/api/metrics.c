@@ -19,6 +19,30 @@ s_head (FILE *out, const char *name, const char *type, const char *help)
 
 /* Refusals only counted (the first of each cause was logged and audited: quiet.h) and
  * receipts dropped unanswered, by reason. */
+/* The dashboard's logins (zeros while it does not serve). */
+static void
+s_staff (FILE *out, const tsg_hub_staff_counters_t *staff)
+{
+    const tsg_hub_staff_counters_t none = { 0 };
+    const tsg_hub_staff_counters_t *c = staff ? staff : &none;
+    s_head (out, "tsunagu_dashboard_logins_total", "counter", "Staff logins to the dashboard.");
+    fprintf (out, "tsunagu_dashboard_logins_total %llu\n", (unsigned long long) c->logins);
+    s_head (out, "tsunagu_dashboard_login_failures_total", "counter",
+            "Logins refused for a wrong name or password.");
+    fprintf (out, "tsunagu_dashboard_login_failures_total %llu\n",
+             (unsigned long long) c->login_failures);
+    s_head (out, "tsunagu_dashboard_login_locked_total", "counter",
+            "Login attempts refused while the name or address was locked, or too many at once.");
+    fprintf (out, "tsunagu_dashboard_login_locked_total %llu\n",
+             (unsigned long long) c->login_locked);
+    s_head (out, "tsunagu_dashboard_csrf_refused_total", "counter",
+            "Forms posted without their session's CSRF token.");
+    fprintf (out, "tsunagu_dashboard_csrf_refused_total %llu\n",
+             (unsigned long long) c->csrf_refused);
+    s_head (out, "tsunagu_dashboard_sessions", "gauge", "Staff sessions alive.");
+    fprintf (out, "tsunagu_dashboard_sessions %llu\n", (unsigned long long) c->sessions_active);
+}
+
 static void
 s_refusals (FILE *out, const tsg_hub_api_t *api)
 {
@@ -145,6 +169,7 @@ tsg_hub_metrics_text (const tsg_hub_api_t *api, tsg_txn_t *txn, uint64_t now_ms)
                  tsg_error_code_name ((Tsunagu__V1__ErrorCode) code),
                  (unsigned long long) (counters ? counters->refused[code] : 0));
     s_refusals (out, api);
+    s_staff (out, api->staff);
     s_store (out, api, txn);
     s_connections (out, api);
 

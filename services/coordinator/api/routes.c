@@ -7,6 +7,7 @@
 
 #include "coordinator/model/alerts.h"
 #include "coordinator/api/api.h"
+#include "coordinator/api/case_filter.h"
 #include "coordinator/api/overview.h"
 #include "coordinator/api/reports_route.h"
 #include "coordinator/model/codec.h"
@@ -161,76 +162,11 @@ s_view_agencies (tsg_txn_t *txn, const void *arg, uint64_t now_ms)
     return body;
 }
 
-/* A flag parameter: absent, 1/true or 0/false; false when it is something else. */
-static bool
-s_flag (const char *text, bool *out)
-{
-    if (!text)
-        *out = false;
-    else if (strcmp (text, "1") == 0 || strcmp (text, "true") == 0)
-        *out = true;
-    else if (strcmp (text, "0") == 0 || strcmp (text, "false") == 0)
-        *out = false;
-    else
-        return false;
-    return true;
-}
-
-/* Reads /v1/cases's filter parameters; NULL when fine, else the sentence of the 400. */
-static const char *
-s_cases_filter (const tsg_hub_request_t *req, tsg_hub_case_filter_t *filter)
-{
-    /* The flags first, the strings kept in filter last: a test's arg function keeps only
-     * the last few values it answered. */
-    tsg_case_state_t state;
-    const char *why = NULL;
-    if (!s_flag (s_arg (req, "overdue"), &filter->overdue))
-        return "overdue is 1 or 0";
-    if (!s_flag (s_arg (req, "withheld"), &filter->withheld))
-        return "withheld is 1 or 0";
-    if (!s_flag (s_arg (req, "candidate"), &filter->candidate))
-        return "candidate is 1 or 0";
-    const char *stuck = s_arg (req, "stuck");
-    if (stuck) {
-        char *end = NULL;
-        long days = strtol (stuck, &end, 10);
-        if (!end || *end || days < 1 || days > 36500)
-            return "stuck is a number of days from 1 to 36500";
-        filter->stuck_days = (unsigned) days;
-    }
-    const char *sort = s_arg (req, "sort");
-    if (sort && !tsg_hub_case_sort_parse (sort, &filter->sort))
-        return "sort is id, updated, -updated or -created";
-    filter->state = s_arg (req, "state");
-    filter->agency = s_arg (req, "agency");
-    filter->tag = s_arg (req, "tag");
-    filter->after = s_arg (req, "after");
-    filter->agency_type = s_arg (req, "type");
-    filter->cursor = s_arg (req, "cursor");
-    if (filter->state && !tsg_case_state_parse (filter->state, &state))
-        return "state is not a case state";
-    if (filter->agency && !tsg_agency_id_valid (filter->agency))
-        return "agency is not an agency id";
-    if (filter->tag && !tsg_text_ok (filter->tag, TSG_TAG_LEN_MAX))
-        return "tag is not 1 to 64 bytes of text";
-    if (filter->agency_type && !tsg_agency_policy_find (filter->agency_type))
-        return "type is not an agency type (eldercare, disability, child, poverty)";
-    if (filter->after && !tsg_uuid_valid (filter->after))
-        return "after is not a case id";
-    if (filter->after && filter->sort != TSG_HUB_CASE_SORT_ID)
-        return "after pages the listing by id; with sort= use cursor=";
-    if (filter->after && filter->cursor)
-        return "give after or cursor, not both";
-    if (filter->cursor && !tsg_hub_case_cursor_ok (filter->cursor, filter->sort, &why))
-        return why;
-    return NULL;
-}
-
 static void
 s_cases (const tsg_hub_api_t *api, const tsg_hub_request_t *req, tsg_hub_reply_t *reply)
 {
     tsg_hub_case_filter_t filter = { 0 };
-    const char *problem = s_cases_filter (req, &filter);
+    const char *problem = tsg_hub_api_case_filter (req, &filter);
     if (problem)
         s_error (reply, 400, "invalid", problem);
     else if (!s_limit (s_arg (req, "limit"), TSG_HUB_PAGE_DEFAULT, TSG_HUB_PAGE_MAX, &filter.limit))

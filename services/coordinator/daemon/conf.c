@@ -1,5 +1,6 @@
 /* conf.c — reads coordinator.conf, resolves its paths and checks every setting at once. */
 #include <errno.h>
+#include <sodium.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -14,6 +15,38 @@
 #include "coordinator/api/http.h"
 #include "tsunagu/tsg_endpoint.h"
 
+/* The PEM text of path (resolved against the config's folder) into *out, or an error on cfg:
+ * a private key must be 0600 (or stricter) and owned by the coordinator's user. */
+static void
+s_read_pem (tsg_config_t *cfg, const char *key, const char *path, bool private_key, char **out)
+{
+    char *resolved = tsg_config_resolve_path (cfg, path);
+    struct stat st;
+    FILE *f = resolved ? fopen (resolved, "rb") : NULL;
+    if (!f || fstat (fileno (f), &st) != 0) {
+        tsg_config_error (cfg, "http", key, "%s: %s", resolved ? resolved : path,
+                          resolved ? strerror (errno) : "out of memory");
+    }
+    else if (private_key && ((st.st_mode & 077) != 0 || st.st_uid != geteuid ()))
+        tsg_config_error (cfg, "http", key,
+                          "%s must be the coordinator user's and mode 0600 (chmod 600 %s)",
+                          resolved, resolved);
+    else if (st.st_size <= 0 || st.st_size > 256 * 1024)
+        tsg_config_error (cfg, "http", key, "%s is not a PEM file of at most 256 KiB", resolved);
+    else {
+        *out = calloc (1, (size_t) st.st_size + 1);
+        if (!*out || fread (*out, 1, (size_t) st.st_size, f) != (size_t) st.st_size
+            || !strstr (*out, "-----BEGIN ")) {
+            tsg_config_error (cfg, "http", key, "%s holds no PEM block", resolved);
+            free (*out);
+            *out = NULL;
+        }
+    }
+    if (f)
+        fclose (f);
+    free (resolved);
+}
+
 static const char *const s_known[] = {
     "coordinator.data_dir",
     "coordinator.keys",
@@ -23,6 +56,10 @@ static const char *const s_known[] = {
     "coordinator.map_max_mb",
     "http.listen",
     "http.token_sha256",
+    "http.session_idle_minutes",
+    "http.session_max_hours",
+    "http.tls_cert",
+    "http.tls_key",
     "limits.sender_letters",
     "limits.sender_mb",
     "limits.mailbox_letters",
@@ -69,6 +106,19 @@ tsg_hub_conf_load (const char *path, tsg_keys_t **keys, FILE *report)
         tsg_config_error (cfg, "http", "listen",
                           "not HOST:PORT with a numeric host, like "
                           "127.0.0.1:7780");
+    self->session_idle_s =
+        (unsigned) tsg_config_int (cfg, "http", "session_idle_minutes", 30, 5, 24 * 60) * 60;
+    self->session_max_s =
+        (unsigned) tsg_config_int (cfg, "http", "session_max_hours", 10, 1, 24) * 3600;
+    const char *tls_cert = tsg_config_string (cfg, "http", "tls_cert", "");
+    const char *tls_key = tsg_config_string (cfg, "http", "tls_key", "");
+    if (*tls_cert != '\0' && *tls_key != '\0') {
+        s_read_pem (cfg, "tls_cert", tls_cert, false, &self->tls_cert_pem);
+        s_read_pem (cfg, "tls_key", tls_key, true, &self->tls_key_pem);
+    }
+    else if (*tls_cert != '\0' || *tls_key != '\0')
+        tsg_config_error (cfg, "http", *tls_cert ? "tls_key" : "tls_cert",
+                          "HTTPS needs both tls_cert and tls_key");
     if (*token) {
         self->has_token = strlen (token) == 64 && tsg_hex_decode (token, self->token_sha256, 32);
         if (!self->has_token)
@@ -227,6 +277,11 @@ tsg_hub_conf_destroy (tsg_hub_conf_t **self_p)
     free (self->listen);
     free (self->public_endpoint);
     free (self->http_listen);
+    free (self->tls_cert_pem);
+    if (self->tls_key_pem) {
+        sodium_memzero (self->tls_key_pem, strlen (self->tls_key_pem));
+        free (self->tls_key_pem);
+    }
     free (self);
     *self_p = NULL;
 }

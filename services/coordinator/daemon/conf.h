@@ -23,6 +23,10 @@ typedef struct {
     char *http_listen;        /* [http] listen: "HOST:PORT" of the read-only API */
     bool has_token;           /* [http] token_sha256 was given */
     uint8_t token_sha256[32]; /* SHA-256 of the API's bearer token */
+    unsigned session_idle_s;  /* [http] session_idle_minutes, in seconds */
+    unsigned session_max_s;   /* [http] session_max_hours, in seconds */
+    char *tls_cert_pem;       /* [http] tls_cert's PEM text (NULL: plain HTTP) */
+    char *tls_key_pem;        /* [http] tls_key's PEM text (wiped when freed) */
 } tsg_hub_conf_t;
 
 /* Reads path into a new settings object.  When keys is non-NULL the secret key file is

@@ -1,5 +1,6 @@
 /* control.c — the control socket (ZeroMQ REP over ipc, owner only) and its commands. */
 #include <jansson.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +93,9 @@ s_case_event (const tsg_hub_control_env_t *env, const json_t *request)
     char event_id[TSG_UUID_TEXT_SIZE];
     uint8_t *envelope = NULL;
     size_t len = 0;
+    const json_t *actor = json_object_get (request, "actor");
+    if (actor && (!json_is_string (actor) || !tsg_text_ok (json_string_value (actor), 64)))
+        return tsg_hub_control_refusal ("bad_request", "\"actor\" is 1-64 bytes of text");
     if (tsg_hub_staff_letter (request, env->keys, &envelope, &len, event_id, detail, sizeof detail)
         != 0)
         return tsg_hub_control_refusal ("bad_request", detail);
@@ -100,6 +104,14 @@ s_case_event (const tsg_hub_control_env_t *env, const json_t *request)
     tsg_hub_intake_begin (env->intake, &txn);
     Tsunagu__V1__ErrorCode code =
         tsg_hub_intake_staff (env->intake, envelope, len, detail, sizeof detail);
+    /* Who of the staff asked, beside the intake's own record of the event. */
+    if (actor)
+        tsg_hub_audit_add (tsg_hub_intake_audit (env->intake), "staff", NULL, NULL, NULL, NULL,
+                           json_pack ("{s:s, s:s, s:O, s:s, s:s, s:s}", "user",
+                                      json_string_value (actor), "change", "case-event", "case_id",
+                                      json_object_get (request, "case_id"), "event_id", event_id,
+                                      "outcome", code == 0 ? "applied" : tsg_error_code_name (code),
+                                      "via", env->via ? env->via : "control"));
     free (envelope);
     tsg_hub_case_t *c = NULL;
     bool found = false;
@@ -224,8 +236,9 @@ tsg_hub_control_answer (const tsg_hub_control_env_t *env, const char *request, s
         reply = s_alert_ack (env, root);
     else if (!(reply = tsg_hub_admin_answer (env, command, root)))
         reply = tsg_hub_control_refusal ("unknown_command",
-                                         "the commands are ping, case-event, agency-add, "
-                                         "agency-status, agency-due-days and user-*");
+                                         "the commands are ping, case-event, overview, "
+                                         "alert-ack, agency-add, agency-status, "
+                                         "agency-due-days and user-*");
     json_decref (root);
     return reply;
 }
@@ -249,6 +262,8 @@ tsg_hub_control_handle (tsg_hub_control_t *self, const tsg_hub_control_env_t *en
         if (zmq_msg_recv (&msg, self->socket, 0) < 0)
             break;
     }
+    /* A request may hold a staff password (user-add, user-passwd): it is not left in memory. */
+    sodium_memzero (zmq_msg_data (&msg), zmq_msg_size (&msg));
     zmq_msg_close (&msg);
     if (reply && zmq_send (self->socket, reply, strlen (reply), ZMQ_DONTWAIT) < 0)
         log_warnx ("control: cannot answer: %s", zmq_strerror (zmq_errno ()));

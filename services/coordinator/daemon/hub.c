@@ -100,6 +100,7 @@ tsg_hub_destroy (tsg_hub_t **self_p)
         return;
     tsg_hub_t *self = *self_p;
     tsg_http_server_destroy (&self->http);
+    tsg_hub_web_destroy (&self->web);
     tsg_hub_control_destroy (&self->control);
     if (self->router) {
         int linger = 0;
@@ -155,18 +156,56 @@ tsg_hub_endpoint (const tsg_hub_t *self)
     return self->endpoint;
 }
 
-int
-tsg_hub_serve_http (tsg_hub_t *self, const char *listen, const uint8_t token_sha256[32])
+/* The control environment of the hub's own requests (the socket's and the dashboard's). */
+static tsg_hub_control_env_t
+s_control_env (tsg_hub_t *self)
 {
-    self->api.has_token = token_sha256 != NULL;
-    if (token_sha256)
-        memcpy (self->api.token_sha256, token_sha256, 32);
+    return (tsg_hub_control_env_t){ .store = self->store,
+                                    .intake = self->intake,
+                                    .keys = self->keys,
+                                    .directory = self->directory,
+                                    .sessions = self->sessions,
+                                    .api = &self->api };
+}
+
+/* tsg_hub_web_act_fn: a staff action of the dashboard, answered as the control socket answers
+ * (arg: the hub); the mail it made is forwarded like the socket's. */
+static char *
+s_web_act (void *arg, const char *request)
+{
+    tsg_hub_t *self = arg;
+    tsg_hub_control_env_t env = s_control_env (self);
+    env.via = "dashboard";
+    char *reply = tsg_hub_control_answer (&env, request, strlen (request));
+    hub_note_effects (self, tsg_monotonic_ms ());
+    return reply;
+}
+
+int
+tsg_hub_serve_http (tsg_hub_t *self, const tsg_hub_http_conf_t *conf)
+{
+    self->api.has_token = conf->token_sha256 != NULL;
+    if (conf->token_sha256)
+        memcpy (self->api.token_sha256, conf->token_sha256, 32);
     else
-        log_info ("http: no [http] token_sha256 configured: every route but /healthz "
-                  "answers 401");
+        log_info ("http: no [http] token_sha256 configured: every API route but /healthz "
+                  "answers 401 (the dashboard takes staff logins)");
     self->api.http_limits = NULL;
     tsg_http_server_destroy (&self->http);
-    self->http = tsg_hub_http_new (&self->api, listen);
+    self->api.staff = NULL;
+    tsg_hub_web_destroy (&self->web);
+    tsg_hub_web_config_t web = { .store = self->store,
+                                 .api = &self->api,
+                                 .audit = self->audit,
+                                 .act = s_web_act,
+                                 .act_arg = self,
+                                 .session_idle_s = conf->session_idle_s,
+                                 .session_max_s = conf->session_max_s };
+    self->web = tsg_hub_web_new (&web);
+    self->api.staff = self->web ? tsg_hub_web_counters (self->web) : NULL;
+    if (self->web)
+        self->http =
+            tsg_hub_web_serve (self->web, conf->listen, conf->tls_cert_pem, conf->tls_key_pem);
     if (self->http)
         self->api.http_limits = tsg_http_server_limits (self->http);
     return self->http ? TSG_OK : TSG_ERR_IO;
@@ -215,12 +254,7 @@ s_poll_timeout (tsg_hub_t *self, uint64_t now)
 static void
 s_control (tsg_hub_t *self)
 {
-    tsg_hub_control_env_t env = { .store = self->store,
-                                  .intake = self->intake,
-                                  .keys = self->keys,
-                                  .directory = self->directory,
-                                  .sessions = self->sessions,
-                                  .api = &self->api };
+    tsg_hub_control_env_t env = s_control_env (self);
     while (tsg_hub_control_handle (self->control, &env))
         hub_note_effects (self, tsg_monotonic_ms ());
 }

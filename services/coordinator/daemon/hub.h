@@ -42,10 +42,20 @@ tsg_hub_audit_t *tsg_hub_audit (tsg_hub_t *self);
 /* The endpoint actually bound (with the port chosen for "*"). */
 const char *tsg_hub_endpoint (const tsg_hub_t *self);
 
-/* Serves the read-only HTTP API on listen ("HOST:PORT"; port 0 picks one) from the hub's
- * loop; token_sha256 is the SHA-256 of the bearer token (NULL: no token, so every route but
- * /healthz answers 401).  Returns TSG_OK or TSG_ERR_IO (logged). */
-int tsg_hub_serve_http (tsg_hub_t *self, const char *listen, const uint8_t token_sha256[32]);
+/* How the hub serves HTTP: the JSON API for machines and the dashboard for staff. */
+typedef struct {
+    const char *listen;          /* "HOST:PORT"; port 0 picks one */
+    const uint8_t *token_sha256; /* SHA-256 of the API's bearer token (NULL: no token, so every
+                                    API route but /healthz answers 401) */
+    unsigned session_idle_s;     /* the dashboard's sessions: idle lifetime (0: default) */
+    unsigned session_max_s;      /* ... and absolute lifetime (0: default) */
+    const char *tls_cert_pem;    /* HTTPS: the certificate chain (NULL: plain HTTP) */
+    const char *tls_key_pem;     /* ... and its private key */
+} tsg_hub_http_conf_t;
+
+/* Serves the JSON API and the dashboard (web/web.h) as conf says from the hub's loop.  Returns
+ * TSG_OK or TSG_ERR_IO (logged). */
+int tsg_hub_serve_http (tsg_hub_t *self, const tsg_hub_http_conf_t *conf);
 
 /* The HTTP port bound (0 when not serving). */
 int tsg_hub_http_port_bound (const tsg_hub_t *self);

@@ -23,6 +23,7 @@
 #include "coordinator/intake/intake.h"
 #include "coordinator/model/audit.h"
 #include "coordinator/model/directory.h"
+#include "coordinator/web/web.h"
 #include "tsunagu/tsg_http_server.h"
 
 /* Envelopes per outgoing ZeroMQ message.  One: libzmq 4.3.4's DEALER asserts (fq.cpp:112,
@@ -57,7 +58,8 @@ struct _tsg_hub_t {
     tsg_hub_intake_t *intake;       /* checks and stores inbound letters */
     tsg_hub_sessions_t *sessions;   /* connected agencies */
     tsg_hub_api_t api;              /* what the HTTP routes read */
-    tsg_http_server_t *http;        /* the read-only HTTP API (NULL until served) */
+    tsg_http_server_t *http;        /* the JSON API and the dashboard (NULL until served) */
+    tsg_hub_web_t *web;             /* the dashboard's sessions and pages (NULL until served) */
     tsg_hub_control_t *control;     /* the control socket (NULL until served) */
     hub_pending_t *pending;         /* answers of the current batch */
     size_t pending_count;           /* entries of pending in use */

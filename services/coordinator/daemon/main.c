@@ -130,9 +130,13 @@ main (int argc, char *argv[])
         tsg_hub_set_limits (hub, &conf->limits, conf->map_max);
     if (hub && tsg_hub_open_audit (hub, conf->data_dir) != TSG_OK)
         tsg_hub_destroy (&hub);
-    if (hub
-        && tsg_hub_serve_http (hub, conf->http_listen, conf->has_token ? conf->token_sha256 : NULL)
-               != TSG_OK)
+    tsg_hub_http_conf_t http = { .listen = conf->http_listen,
+                                 .token_sha256 = conf->has_token ? conf->token_sha256 : NULL,
+                                 .session_idle_s = conf->session_idle_s,
+                                 .session_max_s = conf->session_max_s,
+                                 .tls_cert_pem = conf->tls_cert_pem,
+                                 .tls_key_pem = conf->tls_key_pem };
+    if (hub && tsg_hub_serve_http (hub, &http) != TSG_OK)
         tsg_hub_destroy (&hub);
     /* Without the control socket the hub still serves agencies; tsunaguctl says so. */
     if (hub)

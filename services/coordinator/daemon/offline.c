@@ -1,5 +1,6 @@
 /* offline.c — one control request answered without serving, under the data directory's lock. */
 #include <errno.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,6 +71,8 @@ tsg_hub_offline_apply (const tsg_hub_conf_t *conf, FILE *in, FILE *out)
         tsg_hub_control_env_t env = { .store = store, .audit = audit, .via = "offline" };
         status = s_answer (out, tsg_hub_control_answer (&env, request, len), 0);
     }
+    if (request)
+        sodium_memzero (request, len); /* it may hold a staff password */
     free (request);
     tsg_hub_audit_destroy (&audit);
     tsg_store_destroy (&store);

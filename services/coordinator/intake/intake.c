@@ -38,7 +38,8 @@ tsg_hub_intake_new (const tsg_hub_directory_t *directory, const tsg_keys_t *keys
     self->limits = tsg_hub_limits_default ();
     self->casework = tsg_hub_casework_new (directory, keys, s_mail_noted, s_gone_noted, self);
     self->quiet = tsg_hub_quiet_new ();
-    if (!self->casework || !self->quiet)
+    self->refusals = tsg_hub_refusals_new ();
+    if (!self->casework || !self->quiet || !self->refusals)
         tsg_hub_intake_destroy (&self);
     return self;
 }
@@ -50,6 +51,7 @@ tsg_hub_intake_destroy (tsg_hub_intake_t **self_p)
         return;
     tsg_hub_casework_destroy (&(*self_p)->casework);
     tsg_hub_quiet_destroy (&(*self_p)->quiet);
+    tsg_hub_refusals_destroy (&(*self_p)->refusals);
     free ((*self_p)->new_mail);
     free ((*self_p)->acked);
     free (*self_p);
@@ -129,6 +131,13 @@ const tsg_hub_intake_counters_t *
 tsg_hub_intake_counters (const tsg_hub_intake_t *self)
 {
     return &self->counters;
+}
+
+void
+tsg_hub_intake_refusals_of (const tsg_hub_intake_t *self, const char *agency,
+                            uint64_t out[TSG_HUB_ERROR_CODES])
+{
+    tsg_hub_refusals_of (self->refusals, agency, out);
 }
 
 /* True when created_at is within the accepted clock skew of now: not more than 5 minutes
@@ -404,12 +413,14 @@ s_decoded (tsg_hub_intake_t *self, const char *auth_id, const tsg_envelope_t *en
     self->letter = NULL;
 }
 
-/* Counts the answer's refusal, if it is one. */
+/* Counts the answer's refusal, if it is one, in all and against the sender auth_id. */
 static void
-s_count (tsg_hub_intake_t *self, const tsg_hub_answer_t *answer)
+s_count (tsg_hub_intake_t *self, const char *auth_id, const tsg_hub_answer_t *answer)
 {
-    if (answer->type == TSG_HUB_ANSWER_ERROR && (unsigned) answer->code < TSG_HUB_ERROR_CODES)
+    if (answer->type == TSG_HUB_ANSWER_ERROR && (unsigned) answer->code < TSG_HUB_ERROR_CODES) {
         self->counters.refused[answer->code]++;
+        tsg_hub_refusals_count (self->refusals, auth_id, (unsigned) answer->code);
+    }
 }
 
 void
@@ -430,7 +441,7 @@ tsg_hub_intake_letter (tsg_hub_intake_t *self, const char *auth_id, const uint8_
     }
     s_decoded (self, auth_id, &env, frame, len, answer);
     tsg_envelope_clear (&env);
-    s_count (self, answer);
+    s_count (self, auth_id, answer);
 }
 
 void
@@ -441,7 +452,7 @@ tsg_hub_intake_envelope (tsg_hub_intake_t *self, const char *auth_id, const tsg_
     if (s_unauthenticated (self, auth_id, answer))
         return;
     s_decoded (self, auth_id, env, frame, len, answer);
-    s_count (self, answer);
+    s_count (self, auth_id, answer);
 }
 
 Tsunagu__V1__ErrorCode

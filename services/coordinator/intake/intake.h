@@ -117,6 +117,10 @@ uint64_t tsg_hub_intake_repeats (const tsg_hub_intake_t *self, Tsunagu__V1__Erro
 /* The counters since start (borrowed). */
 const tsg_hub_intake_counters_t *tsg_hub_intake_counters (const tsg_hub_intake_t *self);
 
+/* The letters of agency refused since the intake was made, by code, into out (refusals.h). */
+void tsg_hub_intake_refusals_of (const tsg_hub_intake_t *self, const char *agency,
+                                 uint64_t out[TSG_HUB_ERROR_CODES]);
+
 /* Checks one serialized Envelope that arrived on a connection ZAP authenticated as
  * auth_id, records what it does in the batch's transaction (mailbox entry, MESSAGES record,
  * sender sequence, acknowledgement), and fills *answer with what to send back on that

@@ -12,6 +12,7 @@
 #include "coordinator/intake/casework.h"
 #include "coordinator/intake/intake.h"
 #include "coordinator/intake/quiet.h"
+#include "coordinator/intake/refusals.h"
 
 /* One acknowledged mailbox entry. */
 typedef struct {
@@ -29,6 +30,7 @@ struct _tsg_hub_intake_t {
     bool store_full;                      /* refuse new letters: the store is near its ceiling */
     const tsg_letter_t *letter;           /* the letter being decided (NULL: unreadable) */
     tsg_hub_intake_counters_t counters;   /* letters stored and refused since start */
+    tsg_hub_refusals_t *refusals;         /* ... refused, by sender (the dashboard) */
     tsg_txn_t *txn;                       /* the batch's write transaction (borrowed) */
     uint64_t now_ms;                      /* the batch's wall clock */
     char (*new_mail)[TSG_ID_MAX + 1];     /* recipients given new mail in this batch */
