@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "tsunagu/tsunagu.h"
+#include "cases_load.h"
 #include "cluster.h"
 #include "collect.h"
 #include "load.h"
@@ -78,6 +79,17 @@ main (int argc, char *argv[])
     if (bench_options_check (&options, stderr) > 0) {
         bench_options_clear (&options);
         return 1;
+    }
+
+    if (options.load_cases > 0) {
+        bench_cases_counts_t counts;
+        rc = bench_cases_load (options.data, options.load_cases, options.map_mb, &counts);
+        printf ("%ld cases, %ld referrals (%ld left overdue, %ld withheld), %ld reopened "
+                "loaded into %s\n",
+                counts.cases, counts.referrals, counts.overdue, counts.withheld, counts.reopened,
+                options.data);
+        bench_options_clear (&options);
+        return rc;
     }
 
     struct sigaction sa;

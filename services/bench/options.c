@@ -40,6 +40,8 @@ static const s_number_t s_numbers[] = {
     { "connections", "connections", 4, 1024, offsetof (bench_options_t, connections) },
     { "body-bytes", "body_bytes", 256, 512 * 1024, offsetof (bench_options_t, body_bytes) },
     { "timeout", "timeout", 1, 3600, offsetof (bench_options_t, timeout_s) },
+    { "load-cases", "load_cases", 0, 20000000, offsetof (bench_options_t, load_cases) },
+    { "map-mb", "map_mb", 0, 1024L * 1024, offsetof (bench_options_t, map_mb) },
 };
 
 #define COUNT(a) (sizeof (a) / sizeof (a)[0])
@@ -63,6 +65,11 @@ s_usage (FILE *out)
         "  --body-bytes B      size of each sheet in bytes (1024)\n"
         "  --timeout S         bound on start-up, on sending and on delivery, each (300)\n"
         "  --json              print one JSON object instead of the table\n"
+        "  --load-cases N      instead: write N synthetic cases (with referrals, some\n"
+        "                      overdue, some withheld, some reopened) straight into the\n"
+        "                      coordinator data directory --data (made by tsunaguctl init),\n"
+        "                      offline under its lock, for the dashboard benchmark\n"
+        "  --map-mb M          with --load-cases: the store's map in MiB (default: enough)\n"
         "  -c, --config FILE   read these settings from the [bench] section of FILE (INI,\n"
         "                      keys bin, data, base_port, referrals, rate, connections,\n"
         "                      body_bytes, timeout, json); the command line wins\n"
@@ -234,6 +241,13 @@ int
 bench_options_check (const bench_options_t *self, FILE *out)
 {
     int problems = 0;
+    if (self->load_cases > 0) {
+        if (!self->data) {
+            fprintf (out, BENCH_PROGNAME ": --load-cases needs --data DIR (a coordinator's)\n");
+            problems++;
+        }
+        return problems;
+    }
     for (int i = 0; s_programs[i]; i++) {
         char path[PATH_MAX];
         snprintf (path, sizeof path, "%s/%s", self->bin, s_programs[i]);

@@ -17,6 +17,8 @@ typedef struct {
     long connections; /* keep-alive HTTP connections, spread over the four senders */
     long body_bytes;  /* size of each つなぐシート in bytes */
     long timeout_s;   /* bound on each phase (start-up, load, delivery), in seconds */
+    long load_cases;  /* --load-cases: cases to write into --data, then exit (0: no) */
+    long map_mb;      /* --map-mb: the store's map for --load-cases (0: enough) */
     bool json;        /* print one JSON object instead of the table */
     bool verbose;     /* log progress */
     bool check_only;  /* -n: check the settings and exit */

@@ -37,7 +37,8 @@ s_cases_batch (tsg_store_t *store, char last[TSG_UUID_TEXT_SIZE], bool *done, si
     if (c && !ids)
         txn.rc = TSG_ERR_NOMEM;
     tsg_iter_t it;
-    for (tsg_iter_begin (&txn, tsg_store_db (store, TSG_HUB_DB_CASES), &it, last, strlen (last));
+    for (tsg_iter_begin (&txn, tsg_store_db (store, TSG_HUB_DB_CASES), &it, last[0] ? last : NULL,
+                         strlen (last));
          ids && it.valid && n < BATCH; tsg_iter_next (&it)) {
         if (it.key.mv_size != TSG_HUB_CASE_ID_LEN
             || (last[0] && memcmp (it.key.mv_data, last, TSG_HUB_CASE_ID_LEN) == 0))
@@ -69,7 +70,8 @@ s_due_batch (tsg_store_t *store, uint8_t from[TSG_HUB_DUE_KEY_LEN], size_t *from
     if (!keys)
         txn.rc = TSG_ERR_NOMEM;
     tsg_iter_t it;
-    for (tsg_iter_begin (&txn, tsg_store_db (store, TSG_HUB_DB_DUE), &it, from, *from_len);
+    for (tsg_iter_begin (&txn, tsg_store_db (store, TSG_HUB_DB_DUE), &it, *from_len ? from : NULL,
+                         *from_len);
          keys && it.valid && n < BATCH; tsg_iter_next (&it)) {
         if (it.key.mv_size != TSG_HUB_DUE_KEY_LEN || it.val.mv_size != 36
             || (*from_len && memcmp (it.key.mv_data, from, *from_len) == 0))
