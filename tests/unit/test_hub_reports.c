@@ -573,8 +573,8 @@ test_csv_bytes (void **state)
     assert_non_null (strstr (csv, "紹介元種別,紹介先種別,件数\r\n"));
     assert_non_null (strstr (csv, "地域包括支援センター,相談支援事業所,1\r\n"));
     assert_non_null (strstr (csv, "指標,機関種別,件数,中央値(時間),90パーセンタイル(時間)\r\n"));
-    assert_non_null (strstr (csv, "受理まで,全体,2,"));
-    assert_non_null (strstr (csv, "終結理由,件数\r\n目標達成,1\r\n転居,1\r\n"));
+    assert_non_null (strstr (csv, "受付まで,全体,2,"));
+    assert_non_null (strstr (csv, "終結理由,件数\r\n目標達成,1\r\n転出,1\r\n"));
     assert_non_null (strstr (csv, "再開件数,終結件数,再開率\r\n1,2,0.5000\r\n"));
     assert_non_null (strstr (csv, "会議の種類,開催回数,検討ケース数,1回あたりケース数\r\n"));
     assert_non_null (strstr (csv, "支援会議 (社会福祉法 第106条の6),1,2,2.00\r\n"));

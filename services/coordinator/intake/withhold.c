@@ -8,12 +8,10 @@
 
 #include "coordinator/intake/casework_parts.h"
 #include "coordinator/model/mailbox.h"
+#include "coordinator/model/overview.h"
 #include "coordinator/model/reports.h"
 #include "coordinator/model/referrals.h"
 #include "coordinator/model/stats.h"
-
-/* The STATS counter of letters withheld when their consent ended. */
-#define STAT_WITHHELD "letters.withheld"
 
 /* What a withholding pass tells each withheld entry's sender. */
 typedef struct {
@@ -85,7 +83,8 @@ s_withhold_one (void *arg, const char *recipient, uint64_t seq)
     self->note_gone (self->arg, recipient, seq);
     if (find.id[0] && w.kind == TSUNAGU__V1__KIND__KIND_REFERRAL)
         tsg_hub_referral_withhold (self->txn, find.id, wh->reason, wh->consent->id, self->now_ms);
-    tsg_hub_stat_add (self->txn, STAT_WITHHELD, 1);
+    tsg_hub_stat_add (self->txn, TSG_HUB_STAT_WITHHELD, 1);
+    tsg_hub_stat_add2 (self->txn, TSG_HUB_STAT_WITHHELD_BY, wh->reason, 1);
     tsg_hub_report_note_withheld (self->txn, self->now_ms);
     char id[2 * TSG_MESSAGE_ID_SIZE + 1];
     tsg_hex_encode (w.id, TSG_MESSAGE_ID_SIZE, id);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "coordinator/web/labels.h"
+#include "tsunagu/tsg_agency_types.h"
 
 /* One code and its two labels. */
 typedef struct {
@@ -38,14 +39,6 @@ static const s_word_t s_ref_states[] = {
     { NULL, NULL, NULL },
 };
 
-static const s_word_t s_agency_types[] = {
-    { "eldercare", "地域包括支援センター", "Eldercare" },
-    { "disability", "相談支援事業所", "Disability" },
-    { "child", "こども家庭センター", "Child and family" },
-    { "poverty", "自立相談支援機関", "Self-reliance" },
-    { NULL, NULL, NULL },
-};
-
 static const s_word_t s_close_reasons[] = {
     { "goal-achieved", "目標達成", "Goal achieved" },
     { "moved-away", "転出", "Moved away" },
@@ -53,6 +46,22 @@ static const s_word_t s_close_reasons[] = {
     { "declined", "本人の辞退", "Declined" },
     { "transferred", "他機関へ移管", "Transferred" },
     { "other", "その他", "Other" },
+    { "unknown", "不明", "Unknown" },
+    { NULL, NULL, NULL },
+};
+
+static const s_word_t s_time_figures[] = {
+    { "to_received", "受付まで", "To received" },
+    { "to_accepted", "受諾まで", "To accepted" },
+    { "to_plan", "プラン決定まで", "To plan" },
+    { "to_closure", "終結まで", "To closure" },
+    { NULL, NULL, NULL },
+};
+
+static const s_word_t s_urgencies[] = {
+    { "normal", "通常", "Normal" },
+    { "high", "高", "High" },
+    { "emergency", "緊急", "Emergency" },
     { NULL, NULL, NULL },
 };
 
@@ -77,6 +86,7 @@ static const s_word_t s_decisions[] = {
 };
 
 static const s_word_t s_events[] = {
+    { "opened", "相談受付", "Opened" },
     { "state", "状態の変更", "State change" },
     { "meeting", "会議", "Meeting" },
     { "plan", "プラン", "Plan" },
@@ -98,13 +108,19 @@ static const s_word_t s_agency_statuses[] = {
     { NULL, NULL, NULL },
 };
 
+/* The agency types have their names in the common table (tsg_agency_types.h), not here. */
+static const s_word_t s_none[] = { { NULL, NULL, NULL } };
+
 static const s_word_t *
 s_table (web_word_kind_t kind)
 {
     switch (kind) {
+    case WEB_WORD_KINDS: return s_none;
     case WEB_WORD_CASE_STATE: return s_case_states;
     case WEB_WORD_REF_STATE: return s_ref_states;
-    case WEB_WORD_AGENCY_TYPE: return s_agency_types;
+    case WEB_WORD_AGENCY_TYPE: return s_none;
+    case WEB_WORD_TIME_FIGURE: return s_time_figures;
+    case WEB_WORD_URGENCY: return s_urgencies;
     case WEB_WORD_CLOSE_REASON: return s_close_reasons;
     case WEB_WORD_MEETING: return s_meetings;
     case WEB_WORD_DECISION: return s_decisions;
@@ -119,6 +135,13 @@ web_word (web_word_kind_t kind, const char *code, bool en)
 {
     if (!code)
         return NULL;
+    if (kind == WEB_WORD_AGENCY_TYPE) {
+        /* The agency types' names are the common table's (tsg_agency_types.h). */
+        if (strcmp (code, "all") == 0)
+            return en ? "All" : "全体";
+        const tsg_agency_policy_t *policy = tsg_agency_policy_find (code);
+        return policy ? (en ? policy->name_en : policy->name_ja) : code;
+    }
     for (const s_word_t *w = s_table (kind); w->code; w++)
         if (strcmp (w->code, code) == 0)
             return en ? w->en : w->ja;
@@ -129,15 +152,20 @@ const char *const *
 web_words (web_word_kind_t kind)
 {
     /* The codes of each table, gathered once (the tables are constant). */
-    static const char *lists[8][16];
-    static bool made[8];
+    static const char *lists[WEB_WORD_KINDS][16];
+    static bool made[WEB_WORD_KINDS];
     size_t k = (size_t) kind;
-    if (k >= 8)
+    if (k >= WEB_WORD_KINDS)
         return lists[0];
     if (!made[k]) {
-        size_t n = 0;
-        for (const s_word_t *w = s_table (kind); w->code && n < 15; w++)
-            lists[k][n++] = w->code;
+        size_t n = 0, count = 0;
+        const tsg_agency_policy_t *types = tsg_agency_policy_table (&count);
+        if (kind == WEB_WORD_AGENCY_TYPE)
+            for (; n < count && n < 15; n++)
+                lists[k][n] = types[n].type;
+        else
+            for (const s_word_t *w = s_table (kind); w->code && n < 15; w++)
+                lists[k][n++] = w->code;
         lists[k][n] = NULL;
         made[k] = true;
     }

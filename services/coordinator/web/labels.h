@@ -17,6 +17,9 @@ typedef enum {
     WEB_WORD_DECISION,      /* plan-adopted, continue, ... */
     WEB_WORD_EVENT,         /* state, meeting, plan, note, close, reopen, referral, ... */
     WEB_WORD_AGENCY_STATUS, /* active, suspended, revoked */
+    WEB_WORD_TIME_FIGURE,   /* to_received, to_accepted, to_plan, to_closure */
+    WEB_WORD_URGENCY,       /* normal, high, emergency */
+    WEB_WORD_KINDS          /* how many kinds there are */
 } web_word_kind_t;
 
 const char *web_word (web_word_kind_t kind, const char *code, bool en);

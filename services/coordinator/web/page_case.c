@@ -59,7 +59,7 @@ s_summary (tsg_web_ctx_t *ctx, tsg_html_t *h, const json_t *c)
     s_item (h, L (ctx, "版", "Version"));
     tsg_html_fmt (h, "<span id=\"case-version\">%lld</span></dd></div>",
                   (long long) json_integer_value (json_object_get (c, "version")));
-    s_item (h, L (ctx, "受付から最初の受付確認まで", "To first received"));
+    s_item (h, L (ctx, "受付確認まで", "To first received"));
     s_span (ctx, h, json_object_get (fig, "to_received_ms"));
     tsg_html_raw (h, "</dd></div>");
     s_item (h, L (ctx, "受諾まで", "To accepted"));
@@ -124,7 +124,7 @@ s_trajectory (tsg_web_ctx_t *ctx, tsg_html_t *h, const json_t *c)
     json_array_foreach (json_object_get (c, "timeline"), i, ev)
     {
         const char *type = s_s (ev, "type");
-        if (strcmp (type, "referral-status") == 0 || n == 256)
+        if (strncmp (type, "referral", 8) == 0 || n == 256)
             continue;
         int level = s_level (s_s (ev, "to"));
         if (level < 0)
@@ -159,7 +159,7 @@ s_referral (tsg_web_ctx_t *ctx, tsg_html_t *h, const json_t *r)
     tsg_html_raw (h, "</td><td><span class=\"badge info\">");
     tsg_html_text (h, web_word (WEB_WORD_REF_STATE, s_s (r, "state"), EN (ctx)));
     tsg_html_raw (h, "</span></td><td>");
-    tsg_html_text (h, s_s (r, "urgency"));
+    tsg_html_text (h, web_word (WEB_WORD_URGENCY, s_s (r, "urgency"), EN (ctx)));
     tsg_html_raw (h, "</td><td>");
     web_iso (h, s_s (r, "created_at"));
     tsg_html_raw (h, "</td><td>");
@@ -340,11 +340,13 @@ s_event (tsg_web_ctx_t *ctx, tsg_html_t *h, const json_t *ev)
     tsg_html_raw (h, "</strong> · ");
     tsg_html_text (h, s_s (ev, "by"));
     if (*s_s (ev, "to")) {
-        bool referral = strcmp (type, "referral-status") == 0;
+        bool referral = strncmp (type, "referral", 8) == 0;
         web_word_kind_t kind = referral ? WEB_WORD_REF_STATE : WEB_WORD_CASE_STATE;
         tsg_html_raw (h, " · ");
-        tsg_html_text (h, web_word (kind, s_s (ev, "from"), EN (ctx)));
-        tsg_html_raw (h, " → ");
+        if (*s_s (ev, "from")) {
+            tsg_html_text (h, web_word (kind, s_s (ev, "from"), EN (ctx)));
+            tsg_html_raw (h, " → ");
+        }
         tsg_html_text (h, web_word (kind, s_s (ev, "to"), EN (ctx)));
     }
     if (*s_s (ev, "agency")) {

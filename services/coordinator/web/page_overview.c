@@ -182,7 +182,7 @@ s_withheld (tsg_web_ctx_t *ctx, tsg_html_t *h, const json_t *ov)
 static void
 s_agencies (tsg_web_ctx_t *ctx, tsg_html_t *h, const json_t *ov)
 {
-    tsg_html_raw (h, "<section class=\"panel\" id=\"agencies-online\"><h2>");
+    tsg_html_raw (h, "<section class=\"panel wide\" id=\"agencies-online\"><h2>");
     tsg_html_text (h, L (ctx, "機関の接続", "Agencies online"));
     tsg_html_raw (h, "</h2><table><thead><tr><th>");
     tsg_html_text (h, L (ctx, "機関", "Agency"));
@@ -329,8 +329,8 @@ web_page_overview (tsg_web_ctx_t *ctx)
     s_figures (ctx, &h, ov);
     s_states (ctx, &h, ov);
     s_overdue (ctx, &h, ov);
-    s_agencies (ctx, &h, ov);
     s_alerts (ctx, &h, ov);
+    s_agencies (ctx, &h, ov);
     s_consents (ctx, &h, ov);
     s_withheld (ctx, &h, ov);
     s_rate (ctx, &h, ov);

@@ -102,7 +102,7 @@ s_matrix (tsg_web_ctx_t *ctx, tsg_html_t *h, const json_t *r)
 {
     const json_t *matrix = json_object_get (r, "referral_matrix");
     const char *const *types = web_words (WEB_WORD_AGENCY_TYPE);
-    tsg_html_raw (h, "<section class=\"panel\"><h2>");
+    tsg_html_raw (h, "<section class=\"panel wide\"><h2>");
     tsg_html_text (h, L (ctx, "機関種別間のつなぎ（行：紹介元、列：紹介先）",
                          "Referrals between agency types (rows from, columns to)"));
     tsg_html_raw (h, "</h2><table class=\"matrix\" id=\"report-matrix\"><thead><tr><th></th>");
@@ -151,6 +151,16 @@ s_times (tsg_web_ctx_t *ctx, tsg_html_t *h, const json_t *r)
     for (size_t j = 0; types[j]; j++) {
         tsg_html_raw (h, "<th colspan=\"3\">");
         tsg_html_text (h, web_word (WEB_WORD_AGENCY_TYPE, types[j], EN (ctx)));
+        tsg_html_raw (h, "</th>");
+    }
+    tsg_html_raw (h, "</tr><tr><th></th>");
+    for (size_t j = 0; j < 5; j++) {
+        tsg_html_raw (h, "<th class=\"num\">");
+        tsg_html_text (h, L (ctx, "中央値", "median"));
+        tsg_html_raw (h, "</th><th class=\"num\">");
+        tsg_html_text (h, L (ctx, "90%", "p90"));
+        tsg_html_raw (h, "</th><th class=\"num\">");
+        tsg_html_text (h, L (ctx, "件数", "n"));
         tsg_html_raw (h, "</th>");
     }
     tsg_html_raw (h, "</tr></thead><tbody>");

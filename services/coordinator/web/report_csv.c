@@ -9,60 +9,28 @@
 
 #include "tsunagu/tsg_agency_types.h"
 #include "coordinator/model/cases.h"
+#include "coordinator/web/labels.h"
 #include "coordinator/web/report_csv.h"
 
 #define BOM "\xEF\xBB\xBF"
 #define EOL "\r\n"
 
-/* A code and its Japanese name. */
-typedef struct {
-    const char *code; /* as the report says it */
-    const char *ja;   /* as the CSV and the pages say it */
-} s_label_t;
-
-static const s_label_t s_close_reasons[] = {
-    { "goal-achieved", "目標達成" }, { "moved-away", "転居" },  { "died", "死亡" },
-    { "declined", "本人の辞退" },    { "transferred", "移管" }, { "other", "その他" },
-    { "unknown", "不明" },
-};
-
-static const s_label_t s_time_figures[] = {
-    { "to_received", "受理まで" },
-    { "to_accepted", "受け入れまで" },
-    { "to_plan", "プラン作成まで" },
-    { "to_closure", "終結まで" },
-};
-
-static const char *
-s_label (const s_label_t *table, size_t n, const char *code)
-{
-    for (size_t i = 0; code && i < n; i++)
-        if (strcmp (table[i].code, code) == 0)
-            return table[i].ja;
-    return code ? code : "";
-}
-
 const char *
 tsg_hub_close_reason_ja (const char *code)
 {
-    return s_label (s_close_reasons, sizeof s_close_reasons / sizeof s_close_reasons[0], code);
+    return code ? web_word (WEB_WORD_CLOSE_REASON, code, false) : "";
 }
 
 const char *
 tsg_hub_report_time_ja (const char *figure)
 {
-    return s_label (s_time_figures, sizeof s_time_figures / sizeof s_time_figures[0], figure);
+    return figure ? web_word (WEB_WORD_TIME_FIGURE, figure, false) : "";
 }
 
 const char *
 tsg_hub_agency_type_ja (const char *type)
 {
-    if (type && strcmp (type, "all") == 0)
-        return "全体";
-    if (type && strcmp (type, "unknown") == 0)
-        return "不明";
-    const tsg_agency_policy_t *policy = type ? tsg_agency_policy_find (type) : NULL;
-    return policy ? policy->name_ja : type ? type : "";
+    return type ? web_word (WEB_WORD_AGENCY_TYPE, type, false) : "";
 }
 
 /* ---- fields ------------------------------------------------------------------------- */

@@ -26,10 +26,11 @@
  * report is not an object or memory ran out. */
 char *tsg_hub_report_csv (const json_t *report, bool cp932, size_t *len);
 
-/* The Japanese name of a close reason code (目標達成, 転居, ...), or code itself when unknown. */
+/* The Japanese name of a close reason code (目標達成, 転出, ...; labels.h), or code itself when
+ * unknown. */
 const char *tsg_hub_close_reason_ja (const char *code);
 
-/* The Japanese name of a time figure of the report ("to_received" → 受理まで, ...), or figure
+/* The Japanese name of a time figure of the report ("to_received" → 受付まで, ...), or figure
  * itself when unknown. */
 const char *tsg_hub_report_time_ja (const char *figure);
 

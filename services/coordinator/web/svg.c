@@ -11,9 +11,9 @@ static void
 s_open (tsg_html_t *h, const char *id, const char *title, int width, int height)
 {
     tsg_html_fmt (h,
-                  "<svg class=\"chart\" id=\"%s\" role=\"img\" width=\"100%%\" "
+                  "<svg class=\"chart\" id=\"%s\" role=\"img\" width=\"%d\" height=\"%d\" "
                   "viewBox=\"0 0 %d %d\" preserveAspectRatio=\"xMinYMin meet\" aria-label=\"",
-                  id, width, height);
+                  id, width, height, width, height);
     tsg_html_text (h, title);
     tsg_html_raw (h, "\"><title>");
     tsg_html_text (h, title);
@@ -90,7 +90,7 @@ void
 web_svg_steps (tsg_html_t *h, const char *id, const char *title, const web_svg_point_t *points,
                size_t n, const char *const *labels, size_t levels)
 {
-    const int width = 640, left = 130, row = 20, top = 8;
+    const int width = 900, left = 140, row = 22, top = 8;
     int height = (int) levels * row + top + 24;
     s_open (h, id, title, width, height);
     for (size_t l = 0; l < levels; l++) {
