@@ -15,7 +15,7 @@ TSUNAGU_DEB_PACKAGES=(
 
 # A package whose command is already there from elsewhere counts as installed: a Node.js from
 # another repository ships npm inside its nodejs package and conflicts with Debian's npm.
-declare -A TSUNAGU_DEB_COMMAND=([nodejs]=node [npm]=npm [chromium]=chromium)
+declare -gA TSUNAGU_DEB_COMMAND=([nodejs]=node [npm]=npm [chromium]=chromium)
 
 tsunagu_deb_present() {
   local pkg=$1
