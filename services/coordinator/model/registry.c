@@ -56,7 +56,9 @@ tsg_registry_get (tsg_txn_t *txn, const char *id)
 {
     MDB_val val;
     MDB_dbi agencies = tsg_store_db (txn->store, TSG_HUB_DB_AGENCIES);
-    if (!id || !tsg_txn_get (txn, agencies, id, strlen (id), &val))
+    /* An empty or overlong key is no agency's, and LMDB would fail the transaction for it. */
+    if (!id || !*id || strlen (id) > TSG_ID_MAX
+        || !tsg_txn_get (txn, agencies, id, strlen (id), &val))
         return NULL;
     return tsunagu__v1__agency_entry__unpack (NULL, val.mv_size, val.mv_data);
 }

@@ -4,6 +4,7 @@
  * audits it as it would one from tsunaguctl.  The answer is a redirect back to the page (so a
  * reload does not post twice), saying how it went. */
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,8 +94,9 @@ void
 web_act_alert_ack (tsg_web_ctx_t *ctx, const char *alert_n)
 {
     char *end = NULL;
-    unsigned long long n = strtoull (alert_n, &end, 10);
-    if (!end || *end || n == 0) {
+    unsigned long long n =
+        alert_n[0] >= '1' && alert_n[0] <= '9' ? strtoull (alert_n, &end, 10) : 0;
+    if (!end || *end || n == 0 || n > INT64_MAX) {
         web_error (ctx, 404, "その通報はありません。", "There is no such alert.");
         return;
     }

@@ -55,11 +55,14 @@ web_auth_session (tsg_web_ctx_t *ctx)
     tsg_txn_abort (&txn);
     /* The account decides at every request: disabled, removed or a new password ends it. */
     if (!found || ctx->user.disabled || ctx->user.password_at_ms > session->started_wall_ms) {
-        log_info ("web: the session of %s ends: its account %s", session->user,
+        /* The name lives in the slot end_user wipes: every session of it ends, from a copy. */
+        char user[TSG_WEB_USER_SIZE];
+        snprintf (user, sizeof user, "%s", session->user);
+        log_info ("web: the sessions of %s end: its account %s", user,
                   !found               ? "is gone"
                   : ctx->user.disabled ? "is disabled"
                                        : "has a new password");
-        tsg_web_sessions_end_user (ctx->web->sessions, session->user);
+        tsg_web_sessions_end_user (ctx->web->sessions, user);
         memset (&ctx->user, 0, sizeof ctx->user);
         return false;
     }

@@ -84,6 +84,33 @@ s_select_words (tsg_web_ctx_t *ctx, tsg_html_t *h, const char *name, const char 
     s_select (h, name, label, codes, labels);
 }
 
+/* The states the case may move to from current by a state event (tsg_states.h; closing and
+ * reopening are events of their own), in lifecycle order, the one after current selected. */
+static void
+s_select_states (tsg_web_ctx_t *ctx, tsg_html_t *h, const char *current)
+{
+    tsg_case_state_t from = TSG_CASE_OPEN;
+    bool known = current && tsg_case_state_parse (current, &from);
+    tsg_html_raw (h, "<label>");
+    tsg_html_text (h, L (ctx, "状態", "State"));
+    tsg_html_raw (h, "<select name=\"state\">");
+    bool selected = false;
+    for (int to = 0; to < TSG_CASE_STATE_COUNT; to++) {
+        if (to == TSG_CASE_CLOSED || (known && (tsg_case_state_t) to == from)
+            || (known && tsg_case_transition_check (from, (tsg_case_state_t) to, NULL)))
+            continue;
+        const char *code = tsg_case_state_name ((tsg_case_state_t) to);
+        bool pick = !selected && (!known || to > (int) from);
+        selected |= pick;
+        tsg_html_raw (h, "<option value=\"");
+        tsg_html_text (h, code);
+        tsg_html_fmt (h, "\"%s>", pick ? " selected" : "");
+        tsg_html_text (h, web_word (WEB_WORD_CASE_STATE, code, EN (ctx)));
+        tsg_html_raw (h, "</option>");
+    }
+    tsg_html_raw (h, "</select></label>");
+}
+
 static void
 s_date (tsg_html_t *h, const char *name, const char *label)
 {
@@ -184,7 +211,7 @@ web_case_form (tsg_web_ctx_t *ctx, tsg_html_t *h, const json_t *c)
     tsg_html_raw (h, "<fieldset data-for=\"state\"><legend>");
     tsg_html_text (h, L (ctx, "新しい状態", "New state"));
     tsg_html_raw (h, "</legend>");
-    s_select_words (ctx, h, "state", L (ctx, "状態", "State"), WEB_WORD_CASE_STATE, "closed");
+    s_select_states (ctx, h, json_string_value (json_object_get (c, "state")));
     tsg_html_raw (h, "</fieldset>");
     s_meeting_fields (ctx, h, c);
     s_plan_fields (ctx, h, c);

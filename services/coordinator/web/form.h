@@ -1,7 +1,7 @@
 /* A form posted by the dashboard's pages (application/x-www-form-urlencoded), decoded into
- * name/value pairs.  Bounded: at most TSG_WEB_FORM_FIELDS fields; a value that does not
- * decode to UTF-8 text, or a repeated name, makes the whole form invalid (the pages answer
- * 400 and change nothing). */
+ * name/value pairs.  Bounded: at most TSG_WEB_FORM_FIELDS fields; a name or value that does not
+ * decode to UTF-8 text makes the whole form invalid (the pages answer 400 and change nothing).
+ * A name may repeat (checkboxes: tsg_web_form_nth). */
 #ifndef TSG_HUB_WEB_FORM_H_INCLUDED
 #define TSG_HUB_WEB_FORM_H_INCLUDED
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "coordinator/model/views.h"
 #include "coordinator/web/form.h"
 #include "coordinator/web/web_parts.h"
 
@@ -110,6 +111,29 @@ web_arg (const tsg_web_ctx_t *ctx, const char *name)
 {
     const char *value = tsg_http_arg (ctx->req, name);
     return value && *value ? value : NULL;
+}
+
+const char *
+web_agency_name (tsg_web_ctx_t *ctx, const char *id)
+{
+    if (!id)
+        return "";
+    if (!ctx->registry) {
+        tsg_txn_t txn;
+        tsg_txn_begin (ctx->web->config.store, &txn, false);
+        ctx->registry = txn.rc == TSG_OK ? tsg_hub_view_agencies (&txn) : NULL;
+        tsg_txn_abort (&txn);
+    }
+    size_t i;
+    json_t *a;
+    json_array_foreach (json_object_get (ctx->registry, "agencies"), i, a)
+    {
+        const char *aid = json_string_value (json_object_get (a, "id"));
+        const char *name = json_string_value (json_object_get (a, "name"));
+        if (aid && strcmp (aid, id) == 0)
+            return name && *name ? name : id;
+    }
+    return id;
 }
 
 void

@@ -35,18 +35,31 @@ tsg_web_guard_destroy (tsg_web_guard_t **self_p)
     *self_p = NULL;
 }
 
-/* The entry of key in table, or NULL when absent and !make; made (replacing the entry unused
- * longest) when make. */
+/* True when a is a better entry to give up than b at now_ms: a free one first, then one not
+ * locked (unused longest first), and a locked one only when every one is (its lock ending
+ * first): failing many other names must not unlock one. */
+static bool
+s_rather (const s_entry_t *a, const s_entry_t *b, uint64_t now_ms)
+{
+    if (!a->key[0] || !b->key[0])
+        return !a->key[0] && b->key[0];
+    bool a_locked = a->locked_until > now_ms, b_locked = b->locked_until > now_ms;
+    if (a_locked != b_locked)
+        return !a_locked;
+    return a_locked ? a->locked_until < b->locked_until : a->used_ms < b->used_ms;
+}
+
+/* The entry of key in table, or NULL when absent and !make; made (replacing the entry s_rather
+ * gives up) when make. */
 static s_entry_t *
-s_entry (s_entry_t *table, const char *key, bool make)
+s_entry (s_entry_t *table, const char *key, bool make, uint64_t now_ms)
 {
     s_entry_t *room = NULL;
     for (size_t i = 0; i < TSG_WEB_GUARD_ENTRIES; i++) {
         s_entry_t *e = &table[i];
         if (e->key[0] && strncmp (e->key, key, sizeof e->key - 1) == 0)
             return e;
-        bool better = !room || (room->key[0] && (!e->key[0] || e->used_ms < room->used_ms));
-        if (better)
+        if (!room || s_rather (e, room, now_ms))
             room = e;
     }
     s_entry_t *oldest = room;
@@ -70,8 +83,8 @@ tsg_web_guard_verdict_t
 tsg_web_guard_ask (tsg_web_guard_t *self, const char *name, const char *address, uint64_t now_ms,
                    unsigned *wait_s)
 {
-    unsigned by_name = s_wait (s_entry (self->names, name, false), now_ms);
-    unsigned by_address = s_wait (s_entry (self->addresses, address, false), now_ms);
+    unsigned by_name = s_wait (s_entry (self->names, name, false, now_ms), now_ms);
+    unsigned by_address = s_wait (s_entry (self->addresses, address, false, now_ms), now_ms);
     *wait_s = by_name > by_address ? by_name : by_address;
     if (*wait_s > 0)
         return TSG_WEB_GUARD_LOCKED;
@@ -107,8 +120,8 @@ s_fail (s_entry_t *e, uint32_t free_failures, uint64_t now_ms)
 bool
 tsg_web_guard_failed (tsg_web_guard_t *self, const char *name, const char *address, uint64_t now_ms)
 {
-    bool locked = s_fail (s_entry (self->names, name, true), TSG_WEB_GUARD_FREE, now_ms);
-    if (s_fail (s_entry (self->addresses, address, true), 4 * TSG_WEB_GUARD_FREE, now_ms))
+    bool locked = s_fail (s_entry (self->names, name, true, now_ms), TSG_WEB_GUARD_FREE, now_ms);
+    if (s_fail (s_entry (self->addresses, address, true, now_ms), 4 * TSG_WEB_GUARD_FREE, now_ms))
         locked = true;
     return locked;
 }
@@ -116,7 +129,7 @@ tsg_web_guard_failed (tsg_web_guard_t *self, const char *name, const char *addre
 void
 tsg_web_guard_succeeded (tsg_web_guard_t *self, const char *name)
 {
-    s_entry_t *e = s_entry (self->names, name, false);
+    s_entry_t *e = s_entry (self->names, name, false, 0);
     if (e)
         memset (e, 0, sizeof *e);
 }

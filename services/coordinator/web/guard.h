@@ -6,7 +6,8 @@
  *   - in all: at most TSG_WEB_GUARD_RATE password checks a second, since each costs an
  *     Argon2id hash in the coordinator's one loop (≈ 20–40 ms): the loop never spends more
  *     than a fraction of its time on logins, however many arrive.
- * The tables are bounded (the entry unused longest makes room).  A restart clears them: an
+ * The tables are bounded: the entry unused longest makes room, never a locked one while any is
+ * not (so failing many other names does not unlock one).  A restart clears them: an
  * attacker cannot restart the coordinator, and an administrator may want exactly that. */
 #ifndef TSG_HUB_WEB_GUARD_H_INCLUDED
 #define TSG_HUB_WEB_GUARD_H_INCLUDED

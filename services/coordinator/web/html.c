@@ -1,5 +1,6 @@
 /* html.c — a text built piece by piece (html.h). */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,10 @@ tsg_html_bytes (tsg_html_t *h, const void *bytes, size_t len)
 {
     if (h->failed || len == 0)
         return;
+    if (len > SIZE_MAX / 4 - h->len) {
+        h->failed = true; /* no page is that large */
+        return;
+    }
     if (h->len + len + 1 > h->cap) {
         size_t cap = h->cap ? h->cap : 8192;
         while (cap < h->len + len + 1)

@@ -65,6 +65,15 @@ static const s_word_t s_urgencies[] = {
     { NULL, NULL, NULL },
 };
 
+static const s_word_t s_consent_statuses[] = {
+    { "active", "有効", "Active" },
+    { "pending", "開始前", "Not yet valid" },
+    { "expired", "期限切れ", "Expired" },
+    { "revoked", "撤回", "Revoked" },
+    { "restricted", "一部撤回", "Restricted" },
+    { NULL, NULL, NULL },
+};
+
 static const s_word_t s_meetings[] = {
     { "jusoteki", "重層的支援会議", "Jūsōteki support meeting" },
     { "shien", "支援会議", "Support meeting (shien)" },
@@ -121,6 +130,7 @@ s_table (web_word_kind_t kind)
     case WEB_WORD_AGENCY_TYPE: return s_none;
     case WEB_WORD_TIME_FIGURE: return s_time_figures;
     case WEB_WORD_URGENCY: return s_urgencies;
+    case WEB_WORD_CONSENT_STATUS: return s_consent_statuses;
     case WEB_WORD_CLOSE_REASON: return s_close_reasons;
     case WEB_WORD_MEETING: return s_meetings;
     case WEB_WORD_DECISION: return s_decisions;
@@ -155,8 +165,9 @@ web_words (web_word_kind_t kind)
     static const char *lists[WEB_WORD_KINDS][16];
     static bool made[WEB_WORD_KINDS];
     size_t k = (size_t) kind;
+    static const char *const none[1] = { NULL };
     if (k >= WEB_WORD_KINDS)
-        return lists[0];
+        return none;
     if (!made[k]) {
         size_t n = 0, count = 0;
         const tsg_agency_policy_t *types = tsg_agency_policy_table (&count);

@@ -153,9 +153,9 @@ s_referral (tsg_web_ctx_t *ctx, tsg_html_t *h, const json_t *r)
     tsg_html_raw (h, "<tr data-referral-id=\"");
     tsg_html_text (h, s_s (r, "referral_id"));
     tsg_html_raw (h, "\"><td>");
-    tsg_html_text (h, s_s (r, "from"));
+    tsg_html_text (h, web_agency_name (ctx, s_s (r, "from")));
     tsg_html_raw (h, " → ");
-    tsg_html_text (h, s_s (r, "to"));
+    tsg_html_text (h, web_agency_name (ctx, s_s (r, "to")));
     tsg_html_raw (h, "</td><td><span class=\"badge info\">");
     tsg_html_text (h, web_word (WEB_WORD_REF_STATE, s_s (r, "state"), EN (ctx)));
     tsg_html_raw (h, "</span></td><td>");
@@ -238,7 +238,7 @@ s_meetings (tsg_web_ctx_t *ctx, tsg_html_t *h, const json_t *c)
         {
             if (i)
                 tsg_html_raw (h, "、");
-            tsg_html_text (h, json_string_value (a));
+            tsg_html_text (h, web_agency_name (ctx, json_string_value (a)));
         }
         tsg_html_raw (h, "</td></tr>");
     }
@@ -262,7 +262,7 @@ s_meetings (tsg_web_ctx_t *ctx, tsg_html_t *h, const json_t *c)
     json_array_foreach (json_object_get (plan, "roles"), i, role)
     {
         tsg_html_raw (h, "<tr><th>");
-        tsg_html_text (h, s_s (role, "agency"));
+        tsg_html_text (h, web_agency_name (ctx, s_s (role, "agency")));
         tsg_html_raw (h, "</th><td>");
         tsg_html_text (h, s_s (role, "role"));
         tsg_html_raw (h, "</td></tr>");
@@ -301,7 +301,7 @@ s_consents (tsg_web_ctx_t *ctx, tsg_html_t *h, const json_t *c)
         tsg_html_raw (h, "<tr><td class=\"id\">");
         tsg_html_text (h, s_s (consent, "subject"));
         tsg_html_raw (h, "</td><td>");
-        tsg_html_text (h, s_s (consent, "status"));
+        tsg_html_text (h, web_word (WEB_WORD_CONSENT_STATUS, s_s (consent, "status"), EN (ctx)));
         tsg_html_raw (h, "</td><td>");
         size_t j;
         json_t *a;
@@ -309,7 +309,7 @@ s_consents (tsg_web_ctx_t *ctx, tsg_html_t *h, const json_t *c)
         {
             if (j)
                 tsg_html_raw (h, "、");
-            tsg_html_text (h, json_string_value (a));
+            tsg_html_text (h, web_agency_name (ctx, json_string_value (a)));
         }
         json_array_foreach (json_object_get (consent, "cover_types"), j, a)
         {
@@ -338,8 +338,9 @@ s_event (tsg_web_ctx_t *ctx, tsg_html_t *h, const json_t *ev)
     tsg_html_raw (h, "</time><div><strong>");
     tsg_html_text (h, web_word (WEB_WORD_EVENT, type, EN (ctx)));
     tsg_html_raw (h, "</strong> · ");
-    tsg_html_text (h, s_s (ev, "by"));
-    if (*s_s (ev, "to")) {
+    tsg_html_text (h, web_agency_name (ctx, s_s (ev, "by")));
+    bool opened = strcmp (type, "opened") == 0; /* its label says the state */
+    if (*s_s (ev, "to") && !opened) {
         bool referral = strncmp (type, "referral", 8) == 0;
         web_word_kind_t kind = referral ? WEB_WORD_REF_STATE : WEB_WORD_CASE_STATE;
         tsg_html_raw (h, " · ");
@@ -349,9 +350,9 @@ s_event (tsg_web_ctx_t *ctx, tsg_html_t *h, const json_t *ev)
         }
         tsg_html_text (h, web_word (kind, s_s (ev, "to"), EN (ctx)));
     }
-    if (*s_s (ev, "agency")) {
-        tsg_html_raw (h, " · ");
-        tsg_html_text (h, s_s (ev, "agency"));
+    if (*s_s (ev, "agency") && strcmp (s_s (ev, "agency"), s_s (ev, "by")) != 0) {
+        tsg_html_raw (h, " → ");
+        tsg_html_text (h, web_agency_name (ctx, s_s (ev, "agency")));
     }
     const json_t *meeting = json_object_get (ev, "meeting");
     if (json_is_object (meeting)) {

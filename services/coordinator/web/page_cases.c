@@ -22,23 +22,6 @@ s_query (void *cls, const char *name)
     return tsg_http_arg (cls, name);
 }
 
-/* The agency's name in the registry's view, or its id. */
-static const char *
-s_agency_name (const json_t *agencies, const char *id)
-{
-    size_t i;
-    json_t *a;
-    json_array_foreach ((json_t *) agencies, i, a)
-    {
-        const char *aid = json_string_value (json_object_get (a, "id"));
-        if (aid && id && strcmp (aid, id) == 0) {
-            const char *name = json_string_value (json_object_get (a, "name"));
-            return name && *name ? name : id;
-        }
-    }
-    return id ? id : "";
-}
-
 /* A <select> of name with the "any" option and the codes of kind (labels in the page's
  * language), the one equal to current selected. */
 static void
@@ -79,7 +62,7 @@ s_select_agency (tsg_web_ctx_t *ctx, tsg_html_t *h, const json_t *agencies, cons
         tsg_html_raw (h, "<option value=\"");
         tsg_html_text (h, id);
         tsg_html_fmt (h, "\"%s>", current && strcmp (current, id) == 0 ? " selected" : "");
-        tsg_html_text (h, s_agency_name (agencies, id));
+        tsg_html_text (h, web_agency_name (ctx, id));
         tsg_html_raw (h, "</option>");
     }
     tsg_html_raw (h, "</select></label>");
@@ -142,7 +125,7 @@ s_filters (tsg_web_ctx_t *ctx, tsg_html_t *h, const tsg_hub_case_filter_t *f,
 
 /* One row of the list. */
 static void
-s_row (tsg_web_ctx_t *ctx, tsg_html_t *h, const json_t *c, const json_t *agencies)
+s_row (tsg_web_ctx_t *ctx, tsg_html_t *h, const json_t *c)
 {
     const char *id = json_string_value (json_object_get (c, "case_id"));
     const char *state = json_string_value (json_object_get (c, "state"));
@@ -161,7 +144,7 @@ s_row (tsg_web_ctx_t *ctx, tsg_html_t *h, const json_t *c, const json_t *agencie
     {
         if (i)
             tsg_html_raw (h, "、");
-        tsg_html_text (h, s_agency_name (agencies, json_string_value (a)));
+        tsg_html_text (h, web_agency_name (ctx, json_string_value (a)));
     }
     tsg_html_raw (h, "</td><td>");
     json_array_foreach (json_object_get (c, "tags"), i, a)
@@ -238,7 +221,7 @@ s_next (tsg_web_ctx_t *ctx, tsg_html_t *h, const char *cursor)
 }
 
 static void
-s_table (tsg_web_ctx_t *ctx, tsg_html_t *h, const json_t *list, const json_t *agencies)
+s_table (tsg_web_ctx_t *ctx, tsg_html_t *h, const json_t *list)
 {
     const json_t *cases = json_object_get (list, "cases");
     tsg_html_raw (h, "<section class=\"panel\"><table id=\"case-list\"><thead><tr><th>");
@@ -256,7 +239,7 @@ s_table (tsg_web_ctx_t *ctx, tsg_html_t *h, const json_t *list, const json_t *ag
     tsg_html_raw (h, "</th></tr></thead><tbody>");
     size_t i;
     json_t *c;
-    json_array_foreach ((json_t *) cases, i, c) s_row (ctx, h, c, agencies);
+    json_array_foreach ((json_t *) cases, i, c) s_row (ctx, h, c);
     if (json_array_size (cases) == 0) {
         tsg_html_raw (h, "<tr><td colspan=\"6\" class=\"muted\" id=\"no-cases\">");
         tsg_html_text (h, L (ctx, "条件に合うケースはありません", "No case matches"));
@@ -313,7 +296,7 @@ web_page_cases (tsg_web_ctx_t *ctx)
                           "reopened — households a jūsōteki or shien meeting should discuss."));
     tsg_html_raw (&h, "</p>");
     s_filters (ctx, &h, &filter, agencies);
-    s_table (ctx, &h, list, agencies);
+    s_table (ctx, &h, list);
     web_page_end (ctx, &h);
     json_decref (list);
     json_decref (registry);

@@ -60,14 +60,15 @@ s_figures (tsg_web_ctx_t *ctx, tsg_html_t *h, const json_t *ov)
     const json_t *fresh = json_object_get (ov, "new_cases");
     const json_t *overdue = json_object_get (json_object_get (ov, "overdue"), "total");
     tsg_html_raw (h, "<section class=\"panel wide\"><dl class=\"figures\">");
-    s_figure (h, "fig-active", L (ctx, "支援中のケース", "Open cases"), active, "/cases");
+    s_figure (h, "fig-active", L (ctx, "終結していないケース", "Cases not closed"), active,
+              "/cases");
     s_figure (h, "fig-new-week", L (ctx, "今週の新規", "New this week"), s_n (fresh, "week"), NULL);
     s_figure (h, "fig-new-month", L (ctx, "今月の新規", "New this month"), s_n (fresh, "month"),
               NULL);
     s_figure (h, "fig-overdue-received", L (ctx, "受付の遅れ", "Late to receive"),
-              s_n (overdue, "received"), "/cases?overdue=1");
+              s_n (overdue, "received"), "#overdue");
     s_figure (h, "fig-overdue-accepted", L (ctx, "応答の遅れ", "Late to answer"),
-              s_n (overdue, "accepted"), "/cases?overdue=1");
+              s_n (overdue, "accepted"), "#overdue");
     s_figure (h, "fig-withheld", L (ctx, "保留された送付", "Letters withheld"),
               s_n (json_object_get (ov, "withheld"), "count"), "/cases?withheld=1");
     s_figure (h, "fig-alerts", L (ctx, "未確認の緊急通報", "Alerts to acknowledge"),
@@ -295,7 +296,7 @@ s_rate (tsg_web_ctx_t *ctx, tsg_html_t *h, const json_t *ov)
     size_t n = json_array_size (series) < 60 ? json_array_size (series) : 60;
     for (size_t i = 0; i < n; i++)
         values[i] = (uint64_t) json_integer_value (json_array_get (series, i));
-    tsg_html_raw (h, "<section class=\"panel\" id=\"letters-rate\"><h2>");
+    tsg_html_raw (h, "<section class=\"panel span3\" id=\"letters-rate\"><h2>");
     tsg_html_text (h, L (ctx, "1分あたりの送付（直近60分）", "Letters per minute (last hour)"));
     tsg_html_raw (h, "</h2>");
     web_svg_columns (h, "chart-rate", L (ctx, "1分あたりの送付", "Letters per minute"), values,
@@ -330,8 +331,8 @@ web_page_overview (tsg_web_ctx_t *ctx)
     s_states (ctx, &h, ov);
     s_overdue (ctx, &h, ov);
     s_alerts (ctx, &h, ov);
-    s_agencies (ctx, &h, ov);
     s_consents (ctx, &h, ov);
+    s_agencies (ctx, &h, ov);
     s_withheld (ctx, &h, ov);
     s_rate (ctx, &h, ov);
     tsg_html_raw (&h, "</div>");

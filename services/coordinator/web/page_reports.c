@@ -186,7 +186,9 @@ s_closures_meetings (tsg_web_ctx_t *ctx, tsg_html_t *h, const json_t *r)
 {
     tsg_html_raw (h, "<section class=\"panel\"><h2>");
     tsg_html_text (h, L (ctx, "終結の理由", "Closures by reason"));
-    tsg_html_raw (h, "</h2><table id=\"report-closures\"><tbody>");
+    tsg_html_raw (h, "</h2><table id=\"report-closures\"><thead><tr><th></th><th class=\"num\">");
+    tsg_html_text (h, L (ctx, "件数", "Cases"));
+    tsg_html_raw (h, "</th></tr></thead><tbody>");
     const char *code;
     json_t *value;
     json_object_foreach (json_object_get (r, "closures"), code, value)
@@ -198,7 +200,11 @@ s_closures_meetings (tsg_web_ctx_t *ctx, tsg_html_t *h, const json_t *r)
     }
     tsg_html_raw (h, "</tbody></table></section><section class=\"panel\"><h2>");
     tsg_html_text (h, L (ctx, "会議（開催日数 / 検討ケース数）", "Meetings (days held / cases)"));
-    tsg_html_raw (h, "</h2><table id=\"report-meetings\"><tbody>");
+    tsg_html_raw (h, "</h2><table id=\"report-meetings\"><thead><tr><th></th><th class=\"num\">");
+    tsg_html_text (h, L (ctx, "開催日数", "Days held"));
+    tsg_html_raw (h, "</th><th class=\"num\">");
+    tsg_html_text (h, L (ctx, "検討ケース数", "Cases discussed"));
+    tsg_html_raw (h, "</th></tr></thead><tbody>");
     json_object_foreach (json_object_get (r, "meetings"), code, value)
     {
         tsg_html_raw (h, "<tr><th>");

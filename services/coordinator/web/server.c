@@ -258,6 +258,7 @@ s_headers (void *arg, const tsg_http_request_t *req, tsg_http_response_t *respon
     else
         s_get (&ctx);
     tsg_html_free (&ctx.headers);
+    json_decref (ctx.registry);
     return TSG_HTTP_ANSWER;
 }
 
@@ -269,6 +270,7 @@ s_request (void *arg, const tsg_http_request_t *req, tsg_http_response_t *respon
     s_ctx (&ctx, arg, req, response);
     s_post (&ctx);
     tsg_html_free (&ctx.headers);
+    json_decref (ctx.registry);
     return TSG_HTTP_ANSWER;
 }
 

@@ -166,8 +166,10 @@ tsg_web_sessions_end (tsg_web_sessions_t *self, const char *cookie)
 void
 tsg_web_sessions_end_user (tsg_web_sessions_t *self, const char *user)
 {
+    char name[TSG_WEB_USER_SIZE]; /* user may be a slot's own name, wiped below */
+    snprintf (name, sizeof name, "%s", user);
     for (size_t i = 0; i < TSG_WEB_SESSIONS_MAX; i++)
-        if (self->slots[i].used && strcmp (self->slots[i].session.user, user) == 0)
+        if (self->slots[i].used && strcmp (self->slots[i].session.user, name) == 0)
             s_free_slot (&self->slots[i]);
 }
 

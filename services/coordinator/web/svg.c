@@ -76,14 +76,18 @@ web_svg_columns (tsg_html_t *h, const char *id, const char *title, const uint64_
     tsg_html_raw (h, "</text></svg>");
 }
 
-/* "MM/DD" of a UTC ms in Japan time. */
+/* "MM/DD" of a UTC ms in Japan time, with " HH:MM" when with_time. */
 static void
-s_day (uint64_t ms, char out[16])
+s_day (uint64_t ms, bool with_time, char out[24])
 {
     time_t t = (time_t) (ms / 1000) + 9 * 3600;
     struct tm tm;
     gmtime_r (&t, &tm);
-    snprintf (out, 16, "%02d/%02d", tm.tm_mon + 1, tm.tm_mday);
+    if (with_time)
+        snprintf (out, 24, "%02d/%02d %02d:%02d", (tm.tm_mon + 1) & 63, tm.tm_mday & 63,
+                  tm.tm_hour & 31, tm.tm_min & 63);
+    else
+        snprintf (out, 24, "%02d/%02d", (tm.tm_mon + 1) & 63, tm.tm_mday & 63);
 }
 
 void
@@ -125,17 +129,17 @@ web_svg_steps (tsg_html_t *h, const char *id, const char *title, const web_svg_p
         double x = left + 6 + (double) (points[i].at_ms - t0) / span * (width - left - 16);
         double y = top + (double) ((int) levels - 1 - points[i].level) * row;
         bool back = i > 0 && points[i].level < points[i - 1].level;
-        char day[16];
-        s_day (points[i].at_ms, day);
+        char day[24];
+        s_day (points[i].at_ms, true, day);
         tsg_html_fmt (h, "<circle class=\"dot%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"4\"><title>%s",
                       back ? " back" : "", x, y, day);
         tsg_html_raw (h, " ");
         tsg_html_text (h, labels[points[i].level]);
         tsg_html_raw (h, "</title></circle>");
     }
-    char first[16], last[16];
-    s_day (t0, first);
-    s_day (t1, last);
+    char first[24], last[24];
+    s_day (t0, t1 - t0 < 2ULL * 86400000, first);
+    s_day (t1, t1 - t0 < 2ULL * 86400000, last);
     tsg_html_fmt (h,
                   "<text x=\"%d\" y=\"%d\">%s</text><text x=\"%d\" y=\"%d\" "
                   "text-anchor=\"end\">%s</text></svg>",

@@ -10,6 +10,7 @@
 #ifndef TSG_HUB_WEB_PARTS_H_INCLUDED
 #define TSG_HUB_WEB_PARTS_H_INCLUDED
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -50,6 +51,8 @@ typedef struct {
     char cookie[TSG_WEB_TOKEN_SIZE];  /* the session cookie's value (session only) */
     uint64_t now_ms;                  /* wall clock, UTC ms */
     uint64_t mono_ms;                 /* monotonic ms */
+    json_t *registry;                 /* the agencies' view, read at the first web_agency_name
+                                         (owned; freed with the request) */
 } tsg_web_ctx_t;
 
 /* The text for the page's language. */
@@ -108,6 +111,9 @@ void web_date (tsg_html_t *h, uint64_t ms);
  * iso is not one; and that time written as web_time does. */
 uint64_t web_iso_ms (const char *iso);
 void web_iso (tsg_html_t *h, const char *iso);
+
+/* The registered name of agency id (its id when it has none or is unknown; "" for NULL). */
+const char *web_agency_name (tsg_web_ctx_t *ctx, const char *id);
 
 /* The request's query argument name, or NULL when absent or empty. */
 const char *web_arg (const tsg_web_ctx_t *ctx, const char *name);
