@@ -2,17 +2,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coordinator/api/reply.h"
 #include "coordinator/api/case_filter.h"
 #include "tsunagu/tsg_agency_types.h"
 #include "tsunagu/tsg_text.h"
-
-/* The query argument name, or NULL when absent or empty. */
-static const char *
-s_arg (const tsg_hub_request_t *req, const char *name)
-{
-    const char *value = req->arg ? req->arg (req->arg_cls, name) : NULL;
-    return value && *value ? value : NULL;
-}
 
 /* A flag parameter: absent, 1/true or 0/false; false when it is something else. */
 static bool
@@ -36,13 +29,13 @@ tsg_hub_api_case_filter (const tsg_hub_request_t *req, tsg_hub_case_filter_t *fi
      * the last few values it answered. */
     tsg_case_state_t state;
     const char *why = NULL;
-    if (!s_flag (s_arg (req, "overdue"), &filter->overdue))
+    if (!s_flag (tsg_hub_request_arg (req, "overdue"), &filter->overdue))
         return "overdue is 1 or 0";
-    if (!s_flag (s_arg (req, "withheld"), &filter->withheld))
+    if (!s_flag (tsg_hub_request_arg (req, "withheld"), &filter->withheld))
         return "withheld is 1 or 0";
-    if (!s_flag (s_arg (req, "candidate"), &filter->candidate))
+    if (!s_flag (tsg_hub_request_arg (req, "candidate"), &filter->candidate))
         return "candidate is 1 or 0";
-    const char *stuck = s_arg (req, "stuck");
+    const char *stuck = tsg_hub_request_arg (req, "stuck");
     if (stuck) {
         char *end = NULL;
         long days = strtol (stuck, &end, 10);
@@ -50,15 +43,15 @@ tsg_hub_api_case_filter (const tsg_hub_request_t *req, tsg_hub_case_filter_t *fi
             return "stuck is a number of days from 1 to 36500";
         filter->stuck_days = (unsigned) days;
     }
-    const char *sort = s_arg (req, "sort");
+    const char *sort = tsg_hub_request_arg (req, "sort");
     if (sort && !tsg_hub_case_sort_parse (sort, &filter->sort))
         return "sort is id, updated, -updated or -created";
-    filter->state = s_arg (req, "state");
-    filter->agency = s_arg (req, "agency");
-    filter->tag = s_arg (req, "tag");
-    filter->after = s_arg (req, "after");
-    filter->agency_type = s_arg (req, "type");
-    filter->cursor = s_arg (req, "cursor");
+    filter->state = tsg_hub_request_arg (req, "state");
+    filter->agency = tsg_hub_request_arg (req, "agency");
+    filter->tag = tsg_hub_request_arg (req, "tag");
+    filter->after = tsg_hub_request_arg (req, "after");
+    filter->agency_type = tsg_hub_request_arg (req, "type");
+    filter->cursor = tsg_hub_request_arg (req, "cursor");
     if (filter->state && !tsg_case_state_parse (filter->state, &state))
         return "state is not a case state";
     if (filter->agency && !tsg_agency_id_valid (filter->agency))

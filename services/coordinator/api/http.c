@@ -72,9 +72,9 @@ s_query (void *cls, const char *name)
     return tsg_http_arg (cls, name);
 }
 
-/* tsg_http_handler_fn: every route is answered from the headers (arg: the api). */
-static tsg_http_step_t
-s_headers (void *arg, const tsg_http_request_t *req, tsg_http_response_t *response)
+void
+tsg_hub_http_api (const tsg_hub_api_t *api, const tsg_http_request_t *req,
+                  tsg_http_response_t *response)
 {
     tsg_hub_request_t request = {
         .method = req->method,
@@ -84,12 +84,19 @@ s_headers (void *arg, const tsg_http_request_t *req, tsg_http_response_t *respon
         .arg_cls = (void *) req,
     };
     tsg_hub_reply_t reply;
-    tsg_hub_api_handle (arg, &request, &reply);
+    tsg_hub_api_handle (api, &request, &reply);
     response->status = reply.status;
     response->body = reply.body;
     response->content_type = reply.content_type;
     response->allow = reply.allow;
     response->challenge = reply.challenge;
+}
+
+/* tsg_http_handler_fn: every route is answered from the headers (arg: the api). */
+static tsg_http_step_t
+s_headers (void *arg, const tsg_http_request_t *req, tsg_http_response_t *response)
+{
+    tsg_hub_http_api (arg, req, response);
     return TSG_HTTP_ANSWER;
 }
 

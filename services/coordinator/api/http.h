@@ -17,6 +17,11 @@ bool tsg_hub_http_listen_parse (const char *text, char *host, size_t size, int *
 /* True when host is a loopback address (127.0.0.0/8 or ::1). */
 bool tsg_hub_http_loopback (const char *host);
 
+/* Answers req, a request of the API's routes, into *response (the web's listener serves the
+ * API through this too). */
+void tsg_hub_http_api (const tsg_hub_api_t *api, const tsg_http_request_t *req,
+                       tsg_http_response_t *response);
+
 /* Starts listening on listen ("HOST:PORT"), answering every request from its headers with
  * api (borrowed: it must outlive the server; a body is read and dropped).  At most 256
  * connections, 64 from one address.  NULL (logged) on failure.  The caller destroys it with

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "coordinator/api/reply.h"
 #include "coordinator/model/alerts.h"
 #include "coordinator/api/api.h"
 #include "coordinator/api/case_filter.h"
@@ -15,41 +16,13 @@
 #include "coordinator/model/consents.h"
 #include "coordinator/model/views.h"
 
-#define JSON_TYPE    "application/json; charset=utf-8"
 #define METRICS_TYPE "text/plain; version=0.0.4; charset=utf-8"
-
-/* Sets reply to status with body (consumed). */
-static void
-s_json (tsg_hub_reply_t *reply, int status, json_t *body)
-{
-    reply->status = status;
-    reply->content_type = JSON_TYPE;
-    reply->body = body ? json_dumps (body, JSON_COMPACT) : NULL;
-    json_decref (body);
-    if (!reply->body) {
-        reply->status = 500;
-        reply->body = strdup ("{\"error\":\"internal\",\"message\":\"out of memory\"}");
-    }
-}
-
-static void
-s_error (tsg_hub_reply_t *reply, int status, const char *code, const char *message)
-{
-    s_json (reply, status, json_pack ("{s:s, s:s}", "error", code, "message", message));
-}
 
 /* True when the Authorization header carries the configured bearer token. */
 static bool
 s_authorized (const tsg_hub_api_t *api, const char *header)
 {
     return api->has_token && tsg_bearer_matches (header, api->token_sha256);
-}
-
-static const char *
-s_arg (const tsg_hub_request_t *req, const char *name)
-{
-    const char *value = req->arg ? req->arg (req->arg_cls, name) : NULL;
-    return value && *value ? value : NULL;
 }
 
 /* Parses a limit argument in 1..max (default dflt); false when it is not one. */
@@ -84,12 +57,12 @@ s_read (const tsg_hub_api_t *api, tsg_hub_reply_t *reply, s_view_fn *view, const
     if (rc != TSG_OK) {
         json_decref (body);
         log_warnx ("http: cannot read the store: %s", tsg_strerror (rc));
-        s_error (reply, 500, "internal", "the store could not be read");
+        tsg_hub_reply_error (reply, 500, "internal", "the store could not be read");
     }
     else if (!body)
-        s_error (reply, 404, "not_found", missing);
+        tsg_hub_reply_error (reply, 404, "not_found", missing);
     else
-        s_json (reply, 200, body);
+        tsg_hub_reply_json (reply, 200, body);
 }
 
 static json_t *
@@ -168,9 +141,10 @@ s_cases (const tsg_hub_api_t *api, const tsg_hub_request_t *req, tsg_hub_reply_t
     tsg_hub_case_filter_t filter = { 0 };
     const char *problem = tsg_hub_api_case_filter (req, &filter);
     if (problem)
-        s_error (reply, 400, "invalid", problem);
-    else if (!s_limit (s_arg (req, "limit"), TSG_HUB_PAGE_DEFAULT, TSG_HUB_PAGE_MAX, &filter.limit))
-        s_error (reply, 400, "invalid", "limit is a number from 1 to 500");
+        tsg_hub_reply_error (reply, 400, "invalid", problem);
+    else if (!s_limit (tsg_hub_request_arg (req, "limit"), TSG_HUB_PAGE_DEFAULT, TSG_HUB_PAGE_MAX,
+                       &filter.limit))
+        tsg_hub_reply_error (reply, 400, "invalid", "limit is a number from 1 to 500");
     else
         s_read (api, reply, s_view_cases, &filter, "no cases");
 }
@@ -179,12 +153,14 @@ static void
 s_referrals (const tsg_hub_api_t *api, const tsg_hub_request_t *req, tsg_hub_reply_t *reply)
 {
     s_overdue_arg_t arg;
-    const char *overdue = s_arg (req, "overdue");
+    const char *overdue = tsg_hub_request_arg (req, "overdue");
     if (!overdue || !tsg_hub_due_kind_parse (overdue, &arg.kind))
-        s_error (reply, 400, "invalid",
-                 "say which overdue referrals to list: overdue=received or overdue=accepted");
-    else if (!s_limit (s_arg (req, "limit"), TSG_HUB_PAGE_DEFAULT, TSG_HUB_PAGE_MAX, &arg.limit))
-        s_error (reply, 400, "invalid", "limit is a number from 1 to 500");
+        tsg_hub_reply_error (
+            reply, 400, "invalid",
+            "say which overdue referrals to list: overdue=received or overdue=accepted");
+    else if (!s_limit (tsg_hub_request_arg (req, "limit"), TSG_HUB_PAGE_DEFAULT, TSG_HUB_PAGE_MAX,
+                       &arg.limit))
+        tsg_hub_reply_error (reply, 400, "invalid", "limit is a number from 1 to 500");
     else
         s_read (api, reply, s_view_overdue, &arg, "nothing");
 }
@@ -193,8 +169,9 @@ static void
 s_alerts (const tsg_hub_api_t *api, const tsg_hub_request_t *req, tsg_hub_reply_t *reply)
 {
     size_t limit;
-    if (!s_limit (s_arg (req, "limit"), TSG_HUB_PAGE_DEFAULT, TSG_HUB_PAGE_MAX, &limit))
-        s_error (reply, 400, "invalid", "limit is a number from 1 to 500");
+    if (!s_limit (tsg_hub_request_arg (req, "limit"), TSG_HUB_PAGE_DEFAULT, TSG_HUB_PAGE_MAX,
+                  &limit))
+        tsg_hub_reply_error (reply, 400, "invalid", "limit is a number from 1 to 500");
     else
         s_read (api, reply, s_view_alerts, &limit, "no alerts");
 }
@@ -202,9 +179,9 @@ s_alerts (const tsg_hub_api_t *api, const tsg_hub_request_t *req, tsg_hub_reply_
 static void
 s_consents (const tsg_hub_api_t *api, const tsg_hub_request_t *req, tsg_hub_reply_t *reply)
 {
-    const char *case_id = s_arg (req, "case");
+    const char *case_id = tsg_hub_request_arg (req, "case");
     if (!case_id || !tsg_uuid_valid (case_id))
-        s_error (reply, 400, "invalid", "say whose consents to list: case=<case id>");
+        tsg_hub_reply_error (reply, 400, "invalid", "say whose consents to list: case=<case id>");
     else
         s_read (api, reply, s_view_consents, case_id, "no consents");
 }
@@ -213,12 +190,13 @@ static void
 s_healthz (const tsg_hub_api_t *api, tsg_hub_reply_t *reply)
 {
     size_t sessions = tsg_hub_api_sessions (api);
-    s_json (reply, 200,
-            json_pack ("{s:s, s:s, s:s, s:I, s:I, s:I}", "status", "ok", "role", TSG_COORDINATOR_ID,
-                       "version", TSUNAGU_VERSION, "registry_serial",
-                       (json_int_t) tsg_hub_directory_serial (api->directory), "agencies",
-                       (json_int_t) tsg_hub_directory_size (api->directory), "sessions",
-                       (json_int_t) sessions));
+    tsg_hub_reply_json (reply, 200,
+                        json_pack ("{s:s, s:s, s:s, s:I, s:I, s:I}", "status", "ok", "role",
+                                   TSG_COORDINATOR_ID, "version", TSUNAGU_VERSION,
+                                   "registry_serial",
+                                   (json_int_t) tsg_hub_directory_serial (api->directory),
+                                   "agencies", (json_int_t) tsg_hub_directory_size (api->directory),
+                                   "sessions", (json_int_t) sessions));
 }
 
 static void
@@ -229,7 +207,7 @@ s_metrics (const tsg_hub_api_t *api, tsg_hub_reply_t *reply)
     char *text = txn.rc == TSG_OK ? tsg_hub_metrics_text (api, &txn, tsg_now_ms ()) : NULL;
     tsg_txn_abort (&txn);
     if (!text) {
-        s_error (reply, 500, "internal", "the metrics could not be read");
+        tsg_hub_reply_error (reply, 500, "internal", "the metrics could not be read");
         return;
     }
     reply->status = 200;
@@ -261,11 +239,11 @@ tsg_hub_api_handle (const tsg_hub_api_t *api, const tsg_hub_request_t *req, tsg_
                  || strcmp (path, TSG_HUB_OVERVIEW_PATH) == 0
                  || strcmp (path, TSG_HUB_REPORTS_PATH) == 0 || case_id || referral_id;
     if (!known) {
-        s_error (reply, 404, "not_found", "there is no such route");
+        tsg_hub_reply_error (reply, 404, "not_found", "there is no such route");
         return;
     }
     if (!req->method || strcmp (req->method, "GET") != 0) {
-        s_error (reply, 405, "method_not_allowed", "this route answers GET only");
+        tsg_hub_reply_error (reply, 405, "method_not_allowed", "this route answers GET only");
         reply->allow = "GET";
         return;
     }
@@ -274,8 +252,8 @@ tsg_hub_api_handle (const tsg_hub_api_t *api, const tsg_hub_request_t *req, tsg_
         return;
     }
     if (!s_authorized (api, req->authorization)) {
-        s_error (reply, 401, "unauthorized",
-                 "a valid bearer token is required (Authorization: Bearer <token>)");
+        tsg_hub_reply_error (reply, 401, "unauthorized",
+                             "a valid bearer token is required (Authorization: Bearer <token>)");
         reply->challenge = true;
         return;
     }

@@ -307,15 +307,9 @@ s_rate (tsg_web_ctx_t *ctx, tsg_html_t *h, const json_t *ov)
 void
 web_page_overview (tsg_web_ctx_t *ctx)
 {
-    tsg_txn_t txn;
-    tsg_txn_begin (ctx->web->config.store, &txn, false);
-    json_t *ov =
-        txn.rc == TSG_OK ? tsg_hub_api_overview (ctx->web->config.api, &txn, ctx->now_ms) : NULL;
-    tsg_txn_abort (&txn);
-    if (!ov) {
-        web_error (ctx, 500, "概況を読めませんでした。", "The overview could not be read.");
+    json_t *ov = web_read_overview (ctx);
+    if (!ov)
         return;
-    }
     tsg_html_t h = { 0 };
     web_page_begin (ctx, &h, L (ctx, "概況", "Overview"), WEB_NAV_OVERVIEW);
     tsg_html_raw (&h, "<h1>");

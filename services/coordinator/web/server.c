@@ -59,33 +59,6 @@ s_api_path (const char *path)
            || strcmp (path, "/metrics") == 0 || strcmp (path, "/healthz") == 0;
 }
 
-/* tsg_hub_request_t.arg over the request's query (cls: the tsg_http_request_t). */
-static const char *
-s_query (void *cls, const char *name)
-{
-    return tsg_http_arg (cls, name);
-}
-
-/* Answers an API request from its headers. */
-static void
-s_api (tsg_hub_web_t *self, const tsg_http_request_t *req, tsg_http_response_t *response)
-{
-    tsg_hub_request_t request = {
-        .method = req->method,
-        .path = req->path,
-        .authorization = tsg_http_header (req, "Authorization"),
-        .arg = s_query,
-        .arg_cls = (void *) req,
-    };
-    tsg_hub_reply_t reply;
-    tsg_hub_api_handle (self->config.api, &request, &reply);
-    response->status = reply.status;
-    response->body = reply.body;
-    response->content_type = reply.content_type;
-    response->allow = reply.allow;
-    response->challenge = reply.challenge;
-}
-
 /* The id after prefix in path when path is prefix + one segment (+ suffix when given), copied
  * into out; else false. */
 static bool
@@ -244,7 +217,7 @@ s_headers (void *arg, const tsg_http_request_t *req, tsg_http_response_t *respon
     tsg_hub_web_t *self = arg;
     const char *path = req->path ? req->path : "";
     if (s_api_path (path)) {
-        s_api (self, req, response);
+        tsg_hub_http_api (self->config.api, req, response);
         return TSG_HTTP_ANSWER;
     }
     if (req->method && strcmp (req->method, "POST") == 0)
