@@ -22,6 +22,15 @@ s_agencies_live (const tsg_hub_api_t *api, json_t *agencies)
 }
 
 json_t *
+tsg_hub_api_agencies_live (const tsg_hub_api_t *api, tsg_txn_t *txn)
+{
+    json_t *o = tsg_hub_view_agencies (txn);
+    if (o)
+        s_agencies_live (api, json_object_get (o, "agencies"));
+    return o;
+}
+
+json_t *
 tsg_hub_api_overview (const tsg_hub_api_t *api, tsg_txn_t *txn, uint64_t now_ms)
 {
     json_t *o = tsg_hub_view_overview (txn, now_ms);

@@ -19,6 +19,10 @@
  * when the view could not be made (memory, or the read failed: txn->rc). */
 json_t *tsg_hub_api_overview (const tsg_hub_api_t *api, tsg_txn_t *txn, uint64_t now_ms);
 
+/* The registry's view of the agencies (tsg_hub_view_agencies) with each one's "online" and
+ * "last_seen" as above: the overview's agencies without the rest of it.  NULL as that view. */
+json_t *tsg_hub_api_agencies_live (const tsg_hub_api_t *api, tsg_txn_t *txn);
+
 /* The same with api passed as const void *, in the shape of the routes' views. */
 json_t *tsg_hub_api_overview_view (tsg_txn_t *txn, const void *api, uint64_t now_ms);
 

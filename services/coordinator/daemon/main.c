@@ -9,6 +9,7 @@
 #include "coordinator/model/store.h"
 #include "coordinator/daemon/conf.h"
 #include "coordinator/model/cases.h"
+#include "coordinator/model/referrals.h"
 #include "coordinator/daemon/hub.h"
 #include "coordinator/daemon/offline.h"
 #include "tsunagu/tsg_lock.h"
@@ -115,6 +116,8 @@ main (int argc, char *argv[])
     /* A store written before the case indexes of this version gets them now, once. */
     if (rc == TSG_OK)
         rc = tsg_hub_case_index_upgrade (store, NULL);
+    if (rc == TSG_OK)
+        rc = tsg_hub_due_upgrade (store, NULL);
     if (rc != TSG_OK) {
         log_warnx ("cannot open the store in %s/store: %s", conf->data_dir, tsg_strerror (rc));
         tsg_keys_destroy (&keys);

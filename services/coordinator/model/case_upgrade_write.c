@@ -73,7 +73,7 @@ s_due_batch (tsg_store_t *store, uint8_t from[TSG_HUB_DUE_KEY_LEN], size_t *from
     for (tsg_iter_begin (&txn, tsg_store_db (store, TSG_HUB_DB_DUE), &it, *from_len ? from : NULL,
                          *from_len);
          keys && it.valid && n < BATCH; tsg_iter_next (&it)) {
-        if (it.key.mv_size != TSG_HUB_DUE_KEY_LEN || it.val.mv_size != 36
+        if (it.key.mv_size != TSG_HUB_DUE_KEY_LEN || it.val.mv_size < 36
             || (*from_len && memcmp (it.key.mv_data, from, *from_len) == 0))
             continue;
         memcpy (keys[n], it.key.mv_data, TSG_HUB_DUE_KEY_LEN);

@@ -215,8 +215,9 @@ typedef struct {
 
 static bool
 s_collect (void *arg, tsg_hub_due_kind_t kind, uint64_t due_ms, const char *referral_id,
-           const char *case_id)
+           const char *case_id, const char *recipient)
 {
+    (void) recipient;
     (void) kind;
     (void) due_ms;
     (void) referral_id;

@@ -69,7 +69,7 @@ typedef struct {
 
 static bool
 s_due_one (void *arg, tsg_hub_due_kind_t kind, uint64_t due_ms, const char *referral_id,
-           const char *case_id)
+           const char *case_id, const char *recipient)
 {
     (void) kind;
     (void) due_ms;
@@ -81,7 +81,9 @@ s_due_one (void *arg, tsg_hub_due_kind_t kind, uint64_t due_ms, const char *refe
     }
     d->seen++;
     tsg_hub_referral_t ref;
-    const char *to = tsg_hub_referral_get (d->txn, referral_id, &ref) ? ref.recipient : "";
+    const char *to = *recipient                                         ? recipient
+                     : tsg_hub_referral_get (d->txn, referral_id, &ref) ? ref.recipient
+                                                                        : "";
     json_t *count = json_object_get (d->counts, to);
     json_object_set_new (d->counts, to, json_integer (count ? json_integer_value (count) + 1 : 1));
     return true;

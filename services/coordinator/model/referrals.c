@@ -122,13 +122,16 @@ tsg_hub_due_scan (tsg_txn_t *txn, tsg_hub_due_kind_t kind, uint64_t before_ms, t
         if (due >= before_ms)
             break;
         char referral_id[TSG_UUID_TEXT_SIZE], case_id[TSG_UUID_TEXT_SIZE] = "";
+        char recipient[TSG_ID_MAX + 1] = "";
         memcpy (referral_id, key + 9, 36);
         referral_id[36] = '\0';
-        if (it.val.mv_size == 36) {
+        if (it.val.mv_size >= 36 && it.val.mv_size <= 36 + TSG_ID_MAX) {
             memcpy (case_id, it.val.mv_data, 36);
             case_id[36] = '\0';
+            memcpy (recipient, (const uint8_t *) it.val.mv_data + 36, it.val.mv_size - 36);
+            recipient[it.val.mv_size - 36] = '\0';
         }
-        if (!fn (arg, kind, due, referral_id, case_id))
+        if (!fn (arg, kind, due, referral_id, case_id, recipient))
             break;
     }
     tsg_iter_end (&it);
@@ -136,8 +139,9 @@ tsg_hub_due_scan (tsg_txn_t *txn, tsg_hub_due_kind_t kind, uint64_t before_ms, t
 
 static bool
 s_count_one (void *arg, tsg_hub_due_kind_t kind, uint64_t due_ms, const char *referral_id,
-             const char *case_id)
+             const char *case_id, const char *recipient)
 {
+    (void) recipient;
     (void) kind;
     (void) due_ms;
     (void) referral_id;

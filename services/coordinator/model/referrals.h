@@ -69,9 +69,11 @@ bool tsg_hub_referral_awaits (const tsg_hub_referral_t *ref, tsg_hub_due_kind_t 
 bool tsg_hub_referral_overdue (const tsg_hub_referral_t *ref, tsg_hub_due_kind_t kind,
                                uint64_t now_ms);
 
-/* Called for each DUE entry, earliest due first; return false to stop. */
+/* Called for each DUE entry, earliest due first, with its referral, case and recipient ("" for
+ * an entry written before DUE values named the recipient: read the referral); return false to
+ * stop. */
 typedef bool (tsg_hub_due_fn) (void *arg, tsg_hub_due_kind_t kind, uint64_t due_ms,
-                               const char *referral_id, const char *case_id);
+                               const char *referral_id, const char *case_id, const char *recipient);
 
 /* Calls fn for the entries of kind due before before_ms: a range read of the overdue ones
  * only. */
@@ -85,5 +87,10 @@ size_t tsg_hub_due_count (tsg_txn_t *txn, tsg_hub_due_kind_t kind, uint64_t befo
  * (TSG_HUB_DUE_KEY_LEN, layout.h). */
 size_t tsg_hub_due_key (tsg_hub_due_kind_t kind, uint64_t due_ms, const char *referral_id,
                         uint8_t *out);
+
+/* The write side, once at start: gives every DUE entry written before DUE values named the
+ * recipient its recipient (due_upgrade_write.c).  No-op when done before (META
+ * "due.recipients").  TSG_OK or a TSG_ERR_*; *rewritten (when not NULL) says how many. */
+int tsg_hub_due_upgrade (tsg_store_t *store, size_t *rewritten);
 
 #endif

@@ -25,7 +25,13 @@ s_due_sync (tsg_txn_t *txn, const tsg_hub_referral_t *old, const tsg_hub_referra
     }
     else if (is && !was) {
         uint64_t due = kind == TSG_HUB_DUE_RECEIVED ? ref->receive_due_ms : ref->response_due_ms;
-        tsg_txn_put (txn, db, key, tsg_hub_due_key (kind, due, ref->id, key), ref->case_id, 36);
+        /* The recipient beside the case: the overview counts overdue letters by recipient
+         * without reading each referral. */
+        uint8_t value[36 + TSG_ID_MAX];
+        size_t to = strnlen (ref->recipient, TSG_ID_MAX);
+        memcpy (value, ref->case_id, 36);
+        memcpy (value + 36, ref->recipient, to);
+        tsg_txn_put (txn, db, key, tsg_hub_due_key (kind, due, ref->id, key), value, 36 + to);
         tsg_hub_case_due_note (txn, ref->case_id, due, kind, ref->id, true);
     }
 }

@@ -26,7 +26,8 @@ enum {
                                message id + agency id → one fan-out copy's delivery */
     TSG_HUB_DB_SENDERS,     /* agency id → be64 last stored sequence */
     TSG_HUB_DB_REFERRALS,   /* referral id → state, version, parties, due dates (no bodies) */
-    TSG_HUB_DB_DUE,         /* u8 kind, be64 due ms, referral id → case id: overdue lists */
+    TSG_HUB_DB_DUE,         /* u8 kind, be64 due ms, referral id → case id, recipient id (36 +
+                               1..32 bytes; older entries the case id alone): overdue lists */
     TSG_HUB_DB_CASES,       /* case id → state, version, agencies, tags, roster, figures */
     TSG_HUB_DB_CASE_EVENTS, /* case id, NUL, be64 n → one timeline event (metadata only) */
     TSG_HUB_DB_CASE_BY_STATE,  /* state name, NUL, case id → empty */

@@ -396,8 +396,9 @@ typedef struct {
 
 static bool
 s_overdue_one (void *arg, tsg_hub_due_kind_t kind, uint64_t due_ms, const char *referral_id,
-               const char *case_id)
+               const char *case_id, const char *recipient)
 {
+    (void) recipient;
     (void) kind;
     (void) due_ms;
     (void) case_id;

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "coordinator/api/overview.h"
 #include "coordinator/model/views.h"
 #include "coordinator/web/form.h"
 #include "coordinator/web/web_parts.h"
@@ -112,19 +111,6 @@ web_arg (const tsg_web_ctx_t *ctx, const char *name)
 {
     const char *value = tsg_http_arg (ctx->req, name);
     return value && *value ? value : NULL;
-}
-
-json_t *
-web_read_overview (tsg_web_ctx_t *ctx)
-{
-    tsg_txn_t txn;
-    tsg_txn_begin (ctx->web->config.store, &txn, false);
-    json_t *ov =
-        txn.rc == TSG_OK ? tsg_hub_api_overview (ctx->web->config.api, &txn, ctx->now_ms) : NULL;
-    tsg_txn_abort (&txn);
-    if (!ov)
-        web_error (ctx, 500, "概況を読めませんでした。", "The overview could not be read.");
-    return ov;
 }
 
 const char *

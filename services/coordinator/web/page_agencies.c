@@ -75,9 +75,14 @@ s_row (tsg_web_ctx_t *ctx, tsg_html_t *h, const json_t *a)
 void
 web_page_agencies (tsg_web_ctx_t *ctx)
 {
-    json_t *ov = web_read_overview (ctx);
-    if (!ov)
+    tsg_txn_t txn;
+    tsg_txn_begin (ctx->web->config.store, &txn, false);
+    json_t *ov = txn.rc == TSG_OK ? tsg_hub_api_agencies_live (ctx->web->config.api, &txn) : NULL;
+    tsg_txn_abort (&txn);
+    if (!ov) {
+        web_error (ctx, 500, "機関を読めませんでした。", "The agencies could not be read.");
         return;
+    }
     static const char *const heads_ja[] = {
         "機関", "種別",     "登録",   "受付 / 回答の期限（日）",
         "接続", "最終確認", "未配達", "拒否した送付（理由別）"

@@ -14,6 +14,9 @@
 
 #define EN(ctx) ((ctx)->lang == TSG_WEB_EN)
 
+/* Agencies listed in each overdue table (the most overdue first; the rest summed). */
+#define OVERDUE_ROWS 10
+
 /* The integer member name of o (0 when absent). */
 static uint64_t
 s_n (const json_t *o, const char *name)
@@ -45,6 +48,20 @@ s_figure (tsg_html_t *h, const char *id, const char *label, uint64_t n, const ch
     tsg_html_raw (h, "</dd></div>");
 }
 
+/* Marks the overdue figures as lower bounds when the overview stopped counting at its budget
+ * (model/overview.h: TSG_HUB_OVERVIEW_DUE_BUDGET). */
+static void
+s_partial (tsg_web_ctx_t *ctx, tsg_html_t *h, const json_t *overdue)
+{
+    if (!json_is_true (json_object_get (overdue, "partial")))
+        return;
+    tsg_html_raw (h, "<p class=\"muted\" id=\"overdue-partial\">");
+    tsg_html_text (h, L (ctx, "期限超過が多いため、件数は途中まで数えた値（以上）です。",
+                         "There are so many overdue referrals that the counts stop part way: "
+                         "read them as \"at least\"."));
+    tsg_html_raw (h, "</p>");
+}
+
 static void
 s_figures (tsg_web_ctx_t *ctx, tsg_html_t *h, const json_t *ov)
 {
@@ -65,9 +82,14 @@ s_figures (tsg_web_ctx_t *ctx, tsg_html_t *h, const json_t *ov)
     s_figure (h, "fig-new-week", L (ctx, "今週の新規", "New this week"), s_n (fresh, "week"), NULL);
     s_figure (h, "fig-new-month", L (ctx, "今月の新規", "New this month"), s_n (fresh, "month"),
               NULL);
-    s_figure (h, "fig-overdue-received", L (ctx, "受付の遅れ", "Late to receive"),
+    bool partial = json_is_true (json_object_get (json_object_get (ov, "overdue"), "partial"));
+    s_figure (h, "fig-overdue-received",
+              partial ? L (ctx, "受付の遅れ（以上）", "Late to receive (at least)")
+                      : L (ctx, "受付の遅れ", "Late to receive"),
               s_n (overdue, "received"), "#overdue");
-    s_figure (h, "fig-overdue-accepted", L (ctx, "応答の遅れ", "Late to answer"),
+    s_figure (h, "fig-overdue-accepted",
+              partial ? L (ctx, "応答の遅れ（以上）", "Late to answer (at least)")
+                      : L (ctx, "応答の遅れ", "Late to answer"),
               s_n (overdue, "accepted"), "#overdue");
     s_figure (h, "fig-withheld", L (ctx, "保留された送付", "Letters withheld"),
               s_n (json_object_get (ov, "withheld"), "count"), "/cases?withheld=1");
@@ -112,6 +134,8 @@ s_overdue_table (tsg_web_ctx_t *ctx, tsg_html_t *h, const json_t *list, const ch
     json_t *row;
     json_array_foreach ((json_t *) list, i, row)
     {
+        if (i == OVERDUE_ROWS)
+            break;
         tsg_html_raw (h, "<tr><td><a href=\"/cases?overdue=1&amp;agency=");
         tsg_html_text (h, s_s (row, "agency"));
         tsg_html_raw (h, "\">");
@@ -124,6 +148,15 @@ s_overdue_table (tsg_web_ctx_t *ctx, tsg_html_t *h, const json_t *list, const ch
         tsg_html_raw (h, "<tr><td colspan=\"2\" class=\"muted\">");
         tsg_html_text (h, L (ctx, "遅れはありません", "None late"));
         tsg_html_raw (h, "</td></tr>");
+    }
+    if (json_array_size (list) > OVERDUE_ROWS) {
+        uint64_t rest = 0;
+        json_array_foreach ((json_t *) list, i, row) if (i >= OVERDUE_ROWS) rest +=
+            s_n (row, "count");
+        tsg_html_fmt (
+            h, "<tr><td class=\"muted\">%s %zu %s</td><td class=\"num muted\">%llu</td></tr>",
+            L (ctx, "ほか", "and"), json_array_size (list) - OVERDUE_ROWS,
+            L (ctx, "機関", "more agencies"), (unsigned long long) rest);
     }
     tsg_html_raw (h, "</tbody></table>");
 }
@@ -139,6 +172,7 @@ s_overdue (tsg_web_ctx_t *ctx, tsg_html_t *h, const json_t *ov)
                      L (ctx, "受付（届いたことの確認）の遅れ", "Not yet received"));
     s_overdue_table (ctx, h, json_object_get (overdue, "accepted"),
                      L (ctx, "受諾・辞退の回答の遅れ", "Not yet accepted or rejected"));
+    s_partial (ctx, h, overdue);
     tsg_html_raw (h, "<p class=\"muted\">");
     tsg_html_text (h, L (ctx, "同意の終了で保留された送付は、受け手の遅れには数えません。",
                          "Letters withheld because their consent ended do not count as late "
@@ -304,10 +338,24 @@ s_rate (tsg_web_ctx_t *ctx, tsg_html_t *h, const json_t *ov)
     tsg_html_raw (h, "</section>");
 }
 
+/* The overview with its live part at the request's time, or NULL (answered: 500). */
+static json_t *
+s_read_overview (tsg_web_ctx_t *ctx)
+{
+    tsg_txn_t txn;
+    tsg_txn_begin (ctx->web->config.store, &txn, false);
+    json_t *ov =
+        txn.rc == TSG_OK ? tsg_hub_api_overview (ctx->web->config.api, &txn, ctx->now_ms) : NULL;
+    tsg_txn_abort (&txn);
+    if (!ov)
+        web_error (ctx, 500, "概況を読めませんでした。", "The overview could not be read.");
+    return ov;
+}
+
 void
 web_page_overview (tsg_web_ctx_t *ctx)
 {
-    json_t *ov = web_read_overview (ctx);
+    json_t *ov = s_read_overview (ctx);
     if (!ov)
         return;
     tsg_html_t h = { 0 };

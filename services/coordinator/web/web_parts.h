@@ -112,10 +112,6 @@ void web_date (tsg_html_t *h, uint64_t ms);
 uint64_t web_iso_ms (const char *iso);
 void web_iso (tsg_html_t *h, const char *iso);
 
-/* The overview with its live part (api/overview.h) at the request's time, or NULL when it
- * could not be read (then answered: 500). */
-json_t *web_read_overview (tsg_web_ctx_t *ctx);
-
 /* The registered name of agency id (its id when it has none or is unknown; "" for NULL). */
 const char *web_agency_name (tsg_web_ctx_t *ctx, const char *id);
 
