@@ -480,7 +480,8 @@ test_login_and_pages (void **state)
     s_expect_security (&a);
     s_answer_free (&a);
 
-    static const char *const pages[] = { "/", "/cases", "/agencies", "/reports", "/cases/" CASE_A };
+    static const char *const pages[] = { "/", "/cases", "/agencies", "/reports",
+                                         ("/cases/" CASE_A) };
     for (size_t i = 0; i < sizeof pages / sizeof pages[0]; i++) {
         a = s_get (w, pages[i], session);
         if (a.status != 200)
