@@ -1,7 +1,8 @@
 # scripts/lib/deps.sh — the Debian packages tsunagu builds, tests and runs with; sourced by scripts/*.
 # tsunagu_install_deps installs whichever are missing (apt-get update once, then install), then
-# the browser test's npm packages (tests/browser/package.json: playwright-core, pinned by its
-# package-lock.json) into tests/browser/node_modules (git-ignored).
+# the npm packages of every test folder with a package-lock.json (tests/browser: playwright-core;
+# others: the reference libraries tests check our output with), each into its own node_modules
+# (git-ignored), exactly as its lock pins them.
 
 TSUNAGU_DEB_PACKAGES=(
   build-essential cmake pkg-config clang-format git
@@ -38,12 +39,11 @@ tsunagu_install_deps() {
   tsunagu_install_npm
 }
 
-# Installs tests/browser's npm packages when tests/browser/node_modules does not hold the
-# versions its package-lock.json pins (npm ci: exactly the lock, nothing else).
-tsunagu_install_npm() {
-  local repo dir
-  repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-  dir=$repo/tests/browser
+# Installs the npm packages of dir (a test folder with a package-lock.json) when its node_modules
+# does not hold the versions the lock pins (npm ci: exactly the lock, nothing else).
+tsunagu_install_npm_dir() {
+  local dir=$1 name
+  name=${dir#"$(cd "$dir/../.." && pwd)/"}
   [ -f "$dir/package-lock.json" ] || return 0
   command -v npm >/dev/null 2>&1 || { echo "deps.sh: npm is missing" >&2; return 1; }
   if [ -f "$dir/node_modules/.package-lock.json" ] &&
@@ -56,6 +56,16 @@ tsunagu_install_npm() {
     ' "$dir/package-lock.json" "$dir/node_modules/.package-lock.json" 2>/dev/null; then
     return 0
   fi
-  echo "== installing npm packages of tests/browser (npm ci)"
+  echo "== installing npm packages of $name (npm ci)"
   (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+}
+
+# Every test folder's npm packages (tests/*/package-lock.json).
+tsunagu_install_npm() {
+  local repo lock
+  repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+  for lock in "$repo"/tests/*/package-lock.json; do
+    [ -f "$lock" ] || continue
+    tsunagu_install_npm_dir "$(dirname "$lock")" || return 1
+  done
 }
