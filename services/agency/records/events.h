@@ -1,0 +1,66 @@
+/* The agency's event feed: a durable, ordered list of what its own case system must know —
+ * a referral received, a status changed, what became of a letter it sent, consents, cases,
+ * emergency alerts, the directory, its own standing, back-pressure.  Written in the same
+ * transaction as the change it tells of (so an event is never lost nor told of a change that
+ * was rolled back), read by GET /v1/events (pull, long-polling) and by the webhooks (push).
+ *
+ * Database "events" (store.h): be64 seq (from 1, never reused) → JSON text of the event:
+ *     {"id": "<agency id>:<seq>", "seq": n, "type": "<type>", "at": "<ISO-8601 UTC>",
+ *      "data": {...}}
+ * The id is what a receiver de-duplicates by (Standard Webhooks' webhook-id); data holds ids,
+ * states, codes, dates and the agency's own decrypted view where the type says so (a referral
+ * received carries its referral id, case id, sender and urgency: the sheet itself is read at
+ * GET /v1/inbox, never pushed).  META "events.next" → be64 the next seq.
+ *
+ * Types (TSG names, dotted): referral.received, referral.status_changed, delivery.stored,
+ * delivery.delivered, delivery.rejected, delivery.withheld, delivery.refused, consent.granted,
+ * consent.revoked, consent.restricted, case.updated, alert.emergency, directory.changed,
+ * agency.suspended, agency.revoked, agency.resumed, backpressure.reached.
+ *
+ * Retention: the feed keeps the last AGENCY_EVENTS_KEEP events and at least AGENCY_EVENTS_DAYS
+ * days of them; older ones are pruned in bounded passes (nothing grows without bound).  A reader
+ * whose cursor is older than the oldest kept event is told so (GET /v1/events: 410). */
+#ifndef AGENCY_RECORDS_EVENTS_H_INCLUDED
+#define AGENCY_RECORDS_EVENTS_H_INCLUDED
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tsunagu/tsg_store.h"
+
+#define AGENCY_EVENTS_KEEP    100000 /* events kept at least, whatever their age */
+#define AGENCY_EVENTS_DAYS    14     /* ... and days of them */
+#define AGENCY_EVENT_TYPE_MAX 32     /* bytes of a type, with its NUL */
+
+/* One event as read. */
+typedef struct {
+    uint64_t seq;                     /* its place in the feed, from 1 */
+    uint64_t at_ms;                   /* when it was written */
+    char type[AGENCY_EVENT_TYPE_MAX]; /* "referral.received", ... */
+    const char *json;                 /* the whole event as stored (borrowed for the call) */
+    size_t json_len;                  /* its length */
+} agency_event_t;
+
+/* Appends an event of type with data (taken; NULL for {}) at now_ms for agency_id, in txn; the
+ * caller commits txn with the change the event tells of.  A failure is left in txn->rc. */
+void agency_events_append (tsg_txn_t *txn, const char *agency_id, const char *type, json_t *data,
+                           uint64_t now_ms);
+
+/* Called for each event read, in order; return false to stop. */
+typedef bool (agency_event_fn) (void *arg, const agency_event_t *event);
+
+/* Calls fn for at most limit events after seq after (0: from the first kept).  Returns how many
+ * were handed to fn; a failed read shows in txn->rc. */
+size_t agency_events_read (tsg_txn_t *txn, uint64_t after, size_t limit, agency_event_fn *fn,
+                           void *arg);
+
+/* The seq of the last event written (0: none) and of the oldest kept (0: none). */
+uint64_t agency_events_last (tsg_txn_t *txn);
+uint64_t agency_events_first (tsg_txn_t *txn);
+
+/* Prunes at most max events past the retention above, in txn; returns how many went. */
+size_t agency_events_prune (tsg_txn_t *txn, uint64_t now_ms, size_t max);
+
+#endif
