@@ -34,6 +34,9 @@ typedef struct {
                                      new work is refused (503 outbox_full); 0: no limit */
     uint64_t seen_days;           /* [retention] seen_days: message ids of forwarded letters
                                      remembered (dedup) */
+    uint64_t events_keep;         /* [retention] events_keep: events of the feed kept at least,
+                                     whatever their age (0: AGENCY_EVENTS_KEEP) */
+    uint64_t events_days;         /* [retention] events_days: ... and days of them kept */
     tsg_keys_t *keys;             /* loaded from [agency] keys */
     char *endpoint;               /* [coordinator] endpoint */
     uint8_t coordinator_box[32];  /* [coordinator] box_public */

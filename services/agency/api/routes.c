@@ -16,6 +16,7 @@
 
 #define INBOX_LIMIT_DEFAULT 100
 #define INBOX_LIMIT_MAX     500
+#define EVENTS_WAIT_MAX_S   60
 
 typedef enum {
     ROUTE_NONE,
@@ -32,6 +33,7 @@ typedef enum {
     ROUTE_CONSENT,
     ROUTE_POLICY,
     ROUTE_METRICS,
+    ROUTE_EVENTS,
 } route_t;
 
 #define ROUTE_ID_MAX 64 /* longest id a path segment may carry */
@@ -86,6 +88,8 @@ s_match (const char *path, char id[ROUTE_ID_MAX + 1])
         return ROUTE_POLICY;
     if (strcmp (path, "/metrics") == 0)
         return ROUTE_METRICS;
+    if (strcmp (path, "/v1/events") == 0)
+        return ROUTE_EVENTS;
     return ROUTE_NONE;
 }
 
@@ -318,6 +322,33 @@ s_inbox (tsg_agency_t *self, const agency_http_request_t *req, agency_http_reply
     s_reply (reply, 200, agency_inbox_list (self, after, (size_t) limit));
 }
 
+/* GET /v1/events?after=&limit=&wait=: the feed (api/events_view.c); with wait and nothing
+ * new the listener may hold the request until an event is committed (daemon/http.c). */
+static void
+s_events (tsg_agency_t *self, const agency_http_request_t *req, agency_http_reply_t *reply)
+{
+    uint64_t after = 0, limit = INBOX_LIMIT_DEFAULT, wait = 0;
+    json_t *fields = json_object ();
+    if (req->after && !s_number (req->after, 0, UINT64_MAX / 2, &after))
+        json_object_set_new (fields, "after", json_string ("must be a cursor (an integer >= 0)"));
+    if (req->limit && !s_number (req->limit, 1, INBOX_LIMIT_MAX, &limit))
+        json_object_set_new (fields, "limit", json_string ("must be an integer from 1 to 500"));
+    if (req->wait && !s_number (req->wait, 0, EVENTS_WAIT_MAX_S, &wait))
+        json_object_set_new (fields, "wait", json_string ("must be seconds from 0 to 60"));
+    if (json_object_size (fields) > 0) {
+        s_error (reply, 400, "invalid", "bad query arguments", fields);
+        return;
+    }
+    json_decref (fields);
+    size_t count = 0;
+    reply->body = agency_events_list (self, after, (size_t) limit, &reply->status, &count);
+    if (reply->status == 200 && count == 0 && wait > 0) {
+        reply->wait_s = (unsigned) wait;
+        reply->wait_after = after;
+        reply->wait_limit = (size_t) limit;
+    }
+}
+
 static void
 s_directory (tsg_agency_t *self, agency_http_reply_t *reply)
 {
@@ -424,6 +455,7 @@ agency_route (tsg_agency_t *self, const agency_http_request_t *req, agency_http_
             s_consent (self, id, reply);
         return;
     case ROUTE_POLICY: s_reply (reply, 200, s_policy (self)); return;
+    case ROUTE_EVENTS: s_events (self, req, reply); return;
     case ROUTE_METRICS:
         reply->text = agency_metrics_text (self);
         if (reply->text)

@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "agency/core/agency.h"
 
@@ -21,6 +22,7 @@ typedef struct {
     const char *limit;          /* query argument, or NULL */
     const char *state;          /* query argument (GET /v1/cases), or NULL */
     const char *case_filter;    /* query argument case (GET /v1/consents), or NULL */
+    const char *wait;           /* query argument (GET /v1/events), or NULL */
     const char *body;           /* the request body (NULL before it is read) */
     size_t body_len;            /* its length */
     bool too_large;             /* the body went past the limit (the rest was dropped) */
@@ -35,6 +37,11 @@ typedef struct {
     bool challenge;            /* add WWW-Authenticate (401) */
     agency_pending_t *pending; /* a letter waiting for the commit */
     char *text;                /* owned: a text/plain body (GET /metrics) instead of body */
+    unsigned wait_s;           /* GET /v1/events with wait and nothing new: the listener may
+                                  hold the request up to this long (body is the answer to give
+                                  when it does not) */
+    uint64_t wait_after;       /* ... the cursor it waits past */
+    size_t wait_limit;         /* ... and the limit of the answer */
 } agency_http_reply_t;
 
 /* What can be answered from the headers alone (token, route, method, media type, size;

@@ -1,7 +1,7 @@
 /* The JSON the API shows, one file per resource: the inbox (inbox_view.c), referrals with
  * their state (referral_view.c), the case copies (cases_view.c), the consent register
- * (consents_view.c), and /metrics (metrics.c).  Each reads the records in a read transaction
- * and writes nothing. */
+ * (consents_view.c), the event feed (events_view.c) and /metrics (metrics.c).  Each reads the
+ * records in a read transaction and writes nothing. */
 #ifndef AGENCY_API_VIEWS_H_INCLUDED
 #define AGENCY_API_VIEWS_H_INCLUDED
 
@@ -39,6 +39,17 @@ json_t *agency_consents_list (tsg_agency_t *self, const char *case_filter);
 
 /* GET /v1/consents/{id}: the consent as the list shows it, or NULL when unknown. */
 json_t *agency_consent_show (tsg_agency_t *self, const char *consent_id);
+
+/* GET /v1/events?after=&limit=: {"events": [...], "next_after": n, "last": n}, at most limit
+ * events after seq `after` in order, each as records/events.h stores it; next_after is the
+ * cursor to ask with next (after itself when none came).  *status 200 (and *count the events
+ * given), 400 when after is past the last event, 410 when events after it (> 0) were pruned (the
+ * body says "first" and "last"), 500 when the store could not be read. */
+json_t *agency_events_list (tsg_agency_t *self, uint64_t after, size_t limit, int *status,
+                            size_t *count);
+
+/* The seq of the last committed event (0: none), in a read transaction of its own. */
+uint64_t agency_events_last_committed (tsg_agency_t *self);
 
 /* GET /metrics: the daemon's state and counters in the Prometheus text format; the caller
  * frees it.  NULL when memory ran out. */

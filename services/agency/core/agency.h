@@ -123,6 +123,9 @@ struct _tsg_agency_t {
     uint64_t prune_at_ms;                          /* monotonic time of the next retention pass */
     agency_prune_cursor_t prune;                   /* where the retention sweep goes on */
     uint64_t pruned;                               /* records the sweep deleted since start */
+    uint64_t events_pruned;                        /* events the sweep deleted since start */
+    size_t events_held;                            /* GET /v1/events long-polls held now
+                                                      (daemon/http.c) */
 };
 
 #endif

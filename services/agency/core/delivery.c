@@ -1,15 +1,64 @@
 /* delivery.c — what became of the letters this agency sent (delivery.h): msgref says which
  * kind, the kind's table says what it means. */
+#include <sodium.h>
+#include <string.h>
+
 #include "agency/core/delivery.h"
 #include "agency/core/kind.h"
+#include "agency/records/events.h"
+#include "agency/records/json.h"
 #include "agency/records/msgref.h"
+#include "agency/records/sent.h"
 
-static void
+/* Deletes the outbox row of sequence; true when there was one (the letter was not stored yet). */
+static bool
 s_outbox_del (tsg_agency_t *self, tsg_txn_t *txn, uint64_t sequence)
 {
     uint8_t key[8];
+    MDB_val val;
     tsg_be64_put (key, sequence);
-    tsg_txn_del (txn, tsg_store_db (self->store, AGENCY_DB_OUTBOX), key, sizeof key);
+    MDB_dbi db = tsg_store_db (self->store, AGENCY_DB_OUTBOX);
+    bool there = tsg_txn_get (txn, db, key, sizeof key, &val);
+    tsg_txn_del (txn, db, key, sizeof key);
+    return there;
+}
+
+static const char *const s_kind_names[AGENCY_KIND_COUNT] = {
+    [AGENCY_KIND_REFERRAL] = "referral",
+    [AGENCY_KIND_STATUS] = "referral_status",
+    [AGENCY_KIND_CASE_EVENT] = "case_event",
+    [AGENCY_KIND_CONSENT_GRANT] = "consent_grant",
+    [AGENCY_KIND_CONSENT_REVOKE] = "consent_revoke",
+};
+
+/* delivery.<what> for our letter `about` (ref): its message id, kind, what it carried
+ * (referral_id, case_id or consent_id), its recipient (by, else a referral's "to", else the
+ * coordinator), and code and detail when given.  Ids and codes only. */
+static void
+s_event (tsg_agency_t *self, tsg_txn_t *txn, const char *what, const agency_msgref_t *ref,
+         const uint8_t about[TSG_MESSAGE_ID_SIZE], const char *by, const char *code,
+         const char *detail)
+{
+    char type[AGENCY_EVENT_TYPE_MAX];
+    char hex[2 * TSG_MESSAGE_ID_SIZE + 1];
+    snprintf (type, sizeof type, "delivery.%s", what);
+    sodium_bin2hex (hex, sizeof hex, about, TSG_MESSAGE_ID_SIZE);
+    const char *id_key =
+        ref->kind == AGENCY_KIND_CASE_EVENT ? "case_id"
+        : ref->kind == AGENCY_KIND_CONSENT_GRANT || ref->kind == AGENCY_KIND_CONSENT_REVOKE
+            ? "consent_id"
+            : "referral_id";
+    json_t *data = json_pack ("{s:s, s:s, s:s}", "message_id", hex, "kind", s_kind_names[ref->kind],
+                              id_key, ref->id);
+    json_t *sent = !by && ref->kind == AGENCY_KIND_REFERRAL ? agency_sent_get (txn, ref->id) : NULL;
+    const char *to = by ? by : sent ? agency_json_str (sent, "to") : NULL;
+    if (data) {
+        json_object_set_new (data, "recipient", json_string (to ? to : TSG_COORDINATOR_ID));
+        agency_json_set_text (data, "code", code);
+        agency_json_set_text (data, "detail", detail);
+    }
+    json_decref (sent);
+    agency_events_append (txn, self->config->id, type, data, tsg_now_ms ());
 }
 
 int
@@ -20,7 +69,8 @@ agency_delivery_stored (tsg_agency_t *self, tsg_txn_t *txn,
     if (!agency_msgref_get (txn, about, &ref))
         return TSG_ERR_NOT_FOUND;
     self->kinds[ref.kind]->stored (self, txn, &ref, about, at_ms);
-    s_outbox_del (self, txn, ref.sequence);
+    if (s_outbox_del (self, txn, ref.sequence))
+        s_event (self, txn, "stored", &ref, about, NULL, NULL, NULL); /* once, not per resend */
     return TSG_OK;
 }
 
@@ -33,9 +83,12 @@ agency_delivery_refused (tsg_agency_t *self, tsg_txn_t *txn,
     if (!agency_msgref_get (txn, about, &ref))
         return TSG_ERR_NOT_FOUND;
     /* The kinds see a code and a sentence always, whatever the coordinator sent. */
-    self->kinds[ref.kind]->refused (self, txn, &ref, about, code && *code ? code : "unspecified",
-                                    detail && *detail ? detail : "no detail", at_ms);
-    s_outbox_del (self, txn, ref.sequence);
+    code = code && *code ? code : "unspecified";
+    detail = detail && *detail ? detail : "no detail";
+    self->kinds[ref.kind]->refused (self, txn, &ref, about, code, detail, at_ms);
+    /* Still in the outbox: refused on arrival; stored already: withheld afterwards. */
+    bool queued = s_outbox_del (self, txn, ref.sequence);
+    s_event (self, txn, queued ? "refused" : "withheld", &ref, about, NULL, code, detail);
     return TSG_OK;
 }
 
@@ -47,5 +100,9 @@ agency_delivery_receipt (tsg_agency_t *self, tsg_txn_t *txn,
     agency_msgref_t ref;
     if (!agency_msgref_get (txn, about, &ref))
         return TSG_ERR_NOT_FOUND;
-    return self->kinds[ref.kind]->receipt (self, txn, &ref, about, by, delivered, detail, at_ms);
+    int rc = self->kinds[ref.kind]->receipt (self, txn, &ref, about, by, delivered, detail, at_ms);
+    if (rc == TSG_OK)
+        s_event (self, txn, delivered ? "delivered" : "rejected", &ref, about, by,
+                 delivered ? NULL : "rejected", delivered ? NULL : detail);
+    return rc;
 }

@@ -8,11 +8,60 @@
 #include "agency/core/kind.h"
 #include "agency/core/outbound.h"
 #include "agency/records/cases.h"
+#include "agency/records/events.h"
+#include "agency/records/json.h"
 
 static void
 s_hex (const uint8_t id[TSG_MESSAGE_ID_SIZE], char out[2 * TSG_MESSAGE_ID_SIZE + 1])
 {
     sodium_bin2hex (out, 2 * TSG_MESSAGE_ID_SIZE + 1, id, TSG_MESSAGE_ID_SIZE);
+}
+
+/* An event of this agency's feed, now, in txn (taking data). */
+static void
+s_event (tsg_agency_t *self, tsg_txn_t *txn, const char *type, json_t *data)
+{
+    agency_events_append (txn, self->config->id, type, data, tsg_now_ms ());
+}
+
+/* A case update for our copy: applied (case.updated when it moved the copy on), or why not. */
+static const char *
+s_case_update (tsg_agency_t *self, tsg_txn_t *txn, const Tsunagu__V1__CaseUpdate *update)
+{
+    uint64_t before = 0;
+    if (update && tsg_uuid_valid (update->case_id)) {
+        json_t *record = agency_case_get (txn, update->case_id);
+        before = agency_json_u64 (record, "version", 0);
+        json_decref (record);
+    }
+    const char *why = agency_case_update (txn, update);
+    if (!why && update->version >= before)
+        s_event (self, txn, "case.updated",
+                 json_pack ("{s:s, s:s, s:I, s:s?}", "case_id", update->case_id, "state",
+                            update->state, "version", (json_int_t) update->version, "event_type",
+                            update->last_event_type && *update->last_event_type
+                                ? update->last_event_type
+                                : NULL));
+    return why;
+}
+
+/* What the coordinator's ERROR did to our standing: agency.suspended / agency.revoked when the
+ * registration changed, backpressure.reached when a full quota or store began to refuse new
+ * work. */
+static void
+s_standing_events (tsg_agency_t *self, tsg_txn_t *txn, Tsunagu__V1__ErrorCode code,
+                   const char *detail, bool changed, bool pressure_began)
+{
+    if (changed && self->standing.registration == AGENCY_REGISTRATION_SUSPENDED)
+        s_event (self, txn, "agency.suspended",
+                 json_pack ("{s:s, s:s}", "agency", self->config->id, "detail", detail));
+    else if (changed && self->standing.registration == AGENCY_REGISTRATION_REVOKED)
+        s_event (self, txn, "agency.revoked",
+                 json_pack ("{s:s, s:s}", "agency", self->config->id, "detail", detail));
+    if (pressure_began)
+        s_event (self, txn, "backpressure.reached",
+                 json_pack ("{s:s, s:s, s:I}", "code", tsg_error_code_name (code), "detail", detail,
+                            "retry_after_s", (json_int_t) (AGENCY_PRESSURE_MS / 1000)));
 }
 
 /* A letter the coordinator sent through our mailbox: stored once, then acknowledged like any
@@ -25,7 +74,7 @@ s_mailbox (tsg_agency_t *self, tsg_txn_t *txn, const tsg_letter_t *letter, const
         return;
     const char *why = NULL;
     if (letter->kind == TSUNAGU__V1__KIND__KIND_CASE_UPDATE)
-        why = agency_case_update (txn, letter->case_update);
+        why = s_case_update (self, txn, letter->case_update);
     else {
         const agency_kind_t *kind = agency_kind_of_wire (self, letter->kind);
         json_t *content = NULL;
@@ -59,7 +108,11 @@ s_error (tsg_agency_t *self, tsg_txn_t *txn, const tsg_letter_t *letter, agency_
     if (ours)
         s_hex (error->about_message_id.data, hex);
     /* Suspended, revoked, a full quota or store: what this agency may do changes. */
-    agency_standing_refused (&self->standing, error->code, detail, agency_now_mono ());
+    uint64_t now_mono = agency_now_mono ();
+    bool pressed = now_mono < self->standing.pressure_until;
+    bool changed = agency_standing_refused (&self->standing, error->code, detail, now_mono);
+    s_standing_events (self, txn, error->code, detail, changed,
+                       !pressed && now_mono < self->standing.pressure_until);
     if (!error->final) {
         if (error->code == TSUNAGU__V1__ERROR_CODE__ERROR_AGENCY_SUSPENDED)
             log_debug ("coordinator: %s about %s: %s", code, hex, detail);
@@ -89,11 +142,13 @@ s_error (tsg_agency_t *self, tsg_txn_t *txn, const tsg_letter_t *letter, agency_
 }
 
 static void
-s_hello (tsg_agency_t *self, const tsg_letter_t *letter, agency_batch_t *batch)
+s_hello (tsg_agency_t *self, tsg_txn_t *txn, const tsg_letter_t *letter, agency_batch_t *batch)
 {
     /* The coordinator's clock, and its word that it takes our letters. */
-    if (agency_standing_hello (&self->standing, letter->created_at_ms, tsg_now_ms ()))
+    if (agency_standing_hello (&self->standing, letter->created_at_ms, tsg_now_ms ())) {
         batch->resumed = true;
+        s_event (self, txn, "agency.resumed", json_pack ("{s:s}", "agency", self->config->id));
+    }
     /* What follows this answer on the connection is our mailbox again, from its oldest
      * letter: what was held may be taken again, in order. */
     if (self->hold_inbound && letter->hello && letter->hello->rewound) {
@@ -120,6 +175,9 @@ s_directory (tsg_agency_t *self, tsg_txn_t *txn, const tsg_letter_t *letter, con
                  strlen (AGENCY_META_DIRECTORY), data, len);
     agency_directory_destroy (&batch->directory);
     batch->directory = dir;
+    s_event (self, txn, "directory.changed",
+             json_pack ("{s:I, s:I}", "serial", (json_int_t) agency_directory_serial (dir),
+                        "agencies", (json_int_t) agency_directory_count (dir)));
 }
 
 static void
@@ -146,7 +204,7 @@ agency_from_coordinator (tsg_agency_t *self, tsg_txn_t *txn, const tsg_letter_t 
                          const uint8_t *data, size_t len, agency_batch_t *batch)
 {
     switch (letter->kind) {
-    case TSUNAGU__V1__KIND__KIND_HELLO: s_hello (self, letter, batch); break;
+    case TSUNAGU__V1__KIND__KIND_HELLO: s_hello (self, txn, letter, batch); break;
     case TSUNAGU__V1__KIND__KIND_DIRECTORY:
         s_directory (self, txn, letter, data, len, batch);
         break;

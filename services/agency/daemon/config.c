@@ -19,6 +19,8 @@ static const char *const s_known_keys[] = { "agency.id",
                                             "agency.map_max_mb",
                                             "agency.outbox_limit",
                                             "retention.seen_days",
+                                            "retention.events_keep",
+                                            "retention.events_days",
                                             "coordinator.endpoint",
                                             "coordinator.box_public",
                                             "coordinator.sign_public",
@@ -187,6 +189,9 @@ tsg_agency_config_load (const char *path, const char *type)
     self->outbox_limit =
         (size_t) tsg_config_int (cfg, "agency", "outbox_limit", 10000, 0, 10L * 1000 * 1000);
     self->seen_days = (uint64_t) tsg_config_int (cfg, "retention", "seen_days", 30, 1, 3650);
+    self->events_keep = (uint64_t) tsg_config_int (cfg, "retention", "events_keep", 100000, 1,
+                                                   100L * 1000 * 1000);
+    self->events_days = (uint64_t) tsg_config_int (cfg, "retention", "events_days", 14, 0, 3650);
 
     const char *endpoint = tsg_config_string (cfg, "coordinator", "endpoint", NULL);
     const char *endpoint_problem = endpoint ? tsg_endpoint_check (endpoint, false) : NULL;

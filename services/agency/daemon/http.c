@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "agency/api/routes.h"
+#include "agency/api/views.h"
+#include "agency/core/outbound.h"
 #include "agency/daemon/http.h"
 #include "tsunagu/tsg_http_server.h"
 
@@ -16,11 +18,24 @@
 #define HTTP_CONNECTIONS_MAX 512
 #define HTTP_PER_ADDRESS_MAX 256
 
+#define AGENCY_EVENTS_HELD_MAX 64 /* GET /v1/events long-polls held at once; past it answered */
+
 #define TEXT_PLAIN "text/plain; version=0.0.4; charset=utf-8"
 
+/* A GET /v1/events long-poll held until an event past its cursor is committed or its wait
+ * ends. */
+typedef struct {
+    tsg_http_exchange_t *exchange; /* the held request */
+    uint64_t after;                /* its cursor */
+    size_t limit;                  /* its limit */
+    uint64_t deadline;             /* monotonic ms: answer (with no events) by then */
+} s_waiter_t;
+
 struct _agency_http_t {
-    tsg_agency_t *agency;      /* whose API this is (borrowed) */
-    tsg_http_server_t *server; /* the adapter */
+    tsg_agency_t *agency;                       /* whose API this is (borrowed) */
+    tsg_http_server_t *server;                  /* the adapter */
+    s_waiter_t waiters[AGENCY_EVENTS_HELD_MAX]; /* the long-polls held, in no order */
+    size_t waiting;                             /* how many (also in agency->events_held) */
 };
 
 /* The routes' view of req. */
@@ -37,6 +52,7 @@ s_request (const tsg_http_request_t *req, agency_http_request_t *out)
         .limit = tsg_http_arg (req, "limit"),
         .state = tsg_http_arg (req, "state"),
         .case_filter = tsg_http_arg (req, "case"),
+        .wait = tsg_http_arg (req, "wait"),
         .body = req->body,
         .body_len = req->body_len,
         .too_large = req->too_large,
@@ -73,6 +89,38 @@ s_headers (void *arg, const tsg_http_request_t *req, tsg_http_response_t *respon
     return TSG_HTTP_ANSWER;
 }
 
+/* Answers the i-th held long-poll with the feed as it is now and lets its slot go. */
+static void
+s_wake (agency_http_t *self, size_t i)
+{
+    s_waiter_t *w = &self->waiters[i];
+    int status = 500;
+    size_t count = 0;
+    json_t *body = agency_events_list (self->agency, w->after, w->limit, &status, &count);
+    tsg_http_response_t response = { 0 };
+    s_response (status, body, NULL, &response);
+    tsg_http_server_answer (w->exchange, &response);
+    self->waiters[i] = self->waiters[--self->waiting];
+    self->agency->events_held = self->waiting;
+}
+
+/* Holds a long-poll (the reply's body is dropped: the answer is read again when it is given);
+ * false when AGENCY_EVENTS_HELD_MAX are held already (then it is answered at once). */
+static bool
+s_hold (agency_http_t *self, tsg_http_exchange_t *exchange, const agency_http_reply_t *reply)
+{
+    if (self->waiting >= AGENCY_EVENTS_HELD_MAX)
+        return false;
+    self->waiters[self->waiting++] =
+        (s_waiter_t){ .exchange = exchange,
+                      .after = reply->wait_after,
+                      .limit = reply->wait_limit,
+                      .deadline = agency_now_mono () + reply->wait_s * 1000ULL };
+    self->agency->events_held = self->waiting;
+    json_decref (reply->body);
+    return true;
+}
+
 /* tsg_http_handler_fn, the request step: a letter waits for its group commit. */
 static tsg_http_step_t
 s_whole (void *arg, const tsg_http_request_t *req, tsg_http_response_t *response)
@@ -86,6 +134,8 @@ s_whole (void *arg, const tsg_http_request_t *req, tsg_http_response_t *response
         reply.pending->conn = req->exchange;
         return TSG_HTTP_HOLD;
     }
+    if (reply.wait_s > 0 && s_hold (self, req->exchange, &reply))
+        return TSG_HTTP_HOLD;
     s_response (reply.status, reply.body, reply.text, response);
     response->allow = reply.allow;
     response->challenge = reply.challenge;
@@ -137,6 +187,8 @@ agency_http_destroy (agency_http_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
+    while ((*self_p)->waiting > 0)
+        s_wake (*self_p, 0); /* the server may hold no request when it goes */
     tsg_http_server_destroy (&(*self_p)->server);
     free (*self_p);
     *self_p = NULL;
@@ -151,13 +203,41 @@ agency_http_fd (const agency_http_t *self)
 long
 agency_http_timeout (agency_http_t *self)
 {
-    return tsg_http_server_timeout (self->server);
+    long timeout = tsg_http_server_timeout (self->server);
+    uint64_t now = agency_now_mono ();
+    for (size_t i = 0; i < self->waiting; i++) {
+        uint64_t deadline = self->waiters[i].deadline;
+        long left = deadline > now ? (long) (deadline - now) : 0;
+        if (timeout < 0 || left < timeout)
+            timeout = left;
+    }
+    return timeout;
 }
 
 void
 agency_http_run (agency_http_t *self)
 {
+    uint64_t now = agency_now_mono ();
+    for (size_t i = self->waiting; i-- > 0;)
+        if (self->waiters[i].deadline <= now)
+            s_wake (self, i);
     tsg_http_server_run (self->server);
+}
+
+void
+agency_http_events (agency_http_t *self)
+{
+    if (!self || self->waiting == 0)
+        return;
+    uint64_t last = agency_events_last_committed (self->agency);
+    bool woke = false;
+    for (size_t i = self->waiting; i-- > 0;)
+        if (self->waiters[i].after < last) {
+            s_wake (self, i);
+            woke = true;
+        }
+    if (woke)
+        tsg_http_server_run (self->server);
 }
 
 int

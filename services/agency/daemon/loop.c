@@ -13,20 +13,31 @@
 #include "agency/daemon/http.h"
 #include "agency/daemon/link.h"
 #include "agency/daemon/signals.h"
+#include "agency/records/events.h"
 
 #define HELLO_INTERVAL_MS 1000
 #define RECEIVE_BATCH     1024
+#define EVENTS_PRUNE_MAX  1000 /* events one retention pass may delete */
 
-/* One pass of the retention sweep (seen.h) in a short write transaction of its own. */
+/* One pass of the retention sweeps (seen.h, events.h) in a short write transaction of its
+ * own. */
 static void
 s_retention_pass (tsg_agency_t *self)
 {
-    uint64_t days = self->config->seen_days ? self->config->seen_days : AGENCY_SEEN_DAYS_DEFAULT;
+    const tsg_agency_config_t *config = self->config;
+    uint64_t days = config->seen_days ? config->seen_days : AGENCY_SEEN_DAYS_DEFAULT;
+    uint64_t now = tsg_now_ms ();
     tsg_txn_t txn;
     tsg_txn_begin (self->store, &txn, true);
-    size_t n = agency_retention_prune (&txn, &self->prune, tsg_now_ms (), days * 24 * 3600 * 1000);
-    if (n > 0 && tsg_txn_commit (&txn) == TSG_OK)
+    size_t n = agency_retention_prune (&txn, &self->prune, now, days * 24 * 3600 * 1000);
+    size_t events = agency_events_prune_past (
+        &txn, now, config->events_keep ? config->events_keep : AGENCY_EVENTS_KEEP,
+        (config->events_keep ? config->events_days : AGENCY_EVENTS_DAYS) * 24ULL * 3600 * 1000,
+        EVENTS_PRUNE_MAX);
+    if (n + events > 0 && tsg_txn_commit (&txn) == TSG_OK) {
         self->pruned += n;
+        self->events_pruned += events;
+    }
     else
         tsg_txn_abort (&txn);
 }
@@ -92,6 +103,8 @@ s_commit_batch (tsg_agency_t *self, zmq_msg_t *messages, bool inbound)
             self->stats.commit_failures++;
         agency_receive_finish (self, &batch, rc);
         agency_pending_finish (self, rc, agency_http_answer, self->http);
+        if (rc == TSG_OK)
+            agency_http_events (self->http); /* long-polls learn of the events just committed */
         if (rc == TSG_ERR_STORE_FULL)
             tsg_store_grow (self->store, self->config->map_max > self->config->map_size
                                              ? self->config->map_max

@@ -15,6 +15,7 @@
 #include "agency/letters/letters.h"
 #include "agency/records/categories.h"
 #include "agency/records/consents.h"
+#include "agency/records/events.h"
 #include "agency/records/json.h"
 
 #define FORM_MAX (600 * 1024) /* bytes of a scanned form, decoded */
@@ -421,7 +422,6 @@ static void
 s_stored (tsg_agency_t *self, tsg_txn_t *txn, const agency_msgref_t *ref,
           const uint8_t about[TSG_MESSAGE_ID_SIZE], uint64_t at_ms)
 {
-    (void) self;
     (void) about;
     json_t *record = agency_consent_get (txn, ref->id);
     const char *state = agency_json_str (record, "state");
@@ -429,6 +429,11 @@ s_stored (tsg_agency_t *self, tsg_txn_t *txn, const agency_msgref_t *ref,
         json_object_set_new (record, "state", json_string ("registered"));
         json_object_set_new (record, "registered_at", json_integer ((json_int_t) at_ms));
         agency_consent_put (txn, record);
+        agency_events_append (txn, self->config->id, "consent.granted",
+                              json_pack ("{s:s, s:s?, s:s}", "consent_id", ref->id, "case_id",
+                                         agency_json_str (record, "case_id"), "by",
+                                         self->config->id),
+                              tsg_now_ms ());
     }
     json_decref (record);
 }
@@ -488,7 +493,8 @@ s_set_plain (json_t *record, const char *key, const char *text, size_t max)
 }
 
 static const char *
-s_receive_grant (tsg_txn_t *txn, const tsg_letter_t *letter, const json_t *content)
+s_receive_grant (tsg_txn_t *txn, const char *self_id, const tsg_letter_t *letter,
+                 const json_t *content)
 {
     const Tsunagu__V1__ConsentInfo *info = letter->header->consent;
     if (!info || !tsg_uuid_valid (info->consent_id))
@@ -533,8 +539,17 @@ s_receive_grant (tsg_txn_t *txn, const tsg_letter_t *letter, const json_t *conte
     json_object_set_new (record, "granted_at", json_integer ((json_int_t) letter->created_at_ms));
     json_object_set_new (record, "received_at", json_integer ((json_int_t) tsg_now_ms ()));
     const char *state = agency_json_str (record, "state");
+    bool granted = !state
+                   || (strcmp (state, "revoked") != 0 && strcmp (state, "expired") != 0
+                       && strcmp (state, "registered") != 0);
     if (!state || (strcmp (state, "revoked") != 0 && strcmp (state, "expired") != 0))
         json_object_set_new (record, "state", json_string ("registered"));
+    if (granted)
+        agency_events_append (txn, self_id, "consent.granted",
+                              json_pack ("{s:s?, s:s?, s:s}", "consent_id",
+                                         agency_json_str (record, "consent_id"), "case_id",
+                                         agency_json_str (record, "case_id"), "by", letter->sender),
+                              tsg_now_ms ());
     const char *sha = agency_json_str (content, "form_sha256");
     if (agency_consent_sha256_valid (sha))
         json_object_set_new (record, "form_sha256", json_string (sha));
@@ -556,7 +571,7 @@ s_receive (tsg_agency_t *self, tsg_txn_t *txn, const agency_entry_t *sender,
     const char *why = agency_consent_open (self, sender, letter, content, &own);
     if (why || own)
         return why;
-    return s_receive_grant (txn, letter, *content);
+    return s_receive_grant (txn, self->config->id, letter, *content);
 }
 
 const agency_kind_t agency_kind_consent_grant = {

@@ -14,6 +14,7 @@
 #include "agency/letters/letters.h"
 #include "agency/records/categories.h"
 #include "agency/records/consents.h"
+#include "agency/records/events.h"
 #include "agency/records/json.h"
 
 static const char *const s_revoke_fields[] = { "reason", "form_sha256", NULL };
@@ -202,6 +203,25 @@ s_write (tsg_agency_t *self, tsg_txn_t *txn, const agency_pending_t *p)
     return true;
 }
 
+/* The events of a consent's end (state "revoked" or "expired", by whom): consent.revoked,
+ * then consent.restricted (what came under it is restricted from now on). */
+static void
+s_events (tsg_txn_t *txn, const char *self_id, const json_t *record, const char *state,
+          const char *by)
+{
+    const char *consent_id = agency_json_str (record, "consent_id");
+    const char *case_id = agency_json_str (record, "case_id");
+    uint64_t now = tsg_now_ms ();
+    agency_events_append (txn, self_id, "consent.revoked",
+                          json_pack ("{s:s?, s:s?, s:s, s:s?}", "consent_id", consent_id, "case_id",
+                                     case_id, "state", state, "by", by),
+                          now);
+    agency_events_append (txn, self_id, "consent.restricted",
+                          json_pack ("{s:s?, s:s?, s:s}", "consent_id", consent_id, "case_id",
+                                     case_id, "because", state),
+                          now);
+}
+
 /* The coordinator stored our revocation: the consent is revoked, and what came under it is
  * restricted from now on. */
 static void
@@ -224,6 +244,7 @@ s_stored (tsg_agency_t *self, tsg_txn_t *txn, const agency_msgref_t *ref,
                                  json_integer ((json_int_t) agency_json_u64 (revoke, "at", 0)));
             json_object_set_new (record, "revoked_by", json_string (self->config->id));
             json_object_set (record, "revoke_reason", json_object_get (revoke, "reason"));
+            s_events (txn, self->config->id, record, "revoked", self->config->id);
         }
         agency_consent_put (txn, record);
         log_info ("consent %s revoked: what came under it is restricted", ref->id);
@@ -263,8 +284,8 @@ s_receipt (tsg_agency_t *self, tsg_txn_t *txn, const agency_msgref_t *ref,
 }
 
 static const char *
-s_receive_revoke (tsg_txn_t *txn, const tsg_letter_t *letter, bool from_coordinator,
-                  const json_t *content)
+s_receive_revoke (tsg_txn_t *txn, const char *self_id, const tsg_letter_t *letter,
+                  bool from_coordinator, const json_t *content)
 {
     const tsg_header_t *header = letter->header;
     const char *consent_id = header->consent_id;
@@ -298,6 +319,7 @@ s_receive_revoke (tsg_txn_t *txn, const tsg_letter_t *letter, bool from_coordina
         json_object_set_new (record, "revoke_reason", json_string (reason));
     else if (expired)
         json_object_set_new (record, "revoke_reason", json_string ("expired"));
+    s_events (txn, self_id, record, expired ? "expired" : "revoked", letter->sender);
     agency_consent_put (txn, record);
     log_info ("consent %s %s (%s): what came under it is restricted", consent_id,
               expired ? "expired" : "revoked", letter->sender);
@@ -313,7 +335,7 @@ s_receive (tsg_agency_t *self, tsg_txn_t *txn, const agency_entry_t *sender,
     const char *why = agency_consent_open (self, sender, letter, content, &own);
     if (why || own)
         return why;
-    return s_receive_revoke (txn, letter, sender == NULL, *content);
+    return s_receive_revoke (txn, self->config->id, letter, sender == NULL, *content);
 }
 
 const agency_kind_t agency_kind_consent_revoke = {

@@ -12,6 +12,7 @@
 #include "agency/records/cases.h"
 #include "agency/records/categories.h"
 #include "agency/records/consents.h"
+#include "agency/records/events.h"
 #include "agency/records/json.h"
 #include "agency/records/received.h"
 #include "agency/records/referral_state.h"
@@ -415,6 +416,20 @@ s_filed (tsg_agency_t *self, tsg_txn_t *txn, const agency_entry_t *sender,
                          self->config->response_due_days);
     agency_cases_add_referral (txn, letter->header->case_id, letter->header->referral_id,
                                TSG_PARTY_RECIPIENT, sender->id);
+    /* The feed tells of it by ids and codes only: the sheet is read at GET /v1/inbox. */
+    const tsg_header_t *header = letter->header;
+    uint64_t now = tsg_now_ms ();
+    agency_events_append (txn, self->config->id, "referral.received",
+                          json_pack ("{s:s, s:s, s:s, s:s, s:I}", "referral_id",
+                                     header->referral_id, "case_id", header->case_id, "from",
+                                     sender->id, "urgency", tsg_urgency_name (header->urgency),
+                                     "cursor", (json_int_t) cursor),
+                          now);
+    if (header->urgency == TSUNAGU__V1__URGENCY__URGENCY_EMERGENCY)
+        agency_events_append (txn, self->config->id, "alert.emergency",
+                              json_pack ("{s:s, s:s, s:s}", "referral_id", header->referral_id,
+                                         "case_id", header->case_id, "from", sender->id),
+                              now);
 }
 
 const agency_kind_t agency_kind_referral = {

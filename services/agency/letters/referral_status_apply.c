@@ -9,10 +9,34 @@
 
 #include "agency/letters/referral_status_apply.h"
 #include "agency/records/consents.h"
+#include "agency/records/events.h"
 #include "agency/records/json.h"
 #include "agency/records/referral_state.h"
 #include "agency/records/referrals.h"
 #include "agency/records/sealed.h"
+
+/* referral.status_changed when record moved on from (from, from_version), in txn: the new
+ * state and version, who made the change (the agency in its last history entry) and its
+ * outcome code, if any.  Ids and codes only: the reason and note stay in the record. */
+static void
+s_event (tsg_agency_t *self, tsg_txn_t *txn, const char *referral_id, tsg_party_t party,
+         tsg_ref_state_t from, uint64_t from_version, const json_t *record)
+{
+    tsg_ref_state_t to;
+    uint64_t version;
+    agency_status_current (record, &to, &version);
+    if (version == from_version && to == from)
+        return;
+    json_t *history = json_object_get (record, "state_history");
+    const json_t *last = json_array_get (history, json_array_size (history) - 1);
+    json_t *data = json_pack ("{s:s, s:s, s:s, s:s, s:I, s:s?}", "referral_id", referral_id, "side",
+                              party == TSG_PARTY_SENDER ? "sender" : "recipient", "from",
+                              tsg_ref_state_name (from), "to", tsg_ref_state_name (to), "version",
+                              (json_int_t) version, "by", agency_json_str (last, "by"));
+    if (data)
+        agency_json_set_text (data, "outcome", agency_json_str (last, "outcome"));
+    agency_events_append (txn, self->config->id, "referral.status_changed", data, tsg_now_ms ());
+}
 
 /* The index under record's "pending" of the change carried by message_id, or SIZE_MAX. */
 static size_t
@@ -144,12 +168,14 @@ void
 agency_status_stored (tsg_agency_t *self, tsg_txn_t *txn, const agency_msgref_t *ref,
                       const uint8_t message_id[TSG_MESSAGE_ID_SIZE], uint64_t at_ms)
 {
-    (void) self;
     (void) at_ms;
     tsg_party_t party;
     json_t *record = agency_status_find (txn, ref->id, &party);
     if (!record)
         return;
+    tsg_ref_state_t from;
+    uint64_t from_version;
+    agency_status_current (record, &from, &from_version);
     json_t *change = s_take_pending (record, message_id);
     if (!change) {
         json_decref (record); /* stored before: nothing left to apply */
@@ -168,6 +194,7 @@ agency_status_stored (tsg_agency_t *self, tsg_txn_t *txn, const agency_msgref_t 
     json_decref (change);
     s_apply_stored (record, ref->id);
     agency_status_save (txn, record, party);
+    s_event (self, txn, ref->id, party, from, from_version, record);
     json_decref (record);
 }
 
@@ -357,6 +384,7 @@ agency_status_receive (tsg_agency_t *self, tsg_txn_t *txn, const agency_entry_t 
     s_apply (record, to, header->base_version, entry, misfit != NULL);
     json_decref (entry);
     agency_status_save (txn, record, party);
+    s_event (self, txn, header->referral_id, party, state, version, record);
     json_decref (record);
     *opened = content;
     return NULL;

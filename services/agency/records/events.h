@@ -63,4 +63,11 @@ uint64_t agency_events_first (tsg_txn_t *txn);
 /* Prunes at most max events past the retention above, in txn; returns how many went. */
 size_t agency_events_prune (tsg_txn_t *txn, uint64_t now_ms, size_t max);
 
+/* The same with the retention given: an event goes when more than keep events follow it and
+ * it was written more than keep_ms before now_ms (agency.conf [retention] events_keep and
+ * events_days; agency_events_prune is this with the defaults above).  Oldest first; stops at
+ * the first event that stays. */
+size_t agency_events_prune_past (tsg_txn_t *txn, uint64_t now_ms, uint64_t keep, uint64_t keep_ms,
+                                 size_t max);
+
 #endif

@@ -103,7 +103,7 @@ s_max (uint64_t a, uint64_t b)
 }
 
 bool
-agency_sent_apply (json_t *record, agency_event_t event, uint64_t at_ms, const char *by,
+agency_sent_apply (json_t *record, agency_sent_event_t event, uint64_t at_ms, const char *by,
                    const char *code, const char *message)
 {
     const char *delivery = s_delivery (record);
@@ -152,8 +152,8 @@ agency_sent_apply (json_t *record, agency_event_t event, uint64_t at_ms, const c
 }
 
 int
-agency_sent_update (tsg_txn_t *txn, const char *referral_id, agency_event_t event, uint64_t at_ms,
-                    const char *by, const char *code, const char *message)
+agency_sent_update (tsg_txn_t *txn, const char *referral_id, agency_sent_event_t event,
+                    uint64_t at_ms, const char *by, const char *code, const char *message)
 {
     json_t *record = agency_sent_get (txn, referral_id);
     if (!record)

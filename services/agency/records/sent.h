@@ -17,7 +17,7 @@ typedef enum {
     AGENCY_EVENT_REJECTED,  /* RECEIPT_REJECTED relayed from the recipient */
     AGENCY_EVENT_REFUSED,   /* a final ERROR from the coordinator: refused while queued,
                                withheld once stored (a consent it relied on ended) */
-} agency_event_t;
+} agency_sent_event_t;
 
 /* A new sent record (delivery "queued", history "requested" at created_ms).  The
  * strings are copied; tags is borrowed (an array of strings).  NULL on allocation
@@ -39,14 +39,14 @@ json_t *agency_sent_get (tsg_txn_t *txn, const char *referral_id);
  * and refused set the error (code, message); refused makes delivery "refused" while the
  * letter was queued and "withheld" once it was stored.  by is the agency the event came from (may
  * be NULL).  Returns true when the record changed. */
-bool agency_sent_apply (json_t *record, agency_event_t event, uint64_t at_ms, const char *by,
+bool agency_sent_apply (json_t *record, agency_sent_event_t event, uint64_t at_ms, const char *by,
                         const char *code, const char *message);
 
 /* Applies event to the referral referral_id (from the msgref of the letter that carried
  * it), inside txn.  TSG_ERR_NOT_FOUND when there is no such record, TSG_ERR_PERMISSION when a
  * delivered or rejected event comes from (by) another agency than the recipient; txn->rc
  * tells of store failures. */
-int agency_sent_update (tsg_txn_t *txn, const char *referral_id, agency_event_t event,
+int agency_sent_update (tsg_txn_t *txn, const char *referral_id, agency_sent_event_t event,
                         uint64_t at_ms, const char *by, const char *code, const char *message);
 
 #endif

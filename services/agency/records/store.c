@@ -7,7 +7,7 @@
 
 static const char *const s_db_names[AGENCY_DB_COUNT] = {
     "meta",       "outbox",   "sent",  "msgref",      "clientref", "inbox",        "seen",
-    "quarantine", "received", "cases", "case_events", "consents",  "consent_data",
+    "quarantine", "received", "cases", "case_events", "consents",  "consent_data", "events",
 };
 
 int

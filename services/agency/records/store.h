@@ -33,6 +33,8 @@
  *   consent_data u8 n || consent id (n) || be64 cursor → u8 kind
  *                                          the inbox letters that came under each consent,
  *                                          for the counts of restricted data (consents.h)
+ *   events      be64 seq → JSON            the event feed, in order (events.h); META
+ *                                          "events.next" → be64 the next seq (from 1)
  */
 #ifndef AGENCY_RECORDS_STORE_H_INCLUDED
 #define AGENCY_RECORDS_STORE_H_INCLUDED
@@ -57,6 +59,7 @@ enum {
     AGENCY_DB_CASE_EVENTS,
     AGENCY_DB_CONSENTS,
     AGENCY_DB_CONSENT_DATA,
+    AGENCY_DB_EVENTS,
     AGENCY_DB_COUNT
 };
 
