@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -33,6 +34,8 @@ typedef enum {
     ROUTE_CONSENT,
     ROUTE_POLICY,
     ROUTE_METRICS,
+    ROUTE_REFERRAL_FHIR,
+    ROUTE_EXPORT_REFERRALS,
     ROUTE_EVENTS,
 } route_t;
 
@@ -86,6 +89,10 @@ s_match (const char *path, char id[ROUTE_ID_MAX + 1])
         return ROUTE_CONSENT;
     if (strcmp (path, "/v1/policy") == 0)
         return ROUTE_POLICY;
+    if (s_resource (path, "/v1/referrals/", "/fhir", id))
+        return ROUTE_REFERRAL_FHIR;
+    if (strcmp (path, "/v1/exports/referrals.csv") == 0)
+        return ROUTE_EXPORT_REFERRALS;
     if (strcmp (path, "/metrics") == 0)
         return ROUTE_METRICS;
     if (strcmp (path, "/v1/events") == 0)
@@ -381,6 +388,52 @@ s_consent (tsg_agency_t *self, const char *id, agency_http_reply_t *reply)
     s_reply (reply, 200, out);
 }
 
+/* GET /v1/referrals/{id}/fhir: the FHIR R4 Bundle (api/fhir_view.c). */
+static void
+s_fhir (tsg_agency_t *self, const char *id, agency_http_reply_t *reply)
+{
+    json_t *bundle = agency_referral_fhir (self, id);
+    if (!bundle) {
+        s_error (reply, 404, "not_found", "no referral with this id was sent or received here",
+                 NULL);
+        return;
+    }
+    reply->text = json_dumps (bundle, JSON_COMPACT);
+    json_decref (bundle);
+    reply->text_type = "application/fhir+json; fhirVersion=4.0; charset=utf-8";
+    if (reply->text)
+        reply->status = 200;
+    else
+        s_error (reply, 500, "internal", "out of memory", NULL);
+}
+
+/* GET /v1/exports/referrals.csv: the period's referrals as CSV (api/export_view.c), a file
+ * to save (Content-Disposition: attachment). */
+static void
+s_export (tsg_agency_t *self, const agency_http_request_t *req, agency_http_reply_t *reply)
+{
+    agency_export_query_t q;
+    json_t *fields = json_object ();
+    if (!agency_export_parse (req->from, req->to, req->direction, req->encoding, req->personal, &q,
+                              fields)) {
+        s_error (reply, 400, "invalid", "bad query arguments", fields);
+        return;
+    }
+    json_decref (fields);
+    json_t *error = NULL;
+    reply->status = agency_export_referrals (self, &q, &reply->text, &reply->text_len, &error);
+    if (reply->status != 200) {
+        reply->body = error;
+        return;
+    }
+    reply->text_type = q.cp932 ? "text/csv; charset=Shift_JIS" : "text/csv; charset=utf-8";
+    if (asprintf (&reply->headers,
+                  "Content-Disposition: attachment; filename=\"referrals-%s-%s.csv\"\n", q.from,
+                  q.to)
+        < 0)
+        reply->headers = NULL;
+}
+
 /* GET /v1/policy: this agency type's policy, as the table holds it. */
 static json_t *
 s_policy (tsg_agency_t *self)
@@ -456,6 +509,8 @@ agency_route (tsg_agency_t *self, const agency_http_request_t *req, agency_http_
         return;
     case ROUTE_POLICY: s_reply (reply, 200, s_policy (self)); return;
     case ROUTE_EVENTS: s_events (self, req, reply); return;
+    case ROUTE_REFERRAL_FHIR: s_fhir (self, id, reply); return;
+    case ROUTE_EXPORT_REFERRALS: s_export (self, req, reply); return;
     case ROUTE_METRICS:
         reply->text = agency_metrics_text (self);
         if (reply->text)

@@ -22,6 +22,11 @@ typedef struct {
     const char *limit;          /* query argument, or NULL */
     const char *state;          /* query argument (GET /v1/cases), or NULL */
     const char *case_filter;    /* query argument case (GET /v1/consents), or NULL */
+    const char *from;           /* query arguments of GET /v1/exports/referrals.csv: from, */
+    const char *to;             /* ... to, */
+    const char *direction;      /* ... direction, */
+    const char *encoding;       /* ... encoding, */
+    const char *personal;       /* ... personal (each NULL when absent) */
     const char *wait;           /* query argument (GET /v1/events), or NULL */
     const char *body;           /* the request body (NULL before it is read) */
     size_t body_len;            /* its length */
@@ -37,6 +42,9 @@ typedef struct {
     bool challenge;            /* add WWW-Authenticate (401) */
     agency_pending_t *pending; /* a letter waiting for the commit */
     char *text;                /* owned: a text/plain body (GET /metrics) instead of body */
+    size_t text_len;           /* text's length when it is not a C string (0: strlen) */
+    const char *text_type;     /* static Content-Type of text (NULL: text/plain) */
+    char *headers;             /* owned: more header lines ("Name: value\n" each), or NULL */
     unsigned wait_s;           /* GET /v1/events with wait and nothing new: the listener may
                                   hold the request up to this long (body is the answer to give
                                   when it does not) */

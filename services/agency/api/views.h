@@ -6,6 +6,7 @@
 #define AGENCY_API_VIEWS_H_INCLUDED
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -50,6 +51,33 @@ json_t *agency_events_list (tsg_agency_t *self, uint64_t after, size_t limit, in
 
 /* The seq of the last committed event (0: none), in a read transaction of its own. */
 uint64_t agency_events_last_committed (tsg_agency_t *self);
+
+/* GET /v1/referrals/{id}/fhir: the referral as a FHIR R4 Bundle (fhir_view.c, docs/fhir.md),
+ * or NULL when it was neither sent nor received here. */
+json_t *agency_referral_fhir (tsg_agency_t *self, const char *referral_id);
+
+#define AGENCY_EXPORT_ROWS_MAX 100000 /* referrals one CSV export may hold */
+
+/* What GET /v1/exports/referrals.csv asks for. */
+typedef struct {
+    char from[11]; /* first created date (Japan time), YYYY-MM-DD */
+    char to[11];   /* last one, inclusive */
+    bool sent;     /* the referrals this agency sent */
+    bool received; /* ... and those it received */
+    bool cp932;    /* CP932 instead of UTF-8 with BOM */
+    bool personal; /* add the household id and name (received referrals only) */
+} agency_export_query_t;
+
+/* Reads the query arguments (each may be NULL: direction all, encoding utf-8, personal
+ * false; from and to are required); false with each problem in fields. */
+bool agency_export_parse (const char *from, const char *to, const char *direction,
+                          const char *encoding, const char *personal, agency_export_query_t *out,
+                          json_t *fields);
+
+/* The CSV of q (export_view.c): 200 with *out (caller frees) of *len bytes, or the status
+ * (422 too_many_rows past AGENCY_EXPORT_ROWS_MAX, 500) with *error. */
+int agency_export_referrals (tsg_agency_t *self, const agency_export_query_t *q, char **out,
+                             size_t *len, json_t **error);
 
 /* GET /metrics: the daemon's state and counters in the Prometheus text format; the caller
  * frees it.  NULL when memory ran out. */

@@ -52,6 +52,11 @@ s_request (const tsg_http_request_t *req, agency_http_request_t *out)
         .limit = tsg_http_arg (req, "limit"),
         .state = tsg_http_arg (req, "state"),
         .case_filter = tsg_http_arg (req, "case"),
+        .from = tsg_http_arg (req, "from"),
+        .to = tsg_http_arg (req, "to"),
+        .direction = tsg_http_arg (req, "direction"),
+        .encoding = tsg_http_arg (req, "encoding"),
+        .personal = tsg_http_arg (req, "personal"),
         .wait = tsg_http_arg (req, "wait"),
         .body = req->body,
         .body_len = req->body_len,
@@ -139,6 +144,11 @@ s_whole (void *arg, const tsg_http_request_t *req, tsg_http_response_t *response
     s_response (reply.status, reply.body, reply.text, response);
     response->allow = reply.allow;
     response->challenge = reply.challenge;
+    if (reply.text && reply.text_type) {
+        response->content_type = reply.text_type; /* a CSV file, a FHIR Bundle */
+        response->body_len = reply.text_len;
+    }
+    response->headers = reply.headers;
     return TSG_HTTP_ANSWER;
 }
 
