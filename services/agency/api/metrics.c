@@ -7,6 +7,7 @@
 
 #include "agency/api/views.h"
 #include "agency/core/outbound.h"
+#include "agency/records/events.h"
 
 static void
 s_head (FILE *out, const char *name, const char *type, const char *help)
@@ -26,6 +27,27 @@ s_counter (FILE *out, const char *name, const char *help, unsigned long long val
 {
     s_head (out, name, "counter", help);
     fprintf (out, "%s %llu\n", name, value);
+}
+
+/* The event feed: events written since the store began (its last seq), kept now, pruned since
+ * start, and the GET /v1/events long-polls held. */
+static void
+s_events (FILE *out, tsg_agency_t *self)
+{
+    tsg_txn_t txn;
+    tsg_txn_begin (self->store, &txn, false);
+    uint64_t last = agency_events_last (&txn);
+    size_t kept = tsg_txn_count (&txn, tsg_store_db (self->store, AGENCY_DB_EVENTS));
+    tsg_txn_abort (&txn);
+    s_counter (out, "tsunagu_agency_events_total",
+               "Events written to the feed since the store began (GET /v1/events).", last);
+    s_gauge (out, "tsunagu_agency_events_last_seq", "The seq of the feed's last event.", last);
+    s_gauge (out, "tsunagu_agency_events_kept", "Events the feed keeps now.", kept);
+    s_counter (out, "tsunagu_agency_events_pruned_total",
+               "Events deleted after their retention since start.", self->events_pruned);
+    s_gauge (out, "tsunagu_agency_events_long_polls",
+             "GET /v1/events long-polls held now, waiting for an event (at most 64).",
+             self->events_held);
 }
 
 char *
@@ -89,6 +111,7 @@ agency_metrics_text (tsg_agency_t *self)
                st->commit_failures);
     s_counter (out, "tsunagu_agency_retention_pruned_total",
                "Dedup and quarantine records deleted after their retention.", self->pruned);
+    s_events (out, self);
     const tsg_http_limits_t *limits = self->http_limits;
     if (limits) {
         s_gauge (out, "tsunagu_agency_http_connections", "HTTP connections open now.",

@@ -36,17 +36,34 @@ s_recipients (tsg_agency_t *self, const agency_event_request_t *req, const json_
 {
     bool meeting = req->type == TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_MEETING;
     Tsunagu__V1__MeetingKind kind = meeting ? req->meeting_kind : 0;
-    const char *roster_kind = agency_json_str (record, "roster_kind");
+    const char *case_id = agency_json_str (record, "case_id");
+    char why[256];
     switch (legal->basis) {
     case TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_SUPPORT_MEETING:
+        /* The sender too must be on the 支援会議's roster, as the event leaves it. */
         if (meeting && kind == TSUNAGU__V1__MEETING_KIND__MEETING_SHIEN)
             legal->roster = s_attendees (req);
-        else if (roster_kind && strcmp (roster_kind, "shien") == 0)
-            legal->roster = json_deep_copy (json_object_get (record, "roster"));
+        else if (agency_roster_find (self, case_id, TSUNAGU__V1__MEETING_KIND__MEETING_SHIEN,
+                                     &legal->roster)
+                 == AGENCY_ROSTER_NONE_HELD) {
+            snprintf (why, sizeof why, "no 支援会議 has been held on case %s", case_id);
+            *reply = agency_legal_refusal ("legal_basis", why, why);
+            return 422;
+        }
+        if (legal->roster && !agency_categories_has (legal->roster, self->config->id)) {
+            snprintf (why, sizeof why, "%s is not on the 支援会議 roster of case %s",
+                      self->config->id, case_id);
+            *reply = agency_legal_refusal ("legal_basis", why, why);
+            return 422;
+        }
         return 0;
     case TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_STATUTORY_MEETING:
+        /* Sealed only to the roster of our type's meeting: the one recorded now, else the
+         * latest known here (none known: every other agency, and the coordinator decides). */
         if (meeting && kind == self->policy->meeting)
             legal->roster = s_attendees (req);
+        else
+            agency_roster_find (self, case_id, self->policy->meeting, &legal->roster);
         return 0;
     case TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_CONSENT: {
         int status =

@@ -185,11 +185,14 @@ s_basis (tsg_agency_t *self, const s_request_t *req, const json_t *record, const
         return 400;
     }
     json_decref (fields);
+    /* The other party must be covered: for the recipient answering, that is the referral's
+     * original sender, whom the referral's own basis need not cover. */
     if (out->consent_id)
         return agency_consent_check (self, out->consent_id, agency_json_str (record, "case_id"),
                                      to->id, out->categories, "consent_id", "data_categories",
                                      reply);
-    return 0;
+    return agency_roster_check (self, basis, agency_json_str (record, "case_id"), to->id,
+                                "legal_basis", reply);
 }
 
 /* Seals the REFERRAL_STATUS letter about record into pending.  The reason and note, when

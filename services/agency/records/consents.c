@@ -1,6 +1,7 @@
 /* consents.c — the consent register (consents.h): records, their status by the day, what came
  * under each consent. */
 #include <sodium.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,9 @@
 #include "agency/records/consents.h"
 #include "agency/records/json.h"
 #include "agency/records/store.h"
+#include "tsunagu/tsg_agency_types.h"
+#include "tsunagu/tsg_text.h"
+#include "tsunagu/tsg_words.h"
 
 const char *const agency_consent_purposes[] = { "referral", "case-conference", "support-plan",
                                                 "other", NULL };
@@ -212,4 +216,110 @@ agency_consent_sha256_valid (const char *text)
     /* Lowercase only, as the API writes it: the digits must read back the same. */
     sodium_bin2hex (lower, sizeof lower, digest, sizeof digest);
     return strcmp (lower, text) == 0;
+}
+
+/* Up to max plain strings of the array at key of record into out; how many. */
+static size_t
+s_list_out (const json_t *record, const char *key, char **out, size_t max)
+{
+    size_t n = 0, i;
+    json_t *item;
+    json_array_foreach (json_object_get (record, key), i, item)
+    {
+        if (n < max && json_is_string (item))
+            out[n++] = (char *) json_string_value (item);
+    }
+    return n;
+}
+
+bool
+agency_consent_info (const json_t *record, agency_consent_info_t *out)
+{
+    memset (out, 0, sizeof *out);
+    tsunagu__v1__consent_info__init (&out->info);
+    const char *id = agency_json_str (record, "consent_id");
+    const char *until = agency_json_str (record, "valid_until");
+    if (!tsg_uuid_valid (id) || !tsg_date_ok (until))
+        return false;
+    Tsunagu__V1__ConsentInfo *info = &out->info;
+    info->consent_id = (char *) id;
+    info->n_cover_agencies =
+        s_list_out (record, "cover_agencies", out->agencies, AGENCY_CONSENT_LIST_MAX);
+    info->cover_agencies = out->agencies;
+    info->n_cover_types = s_list_out (record, "cover_types", out->types, AGENCY_CONSENT_LIST_MAX);
+    info->cover_types = out->types;
+    info->n_categories =
+        s_list_out (record, "categories", out->categories, AGENCY_CONSENT_LIST_MAX);
+    info->categories = out->categories;
+    static const struct {
+        const char *key; /* the record's member */
+        size_t at;       /* the info's field */
+    } texts[] = { { "purpose", offsetof (Tsunagu__V1__ConsentInfo, purpose) },
+                  { "method", offsetof (Tsunagu__V1__ConsentInfo, method) },
+                  { "obtained_by", offsetof (Tsunagu__V1__ConsentInfo, obtained_by) },
+                  { "valid_from", offsetof (Tsunagu__V1__ConsentInfo, valid_from) },
+                  { "valid_until", offsetof (Tsunagu__V1__ConsentInfo, valid_until) } };
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        const char *text = agency_json_str (record, texts[i].key);
+        if (agency_json_plain (text, 64))
+            *(char **) ((char *) info + texts[i].at) = (char *) text;
+    }
+    return true;
+}
+
+/* A JSON array of the strings of list (n of them) that valid accepts, at most the list max. */
+static json_t *
+s_list_in (char **list, size_t n, bool (*valid) (const char *))
+{
+    json_t *out = json_array ();
+    for (size_t i = 0; i < n && json_array_size (out) < AGENCY_CONSENT_LIST_MAX; i++)
+        if (valid (list[i]))
+            json_array_append_new (out, json_string (list[i]));
+    return out;
+}
+
+static bool
+s_type_valid (const char *text)
+{
+    return tsg_agency_policy_find (text) != NULL;
+}
+
+void
+agency_consent_learn (tsg_txn_t *txn, const Tsunagu__V1__ConsentInfo *info, const char *case_id,
+                      const char *sender, uint64_t at_ms)
+{
+    if (!info || !tsg_uuid_valid (info->consent_id) || !tsg_uuid_valid (case_id)
+        || !tsg_date_ok (info->valid_until)
+        || (info->valid_from && *info->valid_from && !tsg_date_ok (info->valid_from)))
+        return;
+    json_t *known = agency_consent_get (txn, info->consent_id);
+    if (known) {
+        json_decref (known);
+        return;
+    }
+    json_t *record = json_pack (
+        "{s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:s, s:I, s:s}", "consent_id", info->consent_id,
+        "case_id", case_id, "cover_agencies",
+        s_list_in (info->cover_agencies, info->n_cover_agencies, tsg_agency_id_valid),
+        "cover_types", s_list_in (info->cover_types, info->n_cover_types, s_type_valid),
+        "categories", s_list_in (info->categories, info->n_categories, agency_data_category_valid),
+        "valid_until", info->valid_until, "origin", "referral", "granted_by", sender, "received_at",
+        (json_int_t) at_ms, "state", "registered");
+    if (!record) {
+        if (txn->rc == TSG_OK)
+            txn->rc = TSG_ERR_NOMEM;
+        return;
+    }
+    if (tsg_date_ok (info->valid_from))
+        json_object_set_new (record, "valid_from", json_string (info->valid_from));
+    json_object_set_new (record, "purpose",
+                         json_string (tsg_word_in (info->purpose, agency_consent_purposes)
+                                          ? info->purpose
+                                          : "other"));
+    if (tsg_word_in (info->method, agency_consent_methods))
+        json_object_set_new (record, "method", json_string (info->method));
+    if (tsg_agency_id_valid (info->obtained_by))
+        json_object_set_new (record, "obtained_by", json_string (info->obtained_by));
+    agency_consent_put (txn, record);
+    json_decref (record);
 }

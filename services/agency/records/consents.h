@@ -79,6 +79,26 @@ void agency_consent_note_receipt (tsg_txn_t *txn, const char *consent_id, const 
                                   const char *by, bool delivered, const char *detail,
                                   uint64_t at_ms);
 
+/* The ConsentInfo of a consent record as a referral under it carries it in header.consent, so
+ * that its recipient learns whom the consent covers: every field but the subject (which the
+ * recipient does not need), pointing into the record, which must outlive it. */
+typedef struct {
+    Tsunagu__V1__ConsentInfo info;             /* the message */
+    char *agencies[AGENCY_CONSENT_LIST_MAX];   /* info.cover_agencies */
+    char *types[AGENCY_CONSENT_LIST_MAX];      /* info.cover_types */
+    char *categories[AGENCY_CONSENT_LIST_MAX]; /* info.categories */
+} agency_consent_info_t;
+
+/* Fills out from record; false (out unusable) when the record has no valid consent id or
+ * valid_until. */
+bool agency_consent_info (const json_t *record, agency_consent_info_t *out);
+
+/* The recipient of a letter about case_id from sender learns the consent info it came under
+ * (header.consent of a REFERRAL): registered with origin "referral" when its id is new here;
+ * a consent known already is left as it is.  A malformed info is ignored. */
+void agency_consent_learn (tsg_txn_t *txn, const Tsunagu__V1__ConsentInfo *info,
+                           const char *case_id, const char *sender, uint64_t at_ms);
+
 /* True for 64 lowercase hex digits (a SHA-256 as the API writes it). */
 bool agency_consent_sha256_valid (const char *text);
 

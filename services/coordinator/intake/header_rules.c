@@ -58,6 +58,16 @@ tsg_hub_header_check (const tsg_letter_t *letter, char *detail, size_t size)
             return TSUNAGU__V1__ERROR_CODE__ERROR_PERSONAL_DATA;
         }
     }
+    /* A consent's info travels beside a referral under it (its recipient learns the cover):
+     * its subject, if any, is held to the same rule as a grant's. */
+    if (h->consent && letter->kind != TSUNAGU__V1__KIND__KIND_CONSENT_GRANT && h->consent->subject
+        && *h->consent->subject) {
+        char why[TSG_CLEARTEXT_WHY_SIZE];
+        if (!tsg_cleartext_subject_ok (h->consent->subject, why, sizeof why)) {
+            snprintf (detail, size, "consent.subject %s", why);
+            return TSUNAGU__V1__ERROR_CODE__ERROR_PERSONAL_DATA;
+        }
+    }
     /* The urgent flag marks an abuse report, and recipients act on it at once. */
     if (h->urgent && h->legal_basis != TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_EMERGENCY) {
         snprintf (detail, size,
