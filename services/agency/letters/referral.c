@@ -224,6 +224,14 @@ s_seal_letter (tsg_agency_t *self, const agency_request_t *req, const agency_ent
     header.urgency = req->urgency;
     header.legal_basis = req->legal_basis;
     header.consent_id = (char *) (req->consent_id ? req->consent_id : "");
+    /* The recipient learns whom the consent covers, so that it can check its answers (a
+     * status change with a reason or a note) before it sends them. */
+    json_t *consent = req->legal_basis == TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_CONSENT
+                          ? agency_consent_find (self, NULL, req->consent_id)
+                          : NULL;
+    agency_consent_info_t consent_info;
+    if (consent && agency_consent_info (consent, &consent_info))
+        header.consent = &consent_info.info;
     header.due_date = pending->due_date;
     header.receive_due_date = pending->receive_due_date;
     header.sender_type = (char *) self->policy->type;
@@ -235,6 +243,7 @@ s_seal_letter (tsg_agency_t *self, const agency_request_t *req, const agency_ent
 
     status = agency_submit_seal (self, &letter, pending,
                                  "the referral is larger than a letter may carry", reply);
+    json_decref (consent);
     free (box);
     if (status != 0)
         return status;
@@ -412,6 +421,11 @@ s_filed (tsg_agency_t *self, tsg_txn_t *txn, const agency_entry_t *sender,
          const tsg_letter_t *letter, uint64_t cursor)
 {
     agency_consent_note_data (txn, letter->header->consent_id, cursor, letter->kind);
+    const Tsunagu__V1__ConsentInfo *info = letter->header->consent;
+    if (info && letter->header->legal_basis == TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_CONSENT
+        && info->consent_id && letter->header->consent_id
+        && strcmp (info->consent_id, letter->header->consent_id) == 0)
+        agency_consent_learn (txn, info, letter->header->case_id, sender->id, tsg_now_ms ());
     agency_received_add (txn, sender, letter, cursor, tsg_now_ms (),
                          self->config->response_due_days);
     agency_cases_add_referral (txn, letter->header->case_id, letter->header->referral_id,
