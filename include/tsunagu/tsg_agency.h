@@ -20,6 +20,23 @@
 #include "tsunagu/tsg_keys.h"
 #include "tsunagu/tsg_wire.h"
 
+#define TSG_WEBHOOK_NAME_MAX   32 /* bytes of a [webhook.NAME] name, without its NUL */
+#define TSG_WEBHOOK_SECRET_MIN 24 /* bytes of a decoded secret (Standard Webhooks) */
+#define TSG_WEBHOOK_SECRET_MAX 64
+
+/* One [webhook.NAME] section: where the agency's events are pushed (daemon/webhooks.h). */
+typedef struct {
+    char name[TSG_WEBHOOK_NAME_MAX + 1];    /* NAME: [a-z0-9_-], 1..32 */
+    char *url;                              /* url: http:// or https:// */
+    uint8_t secret[TSG_WEBHOOK_SECRET_MAX]; /* secret_file's "whsec_" + base64, decoded */
+    size_t secret_len;                      /* its length */
+    char *events;                           /* events: NULL for "*", else ",type,type," */
+    char *ca_file;                          /* ca_file (HTTPS), resolved, or NULL */
+    char *client_cert;                      /* client_cert (HTTPS), resolved, or NULL */
+    char *client_key;                       /* client_key (HTTPS), resolved, or NULL */
+    int max_attempts_days;                  /* max_attempts_days: parked after this long failing */
+} tsg_agency_webhook_t;
+
 /* An agency daemon's configuration, as read from agency.conf (docs/configuration.md).
  * Tests may fill one by hand: the strings are malloc'd and the keys owned. */
 typedef struct {
@@ -48,6 +65,9 @@ typedef struct {
                                      received referral whose header has none */
     int errors;                   /* problems found while loading */
     char *report;                 /* every problem as "file:line: message\n" lines */
+
+    tsg_agency_webhook_t *webhooks; /* the [webhook.NAME] sections, in file order */
+    size_t webhook_count;           /* how many */
 } tsg_agency_config_t;
 
 /* Loads and checks path for a daemon of type.  Never NULL except on allocation failure:

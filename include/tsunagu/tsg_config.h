@@ -43,12 +43,16 @@ bool tsg_config_hex32 (tsg_config_t *self, const char *section, const char *key,
 bool tsg_config_bool (tsg_config_t *self, const char *section, const char *key, bool dflt);
 
 /* Records an error for every key not in known, a NULL-terminated list of
- * "section.key" strings. */
+ * "section.key" strings (the key after the last dot: "webhook.crm.url"). */
 void tsg_config_check_known (tsg_config_t *self, const char *const known[]);
 
 /* Records an error about section.key (at its line, if it was present). */
 void tsg_config_error (tsg_config_t *self, const char *section, const char *key, const char *fmt,
                        ...) __attribute__ ((format (printf, 4, 5)));
+
+/* The name of the index-th "[section]" header of the file, in file order (a name may come
+ * twice), or NULL past the last. */
+const char *tsg_config_section (const tsg_config_t *self, size_t index);
 
 /* Number of errors recorded so far. */
 int tsg_config_errors (const tsg_config_t *self);

@@ -314,7 +314,7 @@ tsg_config_check_known (tsg_config_t *self, const char *const known[])
         const s_entry_t *entry = &self->entries[i];
         bool found = false;
         for (size_t k = 0; known[k] && !found; k++) {
-            const char *dot = strchr (known[k], '.');
+            const char *dot = strrchr (known[k], '.'); /* [webhook.NAME] key: at the last */
             found = dot && strlen (entry->section) == (size_t) (dot - known[k])
                     && !strncmp (known[k], entry->section, (size_t) (dot - known[k]))
                     && !strcmp (dot + 1, entry->key);
@@ -322,6 +322,12 @@ tsg_config_check_known (tsg_config_t *self, const char *const known[])
         if (!found)
             s_error_at (self, entry->line, "unknown setting %s.%s", entry->section, entry->key);
     }
+}
+
+const char *
+tsg_config_section (const tsg_config_t *self, size_t index)
+{
+    return index < self->section_count ? self->sections[index] : NULL;
 }
 
 int
