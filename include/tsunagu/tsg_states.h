@@ -54,6 +54,10 @@ bool tsg_ref_state_terminal (tsg_ref_state_t state);
 const char *tsg_outcome_name (tsg_outcome_t outcome);
 bool tsg_outcome_parse (const char *text, tsg_outcome_t *out);
 
+/* The Japanese label of an outcome (支援につながった, ...); NULL for TSG_OUTCOME_NONE or out of
+ * range. */
+const char *tsg_outcome_label_ja (tsg_outcome_t outcome);
+
 /* Checks one referral state change.  Returns NULL when `by` may move a referral from
  * `from` to `to` with this reason and outcome, else an English sentence saying why not
  * (illegal transition, wrong party, reason missing, outcome missing or not allowed).

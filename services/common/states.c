@@ -52,6 +52,23 @@ static const char *const s_outcomes[TSG_OUTCOME_COUNT] = {
     [TSG_OUTCOME_REFERRED_ELSEWHERE] = "referred-elsewhere",
 };
 
+/* The outcomes in Japanese, for people reading a sheet or a screen. */
+static const char *const s_outcome_labels[TSG_OUTCOME_COUNT] = {
+    [TSG_OUTCOME_NONE] = NULL,
+    [TSG_OUTCOME_GOT_HELP] = "支援につながった",
+    [TSG_OUTCOME_COULD_NOT_CONTACT] = "連絡がとれない",
+    [TSG_OUTCOME_NOT_ELIGIBLE] = "対象外",
+    [TSG_OUTCOME_NO_CAPACITY] = "受入れ困難",
+    [TSG_OUTCOME_DECLINED] = "本人が辞退",
+    [TSG_OUTCOME_REFERRED_ELSEWHERE] = "他機関へ紹介",
+};
+
+const char *
+tsg_outcome_label_ja (tsg_outcome_t outcome)
+{
+    return (unsigned) outcome < TSG_OUTCOME_COUNT ? s_outcome_labels[outcome] : NULL;
+}
+
 const char *
 tsg_ref_state_name (tsg_ref_state_t state)
 {

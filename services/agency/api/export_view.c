@@ -50,7 +50,8 @@ static const char *const s_headers[] = { "方向",   "紹介ID",   "ケースID"
                                          "状態",   "受付日時", "受諾日時", "終結日時",
                                          "結果",   "受付期限", "回答期限", NULL };
 
-/* Words of the vocabularies in Japanese, for people reading the sheet. */
+/* Words of the vocabularies in Japanese, for people reading the sheet (the outcomes are
+ * common/states.c's). */
 static const char *const s_words[][2] = {
     { "normal", "通常" },
     { "high", "高" },
@@ -59,12 +60,6 @@ static const char *const s_words[][2] = {
     { "support-meeting", "支援会議" },
     { "statutory-meeting", "法定会議" },
     { "none", "個人情報なし" },
-    { "got-help", "支援につながった" },
-    { "could-not-contact", "連絡がとれない" },
-    { "not-eligible", "対象外" },
-    { "no-capacity", "受入れ困難" },
-    { "declined", "本人が辞退" },
-    { "referred-elsewhere", "他機関へ紹介" },
     { NULL, NULL },
 };
 
@@ -73,6 +68,9 @@ s_ja (const char *code)
 {
     if (!code)
         return "";
+    tsg_outcome_t outcome;
+    if (tsg_outcome_parse (code, &outcome) && tsg_outcome_label_ja (outcome))
+        return tsg_outcome_label_ja (outcome);
     for (size_t i = 0; s_words[i][0]; i++)
         if (strcmp (s_words[i][0], code) == 0)
             return s_words[i][1];

@@ -166,19 +166,16 @@ static const char *const s_words[][2] = {
     { "refused", "コーディネーターが拒否" },
     { "withheld", "送付保留" },
     { "rejected", "受信機関が受け取れず" },
-    { "got-help", "支援につながった" },
-    { "could-not-contact", "連絡がとれない" },
-    { "not-eligible", "対象外" },
-    { "no-capacity", "受入れ困難" },
-    { "declined", "本人が辞退" },
-    { "referred-elsewhere", "他機関へ紹介" },
     { NULL, NULL },
 };
 
-/* The Japanese label of a delivery or outcome code, or NULL. */
+/* The Japanese label of a delivery or an outcome code (common/states.c), or NULL. */
 static const char *
 s_word (const char *code)
 {
+    tsg_outcome_t outcome;
+    if (tsg_outcome_parse (code, &outcome))
+        return tsg_outcome_label_ja (outcome);
     for (size_t i = 0; s_words[i][0]; i++)
         if (strcmp (s_words[i][0], code) == 0)
             return s_words[i][1];
