@@ -433,6 +433,228 @@ test_the_api_checks_its_arguments_and_pages (void **state)
     json_decref (s_events (w->elder, query, 200));
 }
 
+/* elder's next referral to pov (notice, basis none), its envelope (caller frees). */
+static uint8_t *
+s_refer (s_world_t *w, char referral_id[TSG_UUID_TEXT_SIZE], size_t *len)
+{
+    json_t *reply = NULL;
+    agency_world_sent_clear (w->world, w->elder);
+    assert_int_equal (
+        agency_world_request (w->elder, "POST", "/v1/referrals",
+                              "{\"to\":\"pov-a\",\"legal_basis\":\"none\",\"sheet\":{"
+                              "\"household_id\":\"H-2\",\"eldercare\":{\"care_insurance\":"
+                              "\"要支援1\"}}}",
+                              &reply),
+        202);
+    snprintf (referral_id, TSG_UUID_TEXT_SIZE, "%s",
+              json_string_value (json_object_get (reply, "referral_id")));
+    json_decref (reply);
+    uint8_t *letter = agency_world_take (w->world, w->elder, TSUNAGU__V1__KIND__KIND_REFERRAL, len);
+    assert_non_null (letter);
+    return letter;
+}
+
+/* How many events of type the feed of agency holds. */
+static size_t
+s_count (tsg_agency_t *agency, const char *type)
+{
+    json_t *body = s_events (agency, "?limit=500", 200);
+    size_t i, n = 0;
+    json_t *event;
+    json_array_foreach (json_object_get (body, "events"), i, event)
+    {
+        n += strcmp (json_string_value (json_object_get (event, "type")), type) == 0;
+    }
+    json_decref (body);
+    return n;
+}
+
+static void
+s_fill_hello (tsg_letter_t *letter, void *arg)
+{
+    static Tsunagu__V1__Hello hello;
+    (void) arg;
+    tsunagu__v1__hello__init (&hello);
+    letter->hello = &hello;
+}
+
+static void
+test_a_refusal_before_and_after_storing_is_refused_then_withheld (void **state)
+{
+    s_world_t *w = *state;
+    char rid[TSG_UUID_TEXT_SIZE];
+    size_t len;
+    uint8_t *letter = s_refer (w, rid, &len);
+    assert_int_equal (agency_world_error (w->world, w->elder, letter, len,
+                                          TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED, true),
+                      TSG_OK);
+    free (letter);
+    json_t *body;
+    json_t *event = s_find (w->elder, "delivery.refused", &body);
+    assert_non_null (event);
+    assert_string_equal (s_data (event, "referral_id"), rid);
+    assert_string_equal (s_data (event, "recipient"), "pov-a");
+    assert_non_null (s_data (event, "code"));
+    assert_non_null (s_data (event, "detail"));
+    json_decref (body);
+    assert_int_equal (s_count (w->elder, "delivery.withheld"), 0);
+
+    letter = s_refer (w, rid, &len);
+    assert_int_equal (agency_world_store_ack (w->world, w->elder, letter, len), TSG_OK);
+    assert_int_equal (agency_world_store_ack (w->world, w->elder, letter, len), TSG_OK);
+    assert_int_equal (agency_world_error (w->world, w->elder, letter, len,
+                                          TSUNAGU__V1__ERROR_CODE__ERROR_MISSING_LEGAL_BASIS, true),
+                      TSG_OK);
+    free (letter);
+    event = s_find (w->elder, "delivery.withheld", &body);
+    assert_non_null (event);
+    assert_string_equal (s_data (event, "referral_id"), rid);
+    json_decref (body);
+    /* A stored receipt that comes again (a resend) tells nothing new. */
+    assert_int_equal (s_count (w->elder, "delivery.stored"), 1);
+    assert_int_equal (s_count (w->elder, "delivery.refused"), 1);
+}
+
+static void
+test_standing_and_back_pressure_are_events (void **state)
+{
+    s_world_t *w = *state;
+    char rid[TSG_UUID_TEXT_SIZE];
+    size_t len;
+    uint8_t *letter = s_refer (w, rid, &len);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal (agency_world_error (w->world, w->elder, letter, len,
+                                              TSUNAGU__V1__ERROR_CODE__ERROR_QUOTA_EXCEEDED, false),
+                          TSG_OK);
+    assert_int_equal (s_count (w->elder, "backpressure.reached"), 1); /* when it began */
+    json_t *body;
+    json_t *event = s_find (w->elder, "backpressure.reached", &body);
+    assert_string_equal (s_data (event, "code"), "quota_exceeded");
+    json_decref (body);
+
+    assert_int_equal (agency_world_error (w->world, w->elder, letter, len,
+                                          TSUNAGU__V1__ERROR_CODE__ERROR_AGENCY_SUSPENDED, false),
+                      TSG_OK);
+    assert_int_equal (s_count (w->elder, "agency.suspended"), 1);
+    assert_int_equal (s_count (w->elder, "agency.resumed"), 0);
+    uint8_t *env = NULL;
+    size_t env_len = 0;
+    assert_int_equal (agency_world_coordinator_letter (w->world, "elder-a",
+                                                       TSUNAGU__V1__KIND__KIND_HELLO, s_fill_hello,
+                                                       NULL, &env, &env_len),
+                      TSG_OK);
+    assert_int_equal (agency_world_deliver (w->elder, env, env_len), TSG_OK);
+    free (env);
+    assert_int_equal (s_count (w->elder, "agency.resumed"), 1);
+    assert_int_equal (agency_world_error (w->world, w->elder, letter, len,
+                                          TSUNAGU__V1__ERROR_CODE__ERROR_AGENCY_REVOKED, false),
+                      TSG_OK);
+    assert_int_equal (s_count (w->elder, "agency.revoked"), 1);
+    free (letter);
+}
+
+static void
+test_a_case_update_is_case_updated (void **state)
+{
+    s_world_t *w = *state;
+    Tsunagu__V1__CaseUpdate update = TSUNAGU__V1__CASE_UPDATE__INIT;
+    update.case_id = "0b5d3c1e-7a2f-4c8d-9e6b-1f2a3b4c5d6e";
+    update.state = "assessment";
+    update.version = 3;
+    char *agencies[] = { "elder-a", "pov-a" };
+    update.agencies = agencies;
+    update.n_agencies = 2;
+    assert_int_equal (agency_world_case_update (w->world, w->pov, &update), TSG_OK);
+    json_t *body;
+    json_t *event = s_find (w->pov, "case.updated", &body);
+    assert_non_null (event);
+    assert_string_equal (s_data (event, "case_id"), update.case_id);
+    assert_string_equal (s_data (event, "state"), "assessment");
+    assert_int_equal (agency_json_u64 (json_object_get (event, "data"), "version", 0), 3);
+    json_decref (body);
+    /* An older version changes nothing and tells nothing. */
+    update.version = 2;
+    assert_int_equal (agency_world_case_update (w->world, w->pov, &update), TSG_OK);
+    assert_int_equal (s_count (w->pov, "case.updated"), 1);
+}
+
+static void
+test_a_consent_granted_and_revoked_tells_both_sides (void **state)
+{
+    s_world_t *w = *state;
+    const char *case_id = "3c2b1a0f-9e8d-4c7b-8a69-5f4e3d2c1b0a";
+    char *agencies[] = { "elder-a", "pov-a" };
+    Tsunagu__V1__CaseUpdate update = TSUNAGU__V1__CASE_UPDATE__INIT;
+    update.case_id = (char *) case_id;
+    update.state = "multi-agency";
+    update.version = 2;
+    update.agencies = agencies;
+    update.n_agencies = 2;
+    assert_int_equal (agency_world_case_update (w->world, w->elder, &update), TSG_OK);
+    assert_int_equal (agency_world_case_update (w->world, w->pov, &update), TSG_OK);
+    char body[512];
+    snprintf (body, sizeof body,
+              "{\"case_id\":\"%s\",\"subject\":\"H001-1\",\"cover_agencies\":[\"pov-a\"],"
+              "\"categories\":[\"identity\",\"free-text\"],\"purpose\":\"referral\","
+              "\"method\":\"verbal\",\"valid_until\":\"2099-12-31\"}",
+              case_id);
+    json_t *reply = NULL;
+    agency_world_sent_clear (w->world, w->elder);
+    assert_int_equal (agency_world_request (w->elder, "POST", "/v1/consents", body, &reply), 202);
+    char consent_id[TSG_UUID_TEXT_SIZE];
+    snprintf (consent_id, sizeof consent_id, "%s",
+              json_string_value (json_object_get (reply, "consent_id")));
+    json_decref (reply);
+    size_t len;
+    uint8_t *grant =
+        agency_world_take (w->world, w->elder, TSUNAGU__V1__KIND__KIND_CONSENT_GRANT, &len);
+    assert_non_null (grant);
+    assert_int_equal (s_count (w->elder, "consent.granted"), 0); /* not before it is stored */
+    assert_int_equal (agency_world_store_ack (w->world, w->elder, grant, len), TSG_OK);
+    assert_int_equal (agency_world_deliver (w->pov, grant, len), TSG_OK);
+    free (grant);
+    tsg_agency_t *sides[2] = { w->elder, w->pov };
+    for (int i = 0; i < 2; i++) {
+        json_t *got;
+        json_t *event = s_find (sides[i], "consent.granted", &got);
+        assert_non_null (event);
+        assert_string_equal (s_data (event, "consent_id"), consent_id);
+        assert_string_equal (s_data (event, "case_id"), case_id);
+        assert_string_equal (s_data (event, "by"), "elder-a");
+        json_decref (got);
+    }
+
+    char path[96];
+    snprintf (path, sizeof path, "/v1/consents/%s", consent_id);
+    agency_world_sent_clear (w->world, w->elder);
+    assert_int_equal (agency_world_request (w->elder, "DELETE", path,
+                                            "{\"reason\":\"本人から撤回の申出\"}", &reply),
+                      202);
+    json_decref (reply);
+    uint8_t *revoke =
+        agency_world_take (w->world, w->elder, TSUNAGU__V1__KIND__KIND_CONSENT_REVOKE, &len);
+    assert_non_null (revoke);
+    assert_int_equal (agency_world_store_ack (w->world, w->elder, revoke, len), TSG_OK);
+    assert_int_equal (agency_world_deliver (w->pov, revoke, len), TSG_OK);
+    free (revoke);
+    for (int i = 0; i < 2; i++) {
+        json_t *got;
+        json_t *event = s_find (sides[i], "consent.revoked", &got);
+        assert_non_null (event);
+        assert_string_equal (s_data (event, "consent_id"), consent_id);
+        assert_string_equal (s_data (event, "state"), "revoked");
+        assert_string_equal (s_data (event, "by"), "elder-a");
+        char *text = json_dumps (got, 0);
+        assert_null (strstr (text, "撤回の申出")); /* the reason stays in the record */
+        free (text);
+        json_decref (got);
+        event = s_find (sides[i], "consent.restricted", &got);
+        assert_non_null (event);
+        assert_string_equal (s_data (event, "because"), "revoked");
+        json_decref (got);
+    }
+}
+
 int
 main (void)
 {
@@ -450,6 +672,15 @@ main (void)
                                          s_world_setup, s_world_teardown),
         cmocka_unit_test_setup_teardown (test_the_api_checks_its_arguments_and_pages, s_world_setup,
                                          s_world_teardown),
+        cmocka_unit_test_setup_teardown (
+            test_a_refusal_before_and_after_storing_is_refused_then_withheld, s_world_setup,
+            s_world_teardown),
+        cmocka_unit_test_setup_teardown (test_standing_and_back_pressure_are_events, s_world_setup,
+                                         s_world_teardown),
+        cmocka_unit_test_setup_teardown (test_a_case_update_is_case_updated, s_world_setup,
+                                         s_world_teardown),
+        cmocka_unit_test_setup_teardown (test_a_consent_granted_and_revoked_tells_both_sides,
+                                         s_world_setup, s_world_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
