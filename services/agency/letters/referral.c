@@ -391,6 +391,32 @@ s_receipt (tsg_agency_t *self, tsg_txn_t *txn, const agency_msgref_t *ref,
                                by, "rejected", detail);
 }
 
+/* The sheet held to the intake policy of the sender's type, as the sender's API holds it
+ * (referral_request.c): NULL, or why not, naming the missing fields (a static sentence). */
+static const char *
+s_intake (const agency_entry_t *sender, json_t *sheet)
+{
+    static char why[512];
+    json_t *fields = json_object ();
+    agency_intake_check (tsg_agency_policy_find (sender->type), sheet, fields);
+    if (json_object_size (fields) == 0) {
+        json_decref (fields);
+        return NULL;
+    }
+    int n = snprintf (why, sizeof why,
+                      "the sheet lacks what a referral from a %s agency must carry:", sender->type);
+    const char *key;
+    json_t *value;
+    json_object_foreach (fields, key, value)
+    {
+        if (n > 0 && (size_t) n < sizeof why)
+            n += snprintf (why + n, sizeof why - (size_t) n, " %s (%s)", key,
+                           json_string_value (value));
+    }
+    json_decref (fields);
+    return why;
+}
+
 /* A referral for us: its header names it, it is new here, and its body opens to a JSON
  * object (the sheet, kept in the inbox). */
 static const char *
@@ -412,8 +438,10 @@ s_receive (tsg_agency_t *self, tsg_txn_t *txn, const agency_entry_t *sender,
     json_decref (known);
     if (known)
         return "a referral with this id is known here already";
-    return agency_sealed_open (self->boxer, &self->stats.bodies_opened, sender->box_public,
-                               letter->body.data, letter->body.len, content);
+    const char *why =
+        agency_sealed_open (self->boxer, &self->stats.bodies_opened, sender->box_public,
+                            letter->body.data, letter->body.len, content);
+    return why ? why : s_intake (sender, *content);
 }
 
 static void
