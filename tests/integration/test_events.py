@@ -218,7 +218,23 @@ def body(cluster, results, args):
     def gone():
         last = events(poverty)["last"]
         check(last > 4, "poverty has only %d events" % last)
-        poverty.daemon.stop()
+        # A long-poll held while the daemon stops: answered or closed, and the daemon exits 0.
+        def poll():
+            try:
+                poverty.get("/v1/events?after=%d&wait=30" % last, timeout=40)
+            except OSError:
+                pass  # closed as the daemon went: as good as an answer
+
+        poller = threading.Thread(target=poll, daemon=True)
+        poller.start()
+        harness.wait_for(lambda: metric(poverty, "tsunagu_agency_events_long_polls") == 1, WAIT,
+                         "poverty holding a long-poll", alive=alive)
+        started = time.monotonic()
+        rc = poverty.daemon.stop()
+        check(rc == 0, "poverty's exit with a long-poll held: %r" % rc)
+        poller.join(20)
+        check(not poller.is_alive() and time.monotonic() - started < 15,
+              "the held long-poll outlived the daemon")
         set_retention(poverty, 2, 0)
         cluster.start_agency(poverty.id)
         cluster.wait_ready([poverty.id])
@@ -232,7 +248,8 @@ def body(cluster, results, args):
         check(events(poverty, first - 1)["events"][0]["seq"] == first, "first - 1 is not kept")
         check(metric(poverty, "tsunagu_agency_events_kept") <= 4, "still kept: too many")
 
-    results.check("pruned past [retention] events_keep: an older cursor gets 410 Gone", gone)
+    results.check("a SIGTERM with a long-poll held exits cleanly; pruned past [retention] "
+                  "events_keep, an older cursor gets 410 Gone", gone)
 
 
 if __name__ == "__main__":
