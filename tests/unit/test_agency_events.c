@@ -655,6 +655,48 @@ test_a_consent_granted_and_revoked_tells_both_sides (void **state)
     }
 }
 
+static void
+test_an_emergency_referral_is_an_alert (void **state)
+{
+    (void) state;
+    s_world_t w = { 0 };
+    tsg_agency_t *agencies[4];
+    w.world = agency_world_with (4, agencies);
+    assert_non_null (w.world);
+    w.elder = agencies[0];
+    w.pov = agencies[3]; /* child-a */
+    json_t *reply = NULL;
+    assert_int_equal (
+        agency_world_request (
+            w.elder, "POST", "/v1/referrals",
+            "{\"to\":\"child-a\",\"urgency\":\"emergency\",\"tags\":[\"虐待\"],"
+            "\"legal_basis\":\"emergency\",\"data_categories\":[\"identity\",\"family\"],"
+            "\"sheet\":{\"household_id\":\"H004\",\"members\":[{\"name\":\"田中 太郎\","
+            "\"relation\":\"長男\"},{\"name\":\"田中 花子\",\"relation\":\"本人\"}],"
+            "\"summary\":\"あざが見られた。\",\"eldercare\":{\"care_insurance\":\"要介護2\"}}}",
+            &reply),
+        202);
+    char rid[TSG_UUID_TEXT_SIZE];
+    snprintf (rid, sizeof rid, "%s", json_string_value (json_object_get (reply, "referral_id")));
+    json_decref (reply);
+    s_route (&w, w.elder, w.pov);
+    json_t *body;
+    json_t *event = s_find (w.pov, "alert.emergency", &body);
+    assert_non_null (event);
+    assert_string_equal (s_data (event, "referral_id"), rid);
+    assert_string_equal (s_data (event, "from"), "elder-a");
+    char *text = json_dumps (body, 0);
+    assert_null (strstr (text, "田中"));
+    assert_null (strstr (text, "あざ"));
+    free (text);
+    json_decref (body);
+    event = s_find (w.pov, "referral.received", &body);
+    assert_string_equal (s_data (event, "urgency"), "emergency");
+    json_decref (body);
+    assert_int_equal (s_count (w.elder, "alert.emergency"), 0); /* the recipient's alert */
+    agency_world_destroy (&w.world);
+}
+
 int
 main (void)
 {
@@ -681,6 +723,7 @@ main (void)
                                          s_world_teardown),
         cmocka_unit_test_setup_teardown (test_a_consent_granted_and_revoked_tells_both_sides,
                                          s_world_setup, s_world_teardown),
+        cmocka_unit_test (test_an_emergency_referral_is_an_alert),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
