@@ -1,6 +1,7 @@
 /* metrics.c — GET /metrics of an agency daemon in the Prometheus text format: its standing
  * with the coordinator (suspended, revoked, clock, back-pressure), its outbox and inbox, and
  * what became of the letters it received.  Counters and a count of two tables only. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,41 @@ s_counter (FILE *out, const char *name, const char *help, unsigned long long val
 {
     s_head (out, name, "counter", help);
     fprintf (out, "%s %llu\n", name, value);
+}
+
+/* One line per webhook (daemon/webhooks.h) of a labelled family. */
+static void
+s_webhook_family (FILE *out, const tsg_agency_t *self, const char *name, const char *type,
+                  const char *help, size_t offset, bool flag)
+{
+    s_head (out, name, type, help);
+    for (size_t i = 0; i < self->webhook_count; i++) {
+        const agency_webhook_status_t *st = &self->webhook_status[i];
+        unsigned long long value =
+            flag ? st->parked : *(const uint64_t *) ((const char *) st + offset);
+        fprintf (out, "%s{webhook=\"%s\"} %llu\n", name, st->name, value);
+    }
+}
+
+/* The webhooks' delivery: events taken, failed attempts, events behind, parked. */
+static void
+s_webhooks (FILE *out, const tsg_agency_t *self)
+{
+    if (self->webhook_count == 0)
+        return;
+    s_webhook_family (out, self, "tsunagu_agency_webhook_delivered_total", "counter",
+                      "Events a webhook's receiver acknowledged with a 2xx since start.",
+                      offsetof (agency_webhook_status_t, delivered), false);
+    s_webhook_family (out, self, "tsunagu_agency_webhook_failures_total", "counter",
+                      "Failed delivery attempts (no 2xx) since start.",
+                      offsetof (agency_webhook_status_t, failures), false);
+    s_webhook_family (out, self, "tsunagu_agency_webhook_pending", "gauge",
+                      "Events of the feed after the webhook's cursor (not yet acknowledged).",
+                      offsetof (agency_webhook_status_t, pending), false);
+    s_webhook_family (out, self, "tsunagu_agency_webhook_parked", "gauge",
+                      "1 while a webhook is parked: failing past max_attempts_days (or 410 "
+                      "Gone), no more attempts until a restart.",
+                      0, true);
 }
 
 /* The event feed: events written since the store began (its last seq), kept now, pruned since
@@ -112,6 +148,7 @@ agency_metrics_text (tsg_agency_t *self)
     s_counter (out, "tsunagu_agency_retention_pruned_total",
                "Dedup and quarantine records deleted after their retention.", self->pruned);
     s_events (out, self);
+    s_webhooks (out, self);
     const tsg_http_limits_t *limits = self->http_limits;
     if (limits) {
         s_gauge (out, "tsunagu_agency_http_connections", "HTTP connections open now.",

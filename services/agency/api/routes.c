@@ -242,6 +242,23 @@ s_number (const char *text, uint64_t min, uint64_t max, uint64_t *out)
     return true;
 }
 
+/* /healthz "webhooks": [{name, cursor, pending, parked, last_error (null when none)}]
+ * (daemon/webhooks.h). */
+static json_t *
+s_webhooks_health (const tsg_agency_t *self)
+{
+    json_t *list = json_array ();
+    for (size_t i = 0; list && i < self->webhook_count; i++) {
+        const agency_webhook_status_t *st = &self->webhook_status[i];
+        json_t *error = st->last_error[0] ? json_string (st->last_error) : json_null ();
+        json_array_append_new (list, json_pack ("{s:s, s:I, s:I, s:b, s:o}", "name", st->name,
+                                                "cursor", (json_int_t) st->cursor, "pending",
+                                                (json_int_t) st->pending, "parked", st->parked,
+                                                "last_error", error));
+    }
+    return list;
+}
+
 static void
 s_health (tsg_agency_t *self, agency_http_reply_t *reply)
 {
@@ -265,6 +282,8 @@ s_health (tsg_agency_t *self, agency_http_reply_t *reply)
     if (out && more)
         json_object_update (out, more);
     json_decref (more);
+    if (out && self->webhook_count > 0)
+        json_object_set_new (out, "webhooks", s_webhooks_health (self));
     s_reply (reply, 200, out);
 }
 

@@ -22,6 +22,19 @@
 typedef struct _agency_link_t agency_link_t;
 typedef struct _agency_http_t agency_http_t;
 typedef struct agency_kind agency_kind_t;
+typedef struct _agency_webhooks_t agency_webhooks_t;
+
+/* What one webhook's delivery shows in /metrics and /healthz (written by daemon/webhooks.c,
+ * read by the API). */
+typedef struct {
+    const char *name;     /* [webhook.NAME] (borrowed from the configuration) */
+    uint64_t cursor;      /* the seq of the last event acknowledged with a 2xx */
+    uint64_t pending;     /* events written after the cursor */
+    bool parked;          /* failing for longer than max_attempts_days (or 410): no attempts */
+    uint64_t delivered;   /* events acknowledged since start */
+    uint64_t failures;    /* failed attempts since start */
+    char last_error[160]; /* what the last failed attempt met, "" when none */
+} agency_webhook_status_t;
 
 /* How letters leave the daemon: through the link, or into a test's hands.
  * Returns 0 when the letter left, -1 when it could not (the caller tries later). */
@@ -102,6 +115,9 @@ struct _tsg_agency_t {
     agency_outbox_t *outbox;                       /* send and resend schedule */
     agency_link_t *link;                           /* the DEALER, NULL until started */
     agency_http_t *http;                           /* the API listener, NULL until started */
+    agency_webhooks_t *webhooks;                   /* the webhooks' delivery, NULL without */
+    const agency_webhook_status_t *webhook_status; /* their status (one per webhook), or NULL */
+    size_t webhook_count;                          /* how many */
     const tsg_http_limits_t *http_limits;          /* its counters (for /metrics), or NULL */
     agency_send_fn *send;                          /* where letters go (the link by default) */
     void *send_arg;                                /* its argument */

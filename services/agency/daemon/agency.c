@@ -8,6 +8,7 @@
 #include "agency/core/outbound.h"
 #include "agency/daemon/http.h"
 #include "agency/daemon/link.h"
+#include "agency/daemon/webhooks.h"
 #include "agency/letters/letters.h"
 
 /* The letter kinds this daemon makes and takes (letters/letters.h). */
@@ -125,6 +126,9 @@ tsg_agency_start (tsg_agency_t *self)
     if (!self->http)
         return TSG_ERR_IO;
     self->http_limits = agency_http_limits (self->http);
+    self->webhooks = agency_webhooks_new (self);
+    if (config->webhook_count > 0 && !self->webhooks)
+        return TSG_ERR_IO;
     self->hello_due_ms = agency_now_mono ();
     return TSG_OK;
 }
@@ -138,6 +142,7 @@ tsg_agency_destroy (tsg_agency_t **self_p)
     if (self->pending)
         agency_pending_commit (self, self->http ? agency_http_answer : NULL, self->http);
     self->http_limits = NULL;
+    agency_webhooks_destroy (&self->webhooks);
     agency_http_destroy (&self->http);
     agency_link_destroy (&self->link);
     agency_outbox_destroy (&self->outbox);

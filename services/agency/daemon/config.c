@@ -446,8 +446,8 @@ tsg_agency_config_load (const char *path, const char *type)
     self->outbox_limit =
         (size_t) tsg_config_int (cfg, "agency", "outbox_limit", 10000, 0, 10L * 1000 * 1000);
     self->seen_days = (uint64_t) tsg_config_int (cfg, "retention", "seen_days", 30, 1, 3650);
-    self->events_keep = (uint64_t) tsg_config_int (cfg, "retention", "events_keep", 100000, 1,
-                                                   100L * 1000 * 1000);
+    self->events_keep =
+        (uint64_t) tsg_config_int (cfg, "retention", "events_keep", 100000, 1, 100L * 1000 * 1000);
     self->events_days = (uint64_t) tsg_config_int (cfg, "retention", "events_days", 14, 0, 3650);
 
     const char *endpoint = tsg_config_string (cfg, "coordinator", "endpoint", NULL);

@@ -13,6 +13,7 @@
 #include "agency/daemon/http.h"
 #include "agency/daemon/link.h"
 #include "agency/daemon/signals.h"
+#include "agency/daemon/webhooks.h"
 #include "agency/records/events.h"
 
 #define HELLO_INTERVAL_MS 1000
@@ -155,6 +156,7 @@ tsg_agency_run (tsg_agency_t *self)
         long timeout = (long) (self->hello_due_ms - now);
         timeout = s_min_timeout (timeout, agency_outbox_timeout (self->outbox, now));
         timeout = s_min_timeout (timeout, agency_http_timeout (self->http));
+        timeout = s_min_timeout (timeout, agency_webhooks_timeout (self->webhooks));
         if (timeout < 0)
             timeout = 0;
         zmq_pollitem_t items[2] = {
@@ -175,6 +177,8 @@ tsg_agency_run (tsg_agency_t *self)
         bool inbound = (items[0].revents & ZMQ_POLLIN) != 0;
         if (inbound || self->pending)
             s_commit_batch (self, messages, inbound);
+        /* The events this turn committed go out at once; a transfer never waits here. */
+        agency_webhooks_run (self->webhooks);
     }
     /* Nothing is pending here: every batch was committed in the iteration that took it. */
     free (messages);
