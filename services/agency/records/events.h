@@ -12,10 +12,28 @@
  * received carries its referral id, case id, sender and urgency: the sheet itself is read at
  * GET /v1/inbox, never pushed).  META "events.next" → be64 the next seq.
  *
- * Types (TSG names, dotted): referral.received, referral.status_changed, delivery.stored,
- * delivery.delivered, delivery.rejected, delivery.withheld, delivery.refused, consent.granted,
- * consent.revoked, consent.restricted, case.updated, alert.emergency, directory.changed,
- * agency.suspended, agency.revoked, agency.resumed, backpressure.reached.
+ * Types (TSG names, dotted) and their data:
+ *   referral.received        referral_id, case_id, from, urgency, cursor (of the inbox)
+ *   referral.status_changed  referral_id, side ("sender"/"recipient": ours), from, to,
+ *                            version, by (the agency that made the change), [outcome]
+ *   delivery.stored, delivery.delivered, delivery.rejected, delivery.withheld,
+ *   delivery.refused         message_id, kind, referral_id | case_id | consent_id,
+ *                            recipient, [code, detail]: stored once (not per resend);
+ *                            refused while in the outbox, withheld once stored
+ *   consent.granted          consent_id, case_id, by
+ *   consent.revoked          consent_id, case_id, state ("revoked"/"expired"), by
+ *   consent.restricted       consent_id, case_id, because (what came under it is restricted
+ *                            from now on; follows consent.revoked)
+ *   case.updated             case_id, state, version, event_type (not for an older version)
+ *   alert.emergency          referral_id, case_id, from (an emergency referral received)
+ *   directory.changed        serial, agencies
+ *   agency.suspended         agency, detail (and agency.revoked); agency.resumed: agency
+ *   backpressure.reached     code (quota_exceeded, store_full), detail, retry_after_s: when
+ *                            the refusal of new work began, not per refused letter
+ * Written by letters/referral.c, letters/referral_status_apply.c, letters/consent_*.c,
+ * core/delivery.c and core/from_coordinator.c.
+ * The standing (suspended, revoked, back-pressure) is the daemon's memory: after a restart the
+ * coordinator's next refusal tells it again.
  *
  * Retention: the feed keeps the last AGENCY_EVENTS_KEEP events and at least AGENCY_EVENTS_DAYS
  * days of them; older ones are pruned in bounded passes (nothing grows without bound).  A reader
