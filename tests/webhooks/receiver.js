@@ -7,14 +7,19 @@
 // connections are cut; gone: 410; slow: answers 204 after N ms.  GET /log gives the log.
 //
 //   node receiver.js --port P --control C --secret-file F --log FILE
+//                    [--tls-cert PEM --tls-key PEM --tls-ca PEM]
+// With --tls-*, the webhook port speaks HTTPS only and takes only clients whose certificate the
+// CA signed.
 "use strict";
 
 const fs = require("fs");
 const http = require("http");
+const https = require("https");
 const { Webhook } = require("standardwebhooks");
 
-function arg(name) {
+function arg(name, optional) {
   const i = process.argv.indexOf("--" + name);
+  if (optional && i < 0) return null;
   if (i < 0 || i + 1 >= process.argv.length) {
     console.error("receiver.js: --" + name + " is required");
     process.exit(2);
@@ -27,6 +32,14 @@ const controlPort = Number(arg("control"));
 const secret = fs.readFileSync(arg("secret-file"), "utf8").trim();
 const logPath = arg("log");
 const wh = new Webhook(secret);
+const tlsCert = arg("tls-cert", true);
+const tls = tlsCert && {
+  cert: fs.readFileSync(tlsCert),
+  key: fs.readFileSync(arg("tls-key")),
+  ca: fs.readFileSync(arg("tls-ca")),
+  requestCert: true,
+  rejectUnauthorized: true,
+};
 
 let mode = "up";
 let slowMs = 0;
@@ -76,8 +89,8 @@ function handle(req, res) {
 
 function listen() {
   if (server) return;
-  server = http.createServer(handle);
-  server.on("connection", (s) => {
+  server = tls ? https.createServer(tls, handle) : http.createServer(handle);
+  server.on(tls ? "secureConnection" : "connection", (s) => {
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
   });

@@ -27,21 +27,52 @@ DELIVERED_DEADLINE = 20  # a referral is delivered this fast whatever the receiv
 CATCH_UP_DEADLINE = 120  # the back-off after a short outage is well inside this
 
 
+def make_pki(root):
+    """A CA, a server certificate for 127.0.0.1 and a client certificate it signed (openssl)."""
+    pki = os.path.join(root, "pki")
+    os.makedirs(pki)
+
+    def ssl(*argv):
+        r = harness.run(["openssl"] + list(argv), timeout=60)
+        check(r.returncode == 0, "openssl %s: %s" % (" ".join(argv), r.stderr))
+
+    def path(name):
+        return os.path.join(pki, name)
+
+    ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", path("ca.key"), "-out",
+        path("ca.pem"), "-days", "2", "-subj", "/CN=tsunagu test CA")
+    for name, ext in (("server", "subjectAltName=IP:127.0.0.1"),
+                      ("client", "extendedKeyUsage=clientAuth")):
+        ssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", path(name + ".key"), "-out",
+            path(name + ".csr"), "-subj", "/CN=" + name)
+        with open(path(name + ".ext"), "w") as f:
+            f.write(ext + "\n")
+        ssl("x509", "-req", "-in", path(name + ".csr"), "-CA", path("ca.pem"), "-CAkey",
+            path("ca.key"), "-CAcreateserial", "-out", path(name + ".pem"), "-days", "2",
+            "-extfile", path(name + ".ext"))
+    os.chmod(path("client.key"), 0o600)
+    return path
+
+
 class Receiver:
-    def __init__(self, cluster):
+    def __init__(self, cluster, name="receiver", pki=None):
         self.port = harness.free_port()
         self.control = harness.free_port()
-        self.secret_file = os.path.join(cluster.root, "receiver.secret")
+        self.secret_file = os.path.join(cluster.root, name + ".secret")
         with open(self.secret_file, "w") as f:
             f.write(SECRET + "\n")
-        self.log = os.path.join(cluster.root, "receiver.jsonl")
+        self.log = os.path.join(cluster.root, name + ".jsonl")
+        tls = []
+        if pki:
+            tls = ["--tls-cert", pki("server.pem"), "--tls-key", pki("server.key"), "--tls-ca",
+                   pki("ca.pem")]
         node = shutil.which("node") or fail("node is not installed (scripts/lib/deps.sh)")
         check(os.path.isdir(os.path.join(HERE, "node_modules", "standardwebhooks")),
               "tests/webhooks/node_modules lacks standardwebhooks: run npm ci in tests/webhooks")
         self.proc = subprocess.Popen(
             [node, os.path.join(HERE, "receiver.js"), "--port", str(self.port), "--control",
-             str(self.control), "--secret-file", self.secret_file, "--log", self.log],
-            stdout=open(os.path.join(cluster.logs, "receiver.log"), "ab"),
+             str(self.control), "--secret-file", self.secret_file, "--log", self.log] + tls,
+            stdout=open(os.path.join(cluster.logs, name + ".log"), "ab"),
             stderr=subprocess.STDOUT, start_new_session=True)
         harness.wait_for(lambda: self.ask("/mode?set=up"), 15, "the receiver to listen")
 
@@ -66,15 +97,21 @@ class Receiver:
                 self.proc.kill()
 
 
-def add_webhook(agency, receiver, events="*"):
-    """Appends [webhook.crm] to the agency's conf, with the receiver's secret (mode 0600)."""
-    secret = os.path.join(agency.bundle, "crm.secret")
+def add_webhook(agency, receiver, events="*", name="crm", pki=None, client=True):
+    """Appends [webhook.NAME] to the agency's conf, with the receiver's secret (mode 0600);
+    with pki, an https:// one with the CA and the client certificate."""
+    secret = os.path.join(agency.bundle, name + ".secret")
     shutil.copyfile(receiver.secret_file, secret)
     os.chmod(secret, 0o600)
+    tls = ""
+    if pki:
+        tls = "ca_file = %s\n" % pki("ca.pem")
+        if client:
+            tls += "client_cert = %s\nclient_key = %s\n" % (pki("client.pem"), pki("client.key"))
     with open(agency.conf, "a", encoding="utf-8") as f:
-        f.write("\n[webhook.crm]\nurl = http://127.0.0.1:%d/hooks/tsunagu\n"
-                "secret_file = crm.secret\nevents = %s\nmax_attempts_days = 3\n"
-                % (receiver.port, events))
+        f.write("\n[webhook.%s]\nurl = %s://127.0.0.1:%d/hooks/tsunagu\n"
+                "secret_file = %s.secret\nevents = %s\nmax_attempts_days = 3\n%s"
+                % (name, "https" if pki else "http", receiver.port, name, events, tls))
 
 
 def feed(agency):
@@ -92,9 +129,9 @@ def feed(agency):
             after = e["seq"]
 
 
-def hook_health(agency):
+def hook_health(agency, name="crm"):
     h = agency.healthz()
-    hooks = (h or {}).get("webhooks") or []
+    hooks = [w for w in (h or {}).get("webhooks") or [] if w.get("name") == name]
     return hooks[0] if hooks else None
 
 
@@ -118,26 +155,54 @@ def send(sender, recipient, h, alive):
     return time.monotonic() - started
 
 
-def caught_up(agency):
-    w = hook_health(agency)
+def caught_up(agency, name="crm"):
+    w = hook_health(agency, name)
     return w if w and w.get("pending") == 0 and not w.get("parked") else None
 
 
 def body(cluster, results, args):
     receiver = Receiver(cluster)
+    pki = make_pki(cluster.root)
+    tls_receiver = Receiver(cluster, "tls-receiver", pki)
     try:
-        run(cluster, results, args, receiver)
+        run(cluster, results, args, receiver, tls_receiver, pki)
     finally:
         receiver.stop()
+        tls_receiver.stop()
 
 
-def run(cluster, results, args, receiver):
+def exactly_once(results, what, entries, agency, types):
+    """Checks that entries (a receiver's log) hold every event of agency's feed whose type is
+    in types (None: all) exactly once after de-duplication by id, in feed order; returns how
+    many came more than once."""
+    want = [(i, s, t) for (i, s, t) in feed(agency) if types is None or t in types]
+    taken = [e for e in entries if "bad" not in e and 200 <= e["status"] < 300
+             and e["agency"] == agency.id]
+    seen, got = set(), []
+    for e in taken:
+        if e["id"] not in seen:
+            seen.add(e["id"])
+            got.append((e["id"], e["seq"], e["type"]))
+    results.expect(what, got == want and len(want) > 0,
+                   "want %d events, got %d; first difference at %s" % (
+                       len(want), len(got),
+                       next((i for i, (a, b) in enumerate(zip(want, got)) if a != b),
+                            min(len(want), len(got)))))
+    print("     %s: %d events, %d sent again (at least once)" % (what, len(got),
+                                                                  len(taken) - len(got)))
+    return len(taken) - len(got)
+
+
+def run(cluster, results, args, receiver, tls_receiver, pki):
     households = harness.load_households(args.data)
     cluster.init()
     eld = cluster.add_agency("eldercare-chuo", "eldercare")
     dis = cluster.add_agency("disability-chuo", "disability")
     add_webhook(eld, receiver)
     add_webhook(dis, receiver, events="referral.received, referral.status_changed")
+    add_webhook(eld, tls_receiver, events="delivery.delivered", name="tls", pki=pki)
+    add_webhook(dis, tls_receiver, events="referral.received", name="nocert", pki=pki,
+                client=False)  # the receiver wants a client certificate: never delivered
     for a in (eld, dis):
         r = harness.run(cluster.daemon_argv("tsunagu-" + a.type, a.conf) + ["-n"], env=cluster.env)
         check(r.returncode == 0, "%s -n with a webhook: %s" % (a.id, r.stderr))
@@ -232,27 +297,24 @@ def run(cluster, results, args, receiver):
     bad = [e for e in entries if "bad" in e]
     results.expect("every request verified with the standardwebhooks library", not bad,
                    repr(bad[:5]))
-    taken = [e for e in entries if "bad" not in e and 200 <= e["status"] < 300]
-    wanted = {eld.id: None, dis.id: ("referral.received", "referral.status_changed")}
-    for agency in (eld, dis):
-        want = [(i, s, t) for (i, s, t) in feed(agency)
-                if wanted[agency.id] is None or t in wanted[agency.id]]
-        seen, got = set(), []
-        for e in taken:
-            if e["agency"] == agency.id and e["id"] not in seen:
-                seen.add(e["id"])
-                got.append((e["id"], e["seq"], e["type"]))
-        results.expect("%s: every event exactly once after de-duplication, in order" % agency.id,
-                       got == want and len(want) > 0,
-                       "want %d events, got %d; first difference at %s" % (
-                           len(want), len(got),
-                           next((i for i, (a, b) in enumerate(zip(want, got)) if a != b),
-                                min(len(want), len(got)))))
-        dupes = sum(1 for e in taken if e["agency"] == agency.id) - len(got)
-        print("     %s: %d events, %d sent again (at least once)" % (agency.id, len(got), dupes))
-        if agency is eld:
-            results.expect("the event in flight at the SIGKILL came twice", dupes >= 1,
-                           "no event of %s came twice" % agency.id)
+    dupes = exactly_once(results, "eldercare-chuo: every event exactly once after "
+                         "de-duplication, in order", entries, eld, None)
+    results.expect("the event in flight at the SIGKILL came twice", dupes >= 1,
+                   "no event of eldercare-chuo came twice")
+    exactly_once(results, "disability-chuo: every event it asked for exactly once, in order",
+                 entries, dis, ("referral.received", "referral.status_changed"))
+    harness.wait_for(lambda: caught_up(eld, "tls"), CATCH_UP_DEADLINE,
+                     "the https webhook caught up", alive=alive)
+    tls_entries = tls_receiver.entries()
+    results.expect("https with the CA file and a client certificate: all verified",
+                   not [e for e in tls_entries if "bad" in e], repr(tls_entries[:3]))
+    exactly_once(results, "https: every delivery.delivered exactly once, in order",
+                 tls_entries, eld, ("delivery.delivered",))
+    w = hook_health(dis, "nocert") or {}
+    results.expect("https without the client certificate the receiver wants: refused, and "
+                   "the other webhook of the agency is not held up by it",
+                   w.get("pending", 0) > 0 and "certificate" in (w.get("last_error") or "")
+                   and not [e for e in tls_entries if e.get("agency") == dis.id], repr(w))
     results.expect("/metrics counts what was delivered",
                    metric(dis, "tsunagu_agency_webhook_delivered_total") > 0, "")
 
