@@ -10,6 +10,7 @@
 
 #include "tsunagu/tsg_words.h"
 #include "tsunagu/tsg_text.h"
+#include "agency/core/legal.h"
 #include "agency/core/submit.h"
 #include "agency/letters/consent_letter.h"
 #include "agency/letters/letters.h"
@@ -338,6 +339,23 @@ s_seal_grant (tsg_agency_t *self, const s_grant_t *req, const agency_bodies_t *b
             json_array_append_new (carried, json_string ("identity"));
         if (req->note)
             json_array_append_new (carried, json_string ("free-text"));
+    }
+    /* The form and the note travel on the consent itself (the request's categories cover
+     * them, s_parse): the coordinator refuses them while it is not valid yet (legal_basis.c). */
+    char today[11];
+    agency_consent_today (today);
+    const char *from = agency_json_str (pending->record, "valid_from");
+    if (json_array_size (carried) > 0 && from && strcmp (today, from) < 0) {
+        char why[256];
+        const char *field = req->form_base64 ? "form_base64" : "note";
+        snprintf (why, sizeof why,
+                  "consent %s is valid only from %s: its %s cannot travel sealed on it today; "
+                  "send it once the consent is valid",
+                  pending->referral_id, from, field);
+        json_decref (carried);
+        *created_ms = 0;
+        *reply = agency_legal_refusal (field, why, why);
+        return 422;
     }
     tsg_letter_prepare (&letter, &header, pending->message_id,
                         TSUNAGU__V1__KIND__KIND_CONSENT_GRANT, self->config->id,
