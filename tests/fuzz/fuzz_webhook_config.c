@@ -30,6 +30,20 @@ s_file (const char *name, const char *text, mode_t mode)
     chmod (path, mode);
 }
 
+/* The folder goes when the process ends (the replay runs it once per test run). */
+static void
+s_cleanup (void)
+{
+    static const char *const names[] = { "ok.secret", "open.secret", "short.secret",
+                                         "ca.pem",    "agency.conf", NULL };
+    char path[512];
+    for (size_t i = 0; names[i]; i++) {
+        snprintf (path, sizeof path, "%s/%s", s_dir, names[i]);
+        unlink (path);
+    }
+    rmdir (s_dir);
+}
+
 static void
 s_setup (void)
 {
@@ -42,6 +56,7 @@ s_setup (void)
     s_file ("open.secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n", 0644);
     s_file ("short.secret", "whsec_c2hvcnQ=\n", 0600);
     s_file ("ca.pem", "not a certificate\n", 0644);
+    atexit (s_cleanup);
 }
 
 int
