@@ -227,7 +227,7 @@ def run(cluster, results, args, receiver, tls_receiver, pki):
     for _ in range(2):
         slowest = max(slowest, send(eld, dis, next(hh), alive))
     results.expect("letters are delivered while the receiver is down",
-                   slowest < DELIVERED_DEADLINE, "slowest %.1f s" % slowest)
+                   slowest < 5, "slowest %.1f s" % slowest)
     w = harness.wait_for(lambda: (hook_health(eld) or {}).get("last_error") and hook_health(eld),
                          30, "eldercare's webhook to report its failure", alive=alive)
     results.expect("/healthz shows the webhook behind with its last error",
