@@ -8,7 +8,7 @@ TSUNAGU_DEB_PACKAGES=(
   build-essential cmake pkg-config clang-format git
   libzmq3-dev libczmq-dev liblmdb-dev lmdb-utils libprotobuf-c-dev protobuf-c-compiler
   libsodium-dev libmicrohttpd-dev libjansson-dev libinih-dev libcmocka-dev libcsv-dev
-  libcurl4-openssl-dev
+  libcurl4-openssl-dev openssl
   curl jq python3 procps faketime
   # the browser test (tests/browser): Debian's Chromium driven by playwright-core from npm, and
   # a Japanese font so the dashboard's pages (and their screenshots) show Japanese text
