@@ -1,7 +1,6 @@
 /* metrics.c — GET /metrics of an agency daemon in the Prometheus text format: its standing
  * with the coordinator (suspended, revoked, clock, back-pressure), its outbox and inbox, and
  * what became of the letters it received.  Counters and a count of two tables only. */
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,17 +29,35 @@ s_counter (FILE *out, const char *name, const char *help, unsigned long long val
     fprintf (out, "%s %llu\n", name, value);
 }
 
+/* What a webhook line shows. */
+typedef enum {
+    WEBHOOK_DELIVERED,
+    WEBHOOK_FAILURES,
+    WEBHOOK_PENDING,
+    WEBHOOK_PARKED
+} s_webhook_value_t;
+
+static unsigned long long
+s_webhook_value (const agency_webhook_status_t *st, s_webhook_value_t which)
+{
+    switch (which) {
+    case WEBHOOK_DELIVERED: return st->delivered;
+    case WEBHOOK_FAILURES: return st->failures;
+    case WEBHOOK_PENDING: return st->pending;
+    case WEBHOOK_PARKED: return st->parked;
+    }
+    return 0;
+}
+
 /* One line per webhook (daemon/webhooks.h) of a labelled family. */
 static void
 s_webhook_family (FILE *out, const tsg_agency_t *self, const char *name, const char *type,
-                  const char *help, size_t offset, bool flag)
+                  const char *help, s_webhook_value_t which)
 {
     s_head (out, name, type, help);
     for (size_t i = 0; i < self->webhook_count; i++) {
         const agency_webhook_status_t *st = &self->webhook_status[i];
-        unsigned long long value =
-            flag ? st->parked : *(const uint64_t *) ((const char *) st + offset);
-        fprintf (out, "%s{webhook=\"%s\"} %llu\n", name, st->name, value);
+        fprintf (out, "%s{webhook=\"%s\"} %llu\n", name, st->name, s_webhook_value (st, which));
     }
 }
 
@@ -52,17 +69,16 @@ s_webhooks (FILE *out, const tsg_agency_t *self)
         return;
     s_webhook_family (out, self, "tsunagu_agency_webhook_delivered_total", "counter",
                       "Events a webhook's receiver acknowledged with a 2xx since start.",
-                      offsetof (agency_webhook_status_t, delivered), false);
+                      WEBHOOK_DELIVERED);
     s_webhook_family (out, self, "tsunagu_agency_webhook_failures_total", "counter",
-                      "Failed delivery attempts (no 2xx) since start.",
-                      offsetof (agency_webhook_status_t, failures), false);
+                      "Failed delivery attempts (no 2xx) since start.", WEBHOOK_FAILURES);
     s_webhook_family (out, self, "tsunagu_agency_webhook_pending", "gauge",
                       "Events of the feed after the webhook's cursor (not yet acknowledged).",
-                      offsetof (agency_webhook_status_t, pending), false);
+                      WEBHOOK_PENDING);
     s_webhook_family (out, self, "tsunagu_agency_webhook_parked", "gauge",
                       "1 while a webhook is parked: failing past max_attempts_days (or 410 "
                       "Gone), no more attempts until a restart.",
-                      0, true);
+                      WEBHOOK_PARKED);
 }
 
 /* The event feed: events written since the store began (its last seq), kept now, pruned since
