@@ -329,7 +329,8 @@ agency_export_referrals (tsg_agency_t *self, const agency_export_query_t *q, cha
         status = 500;
     }
     else {
-        qsort (rows.rows, rows.count, sizeof *rows.rows, s_row_compare);
+        if (rows.count > 1) /* none at all is rows.rows NULL */
+            qsort (rows.rows, rows.count, sizeof *rows.rows, s_row_compare);
         size_t size = 0;
         FILE *h = open_memstream (out, &size);
         tsg_csv_t *csv =
