@@ -118,6 +118,8 @@ web_agency_name (tsg_web_ctx_t *ctx, const char *id)
 {
     if (!id)
         return "";
+    if (strcmp (id, TSG_COORDINATOR_ID) == 0) /* the coordinator's own staff, as agencies see it */
+        return L (ctx, "コーディネーター", "the coordinator");
     if (!ctx->registry) {
         tsg_txn_t txn;
         tsg_txn_begin (ctx->web->config.store, &txn, false);

@@ -85,7 +85,7 @@ s_summary (tsg_web_ctx_t *ctx, tsg_html_t *h, const json_t *c)
     const json_t *last = json_object_get (c, "last_event");
     if (*s_s (last, "by")) {
         tsg_html_raw (h, " (");
-        tsg_html_text (h, s_s (last, "by"));
+        tsg_html_text (h, web_agency_name (ctx, s_s (last, "by")));
         tsg_html_raw (h, ")");
     }
     size_t i;

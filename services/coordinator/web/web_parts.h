@@ -112,7 +112,8 @@ void web_date (tsg_html_t *h, uint64_t ms);
 uint64_t web_iso_ms (const char *iso);
 void web_iso (tsg_html_t *h, const char *iso);
 
-/* The registered name of agency id (its id when it has none or is unknown; "" for NULL). */
+/* The registered name of agency id (its id when it has none or is unknown; "" for NULL);
+ * "coordinator" is said in words (コーディネーター). */
 const char *web_agency_name (tsg_web_ctx_t *ctx, const char *id);
 
 /* The request's query argument name, or NULL when absent or empty. */
