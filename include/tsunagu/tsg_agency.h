@@ -61,6 +61,9 @@ typedef struct {
     char *http_host;              /* [http] listen, the address part */
     int http_port;                /* [http] listen, the port part */
     uint8_t token_sha256[32];     /* [http] token_sha256 */
+    char *mappings_dir;           /* [import] mappings: the folder of the spreadsheet import's
+                                     mapping files (NAME.conf), resolved; default
+                                     import-mappings beside the configuration */
     int response_due_days;        /* [policy] response_due_days: the due date shown for a
                                      received referral whose header has none */
     int errors;                   /* problems found while loading */

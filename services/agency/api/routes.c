@@ -12,6 +12,8 @@
 #include "agency/api/views.h"
 #include "agency/core/outbound.h"
 #include "agency/core/submit.h"
+#include "agency/imports/import.h"
+#include "agency/imports/mapping.h"
 #include "agency/records/categories.h"
 #include "agency/records/json.h"
 
@@ -37,6 +39,8 @@ typedef enum {
     ROUTE_REFERRAL_FHIR,
     ROUTE_EXPORT_REFERRALS,
     ROUTE_EVENTS,
+    ROUTE_IMPORT_REFERRALS,
+    ROUTE_IMPORT_TEMPLATE,
 } route_t;
 
 #define ROUTE_ID_MAX 64 /* longest id a path segment may carry */
@@ -97,6 +101,10 @@ s_match (const char *path, char id[ROUTE_ID_MAX + 1])
         return ROUTE_METRICS;
     if (strcmp (path, "/v1/events") == 0)
         return ROUTE_EVENTS;
+    if (strcmp (path, "/v1/imports/referrals") == 0)
+        return ROUTE_IMPORT_REFERRALS;
+    if (strcmp (path, "/v1/imports/referrals/template.csv") == 0)
+        return ROUTE_IMPORT_TEMPLATE;
     return ROUTE_NONE;
 }
 
@@ -107,6 +115,7 @@ s_allow (route_t route)
 {
     switch (route) {
     case ROUTE_REFERRALS:
+    case ROUTE_IMPORT_REFERRALS:
     case ROUTE_REFERRAL_STATUS:
     case ROUTE_CASE_EVENTS: return "POST";
     case ROUTE_CONSENTS: return "GET, POST";
@@ -157,19 +166,49 @@ s_authorized (const tsg_agency_t *self, const char *header)
     return tsg_bearer_matches (header, self->config->token_sha256);
 }
 
-/* True when the media type is application/json (parameters such as charset allowed). */
+/* True when the media type is type (parameters such as charset allowed). */
 static bool
-s_json_media (const char *content_type)
+s_media (const char *content_type, const char *type)
 {
-    static const char json[] = "application/json";
+    size_t n = strlen (type);
     if (!content_type)
         return false;
     while (*content_type == ' ')
         content_type++;
-    if (strncasecmp (content_type, json, sizeof json - 1) != 0)
+    if (strncasecmp (content_type, type, n) != 0)
         return false;
-    char next = content_type[sizeof json - 1];
+    char next = content_type[n];
     return next == '\0' || next == ';' || next == ' ';
+}
+
+/* The media type a route's body must have and its largest size: a spreadsheet for the
+ * import, JSON for the rest. */
+static bool
+s_body_fits (route_t route, const agency_http_request_t *req, agency_http_reply_t *reply)
+{
+    bool csv = route == ROUTE_IMPORT_REFERRALS;
+    if (csv ? !s_media (req->content_type, "text/csv")
+            : !s_media (req->content_type, "application/json")) {
+        s_error (reply, 415, "unsupported_media_type",
+                 csv ? "the body must be the spreadsheet sent as Content-Type: text/csv"
+                     : "the body must be sent as Content-Type: application/json",
+                 NULL);
+        return false;
+    }
+    unsigned long long max = csv ? AGENCY_IMPORT_MAX : AGENCY_REQUEST_MAX;
+    if (req->content_length) {
+        errno = 0;
+        char *end = NULL;
+        unsigned long long length = strtoull (req->content_length, &end, 10);
+        if (errno == 0 && end && *end == '\0' && length > max) {
+            s_error (reply, 413, "too_large",
+                     csv ? "the spreadsheet is larger than 4 MiB: import it in parts"
+                         : "the request body is larger than 1 MiB",
+                     NULL);
+            return false;
+        }
+    }
+    return true;
 }
 
 bool
@@ -206,22 +245,8 @@ agency_route_check (tsg_agency_t *self, const agency_http_request_t *req,
         s_error (reply, 405, "method_not_allowed", message, NULL);
         return true;
     }
-    if (s_body_method (req->method)) {
-        if (!s_json_media (req->content_type)) {
-            s_error (reply, 415, "unsupported_media_type",
-                     "the body must be sent as Content-Type: application/json", NULL);
-            return true;
-        }
-        if (req->content_length) {
-            errno = 0;
-            char *end = NULL;
-            unsigned long long length = strtoull (req->content_length, &end, 10);
-            if (errno == 0 && end && *end == '\0' && length > AGENCY_REQUEST_MAX) {
-                s_error (reply, 413, "too_large", "the request body is larger than 1 MiB", NULL);
-                return true;
-            }
-        }
-    }
+    if (s_body_method (req->method) && !s_body_fits (route, req, reply))
+        return true;
     return false;
 }
 
@@ -453,6 +478,66 @@ s_export (tsg_agency_t *self, const agency_http_request_t *req, agency_http_repl
         reply->headers = NULL;
 }
 
+/* true / false (1 / 0) into *out; false when text is neither. */
+static bool
+s_flag (const char *text, bool *out)
+{
+    if (!text || strcmp (text, "false") == 0 || strcmp (text, "0") == 0)
+        *out = false;
+    else if (strcmp (text, "true") == 0 || strcmp (text, "1") == 0 || !*text)
+        *out = true;
+    else
+        return false;
+    return true;
+}
+
+/* POST /v1/imports/referrals?mapping=&dry_run=: the spreadsheet, all or nothing
+ * (imports/import.h); a real import answers after its group commit. */
+static void
+s_import (tsg_agency_t *self, const agency_http_request_t *req, agency_http_reply_t *reply)
+{
+    agency_import_request_t import = { .mappings_dir = self->config->mappings_dir,
+                                       .mapping = req->mapping,
+                                       .body = req->body ? req->body : "",
+                                       .len = req->body_len };
+    json_t *fields = json_object ();
+    if (!s_flag (req->dry_run, &import.dry_run))
+        json_object_set_new (fields, "dry_run", json_string ("must be true or false"));
+    if (req->mapping && !agency_import_name_valid (req->mapping))
+        json_object_set_new (fields, "mapping",
+                             json_string ("must be a mapping's name: 1 to 64 of [a-z0-9_-]"));
+    if (json_object_size (fields) > 0) {
+        s_error (reply, 400, "invalid", "bad query arguments", fields);
+        return;
+    }
+    json_decref (fields);
+    reply->status = agency_import_run (self, &import, &reply->body, &reply->pending);
+}
+
+/* GET /v1/imports/referrals/template.csv?mapping=&encoding=: the header row to fill in. */
+static void
+s_import_template (tsg_agency_t *self, const agency_http_request_t *req, agency_http_reply_t *reply)
+{
+    bool cp932 = req->encoding && strcmp (req->encoding, "cp932") == 0;
+    if ((req->encoding && !cp932 && strcmp (req->encoding, "utf-8") != 0)
+        || (req->mapping && !agency_import_name_valid (req->mapping))) {
+        s_error (reply, 400, "invalid", "bad query arguments",
+                 json_pack ("{s:s}", req->encoding ? "encoding" : "mapping",
+                            req->encoding ? "must be utf-8 or cp932"
+                                          : "must be a mapping's name: 1 to 64 of [a-z0-9_-]"));
+        return;
+    }
+    reply->status = agency_import_template (self->config->mappings_dir, req->mapping, cp932,
+                                            &reply->text, &reply->text_len, &reply->body);
+    if (reply->status != 200)
+        return;
+    reply->text_type = cp932 ? "text/csv; charset=Shift_JIS" : "text/csv; charset=utf-8";
+    if (asprintf (&reply->headers,
+                  "Content-Disposition: attachment; filename=\"referrals-template.csv\"\n")
+        < 0)
+        reply->headers = NULL;
+}
+
 /* GET /v1/policy: this agency type's policy, as the table holds it. */
 static json_t *
 s_policy (tsg_agency_t *self)
@@ -500,8 +585,13 @@ agency_route (tsg_agency_t *self, const agency_http_request_t *req, agency_http_
     char id[ROUTE_ID_MAX + 1];
     route_t route = s_match (req->path, id);
     bool write = s_body_method (req->method);
-    if (write && (req->too_large || req->body_len > AGENCY_REQUEST_MAX)) {
-        s_error (reply, 413, "too_large", "the request body is larger than 1 MiB", NULL);
+    size_t max = route == ROUTE_IMPORT_REFERRALS ? AGENCY_IMPORT_MAX : AGENCY_REQUEST_MAX;
+    if (write && (req->too_large || req->body_len > max)) {
+        s_error (reply, 413, "too_large",
+                 route == ROUTE_IMPORT_REFERRALS
+                     ? "the spreadsheet is larger than 4 MiB: import it in parts"
+                     : "the request body is larger than 1 MiB",
+                 NULL);
         return;
     }
     switch (route) {
@@ -530,6 +620,8 @@ agency_route (tsg_agency_t *self, const agency_http_request_t *req, agency_http_
     case ROUTE_EVENTS: s_events (self, req, reply); return;
     case ROUTE_REFERRAL_FHIR: s_fhir (self, id, reply); return;
     case ROUTE_EXPORT_REFERRALS: s_export (self, req, reply); return;
+    case ROUTE_IMPORT_REFERRALS: s_import (self, req, reply); return;
+    case ROUTE_IMPORT_TEMPLATE: s_import_template (self, req, reply); return;
     case ROUTE_METRICS:
         reply->text = agency_metrics_text (self);
         if (reply->text)

@@ -9,7 +9,10 @@
 
 #include "agency/core/agency.h"
 
-#define AGENCY_REQUEST_MAX (1024 * 1024) /* largest request body */
+#define AGENCY_REQUEST_MAX (1024 * 1024) /* largest JSON request body */
+#define AGENCY_BODY_MAX                                                                            \
+    (4 * 1024 * 1024) /* largest body of all (a spreadsheet imported:                              \
+                         imports/import.h's AGENCY_IMPORT_MAX) */
 
 /* One request as the routes see it; every pointer is borrowed. */
 typedef struct {
@@ -28,6 +31,8 @@ typedef struct {
     const char *encoding;       /* ... encoding, */
     const char *personal;       /* ... personal (each NULL when absent) */
     const char *wait;           /* query argument (GET /v1/events), or NULL */
+    const char *mapping;        /* query arguments of the import: mapping, */
+    const char *dry_run;        /* ... dry_run (each NULL when absent) */
     const char *body;           /* the request body (NULL before it is read) */
     size_t body_len;            /* its length */
     bool too_large;             /* the body went past the limit (the rest was dropped) */

@@ -64,6 +64,9 @@ typedef struct agency_pending {
     json_t *answer;                          /* the body of the 202 (of the 200 of a repeat) */
     int status;                              /* the answer once committed: 202, 200 or 500 */
     json_t *reply;                           /* its body */
+    json_t *batch_answer;                    /* the last letter of an import (core/pending.h's
+                                                mark): the body of the whole request's 202,
+                                                given instead of this letter's own, or NULL */
 } agency_pending_t;
 
 /* A receipt to send once the batch that decided it is committed. */

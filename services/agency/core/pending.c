@@ -38,7 +38,42 @@ agency_pending_free (agency_pending_t *pending)
     json_decref (pending->record);
     json_decref (pending->answer);
     json_decref (pending->reply);
+    json_decref (pending->batch_answer);
     free (pending);
+}
+
+agency_pending_mark_t
+agency_pending_mark (tsg_agency_t *self)
+{
+    if (!self->pending_tail)
+        self->pending_tail = &self->pending;
+    return (agency_pending_mark_t){ .tail = self->pending_tail,
+                                    .count = self->pending_count,
+                                    .next_sequence = self->next_sequence };
+}
+
+void
+agency_pending_rollback (tsg_agency_t *self, const agency_pending_mark_t *mark)
+{
+    agency_pending_t *p = *mark->tail;
+    while (p) {
+        agency_pending_t *next = p->next;
+        agency_pending_free (p);
+        p = next;
+    }
+    *mark->tail = NULL;
+    self->pending_tail = mark->tail;
+    self->pending_count = mark->count;
+    self->next_sequence = mark->next_sequence;
+}
+
+agency_pending_t *
+agency_pending_last (tsg_agency_t *self)
+{
+    agency_pending_t *last = self->pending;
+    while (last && last->next)
+        last = last->next;
+    return last;
 }
 
 size_t
@@ -72,7 +107,16 @@ s_answer (tsg_agency_t *self, agency_pending_t *p, int rc)
 {
     if (rc != TSG_OK) {
         p->status = 500;
-        p->reply = agency_json_error ("store_error", self->kinds[p->kind]->lost, NULL);
+        p->reply = agency_json_error ("store_error",
+                                      p->batch_answer ? "the import was not stored: nothing of "
+                                                        "it was sent (try it again)"
+                                                      : self->kinds[p->kind]->lost,
+                                      NULL);
+        return;
+    }
+    if (p->batch_answer) {
+        p->status = 202;
+        p->reply = json_incref (p->batch_answer);
         return;
     }
     const agency_pending_t *origin = p->same_as ? p->same_as : p;

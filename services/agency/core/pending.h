@@ -17,6 +17,24 @@ uint64_t agency_sequence_next (const tsg_agency_t *self);
  * takes none), for the next group commit; the agency owns it from now on. */
 void agency_pending_enqueue (tsg_agency_t *self, agency_pending_t *pending);
 
+/* Where the pending list stood, to take back what a request of many letters (an import)
+ * queued after it when one of them fails or it only checks: the entries queued since and
+ * their sequence numbers, which nothing has seen yet (the group commit runs between
+ * requests, never inside one). */
+typedef struct {
+    agency_pending_t **tail; /* where the first entry after the mark is linked */
+    size_t count;            /* entries before it */
+    uint64_t next_sequence;  /* the sequence the first of them took */
+} agency_pending_mark_t;
+
+agency_pending_mark_t agency_pending_mark (tsg_agency_t *self);
+
+/* Frees every entry queued after mark and gives their sequence numbers back. */
+void agency_pending_rollback (tsg_agency_t *self, const agency_pending_mark_t *mark);
+
+/* The entry queued last, or NULL when none is waiting. */
+agency_pending_t *agency_pending_last (tsg_agency_t *self);
+
 /* Frees one pending entry and what it holds; safe on NULL. */
 void agency_pending_free (agency_pending_t *pending);
 

@@ -31,6 +31,7 @@ static const char *const s_known_keys[] = { "agency.id",
                                             "http.listen",
                                             "http.token_sha256",
                                             "policy.response_due_days",
+                                            "import.mappings",
                                             NULL };
 
 tsg_agency_config_t *
@@ -50,6 +51,7 @@ tsg_agency_config_destroy (tsg_agency_config_t **self_p)
     free (self->type);
     free (self->name);
     free (self->data_dir);
+    free (self->mappings_dir);
     free (self->endpoint);
     free (self->http_host);
     free (self->report);
@@ -465,6 +467,8 @@ tsg_agency_config_load (const char *path, const char *type)
             tsg_config_error (cfg, "http", "listen", "%s", problem);
     }
     tsg_config_hex32 (cfg, "http", "token_sha256", self->token_sha256);
+    self->mappings_dir = tsg_config_resolve_path (
+        cfg, tsg_config_string (cfg, "import", "mappings", "import-mappings"));
 
     self->response_due_days = (int) tsg_config_int (cfg, "policy", "response_due_days",
                                                     policy ? policy->response_due_days : 7, 1, 365);

@@ -1,0 +1,286 @@
+/* cells.c — one spreadsheet cell read the way Japanese offices write it (cells.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agency/imports/cells.h"
+
+#define CELL_NORMAL_MAX 128 /* bytes of a date or a number after full-width forms are folded */
+
+/* The eras of the Japanese calendar: the western year of each one's first year. */
+static const struct {
+    const char *kanji;
+    char letter;
+    int first_year;
+} s_eras[] = {
+    { "明治", 'M', 1868 }, { "大正", 'T', 1912 }, { "昭和", 'S', 1926 },
+    { "平成", 'H', 1989 }, { "令和", 'R', 2019 },
+};
+
+/* Copies text into out with full-width digits, letters, ／ － ． ： and the ideographic
+ * space folded to ASCII, spaces at both ends dropped; false when it does not fit. */
+static bool
+s_fold (const char *text, char *out, size_t size)
+{
+    while (*text == ' ' || *text == '\t')
+        text++;
+    size_t n = 0;
+    const unsigned char *p = (const unsigned char *) text;
+    while (*p) {
+        char c = 0;
+        size_t step = 1;
+        if (p[0] == 0xEF && p[1] == 0xBC && p[2] >= 0x90 && p[2] <= 0x99)
+            c = (char) ('0' + (p[2] - 0x90)), step = 3; /* ０..９ */
+        else if (p[0] == 0xEF && p[1] == 0xBC && p[2] >= 0xA1 && p[2] <= 0xBA)
+            c = (char) ('A' + (p[2] - 0xA1)), step = 3; /* Ａ..Ｚ */
+        else if (p[0] == 0xEF && p[1] == 0xBC && (p[2] == 0x8F || p[2] == 0x8D || p[2] == 0x8E))
+            c = p[2] == 0x8F ? '/' : p[2] == 0x8D ? '-' : '.', step = 3;
+        else if (p[0] == 0xEF && p[1] == 0xBC && p[2] == 0x9A)
+            c = ':', step = 3;
+        else if (p[0] == 0xE3 && p[1] == 0x80 && p[2] == 0x80)
+            c = ' ', step = 3; /* the ideographic space */
+        if (c) {
+            if (n + 1 >= size)
+                return false;
+            out[n++] = c;
+            p += step;
+            continue;
+        }
+        if (n + 1 >= size)
+            return false;
+        out[n++] = (char) *p++;
+    }
+    while (n > 0 && (out[n - 1] == ' ' || out[n - 1] == '\t'))
+        n--;
+    out[n] = '\0';
+    return true;
+}
+
+/* Reads 1..4 digits at *p (or 元, the first year of an era, when era_year); -1 when none. */
+static int
+s_number (const char **p, bool era_year)
+{
+    if (era_year && strncmp (*p, "元", strlen ("元")) == 0) {
+        *p += strlen ("元");
+        return 1;
+    }
+    int value = 0, digits = 0;
+    while (**p >= '0' && **p <= '9' && digits < 4) {
+        value = value * 10 + (**p - '0');
+        (*p)++;
+        digits++;
+    }
+    return digits ? value : -1;
+}
+
+/* Skips one separator of a date: - / . or 年 月 (the one expected); false when absent. */
+static bool
+s_separator (const char **p, const char *kanji)
+{
+    if (**p == '-' || **p == '/' || **p == '.') {
+        (*p)++;
+        return true;
+    }
+    if (kanji && strncmp (*p, kanji, strlen (kanji)) == 0) {
+        *p += strlen (kanji);
+        return true;
+    }
+    return false;
+}
+
+/* The era at *p (kanji or letter), moving past it: its first western year, or 0. */
+static int
+s_era (const char **p)
+{
+    for (size_t i = 0; i < sizeof s_eras / sizeof s_eras[0]; i++) {
+        size_t n = strlen (s_eras[i].kanji);
+        if (strncmp (*p, s_eras[i].kanji, n) == 0) {
+            *p += n;
+            return s_eras[i].first_year;
+        }
+        if (**p == s_eras[i].letter || **p == s_eras[i].letter + ('a' - 'A')) {
+            (*p)++;
+            return s_eras[i].first_year;
+        }
+    }
+    return 0;
+}
+
+static bool
+s_leap (int year)
+{
+    return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+}
+
+/* True when what is left at p is nothing, or a time after a space (Excel's " 0:00"). */
+static bool
+s_only_time_left (const char *p)
+{
+    if (*p == '\0')
+        return true;
+    if (*p != ' ')
+        return false;
+    while (*p == ' ')
+        p++;
+    for (; *p; p++)
+        if (!(*p >= '0' && *p <= '9') && *p != ':')
+            return false;
+    return true;
+}
+
+bool
+agency_cell_date (const char *text, char out[11], char *why, size_t why_size)
+{
+    char folded[CELL_NORMAL_MAX];
+    if (!s_fold (text, folded, sizeof folded)) {
+        snprintf (why, why_size, "not a date: too long");
+        return false;
+    }
+    const char *p = folded;
+    int era = s_era (&p);
+    int year = s_number (&p, era != 0);
+    bool kanji = strstr (folded, "年") != NULL;
+    if (year < 0 || !s_separator (&p, "年")) {
+        snprintf (why, why_size,
+                  "not a date: write it as 1943-04-12, 1943/4/12 or 昭和18年4月12日");
+        return false;
+    }
+    int month = s_number (&p, false);
+    if (month < 0 || !s_separator (&p, "月")) {
+        snprintf (why, why_size,
+                  "not a date: write it as 1943-04-12, 1943/4/12 or 昭和18年4月12日");
+        return false;
+    }
+    int day = s_number (&p, false);
+    if (kanji && strncmp (p, "日", strlen ("日")) == 0)
+        p += strlen ("日");
+    if (day < 0 || !s_only_time_left (p)) {
+        snprintf (why, why_size,
+                  "not a date: write it as 1943-04-12, 1943/4/12 or 昭和18年4月12日");
+        return false;
+    }
+    if (era)
+        year = era + year - 1;
+    static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    if (year < 1868 || year > 2200 || month < 1 || month > 12 || day < 1
+        || day > days[month - 1] + (month == 2 && s_leap (year))) {
+        snprintf (why, why_size, "no such date: %04d-%02d-%02d", year, month, day);
+        return false;
+    }
+    char date[32];
+    snprintf (date, sizeof date, "%04d-%02d-%02d", year, month, day);
+    memcpy (out, date, 11);
+    return true;
+}
+
+bool
+agency_cell_integer (const char *text, long *out, char *why, size_t why_size)
+{
+    char folded[CELL_NORMAL_MAX];
+    if (!s_fold (text, folded, sizeof folded)) {
+        snprintf (why, why_size, "not a whole number");
+        return false;
+    }
+    size_t n = strlen (folded);
+    if (n >= strlen ("歳") && strcmp (folded + n - strlen ("歳"), "歳") == 0)
+        folded[n -= strlen ("歳")] = '\0';
+    long value = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (folded[i] < '0' || folded[i] > '9' || value > 100000) {
+            snprintf (why, why_size, "not a whole number");
+            return false;
+        }
+        value = value * 10 + (folded[i] - '0');
+    }
+    if (n == 0 || value > 100000) {
+        snprintf (why, why_size, "not a whole number from 0 to 100000");
+        return false;
+    }
+    *out = value;
+    return true;
+}
+
+/* The wire name that text is one of the words of, or NULL. */
+static const char *
+s_word (const char *text, const char *const table[][2])
+{
+    char folded[CELL_NORMAL_MAX];
+    if (!s_fold (text, folded, sizeof folded))
+        return NULL;
+    for (size_t i = 0; table[i][0]; i++)
+        if (strcmp (folded, table[i][0]) == 0)
+            return table[i][1];
+    return NULL;
+}
+
+const char *
+agency_cell_urgency (const char *text)
+{
+    static const char *const words[][2] = {
+        { "normal", "normal" }, { "high", "high" },      { "emergency", "emergency" },
+        { "通常", "normal" },   { "普通", "normal" },    { "至急", "high" },
+        { "高", "high" },       { "緊急", "emergency" }, { NULL, NULL },
+    };
+    return s_word (text, words);
+}
+
+const char *
+agency_cell_legal_basis (const char *text)
+{
+    static const char *const words[][2] = {
+        { "consent", "consent" },
+        { "support-meeting", "support-meeting" },
+        { "statutory-meeting", "statutory-meeting" },
+        { "emergency", "emergency" },
+        { "none", "none" },
+        { "同意", "consent" },
+        { "本人同意", "consent" },
+        { "支援会議", "support-meeting" },
+        { "法定会議", "statutory-meeting" },
+        { "緊急", "emergency" },
+        { "緊急通報", "emergency" },
+        { "なし", "none" },
+        { NULL, NULL },
+    };
+    return s_word (text, words);
+}
+
+/* The length of the separator of a list at p (・ 、 , ， ; ； / ／ | or a line break), or 0. */
+static size_t
+s_list_separator (const char *p)
+{
+    static const char *const separators[] = { "・", "、", "，", "；", "／", "｜", "\r\n",
+                                              ",",  ";",  "/",  "|",  "\n", NULL };
+    for (size_t i = 0; separators[i]; i++) {
+        size_t n = strlen (separators[i]);
+        if (strncmp (p, separators[i], n) == 0)
+            return n;
+    }
+    return 0;
+}
+
+json_t *
+agency_cell_list (const char *text)
+{
+    json_t *list = json_array ();
+    const char *start = text;
+    for (const char *p = text;; p++) {
+        size_t separator = *p ? s_list_separator (p) : 0;
+        if (*p && !separator)
+            continue;
+        const char *a = start, *b = p;
+        while (a < b && (*a == ' ' || *a == '\t'))
+            a++;
+        if ((size_t) (b - a) >= 3 && strncmp (a, "\u3000", 3) == 0)
+            a += 3;
+        while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
+            b--;
+        if (b > a && list)
+            json_array_append_new (list, json_stringn (a, (size_t) (b - a)));
+        if (!*p)
+            break;
+        p += separator - 1;
+        start = p + 1;
+    }
+    return list;
+}
