@@ -1,6 +1,8 @@
 /* metrics.c — GET /metrics of an agency daemon in the Prometheus text format: its standing
- * with the coordinator (suspended, revoked, clock, back-pressure), its outbox and inbox, and
- * what became of the letters it received.  Counters and a count of two tables only. */
+ * with the coordinator (suspended, revoked, clock, back-pressure, connection), its outbox and
+ * inbox, what became of the letters it received and sent, the API's refusals, and the group
+ * commits' sizes and durations.  Counters, histograms, a count of a few tables and the first
+ * letter of the outbox only. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +10,54 @@
 #include "agency/api/views.h"
 #include "agency/core/outbound.h"
 #include "agency/records/events.h"
+
+/* The label values of tsunagu_agency_api_refusals_total: the statuses and error codes the API
+ * answers (docs/agency-api.yaml, Error); anything else is counted as "other". */
+static const int s_api_statuses[AGENCY_API_STATUSES - 1] = { 400, 401, 404, 405, 409, 410,
+                                                             413, 415, 422, 429, 500, 503 };
+static const char *const s_api_codes[AGENCY_API_CODES - 1] = {
+    "bad_json",
+    "invalid",
+    "unauthorized",
+    "not_found",
+    "method_not_allowed",
+    "stale_version",
+    "conflict",
+    "too_large",
+    "unsupported_media_type",
+    "unknown_recipient",
+    "recipient_inactive",
+    "illegal_transition",
+    "not_permitted",
+    "unknown_agency",
+    "missing_legal_basis",
+    "personal_data",
+    "store_error",
+    "internal",
+    "not_ready",
+    "agency_revoked",
+    "agency_suspended",
+    "clock_skew",
+    "quota_exceeded",
+    "store_full",
+    "outbox_full",
+    "gone",
+    "too_many_rows",
+};
+
+void
+agency_metrics_count_refusal (tsg_agency_t *self, int status, const json_t *body)
+{
+    const char *code = json_string_value (json_object_get (body, "error"));
+    size_t si = AGENCY_API_STATUSES - 1, ci = AGENCY_API_CODES - 1;
+    for (size_t i = 0; i < AGENCY_API_STATUSES - 1; i++)
+        if (s_api_statuses[i] == status)
+            si = i;
+    for (size_t i = 0; code && i < AGENCY_API_CODES - 1; i++)
+        if (strcmp (s_api_codes[i], code) == 0)
+            ci = i;
+    self->stats.api_refused[si][ci]++;
+}
 
 static void
 s_head (FILE *out, const char *name, const char *type, const char *help)
@@ -102,6 +152,105 @@ s_events (FILE *out, tsg_agency_t *self)
              self->events_held);
 }
 
+/* Our letters the coordinator refused: a line for each ErrorCode, as the coordinator's own
+ * /metrics has, and for a code it did not give or one no ErrorCode has once one came. */
+static void
+s_refused (FILE *out, const tsg_agency_t *self)
+{
+    const uint64_t *by_code = self->stats.refused_by_code;
+    s_head (out, "tsunagu_agency_letters_refused_total", "counter",
+            "Letters of this agency the coordinator refused for good on arrival (once each, "
+            "however often it was resent), by its code.");
+    for (size_t i = 0; i < AGENCY_REFUSAL_CODES; i++) {
+        bool named = i > 0 && i + 1 < AGENCY_REFUSAL_CODES;
+        if (named || by_code[i])
+            fprintf (out, "tsunagu_agency_letters_refused_total{code=\"%s\"} %llu\n",
+                     i + 1 < AGENCY_REFUSAL_CODES ? tsg_error_code_name ((Tsunagu__V1__ErrorCode) i)
+                                                  : "other",
+                     (unsigned long long) by_code[i]);
+    }
+}
+
+/* The API's error answers, one line per status and code seen since start. */
+static void
+s_api_refusals (FILE *out, const tsg_agency_t *self)
+{
+    s_head (out, "tsunagu_agency_api_refusals_total", "counter",
+            "Requests the HTTP API answered with an error (status >= 400: refused before 202, "
+            "or 500 when a group commit failed), by status and error code; a line per pair "
+            "seen since start.");
+    for (size_t i = 0; i < AGENCY_API_STATUSES; i++)
+        for (size_t j = 0; j < AGENCY_API_CODES; j++) {
+            uint64_t n = self->stats.api_refused[i][j];
+            if (n == 0)
+                continue;
+            char status[8] = "other";
+            if (i + 1 < AGENCY_API_STATUSES)
+                snprintf (status, sizeof status, "%d", s_api_statuses[i]);
+            fprintf (out, "tsunagu_agency_api_refusals_total{status=\"%s\",code=\"%s\"} %llu\n",
+                     status, j + 1 < AGENCY_API_CODES ? s_api_codes[j] : "other",
+                     (unsigned long long) n);
+        }
+}
+
+/* The group commits: letters per commit (from the API, from the coordinator) and how long
+ * each write transaction ran. */
+static void
+s_commits (FILE *out, const tsg_agency_t *self)
+{
+    const agency_stats_t *st = &self->stats;
+    s_head (out, "tsunagu_agency_commit_letters", "histogram",
+            "Letters per group commit: source api, those the API accepted (each answered 202 "
+            "after the commit); source inbound, the frames received from the coordinator.");
+    agency_histogram_print (&st->commit_api_letters, out, "tsunagu_agency_commit_letters",
+                            "source=\"api\"");
+    agency_histogram_print (&st->commit_inbound_letters, out, "tsunagu_agency_commit_letters",
+                            "source=\"inbound\"");
+    s_head (out, "tsunagu_agency_commit_duration_seconds", "histogram",
+            "How long each group commit's write transaction ran, from its begin to its "
+            "commit (what an accepted letter waits for before its 202).");
+    agency_histogram_print (&st->commit_seconds, out, "tsunagu_agency_commit_duration_seconds",
+                            NULL);
+}
+
+/* Seconds since the oldest letter of the outbox was made (its created_at), read in txn; 0
+ * when the outbox is empty or its first letter does not decode. */
+static double
+s_outbox_age (tsg_agency_t *self, tsg_txn_t *txn)
+{
+    tsg_iter_t it;
+    uint64_t created = 0;
+    tsg_iter_begin (txn, tsg_store_db (self->store, AGENCY_DB_OUTBOX), &it, NULL, 0);
+    if (it.valid) {
+        tsg_envelope_t env;
+        if (tsg_envelope_decode (it.val.mv_data, it.val.mv_size, &env, NULL) == TSG_OK) {
+            created = env.letter->created_at_ms;
+            tsg_envelope_clear (&env);
+        }
+    }
+    tsg_iter_end (&it);
+    uint64_t now = tsg_now_ms ();
+    return created && now > created ? (double) (now - created) / 1000.0 : 0.0;
+}
+
+/* The coordinator's presence: connected (a letter within 5 s) and seconds since its last. */
+static void
+s_coordinator (FILE *out, const tsg_agency_t *self, uint64_t now)
+{
+    s_gauge (out, "tsunagu_agency_coordinator_connected",
+             "1 when a letter from the coordinator came within the last 5 s.",
+             agency_coordinator_connected (self));
+    s_head (out, "tsunagu_agency_coordinator_last_seen_seconds", "gauge",
+            "Seconds since the last letter from the coordinator (-1: none since start).");
+    if (self->coordinator_seen_ms == 0)
+        fprintf (out, "tsunagu_agency_coordinator_last_seen_seconds -1\n");
+    else
+        fprintf (out, "tsunagu_agency_coordinator_last_seen_seconds %.3f\n",
+                 now > self->coordinator_seen_ms
+                     ? (double) (now - self->coordinator_seen_ms) / 1000.0
+                     : 0.0);
+}
+
 char *
 agency_metrics_text (tsg_agency_t *self)
 {
@@ -125,17 +274,19 @@ agency_metrics_text (tsg_agency_t *self)
             "of its last HELLO; 0 until one was seen.");
     fprintf (out, "tsunagu_agency_clock_skew_ms %lld\n",
              self->standing.clock_known ? (long long) -self->standing.clock_offset_ms : 0LL);
-    s_gauge (out, "tsunagu_agency_coordinator_connected",
-             "1 when a letter from the coordinator came within the last 5 s.",
-             agency_coordinator_connected (self));
+    s_coordinator (out, self, now);
     tsg_txn_t txn;
     tsg_txn_begin (self->store, &txn, false);
     size_t outbox = tsg_txn_count (&txn, tsg_store_db (self->store, AGENCY_DB_OUTBOX));
     size_t inbox = tsg_txn_count (&txn, tsg_store_db (self->store, AGENCY_DB_INBOX));
     size_t quarantine = tsg_txn_count (&txn, tsg_store_db (self->store, AGENCY_DB_QUARANTINE));
+    double outbox_age = s_outbox_age (self, &txn);
     tsg_txn_abort (&txn);
     s_gauge (out, "tsunagu_agency_outbox_letters",
              "Letters waiting to be stored by the coordinator.", outbox);
+    s_head (out, "tsunagu_agency_outbox_oldest_age_seconds", "gauge",
+            "Seconds since the oldest letter still in the outbox was made (0: empty).");
+    fprintf (out, "tsunagu_agency_outbox_oldest_age_seconds %.3f\n", outbox_age);
     s_gauge (out, "tsunagu_agency_outbox_limit",
              "Letters that may wait before new work is refused (0: no limit).",
              self->config->outbox_limit);
@@ -155,14 +306,15 @@ agency_metrics_text (tsg_agency_t *self)
                st->rejected);
     s_counter (out, "tsunagu_agency_letters_duplicate_total", "Letters received again.",
                st->duplicates);
-    s_counter (out, "tsunagu_agency_letters_refused_total",
-               "Letters of this agency the coordinator refused.", st->refused);
+    s_refused (out, self);
     s_counter (out, "tsunagu_agency_letters_held_total",
                "Forwarded letters dropped while the mailbox was held.", st->held);
     s_counter (out, "tsunagu_agency_commit_failures_total", "Write transactions that failed.",
                st->commit_failures);
     s_counter (out, "tsunagu_agency_retention_pruned_total",
                "Dedup and quarantine records deleted after their retention.", self->pruned);
+    s_api_refusals (out, self);
+    s_commits (out, self);
     s_events (out, self);
     s_webhooks (out, self);
     const tsg_http_limits_t *limits = self->http_limits;

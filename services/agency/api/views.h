@@ -83,4 +83,9 @@ int agency_export_referrals (tsg_agency_t *self, const agency_export_query_t *q,
  * frees it.  NULL when memory ran out. */
 char *agency_metrics_text (tsg_agency_t *self);
 
+/* Counts one error answer of the API (status >= 400, body its JSON with "error", may be NULL)
+ * for /metrics' tsunagu_agency_api_refusals_total, by a fixed table of statuses and codes
+ * (any other is "other"). */
+void agency_metrics_count_refusal (tsg_agency_t *self, int status, const json_t *body);
+
 #endif

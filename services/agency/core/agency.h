@@ -12,6 +12,7 @@
 #include "tsunagu/tsunagu.h"
 #include "tsunagu/tsg_agency.h"
 #include "tsunagu/tsg_http_limits.h"
+#include "agency/core/histogram.h"
 #include "agency/core/standing.h"
 #include "agency/records/directory.h"
 #include "agency/records/msgref.h"
@@ -94,6 +95,13 @@ typedef struct {
     size_t frames;                 /* frames handled */
 } agency_batch_t;
 
+/* The label tables of /metrics' refusal counters: the coordinator's ErrorCodes 0..22
+ * (tsg_error_code_name); the HTTP statuses and the error codes api/metrics.c names for the
+ * API's refusals.  The last of each is for any other. */
+#define AGENCY_REFUSAL_CODES 24
+#define AGENCY_API_STATUSES  13
+#define AGENCY_API_CODES     28
+
 /* Counters for logs, health and tests. */
 typedef struct {
     uint64_t received;        /* frames received */
@@ -105,6 +113,18 @@ typedef struct {
     uint64_t commit_failures; /* write transactions that failed */
     uint64_t held;            /* forwarded letters dropped while waiting for the mailbox again */
     uint64_t bodies_opened;   /* bodies decrypted (records/sealed.h): at intake, and per read */
+    uint64_t refused_by_code[AGENCY_REFUSAL_CODES]; /* our letters the coordinator refused on
+                                                     arrival, once each, by its code
+                                                     (core/delivery.c) */
+    uint64_t api_refused[AGENCY_API_STATUSES][AGENCY_API_CODES]; /* API answers >= 400, by
+                                                                    status and error code
+                                                                    (daemon/http.c) */
+    agency_histogram_t commit_api_letters;     /* letters the API accepted, per group commit
+                                                  that wrote any (daemon/loop.c) */
+    agency_histogram_t commit_inbound_letters; /* frames received, per group commit that took
+                                                  any (daemon/loop.c) */
+    agency_histogram_t commit_seconds;         /* each group commit's write transaction, begin
+                                                  to commit, in seconds (daemon/loop.c) */
 } agency_stats_t;
 
 struct _tsg_agency_t {

@@ -74,6 +74,20 @@ agency_delivery_stored (tsg_agency_t *self, tsg_txn_t *txn,
     return TSG_OK;
 }
 
+_Static_assert(TSUNAGU__V1__ERROR_CODE__ERROR_PERSONAL_DATA == AGENCY_REFUSAL_CODES - 2,
+               "AGENCY_REFUSAL_CODES is the coordinator's ErrorCodes and one for any other");
+
+/* The index of the coordinator's code in stats.refused_by_code: its ErrorCode, by the name
+ * tsg_error_code_name gives it; the last for a code no ErrorCode has. */
+static size_t
+s_refusal_index (const char *code)
+{
+    for (size_t i = 0; i + 1 < AGENCY_REFUSAL_CODES; i++)
+        if (strcmp (code, tsg_error_code_name ((Tsunagu__V1__ErrorCode) i)) == 0)
+            return i;
+    return AGENCY_REFUSAL_CODES - 1;
+}
+
 int
 agency_delivery_refused (tsg_agency_t *self, tsg_txn_t *txn,
                          const uint8_t about[TSG_MESSAGE_ID_SIZE], const char *code,
@@ -89,6 +103,8 @@ agency_delivery_refused (tsg_agency_t *self, tsg_txn_t *txn,
     /* Still in the outbox: refused on arrival; stored already: withheld afterwards. */
     bool queued = s_outbox_del (self, txn, ref.sequence);
     s_event (self, txn, queued ? "refused" : "withheld", &ref, about, NULL, code, detail);
+    if (queued) /* /metrics: once per letter (a resent letter's refusal comes again) */
+        self->stats.refused_by_code[s_refusal_index (code)]++;
     return TSG_OK;
 }
 

@@ -22,6 +22,23 @@ s_kinds (tsg_agency_t *self)
     self->kinds[AGENCY_KIND_CONSENT_REVOKE] = &agency_kind_consent_revoke;
 }
 
+/* The buckets of /metrics' group commit histograms (core/histogram.h): letters per commit
+ * (a batch of inbound frames is at most 1024), and seconds per commit. */
+static const double s_letters_buckets[] = { 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024 };
+static const double s_seconds_buckets[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                            0.05,   0.1,   0.25,   0.5,   1,    2.5 };
+#define S_COUNT(a) (sizeof (a) / sizeof (a)[0])
+
+static void
+s_histograms (tsg_agency_t *self)
+{
+    agency_stats_t *st = &self->stats;
+    agency_histogram_init (&st->commit_api_letters, s_letters_buckets, S_COUNT (s_letters_buckets));
+    agency_histogram_init (&st->commit_inbound_letters, s_letters_buckets,
+                           S_COUNT (s_letters_buckets));
+    agency_histogram_init (&st->commit_seconds, s_seconds_buckets, S_COUNT (s_seconds_buckets));
+}
+
 /* Letters go nowhere until the link exists. */
 static int
 s_send_nowhere (void *arg, const uint8_t *data, size_t len)
@@ -61,6 +78,7 @@ tsg_agency_new (tsg_agency_config_t **config_p, char *err, size_t err_size)
     self->send = s_send_nowhere;
     self->pending_tail = &self->pending;
     s_kinds (self);
+    s_histograms (self);
     agency_standing_init (&self->standing);
 
     if (!tsg_mkdir_p (config->data_dir, 0700)) {
@@ -139,8 +157,17 @@ tsg_agency_destroy (tsg_agency_t **self_p)
     if (!self_p || !*self_p)
         return;
     tsg_agency_t *self = *self_p;
-    if (self->pending)
+    if (self->pending) {
+        /* The last group commit, for /metrics as loop.c counts it: new letters, no repeats. */
+        size_t letters = 0;
+        for (const agency_pending_t *p = self->pending; p; p = p->next)
+            letters += !p->same_as;
+        double started = agency_histogram_clock ();
         agency_pending_commit (self, self->http ? agency_http_answer : NULL, self->http);
+        if (letters > 0)
+            agency_histogram_observe (&self->stats.commit_api_letters, (double) letters);
+        agency_histogram_observe (&self->stats.commit_seconds, agency_histogram_clock () - started);
+    }
     self->http_limits = NULL;
     agency_webhooks_destroy (&self->webhooks);
     agency_http_destroy (&self->http);

@@ -67,10 +67,13 @@ s_request (const tsg_http_request_t *req, agency_http_request_t *out)
 }
 
 /* The adapter's answer for a JSON body (stolen; its "retry_after_s" becomes Retry-After) or,
- * when text is given (stolen), a text/plain one. */
+ * when text is given (stolen), a text/plain one.  Every answer of the API passes here: an
+ * error (>= 400) is counted for /metrics by its status and code. */
 static void
-s_response (int status, json_t *body, char *text, tsg_http_response_t *out)
+s_response (tsg_agency_t *agency, int status, json_t *body, char *text, tsg_http_response_t *out)
 {
+    if (status >= 400)
+        agency_metrics_count_refusal (agency, status, body);
     json_t *retry = body ? json_object_get (body, "retry_after_s") : NULL;
     if (json_is_integer (retry) && json_integer_value (retry) > 0)
         out->retry_after_s = (unsigned) json_integer_value (retry);
@@ -90,7 +93,7 @@ s_headers (void *arg, const tsg_http_request_t *req, tsg_http_response_t *respon
     s_request (req, &request);
     if (!agency_route_check (self->agency, &request, &reply))
         return TSG_HTTP_NEXT;
-    s_response (reply.status, reply.body, reply.text, response);
+    s_response (self->agency, reply.status, reply.body, reply.text, response);
     response->allow = reply.allow;
     response->challenge = reply.challenge;
     return TSG_HTTP_ANSWER;
@@ -105,7 +108,7 @@ s_wake (agency_http_t *self, size_t i)
     size_t count = 0;
     json_t *body = agency_events_list (self->agency, w->after, w->limit, &status, &count);
     tsg_http_response_t response = { 0 };
-    s_response (status, body, NULL, &response);
+    s_response (self->agency, status, body, NULL, &response);
     tsg_http_server_answer (w->exchange, &response);
     self->waiters[i] = self->waiters[--self->waiting];
     self->agency->events_held = self->waiting;
@@ -143,7 +146,7 @@ s_whole (void *arg, const tsg_http_request_t *req, tsg_http_response_t *response
     }
     if (reply.wait_s > 0 && s_hold (self, req->exchange, &reply))
         return TSG_HTTP_HOLD;
-    s_response (reply.status, reply.body, reply.text, response);
+    s_response (self->agency, reply.status, reply.body, reply.text, response);
     response->allow = reply.allow;
     response->challenge = reply.challenge;
     if (reply.text && reply.text_type) {
@@ -157,12 +160,12 @@ s_whole (void *arg, const tsg_http_request_t *req, tsg_http_response_t *response
 void
 agency_http_answer (void *arg, agency_pending_t *pending)
 {
-    (void) arg;
+    agency_http_t *self = arg;
     tsg_http_exchange_t *exchange = pending->conn;
     if (!exchange)
         return;
     tsg_http_response_t response = { 0 };
-    s_response (pending->status, pending->reply, NULL, &response);
+    s_response (self->agency, pending->status, pending->reply, NULL, &response);
     pending->reply = NULL;
     pending->conn = NULL;
     tsg_http_server_answer (exchange, &response);

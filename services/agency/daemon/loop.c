@@ -68,6 +68,18 @@ s_hello (tsg_agency_t *self)
     }
 }
 
+/* For /metrics: one group commit of api letters from the API and inbound frames, which ran
+ * seconds. */
+static void
+s_observe_commit (tsg_agency_t *self, size_t api, size_t inbound, double seconds)
+{
+    if (api > 0)
+        agency_histogram_observe (&self->stats.commit_api_letters, (double) api);
+    if (inbound > 0)
+        agency_histogram_observe (&self->stats.commit_inbound_letters, (double) inbound);
+    agency_histogram_observe (&self->stats.commit_seconds, seconds);
+}
+
 /* One group commit: the inbound letters waiting on the DEALER (up to one batch) and the
  * letters the API accepted (referrals, status changes, case events), in one write transaction;
  * then, and only then, receipts and answers. */
@@ -95,11 +107,13 @@ s_commit_batch (tsg_agency_t *self, zmq_msg_t *messages, bool inbound)
     if (count > 0 || answers) {
         agency_batch_t batch = { 0 };
         tsg_txn_t txn;
+        double started = agency_histogram_clock ();
         tsg_txn_begin (self->store, &txn, true);
         if (count > 0)
             agency_receive_into (self, &txn, frames, lens, count, &batch);
-        agency_pending_write (self, &txn);
+        size_t written = agency_pending_write (self, &txn);
         int rc = tsg_txn_commit (&txn);
+        s_observe_commit (self, written, count, agency_histogram_clock () - started);
         if (rc != TSG_OK)
             self->stats.commit_failures++;
         agency_receive_finish (self, &batch, rc);
