@@ -279,6 +279,16 @@ def body(cluster, results, args):
                   and r.json.get("error") == "outbox_full",
                   "POST /v1/referrals with %d letters in the outbox (outbox_limit %d): expected "
                   "503 outbox_full, got %r" % (OUTBOX_LIMIT, OUTBOX_LIMIT, r))
+            r = post(pov, eld)
+            check(r.status == 503, "a second POST with the outbox full: %r" % r)
+            feed = pov.get("/v1/events?after=0&limit=500").json.get("events") or []
+            told = [e for e in feed if e.get("type") == "backpressure.reached"
+                    and (e.get("data") or {}).get("code") == "outbox_full"]
+            check(len(told) == 1, "the feed tells of the full outbox once, not %d times: %r"
+                  % (len(told), told))
+            check((told[0]["data"].get("retry_after_s") or 0) > 0
+                  and "limit is %d" % OUTBOX_LIMIT in (told[0]["data"].get("detail") or ""),
+                  "backpressure.reached outbox_full without its detail: %r" % told[0])
         finally:
             cluster.coordinator.thaw()
         for rid in rids:
@@ -291,8 +301,8 @@ def body(cluster, results, args):
                 "audit": [], "audit_others": ["allowed"] * OUTBOX_LIMIT}
 
     case("f4_outbox_full_503: with the coordinator frozen, poverty-chuo (outbox_limit 3) takes "
-         "3 referrals and answers the 4th 503 \"error\": \"outbox_full\"; after the thaw exactly "
-         "3 arrive", f4_outbox_full)
+         "3 referrals and answers the 4th 503 \"error\": \"outbox_full\", its event feed says "
+         "backpressure.reached outbox_full once; after the thaw exactly 3 arrive", f4_outbox_full)
 
     def f4_visible_to_staff():
         """What the staff see after the quotas filled: an alert per agency (kind quota), the

@@ -159,6 +159,8 @@ struct _tsg_agency_t {
                                                       the mailbox's letters until the coordinator
                                                       says it resends them from the oldest
                                                       (per-sender order) */
+    bool outbox_full_told;                         /* backpressure.reached outbox_full is in the
+                                                      feed, not yet followed by a letter taken */
     uint64_t prune_at_ms;                          /* monotonic time of the next retention pass */
     agency_prune_cursor_t prune;                   /* where the retention sweep goes on */
     uint64_t pruned;                               /* records the sweep deleted since start */

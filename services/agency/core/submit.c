@@ -5,14 +5,39 @@
 #include "agency/core/outbound.h"
 #include "agency/core/pending.h"
 #include "agency/core/submit.h"
+#include "agency/records/events.h"
 #include "agency/records/json.h"
+
+/* The feed tells the agency's system once when its own outbox is full (backpressure.reached,
+ * code outbox_full), in a transaction of its own, and again only after new work was taken
+ * since.  The coordinator's back-pressure is told where its refusal arrives. */
+static void
+s_outbox_full_told (tsg_agency_t *self, bool admitted, const json_t *reply)
+{
+    if (admitted) {
+        self->outbox_full_told = false;
+        return;
+    }
+    const char *code = json_string_value (json_object_get (reply, "error"));
+    if (self->outbox_full_told || !code || strcmp (code, "outbox_full") != 0)
+        return;
+    json_t *data =
+        json_pack ("{s:s, s:O, s:O}", "code", code, "detail", json_object_get (reply, "message"),
+                   "retry_after_s", json_object_get (reply, "retry_after_s"));
+    tsg_txn_t txn;
+    tsg_txn_begin (self->store, &txn, true);
+    agency_events_append (&txn, self->config->id, "backpressure.reached", data, tsg_now_ms ());
+    self->outbox_full_told = tsg_txn_commit (&txn) == TSG_OK;
+}
 
 bool
 agency_admits (tsg_agency_t *self, int *status, json_t **reply)
 {
     size_t waiting = agency_outbox_pending (self->outbox) + self->pending_count;
-    return agency_standing_admits (&self->standing, waiting, self->config->outbox_limit,
-                                   agency_now_mono (), status, reply);
+    bool admitted = agency_standing_admits (&self->standing, waiting, self->config->outbox_limit,
+                                            agency_now_mono (), status, reply);
+    s_outbox_full_told (self, admitted, admitted ? NULL : *reply);
+    return admitted;
 }
 
 /* 0 while the directory from the coordinator is current, else 503 not_ready. */

@@ -28,10 +28,12 @@
  *   alert.emergency          referral_id, case_id, from (an emergency referral received)
  *   directory.changed        serial, agencies
  *   agency.suspended         agency, detail (and agency.revoked); agency.resumed: agency
- *   backpressure.reached     code (quota_exceeded, store_full), detail, retry_after_s: when
- *                            the refusal of new work began, not per refused letter
+ *   backpressure.reached     code (quota_exceeded, store_full from the coordinator;
+ *                            outbox_full: this daemon's own outbox at its limit), detail,
+ *                            retry_after_s: when the refusal of new work began, not per
+ *                            refused letter
  * Written by letters/referral.c, letters/referral_status_apply.c, letters/consent_*.c,
- * core/delivery.c and core/from_coordinator.c.
+ * core/delivery.c, core/from_coordinator.c and core/submit.c (outbox_full).
  * The standing (suspended, revoked, back-pressure) is the daemon's memory: after a restart the
  * coordinator's next refusal tells it again.
  *
