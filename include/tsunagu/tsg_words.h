@@ -21,4 +21,15 @@ bool tsg_meeting_decision_ok (const char *code);
 extern const char *const tsg_note_categories[];
 bool tsg_note_category_ok (const char *code);
 
+/* The Japanese words people read for a letter's urgency (通常, 高, 緊急) and for its legal basis
+ * (同意, 支援会議, 法定会議, 緊急, 個人情報なし), from their wire names: the dashboard, the CSV
+ * exports and the spreadsheet import (which reads them back) use these.  NULL when code is
+ * not one of them. */
+const char *tsg_urgency_label_ja (const char *code);
+const char *tsg_legal_basis_label_ja (const char *code);
+
+/* The wire names of the urgencies and of the legal bases, in order. */
+extern const char *const tsg_urgency_names[];
+extern const char *const tsg_legal_basis_names[];
+
 #endif

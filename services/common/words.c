@@ -1,4 +1,5 @@
-/* words.c — the coded words of case events (tsg_words.h). */
+/* words.c — the coded words of case events, and the Japanese words of urgency and legal basis
+ * (tsg_words.h). */
 #include <string.h>
 
 #include "tsunagu/tsg_words.h"
@@ -34,4 +35,35 @@ bool
 tsg_note_category_ok (const char *code)
 {
     return tsg_word_in (code, tsg_note_categories);
+}
+
+const char *const tsg_urgency_names[] = { "normal", "high", "emergency", NULL };
+static const char *const s_urgency_ja[] = { "通常", "高", "緊急", NULL };
+
+const char *const tsg_legal_basis_names[] = {
+    "consent", "support-meeting", "statutory-meeting", "emergency", "none", NULL
+};
+static const char *const s_legal_basis_ja[] = { "同意", "支援会議",     "法定会議",
+                                                "緊急", "個人情報なし", NULL };
+
+/* The word of list_ja at code's place in names, or NULL. */
+static const char *
+s_label (const char *code, const char *const names[], const char *const list_ja[])
+{
+    for (size_t i = 0; code && names[i]; i++)
+        if (strcmp (code, names[i]) == 0)
+            return list_ja[i];
+    return NULL;
+}
+
+const char *
+tsg_urgency_label_ja (const char *code)
+{
+    return s_label (code, tsg_urgency_names, s_urgency_ja);
+}
+
+const char *
+tsg_legal_basis_label_ja (const char *code)
+{
+    return s_label (code, tsg_legal_basis_names, s_legal_basis_ja);
 }

@@ -17,6 +17,7 @@
 
 #include "tsunagu/tsg_csv_write.h"
 #include "tsunagu/tsg_text.h"
+#include "tsunagu/tsg_words.h"
 #include "agency/api/views.h"
 #include "agency/records/consents.h"
 #include "agency/records/json.h"
@@ -50,19 +51,6 @@ static const char *const s_headers[] = { "方向",   "紹介ID",   "ケースID"
                                          "状態",   "受付日時", "受諾日時", "終結日時",
                                          "結果",   "受付期限", "回答期限", NULL };
 
-/* Words of the vocabularies in Japanese, for people reading the sheet (the outcomes are
- * common/states.c's). */
-static const char *const s_words[][2] = {
-    { "normal", "通常" },
-    { "high", "高" },
-    { "emergency", "緊急" },
-    { "consent", "同意" },
-    { "support-meeting", "支援会議" },
-    { "statutory-meeting", "法定会議" },
-    { "none", "個人情報なし" },
-    { NULL, NULL },
-};
-
 static const char *
 s_ja (const char *code)
 {
@@ -71,10 +59,10 @@ s_ja (const char *code)
     tsg_outcome_t outcome;
     if (tsg_outcome_parse (code, &outcome) && tsg_outcome_label_ja (outcome))
         return tsg_outcome_label_ja (outcome);
-    for (size_t i = 0; s_words[i][0]; i++)
-        if (strcmp (s_words[i][0], code) == 0)
-            return s_words[i][1];
-    return code;
+    const char *word = tsg_urgency_label_ja (code);
+    if (!word)
+        word = tsg_legal_basis_label_ja (code);
+    return word ? word : code;
 }
 
 bool

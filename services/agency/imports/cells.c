@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tsunagu/tsg_words.h"
 #include "agency/imports/cells.h"
 
 #define CELL_NORMAL_MAX 128 /* bytes of a date or a number after full-width forms are folded */
@@ -200,49 +201,45 @@ agency_cell_integer (const char *text, long *out, char *why, size_t why_size)
     return true;
 }
 
-/* The wire name that text is one of the words of, or NULL. */
+/* The wire name of names whose Japanese word (label) or name text is, else the one a synonym
+ * of synonyms stands for, or NULL. */
 static const char *
-s_word (const char *text, const char *const table[][2])
+s_wire (const char *text, const char *const names[], const char *(*label) (const char *),
+        const char *const synonyms[][2])
 {
     char folded[CELL_NORMAL_MAX];
     if (!s_fold (text, folded, sizeof folded))
         return NULL;
-    for (size_t i = 0; table[i][0]; i++)
-        if (strcmp (folded, table[i][0]) == 0)
-            return table[i][1];
+    for (size_t i = 0; names[i]; i++)
+        if (strcmp (folded, names[i]) == 0 || strcmp (folded, label (names[i])) == 0)
+            return names[i];
+    for (size_t i = 0; synonyms[i][0]; i++)
+        if (strcmp (folded, synonyms[i][0]) == 0)
+            return synonyms[i][1];
     return NULL;
 }
 
 const char *
 agency_cell_urgency (const char *text)
 {
-    static const char *const words[][2] = {
-        { "normal", "normal" }, { "high", "high" },      { "emergency", "emergency" },
-        { "通常", "normal" },   { "普通", "normal" },    { "至急", "high" },
-        { "高", "high" },       { "緊急", "emergency" }, { NULL, NULL },
+    static const char *const synonyms[][2] = {
+        { "普通", "normal" },
+        { "至急", "high" },
+        { NULL, NULL },
     };
-    return s_word (text, words);
+    return s_wire (text, tsg_urgency_names, tsg_urgency_label_ja, synonyms);
 }
 
 const char *
 agency_cell_legal_basis (const char *text)
 {
-    static const char *const words[][2] = {
-        { "consent", "consent" },
-        { "support-meeting", "support-meeting" },
-        { "statutory-meeting", "statutory-meeting" },
-        { "emergency", "emergency" },
-        { "none", "none" },
-        { "同意", "consent" },
+    static const char *const synonyms[][2] = {
         { "本人同意", "consent" },
-        { "支援会議", "support-meeting" },
-        { "法定会議", "statutory-meeting" },
-        { "緊急", "emergency" },
         { "緊急通報", "emergency" },
         { "なし", "none" },
         { NULL, NULL },
     };
-    return s_word (text, words);
+    return s_wire (text, tsg_legal_basis_names, tsg_legal_basis_label_ja, synonyms);
 }
 
 /* The length of the separator of a list at p (・ 、 , ， ; ； / ／ | or a line break), or 0. */

@@ -16,7 +16,8 @@ bool agency_cell_date (const char *text, char out[11], char *why, size_t why_siz
 /* A whole number 0..100000 of ASCII or full-width digits (a trailing 歳 allowed). */
 bool agency_cell_integer (const char *text, long *out, char *why, size_t why_size);
 
-/* normal / high / emergency, or 通常, 普通, 至急, 高, 緊急: the wire name, or NULL. */
+/* normal / high / emergency, their words (tsg_words.h: 通常, 高, 緊急), or 普通, 至急: the
+ * wire name, or NULL. */
 const char *agency_cell_urgency (const char *text);
 
 /* consent / support-meeting / statutory-meeting / emergency / none, or 同意, 支援会議,

@@ -4,6 +4,7 @@
 
 #include "coordinator/web/labels.h"
 #include "tsunagu/tsg_agency_types.h"
+#include "tsunagu/tsg_words.h"
 
 /* One code and its two labels. */
 typedef struct {
@@ -58,10 +59,11 @@ static const s_word_t s_time_figures[] = {
     { NULL, NULL, NULL },
 };
 
+/* The urgencies' Japanese words are the common table's (tsg_words.h). */
 static const s_word_t s_urgencies[] = {
-    { "normal", "通常", "Normal" },
-    { "high", "高", "High" },
-    { "emergency", "緊急", "Emergency" },
+    { "normal", NULL, "Normal" },
+    { "high", NULL, "High" },
+    { "emergency", NULL, "Emergency" },
     { NULL, NULL, NULL },
 };
 
@@ -151,6 +153,10 @@ web_word (web_word_kind_t kind, const char *code, bool en)
             return en ? "All" : "全体";
         const tsg_agency_policy_t *policy = tsg_agency_policy_find (code);
         return policy ? (en ? policy->name_en : policy->name_ja) : code;
+    }
+    if (kind == WEB_WORD_URGENCY && !en) {
+        const char *word = tsg_urgency_label_ja (code);
+        return word ? word : code;
     }
     for (const s_word_t *w = s_table (kind); w->code; w++)
         if (strcmp (w->code, code) == 0)
