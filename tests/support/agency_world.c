@@ -342,7 +342,8 @@ s_fill_error (tsg_letter_t *letter, void *arg)
     s_reply_t *reply = arg;
     reply->error.about_message_id.data = (uint8_t *) reply->about;
     reply->error.about_message_id.len = TSG_MESSAGE_ID_SIZE;
-    reply->error.detail = (char *) "refused by the fixture";
+    if (!reply->error.detail || !*reply->error.detail)
+        reply->error.detail = (char *) "refused by the fixture";
     letter->error = &reply->error;
 }
 
@@ -387,6 +388,19 @@ agency_world_error (agency_world_t *self, tsg_agency_t *agency, const uint8_t *e
     tsunagu__v1__error_report__init (&reply.error);
     reply.error.code = code;
     reply.error.final = final;
+    return s_answer (self, agency, envelope, len, TSUNAGU__V1__KIND__KIND_ERROR, &reply);
+}
+
+int
+agency_world_withhold (agency_world_t *self, tsg_agency_t *agency, const uint8_t *envelope,
+                       size_t len)
+{
+    s_reply_t reply;
+    memset (&reply, 0, sizeof reply);
+    tsunagu__v1__error_report__init (&reply.error);
+    reply.error.code = TSUNAGU__V1__ERROR_CODE__ERROR_MISSING_LEGAL_BASIS;
+    reply.error.final = true;
+    reply.error.detail = (char *) "withheld: consent 5b2c1d9e-0000-4000-8000-000000000001 revoked";
     return s_answer (self, agency, envelope, len, TSUNAGU__V1__KIND__KIND_ERROR, &reply);
 }
 

@@ -76,6 +76,11 @@ int agency_world_store_ack (agency_world_t *self, tsg_agency_t *agency, const ui
 int agency_world_error (agency_world_t *self, tsg_agency_t *agency, const uint8_t *envelope,
                         size_t len, Tsunagu__V1__ErrorCode code, bool final);
 
+/* The coordinator's news, through the mailbox, that a letter it had stored is withheld now
+ * (ERROR_MISSING_LEGAL_BASIS, final, detail "withheld: consent ... revoked"). */
+int agency_world_withhold (agency_world_t *self, tsg_agency_t *agency, const uint8_t *envelope,
+                           size_t len);
+
 /* Delivers one envelope to agency as the coordinator's forwarding would; the receive rc. */
 int agency_world_deliver (tsg_agency_t *agency, const uint8_t *data, size_t len);
 

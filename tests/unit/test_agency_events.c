@@ -488,7 +488,6 @@ test_a_refusal_before_and_after_storing_is_refused_then_withheld (void **state)
     assert_int_equal (agency_world_error (w->world, w->elder, letter, len,
                                           TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED, true),
                       TSG_OK);
-    free (letter);
     json_t *body;
     json_t *event = s_find (w->elder, "delivery.refused", &body);
     assert_non_null (event);
@@ -497,15 +496,24 @@ test_a_refusal_before_and_after_storing_is_refused_then_withheld (void **state)
     assert_non_null (s_data (event, "code"));
     assert_non_null (s_data (event, "detail"));
     json_decref (body);
+    /* The refusal of a copy resent before the first answer came tells nothing new. */
+    assert_int_equal (agency_world_error (w->world, w->elder, letter, len,
+                                          TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED, true),
+                      TSG_OK);
+    free (letter);
+    assert_int_equal (s_count (w->elder, "delivery.refused"), 1);
     assert_int_equal (s_count (w->elder, "delivery.withheld"), 0);
 
     letter = s_refer (w, rid, &len);
     assert_int_equal (agency_world_store_ack (w->world, w->elder, letter, len), TSG_OK);
     assert_int_equal (agency_world_store_ack (w->world, w->elder, letter, len), TSG_OK);
+    assert_int_equal (agency_world_withhold (w->world, w->elder, letter, len), TSG_OK);
+    /* An answer of the coordinator to a resent copy, after the letter was stored: not news. */
     assert_int_equal (agency_world_error (w->world, w->elder, letter, len,
-                                          TSUNAGU__V1__ERROR_CODE__ERROR_MISSING_LEGAL_BASIS, true),
+                                          TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED, true),
                       TSG_OK);
     free (letter);
+    assert_int_equal (s_count (w->elder, "delivery.withheld"), 1);
     event = s_find (w->elder, "delivery.withheld", &body);
     assert_non_null (event);
     assert_string_equal (s_data (event, "referral_id"), rid);

@@ -127,14 +127,16 @@ s_error (tsg_agency_t *self, tsg_txn_t *txn, const tsg_letter_t *letter, agency_
     }
     if (agency_answer_repeat (self, txn, letter, batch))
         return;
-    if (ours
-        && agency_delivery_refused (self, txn, error->about_message_id.data, code, detail,
-                                    tsg_now_ms ())
-               == TSG_OK) {
+    int rc = ours ? agency_delivery_refused (self, txn, error->about_message_id.data, code, detail,
+                                             tsg_now_ms ())
+                  : TSG_ERR_NOT_FOUND;
+    if (rc == TSG_OK) {
         batch->outbox_changed = true;
         self->stats.refused++;
         log_warnx ("letter %s refused by the coordinator: %s: %s", hex, code, detail);
     }
+    else if (rc == TSG_ERR_EXISTS)
+        log_debug ("letter %s refused again (a resent copy): %s", hex, code);
     else
         log_warnx ("coordinator reports %s about %s (final): %s", code, ours ? hex : "a letter",
                    detail);
