@@ -96,21 +96,25 @@ s_report (s_import_t *im, const agency_import_request_t *req, const char *encodi
     return out;
 }
 
-/* The referral already sent under the plan's client_ref (a row imported before), or "". */
-static void
+/* The referral already sent under the plan's client_ref (a row imported before): its sent
+ * record (caller decrefs) with its id in id, or NULL with id "". */
+static json_t *
 s_known (tsg_agency_t *self, const agency_import_plan_t *plan, char id[TSG_UUID_TEXT_SIZE])
 {
     id[0] = '\0';
     tsg_txn_t txn;
     MDB_val val;
+    json_t *record = NULL;
     tsg_txn_begin (self->store, &txn, false);
     if (tsg_txn_get (&txn, tsg_store_db (self->store, AGENCY_DB_CLIENTREF), plan->client_ref,
                      strlen (plan->client_ref), &val)
         && val.mv_size == 36) {
         memcpy (id, val.mv_data, 36);
         id[36] = '\0';
+        record = agency_sent_get (&txn, id);
     }
     tsg_txn_abort (&txn);
+    return record;
 }
 
 static void
@@ -217,12 +221,15 @@ s_send (s_import_t *im, json_t **stop_reply)
             continue;
         }
         char known[TSG_UUID_TEXT_SIZE];
-        s_known (im->self, plan, known);
+        json_t *sent = s_known (im->self, plan, known);
         if (plan->ok && known[0]) {
             im->already++;
-            s_result (im, plan, "already_sent", known, NULL, NULL, NULL);
+            s_result (im, plan, "already_sent", known, agency_json_str (sent, "case_id"),
+                      agency_json_str (sent, "consent_id"), NULL);
+            json_decref (sent);
             continue;
         }
+        json_decref (sent);
         if (plan->ok)
             s_send_row (im, plan, &stop, stop_reply);
         if (!plan->ok && !stop) {
