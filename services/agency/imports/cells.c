@@ -53,7 +53,11 @@ s_fold (const char *text, char *out, size_t size)
     }
     while (n > 0 && (out[n - 1] == ' ' || out[n - 1] == '\t'))
         n--;
-    out[n] = '\0';
+    size_t start = 0; /* an ideographic space folded at the start */
+    while (start < n && (out[start] == ' ' || out[start] == '\t'))
+        start++;
+    memmove (out, out + start, n - start);
+    out[n - start] = '\0';
     return true;
 }
 
@@ -158,6 +162,10 @@ agency_cell_date (const char *text, char out[11], char *why, size_t why_size)
     if (day < 0 || !s_only_time_left (p)) {
         snprintf (why, why_size,
                   "not a date: write it as 1943-04-12, 1943/4/12 or 昭和18年4月12日");
+        return false;
+    }
+    if (era && year == 0) { /* an era's first year is 元年, 1 */
+        snprintf (why, why_size, "no such date: an era's years start at 1 (元年)");
         return false;
     }
     if (era)
@@ -266,12 +274,18 @@ agency_cell_list (const char *text)
         if (*p && !separator)
             continue;
         const char *a = start, *b = p;
-        while (a < b && (*a == ' ' || *a == '\t'))
-            a++;
-        if ((size_t) (b - a) >= 3 && strncmp (a, "\u3000", 3) == 0)
-            a += 3;
-        while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
-            b--;
+        for (bool more = true; more;) { /* spaces, tabs and ideographic spaces at both ends */
+            size_t before = (size_t) (b - a);
+            while (a < b && (*a == ' ' || *a == '\t'))
+                a++;
+            if ((size_t) (b - a) >= 3 && memcmp (a, "\u3000", 3) == 0)
+                a += 3;
+            while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
+                b--;
+            if ((size_t) (b - a) >= 3 && memcmp (b - 3, "\u3000", 3) == 0)
+                b -= 3;
+            more = (size_t) (b - a) != before;
+        }
         if (b > a && list)
             json_array_append_new (list, json_stringn (a, (size_t) (b - a)));
         if (!*p)
