@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "tsunagu/tsg_agency_types.h"
+#include "tsunagu/tsg_text.h"
 #include "agency/imports/mapping.h"
 
 #define PATH_STEPS_MAX 5  /* steps of a sheet path */
@@ -75,7 +76,7 @@ agency_import_name_valid (const char *name)
 }
 
 /* True when path is a sheet path: 1..PATH_STEPS_MAX steps of [A-Za-z0-9_], the first not a
- * number, a number not above PATH_INDEX_MAX. */
+ * number, a number (a step that starts with a digit) all digits and not above PATH_INDEX_MAX. */
 static bool
 s_sheet_path (const char *path)
 {
@@ -93,6 +94,8 @@ s_sheet_path (const char *path)
             digits = digits && isdigit ((unsigned char) p[i]);
         }
         if (digits && (steps == 1 || n > 2 || atoi (p) > PATH_INDEX_MAX))
+            return false;
+        if (!digits && isdigit ((unsigned char) p[0])) /* the rows read it as an index */
             return false;
         if (!dot)
             return true;
@@ -165,8 +168,11 @@ s_place (char *text, agency_import_place_t *place)
             place->as = IMPORT_AS_INTEGER;
         else if (strcmp (as, "text") == 0)
             place->as = IMPORT_AS_TEXT;
-        else
+        else {
+            free (place->path);
+            place->path = NULL;
             return "after '|' comes date, integer or text";
+        }
     }
     return NULL;
 }
@@ -320,6 +326,13 @@ s_file (agency_import_mapping_t *self, char *text, char *why, size_t why_size)
         if (next)
             *next++ = '\0';
         number++;
+        for (const unsigned char *p = (const unsigned char *) line; *p;) {
+            uint32_t cp;
+            size_t n = tsg_utf8_decode (p, &cp);
+            if (n == 0)
+                return s_fail (why, why_size, number, "not UTF-8: save the file as UTF-8");
+            p += n;
+        }
         char *hash = strchr (line, '#');
         if (hash)
             *hash = '\0';
@@ -380,6 +393,8 @@ agency_import_mapping_parse (const char *name, const char *text, size_t len,
         agency_import_mapping_clear (out);
         return s_fail (why, why_size, 0, "a mapping file is text of at most 64 KiB");
     }
+    if (len >= 3 && memcmp (text, "\xEF\xBB\xBF", 3) == 0) /* Notepad's byte order mark */
+        text += 3, len -= 3;
     char *copy = strndup (text, len);
     int rc = copy ? s_file (out, copy, why, why_size) : s_fail (why, why_size, 0, "out of memory");
     free (copy);
