@@ -53,6 +53,8 @@ agency_import_header_read (const agency_import_mapping_t *mapping, const tsg_csv
         bool found = false;
         for (size_t i = 0; i < mapping->column_count; i++)
             found = found || (mapping->columns[i].place.target == needed[n] && out->field[i] >= 0);
+        for (size_t i = 0; i < mapping->default_count; i++) /* a default stands for the column */
+            found = found || mapping->defaults[i].place.target == needed[n];
         if (!found) {
             char why[200];
             snprintf (why, sizeof why, "the file has no column %s (%s): every row needs one",
@@ -148,7 +150,7 @@ s_take (s_row_t *r, const agency_import_place_t *place, const char *text, const 
         r->by[place->target] = (s_value_t){ text, column };
         return;
     }
-    char field[96], why[160];
+    char field[192], why[160]; /* "sheet." and a path of 5 steps of 32 bytes */
     snprintf (field, sizeof field, "sheet.%s", place->path);
     json_t *value = NULL;
     if (place->as == IMPORT_AS_DATE) {
@@ -406,6 +408,10 @@ agency_import_row_plan (const agency_import_header_t *h, const tsg_csv_row_t *ro
     else
         json_object_set_new (r.sheet, "household_id", json_string (household->text));
     s_recipient (&r, plan, referral);
+    if (household->text && strlen (household->text) + 1 + strlen (plan->to) >= sizeof plan->key)
+        s_problem (&r, household->column, "household",
+                   "too long: the household's id and the recipient make the row key, at most "
+                   "158 bytes");
     s_word (&r, referral, "urgency", IMPORT_URGENCY, agency_cell_urgency,
             "must be normal, high or emergency (通常, 至急, 緊急)");
     s_word (&r, referral, "legal_basis", IMPORT_LEGAL_BASIS, agency_cell_legal_basis,
