@@ -99,23 +99,27 @@ agency_delivery_refused (tsg_agency_t *self, tsg_txn_t *txn,
     /* The kinds see a code and a sentence always, whatever the coordinator sent. */
     code = code && *code ? code : "unspecified";
     detail = detail && *detail ? detail : "no detail";
-    /* Still in the outbox: refused on arrival.  Gone from it: either the news, through our
-     * mailbox, that a letter stored before is withheld now (its detail starts "withheld",
-     * proto/README.md), or the refusal of a copy we resent while the first answer was on
-     * its way, which tells nothing new: the kind, the feed and /metrics saw it once. */
+    /* Still in the outbox: refused on arrival; its msgref then keeps sequence 0, the mark of a
+     * letter refused.  Gone from the outbox with its sequence: stored before, and this is the
+     * coordinator's news, through our mailbox, that it is withheld now (a consent it relied on
+     * ended, or the recipient's answer could not be passed on).  Marked refused: the answer to
+     * a copy resent before the first answer came, which tells nothing new. */
+    if (ref.sequence == 0)
+        return TSG_ERR_EXISTS;
     uint8_t key[8];
     MDB_val val;
     tsg_be64_put (key, ref.sequence);
     bool queued =
         tsg_txn_get (txn, tsg_store_db (self->store, AGENCY_DB_OUTBOX), key, sizeof key, &val);
-    if (!queued && strncmp (detail, "withheld", 8) != 0)
-        return TSG_ERR_EXISTS;
     self->kinds[ref.kind]->refused (self, txn, &ref, about, code, detail, at_ms);
-    if (queued)
-        s_outbox_del (self, txn, ref.sequence);
     s_event (self, txn, queued ? "refused" : "withheld", &ref, about, NULL, code, detail);
-    if (queued)
+    if (queued) {
+        s_outbox_del (self, txn, ref.sequence);
+        agency_msgref_t refused = ref;
+        refused.sequence = 0;
+        agency_msgref_put (txn, about, &refused);
         self->stats.refused_by_code[s_refusal_index (code)]++;
+    }
     return TSG_OK;
 }
 

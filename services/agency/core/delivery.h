@@ -17,10 +17,9 @@ int agency_delivery_stored (tsg_agency_t *self, tsg_txn_t *txn,
 /* The coordinator refused our letter `about` for good (code, detail): it leaves the outbox
  * and the refusal is recorded.  A letter the coordinator had stored already was withheld
  * from its recipients afterwards (a consent it relied on was revoked or expired): that is
- * recorded as "withheld" (the coordinator's detail starts "withheld").  A refusal of a letter
- * no longer in the outbox that is not that news answers a copy resent before the first answer
- * came: nothing is recorded again (TSG_ERR_EXISTS).  TSG_OK, or TSG_ERR_NOT_FOUND when it is
- * not ours. */
+ * recorded as "withheld".  A letter refused once is refused for good: the refusal of a copy
+ * resent before the first answer came records nothing again (TSG_ERR_EXISTS).  TSG_OK, or
+ * TSG_ERR_NOT_FOUND when it is not ours. */
 int agency_delivery_refused (tsg_agency_t *self, tsg_txn_t *txn,
                              const uint8_t about[TSG_MESSAGE_ID_SIZE], const char *code,
                              const char *detail, uint64_t at_ms);

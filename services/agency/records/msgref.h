@@ -24,7 +24,8 @@ typedef enum {
 
 typedef struct {
     agency_kind_id_t kind;       /* what the letter carried */
-    uint64_t sequence;           /* its outbox sequence */
+    uint64_t sequence;           /* its outbox sequence; 0 once the coordinator refused it
+                                    (core/delivery.c) */
     char id[TSG_UUID_TEXT_SIZE]; /* the referral id (referral, status), the case id (case
                                     event) or the consent id */
     uint64_t n;                  /* case event: its number in the case (cases.h) */
