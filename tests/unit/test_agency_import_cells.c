@@ -126,6 +126,21 @@ test_era_year_zero_refused (void **state)
     s_date_refused ("H0.1.8");
 }
 
+/* A date of an era must fall in the days it ran. */
+static void
+test_era_ends_refused (void **state)
+{
+    (void) state;
+    s_date_is ("昭和64年1月7日", "1989-01-07");
+    s_date_refused ("昭和64年1月8日");
+    s_date_refused ("昭和65年1月1日");
+    s_date_is ("平成31年4月30日", "2019-04-30");
+    s_date_refused ("平成31年5月1日");
+    s_date_is ("令和元年5月1日", "2019-05-01");
+    s_date_refused ("令和元年4月30日");
+    s_date_refused ("T16.1.1");
+}
+
 static void
 test_integers (void **state)
 {
@@ -181,6 +196,10 @@ test_urgency_words (void **state)
     assert_null (agency_cell_urgency ("低"));
     assert_null (agency_cell_urgency ("緊急度"));
     assert_null (agency_cell_urgency ("consent"));
+    /* The English words in any case, full-width too. */
+    assert_string_equal (agency_cell_urgency ("High"), "high");
+    assert_string_equal (agency_cell_urgency ("ＥＭＥＲＧＥＮＣＹ"), "emergency");
+    assert_string_equal (agency_cell_legal_basis ("Consent"), "consent");
 }
 
 static void
@@ -260,6 +279,7 @@ main (void)
         cmocka_unit_test (test_dates_refused),
         cmocka_unit_test (test_date_refusal_names_the_date),
         cmocka_unit_test (test_era_year_zero_refused),
+        cmocka_unit_test (test_era_ends_refused),
         cmocka_unit_test (test_integers),
         cmocka_unit_test (test_urgency_words),
         cmocka_unit_test (test_legal_basis_words),

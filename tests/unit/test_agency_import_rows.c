@@ -348,6 +348,14 @@ test_another_senders_row_is_skipped (void **state)
     assert_non_null (p);
     assert_string_equal (s_str (p, "field"), "from");
     s_free (&f);
+
+    /* Another agency's row with a problem is its to fix: it does not stop this import. */
+    f = s_read (s_city, HEADER H001 "H005,child,poverty,緊急,田中 陽太,,2023-02-30,,,虐待,通告\n",
+                "eldercare", "tsunagu-eldercare");
+    assert_true (f->plans[0].ok);
+    assert_true (strlen (f->plans[1].skip) > 0);
+    assert_int_equal (json_array_size (f->problems), 0);
+    s_free (&f);
 }
 
 static void

@@ -13,9 +13,12 @@ static const struct {
     const char *kanji;
     char letter;
     int first_year;
+    long first_day, last_day; /* YYYYMMDD: the days it ran (the 明治 days before 1873 as the
+                                 western calendar counts them) */
 } s_eras[] = {
-    { "明治", 'M', 1868 }, { "大正", 'T', 1912 }, { "昭和", 'S', 1926 },
-    { "平成", 'H', 1989 }, { "令和", 'R', 2019 },
+    { "明治", 'M', 1868, 18680101, 19120729 }, { "大正", 'T', 1912, 19120730, 19261224 },
+    { "昭和", 'S', 1926, 19261225, 19890107 }, { "平成", 'H', 1989, 19890108, 20190430 },
+    { "令和", 'R', 2019, 20190501, 99991231 },
 };
 
 /* Copies text into out with full-width digits, letters, ／ － ． ： and the ideographic
@@ -93,7 +96,7 @@ s_separator (const char **p, const char *kanji)
     return false;
 }
 
-/* The era at *p (kanji or letter), moving past it: its first western year, or 0. */
+/* The era at *p (kanji or letter), moving past it: its index + 1, or 0. */
 static int
 s_era (const char **p)
 {
@@ -101,11 +104,11 @@ s_era (const char **p)
         size_t n = strlen (s_eras[i].kanji);
         if (strncmp (*p, s_eras[i].kanji, n) == 0) {
             *p += n;
-            return s_eras[i].first_year;
+            return (int) i + 1;
         }
         if (**p == s_eras[i].letter || **p == s_eras[i].letter + ('a' - 'A')) {
             (*p)++;
-            return s_eras[i].first_year;
+            return (int) i + 1;
         }
     }
     return 0;
@@ -168,12 +171,19 @@ agency_cell_date (const char *text, char out[11], char *why, size_t why_size)
         snprintf (why, why_size, "no such date: an era's years start at 1 (元年)");
         return false;
     }
+    int era_year = year;
     if (era)
-        year = era + year - 1;
+        year = s_eras[era - 1].first_year + year - 1;
     static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
     if (year < 1868 || year > 2200 || month < 1 || month > 12 || day < 1
         || day > days[month - 1] + (month == 2 && s_leap (year))) {
         snprintf (why, why_size, "no such date: %04d-%02d-%02d", year, month, day);
+        return false;
+    }
+    long ymd = (long) year * 10000 + month * 100 + day;
+    if (era && (ymd < s_eras[era - 1].first_day || ymd > s_eras[era - 1].last_day)) {
+        snprintf (why, why_size, "no such date: %s%d年%d月%d日 is outside the era",
+                  s_eras[era - 1].kanji, era_year, month, day);
         return false;
     }
     char date[32];
@@ -218,6 +228,9 @@ s_wire (const char *text, const char *const names[], const char *(*label) (const
     char folded[CELL_NORMAL_MAX];
     if (!s_fold (text, folded, sizeof folded))
         return NULL;
+    for (char *c = folded; *c; c++) /* High, CONSENT: the English words in any case */
+        if (*c >= 'A' && *c <= 'Z')
+            *c = (char) (*c - 'A' + 'a');
     for (size_t i = 0; names[i]; i++)
         if (strcmp (folded, names[i]) == 0 || strcmp (folded, label (names[i])) == 0)
             return names[i];

@@ -274,6 +274,8 @@ s_section (char *line, char **key)
         *key = name + 4;
         while (**key == ' ')
             (*key)++;
+        for (char *end = *key + strlen (*key); end > *key && end[-1] == ' ';)
+            *--end = '\0';
         return **key ? 2 : -1;
     }
     return -1;

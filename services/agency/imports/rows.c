@@ -391,6 +391,7 @@ agency_import_row_plan (const agency_import_header_t *h, const tsg_csv_row_t *ro
 {
     memset (plan, 0, sizeof *plan);
     plan->row = row->number;
+    size_t problems_before = json_array_size (problems);
     s_row_t r = { .sheet = json_object (), .row = row->number, .problems = problems, .ok = true };
     char **owned = calloc (h->mapping->column_count + 1, sizeof *owned);
     if (!owned || !r.sheet) {
@@ -431,6 +432,9 @@ agency_import_row_plan (const agency_import_header_t *h, const tsg_csv_row_t *ro
     plan->consent = s_consent (&r, referral, household->text);
     plan->referral = referral;
     plan->ok = r.ok;
+    /* Another agency's row is its to check: its problems do not stop this agency's import. */
+    while (plan->skip[0] && json_array_size (problems) > problems_before)
+        json_array_remove (problems, json_array_size (problems) - 1);
     for (size_t i = 0; i < h->mapping->column_count; i++)
         free (owned[i]);
     free (owned);
