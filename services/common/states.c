@@ -259,6 +259,7 @@ tsg_agency_status_name (Tsunagu__V1__AgencyStatus status)
     case TSUNAGU__V1__AGENCY_STATUS__AGENCY_ACTIVE: return "active";
     case TSUNAGU__V1__AGENCY_STATUS__AGENCY_SUSPENDED: return "suspended";
     case TSUNAGU__V1__AGENCY_STATUS__AGENCY_REVOKED: return "revoked";
+    case TSUNAGU__V1__AGENCY_STATUS__AGENCY_PENDING: return "pending";
     default: return "unknown";
     }
 }

@@ -26,6 +26,9 @@ unsigned ctl_agency_receive_days (const Tsunagu__V1__AgencyEntry *entry);
 void ctl_agency_days_text (unsigned stored, unsigned in_force, char out[48]);
 
 /* A JSON object describing entry; NULL on allocation failure. */
+/* The registry's record of the entry's last change of status: {at, by, reason}, or null. */
+json_t *ctl_agency_change_json (const Tsunagu__V1__AgencyEntry *entry);
+
 json_t *ctl_agency_entry_json (const Tsunagu__V1__AgencyEntry *entry);
 
 /* The registry entry of id (caller frees), or NULL after saying why: no such agency, or the

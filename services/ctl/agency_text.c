@@ -19,11 +19,12 @@ ctl_agency_usage (FILE *out)
         out,
         "usage: tsunaguctl [-d DATA_DIR] agency add --id ID --type TYPE --name NAME --out DIR\n"
         "                                [--http HOST:PORT] [--due-days N] [--receive-due-days N]\n"
+        "                                [--pending] [--reason TEXT]\n"
         "       tsunaguctl [-d DATA_DIR] agency list [--json]\n"
         "       tsunaguctl [-d DATA_DIR] agency show ID [--json]\n"
         "       tsunaguctl [-d DATA_DIR] agency set-due-days ID [--due-days N]\n"
         "                                [--receive-due-days N]\n"
-        "       tsunaguctl [-d DATA_DIR] agency suspend|resume|revoke ID\n"
+        "       tsunaguctl [-d DATA_DIR] agency approve|suspend|resume|revoke ID [--reason TEXT]\n"
         "       tsunaguctl [-d DATA_DIR] agency rotate-keys ID   (not yet supported)\n"
         "  --id                1-32 of a-z, 0-9 and '-', starting with a letter\n"
         "  --type              eldercare | disability | child | poverty\n"
@@ -36,6 +37,11 @@ ctl_agency_usage (FILE *out)
         "                      poverty 7); urgency shortens it\n"
         "  --receive-due-days  days it has to acknowledge a referral, 1-365, or 0 for the\n"
         "                      default (1)\n"
+        "  --pending           register it pending: it is admitted nowhere and listed in no\n"
+        "                      directory until `agency approve ID`\n"
+        "  --reason            why (kept in the registry and the audit log with who asked)\n"
+        "Lifecycle: pending -> active (approve) -> suspended <-> active (suspend, resume) ->\n"
+        "revoked (final; a pending agency may be revoked too).\n"
         "The registry entry holds the due days and the coordinator publishes them in the\n"
         "directory: senders and the coordinator compute each referral's due dates from them.\n",
         AGENCY_HTTP_BASE_PORT);
@@ -93,13 +99,29 @@ ctl_agency_entry_json (const Tsunagu__V1__AgencyEntry *entry)
     ctl_agency_created (entry, created);
     ctl_agency_key_text (entry->box_public, box);
     ctl_agency_key_text (entry->sign_public, sign);
-    return json_pack (
+    json_t *out = json_pack (
         "{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:b, s:s, s:s}", "id", entry->id, "type", entry->type,
         "name", entry->name, "status", tsg_agency_status_name (entry->status), "created_at",
         created, "response_due_days", (json_int_t) ctl_agency_response_days (entry),
         "receive_due_days", (json_int_t) ctl_agency_receive_days (entry), "due_days_default",
         entry->response_due_days == 0 && entry->receive_due_days == 0, "box_public", box,
         "sign_public", sign);
+    if (out)
+        json_object_set_new (out, "status_changed", ctl_agency_change_json (entry));
+    return out;
+}
+
+json_t *
+ctl_agency_change_json (const Tsunagu__V1__AgencyEntry *entry)
+{
+    if (entry->status_changed_at_ms == 0)
+        return json_null ();
+    char at[40];
+    tsg_iso8601 (entry->status_changed_at_ms, at);
+    return json_pack (
+        "{s:s, s:s?, s:s?}", "at", at, "by",
+        entry->status_changed_by && *entry->status_changed_by ? entry->status_changed_by : NULL,
+        "reason", entry->status_reason && *entry->status_reason ? entry->status_reason : NULL);
 }
 
 /* The registry entry of id (caller frees), or NULL after saying why: no such agency, or the

@@ -11,6 +11,24 @@
 #include "coordinator/model/stats.h"
 
 /* `agency list [--json]`. */
+/* " (since 2026-12-03T10:00:00Z, by admin: reason)" for the entry's last change of status,
+ * "" when the registry has no record of one. */
+static void
+s_change_text (const Tsunagu__V1__AgencyEntry *entry, char *out, size_t size)
+{
+    out[0] = '\0';
+    if (entry->status_changed_at_ms == 0)
+        return;
+    char at[40];
+    tsg_iso8601 (entry->status_changed_at_ms, at);
+    if (strlen (at) >= 20 && at[19] == '.')
+        snprintf (at + 19, sizeof at - 19, "Z");
+    const char *by =
+        entry->status_changed_by && *entry->status_changed_by ? entry->status_changed_by : "?";
+    const char *reason = entry->status_reason && *entry->status_reason ? entry->status_reason : "";
+    snprintf (out, size, " (since %s, by %s%s%s)", at, by, *reason ? ": " : "", reason);
+}
+
 static int
 s_list (const ctl_options_t *options, int argc, char **argv)
 {
@@ -66,16 +84,19 @@ s_list (const ctl_options_t *options, int argc, char **argv)
             w = ctl_display_width (entries[i]->name);
             name_width = w > name_width ? w : name_width;
         }
-        printf ("%-*s  %-*s  %-*s  %-*s  %s\n", (int) id_width, "ID", (int) type_width, "TYPE",
-                (int) status_width, "STATUS", (int) name_width, "NAME", "CREATED");
+        printf ("%-*s  %-*s  %-*s  %-*s  %-20s  %s\n", (int) id_width, "ID", (int) type_width,
+                "TYPE", (int) status_width, "STATUS", (int) name_width, "NAME", "CREATED",
+                "STATUS CHANGED");
         for (size_t i = 0; i < count; i++) {
             char created[32];
             ctl_agency_created (entries[i], created);
             const char *name = entries[i]->name;
-            printf ("%-*s  %-*s  %-*s  %s%*s  %s\n", (int) id_width, entries[i]->id,
+            char changed[300] = "";
+            s_change_text (entries[i], changed, sizeof changed);
+            printf ("%-*s  %-*s  %-*s  %s%*s  %-20s %s\n", (int) id_width, entries[i]->id,
                     (int) type_width, entries[i]->type, (int) status_width,
                     tsg_agency_status_name (entries[i]->status), name,
-                    (int) (name_width - ctl_display_width (name)), "", created);
+                    (int) (name_width - ctl_display_width (name)), "", created, changed);
         }
     }
     tsg_registry_free_list (entries, count);
@@ -169,17 +190,20 @@ s_show (const ctl_options_t *options, int argc, char **argv)
         ctl_agency_days_text (entry->response_due_days, ctl_agency_response_days (entry), respond);
         ctl_agency_days_text (entry->receive_due_days, ctl_agency_receive_days (entry),
                               acknowledge);
+        char changed[300] = "";
+        s_change_text (entry, changed, sizeof changed);
         printf ("id:           %s\n"
                 "type:         %s (%s)\n"
                 "name:         %s\n"
-                "status:       %s\n"
+                "status:       %s%s\n"
                 "created:      %s\n"
                 "response due: %s (to accept or reject)\n"
                 "receive due:  %s (to acknowledge)\n"
                 "box_public:   %s\n"
                 "sign_public:  %s\n",
                 entry->id, entry->type, ctl_type_label (entry->type), entry->name,
-                tsg_agency_status_name (entry->status), created, respond, acknowledge, box, sign);
+                tsg_agency_status_name (entry->status), changed, created, respond, acknowledge, box,
+                sign);
         printf (
             "sent waiting: %llu of %llu letters, %llu of %llu KiB (its letters not yet "
             "delivered)\n"
@@ -217,7 +241,8 @@ cmd_agency (const ctl_options_t *options, int argc, char **argv)
         return s_show (options, argc - 1, argv + 1);
     if (strcmp (sub, "set-due-days") == 0)
         return ctl_agency_set_due_days (options, argc - 1, argv + 1);
-    if (strcmp (sub, "suspend") == 0 || strcmp (sub, "resume") == 0 || strcmp (sub, "revoke") == 0)
+    if (strcmp (sub, "approve") == 0 || strcmp (sub, "suspend") == 0 || strcmp (sub, "resume") == 0
+        || strcmp (sub, "revoke") == 0)
         return ctl_agency_set_status (options, argc - 1, argv + 1);
     if (strcmp (sub, "rotate-keys") == 0) {
         ctl_error ("agency rotate-keys: not yet supported");

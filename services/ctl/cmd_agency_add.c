@@ -59,6 +59,8 @@ typedef struct {
     const char *http;          /* --http, or NULL for the default */
     unsigned due_days;         /* --due-days, or 0 for the type's default */
     unsigned receive_due_days; /* --receive-due-days, or 0 for the default */
+    bool pending;              /* --pending: admitted nowhere until `agency approve` */
+    const char *reason;        /* --reason, or NULL */
 } s_add_args_t;
 
 /* Parses `agency add` options into args; returns -1 to go on, else an exit code. */
@@ -73,6 +75,8 @@ s_add_parse (int argc, char **argv, s_add_args_t *args)
         { "http", required_argument, NULL, 'H' },
         { "due-days", required_argument, NULL, 'D' },
         { "receive-due-days", required_argument, NULL, 'R' },
+        { "pending", no_argument, NULL, 'P' },
+        { "reason", required_argument, NULL, 'W' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -81,6 +85,8 @@ s_add_parse (int argc, char **argv, s_add_args_t *args)
     opterr = 0;
     while ((opt = getopt_long (argc, argv, "+:h", long_options, NULL)) != -1) {
         switch (opt) {
+        case 'P': args->pending = true; break;
+        case 'W': args->reason = optarg; break;
         case 'i': args->id = optarg; break;
         case 't': args->type = optarg; break;
         case 'N': args->name = optarg; break;
@@ -234,6 +240,10 @@ s_register (const ctl_site_t *site, const s_add_args_t *args, const tsg_keys_t *
         "{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "command", "agency-add", "id", args->id, "type",
         args->type, "name", args->name, "box_public", box, "sign_public", sign, "response_due_days",
         (json_int_t) args->due_days, "receive_due_days", (json_int_t) args->receive_due_days);
+    if (request && args->pending)
+        json_object_set_new (request, "pending", json_true ());
+    if (request && args->reason)
+        json_object_set_new (request, "reason", json_string (args->reason));
     json_t *reply = ctl_coordinator_change (site, request, what);
     json_decref (reply);
     return reply != NULL;
@@ -249,14 +259,16 @@ s_print_added (const s_add_args_t *args, const char *out, const char *http, int 
     ctl_agency_days_text (args->due_days, (unsigned) due_days, respond);
     ctl_agency_days_text (args->receive_due_days,
                           args->receive_due_days ? args->receive_due_days : 1, acknowledge);
-    printf ("registered %s: %s, %s (%s), active\n"
+    printf ("registered %s: %s, %s (%s), %s\n"
             "bundle: %s\n"
             "token:  %s/http.token\n"
             "http:   %s\n"
             "due:    accept or reject within %s, acknowledge within %s\n"
             "start:  tsunagu-%s -c %s/agency.conf\n",
-            args->id, args->name, args->type, ctl_type_label (args->type), shown, shown, http,
-            respond, acknowledge, args->type, shown);
+            args->id, args->name, args->type, ctl_type_label (args->type),
+            args->pending ? "pending (nothing is admitted until: tsunaguctl agency approve ID)"
+                          : "active",
+            shown, shown, http, respond, acknowledge, args->type, shown);
     free (abs);
 }
 

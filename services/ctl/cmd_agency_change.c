@@ -1,6 +1,6 @@
-/* cmd_agency_change.c — `tsunaguctl agency suspend|resume|revoke|set-due-days`: changes of a
- * registry entry, asked of the coordinator (ctl_coordinator_ask), which checks, writes and
- * audits them. */
+/* cmd_agency_change.c — `tsunaguctl agency approve|suspend|resume|revoke|set-due-days`: changes of
+ * a registry entry, asked of the coordinator (ctl_coordinator_ask), which checks, writes and audits
+ * them. */
 #include <getopt.h>
 #include <errno.h>
 #include <jansson.h>
@@ -10,29 +10,60 @@
 
 #include "agency_cmds.h"
 
-/* `agency suspend|resume|revoke ID`: the coordinator checks the change (revoked is final),
- * writes it, which bumps the registry generation, and audits it with who asked. */
+/* `agency approve|suspend|resume|revoke ID [--reason TEXT]`: the coordinator checks the
+ * change against the lifecycle (pending → active → suspended ⇄ active → revoked, final),
+ * writes it with who asked and why, which bumps the registry generation, and audits it. */
 int
 ctl_agency_set_status (const ctl_options_t *options, int argc, char **argv)
 {
+    static const struct option long_options[] = {
+        { "reason", required_argument, NULL, 'W' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
     const char *verb = argv[0];
     const char *target = strcmp (verb, "suspend") == 0  ? "suspended"
-                         : strcmp (verb, "resume") == 0 ? "active"
-                                                        : "revoked";
-    if (argc != 2 || argv[1][0] == '-') {
+                         : strcmp (verb, "revoke") == 0 ? "revoked"
+                                                        : "active";
+    const char *id = NULL, *reason = NULL;
+    int opt;
+    optind = 0;
+    opterr = 0;
+    while ((opt = getopt_long (argc, argv, "-:h", long_options, NULL)) != -1) {
+        switch (opt) {
+        case 1:
+            if (id) {
+                ctl_error ("agency %s: unexpected argument \"%s\"", verb, optarg);
+                return CTL_EXIT_USAGE;
+            }
+            id = optarg;
+            break;
+        case 'W': reason = optarg; break;
+        case 'h': ctl_agency_usage (stdout); return CTL_EXIT_OK;
+        default:
+            ctl_error ("agency %s: unknown option or missing value: %s", verb, argv[optind - 1]);
+            ctl_agency_usage (stderr);
+            return CTL_EXIT_USAGE;
+        }
+    }
+    if (!id) {
         ctl_error ("agency %s needs exactly one agency id", verb);
         ctl_agency_usage (stderr);
         return CTL_EXIT_USAGE;
     }
-    const char *id = argv[1];
+    if (!reason && (strcmp (verb, "suspend") == 0 || strcmp (verb, "revoke") == 0))
+        fprintf (stderr, "tsunaguctl: note: no --reason given; the registry and the audit log "
+                         "keep who changed it, but not why\n");
     ctl_site_t *site = ctl_site_open (options, NULL);
     if (!site)
         return CTL_EXIT_FAIL;
     char what[64];
     snprintf (what, sizeof what, "%s %s", verb, id);
-    json_t *reply = ctl_coordinator_change (
-        site, json_pack ("{s:s, s:s, s:s}", "command", "agency-status", "id", id, "status", target),
-        what);
+    json_t *request = json_pack ("{s:s, s:s, s:s, s:s}", "command", "agency-status", "id", id,
+                                 "verb", verb, "status", target);
+    if (request && reason)
+        json_object_set_new (request, "reason", json_string (reason));
+    json_t *reply = ctl_coordinator_change (site, request, what);
     ctl_site_destroy (&site);
     if (!reply)
         return CTL_EXIT_FAIL;

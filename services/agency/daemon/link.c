@@ -10,8 +10,11 @@
 #define LINK_HWM 100000
 
 struct _agency_link_t {
-    void *context; /* the ZeroMQ context */
-    void *socket;  /* the DEALER */
+    void *context;         /* the ZeroMQ context */
+    void *socket;          /* the DEALER */
+    char *endpoint;        /* where it connects */
+    uint64_t connected_ms; /* monotonic time of the last (re)connect */
+    uint64_t patience_ms;  /* silence allowed after it (agency_link_check) */
 };
 
 static bool
@@ -68,6 +71,9 @@ agency_link_new (const char *endpoint, const uint8_t server_key[32], const tsg_k
         agency_link_destroy (&self);
         return NULL;
     }
+    self->endpoint = strdup (endpoint);
+    self->connected_ms = tsg_monotonic_ms ();
+    self->patience_ms = AGENCY_LINK_PATIENCE_MS;
     log_info ("link: connecting to the coordinator at %s", endpoint);
     return self;
 }
@@ -85,6 +91,7 @@ agency_link_destroy (agency_link_t **self_p)
     }
     if (self->context)
         zmq_ctx_term (self->context);
+    free (self->endpoint);
     free (self);
     *self_p = NULL;
 }
@@ -110,4 +117,28 @@ int
 agency_link_recv (agency_link_t *self, zmq_msg_t *msg)
 {
     return zmq_msg_recv (msg, self->socket, ZMQ_DONTWAIT);
+}
+
+bool
+agency_link_check (agency_link_t *self, uint64_t last_heard_ms, uint64_t now_ms)
+{
+    if (!self->endpoint)
+        return false;
+    if (last_heard_ms >= self->connected_ms) {
+        self->connected_ms = last_heard_ms;
+        self->patience_ms = AGENCY_LINK_PATIENCE_MS;
+        return false;
+    }
+    if (now_ms < self->connected_ms + self->patience_ms)
+        return false;
+    log_info ("link: nothing from the coordinator for %llu s; connecting to %s again",
+              (unsigned long long) ((now_ms - self->connected_ms) / 1000), self->endpoint);
+    zmq_disconnect (self->socket, self->endpoint);
+    if (zmq_connect (self->socket, self->endpoint) != 0)
+        log_warnx ("link: cannot connect to %s: %s", self->endpoint, zmq_strerror (zmq_errno ()));
+    self->connected_ms = now_ms;
+    self->patience_ms = self->patience_ms * 2 > AGENCY_LINK_PATIENCE_MAX_MS
+                            ? AGENCY_LINK_PATIENCE_MAX_MS
+                            : self->patience_ms * 2;
+    return true;
 }

@@ -28,4 +28,15 @@ int agency_link_send (void *self, const uint8_t *data, size_t len);
  * Its size, or -1 when nothing is waiting. */
 int agency_link_recv (agency_link_t *self, zmq_msg_t *msg);
 
+#define AGENCY_LINK_PATIENCE_MS     10000 /* silence after a (re)connect before connecting again */
+#define AGENCY_LINK_PATIENCE_MAX_MS 60000 /* ... doubling up to this while the silence lasts */
+
+/* Connects again when nothing came from the coordinator (last_heard_ms, monotonic; 0: never)
+ * since the link last (re)connected and its patience has run out: libzmq does not retry a
+ * handshake the coordinator refused, so an agency that was pending or suspended when it
+ * connected would otherwise never be heard after its approval or resumption.  The patience
+ * doubles while the silence lasts and is back to AGENCY_LINK_PATIENCE_MS once the
+ * coordinator is heard.  True when it connected again. */
+bool agency_link_check (agency_link_t *self, uint64_t last_heard_ms, uint64_t now_ms);
+
 #endif

@@ -164,6 +164,9 @@ tsg_agency_run (tsg_agency_t *self)
         if (now >= self->prune_at_ms) {
             s_retention_pass (self);
             self->prune_at_ms = now + 1000;
+            /* Once a second: a link the coordinator refused at the handshake tries again. */
+            if (agency_link_check (self->link, self->coordinator_seen_ms, now))
+                self->hello_due_ms = now;
         }
         agency_pump (self);
 

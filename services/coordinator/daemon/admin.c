@@ -20,10 +20,13 @@
 
 /* What one request asks, read from its JSON. */
 typedef struct {
-    const char *id;    /* the agency */
-    const char *actor; /* who asks */
-    char why[160];     /* what is wrong with the request, when it is */
+    const char *id;     /* the agency */
+    const char *actor;  /* who asks */
+    const char *reason; /* why (--reason), or NULL */
+    char why[160];      /* what is wrong with the request, when it is */
 } s_request_t;
+
+#define REASON_MAX 200 /* bytes of a reason */
 
 /* The audit log registry changes go to. */
 static tsg_hub_audit_t *
@@ -47,6 +50,13 @@ s_request_read (const json_t *request, s_request_t *out)
     if (!out->actor || !tsg_text_ok (out->actor, ACTOR_MAX)) {
         snprintf (out->why, sizeof out->why,
                   "\"actor\" must name who asks: 1-%d bytes of printable UTF-8", ACTOR_MAX);
+        return false;
+    }
+    const json_t *reason = json_object_get (request, "reason");
+    out->reason = json_string_value (reason);
+    if (reason && (!out->reason || !tsg_text_ok (out->reason, REASON_MAX))) {
+        snprintf (out->why, sizeof out->why,
+                  "\"reason\" must say why: 1-%d bytes of printable UTF-8", REASON_MAX);
         return false;
     }
     return true;
@@ -203,66 +213,144 @@ s_add (const tsg_hub_control_env_t *env, const json_t *request)
     entry.name = (char *) name;
     entry.box_public = (ProtobufCBinaryData){ 32, box };
     entry.sign_public = (ProtobufCBinaryData){ 32, sign };
-    entry.status = TSUNAGU__V1__AGENCY_STATUS__AGENCY_ACTIVE;
+    bool pending = json_is_true (json_object_get (request, "pending"));
+    entry.status = pending ? TSUNAGU__V1__AGENCY_STATUS__AGENCY_PENDING
+                           : TSUNAGU__V1__AGENCY_STATUS__AGENCY_ACTIVE;
     entry.created_at_ms = tsg_now_ms ();
     entry.response_due_days = response;
     entry.receive_due_days = receive;
-    json_t *details = json_pack ("{s:s, s:s}", "type", type, "status", "active");
+    entry.status_changed_at_ms = entry.created_at_ms;
+    entry.status_changed_by = (char *) req.actor;
+    entry.status_reason = (char *) (req.reason ? req.reason : "");
+    json_t *details =
+        json_pack ("{s:s, s:s}", "type", type, "status", tsg_agency_status_name (entry.status));
+    if (req.reason)
+        json_object_set_new (details, "reason", json_string (req.reason));
     return s_write (env, &txn, "agency-add", &req, &entry, NULL, details);
 }
 
-/* The status a request names: "active", "suspended" or "revoked". */
-static bool
-s_status_parse (const char *text, Tsunagu__V1__AgencyStatus *out)
-{
-    static const Tsunagu__V1__AgencyStatus statuses[] = {
+/* The verbs of the lifecycle (docs/configuration.md): pending → active (approve) → suspended
+ * ⇄ active (suspend, resume) → revoked (final; a pending agency may be revoked too). */
+static const struct {
+    const char *verb;
+    Tsunagu__V1__AgencyStatus from_a, from_b; /* the statuses it applies to */
+    Tsunagu__V1__AgencyStatus to;
+} s_verbs[] = {
+    {
+        "approve",
+        TSUNAGU__V1__AGENCY_STATUS__AGENCY_PENDING,
+        TSUNAGU__V1__AGENCY_STATUS__AGENCY_PENDING,
+        TSUNAGU__V1__AGENCY_STATUS__AGENCY_ACTIVE,
+    },
+    {
+        "suspend",
+        TSUNAGU__V1__AGENCY_STATUS__AGENCY_ACTIVE,
+        TSUNAGU__V1__AGENCY_STATUS__AGENCY_ACTIVE,
+        TSUNAGU__V1__AGENCY_STATUS__AGENCY_SUSPENDED,
+    },
+    {
+        "resume",
+        TSUNAGU__V1__AGENCY_STATUS__AGENCY_SUSPENDED,
+        TSUNAGU__V1__AGENCY_STATUS__AGENCY_SUSPENDED,
+        TSUNAGU__V1__AGENCY_STATUS__AGENCY_ACTIVE,
+    },
+    {
+        "revoke",
         TSUNAGU__V1__AGENCY_STATUS__AGENCY_ACTIVE,
         TSUNAGU__V1__AGENCY_STATUS__AGENCY_SUSPENDED,
         TSUNAGU__V1__AGENCY_STATUS__AGENCY_REVOKED,
-    };
-    for (size_t i = 0; text && i < sizeof statuses / sizeof statuses[0]; i++)
-        if (strcmp (text, tsg_agency_status_name (statuses[i])) == 0) {
-            *out = statuses[i];
-            return true;
-        }
-    return false;
+    },
+};
+
+/* The verb of request: "verb", or the one an older tsunaguctl means by "status". */
+static int
+s_verb (const json_t *request)
+{
+    const char *verb = json_string_value (json_object_get (request, "verb"));
+    const char *status = json_string_value (json_object_get (request, "status"));
+    if (!verb && status)
+        verb = strcmp (status, "active") == 0      ? "resume"
+               : strcmp (status, "suspended") == 0 ? "suspend"
+               : strcmp (status, "revoked") == 0   ? "revoke"
+                                                   : NULL;
+    for (size_t i = 0; verb && i < sizeof s_verbs / sizeof s_verbs[0]; i++)
+        if (strcmp (verb, s_verbs[i].verb) == 0)
+            return (int) i;
+    return -1;
 }
 
-/* {"command": "agency-status", "id", "status": "active|suspended|revoked", "actor"}: revoked is
- * final; asking for the status an agency has changes nothing and says so ("changed": false). */
+/* Why verb v may not change an agency of status was (into why), or NULL. */
+static const char *
+s_illegal (int v, Tsunagu__V1__AgencyStatus was, const char *id, char *why, size_t size)
+{
+    const char *name = tsg_agency_status_name (was);
+    if (was == TSUNAGU__V1__AGENCY_STATUS__AGENCY_REVOKED) {
+        snprintf (why, size,
+                  "%s is revoked, which is final: onboard the agency again with new keys", id);
+        return "revoked";
+    }
+    bool pending = was == TSUNAGU__V1__AGENCY_STATUS__AGENCY_PENDING;
+    if (v == 3 && pending) /* a pending agency may be turned down */
+        return NULL;
+    if (was == s_verbs[v].from_a || was == s_verbs[v].from_b)
+        return NULL;
+    if (pending)
+        snprintf (why, size, "%s is pending: approve it (agency approve %s) or revoke it", id, id);
+    else if (v == 0)
+        snprintf (why, size, "%s is %s, not pending: only a pending agency is approved", id, name);
+    else
+        snprintf (why, size, "%s is %s: it cannot be %s", id, name,
+                  v == 1 ? "suspended" : "resumed (only a suspended agency is)");
+    return "illegal_transition";
+}
+
+/* {"command": "agency-status", "id", "verb": "approve|suspend|resume|revoke", "reason"
+ * (optional), "actor"}: the lifecycle above; a change to the status an agency
+ * has already changes nothing and says so ("changed": false).  (An older tsunaguctl's
+ * "status": "active|suspended|revoked" means resume, suspend, revoke.) */
 static char *
 s_status (const tsg_hub_control_env_t *env, const json_t *request)
 {
     s_request_t req;
     if (!s_request_read (request, &req))
         return tsg_hub_control_refusal ("bad_request", req.why);
-    Tsunagu__V1__AgencyStatus target;
-    if (!s_status_parse (json_string_value (json_object_get (request, "status")), &target))
+    int v = s_verb (request);
+    if (v < 0)
         return tsg_hub_control_refusal ("bad_request",
-                                        "\"status\" must be active, suspended or revoked");
+                                        "\"verb\" must be approve, suspend, resume or revoke");
+    Tsunagu__V1__AgencyStatus target = s_verbs[v].to;
     tsg_txn_t txn;
     char *answer = NULL;
     Tsunagu__V1__AgencyEntry *entry = s_entry_open (env, &txn, &req, &answer);
     if (!entry)
         return answer;
     Tsunagu__V1__AgencyStatus was = entry->status;
+    const char *code = NULL;
     if (was == target) {
         tsg_txn_abort (&txn);
         answer = tsg_hub_control_dump (
             json_pack ("{s:b, s:b, s:o}", "ok", 1, "changed", 0, "agency", s_entry_json (entry)));
     }
-    else if (was == TSUNAGU__V1__AGENCY_STATUS__AGENCY_REVOKED) {
+    else if ((code = s_illegal (v, was, req.id, req.why, sizeof req.why))) {
         tsg_txn_abort (&txn);
-        snprintf (req.why, sizeof req.why,
-                  "%s is revoked, which is final: onboard the agency again with new keys", req.id);
-        answer = tsg_hub_control_refusal ("revoked", req.why);
+        answer = tsg_hub_control_refusal (code, req.why);
     }
     else {
+        /* The unpacked entry's own strings go back before it is freed. */
+        char *by = entry->status_changed_by, *reason = entry->status_reason;
         entry->status = target;
-        json_t *details = json_pack ("{s:s, s:s}", "from", tsg_agency_status_name (was), "to",
-                                     tsg_agency_status_name (target));
+        entry->status_changed_at_ms = tsg_now_ms ();
+        entry->status_changed_by = (char *) req.actor;
+        entry->status_reason = (char *) (req.reason ? req.reason : "");
+        json_t *details =
+            json_pack ("{s:s, s:s, s:s}", "verb", s_verbs[v].verb, "from",
+                       tsg_agency_status_name (was), "to", tsg_agency_status_name (target));
+        if (req.reason)
+            json_object_set_new (details, "reason", json_string (req.reason));
         answer = s_write (env, &txn, "agency-status", &req, entry, tsg_agency_status_name (was),
                           details);
+        entry->status_changed_by = by;
+        entry->status_reason = reason;
     }
     tsunagu__v1__agency_entry__free_unpacked (entry, NULL);
     return answer;

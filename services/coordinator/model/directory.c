@@ -127,13 +127,34 @@ tsg_hub_directory_seal (const tsg_hub_directory_t *self, const char *recipient, 
     /* Valid from a little before now, so an agency whose clock runs behind accepts it. */
     directory.valid_from_ms = tsg_now_ms () - TSG_HUB_DIRECTORY_SLACK_MS;
     directory.valid_until_ms = directory.valid_from_ms + TSG_HUB_DIRECTORY_VALID_MS;
-    directory.n_agencies = self->count;
-    directory.agencies = self->entries;
+    /* What agencies see: every entry but the pending ones (not admitted anywhere yet), without
+     * the registry's own record of who changed its status and why. */
+    Tsunagu__V1__AgencyEntry *shown = calloc (self->count ? self->count : 1, sizeof *shown);
+    Tsunagu__V1__AgencyEntry **list = calloc (self->count ? self->count : 1, sizeof *list);
+    if (!shown || !list) {
+        free (shown);
+        free (list);
+        return TSG_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < self->count; i++) {
+        if (self->entries[i]->status == TSUNAGU__V1__AGENCY_STATUS__AGENCY_PENDING)
+            continue;
+        Tsunagu__V1__AgencyEntry *e = &shown[directory.n_agencies];
+        *e = *self->entries[i];
+        e->status_changed_at_ms = 0;
+        e->status_changed_by = (char *) "";
+        e->status_reason = (char *) "";
+        list[directory.n_agencies++] = e;
+    }
+    directory.agencies = list;
 
     tsg_letter_t letter;
     uint8_t message_id[TSG_MESSAGE_ID_SIZE];
     tsg_letter_prepare (&letter, NULL, message_id, TSUNAGU__V1__KIND__KIND_DIRECTORY,
                         TSG_COORDINATOR_ID, recipient);
     letter.directory = &directory;
-    return tsg_envelope_seal (&letter, self->keys, out, out_len);
+    int rc = tsg_envelope_seal (&letter, self->keys, out, out_len);
+    free (shown);
+    free (list);
+    return rc;
 }
