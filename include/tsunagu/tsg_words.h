@@ -5,6 +5,9 @@
 #define TSG_WORDS_H_INCLUDED
 
 #include <stdbool.h>
+#include <stddef.h>
+
+#include "tsunagu/tsg_cleartext.h"
 
 /* True when code is in set, a NULL-terminated list. */
 bool tsg_word_in (const char *code, const char *const set[]);
@@ -20,6 +23,15 @@ bool tsg_meeting_decision_ok (const char *code);
 /* A note's category: visit, call, meeting, other. */
 extern const char *const tsg_note_categories[];
 bool tsg_note_category_ok (const char *code);
+
+/* A staff code (担当者コード) of a hand-over: the pseudonym an agency's own system gives a
+ * member of its staff ("S-0123"), never a name.  At most TSG_STAFF_CODE_MAX bytes, checked
+ * as a pseudonymous id by the cleartext check (tsg_cleartext.h: consent subject ids), so a
+ * name in kana or kanji, a romanized name, a phone number or a date is refused as personal
+ * data.  Returns TSG_CLEARTEXT_OK, or the verdict with a short English reason in why
+ * (TSG_CLEARTEXT_WHY_SIZE is enough). */
+#define TSG_STAFF_CODE_MAX 32
+tsg_cleartext_verdict_t tsg_staff_code_check (const char *code, char *why, size_t size);
 
 /* The Japanese words people read for a letter's urgency (通常, 高, 緊急) and for its legal basis
  * (同意, 支援会議, 法定会議, 緊急, 個人情報なし), from their wire names: the dashboard, the CSV

@@ -416,6 +416,7 @@ static const s_name_t s_event_types[] = {
     { TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_NOTE, "note" },
     { TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_CLOSE, "close" },
     { TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_REOPEN, "reopen" },
+    { TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_HANDOVER, "handover" },
 };
 
 static const s_name_t s_meeting_kinds[] = {

@@ -1,5 +1,6 @@
 /* words.c — the coded words of case events, and the Japanese words of urgency and legal basis
  * (tsg_words.h). */
+#include <stdio.h>
 #include <string.h>
 
 #include "tsunagu/tsg_words.h"
@@ -35,6 +36,17 @@ bool
 tsg_note_category_ok (const char *code)
 {
     return tsg_word_in (code, tsg_note_categories);
+}
+
+tsg_cleartext_verdict_t
+tsg_staff_code_check (const char *code, char *why, size_t size)
+{
+    if (code && strlen (code) > TSG_STAFF_CODE_MAX) {
+        if (why && size > 0)
+            snprintf (why, size, "is longer than %d bytes", TSG_STAFF_CODE_MAX);
+        return TSG_CLEARTEXT_MALFORMED;
+    }
+    return tsg_cleartext_check (TSG_CLEARTEXT_SUBJECT, code, why, size);
 }
 
 const char *const tsg_urgency_names[] = { "normal", "high", "emergency", NULL };

@@ -16,7 +16,7 @@ s_usage (FILE *out)
     fprintf (out,
              "usage: tsunaguctl [-d DATA_DIR] case list [--state S] [--agency A] [--tag T]\n"
              "                  [--type TYPE] [--overdue] [--withheld] [--stuck DAYS]\n"
-             "                  [--candidate] [--sort ORDER] [--limit N]\n"
+             "                  [--candidate] [--handed-over] [--sort ORDER] [--limit N]\n"
              "                  [--after CASE_ID | --cursor C] [--json]\n"
              "       tsunaguctl [-d DATA_DIR] case show CASE_ID [--json]\n"
              "       tsunaguctl [-d DATA_DIR] case event CASE_ID --type TYPE --base-version N "
@@ -33,6 +33,8 @@ s_usage (FILE *out)
              "  --withheld  only cases with a referral withheld (its consent ended first)\n"
              "  --stuck     only cases not closed and unchanged for DAYS days\n"
              "  --candidate only 会議候補: %d or more agencies, unchanged %d days, or reopened\n"
+             "  --handed-over only 担当交代あり: an agency's staff on the case changed since the\n"
+             "              case's last meeting or plan event (its last review)\n"
              "  --sort      id (default), -updated (latest change first), updated (longest\n"
              "              without change first), -created (newest first)\n"
              "  --limit     at most N cases (default %d, at most %d)\n"
@@ -141,6 +143,8 @@ s_list_parse (int argc, char **argv, s_list_args_t *args)
             args->filter.withheld = true;
         else if (strcmp (arg, "--candidate") == 0)
             args->filter.candidate = true;
+        else if (strcmp (arg, "--handed-over") == 0)
+            args->filter.handed_over = true;
         else if (strcmp (arg, "--help") == 0 || strcmp (arg, "-h") == 0) {
             s_usage (stdout);
             return CTL_EXIT_OK;
@@ -164,7 +168,8 @@ s_list_parse (int argc, char **argv, s_list_args_t *args)
     return -1;
 }
 
-/* The marks of a case in a list: 保留 n (withheld), 候補 (会議候補, why), 停滞 n日. */
+/* The marks of a case in a list: 保留 n (withheld), 交代 (担当交代 since the last review),
+ * 候補 (会議候補, why), 停滞 n日. */
 static void
 s_marks (json_t *c, char *out, size_t size)
 {
@@ -173,6 +178,8 @@ s_marks (json_t *c, char *out, size_t size)
     json_int_t withheld = json_integer_value (json_object_get (c, "withheld"));
     if (withheld > 0)
         used += (size_t) snprintf (out + used, size - used, "保留%lld ", (long long) withheld);
+    if (used < size && json_is_true (json_object_get (c, "handed_over")))
+        used += (size_t) snprintf (out + used, size - used, "交代 ");
     if (used < size && json_is_true (json_object_get (c, "candidate"))) {
         char *why = ctl_text_join (json_object_get (c, "candidate_why"), ",");
         used += (size_t) snprintf (out + used, size - used, "候補(%s) ", why ? why : "");
@@ -197,7 +204,7 @@ s_list_print (json_t *view, const s_list_args_t *args)
                 args->filter.state || args->filter.agency || args->filter.tag
                         || args->filter.overdue || args->filter.after || args->filter.agency_type
                         || args->filter.withheld || args->filter.stuck_days
-                        || args->filter.candidate || args->filter.cursor
+                        || args->filter.candidate || args->filter.cursor || args->filter.handed_over
                     ? " match"
                     : "");
         return;
@@ -351,6 +358,15 @@ s_show_record (json_t *c)
         snprintf (text, sizeof text, "%lld 件 (同意の終了により届けずに保留)",
                   (long long) withheld);
         s_field ("保留の紹介", text);
+    }
+    json_t *handover = json_object_get (c, "last_handover");
+    if (json_is_object (handover)) {
+        snprintf (text, sizeof text, "%s 発効  %s%s", ctl_text_get (handover, "effective_on", "-"),
+                  ctl_text_get (handover, "agency", "-"),
+                  json_is_true (json_object_get (c, "handed_over"))
+                      ? "  (前回の見直し以降 / since the last review)"
+                      : "");
+        s_field ("担当交代", text);
     }
     const char *closed_at = json_string_value (json_object_get (c, "closed_at"));
     if (closed_at) {

@@ -187,17 +187,12 @@ char *
 ctl_text_event (const json_t *event)
 {
     static const char *const labels[][2] = {
-        { "opened", "ケース開始" },
-        { "agency-joined", "機関参加" },
-        { "referral", "紹介" },
-        { "referral-status", "紹介の状態" },
-        { "state", "状態変更" },
-        { "meeting", "会議" },
-        { "plan", "プラン" },
-        { "note", "記録" },
-        { "close", "終結" },
-        { "reopen", "再開" },
-        { NULL, NULL },
+        { "opened", "ケース開始" }, { "agency-joined", "機関参加" },
+        { "referral", "紹介" },     { "referral-status", "紹介の状態" },
+        { "state", "状態変更" },    { "meeting", "会議" },
+        { "plan", "プラン" },       { "note", "記録" },
+        { "close", "終結" },        { "reopen", "再開" },
+        { "handover", "担当交代" }, { NULL, NULL },
     };
     s_buf_t buf = { NULL, 0, 0, true };
     const char *type = ctl_text_get (event, "type", "unknown");
@@ -245,6 +240,12 @@ ctl_text_event (const json_t *event)
         json_t *n = json_object_get (event, "note");
         s_add (&buf, ": %s %s", s_note_category (ctl_text_get (n, "category", NULL)),
                ctl_text_get (n, "written_on", "-"));
+    }
+    else if (strcmp (type, "handover") == 0) {
+        json_t *ho = json_object_get (event, "handover");
+        const char *before = ctl_text_get (ho, "previous_staff_code", NULL);
+        s_add (&buf, ": %s 発効 %s%s%s", ctl_text_get (ho, "effective_on", "-"),
+               before ? before : "", before ? " → " : "", ctl_text_get (ho, "staff_code", "-"));
     }
     else if (strcmp (type, "close") == 0) {
         const char *reason = ctl_text_get (event, "close_reason", NULL);

@@ -119,6 +119,33 @@ s_event_api (tsg_txn_t *txn, const json_t *event)
     return out;
 }
 
+/* A hand-over (担当交代) of the case's history as its successor reads it: who handed over,
+ * the staff codes and the day, and the note (引き継ぎメモ) when this agency may read it (its
+ * own, or one sealed to it whose basis still holds). */
+static json_t *
+s_handover (const json_t *shown)
+{
+    const json_t *ho = json_object_get (shown, "handover");
+    const json_t *content = json_object_get (shown, "content");
+    bool restricted = json_is_true (json_object_get (shown, "restricted"));
+    json_t *note = json_object_get (content, "note");
+    json_t *out =
+        json_pack ("{s:O, s:O, s:O, s:O}", "event_id", json_object_get (shown, "event_id"), "by",
+                   json_object_get (shown, "by"), "at", json_object_get (shown, "at"), "status",
+                   json_object_get (shown, "status"));
+    if (!out)
+        return NULL;
+    static const char *const codes[] = { "staff_code", "previous_staff_code", "effective_on",
+                                         NULL };
+    for (int i = 0; codes[i]; i++)
+        json_object_set (out, codes[i],
+                         json_object_get (ho, codes[i]) ? json_object_get (ho, codes[i])
+                                                        : json_null ());
+    json_object_set (out, "note", json_is_string (note) && !restricted ? note : json_null ());
+    json_object_set_new (out, "restricted", json_boolean (restricted));
+    return out;
+}
+
 json_t *
 agency_case_show (tsg_agency_t *self, const char *case_id)
 {
@@ -140,15 +167,21 @@ agency_case_show (tsg_agency_t *self, const char *case_id)
         json_object_set (out, "last_event", json_object_get (record, "last_event"));
 
     json_t *events = json_array ();
+    json_t *handovers = json_array ();
     json_t *stored = agency_case_events (&txn, case_id);
     size_t n;
     json_t *event;
     json_array_foreach (stored, n, event)
     {
-        json_array_append_new (events, s_event_api (&txn, event));
+        json_t *shown = s_event_api (&txn, event);
+        const char *type = agency_json_str (event, "type");
+        if (shown && type && strcmp (type, "handover") == 0)
+            json_array_append_new (handovers, s_handover (shown));
+        json_array_append_new (events, shown);
     }
     json_decref (stored);
     json_object_set_new (out, "events", events);
+    json_object_set_new (out, "handovers", handovers);
 
     json_t *pending = json_array ();
     size_t i;

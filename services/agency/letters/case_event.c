@@ -94,10 +94,27 @@ s_metadata (const Tsunagu__V1__CaseEvent *ce)
             json_object_set_new (note, "written_on", json_string (n->written_on));
         json_object_set_new (out, "note", note);
     }
+    if (ce->type == TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_HANDOVER) {
+        const Tsunagu__V1__Handover *ho = ce->handover;
+        if (!ho || tsg_staff_code_check (ho->staff_code, NULL, 0) != TSG_CLEARTEXT_OK
+            || !tsg_date_ok (ho->effective_on)) {
+            json_decref (out);
+            return NULL;
+        }
+        json_t *handover = json_pack ("{s:s, s:s}", "staff_code", ho->staff_code, "effective_on",
+                                      ho->effective_on);
+        bool before =
+            ho->previous_staff_code && *ho->previous_staff_code
+            && tsg_staff_code_check (ho->previous_staff_code, NULL, 0) == TSG_CLEARTEXT_OK;
+        json_object_set_new (handover, "previous_staff_code",
+                             before ? json_string (ho->previous_staff_code) : json_null ());
+        json_object_set_new (out, "handover", handover);
+    }
     return out;
 }
 
-/* The personal parts of the request: {"reason", "minutes", "plan", "text"}, those given. */
+/* The personal parts of the request: {"reason", "minutes", "plan", "text" or "note"}, those
+ * given. */
 static json_t *
 s_content (const agency_event_request_t *req, const char *reason)
 {
@@ -108,8 +125,12 @@ s_content (const agency_event_request_t *req, const char *reason)
         json_object_set_new (content, "minutes", json_string (req->minutes));
     if (req->plan_content)
         json_object_set (content, "plan", req->plan_content);
+    /* A hand-over's note (引き継ぎメモ) is "note", a progress note's text "text". */
     if (req->text)
-        json_object_set_new (content, "text", json_string (req->text));
+        json_object_set_new (
+            content,
+            req->type == TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_HANDOVER ? "note" : "text",
+            json_string (req->text));
     return content;
 }
 
@@ -246,6 +267,7 @@ typedef struct {
     Tsunagu__V1__Meeting meeting;                /* meeting */
     Tsunagu__V1__Plan plan;                      /* plan */
     Tsunagu__V1__Note note;                      /* note */
+    Tsunagu__V1__Handover handover;              /* handover */
     Tsunagu__V1__PlanRole roles[EVENT_LIST_MAX]; /* plan: its roles */
     Tsunagu__V1__PlanRole *role_list[EVENT_LIST_MAX];
 } s_wire_t;
@@ -257,6 +279,7 @@ s_wire (const agency_event_request_t *req, char *event_id, s_wire_t *w)
     tsunagu__v1__meeting__init (&w->meeting);
     tsunagu__v1__plan__init (&w->plan);
     tsunagu__v1__note__init (&w->note);
+    tsunagu__v1__handover__init (&w->handover);
     w->ce.event_id = event_id;
     w->ce.type = req->type;
     w->ce.state = (char *) (req->type == TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_STATE
@@ -287,6 +310,13 @@ s_wire (const agency_event_request_t *req, char *event_id, s_wire_t *w)
         w->note.category = (char *) req->category;
         w->note.written_on = (char *) req->written_on;
         w->ce.note = &w->note;
+    }
+    if (req->type == TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_HANDOVER) {
+        w->handover.staff_code = (char *) req->staff_code;
+        w->handover.previous_staff_code =
+            (char *) (req->previous_staff_code ? req->previous_staff_code : "");
+        w->handover.effective_on = (char *) req->effective_on;
+        w->ce.handover = &w->handover;
     }
 }
 

@@ -128,6 +128,17 @@ agency_event_legal (tsg_agency_t *self, const agency_event_request_t *req, const
         else if (roster_kind && strcmp (roster_kind, "shien") == 0
                  && agency_categories_has (roster, self->config->id))
             basis = TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_SUPPORT_MEETING;
+        else if (req->type == TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_HANDOVER) {
+            /* A hand-over note is always personal: with no basis named and no 支援会議 of
+             * ours to rest on, the law does not let it go. */
+            snprintf (message, sizeof message,
+                      "the hand-over note (引き継ぎメモ) of case %s needs a legal basis: a consent "
+                      "that covers the other agencies (consent_id), the 支援会議 or your "
+                      "statutory meeting; or send the hand-over without a note",
+                      case_id ? case_id : "?");
+            *reply = agency_legal_refusal ("legal_basis", message, message);
+            return 422;
+        }
         else {
             *reply = agency_json_error (
                 "invalid", "the case event has 1 invalid field",

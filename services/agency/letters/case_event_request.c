@@ -9,13 +9,15 @@
 #include "agency/records/json.h"
 
 static const char *const s_fields[] = {
-    "type", "base_version", "state",       "reason",     "close_reason",    "meeting",
-    "plan", "note",         "legal_basis", "consent_id", "data_categories", NULL
+    "type", "base_version", "state",      "reason",          "close_reason", "meeting", "plan",
+    "note", "legal_basis",  "consent_id", "data_categories", "handover",     NULL
 };
 static const char *const s_meeting_fields[] = { "kind",     "held_on", "attendees",
                                                 "decision", "minutes", NULL };
 static const char *const s_plan_fields[] = { "roles", "next_review_on", "content", NULL };
 static const char *const s_note_fields[] = { "category", "written_on", "text", NULL };
+static const char *const s_handover_fields[] = { "staff_code", "previous_staff_code",
+                                                 "effective_on", "note", NULL };
 /* The sub-object key: required for its type, refused for the others. */
 static json_t *
 s_part (json_t *root, const char *key, bool wanted, const char *const known[], json_t *fields)
@@ -152,6 +154,52 @@ s_note (json_t *note, agency_event_request_t *req, json_t *fields)
     req->text = agency_json_text (note, "text", "note.text", AGENCY_CASE_TEXT_MAX, true, fields);
 }
 
+/* One staff code of a hand-over: a pseudonym, never a name (tsg_staff_code_check); one that
+ * looks like personal data goes in personal, other problems in fields. */
+static const char *
+s_staff_code (json_t *handover, const char *key, bool required, json_t *fields, json_t *personal)
+{
+    char path[40];
+    snprintf (path, sizeof path, "handover.%s", key);
+    json_t *value = json_object_get (handover, key);
+    if (!value || json_is_null (value)) {
+        if (required)
+            agency_json_field (fields, path,
+                               "required: the staff code your own system assigns (e.g. S-0123), "
+                               "never a name");
+        return NULL;
+    }
+    if (!json_is_string (value)) {
+        agency_json_field (fields, path, "must be a string");
+        return NULL;
+    }
+    char why[TSG_CLEARTEXT_WHY_SIZE];
+    tsg_cleartext_verdict_t verdict =
+        tsg_staff_code_check (json_string_value (value), why, sizeof why);
+    if (verdict != TSG_CLEARTEXT_OK) {
+        agency_json_field (verdict == TSG_CLEARTEXT_PERSONAL ? personal : fields, path, why);
+        return NULL;
+    }
+    return json_string_value (value);
+}
+
+/* The hand-over: the new staff code, the one before, the day, the note (personal). */
+static void
+s_handover (json_t *handover, agency_event_request_t *req, json_t *fields, json_t *personal)
+{
+    req->staff_code = s_staff_code (handover, "staff_code", true, fields, personal);
+    req->previous_staff_code =
+        s_staff_code (handover, "previous_staff_code", false, fields, personal);
+    if (req->staff_code && req->previous_staff_code
+        && strcmp (req->staff_code, req->previous_staff_code) == 0)
+        agency_json_field (fields, "handover.previous_staff_code",
+                           "is the same as staff_code: nothing was handed over");
+    req->effective_on =
+        agency_json_date (handover, "effective_on", "handover.effective_on", true, fields);
+    req->text =
+        agency_json_text (handover, "note", "handover.note", AGENCY_CASE_TEXT_MAX, true, fields);
+}
+
 int
 agency_event_parse (const char *body, size_t len, agency_event_request_t *req, json_t **reply)
 {
@@ -167,7 +215,8 @@ agency_event_parse (const char *body, size_t len, agency_event_request_t *req, j
     const char *type = agency_json_text (root, "type", "type", 16, false, fields);
     bool typed = type && tsg_case_event_type_parse (type, &req->type);
     if (!typed)
-        agency_json_field (fields, "type", "must be state, meeting, plan, note, close or reopen");
+        agency_json_field (fields, "type",
+                           "must be state, meeting, plan, note, close, reopen or handover");
     json_t *value = json_object_get (root, "base_version");
     if (value && !json_is_null (value)) {
         if (!json_is_integer (value) || json_integer_value (value) < 1)
@@ -214,6 +263,11 @@ agency_event_parse (const char *body, size_t len, agency_event_request_t *req, j
                 s_note_fields, fields);
     if (part)
         s_note (part, req, fields);
+    part = s_part (root, "handover",
+                   typed && req->type == TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_HANDOVER,
+                   s_handover_fields, fields);
+    if (part)
+        s_handover (part, req, fields, personal);
 
     const char *basis = agency_json_text (root, "legal_basis", "legal_basis", 32, false, fields);
     if (basis && !tsg_legal_basis_parse (basis, &req->legal_basis))
@@ -228,7 +282,10 @@ agency_event_parse (const char *body, size_t len, agency_event_request_t *req, j
         agency_json_field (fields, "consent_id",
                            "required for a 重層的支援会議: the consent that covers every attendee");
 
-    int status = agency_json_problems (fields, personal, "case event", "plan.content", reply);
+    /* Where a label that looks like personal data belongs: a staff code has no such place. */
+    bool handover = typed && req->type == TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_HANDOVER;
+    int status = agency_json_problems (fields, personal, "case event",
+                                       handover ? NULL : "plan.content", reply);
     if (status != 0) {
         json_decref (root);
         req->root = NULL;

@@ -1,5 +1,5 @@
 /* The body of POST /v1/cases/{id}/events, parsed and checked before anything else is looked
- * at: the event's type and its part (meeting, plan or note), the basis it names. */
+ * at: the event's type and its part (meeting, plan, note or handover), the basis it names. */
 #ifndef AGENCY_LETTERS_CASE_EVENT_REQUEST_H_INCLUDED
 #define AGENCY_LETTERS_CASE_EVENT_REQUEST_H_INCLUDED
 
@@ -37,7 +37,10 @@ typedef struct {
     json_t *plan_content;                    /* plan: personal content, or NULL (borrowed) */
     const char *category;                    /* note */
     const char *written_on;                  /* note: YYYY-MM-DD */
-    const char *text;                        /* note: personal text, or NULL */
+    const char *text;                        /* note, handover: personal text, or NULL */
+    const char *staff_code;                  /* handover: the new person's staff code */
+    const char *previous_staff_code;         /* handover: the one before, or NULL */
+    const char *effective_on;                /* handover: YYYY-MM-DD */
     Tsunagu__V1__LegalBasis legal_basis;     /* unspecified when absent (then decided) */
     const char *consent_id;                  /* NULL when absent */
     json_t *data_categories;                 /* NULL when absent (then free-text) */

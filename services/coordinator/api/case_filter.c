@@ -35,6 +35,8 @@ tsg_hub_api_case_filter (const tsg_hub_request_t *req, tsg_hub_case_filter_t *fi
         return "withheld is 1 or 0";
     if (!s_flag (tsg_hub_request_arg (req, "candidate"), &filter->candidate))
         return "candidate is 1 or 0";
+    if (!s_flag (tsg_hub_request_arg (req, "handed_over"), &filter->handed_over))
+        return "handed_over is 1 or 0";
     const char *stuck = tsg_hub_request_arg (req, "stuck");
     if (stuck) {
         char *end = NULL;

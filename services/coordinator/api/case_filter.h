@@ -6,7 +6,8 @@
 #include "coordinator/api/api.h"
 #include "coordinator/model/cases.h"
 
-/* Reads state, agency, tag, type, overdue, withheld, candidate (1/true, 0/false), stuck (days),
+/* Reads state, agency, tag, type, overdue, withheld, candidate, handed_over (1/true,
+ * 0/false), stuck (days),
  * sort (id, updated, -updated, -created), after and cursor from req into *filter (whose other
  * fields are left alone; the strings are borrowed from req).  NULL when every one given is
  * well-formed, else the English sentence of the 400 (and *filter half-filled: do not list). */

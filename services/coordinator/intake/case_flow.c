@@ -103,7 +103,7 @@ hub_casework_case_event (tsg_hub_casework_t *self, const char *sender, const tsg
     const Tsunagu__V1__CaseEvent *event = h->case_event;
     *c = *old;
     tsg_hub_case_effect_t effect;
-    tsg_hub_case_event_apply (c, event, self->now_ms, &effect);
+    tsg_hub_case_event_apply (c, event, sender, self->now_ms, &effect);
     code = hub_casework_legal_fan_out (self, sender, letter, old->id, c, NULL, route, detail, size);
     if (code == 0 && event->type == TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_MEETING
         && event->meeting->kind == TSUNAGU__V1__MEETING_KIND__MEETING_JUSOTEKI)

@@ -90,6 +90,37 @@ s_check_plan (const Tsunagu__V1__Plan *p, const tsg_hub_directory_t *directory, 
     return s_check_agencies (directory, ids, p->n_roles, "plan agency", detail, size);
 }
 
+/* A hand-over (担当交代) is an agency's own: its staff codes are pseudonyms its system
+ * assigns, checked as such (tsg_staff_code_check), and the day it takes effect. */
+static Tsunagu__V1__ErrorCode
+s_check_handover (const Tsunagu__V1__Handover *ho, const char *sender, char *detail, size_t size)
+{
+    if (strcmp (sender, TSG_COORDINATOR_ID) == 0)
+        REFUSE (ERROR_NOT_PERMITTED,
+                "a hand-over is recorded by the agency whose staff changed, not by the "
+                "coordinator");
+    if (!ho)
+        REFUSE (ERROR_MALFORMED, "a handover event needs its handover");
+    char why[TSG_CLEARTEXT_WHY_SIZE];
+    tsg_cleartext_verdict_t verdict = tsg_staff_code_check (ho->staff_code, why, sizeof why);
+    if (verdict == TSG_CLEARTEXT_PERSONAL)
+        REFUSE (ERROR_PERSONAL_DATA, "handover.staff_code %s", why);
+    if (verdict != TSG_CLEARTEXT_OK)
+        REFUSE (ERROR_MALFORMED, "handover.staff_code %s", why);
+    if (ho->previous_staff_code && *ho->previous_staff_code) {
+        verdict = tsg_staff_code_check (ho->previous_staff_code, why, sizeof why);
+        if (verdict == TSG_CLEARTEXT_PERSONAL)
+            REFUSE (ERROR_PERSONAL_DATA, "handover.previous_staff_code %s", why);
+        if (verdict != TSG_CLEARTEXT_OK)
+            REFUSE (ERROR_MALFORMED, "handover.previous_staff_code %s", why);
+        if (strcmp (ho->previous_staff_code, ho->staff_code) == 0)
+            REFUSE (ERROR_MALFORMED, "handover.previous_staff_code is the same as staff_code");
+    }
+    if (!tsg_date_ok (ho->effective_on))
+        REFUSE (ERROR_MALFORMED, "handover.effective_on must be a date YYYY-MM-DD");
+    return 0;
+}
+
 /* Checks the state change an event makes, if any. */
 static Tsunagu__V1__ErrorCode
 s_check_change (const tsg_hub_case_t *c, const Tsunagu__V1__CaseEvent *ev, bool reason_given,
@@ -160,6 +191,9 @@ tsg_hub_case_event_check (const tsg_hub_case_t *c, const tsg_hub_directory_t *di
         if (!tsg_date_ok (ev->note->written_on))
             REFUSE (ERROR_MALFORMED, "written_on must be a date YYYY-MM-DD");
         break;
+    case TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_HANDOVER:
+        code = s_check_handover (ev->handover, sender, detail, size);
+        break;
     default: REFUSE (ERROR_MALFORMED, "unknown case event type %d", (int) ev->type);
     }
     if (code == 0)
@@ -217,9 +251,18 @@ s_copy_ids (char rows[][TSG_ID_MAX + 1], size_t max, char *const ids[], size_t n
     return kept;
 }
 
+/* A meeting or a plan (its adoption or review) reviews the case: the hand-overs before it
+ * have been looked at. */
+static void
+s_reviewed (tsg_hub_case_t *c, uint64_t now_ms)
+{
+    c->reviewed_at_ms = now_ms;
+    c->handed_over = false;
+}
+
 void
-tsg_hub_case_event_apply (tsg_hub_case_t *c, const Tsunagu__V1__CaseEvent *ev, uint64_t now_ms,
-                          tsg_hub_case_effect_t *effect)
+tsg_hub_case_event_apply (tsg_hub_case_t *c, const Tsunagu__V1__CaseEvent *ev, const char *by,
+                          uint64_t now_ms, tsg_hub_case_effect_t *effect)
 {
     memset (effect, 0, sizeof *effect);
     effect->from = c->state;
@@ -230,6 +273,7 @@ tsg_hub_case_event_apply (tsg_hub_case_t *c, const Tsunagu__V1__CaseEvent *ev, u
             c->state = to;
         break;
     case TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_MEETING:
+        s_reviewed (c, now_ms);
         /* The roster is the latest meeting but a コア会議; each kind keeps its own latest. */
         if (ev->meeting->kind > TSUNAGU__V1__MEETING_KIND__MEETING_CORE
             && ev->meeting->kind < TSG_HUB_MEETING_KINDS) {
@@ -242,6 +286,7 @@ tsg_hub_case_event_apply (tsg_hub_case_t *c, const Tsunagu__V1__CaseEvent *ev, u
         }
         break;
     case TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_PLAN:
+        s_reviewed (c, now_ms);
         c->n_roles = 0;
         for (size_t i = 0; i < ev->plan->n_roles && i < TSG_HUB_CASE_ROLES_MAX; i++) {
             tsg_hub_role_t *role = &c->roles[c->n_roles];
@@ -268,6 +313,13 @@ tsg_hub_case_event_apply (tsg_hub_case_t *c, const Tsunagu__V1__CaseEvent *ev, u
         c->close_reason[0] = '\0';
         c->reopened++;
         effect->reopened = true;
+        break;
+    case TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_HANDOVER:
+        c->handed_over = true;
+        c->handed_over_at_ms = now_ms;
+        tsg_hub_copy (c->handover_on, sizeof c->handover_on, ev->handover->effective_on);
+        tsg_hub_copy (c->handover_by, sizeof c->handover_by, by);
+        effect->handed_over = true;
         break;
     default: break;
     }
@@ -316,5 +368,12 @@ tsg_hub_case_event_copy (tsg_hub_case_event_copy_t *out, const Tsunagu__V1__Case
         out->note.category = ev->note->category;
         out->note.written_on = ev->note->written_on;
         out->event.note = &out->note;
+    }
+    if (ev->type == TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_HANDOVER && ev->handover) {
+        tsunagu__v1__handover__init (&out->handover);
+        out->handover.staff_code = ev->handover->staff_code;
+        out->handover.previous_staff_code = ev->handover->previous_staff_code;
+        out->handover.effective_on = ev->handover->effective_on;
+        out->event.handover = &out->handover;
     }
 }

@@ -15,7 +15,10 @@
  * state change (ERROR_ILLEGAL_TRANSITION, with the shared table's sentence), attendees and
  * plan agencies registered in directory and sealed bodies only for other agencies on the
  * case (ERROR_NOT_PERMITTED), plan role labels that do not look like personal data
- * (ERROR_PERSONAL_DATA, the detail naming plan.roles[i].role: tsg_cleartext.h).  Returns 0
+ * (ERROR_PERSONAL_DATA, the detail naming plan.roles[i].role: tsg_cleartext.h), a hand-over
+ * from an agency (not the coordinator: ERROR_NOT_PERMITTED) with staff codes that are
+ * pseudonyms (ERROR_PERSONAL_DATA naming handover.staff_code: tsg_staff_code_check) and a
+ * date.  Returns 0
  * when it may be applied, else the code with an English sentence in detail.  Changes
  * nothing. */
 Tsunagu__V1__ErrorCode tsg_hub_case_event_check (const tsg_hub_case_t *c,
@@ -40,12 +43,15 @@ typedef struct {
     bool first_plan;       /* the case's first plan was adopted */
     bool closed;           /* the case was closed */
     bool reopened;         /* the case was reopened */
+    bool handed_over;      /* an agency's staff on the case changed (担当交代) */
 } tsg_hub_case_effect_t;
 
-/* Applies a checked event to c at now_ms: state, close reason, roster, roles, next review,
- * plan and closure times, reopen count.  Leaves version, timeline and store to the caller. */
-void tsg_hub_case_event_apply (tsg_hub_case_t *c, const Tsunagu__V1__CaseEvent *ev, uint64_t now_ms,
-                               tsg_hub_case_effect_t *effect);
+/* Applies a checked event from `by` to c at now_ms: state, close reason, roster, roles, next
+ * review, plan and closure times, reopen count; a hand-over marks the case handed over (with
+ * its day and agency) until a meeting or a plan event reviews it.  Leaves version, timeline
+ * and store to the caller. */
+void tsg_hub_case_event_apply (tsg_hub_case_t *c, const Tsunagu__V1__CaseEvent *ev, const char *by,
+                               uint64_t now_ms, tsg_hub_case_effect_t *effect);
 
 /* A copy of a checked event's known fields only (strings borrowed from the original), so
  * that nothing unknown an agency put in it reaches the timeline. */
@@ -54,6 +60,7 @@ typedef struct {
     Tsunagu__V1__Meeting meeting;                             /* its meeting */
     Tsunagu__V1__Plan plan;                                   /* its plan */
     Tsunagu__V1__Note note;                                   /* its note */
+    Tsunagu__V1__Handover handover;                           /* its hand-over */
     Tsunagu__V1__PlanRole roles[TSG_HUB_CASE_ROLES_MAX];      /* the plan's roles */
     Tsunagu__V1__PlanRole *role_ptrs[TSG_HUB_CASE_ROLES_MAX]; /* pointers to them */
 } tsg_hub_case_event_copy_t;

@@ -5,7 +5,9 @@
  *   CASE_ORDER  u8 order | u8 facet | value | NUL | be64 sort key | case id (36) →
  *               u8 state | u8 flags | u8 agencies | be64 updated_at | be64 created_at
  *       order 'i' (sort key 0), 'u' (updated_at), 'c' (created_at); facet 'a' every case,
- *       's' state, 'g' agency, 't' tag, 'y' agency type, 'w' withheld, 'o' awaiting.  Each
+ *       's' state, 'g' agency, 't' tag, 'y' agency type, 'w' withheld, 'o' awaiting, 'h'
+ *       handed over since the last meeting or plan (no entries in a store older than
+ *       hand-overs, which had none to index).  Each
  *       case has its entries in all three orders, so any facet reads in any order as one
  *       range, and the summary answers state, withheld, stuck and candidate without the
  *       record.  The descending orders read the same ranges backwards.
@@ -51,7 +53,8 @@ tsg_hub_case_order_summary (const tsg_hub_case_t *c, uint8_t out[TSG_HUB_ORDER_S
 {
     out[0] = (uint8_t) c->state;
     out[1] = (uint8_t) ((c->withheld ? TSG_HUB_SUMMARY_WITHHELD : 0)
-                        | (c->reopened ? TSG_HUB_SUMMARY_REOPENED : 0));
+                        | (c->reopened ? TSG_HUB_SUMMARY_REOPENED : 0)
+                        | (c->handed_over ? TSG_HUB_SUMMARY_HANDOVER : 0));
     out[2] = (uint8_t) c->n_agencies;
     tsg_be64_put (out + 3, c->updated_at_ms);
     tsg_be64_put (out + 11, c->created_at_ms);
@@ -270,6 +273,8 @@ s_passes (s_list_t *l, const uint8_t *sum, const char *id)
         return false;
     if (f->withheld && !(flags & TSG_HUB_SUMMARY_WITHHELD))
         return false;
+    if (f->handed_over && !(flags & TSG_HUB_SUMMARY_HANDOVER))
+        return false;
     if (l->stuck_before && (state == TSG_CASE_CLOSED || updated >= l->stuck_before))
         return false;
     if (f->candidate && !s_candidate (state, flags, sum[2], updated, f->now_ms))
@@ -291,7 +296,9 @@ s_choose (s_list_t *l)
 {
     const tsg_hub_case_filter_t *f = l->f;
     const char *value = "";
-    if (f->withheld)
+    if (f->handed_over)
+        l->facet = TSG_HUB_FACET_HANDOVER;
+    else if (f->withheld)
         l->facet = TSG_HUB_FACET_WITHHELD;
     else if (f->overdue)
         l->facet = TSG_HUB_FACET_AWAITING;

@@ -7,7 +7,7 @@
 #include "coordinator/model/layout.h"
 #include "coordinator/model/cases.h"
 
-#define FACETS_MAX (4 + TSG_HUB_CASE_AGENCIES_MAX + TSG_HUB_CASE_TAGS_MAX + TSG_HUB_CASE_TYPES_MAX)
+#define FACETS_MAX (5 + TSG_HUB_CASE_AGENCIES_MAX + TSG_HUB_CASE_TAGS_MAX + TSG_HUB_CASE_TYPES_MAX)
 #define ORDERS     3
 
 static const uint8_t s_orders[ORDERS] = { TSG_HUB_ORDER_ID, TSG_HUB_ORDER_UPDATED,
@@ -66,6 +66,8 @@ s_collect (s_entries_t *e, const tsg_hub_case_t *c, const char types[][TSG_HUB_C
         s_add (e, c, TSG_HUB_FACET_WITHHELD, "");
     if (awaiting)
         s_add (e, c, TSG_HUB_FACET_AWAITING, "");
+    if (c->handed_over)
+        s_add (e, c, TSG_HUB_FACET_HANDOVER, "");
 }
 
 static bool

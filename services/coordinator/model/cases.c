@@ -13,6 +13,10 @@
  *       held only its roster_kind.
  *       (format 3) be32 withheld | u8 n, n × str agency type: its referrals withheld and
  *       its agencies' types (0 and none in an older record).
+ *       (format 4) be64 handed_over_at | be64 reviewed_at | u8 flags (1: handed over since
+ *       the last meeting or plan) | str handover_on | str handover_by: the last hand-over
+ *       (担当交代) and the last review (0 and none in an older record, written before
+ *       hand-overs existed).
  *   CASE_BY_STATE  state name, NUL, case id → empty
  *   CASE_BY_AGENCY agency id, NUL, case id → empty
  *   CASE_BY_TAG    tag, NUL, case id → empty
@@ -113,6 +117,13 @@ tsg_hub_case_get (tsg_txn_t *txn, const char *id, tsg_hub_case_t *out)
         out->withheld = tsg_hub_read_u32 (&r);
         out->n_types =
             s_read_list (&r, out->types[0], sizeof out->types[0], TSG_HUB_CASE_TYPES_MAX);
+    }
+    if (format >= 4) {
+        out->handed_over_at_ms = tsg_hub_read_u64 (&r);
+        out->reviewed_at_ms = tsg_hub_read_u64 (&r);
+        out->handed_over = (tsg_hub_read_u8 (&r) & 1) != 0;
+        tsg_hub_read_str (&r, out->handover_on, sizeof out->handover_on);
+        tsg_hub_read_str (&r, out->handover_by, sizeof out->handover_by);
     }
     if (!r.ok || (unsigned) out->state >= TSG_CASE_STATE_COUNT) {
         log_warnx ("store: unreadable case record %s", id);

@@ -62,6 +62,12 @@ typedef struct {
     uint32_t withheld;            /* its referrals withheld (consent ended before delivery) */
     size_t n_types;               /* agency types in use (written by tsg_hub_case_put) */
     char types[TSG_HUB_CASE_TYPES_MAX][TSG_HUB_CASE_TYPE_MAX]; /* its agencies' types */
+    bool handed_over;           /* a hand-over (担当交代) since the last meeting or plan */
+    uint64_t handed_over_at_ms; /* the last hand-over (0: none) */
+    uint64_t reviewed_at_ms;    /* the last meeting or plan event (0: none recorded since
+                                   format 4; a hand-over cannot be older than that) */
+    char handover_on[11];       /* the last hand-over's effective date (YYYY-MM-DD) */
+    char handover_by[TSG_ID_MAX + 1]; /* the agency whose staff changed last */
 } tsg_hub_case_t;
 
 /* Reads case id into *out.  False when absent, unreadable or the txn failed. */
@@ -133,6 +139,7 @@ typedef struct {
     bool withheld;            /* only cases with a referral withheld */
     unsigned stuck_days;      /* only cases not closed and unchanged this many days (0: any) */
     bool candidate;           /* only 会議候補 (tsg_hub_case_candidate) */
+    bool handed_over;         /* only cases handed over since their last meeting or plan */
     tsg_hub_case_sort_t sort; /* the order */
     const char *cursor;       /* where the previous page stopped (tsg_hub_cases_list) */
 } tsg_hub_case_filter_t;
@@ -179,7 +186,8 @@ bool tsg_hub_case_cursor_ok (const char *cursor, tsg_hub_case_sort_t sort, const
  * overdue, tag, agency, agency type, state, else every case), from the cursor on; the other
  * filters are checked on each entry's summary, the other list facets by one read each.  At
  * most TSG_HUB_CASES_EXAMINE_MAX entries are looked at: then the page is partial and its
- * cursor goes on from there.  A failed read shows in txn->rc. */
+ * cursor goes on from there.  A failed read shows in txn->rc.  (handed_over reads its own
+ * facet first, before withheld.) */
 void tsg_hub_cases_page (tsg_txn_t *txn, const tsg_hub_case_filter_t *filter, tsg_hub_case_fn *fn,
                          void *arg, tsg_hub_case_page_t *page);
 

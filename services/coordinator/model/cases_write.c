@@ -108,6 +108,11 @@ s_record (tsg_txn_t *txn, const tsg_hub_case_t *c, const char types[][TSG_HUB_CA
     tsg_hub_write_u8 (&w, (uint8_t) n_types);
     for (size_t i = 0; i < n_types; i++)
         tsg_hub_write_str (&w, types[i]);
+    tsg_hub_write_u64 (&w, c->handed_over_at_ms);
+    tsg_hub_write_u64 (&w, c->reviewed_at_ms);
+    tsg_hub_write_u8 (&w, c->handed_over ? 1 : 0);
+    tsg_hub_write_str (&w, c->handover_on);
+    tsg_hub_write_str (&w, c->handover_by);
     if (!w.ok) {
         txn->rc = TSG_ERR_NOMEM;
         tsg_hub_writer_free (&w);

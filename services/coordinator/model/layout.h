@@ -7,7 +7,7 @@
 #include "tsunagu/tsunagu.h"
 #include "coordinator/model/cases.h"
 
-#define TSG_HUB_CASE_FORMAT 3 /* CASES: the value's format */
+#define TSG_HUB_CASE_FORMAT 4 /* CASES: the value's format */
 #define TSG_HUB_CASE_INDEX_MAX                                                                     \
     (TSG_TAG_LEN_MAX + 1 + 36)                       /* the longest index key: word, NUL, case id */
 #define TSG_HUB_CASE_ID_LEN        36                /* a case id's text */
@@ -37,10 +37,12 @@
 #define TSG_HUB_FACET_TYPE         'y' /* each agency type */
 #define TSG_HUB_FACET_WITHHELD     'w' /* a referral withheld (value "") */
 #define TSG_HUB_FACET_AWAITING     'o' /* a referral awaits receipt or an answer (value "") */
+#define TSG_HUB_FACET_HANDOVER     'h' /* handed over since the last review (value "") */
 #define TSG_HUB_ORDER_KEY_MAX      (2 + TSG_TAG_LEN_MAX + 1 + 8 + 36) /* the longest key */
 #define TSG_HUB_ORDER_SUMMARY_LEN  (3 + 8 + 8)                        /* the value */
-#define TSG_HUB_SUMMARY_WITHHELD   1u                /* summary flags: a referral withheld */
-#define TSG_HUB_SUMMARY_REOPENED   2u                /* ... reopened at least once */
+#define TSG_HUB_SUMMARY_WITHHELD   1u /* summary flags: a referral withheld */
+#define TSG_HUB_SUMMARY_REOPENED   2u /* ... reopened at least once */
+#define TSG_HUB_SUMMARY_HANDOVER   4u /* ... handed over since its last meeting or plan */
 #define TSG_HUB_CASE_DUE_KEY_LEN   (36 + 8 + 1 + 36) /* CASE_DUE: case id, be64 due, kind, ref */
 #define TSG_HUB_CASE_ORDER_VERSION 1                 /* META "case_order.version" when built */
 #define TSG_HUB_CASE_ORDER_META    "case_order.version"

@@ -98,6 +98,15 @@ tsg_hub_view_case_summary (const tsg_hub_case_t *c, bool overdue, uint64_t now_m
     json_object_set_new (o, "stuck_days", json_integer (tsg_hub_case_stuck_days (c, now_ms)));
     json_object_set_new (o, "candidate", json_boolean (why != 0));
     json_object_set_new (o, "candidate_why", s_candidate_why (why));
+    /* 担当交代: handed over since the last meeting or plan event (the review). */
+    json_object_set_new (o, "handed_over", json_boolean (c->handed_over));
+    json_object_set_new (
+        o, "last_handover",
+        c->handed_over_at_ms
+            ? json_pack ("{s:o, s:o, s:o}", "at", tsg_hub_json_time (c->handed_over_at_ms),
+                         "effective_on", s_text (c->handover_on), "agency", s_text (c->handover_by))
+            : json_null ());
+    json_object_set_new (o, "last_review_at", tsg_hub_json_time (c->reviewed_at_ms));
     return o;
 }
 
@@ -237,6 +246,12 @@ s_event_detail (json_t *o, const Tsunagu__V1__CaseEvent *d)
         json_object_set_new (o, "note",
                              json_pack ("{s:o, s:o}", "category", s_text (d->note->category),
                                         "written_on", s_text (d->note->written_on)));
+    if (d->handover)
+        json_object_set_new (o, "handover",
+                             json_pack ("{s:o, s:o, s:o}", "staff_code",
+                                        s_text (d->handover->staff_code), "previous_staff_code",
+                                        s_text (d->handover->previous_staff_code), "effective_on",
+                                        s_text (d->handover->effective_on)));
 }
 
 /* What a case's timeline scan collects. */

@@ -104,6 +104,7 @@ static const s_word_t s_events[] = {
     { "note", "記録", "Note" },
     { "close", "終結", "Closure" },
     { "reopen", "再開", "Reopened" },
+    { "handover", "担当交代", "Handed over" },
     { "referral", "つなぎ", "Referral" },
     { "referral-status", "つなぎの状況", "Referral status" },
     { "agency-joined", "機関の参加", "Agency joined" },

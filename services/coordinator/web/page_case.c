@@ -363,6 +363,23 @@ s_event (tsg_web_ctx_t *ctx, tsg_html_t *h, const json_t *ev)
         tsg_html_raw (h, " · ");
         tsg_html_text (h, web_word (WEB_WORD_DECISION, s_s (meeting, "decision"), EN (ctx)));
     }
+    const json_t *handover = json_object_get (ev, "handover");
+    if (json_is_object (handover)) {
+        /* 担当交代: the day and the staff codes the agency's own system assigns, no names. */
+        tsg_html_raw (h, " · <span class=\"handover\">");
+        tsg_html_text (h, L (ctx, "発効日 ", "effective "));
+        tsg_html_text (h, s_s (handover, "effective_on"));
+        tsg_html_raw (h, " · ");
+        tsg_html_text (h, L (ctx, "担当者コード ", "staff code "));
+        if (*s_s (handover, "previous_staff_code")) {
+            tsg_html_raw (h, "<code class=\"staff-code\">");
+            tsg_html_text (h, s_s (handover, "previous_staff_code"));
+            tsg_html_raw (h, "</code> → ");
+        }
+        tsg_html_raw (h, "<code class=\"staff-code\">");
+        tsg_html_text (h, s_s (handover, "staff_code"));
+        tsg_html_raw (h, "</code></span>");
+    }
     if (*s_s (ev, "close_reason")) {
         tsg_html_raw (h, " · ");
         tsg_html_text (h, web_word (WEB_WORD_CLOSE_REASON, s_s (ev, "close_reason"), EN (ctx)));

@@ -1,6 +1,6 @@
 /* page_cases.c — ケース一覧: every case the coordinator tracks, filtered (state, agency, agency
- * type, tag, overdue, withheld, stuck, 会議候補), sorted and paged by the case listing of
- * model/cases.h, whose indices answer a page in milliseconds with a million cases.  The
+ * type, tag, overdue, withheld, stuck, 会議候補, 担当交代あり), sorted and paged by the case
+ * listing of model/cases.h, whose indices answer a page in milliseconds with a million cases.  The
  * filters are the query of the page, so a filtered list is a link staff can keep. */
 #include <jansson.h>
 #include <stdio.h>
@@ -101,6 +101,8 @@ s_filters (tsg_web_ctx_t *ctx, tsg_html_t *h, const tsg_hub_case_filter_t *f,
     s_check (h, "overdue", L (ctx, "期限超過", "Overdue"), f->overdue);
     s_check (h, "withheld", L (ctx, "保留あり", "Withheld"), f->withheld);
     s_check (h, "candidate", L (ctx, "会議候補", "Meeting candidates"), f->candidate);
+    s_check (h, "handed_over", L (ctx, "担当交代あり", "Handed over since last review"),
+             f->handed_over);
     static const char *const sorts[] = { "-updated", "updated", "-created", "id" };
     const char *sort_labels_ja[] = { "更新が新しい順", "変化のない期間が長い順", "新しいケース順",
                                      "ID順" };
@@ -175,6 +177,21 @@ s_row (tsg_web_ctx_t *ctx, tsg_html_t *h, const json_t *c)
         tsg_html_text (h, L (ctx, "見直し期限切れ", "review due"));
         tsg_html_raw (h, "</span> ");
     }
+    if (json_is_true (json_object_get (c, "handed_over"))) {
+        /* 担当交代 since the last meeting or plan: the day it took effect, no names. */
+        const json_t *last = json_object_get (c, "last_handover");
+        const char *on = json_string_value (json_object_get (last, "effective_on"));
+        tsg_html_raw (h, "<span class=\"badge warn handed-over\" title=\"");
+        tsg_html_text (h,
+                       web_agency_name (ctx, json_string_value (json_object_get (last, "agency"))));
+        tsg_html_raw (h, "\">");
+        tsg_html_text (h, L (ctx, "担当交代あり", "handed over"));
+        if (on) {
+            tsg_html_raw (h, " ");
+            tsg_html_text (h, on);
+        }
+        tsg_html_raw (h, "</span> ");
+    }
     if (json_is_true (json_object_get (c, "candidate"))) {
         tsg_html_raw (h, "<span class=\"badge info\" title=\"");
         json_array_foreach (json_object_get (c, "candidate_why"), i, a)
@@ -198,8 +215,8 @@ s_row (tsg_web_ctx_t *ctx, tsg_html_t *h, const json_t *c)
 static void
 s_next (tsg_web_ctx_t *ctx, tsg_html_t *h, const char *cursor)
 {
-    static const char *const keep[] = { "state",   "agency",   "type",      "tag", "stuck",
-                                        "overdue", "withheld", "candidate", "sort" };
+    static const char *const keep[] = { "state",   "agency",   "type",      "tag",         "stuck",
+                                        "overdue", "withheld", "candidate", "handed_over", "sort" };
     tsg_html_raw (h, "<a id=\"next-page\" class=\"button secondary\" href=\"/cases?");
     for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++) {
         const char *value = web_arg (ctx, keep[i]);
