@@ -242,7 +242,8 @@ async function main(browser) {
   }
 
   const agencyChild = config.agencies.child;
-  await check("filtering by agency (" + agencyChild + "), by 会議候補 and by state changes the " +
+  await check("filtering by agency (" + agencyChild + "), by 会議候補, by 担当交代あり and by " +
+    "state changes the " +
     "list to what /v1/cases answers for the same filter", async () => {
     const byAgency = await filtered("agency", () =>
       page.selectOption("form#case-filter select[name=agency]", agencyChild),
@@ -255,6 +256,11 @@ async function main(browser) {
     await filtered("candidate", () => page.check("form#case-filter input[name=candidate]"),
       "candidate=1", (rows) => assert(same(rows, [caseId]), "会議候補 rows " + rows +
         " (only the case with three agencies is one)"));
+    await filtered("handed_over", () => page.check("form#case-filter input[name=handed_over]"),
+      "handed_over=1", (rows) => assert(same(rows, [config.cases.H003]), "担当交代あり rows " +
+        rows + " (only H003's case was handed over)"));
+    assert(await page.locator('tr[data-case-id="' + config.cases.H003 + '"] .handed-over')
+      .count() === 1, "the handed-over row has no 担当交代あり badge");
     await filtered("state", () =>
       page.selectOption("form#case-filter select[name=state]", "assessment"),
     "state=assessment", (rows) => assert(rows.length === 0, "assessment rows " + rows));

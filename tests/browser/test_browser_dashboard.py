@@ -99,8 +99,9 @@ def send(sender, recipient, h, case_id=None, ref=None):
 def traffic(cluster, agencies, households):
     """Live referrals between the daemons: H001 eldercare → poverty and then → disability on the
     same case (three agencies: a 会議候補), H002 child → disability, H003 child → eldercare,
-    H007 poverty → child.  Returns {household id: case id}, waited until the coordinator
-    knows every case with all its referrals."""
+    H007 poverty → child, and a hand-over (担当交代) by eldercare on H003's case.  Returns
+    {household id: case id}, waited until the coordinator knows every case with all its
+    referrals and the hand-over."""
     by_id = {h["id"]: h for h in households}
     elder, dis, child, pov = (agencies[t] for t in ("eldercare", "disability", "child",
                                                      "poverty"))
@@ -120,6 +121,19 @@ def traffic(cluster, agencies, households):
         harness.wait_json(lambda case_id=case_id: cluster.coordinator_case(case_id),
                           lambda c: len(c.get("referrals") or []) >= 1, WAIT,
                           "the coordinator knows the case of %s" % hid, alive=cluster.alive)
+    # 担当交代: eldercare's staff on H003's case changes (codes and a day, no note): the one
+    # case the 担当交代あり filter finds.
+    copy = harness.wait_json(lambda: elder.case(cases["H003"]),
+                             lambda c: (c.get("version") or 0) > 0, WAIT,
+                             "eldercare's copy of H003's case", alive=cluster.alive)
+    r = elder.case_event(cases["H003"], {
+        "type": "handover", "base_version": copy["version"],
+        "handover": {"staff_code": "S-0123", "previous_staff_code": "S-0042",
+                     "effective_on": harness.today_jst_plus(0)}})
+    check(r.status == 202, "eldercare's hand-over on H003's case: %r" % r)
+    harness.wait_json(lambda: cluster.coordinator_case(cases["H003"]),
+                      lambda c: c.get("handed_over") is True, WAIT,
+                      "the coordinator applies the hand-over", alive=cluster.alive)
     return cases
 
 

@@ -235,6 +235,11 @@ def body(cluster, results, args):
         check(re.search(r'name="handed_over" value="1" checked', text),
               "the filter is not shown as checked")
         text = page("/cases/" + case_id)
+        m = re.search(r'<span id="case-handover">([^<]*)</span>', text)
+        check(m and harness.today_jst_plus(0) in m.group(1),
+              "the case page's summary lacks the last hand-over's day")
+        check(("handed-over" in text) == want, "the case page %s the 見直し前 badge" % (
+            "lacks" if want else "still shows"))
         items = re.findall(r'<li data-event-type="handover">(.*?)</li>', text, re.S)
         check(items, "the case page's timeline has no handover entry")
         shown = html.unescape(items[0])

@@ -74,6 +74,22 @@ s_summary (tsg_web_ctx_t *ctx, tsg_html_t *h, const json_t *c)
     s_item (h, L (ctx, "再開", "Reopened"));
     tsg_html_fmt (h, "%lld</dd></div>",
                   (long long) json_integer_value (json_object_get (c, "reopened")));
+    const json_t *handover = json_object_get (c, "last_handover");
+    if (json_is_object (handover)) {
+        /* 担当交代: the day and the agency; "since the last review" until a meeting or plan. */
+        s_item (h, L (ctx, "担当交代", "Handed over"));
+        tsg_html_raw (h, "<span id=\"case-handover\">");
+        tsg_html_text (h, s_s (handover, "effective_on"));
+        tsg_html_raw (h, " ");
+        tsg_html_text (h, web_agency_name (ctx, s_s (handover, "agency")));
+        tsg_html_raw (h, "</span>");
+        if (json_is_true (json_object_get (c, "handed_over"))) {
+            tsg_html_raw (h, " <span class=\"badge warn handed-over\">");
+            tsg_html_text (h, L (ctx, "見直し前", "not reviewed yet"));
+            tsg_html_raw (h, "</span>");
+        }
+        tsg_html_raw (h, "</dd></div>");
+    }
     tsg_html_raw (h, "</dl><p>");
     tsg_html_text (h, L (ctx, "開始", "Opened"));
     tsg_html_raw (h, " ");
