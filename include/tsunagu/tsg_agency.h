@@ -112,6 +112,8 @@ typedef struct {
     const char *config_path; /* -c FILE, or the built-in default */
     bool check_only;         /* -n */
     bool verbose;            /* -v */
+    const char *backup_dir;  /* --backup DIR: copy the store there and exit (NULL: not asked) */
+    const char *restore_dir; /* --restore DIR: put that backup's store in place and exit */
 } tsg_agency_options_t;
 
 int tsg_agency_options (int argc, char *argv[], const char *type, tsg_agency_options_t *out);

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backup.h"
+#include "coordinator/model/data_check.h"
 #include "ctl.h"
 
 #define CTL_DATA_DIR_DEFAULT "/var/lib/tsunagu"
@@ -54,6 +56,10 @@ s_usage (FILE *out)
              "  audit verify [-d DATA_DIR] [--json]\n"
              "      check the audit log's hash chain; names the first broken link (exit 1)\n"
              "  audit show [--last N] [--json] the audit log's records\n"
+             "  backup DIR [--with-keys]       a hot copy of the store and the audit log (cut at\n"
+             "                                 the store's head) with a manifest, into a new DIR\n"
+             "  backup verify DIR [--json]     re-hash a backup, open its store, check its chain\n"
+             "  restore DIR                    put a backup back (the coordinator stopped)\n"
              "  user add --name NAME --role viewer|coordinator|admin [--password-stdin]\n"
              "  user passwd --name NAME [--password-stdin]\n"
              "  user role --name NAME --role ROLE\n"
@@ -66,7 +72,9 @@ s_usage (FILE *out)
              "                       (default $TSUNAGU_DATA_DIR, else " CTL_DATA_DIR_DEFAULT ")\n"
              "  -c, --config FILE    the coordinator configuration\n"
              "                       (default DATA_DIR/coordinator.conf)\n"
-             "  -n                   check the configuration, print every problem, exit\n"
+             "  -n                   check the configuration, the keys, the store and the\n"
+             "                       audit log as the coordinator's start-up would, print\n"
+             "                       every problem, exit\n"
              "  -v, --verbose        log more\n"
              "  -h, --help           print this text\n"
              "      --version        print the version\n"
@@ -93,7 +101,10 @@ s_check (const ctl_options_t *options)
     int errors = ctl_site_errors (site);
     if (errors > 0)
         ctl_site_report (site, stderr);
-    else
+    /* The store and the audit log agree as start-up needs (coordinator/model/data_check.c). */
+    if (errors == 0 && ctl_site_data_dir (site))
+        errors += tsg_hub_data_check (ctl_site_data_dir (site), 0, stderr);
+    if (errors == 0)
         printf ("%s: configuration OK\n", config);
     ctl_site_destroy (&site);
     return errors > 0 ? CTL_EXIT_FAIL : CTL_EXIT_OK;
@@ -155,6 +166,10 @@ main (int argc, char **argv)
         return cmd_audit (&options, argc - optind, argv + optind);
     if (strcmp (command, "user") == 0)
         return cmd_user (&options, argc - optind, argv + optind);
+    if (strcmp (command, "backup") == 0)
+        return cmd_backup (&options, argc - optind, argv + optind);
+    if (strcmp (command, "restore") == 0)
+        return cmd_restore (&options, argc - optind, argv + optind);
     if (strcmp (command, "help") == 0) {
         s_usage (stdout);
         return CTL_EXIT_OK;

@@ -11,6 +11,7 @@
 #include "tsunagu/tsunagu.h"
 #include "tsunagu/tsg_agency.h"
 #include "agency/records/store.h"
+#include "agency/daemon/backup.h"
 
 static void
 s_usage (FILE *out, const char *type)
@@ -18,11 +19,16 @@ s_usage (FILE *out, const char *type)
     const tsg_agency_policy_t *policy = tsg_agency_policy_find (type);
     fprintf (
         out,
-        "usage: tsunagu-%s [-nv] [-c FILE]\n"
+        "usage: tsunagu-%s [-nv] [-c FILE] [--backup DIR | --restore DIR]\n"
         "The agency daemon of a %s (%s).\n"
         "\n"
         "  -c, --config FILE  agency.conf of the bundle (default /etc/tsunagu/%s/agency.conf)\n"
-        "  -n, --check        check the configuration, print every problem, and exit\n"
+        "  -n, --check        check the configuration, the keys and the store as start-up\n"
+        "                     would, print every problem, and exit\n"
+        "      --backup DIR   copy the store (hot, compacted, with MANIFEST.json) into DIR, a\n"
+        "                     new or empty folder (0700); the bundle's keys are not in it\n"
+        "      --restore DIR  check the backup in DIR and put its store in place (the daemon\n"
+        "                     stopped; the old store is kept as data.mdb.pre-restore-*)\n"
         "  -v, --verbose      log debug messages\n"
         "  -h, --help         show this help\n"
         "  -V, --version      show the version\n",
@@ -34,9 +40,10 @@ tsg_agency_options (int argc, char *argv[], const char *type, tsg_agency_options
 {
     static char default_path[128];
     static const struct option options[] = {
-        { "config", required_argument, NULL, 'c' }, { "check", no_argument, NULL, 'n' },
-        { "verbose", no_argument, NULL, 'v' },      { "help", no_argument, NULL, 'h' },
-        { "version", no_argument, NULL, 'V' },      { NULL, 0, NULL, 0 }
+        { "config", required_argument, NULL, 'c' },  { "check", no_argument, NULL, 'n' },
+        { "verbose", no_argument, NULL, 'v' },       { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },       { "backup", required_argument, NULL, 'B' },
+        { "restore", required_argument, NULL, 'R' }, { NULL, 0, NULL, 0 }
     };
 
     snprintf (default_path, sizeof default_path, "/etc/tsunagu/%s/agency.conf", type);
@@ -49,10 +56,16 @@ tsg_agency_options (int argc, char *argv[], const char *type, tsg_agency_options
         case 'c': out->config_path = optarg; break;
         case 'n': out->check_only = true; break;
         case 'v': out->verbose = true; break;
+        case 'B': out->backup_dir = optarg; break;
+        case 'R': out->restore_dir = optarg; break;
         case 'h': s_usage (stdout, type); return 0;
         case 'V': printf ("tsunagu-%s %s\n", type, TSUNAGU_VERSION); return 0;
         default: s_usage (stderr, type); return 1;
         }
+    }
+    if ((out->backup_dir != NULL) + (out->restore_dir != NULL) + out->check_only > 1) {
+        fprintf (stderr, "tsunagu-%s: -n, --backup and --restore go alone\n", type);
+        return 1;
     }
     if (optind < argc) {
         fprintf (stderr, "tsunagu-%s: unexpected argument '%s'\n", type, argv[optind]);
@@ -152,10 +165,17 @@ tsg_agency_main (int argc, char *argv[], const char *type)
         /* The rest of what start-up checks, short of binding (the port may be in use by the
          * running daemon). */
         int problems = s_check_data (config, stderr);
+        problems += agency_backup_check_keys (config, stderr);
         if (problems == 0)
             fprintf (stderr, "%s: configuration OK\n", options.config_path);
         tsg_agency_config_destroy (&config);
         return problems == 0 ? 0 : 1;
+    }
+    if (options.backup_dir || options.restore_dir) {
+        rc = options.backup_dir ? agency_backup_take (config, options.backup_dir, stdout)
+                                : agency_backup_restore (config, options.restore_dir, stdout);
+        tsg_agency_config_destroy (&config);
+        return rc;
     }
 
     char err[256];

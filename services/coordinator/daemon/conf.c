@@ -10,6 +10,7 @@
 
 #include "coordinator/model/store.h"
 #include "coordinator/model/audit.h"
+#include "coordinator/model/data_check.h"
 #include "coordinator/daemon/conf.h"
 #include "coordinator/model/directory.h"
 #include "coordinator/api/http.h"
@@ -211,12 +212,11 @@ tsg_hub_conf_check_data (const tsg_hub_conf_t *self, const tsg_keys_t *keys, FIL
     /* Start-up creates audit.log (and an empty store) when absent. */
     if (access (self->data_dir, W_OK | X_OK) != 0)
         s_problem (report, &problems, self->data_dir, "cannot write here: %s", strerror (errno));
+    /* The store and the audit log agree as start-up needs (model/data_check.c). */
+    problems += tsg_hub_data_check (self->data_dir, self->map_size, report);
     snprintf (path, sizeof path, "%s/store/data.mdb", self->data_dir);
-    if (stat (path, &st) != 0) {
-        if (errno != ENOENT)
-            s_problem (report, &problems, path, "%s", strerror (errno));
+    if (problems > 0 || stat (path, &st) != 0 || !keys)
         return problems;
-    }
     snprintf (path, sizeof path, "%s/store", self->data_dir);
     tsg_store_t *store = NULL;
     int rc = tsg_hub_store_open (self->data_dir, self->map_size, &store);
@@ -224,45 +224,15 @@ tsg_hub_conf_check_data (const tsg_hub_conf_t *self, const tsg_keys_t *keys, FIL
         s_problem (report, &problems, path, "cannot open the store: %s", tsg_strerror (rc));
         return problems;
     }
-    /* Only reads, as start-up does before it binds: the registry (tsg_hub_new) and the audit
-     * head (tsg_hub_audit_open). */
+    /* Only reads, as start-up does before it binds: the registry (tsg_hub_new). */
     tsg_txn_t txn;
     tsg_txn_begin (store, &txn, false);
-    tsg_hub_directory_t *directory = keys ? tsg_hub_directory_new (keys) : NULL;
+    tsg_hub_directory_t *directory = tsg_hub_directory_new (keys);
     if (directory && (rc = tsg_hub_directory_load (directory, &txn)) != TSG_OK)
         s_problem (report, &problems, path, "cannot read the registry: %s", tsg_strerror (rc));
     tsg_hub_directory_destroy (&directory);
-    tsg_hub_audit_head_t head;
-    bool bad = false;
-    tsg_hub_audit_head_get (&txn, &head, &bad);
-    rc = txn.rc;
     tsg_txn_abort (&txn);
     tsg_store_destroy (&store);
-    if (rc != TSG_OK) {
-        s_problem (report, &problems, path, "cannot read the audit head: %s", tsg_strerror (rc));
-        return problems;
-    }
-    if (bad) {
-        s_problem (report, &problems, path, "the store's %s is malformed", TSG_HUB_AUDIT_HEAD_KEY);
-        return problems;
-    }
-    snprintf (path, sizeof path, "%s/%s", self->data_dir, TSG_HUB_AUDIT_FILE);
-    if (stat (path, &st) != 0) {
-        if (errno != ENOENT || head.offset > 0)
-            s_problem (report, &problems, path,
-                       "%s, but the store's audit head is at byte %" PRIu64 " (seq %" PRIu64
-                       "): restore the file before starting",
-                       strerror (errno), head.offset, head.seq);
-        return problems;
-    }
-    if ((uint64_t) st.st_size < head.offset)
-        s_problem (report, &problems, path,
-                   "holds %" PRIu64 " bytes but the store's audit head is at byte %" PRIu64
-                   " (seq %" PRIu64 "): records were lost (the file is older than the store, "
-                   "truncated or replaced); restore it before starting",
-                   (uint64_t) st.st_size, head.offset, head.seq);
-    else if (access (path, R_OK | W_OK) != 0)
-        s_problem (report, &problems, path, "cannot open it for writing: %s", strerror (errno));
     return problems;
 }
 

@@ -8,6 +8,7 @@
 
 #include "coordinator/model/store.h"
 #include "coordinator/daemon/conf.h"
+#include "coordinator/model/data_check.h"
 #include "coordinator/model/cases.h"
 #include "coordinator/model/referrals.h"
 #include "coordinator/daemon/hub.h"
@@ -106,6 +107,13 @@ main (int argc, char *argv[])
         log_warnx ("%s/%s: %s", conf->data_dir, TSG_COORDINATOR_LOCK_FILE,
                    errno == EWOULDBLOCK ? "another coordinator runs on this data directory"
                                         : strerror (errno));
+        tsg_keys_destroy (&keys);
+        tsg_hub_conf_destroy (&conf);
+        return 1;
+    }
+    /* A restore half done leaves its journal: the store and the log may be of two states. */
+    if (tsg_hub_restore_pending (conf->data_dir, stderr)) {
+        tsg_lock_release (lock);
         tsg_keys_destroy (&keys);
         tsg_hub_conf_destroy (&conf);
         return 1;

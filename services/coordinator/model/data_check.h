@@ -1,0 +1,40 @@
+/* Whether a coordinator data directory's store and audit log agree, as start-up needs them to:
+ * what `tsunagu-coordinator -n`, `tsunaguctl -n`, `tsunaguctl backup verify` and `tsunaguctl
+ * restore` check.  Reads only. */
+#ifndef TSG_HUB_DATA_CHECK_H_INCLUDED
+#define TSG_HUB_DATA_CHECK_H_INCLUDED
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "coordinator/model/audit.h"
+
+/* DATA_DIR/restore.journal: present while `tsunaguctl restore` puts files in place; a data
+ * directory holding it is half restored (run the restore again). */
+#define TSG_HUB_RESTORE_JOURNAL "restore.journal"
+
+/* True (after printing "path: a restore was interrupted ..." to report) when data_dir holds
+ * the journal of a restore that did not finish. */
+bool tsg_hub_restore_pending (const char *data_dir, FILE *report);
+
+/* Decodes the 48 bytes of META "audit.head" (be64 seq, 32-byte hash, be64 offset) into *head;
+ * false (and a zero head) when value is not that. */
+bool tsg_hub_audit_head_decode (const void *value, size_t len, tsg_hub_audit_head_t *head);
+
+/* Checks the audit log at path against the committed head, as tsg_hub_audit_open does at
+ * start-up: the file must exist once the head is past seq 0, hold at least head->offset bytes
+ * (start-up refuses a shorter file: records were lost, or the file is older than the store),
+ * and its record ending at head->offset must be the one the head names (seq and hash: else the
+ * file is another chain, or was edited).  Prints each problem as "path: message" to report
+ * (when non-NULL) and returns how many there were. */
+int tsg_hub_audit_agrees (const char *path, const tsg_hub_audit_head_t *head, FILE *report);
+
+/* The store and audit log of data_dir: no restore half done, and when DATA_DIR/store holds a
+ * store, that it opens (map_size as configured, 0: 1 GiB), its committed audit head reads, and
+ * DATA_DIR/audit.log agrees with it (tsg_hub_audit_agrees).  A data directory without a store
+ * passes (start-up makes one).  Prints every problem as "path: message" to report and returns
+ * how many there were.  Read transactions only: safe while a coordinator runs. */
+int tsg_hub_data_check (const char *data_dir, size_t map_size, FILE *report);
+
+#endif
