@@ -1,7 +1,7 @@
 # The Debian package (CPack's DEB generator): `cpack -G DEB` in a build tree, after the build,
 # makes tsunagu_VERSION-1_ARCH.deb.  The programs install to bin (their own CMakeLists); this file
 # adds what the package carries beside them:
-#   /usr/lib/systemd/system   the two units of deploy/ (Debian 12 has /lib on /usr: one folder)
+#   /usr/lib/systemd/system   the units of deploy/ (Debian 12 has /lib on /usr: one folder)
 #   /etc/tsunagu              0750 root, group tsunagu from postinst; one conffile, the template of
 #                             the per-agency files the agency unit reads (agency.env.example)
 #   /usr/share/doc/tsunagu    README.md, docs/, proto/ and deploy/ in the tree's own layout (so the
@@ -17,9 +17,10 @@ set(TSUNAGU_SYSTEMD_UNIT_DIR "lib/systemd/system" CACHE STRING
 set(TSUNAGU_PACKAGE_MAINTAINER "tsunagu maintainers <tsunagu@localhost>" CACHE STRING
   "the Maintainer field of the Debian package")
 
-install(FILES ${CMAKE_SOURCE_DIR}/deploy/tsunagu-coordinator.service
-              ${CMAKE_SOURCE_DIR}/deploy/tsunagu-agency@.service
-        DESTINATION ${TSUNAGU_SYSTEMD_UNIT_DIR})
+# Every unit of deploy/ (the two daemons' and any timer beside them); none is enabled by the package.
+file(GLOB TSUNAGU_UNITS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/deploy/*.service
+     ${CMAKE_SOURCE_DIR}/deploy/*.timer)
+install(FILES ${TSUNAGU_UNITS} DESTINATION ${TSUNAGU_SYSTEMD_UNIT_DIR})
 
 # Absolute: the package's /etc, whatever the prefix.  The folder's mode is the package's; postinst
 # gives it the group tsunagu (the daemons read an agency's file, only root writes).

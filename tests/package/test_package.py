@@ -7,19 +7,20 @@ package).  Needs no root and installs nothing into the machine:
 2. dpkg-deb -I: name, version (the programs' own), the conffile, the maintainer scripts, and
    Depends naming adduser and the Debian package of every shared library the programs load
    (found with ldd and dpkg -S here, so the list is checked against the machine, not copied).
-3. dpkg-deb -c: the seven programs in /usr/bin (and no test tool), the two units, /etc/tsunagu
+3. dpkg-deb -c: the seven programs in /usr/bin (and no test tool), deploy/'s units, /etc/tsunagu
    0750 with its conffile, the documents of the tree in /usr/share/doc/tsunagu, nothing in
    /usr/local, no RUNPATH in a program.
 4. dpkg -x into a temp root: every program answers --version from there with the package's
    version; the packaged tsunaguctl makes a data folder and an agency bundle with the packaged
    coordinator (tsunaguctl finds it beside itself) on 127.0.0.2, and both daemons' -n pass.
-5. The units: every program they start is in the package; the hardening is there; systemd-analyze
-   verify (with the extracted paths) and security --offline (exposure at most 2.0) when
-   systemd-analyze is installed.
+5. The units: every program they start is in the package; the daemons' hardening is there;
+   systemd-analyze verify on every unit (with the extracted paths) and security --offline on the
+   daemons' (exposure at most 2.0) when systemd-analyze is installed.
 6. The maintainer scripts: sh -n, then postinst, prerm and postrm run under DPKG_ROOT (a temp
    root) with adduser, chown, systemctl and the others replaced by stubs that log: the user and
    group made once, the folders' owners and modes, dpkg-statoverride honoured, running units
-   restarted on upgrade and stopped on removal, the user and the data kept on purge."""
+   restarted on upgrade and stopped (timers too) on removal, the user and the data kept on
+   purge."""
 
 import argparse
 import os
@@ -33,7 +34,7 @@ PROGRAMS = ("tsunagu-coordinator", "tsunagu-eldercare", "tsunagu-disability", "t
             "tsunagu-poverty", "tsunaguctl", "tsunagu-import")
 NOT_PACKAGED = ("tsunagu-bench",)  # test tools stay in the build tree
 AGENCY_TYPES = ("eldercare", "disability", "child", "poverty")
-UNITS = ("tsunagu-coordinator.service", "tsunagu-agency@.service")
+DAEMON_UNITS = ("tsunagu-coordinator.service", "tsunagu-agency@.service")
 UNIT_DIR = "usr/lib/systemd/system"
 CONFFILE = "/etc/tsunagu/agency.env.example"
 DOC = "usr/share/doc/tsunagu"
@@ -197,7 +198,7 @@ def check_files(deb, source):
     for p in NOT_PACKAGED:
         check(not any(f.endswith("/" + p) for f in files), "the test tool %s is packaged" % p)
     check(not any("/test_" in f or "/fuzz_" in f for f in files), "a test program is packaged")
-    for u in UNITS:
+    for u in source_units(source):
         check(files.get("/%s/%s" % (UNIT_DIR, u), ("",))[0] == "-rw-r--r--",
               "/%s/%s missing or not 0644" % (UNIT_DIR, u))
     check(files.get("/etc/tsunagu", ("",))[0] == "drwxr-x---", "/etc/tsunagu is not 0750: %r"
@@ -257,7 +258,7 @@ def check_programs(root, version, tmp):
 def unit_programs(text):
     """The programs a unit's Exec lines start, ${TSUNAGU_AGENCY_TYPE} spelled out."""
     found = set()
-    for line in text.splitlines():
+    for line in text.replace("\\\n", " ").splitlines():  # continuation lines joined
         if re.match(r"Exec\w*=", line):
             for m in re.finditer(r"(/[\w/.-]+(?:\$\{TSUNAGU_AGENCY_TYPE\})?)", line.split("=", 1)[1]):
                 path = m.group(1)
@@ -268,23 +269,33 @@ def unit_programs(text):
     return found
 
 
-def check_units(root, tmp):
-    units = {u: open(os.path.join(root, UNIT_DIR, u), encoding="utf-8").read() for u in UNITS}
-    for u, text in units.items():
+def source_units(source):
+    """deploy/'s units: the package ships every one."""
+    names = [f for f in os.listdir(os.path.join(source, "deploy")) if f.endswith((".service", ".timer"))]
+    check(all(u in names for u in DAEMON_UNITS), "deploy/ lost a daemon's unit: %r" % names)
+    return sorted(names)
+
+
+def check_units(root, tmp, source):
+    units = {u: open(os.path.join(root, UNIT_DIR, u), encoding="utf-8").read()
+             for u in source_units(source)}
+    for u, text in sorted(units.items()):
         progs = unit_programs(text)
-        check(any("tsunagu-" in p for p in progs), "%s starts no tsunagu program" % u)
+        check(u.endswith(".timer") or any("tsunagu" in p for p in progs),
+              "%s starts no tsunagu program" % u)
         for p in progs:
             if "tsunagu" in p:
                 check(os.path.exists(os.path.join(root, p.lstrip("/"))),
                       "%s starts %s, which the package does not hold" % (u, p))
             else:
                 check(os.path.exists(p), "%s starts %s, not on Debian" % (u, p))
-        lines = set(text.splitlines())
+    for u in DAEMON_UNITS:
+        lines = set(units[u].splitlines())
         for h in HARDENING:
             check(h in lines, "%s lost its hardening line %s" % (u, h))
-    check("ReadWritePaths=/var/lib/tsunagu" in units["tsunagu-coordinator.service"],
+    check("ReadWritePaths=/var/lib/tsunagu" in units["tsunagu-coordinator.service"].splitlines(),
           "the coordinator may not write /var/lib/tsunagu")
-    check("ReadWritePaths=/var/lib/tsunagu-agency/%i" in units["tsunagu-agency@.service"],
+    check("ReadWritePaths=/var/lib/tsunagu-agency/%i" in units["tsunagu-agency@.service"].splitlines(),
           "an agency daemon may not write its bundle")
     env = open(os.path.join(root, CONFFILE.lstrip("/")), encoding="utf-8").read()
     m = re.search(r"^TSUNAGU_AGENCY_TYPE=(\w+)$", env, re.M)
@@ -297,15 +308,17 @@ def check_units(root, tmp):
     # verify checks the programs exist: copies of the units that start the extracted ones.
     udir = os.path.join(tmp, "units")
     os.makedirs(udir)
-    names = {"tsunagu-coordinator.service": "tsunagu-coordinator.service",
-             "tsunagu-agency@.service": "tsunagu-agency@eldercare-pkg.service"}
+    names = {u: u.replace("@.", "@eldercare-pkg.") for u in units}  # a template's instance
     for u, text in units.items():
         text = text.replace("/usr/bin/", os.path.join(root, "usr", "bin") + "/")
         with open(os.path.join(udir, names[u]), "w", encoding="utf-8") as f:
             f.write(text)
-    for name in names.values():
-        rc, out, err = run([analyze, "verify", "--man=no", os.path.join(udir, name)], timeout=60)
+    for u, name in sorted(names.items()):
+        rc, out, err = run([analyze, "verify", "--man=no", os.path.join(udir, name)], timeout=60,
+                           cwd=udir)
         check(rc == 0 and not err.strip(), "systemd-analyze verify %s: %d %s%s" % (name, rc, out, err))
+        if u not in DAEMON_UNITS:
+            continue
         rc, out, err = run([analyze, "security", "--offline=yes", "--no-pager",
                             os.path.join(udir, name)], timeout=60)
         m = re.search(r"Overall exposure level for \S+: (\d+\.\d+)", out)
@@ -313,7 +326,7 @@ def check_units(root, tmp):
             print("%s: exposure %s" % (name, m.group(1)))
             check(float(m.group(1)) <= MAX_EXPOSURE,
                   "%s: exposure %s above %.1f (hardening lost)" % (name, m.group(1), MAX_EXPOSURE))
-    print("systemd-analyze verify and security --offline ran on both units")
+    print("systemd-analyze verify ran on %d units, security --offline on the daemons'" % len(units))
 
 
 # --- 6. the maintainer scripts ---------------------------------------------------------------
@@ -406,20 +419,26 @@ def check_scripts(control, tmp):
           "prerm upgrade stops the daemons (postinst restarts them): %r" % log)
     rc, log, _ = script_run(control, tmp, "prerm", ["remove"], systemd=True)
     check(rc == 0 and any(l.startswith("systemctl stop") and "tsunagu-coordinator.service" in l
-                          and "tsunagu-agency@*.service" in l for l in log),
-          "prerm remove does not stop the daemons: %r" % log)
+                          and "tsunagu-agency@*.service" in l and "tsunagu-*.timer" in l
+                          for l in log),
+          "prerm remove does not stop the daemons and timers: %r" % log)
 
     # Purge: enablement forgotten; the user, its group and the data kept.
     wants = os.path.join(root, "etc", "systemd", "system", "multi-user.target.wants")
+    timers = os.path.join(root, "etc", "systemd", "system", "timers.target.wants")
     os.makedirs(wants, exist_ok=True)
+    os.makedirs(timers, exist_ok=True)
     for name in ("tsunagu-coordinator.service", "tsunagu-agency@eldercare-pkg.service"):
         os.symlink("/usr/lib/systemd/system/" + name.replace("eldercare-pkg", ""),
                    os.path.join(wants, name))
+    os.symlink("/usr/lib/systemd/system/tsunagu-backup.timer",
+               os.path.join(timers, "tsunagu-backup.timer"))
     kept = os.path.join(root, "var", "lib", "tsunagu", "audit.log")
     open(kept, "w").close()
     rc, log, _ = script_run(control, tmp, "postrm", ["purge"], systemd=True)
     check(rc == 0, "postrm purge exited %d" % rc)
-    check(os.listdir(wants) == [], "postrm purge left %r enabled" % os.listdir(wants))
+    check(os.listdir(wants) + os.listdir(timers) == [],
+          "postrm purge left %r enabled" % (os.listdir(wants) + os.listdir(timers)))
     check(os.path.exists(kept), "postrm purge removed /var/lib/tsunagu's files")
     check(not any(l.startswith(("deluser", "delgroup", "userdel")) for l in log),
           "postrm purge removed the user: %r" % log)
@@ -435,9 +454,9 @@ def main():
     ap.add_argument("--source", required=True, help="the source tree")
     ap.add_argument("--cpack", default="cpack")
     args = ap.parse_args()
-    for tool in ("dpkg-deb", "dpkg", "dpkg-shlibdeps", "dpkg-query", "ldd", "readelf"):
+    for tool in ("dpkg-deb", "dpkg", "dpkg-shlibdeps", "file", "dpkg-query", "ldd", "readelf"):
         if not shutil.which(tool):
-            raise SystemExit("FAIL: %s is missing (Debian packages dpkg-dev, binutils: "
+            raise SystemExit("FAIL: %s is missing (Debian packages dpkg-dev, file, binutils: "
                              "scripts/lib/deps.sh)" % tool)
     header = open(os.path.join(args.source, "include", "tsunagu", "tsunagu.h")).read()
     m = re.search(r'#define TSUNAGU_VERSION\s+"([^"]+)"', header)
@@ -453,7 +472,7 @@ def main():
         control = check_control(deb, root, version)
         check_files(deb, args.source)
         check_programs(root, version, tmp)
-        check_units(root, tmp)
+        check_units(root, tmp, args.source)
         check_scripts(control, tmp)
     finally:
         if not FAILURES:
