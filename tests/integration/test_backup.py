@@ -146,6 +146,21 @@ def body(cluster, results, args):
 
     results.check("the backup is 0700/0600 and a second backup into it is refused", owner_only)
 
+    def keys_only_when_asked():
+        check(not os.path.exists(os.path.join(backup, "keys")), "the keys are in a default backup")
+        with_keys = os.path.join(cluster.root, "backups", "with-keys")
+        r = harness.run([ctl, "-d", orig, "backup", with_keys, "--with-keys"], env=cluster.env)
+        check(r.returncode == 0, "backup --with-keys: %s%s" % (r.stdout, r.stderr))
+        for name in ("keys/coordinator.key", "keys/coordinator.pub", "coordinator.conf",
+                     "http.token"):
+            check(os.path.isfile(os.path.join(with_keys, name)), "%s not in the backup" % name)
+        bad = modes_owner_only(with_keys)
+        check(not bad, "not owner-only: %s" % bad)
+        r = harness.run([ctl, "backup", "verify", "--json", with_keys], env=cluster.env)
+        check(r.returncode == 0 and '"ok": true' in r.stdout, "verify --json: %s" % r.stdout)
+
+    results.check("the keys and configuration only with --with-keys", keys_only_when_asked)
+
     def verify_good_and_flipped():
         r = harness.run([ctl, "backup", "verify", backup], env=cluster.env)
         check(r.returncode == 0 and "OK" in r.stdout, "verify exit %d: %s%s" % (
@@ -222,8 +237,17 @@ def body(cluster, results, args):
 
     # --- -n agrees with start-up --------------------------------------------------------------
     def check_n():
+        # A copy of the restored (and running) coordinator's data dir, made the supported way.
+        again = os.path.join(cluster.root, "backups", "of-restored")
+        r = harness.run([ctl, "-d", new, "backup", again], env=cluster.env)
+        check(r.returncode == 0, "backup of the restored coordinator: %s" % r.stderr)
         bad = os.path.join(cluster.root, "check-n")
-        shutil.copytree(new, bad, ignore=shutil.ignore_patterns("*.sock", "coordinator.lock"))
+        os.makedirs(bad, mode=0o700)
+        for name in ("coordinator.conf", "http.token"):
+            shutil.copy2(os.path.join(orig, name), bad)
+        shutil.copytree(os.path.join(orig, "keys"), os.path.join(bad, "keys"))
+        r = harness.run([ctl, "-d", bad, "restore", again], env=cluster.env)
+        check(r.returncode == 0, "restore: %s" % r.stderr)
         conf = os.path.join(bad, "coordinator.conf")
         r = harness.run([coord, "-c", conf, "-n"], env=cluster.env)
         check(r.returncode == 0 and "configuration OK" in r.stdout, "-n on a good dir: %s%s" % (
@@ -246,9 +270,24 @@ def body(cluster, results, args):
                   "%s -n with an older audit.log: exit %d %r" % (
                       os.path.basename(argv[0]), r.returncode, r.stderr))
         print("     " + r.stderr.strip().splitlines()[0])
+        # A restore that stopped half way leaves its journal: -n and start-up refuse until the
+        # same restore is run again.
+        os.remove(log)
+        shutil.copy2(log + ".away", log)
+        with open(os.path.join(bad, "restore.journal"), "w") as f:
+            f.write("{}")
+        for argv in ([coord, "-c", conf, "-n"], [ctl, "-d", bad, "-n"], [coord, "-c", conf]):
+            r = harness.run(argv, timeout=20, env=cluster.env)
+            check(r.returncode != 0 and "restore was interrupted" in r.stderr,
+                  "%s with a restore journal: exit %d %r" % (" ".join(argv[-2:]), r.returncode,
+                                                            r.stderr))
+        r = harness.run([ctl, "-d", bad, "restore", backup], env=cluster.env)
+        check(r.returncode == 0, "the restore run again: %s" % r.stderr)
+        r = harness.run([ctl, "-d", bad, "-n"], env=cluster.env)
+        check(r.returncode == 0, "-n after the restore run again: %s" % r.stderr)
 
     results.check("-n of the coordinator and of tsunaguctl refuse a missing or older audit.log "
-                  "and pass a good data dir", check_n)
+                  "and an interrupted restore, and pass a good data dir", check_n)
 
     # --- an agency's store --------------------------------------------------------------------
     def agency_round_trip():
