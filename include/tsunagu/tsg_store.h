@@ -41,6 +41,13 @@ int tsg_store_grow (tsg_store_t *self, size_t ceiling);
  * TSG_ERR_*. */
 int tsg_store_usage (tsg_store_t *self, size_t *used, size_t *map_size);
 
+/* Writes a compacted, consistent copy of the store (mdb_env_copyfd2 with MDB_CP_COMPACT) to
+ * dir/data.mdb: dir is made (mode 0700) when absent, the copy goes to dir/data.mdb.tmp (mode
+ * 0600), is synced and renamed over any data.mdb there, so an interrupted copy never leaves
+ * a half-written data.mdb.  Safe while this process writes (the copy is a read transaction).
+ * Returns TSG_OK or a TSG_ERR_* (logged). */
+int tsg_store_copy (tsg_store_t *self, const char *dir);
+
 /* Handle of the index-th database named at open. */
 MDB_dbi tsg_store_db (const tsg_store_t *self, int index);
 

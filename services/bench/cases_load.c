@@ -11,6 +11,7 @@
 #include "coordinator/model/store.h"
 #include "coordinator/model/cases.h"
 #include "coordinator/model/referrals.h"
+#include "coordinator/model/schema.h"
 #include "coordinator/model/stats.h"
 #include "coordinator/model/timeline.h"
 #include "tsunagu/tsg_lock.h"
@@ -263,9 +264,10 @@ bench_cases_load (const char *data_dir, long n, long map_mb, bench_cases_counts_
     }
     size_t map = map_mb > 0 ? (size_t) map_mb << 20 : ((size_t) n * 8192 + ((size_t) 1 << 30));
     tsg_store_t *store = NULL;
-    int rc = tsg_hub_store_open (data_dir, map, &store);
-    if (rc == TSG_OK)
-        rc = tsg_hub_case_index_upgrade (store, NULL);
+    char why[512] = "";
+    int rc = tsg_hub_store_open_current (data_dir, map, &store, why, sizeof why);
+    if (rc != TSG_OK)
+        log_warnx ("%s/store: %s", data_dir, why);
     uint64_t now_ms = tsg_now_ms (), rng = 0x7473756e61677521ull ^ (uint64_t) n;
     tsg_hub_case_t *c = malloc (sizeof *c);
     if (!c)

@@ -1,7 +1,11 @@
 /* store.c — LMDB environment and straight-line transactions that remember their first error. */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "tsunagu/tsunagu.h"
 
@@ -134,6 +138,54 @@ tsg_store_usage (tsg_store_t *self, size_t *used, size_t *map_size)
     size_t pages = info.me_last_pgno + 1;
     *used = (pages > free_pages ? pages - free_pages : 0) * stat.ms_psize;
     *map_size = info.me_mapsize;
+    return TSG_OK;
+}
+
+int
+tsg_store_copy (tsg_store_t *self, const char *dir)
+{
+    char tmp[4096], final[4096];
+    if (snprintf (tmp, sizeof tmp, "%s/data.mdb.tmp", dir) >= (int) sizeof tmp
+        || snprintf (final, sizeof final, "%s/data.mdb", dir) >= (int) sizeof final)
+        return TSG_ERR_BAD_INPUT;
+    if (!tsg_mkdir_p (dir, 0700)) {
+        log_warn ("store: cannot create %s", dir);
+        return TSG_ERR_IO;
+    }
+    if (chmod (dir, 0700) != 0) {
+        log_warn ("store: cannot make %s owner-only", dir);
+        return TSG_ERR_IO;
+    }
+    unlink (tmp); /* left by an interrupted copy */
+    int fd = open (tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        log_warn ("store: cannot create %s", tmp);
+        return TSG_ERR_IO;
+    }
+    int rc = mdb_env_copyfd2 (self->env, fd, MDB_CP_COMPACT);
+    if (rc != 0)
+        log_warnx ("store: cannot copy the store to %s: %s", tmp, mdb_strerror (rc));
+    else if (fsync (fd) != 0) {
+        log_warn ("store: cannot sync %s", tmp);
+        rc = EIO;
+    }
+    if (close (fd) != 0 && rc == 0) {
+        log_warn ("store: cannot close %s", tmp);
+        rc = EIO;
+    }
+    if (rc == 0 && rename (tmp, final) != 0) {
+        log_warn ("store: cannot rename %s", tmp);
+        rc = EIO;
+    }
+    if (rc != 0) {
+        unlink (tmp);
+        return rc == EIO ? TSG_ERR_IO : tsg_store_error (rc);
+    }
+    int dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync (dfd);
+        close (dfd);
+    }
     return TSG_OK;
 }
 

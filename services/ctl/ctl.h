@@ -250,6 +250,7 @@ int cmd_case (const ctl_options_t *options, int argc, char **argv);     /* list,
 int cmd_stats (const ctl_options_t *options, int argc, char **argv);    /* the indicators */
 int cmd_referral (const ctl_options_t *options, int argc, char **argv); /* overdue */
 int cmd_ping (const ctl_options_t *options, int argc, char **argv);
-int cmd_audit (const ctl_options_t *options, int argc, char **argv); /* verify, show */
+int cmd_status (const ctl_options_t *options, int argc, char **argv); /* cmd_status.c */
+int cmd_audit (const ctl_options_t *options, int argc, char **argv);  /* verify, show */
 
 #endif

@@ -53,6 +53,9 @@ s_usage (FILE *out)
              "  ping [--json]                  ask the running coordinator whether it answers\n"
              "  top [--interval S] [--once] [--lang ja|en]\n"
              "      the overview (概況) of the running coordinator, redrawn until q or Ctrl-C\n"
+             "  status [--json] [--offline-hours H] [--mail-hours H] [--store-percent P]\n"
+             "      agencies online and offline, mailboxes, directory, store, audit head, and\n"
+             "      what needs a person (exit 1 when anything does; tsunaguctl status --help)\n"
              "  audit verify [-d DATA_DIR] [--json]\n"
              "      check the audit log's hash chain; names the first broken link (exit 1)\n"
              "  audit show [--last N] [--json] the audit log's records\n"
@@ -162,6 +165,8 @@ main (int argc, char **argv)
         return cmd_ping (&options, argc - optind, argv + optind);
     if (strcmp (command, "top") == 0)
         return cmd_top (&options, argc - optind, argv + optind);
+    if (strcmp (command, "status") == 0)
+        return cmd_status (&options, argc - optind, argv + optind);
     if (strcmp (command, "audit") == 0)
         return cmd_audit (&options, argc - optind, argv + optind);
     if (strcmp (command, "user") == 0)

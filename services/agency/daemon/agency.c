@@ -10,6 +10,7 @@
 #include "agency/daemon/link.h"
 #include "agency/daemon/webhooks.h"
 #include "agency/letters/letters.h"
+#include "agency/records/schema.h"
 
 /* The letter kinds this daemon makes and takes (letters/letters.h). */
 static void
@@ -86,12 +87,14 @@ tsg_agency_new (tsg_agency_config_t **config_p, char *err, size_t err_size)
         tsg_agency_destroy (&self);
         return NULL;
     }
-    int rc = agency_store_open (
-        config->data_dir, config->map_size ? config->map_size : 256u * 1024 * 1024, &self->store);
+    /* A store of an older schema is copied, then migrated; a newer one is refused. */
+    char why[512] = "";
+    int rc = agency_store_open_current (config->data_dir,
+                                        config->map_size ? config->map_size : 256u * 1024 * 1024,
+                                        &self->store, why, sizeof why);
     if (rc != TSG_OK) {
         if (err && err_size)
-            snprintf (err, err_size, "cannot open the store in %s: %s", config->data_dir,
-                      tsg_strerror (rc));
+            snprintf (err, err_size, "%s", why);
         tsg_agency_destroy (&self);
         return NULL;
     }

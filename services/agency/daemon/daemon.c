@@ -10,6 +10,7 @@
 
 #include "tsunagu/tsunagu.h"
 #include "tsunagu/tsg_agency.h"
+#include "agency/records/schema.h"
 #include "agency/records/store.h"
 #include "agency/daemon/backup.h"
 
@@ -134,11 +135,23 @@ s_check_data (const tsg_agency_config_t *config, FILE *report)
     agency_meta_get_u64 (&txn, AGENCY_META_SEQUENCE, 1);
     rc = txn.rc;
     tsg_txn_abort (&txn);
+    unsigned version = 0;
+    char why[512] = "";
+    bool usable = rc == TSG_OK && agency_schema_usable (store, &version, why, sizeof why);
     tsg_store_destroy (&store);
     if (rc != TSG_OK) {
         fprintf (report, "%s: cannot read the store: %s\n", dir, tsg_strerror (rc));
         return 1;
     }
+    if (!usable) { /* as start-up refuses it (agency_store_open_current) */
+        fprintf (report, "%s: %s\n", dir, why);
+        return 1;
+    }
+    if (version >= 1 && version < AGENCY_SCHEMA)
+        fprintf (report,
+                 "%s: schema %u; start-up copies it to %s/" TSG_SCHEMA_BACKUP_PREFIX
+                 "%u/data.mdb and migrates it to schema %u\n",
+                 dir, version, dir, version + 1, AGENCY_SCHEMA);
     return 0;
 }
 

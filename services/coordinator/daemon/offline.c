@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coordinator/model/schema.h"
 #include "coordinator/model/store.h"
 #include "coordinator/daemon/control.h"
 #include "coordinator/daemon/control_reply.h"
@@ -57,14 +58,22 @@ tsg_hub_offline_apply (const tsg_hub_conf_t *conf, FILE *in, FILE *out)
     tsg_hub_audit_t *audit = NULL;
     size_t len = 0;
     char *request = s_read_all (in, TSG_HUB_CONTROL_MAX, &len);
-    int rc = request ? tsg_hub_store_open (conf->data_dir, conf->map_size, &store) : TSG_ERR_IO;
+    char why[512] = "store";
+    int rc = request ? tsg_hub_store_open_current (conf->data_dir, conf->map_size, &store, why,
+                                                   sizeof why)
+                     : TSG_ERR_IO;
+    bool newer = rc == TSG_ERR_EXISTS;
     if (rc == TSG_OK) {
         tsg_txn_t txn;
         tsg_txn_begin (store, &txn, false);
         rc = tsg_hub_audit_open (conf->data_dir, &txn, &audit);
         tsg_txn_abort (&txn);
     }
-    if (rc != TSG_OK)
+    if (newer) { /* newer than this binary: refused, nothing changed */
+        log_warnx ("%s/store: %s", conf->data_dir, why);
+        status = s_answer (out, tsg_hub_control_refusal ("store", why), 1);
+    }
+    else if (rc != TSG_OK)
         log_warnx ("cannot open the store and audit log in %s: %s", conf->data_dir,
                    tsg_strerror (rc));
     else {

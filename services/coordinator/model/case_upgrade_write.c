@@ -1,6 +1,7 @@
 /* case_upgrade_write.c — building CASE_ORDER and CASE_DUE in a store written before they
  * existed: every case record rewritten in the current format with its entries, then the
- * CASE_DUE twin of every DUE entry (cases.h: tsg_hub_case_index_upgrade). */
+ * CASE_DUE twin of every DUE entry, in one transaction (cases.h: tsg_hub_case_index_build;
+ * the coordinator's schema 2, schema_write.c). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,7 +10,7 @@
 #include "coordinator/model/cases.h"
 #include "coordinator/model/referrals.h"
 
-#define BATCH 2000 /* records per commit */
+#define BATCH 2000 /* records read ahead of their rewrite */
 
 /* True when META says the indices are built. */
 static bool
@@ -21,25 +22,18 @@ s_built (tsg_txn_t *txn)
            && val.mv_size == 8 && tsg_be64_get (val.mv_data) >= TSG_HUB_CASE_ORDER_VERSION;
 }
 
-/* Rewrites up to BATCH cases after *last (NUL-terminated id, "" at first) in one commit;
- * *done at the end.  Returns TSG_OK or the commit's error. */
-static int
-s_cases_batch (tsg_store_t *store, char last[TSG_UUID_TEXT_SIZE], bool *done, size_t *count)
+/* Rewrites up to BATCH cases after *last (NUL-terminated id, "" at first) in txn; *done at
+ * the end. */
+static void
+s_cases_batch (tsg_txn_t *txn, tsg_hub_case_t *c, char (*ids)[TSG_UUID_TEXT_SIZE],
+               char last[TSG_UUID_TEXT_SIZE], bool *done, size_t *count)
 {
-    tsg_txn_t txn;
-    tsg_txn_begin (store, &txn, true);
-    tsg_hub_case_t *c = malloc (sizeof *c);
-    if (!c)
-        txn.rc = TSG_ERR_NOMEM;
     /* The ids first (the rewrite changes the tree under a cursor), then the records. */
-    char (*ids)[TSG_UUID_TEXT_SIZE] = c ? malloc (BATCH * sizeof *ids) : NULL;
     size_t n = 0;
-    if (c && !ids)
-        txn.rc = TSG_ERR_NOMEM;
     tsg_iter_t it;
-    for (tsg_iter_begin (&txn, tsg_store_db (store, TSG_HUB_DB_CASES), &it, last[0] ? last : NULL,
-                         strlen (last));
-         ids && it.valid && n < BATCH; tsg_iter_next (&it)) {
+    for (tsg_iter_begin (txn, tsg_store_db (txn->store, TSG_HUB_DB_CASES), &it,
+                         last[0] ? last : NULL, strlen (last));
+         it.valid && n < BATCH; tsg_iter_next (&it)) {
         if (it.key.mv_size != TSG_HUB_CASE_ID_LEN
             || (last[0] && memcmp (it.key.mv_data, last, TSG_HUB_CASE_ID_LEN) == 0))
             continue;
@@ -48,31 +42,24 @@ s_cases_batch (tsg_store_t *store, char last[TSG_UUID_TEXT_SIZE], bool *done, si
     }
     tsg_iter_end (&it);
     for (size_t i = 0; i < n; i++)
-        if (tsg_hub_case_get (&txn, ids[i], c))
-            tsg_hub_case_rewrite (&txn, c);
-    *done = n < BATCH;
+        if (tsg_hub_case_get (txn, ids[i], c))
+            tsg_hub_case_rewrite (txn, c);
+    *done = n < BATCH || txn->rc != TSG_OK;
     if (n)
         memcpy (last, ids[n - 1], TSG_UUID_TEXT_SIZE);
     *count += n;
-    free (ids);
-    free (c);
-    return tsg_txn_commit (&txn);
 }
 
 /* Gives up to BATCH DUE entries after *from (len 0 at first) their CASE_DUE twins. */
-static int
-s_due_batch (tsg_store_t *store, uint8_t from[TSG_HUB_DUE_KEY_LEN], size_t *from_len, bool *done)
+static void
+s_due_batch (tsg_txn_t *txn, uint8_t (*keys)[TSG_HUB_DUE_KEY_LEN + 36],
+             uint8_t from[TSG_HUB_DUE_KEY_LEN], size_t *from_len, bool *done)
 {
-    tsg_txn_t txn;
-    tsg_txn_begin (store, &txn, true);
-    uint8_t (*keys)[TSG_HUB_DUE_KEY_LEN + 36] = malloc (BATCH * sizeof *keys);
     size_t n = 0;
-    if (!keys)
-        txn.rc = TSG_ERR_NOMEM;
     tsg_iter_t it;
-    for (tsg_iter_begin (&txn, tsg_store_db (store, TSG_HUB_DB_DUE), &it, *from_len ? from : NULL,
-                         *from_len);
-         keys && it.valid && n < BATCH; tsg_iter_next (&it)) {
+    for (tsg_iter_begin (txn, tsg_store_db (txn->store, TSG_HUB_DB_DUE), &it,
+                         *from_len ? from : NULL, *from_len);
+         it.valid && n < BATCH; tsg_iter_next (&it)) {
         if (it.key.mv_size != TSG_HUB_DUE_KEY_LEN || it.val.mv_size < 36
             || (*from_len && memcmp (it.key.mv_data, from, *from_len) == 0))
             continue;
@@ -86,51 +73,54 @@ s_due_batch (tsg_store_t *store, uint8_t from[TSG_HUB_DUE_KEY_LEN], size_t *from
         case_id[36] = '\0';
         memcpy (referral_id, keys[i] + 9, 36);
         referral_id[36] = '\0';
-        tsg_hub_case_due_note (&txn, case_id, tsg_be64_get (keys[i] + 1), keys[i][0], referral_id,
+        tsg_hub_case_due_note (txn, case_id, tsg_be64_get (keys[i] + 1), keys[i][0], referral_id,
                                true);
     }
-    *done = n < BATCH;
+    *done = n < BATCH || txn->rc != TSG_OK;
     if (n) {
         memcpy (from, keys[n - 1], TSG_HUB_DUE_KEY_LEN);
         *from_len = TSG_HUB_DUE_KEY_LEN;
     }
+}
+
+void
+tsg_hub_case_index_build (tsg_txn_t *txn, size_t *rebuilt)
+{
+    if (txn->rc != TSG_OK || s_built (txn))
+        return;
+    tsg_hub_case_t *c = malloc (sizeof *c);
+    char (*ids)[TSG_UUID_TEXT_SIZE] = malloc (BATCH * sizeof *ids);
+    uint8_t (*keys)[TSG_HUB_DUE_KEY_LEN + 36] = malloc (BATCH * sizeof *keys);
+    if (!c || !ids || !keys)
+        txn->rc = TSG_ERR_NOMEM;
+    size_t count = 0;
+    char last[TSG_UUID_TEXT_SIZE] = "";
+    for (bool done = txn->rc != TSG_OK; !done;)
+        s_cases_batch (txn, c, ids, last, &done, &count);
+    uint8_t from[TSG_HUB_DUE_KEY_LEN];
+    size_t from_len = 0;
+    for (bool done = txn->rc != TSG_OK; !done;)
+        s_due_batch (txn, keys, from, &from_len, &done);
     free (keys);
-    return tsg_txn_commit (&txn);
+    free (ids);
+    free (c);
+    uint8_t version[8];
+    tsg_be64_put (version, TSG_HUB_CASE_ORDER_VERSION);
+    tsg_txn_put (txn, tsg_store_db (txn->store, TSG_HUB_DB_META), TSG_HUB_CASE_ORDER_META,
+                 strlen (TSG_HUB_CASE_ORDER_META), version, sizeof version);
+    if (txn->rc == TSG_OK && count)
+        log_info ("store: %zu cases indexed for listing (case_order)", count);
+    if (rebuilt)
+        *rebuilt += count;
 }
 
 int
 tsg_hub_case_index_upgrade (tsg_store_t *store, size_t *rebuilt)
 {
-    size_t count = 0;
     if (rebuilt)
         *rebuilt = 0;
     tsg_txn_t txn;
-    tsg_txn_begin (store, &txn, false);
-    bool built = txn.rc == TSG_OK && s_built (&txn);
-    int rc = txn.rc;
-    tsg_txn_abort (&txn);
-    if (rc != TSG_OK || built)
-        return rc;
-    char last[TSG_UUID_TEXT_SIZE] = "";
-    bool done = false;
-    while (rc == TSG_OK && !done)
-        rc = s_cases_batch (store, last, &done, &count);
-    uint8_t from[TSG_HUB_DUE_KEY_LEN];
-    size_t from_len = 0;
-    done = false;
-    while (rc == TSG_OK && !done)
-        rc = s_due_batch (store, from, &from_len, &done);
-    if (rc != TSG_OK)
-        return rc;
     tsg_txn_begin (store, &txn, true);
-    uint8_t version[8];
-    tsg_be64_put (version, TSG_HUB_CASE_ORDER_VERSION);
-    tsg_txn_put (&txn, tsg_store_db (store, TSG_HUB_DB_META), TSG_HUB_CASE_ORDER_META,
-                 strlen (TSG_HUB_CASE_ORDER_META), version, sizeof version);
-    rc = tsg_txn_commit (&txn);
-    if (rc == TSG_OK && count)
-        log_info ("store: %zu cases indexed for listing (case_order)", count);
-    if (rebuilt)
-        *rebuilt = count;
-    return rc;
+    tsg_hub_case_index_build (&txn, rebuilt);
+    return tsg_txn_commit (&txn);
 }

@@ -217,9 +217,13 @@ void tsg_hub_case_due_note (tsg_txn_t *txn, const char *case_id, uint64_t due_ms
 
 /* Builds CASE_ORDER and CASE_DUE for a store written before they existed (META
  * "case_order.version" below TSG_HUB_CASE_ORDER_VERSION): every case record is rewritten
- * in the current format with its entries, every DUE entry gets its CASE_DUE twin.  Commits
- * in batches; no-op on a store already built.  Returns TSG_OK or a TSG_ERR_*; *rebuilt
+ * in the current format with its entries, every DUE entry gets its CASE_DUE twin.  One
+ * transaction; no-op on a store already built.  Returns TSG_OK or a TSG_ERR_*; *rebuilt
  * (when not NULL) says how many cases were indexed. */
 int tsg_hub_case_index_upgrade (tsg_store_t *store, size_t *rebuilt);
+
+/* The same in txn (a write transaction the caller commits; the coordinator's schema 2):
+ * failures in txn->rc, the cases indexed added to *rebuilt (when not NULL). */
+void tsg_hub_case_index_build (tsg_txn_t *txn, size_t *rebuilt);
 
 #endif

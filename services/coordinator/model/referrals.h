@@ -93,4 +93,8 @@ size_t tsg_hub_due_key (tsg_hub_due_kind_t kind, uint64_t due_ms, const char *re
  * "due.recipients").  TSG_OK or a TSG_ERR_*; *rewritten (when not NULL) says how many. */
 int tsg_hub_due_upgrade (tsg_store_t *store, size_t *rewritten);
 
+/* The same in txn (a write transaction the caller commits; the coordinator's schema 3):
+ * failures in txn->rc, the entries rewritten added to *rewritten (when not NULL). */
+void tsg_hub_due_recipients (tsg_txn_t *txn, size_t *rewritten);
+
 #endif
