@@ -58,6 +58,17 @@ typedef struct _tsg_boxer_t tsg_boxer_t;
 tsg_boxer_t *tsg_boxer_new (const tsg_keys_t *keys);
 void tsg_boxer_destroy (tsg_boxer_t **self_p);
 
+/* After a key rotation: our keys before it (borrowed; NULL: none), with which tsg_body_open
+ * opens what its current keys do not (a letter sealed to them before the switch).  TSG_OK or
+ * TSG_ERR_NOMEM. */
+int tsg_boxer_set_previous (tsg_boxer_t *self, const tsg_keys_t *previous);
+
+/* Around a peer's key rotation: the box key it had before (previous) and the one it switches
+ * to (next; each may be NULL) stand in for peer_public when a body from peer_public does not
+ * open.  Replaces the aliases of peer_public.  TSG_OK or TSG_ERR_NOMEM. */
+int tsg_boxer_alias (tsg_boxer_t *self, const uint8_t peer_public[32], const uint8_t previous[32],
+                     const uint8_t next[32]);
+
 /* Seals a Body {content_type, content} to peer_public: out = nonce || box.
  * Caller frees *out.  TSG_ERR_TOO_LARGE past TSG_BODY_MAX. */
 int tsg_body_seal (tsg_boxer_t *self, const uint8_t peer_public[32], const char *content_type,

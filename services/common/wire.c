@@ -174,6 +174,10 @@ typedef struct s_peer_t {
 struct _tsg_boxer_t {
     const tsg_keys_t *keys;           /* our keys (borrowed) */
     s_peer_t *buckets[BOXER_BUCKETS]; /* peers by first byte of their key */
+    tsg_boxer_t *previous;            /* our keys before a rotation (owned), or NULL */
+    uint8_t (*aliases)[3][32];        /* peers' other keys: [current, previous, next] (zeros:
+                                         none) */
+    size_t alias_count;               /* entries of aliases */
 };
 
 tsg_boxer_t *
@@ -198,8 +202,56 @@ tsg_boxer_destroy (tsg_boxer_t **self_p)
             free (peer);
         }
     }
+    tsg_boxer_destroy (&self->previous);
+    free (self->aliases);
     free (self);
     *self_p = NULL;
+}
+
+int
+tsg_boxer_alias (tsg_boxer_t *self, const uint8_t peer_public[32], const uint8_t previous[32],
+                 const uint8_t next[32])
+{
+    size_t i = 0;
+    while (i < self->alias_count && memcmp (self->aliases[i][0], peer_public, 32) != 0)
+        i++;
+    if (i == self->alias_count) {
+        if (!previous && !next)
+            return TSG_OK;
+        uint8_t (*more)[3][32] = realloc (self->aliases, (self->alias_count + 1) * sizeof *more);
+        if (!more)
+            return TSG_ERR_NOMEM;
+        self->aliases = more;
+        memcpy (more[i][0], peer_public, 32);
+        self->alias_count++;
+    }
+    memset (self->aliases[i][1], 0, 64);
+    if (previous)
+        memcpy (self->aliases[i][1], previous, 32);
+    if (next)
+        memcpy (self->aliases[i][2], next, 32);
+    return TSG_OK;
+}
+
+/* The other key (which: 1 previous, 2 next) of peer_public, or NULL. */
+static const uint8_t *
+s_alias (const tsg_boxer_t *self, const uint8_t peer_public[32], int which)
+{
+    static const uint8_t zero[32] = { 0 };
+    for (size_t i = 0; i < self->alias_count; i++)
+        if (memcmp (self->aliases[i][0], peer_public, 32) == 0)
+            return memcmp (self->aliases[i][which], zero, 32) != 0 ? self->aliases[i][which] : NULL;
+    return NULL;
+}
+
+int
+tsg_boxer_set_previous (tsg_boxer_t *self, const tsg_keys_t *previous)
+{
+    tsg_boxer_destroy (&self->previous);
+    if (!previous)
+        return TSG_OK;
+    self->previous = tsg_boxer_new (previous);
+    return self->previous ? TSG_OK : TSG_ERR_NOMEM;
 }
 
 /* The shared key with peer_public, computed once; NULL on failure. */
@@ -259,15 +311,12 @@ tsg_body_seal (tsg_boxer_t *self, const uint8_t peer_public[32], const char *con
     return TSG_OK;
 }
 
-int
-tsg_body_open (tsg_boxer_t *self, const uint8_t peer_public[32], const uint8_t *box, size_t box_len,
-               Tsunagu__V1__Body **out)
+/* Opens box from peer_public with own's keys only. */
+static int
+s_open_with (tsg_boxer_t *own, const uint8_t peer_public[32], const uint8_t *box, size_t box_len,
+             Tsunagu__V1__Body **out)
 {
-    if (box_len < crypto_box_NONCEBYTES + crypto_box_MACBYTES)
-        return TSG_ERR_CRYPTO;
-    if (box_len > TSG_BODY_MAX)
-        return TSG_ERR_TOO_LARGE;
-    const uint8_t *shared = s_shared_key (self, peer_public);
+    const uint8_t *shared = s_shared_key (own, peer_public);
     if (!shared)
         return TSG_ERR_CRYPTO;
     size_t plain_len = box_len - crypto_box_NONCEBYTES - crypto_box_MACBYTES;
@@ -287,6 +336,27 @@ tsg_body_open (tsg_boxer_t *self, const uint8_t peer_public[32], const uint8_t *
         return TSG_ERR_BAD_INPUT;
     *out = body;
     return TSG_OK;
+}
+
+int
+tsg_body_open (tsg_boxer_t *self, const uint8_t peer_public[32], const uint8_t *box, size_t box_len,
+               Tsunagu__V1__Body **out)
+{
+    if (box_len < crypto_box_NONCEBYTES + crypto_box_MACBYTES)
+        return TSG_ERR_CRYPTO;
+    if (box_len > TSG_BODY_MAX)
+        return TSG_ERR_TOO_LARGE;
+    /* Around a key rotation a body may be sealed by the peer's previous or next keys, or to
+     * our previous ones: each is tried after the current pair. */
+    const uint8_t *peers[3] = { peer_public, s_alias (self, peer_public, 1),
+                                s_alias (self, peer_public, 2) };
+    tsg_boxer_t *owns[2] = { self, self->previous };
+    int rc = TSG_ERR_CRYPTO;
+    for (int p = 0; p < 3 && rc == TSG_ERR_CRYPTO; p++)
+        for (int o = 0; o < 2 && rc == TSG_ERR_CRYPTO; o++)
+            if (peers[p] && owns[o])
+                rc = s_open_with (owns[o], peers[p], box, box_len, out);
+    return rc;
 }
 
 const char *

@@ -39,5 +39,6 @@ Tsunagu__V1__AgencyEntry *ctl_registry_entry (tsg_txn_t *txn, const char *id);
 int ctl_agency_add (const ctl_options_t *options, int argc, char **argv);
 int ctl_agency_set_status (const ctl_options_t *options, int argc, char **argv);
 int ctl_agency_set_due_days (const ctl_options_t *options, int argc, char **argv);
+int ctl_agency_rotate (const ctl_options_t *options, int argc, char **argv);
 
 #endif

@@ -244,10 +244,8 @@ cmd_agency (const ctl_options_t *options, int argc, char **argv)
     if (strcmp (sub, "approve") == 0 || strcmp (sub, "suspend") == 0 || strcmp (sub, "resume") == 0
         || strcmp (sub, "revoke") == 0)
         return ctl_agency_set_status (options, argc - 1, argv + 1);
-    if (strcmp (sub, "rotate-keys") == 0) {
-        ctl_error ("agency rotate-keys: not yet supported");
-        return CTL_EXIT_USAGE;
-    }
+    if (strcmp (sub, "rotate-keys") == 0)
+        return ctl_agency_rotate (options, argc - 1, argv + 1);
     if (strcmp (sub, "help") == 0 || strcmp (sub, "--help") == 0 || strcmp (sub, "-h") == 0) {
         ctl_agency_usage (stdout);
         return CTL_EXIT_OK;

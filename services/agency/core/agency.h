@@ -134,6 +134,8 @@ struct _tsg_agency_t {
                                                     by the daemon (daemon/agency.c) */
     tsg_store_t *store;                            /* the agency's LMDB (records/store.h) */
     tsg_boxer_t *boxer;                            /* precomputed crypto_box keys per peer */
+    tsg_keys_t *previous_keys;                     /* our keys before a rotation (owned; the
+                                                      boxer's previous), or NULL */
     agency_directory_t *directory;                 /* the last accepted directory, or NULL */
     agency_outbox_t *outbox;                       /* send and resend schedule */
     agency_link_t *link;                           /* the DEALER, NULL until started */

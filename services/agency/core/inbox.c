@@ -177,7 +177,7 @@ agency_inbox_handle (tsg_agency_t *self, tsg_txn_t *txn, const uint8_t *data, si
                    letter->sender,
                    (unsigned long long) agency_directory_serial (s_directory (self, batch)));
     }
-    else if (!tsg_envelope_verify (&env, sender->sign_public))
+    else if (!agency_entry_verifies (sender, &env))
         agency_answer_reject (self, txn, letter, data, len, "the signature does not verify", false,
                               batch);
     else if (strcmp (letter->recipient, self->config->id) != 0 && !s_fanned_out (letter)) {
@@ -221,6 +221,7 @@ s_install_directory (tsg_agency_t *self, agency_batch_t *batch)
     agency_directory_destroy (&self->directory);
     self->directory = batch->directory;
     batch->directory = NULL;
+    agency_directory_aliases (self->directory, self->boxer);
     const agency_entry_t *me = agency_directory_find (self->directory, self->config->id);
     log_info ("directory %llu: %zu agencies",
               (unsigned long long) agency_directory_serial (self->directory),

@@ -7,10 +7,11 @@
 #include "agency/core/pending.h"
 #include "agency/core/outbound.h"
 #include "agency/daemon/http.h"
+#include "agency/daemon/keys_switch.h"
 #include "agency/daemon/link.h"
 #include "agency/daemon/webhooks.h"
-#include "agency/letters/letters.h"
 #include "agency/records/schema.h"
+#include "agency/letters/letters.h"
 
 /* The letter kinds this daemon makes and takes (letters/letters.h). */
 static void
@@ -122,6 +123,12 @@ tsg_agency_new (tsg_agency_config_t **config_p, char *err, size_t err_size)
         tsg_agency_destroy (&self);
         return NULL;
     }
+    agency_directory_aliases (self->directory, self->boxer);
+    rc = agency_keys_adopt (self, err, err_size);
+    if (rc != TSG_OK) {
+        tsg_agency_destroy (&self);
+        return NULL;
+    }
     agency_outbox_refresh (self->outbox, agency_now_mono ());
     log_info ("agency %s (%s): %zu letters in the outbox, next sequence %llu, directory %llu",
               config->id, policy->type, agency_outbox_pending (self->outbox),
@@ -178,6 +185,7 @@ tsg_agency_destroy (tsg_agency_t **self_p)
     agency_outbox_destroy (&self->outbox);
     agency_directory_destroy (&self->directory);
     tsg_boxer_destroy (&self->boxer);
+    tsg_keys_destroy (&self->previous_keys);
     tsg_store_destroy (&self->store);
     tsg_agency_config_destroy (&self->config);
     free (self);

@@ -75,6 +75,17 @@ agency_directory_from_letter (const tsg_letter_t *letter, uint64_t now_ms, uint6
         }
         memcpy (out->box_public, in->box_public.data, 32);
         memcpy (out->sign_public, in->sign_public.data, 32);
+        out->has_previous = in->previous_box_public.len == 32 && in->previous_sign_public.len == 32;
+        if (out->has_previous) {
+            memcpy (out->previous_box_public, in->previous_box_public.data, 32);
+            memcpy (out->previous_sign_public, in->previous_sign_public.data, 32);
+            out->keys_switched_at_ms = in->keys_switched_at_ms;
+        }
+        out->has_next = in->next_box_public.len == 32 && in->next_sign_public.len == 32;
+        if (out->has_next) {
+            memcpy (out->next_box_public, in->next_box_public.data, 32);
+            memcpy (out->next_sign_public, in->next_sign_public.data, 32);
+        }
         out->status = in->status;
         out->response_due_days = in->response_due_days;
         out->receive_due_days = in->receive_due_days;
@@ -206,4 +217,25 @@ agency_directory_json (const agency_directory_t *self)
     return json_pack ("{s:I, s:o, s:o}", "serial", (json_int_t) agency_directory_serial (self),
                       "valid_until", agency_json_time (agency_directory_valid_until (self)),
                       "agencies", agencies);
+}
+
+void
+agency_directory_aliases (const agency_directory_t *self, tsg_boxer_t *boxer)
+{
+    for (size_t i = 0; self && boxer && i < self->count; i++) {
+        const agency_entry_t *e = &self->entries[i];
+        tsg_boxer_alias (boxer, e->box_public, e->has_previous ? e->previous_box_public : NULL,
+                         e->has_next ? e->next_box_public : NULL);
+    }
+}
+
+bool
+agency_entry_verifies (const agency_entry_t *sender, const tsg_envelope_t *env)
+{
+    if (tsg_envelope_verify (env, sender->sign_public))
+        return true;
+    if (sender->has_next && tsg_envelope_verify (env, sender->next_sign_public))
+        return true;
+    return sender->has_previous && env->letter->created_at_ms < sender->keys_switched_at_ms
+           && tsg_envelope_verify (env, sender->previous_sign_public);
 }

@@ -19,6 +19,13 @@ typedef struct {
     Tsunagu__V1__AgencyStatus status; /* active, suspended, revoked */
     unsigned response_due_days;       /* days to accept or reject (0: the type's default) */
     unsigned receive_due_days;        /* days to acknowledge (0: the default, 1) */
+    bool has_previous;                /* it rotated its keys: */
+    uint8_t previous_box_public[32];  /* ... those it had before, */
+    uint8_t previous_sign_public[32]; /* ... which still open and verify */
+    uint64_t keys_switched_at_ms;     /* ... letters it made before this */
+    bool has_next;                    /* a rotation under way: the keys it switches to */
+    uint8_t next_box_public[32];
+    uint8_t next_sign_public[32];
 } agency_entry_t;
 
 typedef struct _agency_directory_t agency_directory_t;
@@ -38,6 +45,14 @@ agency_directory_t *agency_directory_restore (const uint8_t *data, size_t len,
                                               const uint8_t pinned[32]);
 
 void agency_directory_destroy (agency_directory_t **self_p);
+
+/* Tells boxer the other box keys of the directory's agencies: those they had before a rotation
+ * and those of a rotation under way (tsg_boxer_alias). */
+void agency_directory_aliases (const agency_directory_t *self, tsg_boxer_t *boxer);
+
+/* True when env verifies with sender's signing key, with the next one of a rotation under
+ * way, or with its previous one for a letter made before its keys were switched. */
+bool agency_entry_verifies (const agency_entry_t *sender, const tsg_envelope_t *env);
 
 /* The entry for id (borrowed), or NULL. */
 const agency_entry_t *agency_directory_find (const agency_directory_t *self, const char *id);

@@ -140,6 +140,21 @@ s_entry_open (const tsg_hub_control_env_t *env, tsg_txn_t *txn, const s_request_
     return entry;
 }
 
+static bool
+s_same_key (ProtobufCBinaryData key, const uint8_t other[32])
+{
+    return key.len == 32 && sodium_memcmp (key.data, other, 32) == 0;
+}
+
+/* True when e holds box or sign, as its keys or as the next ones of a rotation. */
+static bool
+s_key_taken (const Tsunagu__V1__AgencyEntry *e, const uint8_t box[32], const uint8_t sign[32])
+{
+    return s_same_key (e->box_public, box) || s_same_key (e->sign_public, sign)
+           || s_same_key (e->next_box_public, box) || s_same_key (e->next_sign_public, sign)
+           || s_same_key (e->box_public, sign) || s_same_key (e->next_box_public, sign);
+}
+
 /* Why agency req->id with keys box and sign may not be added (the refusal's code, req->why
  * said), or NULL: its id must be new, and its keys nobody's (ZAP and the directory find an
  * agency by its keys, so two agencies with one key would be one agency to them). */
@@ -160,9 +175,7 @@ s_add_conflict (tsg_txn_t *txn, s_request_t *req, const uint8_t box[32], const u
                       tsg_agency_status_name (e->status));
             code = "agency_exists";
         }
-        else if ((e->box_public.len == 32 && sodium_memcmp (e->box_public.data, box, 32) == 0)
-                 || (e->sign_public.len == 32
-                     && sodium_memcmp (e->sign_public.data, sign, 32) == 0)) {
+        else if (s_key_taken (e, box, sign)) {
             snprintf (req->why, sizeof req->why,
                       "its keys are agency %s's: every agency needs keys of its own", e->id);
             code = "bad_request";
@@ -407,6 +420,81 @@ s_due_days (const tsg_hub_control_env_t *env, const json_t *request)
     return answer;
 }
 
+#define ROTATE_DAYS_MAX 90 /* the longest a key rotation may wait for the agency */
+
+/* {"command": "agency-rotate", "id", "box_public", "sign_public" (Z85: the new keys),
+ *  "deadline_ms" (when the old keys are refused even if the agency was not heard with the new
+ *  ones), "reason" (optional), "actor"}: the new keys are admitted beside the current ones
+ * until the agency's first letter signed with them (intake/intake_keys.c) or the deadline
+ * (daemon/hub_timers.c) ends the rotation.  Not for a revoked agency; a rotation under way is
+ * replaced. */
+static char *
+s_rotate (const tsg_hub_control_env_t *env, const json_t *request)
+{
+    s_request_t req;
+    if (!s_request_read (request, &req))
+        return tsg_hub_control_refusal ("bad_request", req.why);
+    uint8_t box[32], sign[32];
+    if (!s_key_read (request, "box_public", box) || !s_key_read (request, "sign_public", sign))
+        return tsg_hub_control_refusal ("bad_request", "\"box_public\" and \"sign_public\" must be "
+                                                       "32-byte keys in Z85 (40 characters)");
+    const json_t *deadline = json_object_get (request, "deadline_ms");
+    uint64_t now = tsg_now_ms ();
+    if (!json_is_integer (deadline) || (uint64_t) json_integer_value (deadline) <= now
+        || (uint64_t) json_integer_value (deadline) > now + ROTATE_DAYS_MAX * 86400000ULL)
+        return tsg_hub_control_refusal ("bad_request", "\"deadline_ms\" must be a time in the next "
+                                                       "90 days");
+    tsg_txn_t txn;
+    tsg_txn_begin (env->store, &txn, true);
+    Tsunagu__V1__AgencyEntry **entries = NULL;
+    size_t count = 0;
+    const char *code = NULL;
+    if (tsg_registry_list (&txn, &entries, &count) != TSG_OK || txn.rc != TSG_OK) {
+        snprintf (req.why, sizeof req.why, "the registry could not be read; nothing changed");
+        code = "store";
+    }
+    for (size_t i = 0; i < count && !code; i++)
+        if (s_key_taken (entries[i], box, sign)) {
+            snprintf (req.why, sizeof req.why, "the new keys are %s's already: make new ones",
+                      entries[i]->id);
+            code = "bad_request";
+        }
+    tsg_registry_free_list (entries, count);
+    Tsunagu__V1__AgencyEntry *entry = NULL;
+    char *answer = NULL;
+    if (code) {
+        tsg_txn_abort (&txn);
+        return tsg_hub_control_refusal (code, req.why);
+    }
+    tsg_txn_abort (&txn);
+    entry = s_entry_open (env, &txn, &req, &answer);
+    if (!entry)
+        return answer;
+    if (entry->status == TSUNAGU__V1__AGENCY_STATUS__AGENCY_REVOKED) {
+        tsg_txn_abort (&txn);
+        snprintf (req.why, sizeof req.why, "%s is revoked; its keys no longer matter", req.id);
+        answer = tsg_hub_control_refusal ("revoked", req.why);
+    }
+    else {
+        bool replaces = entry->next_box_public.len == 32;
+        ProtobufCBinaryData old_box = entry->next_box_public, old_sign = entry->next_sign_public;
+        entry->next_box_public = (ProtobufCBinaryData){ 32, box };
+        entry->next_sign_public = (ProtobufCBinaryData){ 32, sign };
+        entry->rotate_deadline_ms = (uint64_t) json_integer_value (deadline);
+        char until[40];
+        tsg_iso8601 (entry->rotate_deadline_ms, until);
+        json_t *details = json_pack ("{s:s, s:b}", "deadline", until, "replaces", replaces);
+        if (req.reason)
+            json_object_set_new (details, "reason", json_string (req.reason));
+        answer = s_write (env, &txn, "agency-rotate", &req, entry,
+                          tsg_agency_status_name (entry->status), details);
+        entry->next_box_public = old_box;
+        entry->next_sign_public = old_sign;
+    }
+    tsunagu__v1__agency_entry__free_unpacked (entry, NULL);
+    return answer;
+}
+
 char *
 tsg_hub_admin_answer (const tsg_hub_control_env_t *env, const char *command, const json_t *request)
 {
@@ -416,5 +504,7 @@ tsg_hub_admin_answer (const tsg_hub_control_env_t *env, const char *command, con
         return s_status (env, request);
     if (strcmp (command, "agency-due-days") == 0)
         return s_due_days (env, request);
+    if (strcmp (command, "agency-rotate") == 0)
+        return s_rotate (env, request);
     return tsg_hub_admin_users_answer (env, command, request); /* the staff accounts' */
 }

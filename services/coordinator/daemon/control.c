@@ -238,7 +238,7 @@ tsg_hub_control_answer (const tsg_hub_control_env_t *env, const char *request, s
         reply = tsg_hub_control_refusal ("unknown_command",
                                          "the commands are ping, case-event, overview, "
                                          "alert-ack, agency-add, agency-status, "
-                                         "agency-due-days and user-*");
+                                         "agency-due-days, agency-rotate and user-*");
     json_decref (root);
     return reply;
 }

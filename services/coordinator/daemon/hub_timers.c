@@ -42,6 +42,40 @@ s_registry_check (tsg_hub_t *self)
     hub_send_directories (self);
 }
 
+/* Ends the key rotations whose deadline passed: the next keys become the agency's keys and
+ * the old ones are refused from then on, though the agency was not heard with the new ones. */
+static void
+s_rotations_due (tsg_hub_t *self)
+{
+    uint64_t now = tsg_now_ms ();
+    for (size_t i = 0; i < tsg_hub_directory_size (self->directory); i++) {
+        const Tsunagu__V1__AgencyEntry *e = tsg_hub_directory_at (self->directory, i);
+        if (e->next_box_public.len != 32 || e->rotate_deadline_ms == 0
+            || now < e->rotate_deadline_ms)
+            continue;
+        char id[TSG_ID_MAX + 1];
+        snprintf (id, sizeof id, "%s", e->id);
+        tsg_txn_t txn;
+        tsg_txn_begin (self->store, &txn, true);
+        if (!tsg_registry_switch_keys (&txn, id)) {
+            tsg_txn_abort (&txn);
+            continue;
+        }
+        if (self->audit)
+            tsg_hub_audit_add (self->audit, "registry", NULL, NULL, NULL, "agency-keys-switched",
+                               json_pack ("{s:s, s:s, s:s}", "agency", id, "actor", "coordinator",
+                                          "via", "deadline"));
+        int rc = tsg_hub_audit_commit (self->audit, &txn);
+        if (rc == TSG_OK)
+            log_info ("registry: %s's key rotation reached its deadline: its new keys are its "
+                      "keys now, the old ones are refused",
+                      id);
+        else
+            log_warnx ("registry: %s's key rotation could not end: %s", id, tsg_strerror (rc));
+        return; /* the directory is stale now: one a turn, the next after the reload */
+    }
+}
+
 /* Retention: one short pass of the sweep over MESSAGES (limits.h), in its own transaction,
  * and whether the store is near its ceiling. */
 static void
@@ -61,6 +95,7 @@ hub_timers (tsg_hub_t *self, uint64_t now)
     if (now - self->registry_checked_at >= TSG_HUB_REGISTRY_CHECK_MS) {
         self->registry_checked_at = now;
         s_registry_check (self);
+        s_rotations_due (self);
     }
     if (now - self->sessions_checked_at >= 1000) {
         self->sessions_checked_at = now;

@@ -398,7 +398,8 @@ s_decoded (tsg_hub_intake_t *self, const char *auth_id, const tsg_envelope_t *en
         hub_intake_inactive (self, auth_id, letter, sender, answer);
     /* Whoever holds the transport key but not the signing key changes nothing: a letter
      * that does not verify takes no sequence number and leaves no record. */
-    else if (!tsg_envelope_verify (env, sender->sign_public.data))
+    else if (!tsg_envelope_verify (env, sender->sign_public.data)
+             && !hub_intake_rotated (self, auth_id, sender, env))
         hub_intake_refuse_repeatable (self, answer, auth_id, kind,
                                       TSUNAGU__V1__ERROR_CODE__ERROR_BAD_SIGNATURE, true,
                                       "the signature does not verify with the sender's key");

@@ -41,6 +41,14 @@ struct _tsg_hub_intake_t {
     size_t acked_capacity;                /* entries of acked allocated */
 };
 
+/* intake_keys.c: true when env, which did not verify with sender's signing key, verifies with
+ * the keys of a rotation (agency rotate-keys): with its previous key when the letter was made
+ * before the switch; or with the next key of a rotation under way — the agency is heard with
+ * its new keys, so the rotation ends in the batch's transaction (the new keys become its keys,
+ * the old transport key is refused from then on) and is audited. */
+bool hub_intake_rotated (tsg_hub_intake_t *self, const char *auth_id,
+                         const Tsunagu__V1__AgencyEntry *sender, const tsg_envelope_t *env);
+
 /* intake_effects.c: notes that recipient has new mail, and that mailbox entry seq of
  * recipient was acknowledged or withheld (deleted).  An allocation failure only delays
  * forwarding until the recipient's next session event, so it is logged, not fatal. */

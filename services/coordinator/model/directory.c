@@ -105,10 +105,19 @@ tsg_hub_directory_find (const tsg_hub_directory_t *self, const char *id)
 const Tsunagu__V1__AgencyEntry *
 tsg_hub_directory_find_key (const tsg_hub_directory_t *self, const uint8_t key[32])
 {
-    for (size_t i = 0; i < self->count; i++)
-        if (memcmp (self->entries[i]->box_public.data, key, 32) == 0)
-            return self->entries[i];
+    for (size_t i = 0; i < self->count; i++) {
+        const Tsunagu__V1__AgencyEntry *e = self->entries[i];
+        if (memcmp (e->box_public.data, key, 32) == 0
+            || (e->next_box_public.len == 32 && memcmp (e->next_box_public.data, key, 32) == 0))
+            return e;
+    }
     return NULL;
+}
+
+const Tsunagu__V1__AgencyEntry *
+tsg_hub_directory_at (const tsg_hub_directory_t *self, size_t i)
+{
+    return i < self->count ? self->entries[i] : NULL;
 }
 
 bool
@@ -128,7 +137,10 @@ tsg_hub_directory_seal (const tsg_hub_directory_t *self, const char *recipient, 
     directory.valid_from_ms = tsg_now_ms () - TSG_HUB_DIRECTORY_SLACK_MS;
     directory.valid_until_ms = directory.valid_from_ms + TSG_HUB_DIRECTORY_VALID_MS;
     /* What agencies see: every entry but the pending ones (not admitted anywhere yet), without
-     * the registry's own record of who changed its status and why. */
+     * the registry's own record of who changed its status and why.  A rotation's next keys are
+     * listed (public keys, admitted only by this coordinator), so that a letter the agency
+     * signs and seals with them verifies and opens at once, before the switch's directory
+     * arrives; senders keep sealing to the current keys until then. */
     Tsunagu__V1__AgencyEntry *shown = calloc (self->count ? self->count : 1, sizeof *shown);
     Tsunagu__V1__AgencyEntry **list = calloc (self->count ? self->count : 1, sizeof *list);
     if (!shown || !list) {
@@ -144,6 +156,7 @@ tsg_hub_directory_seal (const tsg_hub_directory_t *self, const char *recipient, 
         e->status_changed_at_ms = 0;
         e->status_changed_by = (char *) "";
         e->status_reason = (char *) "";
+        e->rotate_deadline_ms = 0;
         list[directory.n_agencies++] = e;
     }
     directory.agencies = list;

@@ -34,12 +34,15 @@ uint64_t tsg_hub_directory_serial (const tsg_hub_directory_t *self);
 /* Number of agencies in the copy. */
 size_t tsg_hub_directory_size (const tsg_hub_directory_t *self);
 
-/* The agency with id, or with box (CURVE) public key key, or NULL.  Borrowed until the
- * next load. */
+/* The agency with id, or with box (CURVE) public key key (its current one, or the next one
+ * of a key rotation under way), or NULL.  Borrowed until the next load. */
 const Tsunagu__V1__AgencyEntry *tsg_hub_directory_find (const tsg_hub_directory_t *self,
                                                         const char *id);
 const Tsunagu__V1__AgencyEntry *tsg_hub_directory_find_key (const tsg_hub_directory_t *self,
                                                             const uint8_t key[32]);
+
+/* The i-th agency of the copy (i < tsg_hub_directory_size), sorted by id. */
+const Tsunagu__V1__AgencyEntry *tsg_hub_directory_at (const tsg_hub_directory_t *self, size_t i);
 
 /* True when id names an agency that is active in the copy. */
 bool tsg_hub_directory_active (const tsg_hub_directory_t *self, const char *id);

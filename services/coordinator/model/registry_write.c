@@ -28,3 +28,29 @@ tsg_registry_put (tsg_txn_t *txn, const Tsunagu__V1__AgencyEntry *entry)
     tsg_txn_put (txn, meta, TSG_REGISTRY_GENERATION_KEY, strlen (TSG_REGISTRY_GENERATION_KEY),
                  generation, 8);
 }
+
+bool
+tsg_registry_switch_keys (tsg_txn_t *txn, const char *id)
+{
+    Tsunagu__V1__AgencyEntry *entry = tsg_registry_get (txn, id);
+    if (!entry)
+        return false;
+    bool rotating = entry->next_box_public.len == 32 && entry->next_sign_public.len == 32;
+    if (rotating) {
+        /* The unpacked entry owns its buffers: point the fields around, write, put them back
+         * before it is freed. */
+        Tsunagu__V1__AgencyEntry saved = *entry;
+        entry->previous_box_public = saved.box_public;
+        entry->previous_sign_public = saved.sign_public;
+        entry->box_public = saved.next_box_public;
+        entry->sign_public = saved.next_sign_public;
+        entry->next_box_public = (ProtobufCBinaryData){ 0, NULL };
+        entry->next_sign_public = (ProtobufCBinaryData){ 0, NULL };
+        entry->rotate_deadline_ms = 0;
+        entry->keys_switched_at_ms = tsg_now_ms ();
+        tsg_registry_put (txn, entry);
+        *entry = saved;
+    }
+    tsunagu__v1__agency_entry__free_unpacked (entry, NULL);
+    return rotating;
+}
