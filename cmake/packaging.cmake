@@ -14,8 +14,8 @@ include(GNUInstallDirs)
 
 set(TSUNAGU_SYSTEMD_UNIT_DIR "lib/systemd/system" CACHE STRING
   "where the systemd units install, relative to the prefix (/usr in the package)")
-set(TSUNAGU_PACKAGE_MAINTAINER "tsunagu maintainers <tsunagu@localhost>" CACHE STRING
-  "the Maintainer field of the Debian package")
+set(TSUNAGU_PACKAGE_MAINTAINER "tsunagu maintainers <tsunagu@example.lg.jp>" CACHE STRING
+  "the Maintainer field of the Debian package (-DTSUNAGU_PACKAGE_MAINTAINER='NAME <MAIL>')")
 
 # Every unit of deploy/ (the two daemons' and any timer beside them); none is enabled by the package.
 file(GLOB TSUNAGU_UNITS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/deploy/*.service
@@ -41,6 +41,23 @@ install(FILES ${CMAKE_SOURCE_DIR}/proto/README.md ${TSUNAGU_PROTO_FILES} DESTINA
 install(FILES ${CMAKE_SOURCE_DIR}/deploy/README.md DESTINATION ${TSUNAGU_DOC}/deploy)
 install(FILES ${TSUNAGU_DEPLOY_EXAMPLES} DESTINATION ${TSUNAGU_DOC}/deploy/examples)
 
+# Debian wants a changelog in every non-native package: one entry for this build, compressed
+# reproducibly (gzip -9n, as dh_compress does), and a lintian override for /etc/tsunagu's 0750.
+find_program(TSUNAGU_GZIP gzip)
+if(TSUNAGU_GZIP)
+  string(TIMESTAMP TSUNAGU_PACKAGE_DATE "%a, %d %b %Y %H:%M:%S +0000" UTC)
+  set(TSUNAGU_CHANGELOG ${CMAKE_BINARY_DIR}/packaging/changelog.Debian)
+  file(WRITE ${TSUNAGU_CHANGELOG}
+    "tsunagu (${PROJECT_VERSION}-1) unstable; urgency=medium\n\n"
+    "  * Built from the source tree with cpack -G DEB (cmake/packaging.cmake).\n\n"
+    " -- ${TSUNAGU_PACKAGE_MAINTAINER}  ${TSUNAGU_PACKAGE_DATE}\n")
+  execute_process(COMMAND ${TSUNAGU_GZIP} -9nc ${TSUNAGU_CHANGELOG}
+    OUTPUT_FILE ${TSUNAGU_CHANGELOG}.gz)
+  install(FILES ${TSUNAGU_CHANGELOG}.gz DESTINATION ${TSUNAGU_DOC})
+endif()
+install(FILES ${CMAKE_SOURCE_DIR}/packaging/deb/lintian-overrides
+        DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/lintian/overrides RENAME tsunagu)
+
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME tsunagu)
 set(CPACK_PACKAGE_VENDOR tsunagu)
@@ -49,15 +66,17 @@ set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
   "referrals between municipal support agencies (多機関協働), encrypted end to end")
-set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "${CPACK_PACKAGE_DESCRIPTION_SUMMARY}
- tsunagu carries referrals, case events and consents between a municipality's support
- agencies (地域包括支援センター, 相談支援事業所, こども家庭センター, 自立相談支援機関)
- through a coordinator that stores and forwards sealed letters it cannot open.
- .
- This package holds the coordinator (tsunagu-coordinator), the four agency daemons
- (tsunagu-eldercare, -disability, -child, -poverty), the administrator's command line
- (tsunaguctl), the spreadsheet import (tsunagu-import) and their systemd units.
- /usr/share/doc/tsunagu/deploy/README.md walks through a first installation.")
+# The extended description (CPack puts the summary above it and indents every line).
+set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "tsunagu carries referrals, case events and consents between a
+municipality's support agencies (地域包括支援センター, 相談支援事業所,
+こども家庭センター, 自立相談支援機関) through a coordinator that stores and
+forwards sealed letters it cannot open.
+
+This package holds the coordinator (tsunagu-coordinator), the four agency
+daemons (tsunagu-eldercare, -disability, -child, -poverty), the administrator's
+command line (tsunaguctl), the spreadsheet import (tsunagu-import) and their
+systemd units. /usr/share/doc/tsunagu/deploy/README.md walks through a first
+installation.")
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)

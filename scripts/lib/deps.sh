@@ -10,8 +10,8 @@ TSUNAGU_DEB_PACKAGES=(
   libsodium-dev libmicrohttpd-dev libjansson-dev libinih-dev libcmocka-dev libcsv-dev
   libcurl4-openssl-dev openssl
   curl jq python3 procps faketime
-  # the Debian package (tests/package): cpack's dependency list (dpkg-shlibdeps, file), its units' lint
-  dpkg-dev file systemd
+  # the Debian package (tests/package): cpack's dependency list (dpkg-shlibdeps, file), its lint
+  dpkg-dev file systemd lintian
   # the browser test (tests/browser): Debian's Chromium driven by playwright-core from npm, and
   # a Japanese font so the dashboard's pages (and their screenshots) show Japanese text
   nodejs npm chromium fonts-ipafont-gothic
