@@ -18,10 +18,11 @@
 #include "ctl.h"
 
 #define HOUR_MS (3600ULL * 1000)
+#define DAY_MS  (24 * HOUR_MS)
 
 static const char s_usage[] =
     "usage: tsunaguctl [-d DATA_DIR] status [--json] [--offline-hours H] [--mail-hours H]\n"
-    "                  [--store-percent P]\n"
+    "                  [--store-percent P] [--directory-days D]\n"
     "Whether the coordinator runs, each agency's connection, last contact and mailbox (depth\n"
     "and the oldest letter's age), the directory's serial, the store's use of its map and its\n"
     "schema, the audit head, and what needs a person (exit 1 when anything does):\n"
@@ -30,16 +31,19 @@ static const char s_usage[] =
     "    coordinator started (--offline-hours, default 24; 0: any not connected)\n"
     "  - a letter waiting in a mailbox for over H hours (--mail-hours, default 24; 0: any)\n"
     "  - the store over P %% of its map (--store-percent, default 80)\n"
+    "  - the directory a connected agency holds ending within D days (--directory-days,\n"
+    "    default 2)\n"
     "  - emergency alerts not yet acknowledged\n"
     "  - a store schema this tsunaguctl does not know, or an older one not yet migrated\n"
     "  --json   the same as one JSON object (docs/configuration.md, Status)\n";
 
 /* The thresholds of the rules. */
 typedef struct {
-    unsigned offline_hours; /* an agency not connected for longer needs a person */
-    unsigned mail_hours;    /* a letter waiting longer needs a person */
-    unsigned store_percent; /* the store's use of its map beyond this needs a person */
-    bool json;              /* --json */
+    unsigned offline_hours;  /* an agency not connected for longer needs a person */
+    unsigned mail_hours;     /* a letter waiting longer needs a person */
+    unsigned store_percent;  /* the store's use of its map beyond this needs a person */
+    unsigned directory_days; /* an agency's directory ending sooner needs a person */
+    bool json;               /* --json */
 } s_args_t;
 
 /* Parses a whole number in min..max into *out; false otherwise. */
@@ -59,13 +63,16 @@ s_number (const char *text, unsigned min, unsigned max, unsigned *out)
 static int
 s_parse (int argc, char **argv, s_args_t *args)
 {
-    *args = (s_args_t){ .offline_hours = 24, .mail_hours = 24, .store_percent = 80 };
+    *args = (s_args_t){
+        .offline_hours = 24, .mail_hours = 24, .store_percent = 80, .directory_days = 2
+    };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        unsigned *target = strcmp (a, "--offline-hours") == 0   ? &args->offline_hours
-                           : strcmp (a, "--mail-hours") == 0    ? &args->mail_hours
-                           : strcmp (a, "--store-percent") == 0 ? &args->store_percent
-                                                                : NULL;
+        unsigned *target = strcmp (a, "--offline-hours") == 0    ? &args->offline_hours
+                           : strcmp (a, "--mail-hours") == 0     ? &args->mail_hours
+                           : strcmp (a, "--store-percent") == 0  ? &args->store_percent
+                           : strcmp (a, "--directory-days") == 0 ? &args->directory_days
+                                                                 : NULL;
         if (strcmp (a, "--json") == 0)
             args->json = true;
         else if (strcmp (a, "--help") == 0 || strcmp (a, "-h") == 0) {
@@ -74,7 +81,8 @@ s_parse (int argc, char **argv, s_args_t *args)
         }
         else if (target) {
             bool percent = target == &args->store_percent;
-            unsigned min = percent ? 1 : 0, max = percent ? 99 : 24 * 365;
+            bool days = target == &args->directory_days;
+            unsigned min = percent || days ? 1 : 0, max = percent ? 99 : days ? 30 : 24 * 365;
             if (!s_number (v, min, max, target)) {
                 ctl_error ("status: %s takes a whole number from %u to %u, not \"%s\"", a, min, max,
                            v ? v : "");
@@ -106,10 +114,10 @@ s_attention (json_t *list, const char *code, const char *agency, const char *fmt
     json_array_append_new (list, o);
 }
 
-/* Milliseconds since the ISO-8601 UTC time iso ("2026-12-03T07:00:00.123Z", as the views
- * write it); 0 when null, unreadable or ahead of now. */
+/* The ISO-8601 UTC time iso ("2026-12-03T07:00:00.123Z", as the views write it) in ms, to
+ * the second; 0 when null or unreadable. */
 static uint64_t
-s_age_ms (const json_t *iso, uint64_t now_ms)
+s_ms (const json_t *iso)
 {
     const char *text = json_string_value (iso);
     struct tm tm;
@@ -122,7 +130,14 @@ s_age_ms (const json_t *iso, uint64_t now_ms)
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;
     time_t t = timegm (&tm);
-    uint64_t at = t < 0 ? 0 : (uint64_t) t * 1000;
+    return t < 0 ? 0 : (uint64_t) t * 1000;
+}
+
+/* Milliseconds since iso (s_ms); 0 when null, unreadable or ahead of now. */
+static uint64_t
+s_age_ms (const json_t *iso, uint64_t now_ms)
+{
+    uint64_t at = s_ms (iso);
     return at && at <= now_ms ? now_ms - at : 0;
 }
 
@@ -162,6 +177,17 @@ s_agency_rules (json_t *agencies, const s_args_t *args, bool running, uint64_t n
                              "agency %s is not connected: last seen %s ago (limit %u h)", id, ago,
                              args->offline_hours);
             }
+        }
+        /* The directory it holds: valid 7 days from when it was sent (api/overview.h). */
+        uint64_t until = s_ms (json_object_get (a, "directory_valid_until"));
+        if (running && json_is_true (json_object_get (a, "online")) && until
+            && until < now_ms + args->directory_days * DAY_MS) {
+            char left[32];
+            s_duration (until > now_ms ? until - now_ms : 0, left);
+            s_attention (list, "directory_expiring", id,
+                         "the directory agency %s holds ends in %s (limit %u days): a registry "
+                         "change or its reconnecting sends a new one",
+                         id, left, args->directory_days);
         }
         json_t *oldest = json_object_get (a, "mailbox_oldest_at");
         uint64_t mail_age = s_age_ms (oldest, now_ms);
@@ -241,6 +267,25 @@ s_overview (ctl_site_t *site, tsg_txn_t *txn, bool *running)
     return o;
 }
 
+/* The soonest end of the directories the connected agencies hold (borrowed from agencies),
+ * or JSON null. */
+static json_t *
+s_earliest (json_t *agencies)
+{
+    json_t *earliest = json_null ();
+    uint64_t soonest = 0;
+    for (size_t i = 0; i < json_array_size (agencies); i++) {
+        json_t *a = json_array_get (agencies, i);
+        json_t *until = json_object_get (a, "directory_valid_until");
+        uint64_t ms = s_ms (until);
+        if (json_is_true (json_object_get (a, "online")) && ms && (!soonest || ms < soonest)) {
+            soonest = ms;
+            earliest = until;
+        }
+    }
+    return earliest;
+}
+
 /* The status object (NULL after printing why not). */
 static json_t *
 s_gather (const ctl_options_t *options, const s_args_t *args)
@@ -269,9 +314,10 @@ s_gather (const ctl_options_t *options, const s_args_t *args)
                           json_is_integer (alerts) ? alerts : json_null ())
              : NULL;
     if (status) {
-        json_object_set_new (
-            status, "directory",
-            json_pack ("{s:O}", "serial", json_object_get (part, "registry_serial")));
+        json_object_set_new (status, "directory",
+                             json_pack ("{s:O, s:O}", "serial",
+                                        json_object_get (part, "registry_serial"),
+                                        "earliest_valid_until", s_earliest (agencies)));
         json_object_set_new (
             status, "sessions",
             json_integer (json_integer_value (json_object_get (overview, "sessions"))));
@@ -353,9 +399,12 @@ s_print (const json_t *status)
                 (long long) json_integer_value (json_object_get (status, "sessions")));
     else
         printf ("%-13s NOT RUNNING (read from its store)\n", "Coordinator");
-    printf ("%-13s serial %lld\n", "Directory",
-            (long long) json_integer_value (
-                json_object_get (json_object_get (status, "directory"), "serial")));
+    const json_t *directory = json_object_get (status, "directory");
+    char until[32];
+    ctl_time_jst (ctl_text_get (directory, "earliest_valid_until", ""), until);
+    printf ("%-13s serial %lld, valid until %s JST at the soonest of the connected agencies\n",
+            "Directory", (long long) json_integer_value (json_object_get (directory, "serial")),
+            until);
     json_int_t schema = json_integer_value (json_object_get (store, "schema"));
     char schema_text[32];
     snprintf (schema_text, sizeof schema_text, schema ? "%lld" : "- (new)", (long long) schema);

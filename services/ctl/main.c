@@ -8,6 +8,7 @@
 
 #include "backup.h"
 #include "coordinator/model/data_check.h"
+#include "coordinator/model/schema.h"
 #include "ctl.h"
 
 #define CTL_DATA_DIR_DEFAULT "/var/lib/tsunagu"
@@ -109,6 +110,9 @@ s_check (const ctl_options_t *options)
     /* The store and the audit log agree as start-up needs (coordinator/model/data_check.c). */
     if (errors == 0 && ctl_site_data_dir (site))
         errors += tsg_hub_data_check (ctl_site_data_dir (site), 0, stderr);
+    /* Its schema: a store newer than this version is refused (coordinator/model/schema.h). */
+    if (errors == 0 && ctl_site_data_dir (site))
+        errors += tsg_hub_schema_check (ctl_site_data_dir (site), 0, stderr, stdout);
     if (errors == 0)
         printf ("%s: configuration OK\n", config);
     ctl_site_destroy (&site);

@@ -3,8 +3,9 @@
 coordinator status says so, lists the agencies from the store and exits 1.  With the
 coordinator and two agencies up, a referral to an agency that is down waits in its mailbox:
 status names the agencies not connected and (with --mail-hours 0) the letter waiting, shows
-the mailbox's depth and its oldest letter, the directory's serial, the store's use and schema
-and the audit head, one reason a line, exit 1.  With every agency up and the mail delivered,
+the mailbox's depth and its oldest letter, the directory's serial and until when the copies the
+agencies hold are valid (--directory-days 8 names them all: they are valid 7 days), the
+store's use and schema and the audit head, one reason a line, exit 1.  With every agency up and the mail delivered,
 "Nothing needs attention" and exit 0.  An emergency referral leaves an alert to acknowledge:
 exit 1 again, naming it.  --json carries the same, and bad options are refused (exit 2)."""
 
@@ -78,7 +79,15 @@ def body(cluster, results, args):
             check("agency_offline" in codes(j, a), "%s offline not named: %r" % (a, j["attention"]))
         for a in (elder.id, pov.id):  # their receipts may be in flight: mail, not offline
             check("agency_offline" not in codes(j, a), "attention: %r" % j["attention"])
-        check(j["directory"]["serial"] >= 4, "directory: %r" % j["directory"])
+        check(j["directory"]["serial"] >= 4 and j["directory"]["earliest_valid_until"],
+              "directory: %r" % j["directory"])
+        check(by_id[elder.id]["directory_valid_until"] is not None
+              and by_id[child.id]["directory_valid_until"] is None, "directory validity: %r" % (
+                  j["agencies"],))
+        # Directories are valid 7 days: asking for 8 days' margin names every connected one.
+        j8 = status(cluster, "--directory-days", "8")
+        check(sorted(a["agency"] for a in j8["attention"] if a["code"] == "directory_expiring")
+              == sorted([elder.id, pov.id]), "--directory-days 8: %r" % j8["attention"])
         check(j["store"]["used_bytes"] > 0 and j["store"]["map_bytes"] >= j["store"]["used_bytes"]
               and j["store"]["schema"] == j["store"]["schema_current"] >= 1, "store: %r" % j["store"])
         check(j["audit"]["seq"] >= 1 and j["audit"]["offset"] > 0, "audit: %r" % j["audit"])
@@ -92,7 +101,8 @@ def body(cluster, results, args):
         print(r.stdout)
 
     results.check("an agency down: its mailbox (depth, oldest letter) and the offline agencies "
-                  "named one a line, with directory, store and audit head; exit 1", waiting)
+                  "named one a line, with the directory's serial and validity, store and audit "
+                  "head; exit 1", waiting)
 
     for a in agencies.values():
         if not a.daemon.running():
@@ -125,7 +135,7 @@ def body(cluster, results, args):
 
     def bad_options():
         for argv in (("--mail-hours", "x"), ("--store-percent", "0"), ("--store-percent", "100"),
-                     ("--offline-hours",), ("--what",)):
+                     ("--offline-hours",), ("--directory-days", "0"), ("--what",)):
             r = cluster.ctl("status", *argv, check_rc=False)
             check(r.returncode == 2, "status %s exited %d" % (" ".join(argv), r.returncode))
         check("usage" in cluster.ctl("status", "--help").stdout, "--help")

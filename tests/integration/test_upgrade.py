@@ -140,6 +140,15 @@ def body(cluster, results, args):
     results.check("a coordinator store of schema %d is refused by -n and by start-up" % (
         CURRENT + 1), lambda: refused(cluster.exe("tsunagu-coordinator"), cluster.coordinator_conf,
                                       store, CURRENT + 1, CURRENT, "stderr"))
+
+    def ctl_check():
+        r = cluster.ctl("-n", check_rc=False)
+        check(r.returncode == 1 and NEWER % (CURRENT + 1, CURRENT) in r.stderr,
+              "tsunaguctl -n on a newer store: exit %d, %r" % (r.returncode, r.stderr))
+        j = json.loads(cluster.ctl("status", "--json", check_rc=False).stdout)
+        check("schema_newer" in [a["code"] for a in j["attention"]], "status: %r" % j["attention"])
+
+    results.check("tsunaguctl -n refuses it too, and status names it", ctl_check)
     results.check("an agency store of schema %d is refused by -n and by start-up" % (
         AGENCY_CURRENT + 1), lambda: refused(cluster.exe("tsunagu-eldercare"), elder.conf,
                                              os.path.join(elder.bundle, "data"),

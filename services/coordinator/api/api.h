@@ -25,6 +25,10 @@ typedef struct {
     /* Letters stored in each of the last 60 minutes (sliding: out[59] is the 60 seconds up to
      * now, out[58] the 60 before, ...), zeros before the coordinator started. */
     void (*letters_per_minute) (void *arg, uint32_t out[60]);
+    /* Wall-clock ms (UTC) until which the DIRECTORY last sent to agency is valid (7 days after
+     * it was sealed: the agency's copy expires then unless a newer one reaches it); 0 when none
+     * was sent since the coordinator started (tsunaguctl status). */
+    uint64_t (*directory_until_ms) (void *arg, const char *agency);
     void *arg; /* their argument */
 } tsg_hub_api_live_t;
 

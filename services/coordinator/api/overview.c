@@ -18,6 +18,10 @@ s_agencies_live (const tsg_hub_api_t *api, json_t *agencies)
             id && api->live.last_seen_ms ? api->live.last_seen_ms (api->live.arg, id) : 0;
         json_object_set_new (entry, "online", json_boolean (tsg_hub_api_connected (api, id)));
         json_object_set_new (entry, "last_seen", tsg_hub_json_time (seen));
+        uint64_t until = id && api->live.directory_until_ms
+                             ? api->live.directory_until_ms (api->live.arg, id)
+                             : 0;
+        json_object_set_new (entry, "directory_valid_until", tsg_hub_json_time (until));
     }
 }
 

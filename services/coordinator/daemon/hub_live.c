@@ -1,7 +1,8 @@
 /* hub_live.c — what the overview asks the running hub (api.h, tsg_hub_api_live_t): letters
  * stored per minute over the last hour, from the intake's counter read at every turn of the
  * loop into a ring of seconds, and when each agency last spoke (wall clock), kept from its
- * session while it has one and remembered after it ends.  In memory only: both start empty
+ * session while it has one and remembered after it ends, and until when the DIRECTORY last
+ * sent to it is valid (hub_send.c notes each one sent).  In memory only: all start empty
  * when the coordinator starts. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,10 +12,11 @@
 
 #define RING_SECONDS 3600 /* the ring holds the last hour, a second a slot */
 
-/* When one agency last spoke. */
+/* When one agency last spoke, and until when its copy of the directory is valid. */
 typedef struct {
-    char id[TSG_ID_MAX + 1]; /* the agency */
-    uint64_t at_ms;          /* wall-clock ms (UTC) of its last message */
+    char id[TSG_ID_MAX + 1];     /* the agency */
+    uint64_t at_ms;              /* wall-clock ms (UTC) of its last message (0: none yet) */
+    uint64_t directory_until_ms; /* the validity's end of the last DIRECTORY sent (0: none) */
 } s_seen_t;
 
 struct _hub_live_t {
@@ -78,27 +80,34 @@ s_session_wall (const tsg_hub_session_t *s, uint64_t mono_now, uint64_t wall_now
     return mono_now >= tsg_hub_session_last_seen (s) && ago < wall_now ? wall_now - ago : wall_now;
 }
 
-/* Remembers that agency id spoke at at_ms. */
-static void
-s_seen_set (hub_live_t *l, const char *id, uint64_t at_ms)
+/* The entry of agency id, added when absent (NULL when memory ran out). */
+static s_seen_t *
+s_seen_entry (hub_live_t *l, const char *id)
 {
     for (size_t i = 0; i < l->count; i++)
-        if (strcmp (l->seen[i].id, id) == 0) {
-            if (at_ms > l->seen[i].at_ms)
-                l->seen[i].at_ms = at_ms;
-            return;
-        }
+        if (strcmp (l->seen[i].id, id) == 0)
+            return &l->seen[i];
     if (l->count == l->capacity) {
         size_t capacity = l->capacity ? l->capacity * 2 : 16;
         s_seen_t *grown = realloc (l->seen, capacity * sizeof *grown);
         if (!grown)
-            return; /* remembered at the next second's look */
+            return NULL;
         l->seen = grown;
         l->capacity = capacity;
     }
     s_seen_t *e = &l->seen[l->count++];
+    memset (e, 0, sizeof *e);
     snprintf (e->id, sizeof e->id, "%s", id);
-    e->at_ms = at_ms;
+    return e;
+}
+
+/* Remembers that agency id spoke at at_ms. */
+static void
+s_seen_set (hub_live_t *l, const char *id, uint64_t at_ms)
+{
+    s_seen_t *e = s_seen_entry (l, id);
+    if (e && at_ms > e->at_ms) /* else remembered at the next second's look */
+        e->at_ms = at_ms;
 }
 
 void
@@ -129,6 +138,24 @@ hub_live_last_seen_ms (void *arg, const char *agency)
     for (size_t i = 0; self->live && i < self->live->count; i++)
         if (strcmp (self->live->seen[i].id, agency) == 0)
             return self->live->seen[i].at_ms;
+    return 0;
+}
+
+void
+hub_live_directory_sent (tsg_hub_t *self, const char *agency, uint64_t until_ms)
+{
+    s_seen_t *e = self->live ? s_seen_entry (self->live, agency) : NULL;
+    if (e)
+        e->directory_until_ms = until_ms;
+}
+
+uint64_t
+hub_live_directory_until_ms (void *arg, const char *agency)
+{
+    tsg_hub_t *self = arg;
+    for (size_t i = 0; self->live && i < self->live->count; i++)
+        if (strcmp (self->live->seen[i].id, agency) == 0)
+            return self->live->seen[i].directory_until_ms;
     return 0;
 }
 

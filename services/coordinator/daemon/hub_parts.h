@@ -5,7 +5,8 @@
  *   hub_timers.c   the registry's generation, idle and stalled sessions, ended consents,
  *                  retention and the store's room
  *   hub_send.c     the ROUTER: binding it, and every send on it (answers, directories)
- *   hub_live.c     what the overview asks the running hub: letters per minute, last seen
+ *   hub_live.c     what the overview asks the running hub: letters per minute, last seen,
+ *                  the validity of the directory each agency was sent
  * Arrows: hub.c -> hub_batch.c, hub_timers.c -> hub_forward.c -> hub_send.c;
  *         hub.c, hub_timers.c -> hub_live.c. */
 #ifndef TSG_HUB_HUB_PARTS_H_INCLUDED
@@ -118,6 +119,11 @@ void hub_live_tick (tsg_hub_t *self, uint64_t now);
 
 /* hub_live.c: tsg_hub_api_live_t's last_seen_ms and letters_per_minute (arg: the hub). */
 uint64_t hub_live_last_seen_ms (void *arg, const char *agency);
+
+/* hub_live.c: notes that the DIRECTORY sent to agency now is valid until until_ms (wall
+ * clock), and tsg_hub_api_live_t's directory_until_ms (arg: the hub). */
+void hub_live_directory_sent (tsg_hub_t *self, const char *agency, uint64_t until_ms);
+uint64_t hub_live_directory_until_ms (void *arg, const char *agency);
 void hub_live_letters_per_minute (void *arg, uint32_t out[60]);
 
 #endif

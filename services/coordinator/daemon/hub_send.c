@@ -129,6 +129,10 @@ hub_send_directories (tsg_hub_t *self)
         const uint8_t *rid = tsg_hub_session_rid (s, &rid_len);
         if (hub_send_frames (self, rid, rid_len, &sealed, &len, 1) == 0) {
             tsg_hub_session_set_directory_due (s, false);
+            /* As tsg_hub_directory_seal dated it, within the milliseconds since. */
+            hub_live_directory_sent (self, tsg_hub_session_id (s),
+                                     tsg_now_ms () - TSG_HUB_DIRECTORY_SLACK_MS
+                                         + TSG_HUB_DIRECTORY_VALID_MS);
             log_debug ("sent directory %llu to %s",
                        (unsigned long long) tsg_hub_directory_serial (self->directory),
                        tsg_hub_session_id (s));

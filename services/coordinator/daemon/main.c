@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "coordinator/model/store.h"
 #include "coordinator/daemon/conf.h"
@@ -43,36 +42,6 @@ s_usage (FILE *out)
              "                     output and exit (how tsunaguctl changes the registry then)\n"
              "      --help         show this help\n"
              "      --version      show the version\n");
-}
-
-/* -n: the store's schema as start-up would judge it, changing nothing.  Prints a problem
- * (newer than this binary, unreadable) to stderr and returns 1, or says on stdout what
- * start-up will migrate and returns 0. */
-static int
-s_check_schema (const tsg_hub_conf_t *conf)
-{
-    char path[4096];
-    struct stat st;
-    snprintf (path, sizeof path, "%s/store/data.mdb", conf->data_dir);
-    if (!conf->data_dir || stat (path, &st) != 0)
-        return 0; /* start-up makes a new store; tsg_hub_conf_check_data says more */
-    tsg_store_t *store = NULL;
-    if (tsg_hub_store_open (conf->data_dir, conf->map_size, &store) != TSG_OK)
-        return 0; /* tsg_hub_conf_check_data reports it */
-    unsigned version = 0;
-    char why[512] = "";
-    bool usable = tsg_hub_schema_usable (store, &version, why, sizeof why);
-    tsg_store_destroy (&store);
-    snprintf (path, sizeof path, "%s/store", conf->data_dir);
-    if (!usable) {
-        fprintf (stderr, "%s: %s\n", path, why);
-        return 1;
-    }
-    if (version >= 1 && version < TSG_HUB_SCHEMA)
-        printf ("%s: schema %u; start-up copies it to %s/" TSG_SCHEMA_BACKUP_PREFIX
-                "%u/data.mdb and migrates it to schema %u\n",
-                path, version, conf->data_dir, version + 1, TSG_HUB_SCHEMA);
-    return 0;
 }
 
 int
@@ -118,7 +87,7 @@ main (int argc, char *argv[])
     if (check_only) {
         /* The rest of what start-up checks, short of binding (the ports may be in use by the
          * running coordinator). */
-        int problems = s_check_schema (conf);
+        int problems = tsg_hub_schema_check (conf->data_dir, conf->map_size, stderr, stdout);
         if (problems == 0)
             problems = tsg_hub_conf_check_data (conf, keys, stderr);
         if (problems == 0)

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "tsunagu/tsunagu.h"
 #include "tsunagu/tsg_schema.h"
@@ -26,6 +27,12 @@ int tsg_hub_schema_version (tsg_store_t *store, unsigned *version);
  * (and *version) when it can, false with a sentence in err when the store is newer than the
  * binary or its version cannot be read.  For -n and tsunaguctl. */
 bool tsg_hub_schema_usable (tsg_store_t *store, unsigned *version, char *err, size_t err_size);
+
+/* -n: the schema of data_dir's store as start-up would judge it, changing nothing.  Prints
+ * "DIR/store: why" to report and returns 1 when start-up would refuse it (newer than this
+ * binary, or its version unreadable); otherwise says on note (when not NULL) what start-up
+ * will migrate, if anything, and returns 0.  A data directory without a store passes. */
+int tsg_hub_schema_check (const char *data_dir, size_t map_size, FILE *report, FILE *note);
 
 /* The write side (schema_write.c). */
 
