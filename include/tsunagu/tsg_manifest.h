@@ -8,8 +8,8 @@
  *      ... what the kind adds (audit_head, store_versions, agency_id, with_keys) ...,
  *      "files": [{"path": "store/data.mdb", "size": 1234, "sha256": "<64 hex>"}, ...]}
  *
- * A file's path is relative to DIR: parts of [A-Za-z0-9._-] separated by '/', none "." or
- * "..", MANIFEST.json itself never listed.
+ * A file's path is relative to DIR: parts of [A-Za-z0-9._-] separated by '/', none starting
+ * with '.' (so never "." or ".."), MANIFEST.json itself never listed.
  *
  *     tsg_manifest_t *m = tsg_manifest_new ("coordinator", data_dir);
  *     tsg_manifest_set (m, "audit_head", head_json);
@@ -22,6 +22,8 @@
 #define TSG_MANIFEST_H_INCLUDED
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 

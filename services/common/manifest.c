@@ -37,8 +37,7 @@ tsg_manifest_path_valid (const char *path)
     for (const char *p = path;; p++) {
         if (*p == '/' || *p == '\0') {
             size_t len = (size_t) (p - part);
-            if (len == 0 || (len == 1 && part[0] == '.')
-                || (len == 2 && part[0] == '.' && part[1] == '.'))
+            if (len == 0 || part[0] == '.') /* no ".", "..", nor any hidden name */
                 return false;
             if (*p == '\0')
                 return true;

@@ -68,6 +68,8 @@ test_paths (void **state)
     assert_false (tsg_manifest_path_valid ("store/../../x"));
     assert_false (tsg_manifest_path_valid ("store//x"));
     assert_false (tsg_manifest_path_valid ("./x"));
+    assert_false (tsg_manifest_path_valid ("store/.hidden"));
+    assert_false (tsg_manifest_path_valid ("...o/x"));
     assert_false (tsg_manifest_path_valid ("store/"));
     assert_false (tsg_manifest_path_valid ("a b"));
     assert_false (tsg_manifest_path_valid ("MANIFEST.json"));
