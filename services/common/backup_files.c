@@ -153,6 +153,14 @@ tsg_backup_store_copy (const char *env_dir, const char *dest, char *err, size_t 
         return TSG_ERR_IO;
     }
     rc = mdb_env_copyfd2 (env, fd, MDB_CP_COMPACT);
+    /* The owner grew the map since we opened it: adopt its size, start the copy again. */
+    for (int tries = 0; rc == MDB_MAP_RESIZED && tries < 3; tries++) {
+        rc = mdb_env_set_mapsize (env, 0);
+        if (rc == 0 && (ftruncate (fd, 0) != 0 || lseek (fd, 0, SEEK_SET) != 0))
+            rc = errno;
+        if (rc == 0)
+            rc = mdb_env_copyfd2 (env, fd, MDB_CP_COMPACT);
+    }
     mdb_env_close (env);
     int out = TSG_OK;
     if (rc != 0)

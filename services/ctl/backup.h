@@ -12,6 +12,7 @@
 #define TSG_CTL_BACKUP_H_INCLUDED
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "coordinator/model/audit.h"
@@ -21,12 +22,13 @@
 #define CTL_BACKUP_STORE "store/data.mdb" /* the store's copy, in the folder */
 
 /* Takes a backup of the coordinator data directory data_dir (whose configuration is
- * config_path and public key file public_path) into dir, which must be absent or an empty
+ * config_path, public key file public_path and signing key sign_public, 32 bytes, recorded in
+ * the manifest when non-NULL) into dir, which must be absent or an empty
  * folder; with_keys adds the configuration, the key files and the HTTP token.  Safe while the
  * coordinator runs.  Prints what it did to out; on failure prints why with ctl_error, removes
  * what it wrote, and returns false. */
 bool ctl_backup_take (const char *data_dir, const char *config_path, const char *public_path,
-                      const char *dir, bool with_keys, FILE *out);
+                      const uint8_t *sign_public, const char *dir, bool with_keys, FILE *out);
 
 /* Checks the coordinator backup in dir: its manifest, each file's size and SHA-256, the store
  * copy opens and its committed audit head is the manifest's, and the audit log's chain

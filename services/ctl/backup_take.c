@@ -148,7 +148,7 @@ s_copy_data (const char *data_dir, const char *dir, tsg_manifest_t *manifest,
 
 bool
 ctl_backup_take (const char *data_dir, const char *config_path, const char *public_path,
-                 const char *dir, bool with_keys, FILE *out)
+                 const uint8_t *sign_public, const char *dir, bool with_keys, FILE *out)
 {
     char err[8192] = "";
     struct stat st;
@@ -171,6 +171,11 @@ ctl_backup_take (const char *data_dir, const char *config_path, const char *publ
         ok = s_copy_keys (data_dir, config_path, public_path, dir, manifest, err, sizeof err);
     if (ok)
         tsg_manifest_set (manifest, "with_keys", json_boolean (with_keys));
+    char z85[41];
+    if (ok && sign_public) {
+        tsg_key_to_z85 (sign_public, z85);
+        tsg_manifest_set (manifest, "coordinator_sign_public", json_string (z85));
+    }
     if (ok)
         ok = tsg_manifest_write (manifest, dir, err, sizeof err) == TSG_OK;
     char sub[4096];

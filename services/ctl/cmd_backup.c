@@ -125,7 +125,8 @@ cmd_backup (const ctl_options_t *options, int argc, char **argv)
     if (!site)
         return CTL_EXIT_FAIL;
     bool ok = ctl_backup_take (ctl_site_data_dir (site), ctl_site_config_path (site),
-                               ctl_site_public_path (site), dir, with_keys, stdout);
+                               ctl_site_public_path (site), ctl_site_sign_public (site), dir,
+                               with_keys, stdout);
     ctl_site_destroy (&site);
     return ok ? CTL_EXIT_OK : CTL_EXIT_FAIL;
 }

@@ -127,6 +127,25 @@ s_install (const char *dir, const char *data_dir, const tsg_manifest_t *manifest
     return true;
 }
 
+/* Warns when the backup was taken from a coordinator of another signing key than this data
+ * directory's: the agencies' bundles pin the key of the coordinator they were made by (a key
+ * rotated since is fine: its hand-over letter told them). */
+static void
+s_keys_warning (const tsg_manifest_t *manifest, const uint8_t *sign_public)
+{
+    const char *then = json_string_value (tsg_manifest_get (manifest, "coordinator_sign_public"));
+    char now[41];
+    if (!then || !sign_public)
+        return;
+    tsg_key_to_z85 (sign_public, now);
+    if (strcmp (then, now) != 0)
+        fprintf (stderr,
+                 "tsunaguctl: restore: warning: the backup was taken from a coordinator whose "
+                 "signing key was %s; this data directory's is %s (agencies whose bundles pin "
+                 "the other key will not accept this coordinator's directory)\n",
+                 then, now);
+}
+
 /* Refuses while a coordinator runs on data_dir: true (after printing why) when one does. */
 static bool
 s_running (const char *data_dir)
@@ -196,14 +215,18 @@ cmd_restore (const ctl_options_t *options, int argc, char **argv)
     if (!ok)
         ctl_error ("restore: %s is not a whole backup (%d problem%s above): nothing was changed",
                    dir, problems, problems == 1 ? "" : "s");
-    else if (!(ok = s_install (dir, data_dir, manifest, err, sizeof err)))
-        ctl_error ("restore: %s", err);
-    else
-        printf ("%s: restored from %s (taken %s from %s): the store and the audit log up to seq "
-                "%" PRIu64 "; the files replaced are kept as *.pre-restore-*.  Check with "
-                "tsunaguctl audit verify, then start the coordinator.\n",
-                data_dir, dir, json_string_value (tsg_manifest_get (manifest, "created_at")),
-                tsg_manifest_source (manifest), head.seq);
+    else {
+        s_keys_warning (manifest, ctl_site_sign_public (site));
+        ok = s_install (dir, data_dir, manifest, err, sizeof err);
+        if (!ok)
+            ctl_error ("restore: %s", err);
+        else
+            printf ("%s: restored from %s (taken %s from %s): the store and the audit log up to "
+                    "seq %" PRIu64 "; the files replaced are kept as *.pre-restore-*.  Check with "
+                    "tsunaguctl audit verify, then start the coordinator.\n",
+                    data_dir, dir, json_string_value (tsg_manifest_get (manifest, "created_at")),
+                    tsg_manifest_source (manifest), head.seq);
+    }
     tsg_manifest_destroy (&manifest);
     tsg_lock_release (lock);
     ctl_site_destroy (&site);

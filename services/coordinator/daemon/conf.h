@@ -37,8 +37,10 @@ tsg_hub_conf_t *tsg_hub_conf_load (const char *path, tsg_keys_t **keys, FILE *re
 
 /* The rest of what start-up checks before it binds, for -n: that the data directory is
  * writable, and, when it holds a store, that the store opens, its registry reads (with keys,
- * the coordinator's, when non-NULL) and the audit log agrees with the store's audit head (the
- * file at least as long as the head says: start-up refuses a shorter one).  Reads only (the
+ * the coordinator's, when non-NULL), no restore was left half done, and the audit log agrees
+ * with the store's audit head (tsg_hub_data_check, coordinator/model/data_check.h: the file
+ * there, at least as long as the head says, as start-up needs it, and ending there in the
+ * record the store committed).  Reads only (the
  * store's read transactions do not disturb a running coordinator), and creates nothing: a
  * data directory without a store passes, since start-up creates one.  Prints every problem as
  * "path: message" to report (when non-NULL) and returns how many there were. */
