@@ -101,8 +101,12 @@ s_run (tsg_store_t *store, const tsg_schema_t *schema, const tsg_migration_t *m,
     s_put_version (&txn, schema, m->to);
     int rc = tsg_txn_commit (&txn);
     if (rc != TSG_OK) {
-        snprintf (err, err_size, "the migration of the %s store to schema %u (%s) failed: %s",
-                  schema->name, m->to, m->what, tsg_strerror (rc));
+        snprintf (err, err_size,
+                  "the migration of the %s store to schema %u (%s) failed: %s%s; the store is "
+                  "left at schema %u",
+                  schema->name, m->to, m->what, tsg_strerror (rc),
+                  rc == TSG_ERR_STORE_FULL ? " (raise map_size_mb and start again)" : "",
+                  m->to - 1);
         return rc;
     }
     log_info ("store: schema %u: %s (records changed: %zu)", m->to, m->what, changed);

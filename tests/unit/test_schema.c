@@ -231,6 +231,40 @@ test_failed_migration_runs_again (void **state)
     tsg_store_destroy (&copy);
 }
 
+/* A migration that fills the map: refused as store full, the store left at its version. */
+static void
+s_fill (tsg_txn_t *txn, size_t *changed)
+{
+    static uint8_t big[16384];
+    for (unsigned i = 0; i < 2000 && txn->rc == TSG_OK; i++) {
+        char key[16];
+        snprintf (key, sizeof key, "big.%u", i);
+        tsg_txn_put (txn, tsg_store_db (txn->store, DB_DATA), key, strlen (key), big, sizeof big);
+        (*changed)++;
+    }
+}
+
+static void
+test_full_store_left_as_was (void **state)
+{
+    s_fixture_t *f = *state;
+    s_put (f->env, DB_DATA, "record", "old", 3);
+    static const tsg_migration_t fill[] = { { 2, "fill", s_fill } };
+    const tsg_schema_t schema = { .name = "test",
+                                  .current = 2,
+                                  .migrations = fill,
+                                  .count = 1,
+                                  .meta_db = DB_META,
+                                  .db_count = DB_COUNT };
+    char err[512] = "";
+    assert_int_equal (tsg_schema_migrate (f->env, &schema, f->dir, NULL, err, sizeof err),
+                      TSG_ERR_STORE_FULL);
+    assert_non_null (strstr (err, "raise map_size_mb"));
+    assert_non_null (strstr (err, "left at schema 1"));
+    assert_int_equal (s_version (f->env), 1);
+    assert_false (s_has (f->env, DB_DATA, "big.0"));
+}
+
 static void
 test_newer_store_refused (void **state)
 {
@@ -294,6 +328,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_new_store_stamped, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_old_store_copied_then_migrated, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_failed_migration_runs_again, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_full_store_left_as_was, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_newer_store_refused, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_coordinator_store, s_setup, s_teardown),
     };
