@@ -14,10 +14,13 @@ the indexes rebuilt, `case list` and `case show` (the referrals) the same as bef
 agencies serving as before (their stores stamped schema 1).  Then each store is marked with a
 schema newer than the binaries know: `-n` and start-up both refuse it with the sentence
 "this store was written by a newer tsunagu (schema N); this binary knows schema M: install
-the newer version or restore a backup", and leave it as it was."""
+the newer version or restore a backup", and leave it as it was.  Last, a coordinator killed
+with SIGKILL while it migrates a store of 20000 cases ends, once restarted, exactly where a
+clean migration would."""
 
 import json
 import os
+import shutil
 import stat
 import sys
 
@@ -162,6 +165,62 @@ def body(cluster, results, args):
 
     results.check("--apply (how tsunaguctl changes a stopped coordinator's registry) refuses it "
                   "too", apply_refused)
+
+    def killed_mid_migration():
+        # A store of 20000 synthetic cases (tsunagu-bench --load-cases) in the old format, and a
+        # coordinator killed with SIGKILL as soon as its copy is taken (while, or just after, it
+        # migrates).  The reference is a clean migration of the same store (--apply migrates
+        # and answers one request without serving).  Wherever the kill lands, the store is at
+        # a version of the table, and once --apply has finished the job it holds what the
+        # clean migration made (unless the kill came after the migration, when the running
+        # hub may have changed things since: then only the version is compared).
+        root = os.path.join(cluster.root, "killed")
+        cluster.ctl("-d", root, "init", "--listen", "tcp://127.0.0.1:%d" % harness.free_port(),
+                    "--http", "127.0.0.1:%d" % harness.free_port())
+        r = harness.run([cluster.exe("tsunagu-bench"), "--load-cases", "20000", "--data", root],
+                        timeout=120)
+        check(r.returncode == 0, "tsunagu-bench --load-cases: %s" % r.stderr)
+        hub = os.path.join(root, "store")
+        for key in ("schema.version", "case_order.version", "due.recipients"):
+            edit(hub, "del", "meta", key)
+        for db in ("case_order", "case_due"):
+            edit(hub, "clear", db)
+        edit(hub, "cut", "due", "36")
+        conf = os.path.join(root, "coordinator.conf")
+        apply = [cluster.exe("tsunagu-coordinator"), "-c", conf, "--apply"]
+        dbs = ("case_order", "case_due", "due", "cases", "referrals")
+        # The reference: the same old store, migrated cleanly in a copy of the data directory.
+        ref = os.path.join(cluster.root, "reference")
+        shutil.copytree(root, ref)
+        ref_conf = os.path.join(ref, "coordinator.conf")
+        r = harness.run(apply[:2] + [ref_conf, "--apply"], input='{"command": "overview"}',
+                        timeout=120)
+        check(r.returncode == 0, "--apply on the reference: %s" % r.stderr)
+        want = {db: edit(os.path.join(ref, "store"), "count", db) for db in dbs}
+        log = os.path.join(cluster.logs, "killed.log")
+        d = harness.Daemon("killed", [cluster.exe("tsunagu-coordinator"), "-c", conf], log,
+                           env=cluster.env)
+        d.start()
+        harness.wait_for(lambda: "is copied to" in open(log, encoding="utf-8").read(), 60,
+                         "the coordinator takes its copy")
+        d.kill9()
+        at = edit(hub, "get", "meta", "schema.version")
+        check(at in ("absent", "2", str(CURRENT)), "after the kill: schema %s" % at)
+        r = harness.run(apply, input='{"command": "overview"}', timeout=120)
+        check(r.returncode == 0, "--apply after the kill: %s" % r.stderr)
+        check(edit(hub, "get", "meta", "schema.version") == str(CURRENT), "not current")
+        got = {db: edit(hub, "count", db) for db in dbs}
+        if at != str(CURRENT):
+            check(got == want, "killed at schema %s, then %r; a clean migration %r" % (
+                at, got, want))
+        first = os.path.join(root, "backup-before-schema-2")
+        check(edit(first, "get", "meta", "schema.version") == "absent"
+              and edit(first, "count", "case_order") == "0", "the first copy is not schema 1")
+        print("killed at schema %s; after --apply %r (a clean migration: %r)" % (at, got, want))
+
+    results.check("a coordinator killed (SIGKILL) during the migration of 20000 cases ends, "
+                  "restarted, at schema %d with the indexes a clean migration builds, the first copy at "
+                  "schema 1" % CURRENT, killed_mid_migration)
 
 
 if __name__ == "__main__":
