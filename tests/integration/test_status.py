@@ -5,8 +5,8 @@ coordinator and two agencies up, a referral to an agency that is down waits in i
 status names the agencies not connected and (with --mail-hours 0) the letter waiting, shows
 the mailbox's depth and its oldest letter, the directory's serial and until when the copies the
 agencies hold are valid (--directory-days 8 names them all: they are valid 7 days), the
-store's use and schema and the audit head, one reason a line, exit 1.  With every agency up and the mail delivered,
-"Nothing needs attention" and exit 0.  An emergency referral leaves an alert to acknowledge:
+store's use and schema and the audit head, one reason a line, exit 1.  With every agency up
+and the mail delivered, "Nothing needs attention" and exit 0.  An emergency referral leaves an alert to acknowledge:
 exit 1 again, naming it.  --json carries the same, and bad options are refused (exit 2)."""
 
 import json
@@ -88,8 +88,9 @@ def body(cluster, results, args):
         j8 = status(cluster, "--directory-days", "8")
         check(sorted(a["agency"] for a in j8["attention"] if a["code"] == "directory_expiring")
               == sorted([elder.id, pov.id]), "--directory-days 8: %r" % j8["attention"])
-        check(j["store"]["used_bytes"] > 0 and j["store"]["map_bytes"] >= j["store"]["used_bytes"]
-              and j["store"]["schema"] == j["store"]["schema_current"] >= 1, "store: %r" % j["store"])
+        st = j["store"]
+        check(st["used_bytes"] > 0 and st["map_bytes"] >= st["used_bytes"]
+              and st["schema"] == st["schema_current"] >= 1, "store: %r" % st)
         check(j["audit"]["seq"] >= 1 and j["audit"]["offset"] > 0, "audit: %r" % j["audit"])
         # The default threshold: a letter of seconds is not yet a problem.
         check("mail_waiting" not in codes(status(cluster)), "mail flagged at 24 h")

@@ -219,8 +219,8 @@ def body(cluster, results, args):
         print("killed at schema %s; after --apply %r (a clean migration: %r)" % (at, got, want))
 
     results.check("a coordinator killed (SIGKILL) during the migration of 20000 cases ends, "
-                  "restarted, at schema %d with the indexes a clean migration builds, the first copy at "
-                  "schema 1" % CURRENT, killed_mid_migration)
+                  "restarted, at schema %d with the indexes a clean migration builds, the first "
+                  "copy at schema 1" % CURRENT, killed_mid_migration)
 
 
 if __name__ == "__main__":
