@@ -7,7 +7,8 @@ the mailbox's depth and its oldest letter, the directory's serial and until when
 agencies hold are valid (--directory-days 8 names them all: they are valid 7 days), the
 store's use and schema and the audit head, one reason a line, exit 1.  With every agency up
 and the mail delivered, "Nothing needs attention" and exit 0.  An emergency referral leaves an
-alert to acknowledge: exit 1 again, naming it.  --json carries the same, and bad options are refused (exit 2)."""
+alert to acknowledge: exit 1 again, naming it.  --json carries the same, and bad options are
+refused (exit 2)."""
 
 import json
 import os
