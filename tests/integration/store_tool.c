@@ -34,12 +34,16 @@ s_cut (MDB_txn *txn, MDB_dbi db, size_t len)
     while (rc == 0 && (rc = mdb_cursor_get (cursor, &key, &val, MDB_NEXT)) == 0) {
         if (val.mv_size <= len)
             continue;
-        uint8_t *copy = malloc (val.mv_size);
+        /* Both copied out: a value of another size is written as a new node, and key and val
+         * point into the page that changes meanwhile. */
+        uint8_t *copy = malloc (key.mv_size + len);
         if (!copy)
             return ENOMEM;
-        memcpy (copy, val.mv_data, val.mv_size);
-        MDB_val cut = { .mv_size = len, .mv_data = copy };
-        rc = mdb_cursor_put (cursor, &key, &cut, MDB_CURRENT);
+        memcpy (copy, key.mv_data, key.mv_size);
+        memcpy (copy + key.mv_size, val.mv_data, len);
+        MDB_val k = { .mv_size = key.mv_size, .mv_data = copy };
+        MDB_val cut = { .mv_size = len, .mv_data = copy + key.mv_size };
+        rc = mdb_cursor_put (cursor, &k, &cut, MDB_CURRENT);
         free (copy);
     }
     if (cursor)

@@ -57,6 +57,7 @@ def body(cluster, results, args):
     check(len(referrals) == 1, "case show: one referral: %r" % before_show)
     results.ok("a case with a referral, stored by the current binaries (schema %d)" % CURRENT)
     check(not cluster.stop_all(), "the daemons stop cleanly")
+    written = {db: edit(store, "count", db) for db in ("case_order", "case_due", "due")}
 
     def make_old():
         check(edit(store, "get", "meta", "schema.version") == str(CURRENT), "stamped at start")
@@ -98,8 +99,10 @@ def body(cluster, results, args):
         check(stat.S_IMODE(os.stat(copy).st_mode) == 0o600, "copy mode %o" % (
             stat.S_IMODE(os.stat(copy).st_mode)))
         check(edit(store, "get", "meta", "schema.version") == str(CURRENT), "version not current")
-        check(int(edit(store, "count", "case_order")) > 0, "CASE_ORDER not rebuilt")
-        check(int(edit(store, "count", "case_due")) > 0, "CASE_DUE not rebuilt")
+        rebuilt = {db: edit(store, "count", db) for db in written}
+        check(rebuilt == written and int(rebuilt["case_order"]) > 0
+              and int(rebuilt["case_due"]) > 0, "indexes rebuilt %r, written %r" % (
+                  rebuilt, written))
         log = open(cluster.coordinator.log_path, encoding="utf-8").read()
         check("schema 2: cases indexed" in log and "schema 3: overdue-list" in log,
               "the migrations are not in the log")
@@ -124,8 +127,8 @@ def body(cluster, results, args):
         cluster.ctl("agency", "list")
 
     results.check("start-up copies the old store to backup-before-schema-2 (0700/0600) and "
-                  "migrates it: schema %d, indexes rebuilt, cases and referrals as before" %
-                  CURRENT, migrated)
+                  "migrates it: schema %d, indexes rebuilt as written, cases and referrals as "
+                  "before" % CURRENT, migrated)
     check(not cluster.stop_all(), "the daemons stop cleanly")
 
     def refused(exe, conf, directory, newer, knows, stream):
@@ -170,7 +173,8 @@ def body(cluster, results, args):
         # A store of 20000 synthetic cases (tsunagu-bench --load-cases) in the old format, and a
         # coordinator killed with SIGKILL as soon as its copy is taken (while, or just after, it
         # migrates).  The reference is a clean migration of the same store (--apply migrates
-        # and answers one request without serving).  Wherever the kill lands, the store is at
+        # and answers one request without serving), which must rebuild exactly the indexes the
+        # current writers wrote.  Wherever the kill lands, the store is at
         # a version of the table, and once --apply has finished the job it holds what the
         # clean migration made (unless the kill came after the migration, when the running
         # hub may have changed things since: then only the version is compared).
@@ -181,6 +185,8 @@ def body(cluster, results, args):
                         timeout=120)
         check(r.returncode == 0, "tsunagu-bench --load-cases: %s" % r.stderr)
         hub = os.path.join(root, "store")
+        dbs = ("case_order", "case_due", "due", "cases", "referrals")
+        written = {db: edit(hub, "count", db) for db in dbs}  # by the current writers
         for key in ("schema.version", "case_order.version", "due.recipients"):
             edit(hub, "del", "meta", key)
         for db in ("case_order", "case_due"):
@@ -188,7 +194,6 @@ def body(cluster, results, args):
         edit(hub, "cut", "due", "36")
         conf = os.path.join(root, "coordinator.conf")
         apply = [cluster.exe("tsunagu-coordinator"), "-c", conf, "--apply"]
-        dbs = ("case_order", "case_due", "due", "cases", "referrals")
         # The reference: the same old store, migrated cleanly in a copy of the data directory.
         ref = os.path.join(cluster.root, "reference")
         shutil.copytree(root, ref)
@@ -197,6 +202,8 @@ def body(cluster, results, args):
                         timeout=120)
         check(r.returncode == 0, "--apply on the reference: %s" % r.stderr)
         want = {db: edit(os.path.join(ref, "store"), "count", db) for db in dbs}
+        check(want == written, "a clean migration builds %r, the writers wrote %r" % (
+            want, written))
         log = os.path.join(cluster.logs, "killed.log")
         d = harness.Daemon("killed", [cluster.exe("tsunagu-coordinator"), "-c", conf], log,
                            env=cluster.env)
