@@ -14,10 +14,11 @@
 /* tsg_hub_view_overview (model/overview.h) at now_ms, plus what the running daemon knows
  * (through api->live; a callback left NULL answers offline, never seen, no letters): each
  * agency's "online" (a session now), "last_seen" (ISO, or null when not since the
- * coordinator started) and "directory_valid_until" (when the DIRECTORY last sent to it stops
- * being valid: ISO, or null when none was sent since the coordinator started), "letters_per_minute" (60 numbers, the newest last: letters stored in
- * each 60 seconds up to now), "letters_last_minute" (the last of them) and "sessions".  NULL
- * when the view could not be made (memory, or the read failed: txn->rc). */
+ * coordinator started) and "directory_valid_until" (when the DIRECTORY last sent to it ends:
+ * ISO, or null when none was sent since the coordinator started); "letters_per_minute" (60
+ * numbers, the newest last: letters stored in each 60 seconds up to now),
+ * "letters_last_minute" (the last of them) and "sessions".  NULL when the view could not be
+ * made (memory, or the read failed: txn->rc). */
 json_t *tsg_hub_api_overview (const tsg_hub_api_t *api, tsg_txn_t *txn, uint64_t now_ms);
 
 /* The registry's view of the agencies (tsg_hub_view_agencies) with each one's "online" and
