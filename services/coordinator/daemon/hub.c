@@ -256,8 +256,10 @@ static void
 s_control (tsg_hub_t *self)
 {
     tsg_hub_control_env_t env = s_control_env (self);
-    while (tsg_hub_control_handle (self->control, &env))
+    while (tsg_hub_control_handle (self->control, &env)) {
         hub_note_effects (self, tsg_monotonic_ms ());
+        hub_registry_check (self); /* a registry change holds from the next handshake on */
+    }
 }
 
 int

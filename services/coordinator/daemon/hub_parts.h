@@ -104,6 +104,11 @@ void hub_forward (tsg_hub_t *self, tsg_hub_session_t *s, uint64_t now);
  * commit, then answer (proto/README.md §4).  Nothing when none was waiting. */
 void hub_take_batch (tsg_hub_t *self);
 
+/* hub_timers.c: reloads the registry when its generation moved, pushes the new directory and
+ * ends the sessions of agencies no longer active (by the clock, and at once after a control
+ * request, so that ZAP never admits by a registry older than the last change). */
+void hub_registry_check (tsg_hub_t *self);
+
 /* hub_timers.c: what is due at now (monotonic ms): the registry's generation, idle sessions,
  * stalled windows, consents that ended, retention. */
 void hub_timers (tsg_hub_t *self, uint64_t now);

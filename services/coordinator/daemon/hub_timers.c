@@ -11,10 +11,8 @@
 #include "coordinator/model/store.h"
 #include "coordinator/daemon/hub_parts.h"
 
-/* Reloads the registry when its generation moved; pushes the new directory and ends the
- * sessions of agencies no longer active. */
-static void
-s_registry_check (tsg_hub_t *self)
+void
+hub_registry_check (tsg_hub_t *self)
 {
     tsg_txn_t txn;
     tsg_txn_begin (self->store, &txn, false);
@@ -94,7 +92,7 @@ hub_timers (tsg_hub_t *self, uint64_t now)
     hub_live_tick (self, now);
     if (now - self->registry_checked_at >= TSG_HUB_REGISTRY_CHECK_MS) {
         self->registry_checked_at = now;
-        s_registry_check (self);
+        hub_registry_check (self);
         s_rotations_due (self);
     }
     if (now - self->sessions_checked_at >= 1000) {
