@@ -218,6 +218,17 @@ cmd_restore (const ctl_options_t *options, int argc, char **argv)
     else {
         s_keys_warning (manifest, ctl_site_sign_public (site));
         ok = s_install (dir, data_dir, manifest, err, sizeof err);
+        /* The agencies sent letters after the backup that it does not hold: their sequences
+         * run ahead of the restored store's, which the coordinator then takes as the new base
+         * for each, once. */
+        char resync[4096], when[32];
+        snprintf (when, sizeof when, "%llu\n", (unsigned long long) tsg_now_ms ());
+        if (ok
+            && (!s_path (resync, sizeof resync, "%s/%s", data_dir, TSG_HUB_RESTORE_RESYNC)
+                || tsg_write_file (resync, when, strlen (when), 0600) != TSG_OK)) {
+            snprintf (err, sizeof err, "cannot write %s/%s", data_dir, TSG_HUB_RESTORE_RESYNC);
+            ok = false;
+        }
         if (!ok)
             ctl_error ("restore: %s", err);
         else

@@ -9,9 +9,11 @@ missing or older than the store's head, and passes a good one; an agency's store
 `--backup` / `--restore` and comes back with its inbox.
 
 What a restore cannot bring back: letters the coordinator stored after the backup.  Their
-senders hold no copy to resend (the stored receipt let them go), so the referral after the
-restore is sent by the agency that sent nothing during the backup (docs/operations.md)."""
+senders hold no copy to resend (the stored receipt let them go).  The agency that sent them goes
+on: its first letter past the gap is taken as its new base, once, and the lost numbers are
+audited (docs/operations.md)."""
 
+import json
 import os
 import shutil
 import stat
@@ -234,6 +236,30 @@ def body(cluster, results, args):
 
     results.check("the restored coordinator holds every referral stored before the backup and "
                   "delivers a new one", restored_serves)
+
+    def sender_after_backup_goes_on():
+        # eldercare sent letters after the backup: the restored store does not hold them, so
+        # its sequence runs ahead.  Its first letter past the gap is the new base, once, and
+        # the lost numbers are audited.
+        r = eld.post("/v1/referrals", referral(eld, pov, 0, "after-restore-eld"))
+        check(r.status == 202, "POST from eldercare after the restore: %r" % r)
+        harness.wait_delivered(eld, r.json["referral_id"], WAIT, alive=alive)
+        gaps = []
+        with open(os.path.join(new, "audit.log"), "rb") as f:
+            for line in f.read().split(b"\n"):
+                if line:
+                    rec = json.loads(line.split(b" ", 4)[4])
+                    if rec.get("event") == "sequence-gap-after-restore":
+                        gaps.append(rec.get("details") or {})
+        check(len(gaps) == 1 and gaps[0].get("agency") == eld.id
+              and gaps[0]["lost_to"] >= gaps[0]["lost_from"],
+              "the audit log does not name eldercare's lost numbers once: %r" % gaps)
+        r = harness.run([ctl, "-d", new, "audit", "verify"], env=cluster.env)
+        check(r.returncode == 0, "audit verify after the gap: %s%s" % (r.stdout, r.stderr))
+
+    results.check("an agency that sent after the backup goes on through the restored "
+                  "coordinator: its sequence gap is taken once as its new base and audited",
+                  sender_after_backup_goes_on)
 
     # --- -n agrees with start-up --------------------------------------------------------------
     def check_n():

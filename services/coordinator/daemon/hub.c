@@ -9,6 +9,7 @@
 #include <zmq.h>
 
 #include "coordinator/daemon/hub_parts.h"
+#include "coordinator/model/data_check.h"
 
 #include "coordinator/api/http.h"
 
@@ -140,6 +141,15 @@ tsg_hub_open_audit (tsg_hub_t *self, const char *data_dir)
     tsg_txn_abort (&txn);
     /* Every routing decision the intake makes is recorded from now on. */
     tsg_hub_intake_set_audit (self->intake, self->audit);
+    /* A store a restore brought back (model/data_check.h). */
+    char path[4096], text[32] = "";
+    snprintf (path, sizeof path, "%s/%s", data_dir, TSG_HUB_RESTORE_RESYNC);
+    FILE *f = fopen (path, "r");
+    if (f) {
+        if (fgets (text, sizeof text, f))
+            tsg_hub_intake_set_resync (self->intake, strtoull (text, NULL, 10));
+        fclose (f);
+    }
     if (rc != TSG_OK)
         log_warnx ("cannot open the audit log in %s: %s", data_dir, tsg_strerror (rc));
     return rc;

@@ -296,6 +296,8 @@ s_sequenced (tsg_hub_intake_t *self, const char *auth_id, const tsg_envelope_t *
         s_answer_again (self, auth_id, letter, answer);
         return;
     }
+    if (seq > last + 1 && hub_intake_resynced (self, auth_id, last, seq))
+        last = seq - 1;
     if (seq > last + 1) {
         hub_intake_refuse_repeatable (
             self, answer, auth_id, kind, TSUNAGU__V1__ERROR_CODE__ERROR_OUT_OF_ORDER, false,

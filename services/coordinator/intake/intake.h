@@ -108,6 +108,11 @@ const tsg_hub_limits_t *tsg_hub_intake_limits (const tsg_hub_intake_t *self);
  * acknowledgements, refusals and pruning (which free it). */
 void tsg_hub_intake_set_store_full (tsg_hub_intake_t *self, bool full);
 
+/* After a restore made at restore_ms (0: none): each sender's first sequenced letter past a
+ * gap is taken as its new base, once per sender and restore, and the numbers lost audited
+ * ("sequence-gap-after-restore"). */
+void tsg_hub_intake_set_resync (tsg_hub_intake_t *self, uint64_t restore_ms);
+
 /* The registry changed: every refusal cause is news again (quiet.h). */
 void tsg_hub_intake_registry_changed (tsg_hub_intake_t *self);
 

@@ -28,6 +28,7 @@ struct _tsg_hub_intake_t {
     tsg_hub_limits_t limits;              /* quotas and the dedup window */
     tsg_hub_prune_cursor_t prune;         /* where the retention sweep goes on */
     bool store_full;                      /* refuse new letters: the store is near its ceiling */
+    uint64_t resync_ms;                   /* the restore this store came from (0: none) */
     const tsg_letter_t *letter;           /* the letter being decided (NULL: unreadable) */
     tsg_hub_intake_counters_t counters;   /* letters stored and refused since start */
     tsg_hub_refusals_t *refusals;         /* ... refused, by sender (the dashboard) */
@@ -40,6 +41,10 @@ struct _tsg_hub_intake_t {
     size_t acked_count;                   /* entries of acked in use */
     size_t acked_capacity;                /* entries of acked allocated */
 };
+
+/* intake_resync.c: true when seq, past last + 1, is sender's first letter since the restore
+ * (self->resync_ms): its sequence is set to seq - 1 in the batch, the lost numbers audited. */
+bool hub_intake_resynced (tsg_hub_intake_t *self, const char *auth_id, uint64_t last, uint64_t seq);
 
 /* intake_keys.c: true when env, which did not verify with sender's signing key, verifies with
  * the keys of a rotation (agency rotate-keys): with its previous key when the letter was made

@@ -13,6 +13,10 @@
 /* DATA_DIR/restore.journal: present while `tsunaguctl restore` puts files in place; a data
  * directory holding it is half restored (run the restore again). */
 #define TSG_HUB_RESTORE_JOURNAL "restore.journal"
+/* Left by a restore: the time it was made (decimal ms).  The coordinator started on the restored
+ * store takes each sender's first letter past a gap in its sequence as the new base, once, and
+ * audits the numbers lost with what the backup did not hold (intake/intake_resync.c). */
+#define TSG_HUB_RESTORE_RESYNC "restore.resync"
 
 /* True (after printing "path: a restore was interrupted ..." to report) when data_dir holds
  * the journal of a restore that did not finish. */
