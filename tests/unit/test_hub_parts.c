@@ -315,6 +315,21 @@ s_load (const char *dir, tsg_keys_t **keys, char *report, size_t size)
 }
 
 /* coordinator.conf: a good file loads; each problem is reported with its line. */
+/* A directory is sent again once half its validity is gone, never before, never to an agency
+ * that has none from us. */
+static void
+test_directory_stale (void **state)
+{
+    (void) state;
+    uint64_t now = 1800000000000ULL;
+    uint64_t fresh = now + TSG_HUB_DIRECTORY_VALID_MS;
+    assert_false (tsg_hub_directory_stale (0, now));
+    assert_false (tsg_hub_directory_stale (fresh, now));
+    assert_false (tsg_hub_directory_stale (fresh, now + TSG_HUB_DIRECTORY_VALID_MS / 2 - 1));
+    assert_true (tsg_hub_directory_stale (fresh, now + TSG_HUB_DIRECTORY_VALID_MS / 2));
+    assert_true (tsg_hub_directory_stale (fresh, fresh + 1)); /* expired already */
+}
+
 static void
 test_conf (void **state)
 {
@@ -394,7 +409,8 @@ main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_sessions_touch), cmocka_unit_test (test_session_window),
         cmocka_unit_test (test_session_rewind), cmocka_unit_test (test_zap_decide),
-        cmocka_unit_test (test_directory),      cmocka_unit_test (test_conf),
+        cmocka_unit_test (test_directory),      cmocka_unit_test (test_directory_stale),
+        cmocka_unit_test (test_conf),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

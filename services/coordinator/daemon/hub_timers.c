@@ -101,6 +101,20 @@ hub_timers (tsg_hub_t *self, uint64_t now)
         for (size_t i = 0; i < tsg_hub_sessions_size (self->sessions); i++)
             tsg_hub_session_check_stall (tsg_hub_sessions_at (self->sessions, i), now,
                                          TSG_HUB_STALL_MS);
+        /* A directory half way to its end goes out again to whoever holds it. */
+        bool refresh = false;
+        uint64_t wall = tsg_now_ms ();
+        for (size_t i = 0; i < tsg_hub_sessions_size (self->sessions); i++) {
+            tsg_hub_session_t *s = tsg_hub_sessions_at (self->sessions, i);
+            if (!tsg_hub_session_directory_due (s)
+                && tsg_hub_directory_stale (
+                    hub_live_directory_until_ms (self, tsg_hub_session_id (s)), wall)) {
+                tsg_hub_session_set_directory_due (s, true);
+                refresh = true;
+            }
+        }
+        if (refresh)
+            hub_send_directories (self);
         /* An expired consent withholds its mail at once (within the second). */
         if (tsg_hub_intake_expire (self->intake, self->store) > 0)
             hub_note_effects (self, now);

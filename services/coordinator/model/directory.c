@@ -114,6 +114,12 @@ tsg_hub_directory_find_key (const tsg_hub_directory_t *self, const uint8_t key[3
     return NULL;
 }
 
+bool
+tsg_hub_directory_stale (uint64_t until_ms, uint64_t now_ms)
+{
+    return until_ms != 0 && now_ms + TSG_HUB_DIRECTORY_VALID_MS / 2 >= until_ms;
+}
+
 const Tsunagu__V1__AgencyEntry *
 tsg_hub_directory_at (const tsg_hub_directory_t *self, size_t i)
 {

@@ -41,6 +41,11 @@ const Tsunagu__V1__AgencyEntry *tsg_hub_directory_find (const tsg_hub_directory_
 const Tsunagu__V1__AgencyEntry *tsg_hub_directory_find_key (const tsg_hub_directory_t *self,
                                                             const uint8_t key[32]);
 
+/* True when a DIRECTORY an agency holds, valid until until_ms (wall clock; 0: it has none
+ * from us), is past half its validity at now_ms and should be sent again: a session that
+ * lasts for days never lets the agency's copy expire (it would refuse new work, 503). */
+bool tsg_hub_directory_stale (uint64_t until_ms, uint64_t now_ms);
+
 /* The i-th agency of the copy (i < tsg_hub_directory_size), sorted by id. */
 const Tsunagu__V1__AgencyEntry *tsg_hub_directory_at (const tsg_hub_directory_t *self, size_t i);
 
