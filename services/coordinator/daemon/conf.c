@@ -183,24 +183,6 @@ tsg_hub_conf_load (const char *path, tsg_keys_t **keys, FILE *report)
     return self;
 }
 
-/* Reports path: what; counts it. */
-static void s_problem (FILE *report, int *problems, const char *path, const char *fmt, ...)
-    __attribute__ ((format (printf, 4, 5)));
-
-static void
-s_problem (FILE *report, int *problems, const char *path, const char *fmt, ...)
-{
-    (*problems)++;
-    if (!report)
-        return;
-    va_list ap;
-    va_start (ap, fmt);
-    fprintf (report, "%s: ", path);
-    vfprintf (report, fmt, ap);
-    fputc ('\n', report);
-    va_end (ap);
-}
-
 int
 tsg_hub_conf_check_data (const tsg_hub_conf_t *self, const tsg_keys_t *keys, FILE *report)
 {
@@ -211,7 +193,8 @@ tsg_hub_conf_check_data (const tsg_hub_conf_t *self, const tsg_keys_t *keys, FIL
     struct stat st;
     /* Start-up creates audit.log (and an empty store) when absent. */
     if (access (self->data_dir, W_OK | X_OK) != 0)
-        s_problem (report, &problems, self->data_dir, "cannot write here: %s", strerror (errno));
+        tsg_hub_report_problem (report, &problems, self->data_dir, "cannot write here: %s",
+                                strerror (errno));
     /* The store and the audit log agree as start-up needs (model/data_check.c). */
     problems += tsg_hub_data_check (self->data_dir, self->map_size, report);
     snprintf (path, sizeof path, "%s/store/data.mdb", self->data_dir);
@@ -221,7 +204,8 @@ tsg_hub_conf_check_data (const tsg_hub_conf_t *self, const tsg_keys_t *keys, FIL
     tsg_store_t *store = NULL;
     int rc = tsg_hub_store_open (self->data_dir, self->map_size, &store);
     if (rc != TSG_OK) {
-        s_problem (report, &problems, path, "cannot open the store: %s", tsg_strerror (rc));
+        tsg_hub_report_problem (report, &problems, path, "cannot open the store: %s",
+                                tsg_strerror (rc));
         return problems;
     }
     /* Only reads, as start-up does before it binds: the registry (tsg_hub_new). */
@@ -229,7 +213,8 @@ tsg_hub_conf_check_data (const tsg_hub_conf_t *self, const tsg_keys_t *keys, FIL
     tsg_txn_begin (store, &txn, false);
     tsg_hub_directory_t *directory = tsg_hub_directory_new (keys);
     if (directory && (rc = tsg_hub_directory_load (directory, &txn)) != TSG_OK)
-        s_problem (report, &problems, path, "cannot read the registry: %s", tsg_strerror (rc));
+        tsg_hub_report_problem (report, &problems, path, "cannot read the registry: %s",
+                                tsg_strerror (rc));
     tsg_hub_directory_destroy (&directory);
     tsg_txn_abort (&txn);
     tsg_store_destroy (&store);

@@ -44,6 +44,7 @@
 
 #include "coordinator/model/store.h"
 #include "coordinator/model/audit.h"
+#include "coordinator/model/data_check.h"
 
 #define S_HEAD_SIZE 48 /* be64 seq, 32-byte hash, be64 offset */
 #define S_AT_LEN    24 /* "2026-11-23T07:00:00.123Z" */
@@ -353,24 +354,7 @@ s_check_tail (tsg_hub_audit_t *self)
     const tsg_hub_audit_head_t *head = &self->base;
     if (head->seq == 0 || head->offset == 0)
         return;
-    size_t want =
-        head->offset < TSG_HUB_AUDIT_LINE_MAX ? (size_t) head->offset : TSG_HUB_AUDIT_LINE_MAX;
-    char *tail = malloc (want);
-    if (!tail)
-        return;
-    ssize_t got = s_pread_all (self->fd, tail, want, head->offset - want);
-    bool ok = false;
-    if (got == (ssize_t) want && tail[want - 1] == '\n') {
-        size_t start = want - 1;
-        while (start > 0 && tail[start - 1] != '\n')
-            start--;
-        tsg_hub_audit_record_t record;
-        uint8_t prev[32];
-        const char *problem = NULL;
-        ok = tsg_hub_audit_line_parse (tail + start, want - 1 - start, &record, prev, &problem)
-             && record.seq == head->seq && sodium_memcmp (record.hash, head->hash, 32) == 0;
-    }
-    free (tail);
+    bool ok = tsg_hub_audit_tail_matches (self->fd, head);
     if (!ok)
         log_warnx ("audit: the last committed record of %s (seq %" PRIu64 ") is not the one the "
                    "store remembers: the file was changed; run tsunaguctl audit verify",

@@ -59,6 +59,10 @@ typedef struct {
     uint64_t offset;  /* bytes of the file the records take */
 } tsg_hub_audit_head_t;
 
+/* Decodes the 48 bytes of META "audit.head" (be64 seq, 32-byte hash, be64 offset) into *head;
+ * false (and a zero head) when value is not that. */
+bool tsg_hub_audit_head_decode (const void *value, size_t len, tsg_hub_audit_head_t *head);
+
 /* Reads the committed head from META through txn into *head.  Returns true when the store
  * holds one; false (and a zero head) when it holds none or an unreadable one (*bad is then
  * set when the value was there but malformed; bad may be NULL). */

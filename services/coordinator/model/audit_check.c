@@ -27,15 +27,24 @@ tsg_hub_audit_head_get (tsg_txn_t *txn, tsg_hub_audit_head_t *head, bool *bad)
     if (!tsg_txn_get (txn, tsg_store_db (txn->store, TSG_HUB_DB_META), TSG_HUB_AUDIT_HEAD_KEY,
                       strlen (TSG_HUB_AUDIT_HEAD_KEY), &val))
         return false;
-    if (val.mv_size != S_HEAD_SIZE) {
+    if (!tsg_hub_audit_head_decode (val.mv_data, val.mv_size, head)) {
         if (bad)
             *bad = true;
         return false;
     }
-    const uint8_t *value = val.mv_data;
-    head->seq = tsg_be64_get (value);
-    memcpy (head->hash, value + 8, 32);
-    head->offset = tsg_be64_get (value + 40);
+    return true;
+}
+
+bool
+tsg_hub_audit_head_decode (const void *value, size_t len, tsg_hub_audit_head_t *head)
+{
+    memset (head, 0, sizeof *head);
+    if (len != S_HEAD_SIZE)
+        return false;
+    const uint8_t *bytes = value;
+    head->seq = tsg_be64_get (bytes);
+    memcpy (head->hash, bytes + 8, 32);
+    head->offset = tsg_be64_get (bytes + 40);
     return true;
 }
 

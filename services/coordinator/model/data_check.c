@@ -13,14 +13,8 @@
 #include "coordinator/model/store.h"
 #include "coordinator/model/data_check.h"
 
-#define S_HEAD_SIZE 48 /* be64 seq, 32-byte hash, be64 offset */
-
-/* Prints "path: what" to report (when non-NULL) and counts it. */
-static void s_problem (FILE *report, int *problems, const char *path, const char *fmt, ...)
-    __attribute__ ((format (printf, 4, 5)));
-
-static void
-s_problem (FILE *report, int *problems, const char *path, const char *fmt, ...)
+void
+tsg_hub_report_problem (FILE *report, int *problems, const char *path, const char *fmt, ...)
 {
     (*problems)++;
     if (!report)
@@ -34,30 +28,24 @@ s_problem (FILE *report, int *problems, const char *path, const char *fmt, ...)
 }
 
 bool
-tsg_hub_audit_head_decode (const void *value, size_t len, tsg_hub_audit_head_t *head)
-{
-    memset (head, 0, sizeof *head);
-    if (len != S_HEAD_SIZE)
-        return false;
-    const uint8_t *bytes = value;
-    head->seq = tsg_be64_get (bytes);
-    memcpy (head->hash, bytes + 8, 32);
-    head->offset = tsg_be64_get (bytes + 40);
-    return true;
-}
-
-/* True when the line that ends at head->offset in fd is the record head names. */
-static bool
-s_tail_matches (int fd, const tsg_hub_audit_head_t *head)
+tsg_hub_audit_tail_matches (int fd, const tsg_hub_audit_head_t *head)
 {
     size_t want =
         head->offset < TSG_HUB_AUDIT_LINE_MAX ? (size_t) head->offset : TSG_HUB_AUDIT_LINE_MAX;
     char *tail = malloc (want);
     if (!tail)
         return true; /* nothing learnt; start-up does not refuse on this either */
-    ssize_t got = pread (fd, tail, want, (off_t) (head->offset - want));
+    size_t got = 0;
+    while (got < want) {
+        ssize_t n = pread (fd, tail + got, want - got, (off_t) (head->offset - want + got));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t) n;
+    }
     bool ok = false;
-    if (got == (ssize_t) want && tail[want - 1] == '\n') {
+    if (got == want && tail[want - 1] == '\n') {
         size_t start = want - 1;
         while (start > 0 && tail[start - 1] != '\n')
             start--;
@@ -82,28 +70,32 @@ tsg_hub_audit_agrees (const char *path, const tsg_hub_audit_head_t *head, FILE *
         if (fd >= 0)
             close (fd);
         if (e != ENOENT || head->offset > 0)
-            s_problem (report, &problems, path,
-                       "%s, but the store's audit head is at byte %" PRIu64 " (seq %" PRIu64
-                       "): the coordinator refuses to start; restore the file (tsunaguctl "
-                       "restore) before starting",
-                       strerror (e), head->offset, head->seq);
+            tsg_hub_report_problem (
+                report, &problems, path,
+                "%s, but the store's audit head is at byte %" PRIu64 " (seq %" PRIu64
+                "): the coordinator refuses to start; restore the file (tsunaguctl "
+                "restore) before starting",
+                strerror (e), head->offset, head->seq);
         return problems;
     }
     if ((uint64_t) st.st_size < head->offset)
-        s_problem (report, &problems, path,
-                   "holds %" PRIu64 " bytes but the store's audit head is at byte %" PRIu64
-                   " (seq %" PRIu64 "): records were lost (the file is older than the store, "
-                   "truncated or replaced); the coordinator refuses to start; restore it "
-                   "before starting",
-                   (uint64_t) st.st_size, head->offset, head->seq);
-    else if (head->seq > 0 && head->offset > 0 && !s_tail_matches (fd, head))
-        s_problem (report, &problems, path,
-                   "its record ending at byte %" PRIu64 " is not seq %" PRIu64
-                   " as the store committed it: the file is another chain or was changed "
-                   "(tsunaguctl audit verify names the line)",
-                   head->offset, head->seq);
+        tsg_hub_report_problem (
+            report, &problems, path,
+            "holds %" PRIu64 " bytes but the store's audit head is at byte %" PRIu64
+            " (seq %" PRIu64 "): records were lost (the file is older than the store, "
+            "truncated or replaced); the coordinator refuses to start; restore it "
+            "before starting",
+            (uint64_t) st.st_size, head->offset, head->seq);
+    else if (head->seq > 0 && head->offset > 0 && !tsg_hub_audit_tail_matches (fd, head))
+        tsg_hub_report_problem (
+            report, &problems, path,
+            "its record ending at byte %" PRIu64 " is not seq %" PRIu64
+            " as the store committed it: the file is another chain or was changed "
+            "(tsunaguctl audit verify names the line)",
+            head->offset, head->seq);
     else if (access (path, R_OK | W_OK) != 0)
-        s_problem (report, &problems, path, "cannot open it for writing: %s", strerror (errno));
+        tsg_hub_report_problem (report, &problems, path, "cannot open it for writing: %s",
+                                strerror (errno));
     close (fd);
     return problems;
 }
@@ -135,14 +127,15 @@ tsg_hub_data_check (const char *data_dir, size_t map_size, FILE *report)
     snprintf (path, sizeof path, "%s/store/data.mdb", data_dir);
     if (stat (path, &st) != 0) {
         if (errno != ENOENT)
-            s_problem (report, &problems, path, "%s", strerror (errno));
+            tsg_hub_report_problem (report, &problems, path, "%s", strerror (errno));
         return problems; /* start-up makes an empty store */
     }
     snprintf (path, sizeof path, "%s/store", data_dir);
     tsg_store_t *store = NULL;
     int rc = tsg_hub_store_open (data_dir, map_size, &store);
     if (rc != TSG_OK) {
-        s_problem (report, &problems, path, "cannot open the store: %s", tsg_strerror (rc));
+        tsg_hub_report_problem (report, &problems, path, "cannot open the store: %s",
+                                tsg_strerror (rc));
         return problems;
     }
     tsg_txn_t txn;
@@ -154,11 +147,13 @@ tsg_hub_data_check (const char *data_dir, size_t map_size, FILE *report)
     tsg_txn_abort (&txn);
     tsg_store_destroy (&store);
     if (rc != TSG_OK) {
-        s_problem (report, &problems, path, "cannot read the audit head: %s", tsg_strerror (rc));
+        tsg_hub_report_problem (report, &problems, path, "cannot read the audit head: %s",
+                                tsg_strerror (rc));
         return problems;
     }
     if (bad) {
-        s_problem (report, &problems, path, "the store's %s is malformed", TSG_HUB_AUDIT_HEAD_KEY);
+        tsg_hub_report_problem (report, &problems, path, "the store's %s is malformed",
+                                TSG_HUB_AUDIT_HEAD_KEY);
         return problems;
     }
     snprintf (path, sizeof path, "%s/%s", data_dir, TSG_HUB_AUDIT_FILE);

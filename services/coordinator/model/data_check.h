@@ -22,16 +22,22 @@
  * the journal of a restore that did not finish. */
 bool tsg_hub_restore_pending (const char *data_dir, FILE *report);
 
-/* Decodes the 48 bytes of META "audit.head" (be64 seq, 32-byte hash, be64 offset) into *head;
- * false (and a zero head) when value is not that. */
-bool tsg_hub_audit_head_decode (const void *value, size_t len, tsg_hub_audit_head_t *head);
-
 /* Checks the audit log at path against the committed head, as tsg_hub_audit_open does at
  * start-up: the file must exist once the head is past seq 0, hold at least head->offset bytes
  * (start-up refuses a shorter file: records were lost, or the file is older than the store),
  * and its record ending at head->offset must be the one the head names (seq and hash: else the
  * file is another chain, or was edited).  Prints each problem as "path: message" to report
  * (when non-NULL) and returns how many there were. */
+/* True when the line that ends at head->offset in the audit log open at fd is the record head
+ * names (start-up warns, -n refuses, when it is not: the file was edited).  True too when
+ * memory runs out (nothing learnt). */
+bool tsg_hub_audit_tail_matches (int fd, const tsg_hub_audit_head_t *head);
+
+/* Prints "path: what" to report (when not NULL) and counts it in *problems: how the checks of
+ * -n say each problem. */
+void tsg_hub_report_problem (FILE *report, int *problems, const char *path, const char *fmt, ...)
+    __attribute__ ((format (printf, 4, 5)));
+
 int tsg_hub_audit_agrees (const char *path, const tsg_hub_audit_head_t *head, FILE *report);
 
 /* The store and audit log of data_dir: no restore half done, and when DATA_DIR/store holds a
