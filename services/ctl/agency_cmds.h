@@ -40,5 +40,6 @@ int ctl_agency_add (const ctl_options_t *options, int argc, char **argv);
 int ctl_agency_set_status (const ctl_options_t *options, int argc, char **argv);
 int ctl_agency_set_due_days (const ctl_options_t *options, int argc, char **argv);
 int ctl_agency_rotate (const ctl_options_t *options, int argc, char **argv);
+int ctl_agency_succeed (const ctl_options_t *options, int argc, char **argv);
 
 #endif

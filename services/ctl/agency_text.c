@@ -27,6 +27,8 @@ ctl_agency_usage (FILE *out)
         "       tsunaguctl [-d DATA_DIR] agency approve|suspend|resume|revoke ID [--reason TEXT]\n"
         "       tsunaguctl [-d DATA_DIR] agency rotate-keys ID --out DIR [--deadline-days N]\n"
         "                                [--http HOST:PORT] [--reason TEXT]\n"
+        "       tsunaguctl [-d DATA_DIR] agency succeed OLD NEW [--reason TEXT]\n"
+        "                                [--effective-on YYYY-MM-DD] [--json]\n"
         "  --id                1-32 of a-z, 0-9 and '-', starting with a letter\n"
         "  --type              eldercare | disability | child | poverty\n"
         "  --name              the agency's name, UTF-8, at most 191 bytes\n"
@@ -46,6 +48,9 @@ ctl_agency_usage (FILE *out)
         "                      the new ones\n"
         "Lifecycle: pending -> active (approve) -> suspended <-> active (suspend, resume) ->\n"
         "revoked (final; a pending agency may be revoked too).\n"
+        "Succession (組織改編): NEW (active, of OLD's type) takes OLD's (active or suspended)\n"
+        "cases and plan roles; consents naming OLD by id are flagged for renewal; mail waiting\n"
+        "for OLD is withheld and its senders told to send it to NEW; OLD is revoked.\n"
         "The registry entry holds the due days and the coordinator publishes them in the\n"
         "directory: senders and the coordinator compute each referral's due dates from them.\n",
         AGENCY_HTTP_BASE_PORT);
@@ -112,6 +117,8 @@ ctl_agency_entry_json (const Tsunagu__V1__AgencyEntry *entry)
         "sign_public", sign);
     if (out)
         json_object_set_new (out, "status_changed", ctl_agency_change_json (entry));
+    if (out && entry->succeeded_by && *entry->succeeded_by)
+        json_object_set_new (out, "succeeded_by", json_string (entry->succeeded_by));
     return out;
 }
 

@@ -204,6 +204,9 @@ s_show (const ctl_options_t *options, int argc, char **argv)
                 entry->id, entry->type, ctl_type_label (entry->type), entry->name,
                 tsg_agency_status_name (entry->status), changed, created, respond, acknowledge, box,
                 sign);
+        if (entry->succeeded_by && *entry->succeeded_by)
+            printf ("succeeded by: %s (組織改編: its cases are %s's now)\n", entry->succeeded_by,
+                    entry->succeeded_by);
         printf (
             "sent waiting: %llu of %llu letters, %llu of %llu KiB (its letters not yet "
             "delivered)\n"
@@ -246,6 +249,8 @@ cmd_agency (const ctl_options_t *options, int argc, char **argv)
         return ctl_agency_set_status (options, argc - 1, argv + 1);
     if (strcmp (sub, "rotate-keys") == 0)
         return ctl_agency_rotate (options, argc - 1, argv + 1);
+    if (strcmp (sub, "succeed") == 0)
+        return ctl_agency_succeed (options, argc - 1, argv + 1);
     if (strcmp (sub, "help") == 0 || strcmp (sub, "--help") == 0 || strcmp (sub, "-h") == 0) {
         ctl_agency_usage (stdout);
         return CTL_EXIT_OK;

@@ -400,9 +400,32 @@ s_referral_mark (json_t *r, char *out, size_t size)
     if (!json_is_object (withheld))
         return ctl_text_overdue (json_string_value (json_object_get (r, "overdue")));
     const char *reason = ctl_text_get (withheld, "reason", "-");
-    snprintf (out, size, "保留: 同意の%s (withheld: consent %s)",
-              strcmp (reason, "expired") == 0 ? "期限切れ" : "撤回", reason);
+    if (strcmp (reason, "succession") == 0)
+        snprintf (out, size, "保留: 紹介先の機関が承継された (withheld: succession)");
+    else
+        snprintf (out, size, "保留: 同意の%s (withheld: consent %s)",
+                  strcmp (reason, "expired") == 0 ? "期限切れ" : "撤回", reason);
     return out;
+}
+
+/* Prints the consents of a case view that a succession flagged for renewal (the others are
+ * in --json). */
+static void
+s_show_renewals (json_t *c)
+{
+    size_t i;
+    json_t *consent;
+    json_array_foreach (json_object_get (c, "consents"), i, consent)
+    {
+        json_t *renewal = json_object_get (consent, "renewal");
+        if (!json_is_object (renewal))
+            continue;
+        printf ("\n同意の再取得が必要 (consent needs renewal): %s — %s は %s に承継された; "
+                "この同意は %s に及ばない\n",
+                ctl_text_get (consent, "consent_id", "-"),
+                ctl_text_get (renewal, "previous_agency", "-"),
+                ctl_text_get (renewal, "agency", "-"), ctl_text_get (renewal, "agency", "-"));
+    }
 }
 
 /* Prints the referrals of a case view. */
@@ -518,6 +541,7 @@ s_show (const ctl_options_t *options, int argc, char **argv)
         return ctl_print_json (view) ? CTL_EXIT_OK : CTL_EXIT_FAIL;
     s_show_record (view);
     s_show_referrals (view);
+    s_show_renewals (view);
     s_show_timeline (view);
     json_decref (view);
     return CTL_EXIT_OK;

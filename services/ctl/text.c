@@ -187,12 +187,19 @@ char *
 ctl_text_event (const json_t *event)
 {
     static const char *const labels[][2] = {
-        { "opened", "ケース開始" }, { "agency-joined", "機関参加" },
-        { "referral", "紹介" },     { "referral-status", "紹介の状態" },
-        { "state", "状態変更" },    { "meeting", "会議" },
-        { "plan", "プラン" },       { "note", "記録" },
-        { "close", "終結" },        { "reopen", "再開" },
-        { "handover", "担当交代" }, { NULL, NULL },
+        { "opened", "ケース開始" },
+        { "agency-joined", "機関参加" },
+        { "referral", "紹介" },
+        { "referral-status", "紹介の状態" },
+        { "state", "状態変更" },
+        { "meeting", "会議" },
+        { "plan", "プラン" },
+        { "note", "記録" },
+        { "close", "終結" },
+        { "reopen", "再開" },
+        { "handover", "担当交代" },
+        { "succession", "機関の承継" },
+        { NULL, NULL },
     };
     s_buf_t buf = { NULL, 0, 0, true };
     const char *type = ctl_text_get (event, "type", "unknown");
@@ -246,6 +253,14 @@ ctl_text_event (const json_t *event)
         const char *before = ctl_text_get (ho, "previous_staff_code", NULL);
         s_add (&buf, ": %s 発効 %s%s%s", ctl_text_get (ho, "effective_on", "-"),
                before ? before : "", before ? " → " : "", ctl_text_get (ho, "staff_code", "-"));
+    }
+    else if (strcmp (type, "succession") == 0) {
+        json_t *su = json_object_get (event, "succession");
+        s_add (&buf, ": %s → %s 発効 %s", ctl_text_get (su, "previous_agency", "-"),
+               ctl_text_get (su, "agency", "-"), ctl_text_get (su, "effective_on", "-"));
+        size_t renew = json_array_size (json_object_get (su, "consents_to_renew"));
+        if (renew)
+            s_add (&buf, " 同意の再取得 %zu 件", renew);
     }
     else if (strcmp (type, "close") == 0) {
         const char *reason = ctl_text_get (event, "close_reason", NULL);

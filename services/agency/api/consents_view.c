@@ -17,13 +17,16 @@ s_api (tsg_txn_t *txn, const json_t *record, const char *today)
         "categories",  "purpose",    "method",     "obtained_by",    "valid_from",
         "valid_until", "origin",     "granted_by", "form_sha256",    "form_received",
         "note",        "sealed_for", "error",      "revoked_by",     "revoke_reason",
-        "withheld",    NULL
+        "withheld",    "renewal",    NULL
     };
     for (int i = 0; copied[i]; i++) {
         json_t *value = json_object_get (record, copied[i]);
         if (value)
             json_object_set_new (out, copied[i], json_deep_copy (value));
     }
+    json_object_set_new (out, "renewal_needed",
+                         json_boolean (json_is_true (
+                             json_object_get (json_object_get (record, "renewal"), "needed"))));
     const char *status = agency_consent_status (record, today);
     json_object_set_new (out, "status", json_string (status));
     json_object_set_new (out, "granted_at",

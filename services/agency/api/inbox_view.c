@@ -49,7 +49,10 @@ s_case_event_fields (const tsg_header_t *header, json_t *item)
     if (!ce)
         return;
     agency_json_set (item, "event_id", agency_json_string_or_null (ce->event_id));
-    const char *type = tsg_case_event_type_name (ce->type);
+    const char *type = ce->type == TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_SUCCESSION
+                           ? "succession" /* the coordinator's own (common/wire.c names
+                                             only what agencies may ask for) */
+                           : tsg_case_event_type_name (ce->type);
     agency_json_set (item, "event_type", type ? json_string (type) : NULL);
     json_object_set_new (item, "base_version", json_integer ((json_int_t) header->base_version));
 }

@@ -40,9 +40,14 @@ s_target (Tsunagu__V1__CaseEventType type, tsg_case_state_t requested, tsg_case_
 static json_t *
 s_metadata (const Tsunagu__V1__CaseEvent *ce)
 {
-    const char *type = tsg_case_event_type_name (ce->type);
+    /* A succession is the coordinator's alone: agencies never ask for one, so the names
+     * their requests parse (common/wire.c) do not include it. */
+    bool succession = ce->type == TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_SUCCESSION;
+    const char *type = succession ? "succession" : tsg_case_event_type_name (ce->type);
     if (!type || !tsg_uuid_valid (ce->event_id))
         return NULL;
+    if (succession)
+        return agency_case_succession_json (ce);
     json_t *out = json_pack ("{s:s, s:s}", "event_id", ce->event_id, "type", type);
     tsg_case_state_t state;
     if (ce->type == TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_STATE) {
@@ -486,6 +491,10 @@ s_receive (tsg_agency_t *self, tsg_txn_t *txn, const agency_entry_t *sender,
         return "the case event has no event in its header";
     if (strcmp (letter->sender, self->config->id) == 0)
         return NULL; /* our own, passed back: the copy has it already */
+    bool succession =
+        header->case_event->type == TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_SUCCESSION;
+    if (succession && strcmp (letter->sender, TSG_COORDINATOR_ID) != 0)
+        return "only the coordinator records an agency succession";
     json_t *event = s_metadata (header->case_event);
     if (!event)
         return "the case event's type, id or state is not readable";
@@ -519,6 +528,8 @@ s_receive (tsg_agency_t *self, tsg_txn_t *txn, const agency_entry_t *sender,
     *opened = json_incref (content);
     agency_json_set (event, "content", content ? content : json_null ());
     agency_case_event_add (txn, record, event);
+    if (succession)
+        agency_case_succession_apply (self, txn, record, header->case_event->succession);
     agency_case_put (txn, record);
     json_decref (record);
     json_decref (event);

@@ -3,7 +3,10 @@
 #include <string.h>
 
 #include "agency/letters/case_event_apply.h"
+#include "tsunagu/tsg_text.h"
 #include "agency/records/cases.h"
+#include "agency/records/consents.h"
+#include "agency/records/events.h"
 #include "agency/records/json.h"
 
 void
@@ -130,4 +133,84 @@ agency_case_event_receipt (tsg_agency_t *self, tsg_txn_t *txn, const agency_msgr
     agency_case_event_put (txn, ref->id, ref->n, event);
     json_decref (event);
     return TSG_OK;
+}
+
+json_t *
+agency_case_succession_json (const Tsunagu__V1__CaseEvent *ce)
+{
+    const Tsunagu__V1__Succession *su = ce->succession;
+    if (!su || !tsg_agency_id_valid (su->previous_agency) || !tsg_agency_id_valid (su->agency)
+        || !tsg_date_ok (su->effective_on) || su->n_consents_to_renew > 4096)
+        return NULL;
+    json_t *renew = json_array ();
+    for (size_t i = 0; i < su->n_consents_to_renew; i++)
+        if (tsg_uuid_valid (su->consents_to_renew[i]))
+            json_array_append_new (renew, json_string (su->consents_to_renew[i]));
+    return json_pack ("{s:s, s:s, s:{s:s, s:s, s:s, s:o}}", "event_id", ce->event_id, "type",
+                      "succession", "succession", "previous_agency", su->previous_agency, "agency",
+                      su->agency, "effective_on", su->effective_on, "consents_to_renew", renew);
+}
+
+/* Puts agency in previous's place in the list member of record (agency ids, or {agency}
+ * objects when key is given), or drops previous when agency is listed already. */
+static void
+s_replace (json_t *record, const char *member, const char *key, const char *previous,
+           const char *agency)
+{
+    json_t *list = json_object_get (record, member);
+    bool listed = false;
+    size_t i;
+    json_t *item;
+    json_array_foreach (list, i, item)
+    {
+        const char *id = json_string_value (key ? json_object_get (item, key) : item);
+        listed |= id && strcmp (id, agency) == 0;
+    }
+    for (i = json_array_size (list); i-- > 0;) {
+        item = json_array_get (list, i);
+        const char *id = json_string_value (key ? json_object_get (item, key) : item);
+        if (!id || strcmp (id, previous) != 0)
+            continue;
+        if (key)
+            json_object_set_new (item, key, json_string (agency));
+        else if (listed)
+            json_array_remove (list, i);
+        else
+            json_array_set_new (list, i, json_string (agency));
+    }
+}
+
+void
+agency_case_succession_apply (tsg_agency_t *self, tsg_txn_t *txn, json_t *record,
+                              const Tsunagu__V1__Succession *su)
+{
+    const char *case_id = json_string_value (json_object_get (record, "case_id"));
+    s_replace (record, "agencies", NULL, su->previous_agency, su->agency);
+    s_replace (record, "roles", "agency", su->previous_agency, su->agency);
+    uint64_t now = tsg_now_ms ();
+    char since[40];
+    tsg_iso8601 (now, since);
+    json_t *renew = json_array ();
+    for (size_t i = 0; i < su->n_consents_to_renew && i < 4096; i++) {
+        const char *id = su->consents_to_renew[i];
+        json_t *consent = tsg_uuid_valid (id) ? agency_consent_get (txn, id) : NULL;
+        if (!consent)
+            continue;
+        json_object_set_new (consent, "renewal",
+                             json_pack ("{s:b, s:s, s:s, s:s, s:s?, s:s}", "needed", 1, "reason",
+                                        "succession", "previous_agency", su->previous_agency,
+                                        "agency", su->agency, "case_id", case_id, "since", since));
+        agency_consent_put (txn, consent);
+        json_decref (consent);
+        json_array_append_new (renew, json_string (id));
+        log_info ("consent %s: needs renewal: %s, which it names, was succeeded by %s", id,
+                  su->previous_agency, su->agency);
+    }
+    log_info ("case %s: %s was succeeded by %s (effective %s)", case_id ? case_id : "?",
+              su->previous_agency, su->agency, su->effective_on);
+    agency_events_append (txn, self->config->id, "case.succession",
+                          json_pack ("{s:s?, s:s, s:s, s:s, s:o}", "case_id", case_id,
+                                     "previous_agency", su->previous_agency, "agency", su->agency,
+                                     "effective_on", su->effective_on, "consents_to_renew", renew),
+                          now);
 }

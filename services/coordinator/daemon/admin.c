@@ -9,6 +9,7 @@
 #include "coordinator/daemon/admin.h"
 #include "coordinator/daemon/admin_users.h"
 #include "coordinator/daemon/control_reply.h"
+#include "coordinator/daemon/succession.h"
 #include "coordinator/intake/intake.h"
 #include "coordinator/model/codec.h"
 #include "tsunagu/tsg_agency_types.h"
@@ -506,5 +507,7 @@ tsg_hub_admin_answer (const tsg_hub_control_env_t *env, const char *command, con
         return s_due_days (env, request);
     if (strcmp (command, "agency-rotate") == 0)
         return s_rotate (env, request);
+    if (strcmp (command, "agency-succeed") == 0)
+        return tsg_hub_succession_answer (env, request);
     return tsg_hub_admin_users_answer (env, command, request); /* the staff accounts' */
 }

@@ -121,6 +121,33 @@ s_check_handover (const Tsunagu__V1__Handover *ho, const char *sender, char *det
     return 0;
 }
 
+/* A succession (組織改編) is the coordinator's alone (tsunaguctl agency succeed): previous on the
+ * case, its successor another registered agency, the day, and the consents to renew as ids. */
+static Tsunagu__V1__ErrorCode
+s_check_succession (const tsg_hub_case_t *c, const Tsunagu__V1__Succession *su,
+                    const tsg_hub_directory_t *directory, const char *sender, char *detail,
+                    size_t size)
+{
+    if (strcmp (sender, TSG_COORDINATOR_ID) != 0)
+        REFUSE (ERROR_NOT_PERMITTED, "only the coordinator records an agency succession");
+    if (!su || !su->previous_agency || !su->agency)
+        REFUSE (ERROR_MALFORMED, "a succession event needs its succession");
+    if (!tsg_hub_case_has_agency (c, su->previous_agency))
+        REFUSE (ERROR_NOT_PERMITTED, "succession.previous_agency \"%.32s\" is not on case %s",
+                su->previous_agency, c->id);
+    if (strcmp (su->previous_agency, su->agency) == 0 || !tsg_agency_id_valid (su->agency)
+        || !tsg_hub_directory_find (directory, su->agency))
+        REFUSE (ERROR_NOT_PERMITTED, "succession.agency must be another registered agency");
+    if (!tsg_date_ok (su->effective_on))
+        REFUSE (ERROR_MALFORMED, "succession.effective_on must be a date YYYY-MM-DD");
+    if (su->n_consents_to_renew > TSG_HUB_CASE_AGENCIES_MAX)
+        REFUSE (ERROR_MALFORMED, "succession.consents_to_renew is too long");
+    for (size_t i = 0; i < su->n_consents_to_renew; i++)
+        if (!tsg_uuid_valid (su->consents_to_renew[i]))
+            REFUSE (ERROR_MALFORMED, "succession.consents_to_renew[%zu] is not a consent id", i);
+    return 0;
+}
+
 /* Checks the state change an event makes, if any. */
 static Tsunagu__V1__ErrorCode
 s_check_change (const tsg_hub_case_t *c, const Tsunagu__V1__CaseEvent *ev, bool reason_given,
@@ -193,6 +220,9 @@ tsg_hub_case_event_check (const tsg_hub_case_t *c, const tsg_hub_directory_t *di
         break;
     case TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_HANDOVER:
         code = s_check_handover (ev->handover, sender, detail, size);
+        break;
+    case TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_SUCCESSION:
+        code = s_check_succession (c, ev->succession, directory, sender, detail, size);
         break;
     default: REFUSE (ERROR_MALFORMED, "unknown case event type %d", (int) ev->type);
     }
@@ -321,6 +351,9 @@ tsg_hub_case_event_apply (tsg_hub_case_t *c, const Tsunagu__V1__CaseEvent *ev, c
         tsg_hub_copy (c->handover_by, sizeof c->handover_by, by);
         effect->handed_over = true;
         break;
+    case TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_SUCCESSION:
+        tsg_hub_case_succeed (c, ev->succession->previous_agency, ev->succession->agency);
+        break;
     default: break;
     }
 }
@@ -375,5 +408,14 @@ tsg_hub_case_event_copy (tsg_hub_case_event_copy_t *out, const Tsunagu__V1__Case
         out->handover.previous_staff_code = ev->handover->previous_staff_code;
         out->handover.effective_on = ev->handover->effective_on;
         out->event.handover = &out->handover;
+    }
+    if (ev->type == TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_SUCCESSION && ev->succession) {
+        tsunagu__v1__succession__init (&out->succession);
+        out->succession.previous_agency = ev->succession->previous_agency;
+        out->succession.agency = ev->succession->agency;
+        out->succession.effective_on = ev->succession->effective_on;
+        out->succession.n_consents_to_renew = ev->succession->n_consents_to_renew;
+        out->succession.consents_to_renew = ev->succession->consents_to_renew;
+        out->event.succession = &out->succession;
     }
 }

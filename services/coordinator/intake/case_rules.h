@@ -18,7 +18,8 @@
  * (ERROR_PERSONAL_DATA, the detail naming plan.roles[i].role: tsg_cleartext.h), a hand-over
  * from an agency (not the coordinator: ERROR_NOT_PERMITTED) with staff codes that are
  * pseudonyms (ERROR_PERSONAL_DATA naming handover.staff_code: tsg_staff_code_check) and a
- * date.  Returns 0
+ * date, a succession from the coordinator only (ERROR_NOT_PERMITTED) naming an agency on the
+ * case and another registered one.  Returns 0
  * when it may be applied, else the code with an English sentence in detail.  Changes
  * nothing. */
 Tsunagu__V1__ErrorCode tsg_hub_case_event_check (const tsg_hub_case_t *c,
@@ -48,7 +49,8 @@ typedef struct {
 
 /* Applies a checked event from `by` to c at now_ms: state, close reason, roster, roles, next
  * review, plan and closure times, reopen count; a hand-over marks the case handed over (with
- * its day and agency) until a meeting or a plan event reviews it.  Leaves version, timeline
+ * its day and agency) until a meeting or a plan event reviews it; a succession puts the
+ * successor in the previous agency's place (tsg_hub_case_succeed).  Leaves version, timeline
  * and store to the caller. */
 void tsg_hub_case_event_apply (tsg_hub_case_t *c, const Tsunagu__V1__CaseEvent *ev, const char *by,
                                uint64_t now_ms, tsg_hub_case_effect_t *effect);
@@ -61,6 +63,7 @@ typedef struct {
     Tsunagu__V1__Plan plan;                                   /* its plan */
     Tsunagu__V1__Note note;                                   /* its note */
     Tsunagu__V1__Handover handover;                           /* its hand-over */
+    Tsunagu__V1__Succession succession;                       /* its succession */
     Tsunagu__V1__PlanRole roles[TSG_HUB_CASE_ROLES_MAX];      /* the plan's roles */
     Tsunagu__V1__PlanRole *role_ptrs[TSG_HUB_CASE_ROLES_MAX]; /* pointers to them */
 } tsg_hub_case_event_copy_t;

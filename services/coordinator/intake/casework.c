@@ -103,6 +103,13 @@ tsg_hub_casework_take (tsg_hub_casework_t *self, const char *sender, const tsg_l
 }
 
 size_t
+tsg_hub_casework_withhold_mailbox (tsg_hub_casework_t *self, const char *previous,
+                                   const char *agency)
+{
+    return hub_casework_withhold_mailbox (self, previous, agency);
+}
+
+size_t
 tsg_hub_casework_expire (tsg_hub_casework_t *self)
 {
     return hub_casework_consents_expire (self);

@@ -103,6 +103,13 @@ Tsunagu__V1__ErrorCode tsg_hub_casework_take (tsg_hub_casework_t *self, const ch
  * the consent).  Returns how many ended. */
 size_t tsg_hub_casework_expire (tsg_hub_casework_t *self);
 
+/* Agency succession: withholds every entry waiting in previous's mailbox (sealed to its key,
+ * so nothing of it can go to its successor agency) and tells each agency sender by an
+ * ERROR_RECIPIENT_INACTIVE letter naming agency; a REFERRAL's record says withheld, reason
+ * "succession".  Returns how many were withheld; a failure shows in the batch's txn->rc. */
+size_t tsg_hub_casework_withhold_mailbox (tsg_hub_casework_t *self, const char *previous,
+                                          const char *agency);
+
 /* Ends the batch: for every case changed since begin, a CASE_UPDATE letter signed by the
  * coordinator in the mailbox of every agency on the case (revoked ones aside). */
 void tsg_hub_casework_end (tsg_hub_casework_t *self);

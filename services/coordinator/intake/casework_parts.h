@@ -133,6 +133,13 @@ size_t hub_casework_consents_expire (tsg_hub_casework_t *self);
 size_t hub_casework_withhold (tsg_hub_casework_t *self, const tsg_hub_consent_t *c,
                               const char *reason);
 
+/* Withholds every entry waiting in previous's mailbox, which agency succeeded (each is sealed
+ * to previous's key: nothing of it can go to agency): taken out, counted, logged and audited
+ * (reason "succession"), a REFERRAL's record marked withheld, and each agency sender told by
+ * an ERROR_RECIPIENT_INACTIVE letter naming agency.  Returns how many. */
+size_t hub_casework_withhold_mailbox (tsg_hub_casework_t *self, const char *previous,
+                                      const char *agency);
+
 /* ---- fan_out.c ------------------------------------------------------------------------- */
 
 /* Stores a fan-out letter (case event, consent letter) for every other agency on c (NULL: a

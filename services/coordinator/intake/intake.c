@@ -500,6 +500,12 @@ tsg_hub_intake_staff (tsg_hub_intake_t *self, const uint8_t *frame, size_t len, 
 }
 
 size_t
+tsg_hub_intake_withhold_succeeded (tsg_hub_intake_t *self, const char *previous, const char *agency)
+{
+    return tsg_hub_casework_withhold_mailbox (self->casework, previous, agency);
+}
+
+size_t
 tsg_hub_intake_expire (tsg_hub_intake_t *self, tsg_store_t *store)
 {
     tsg_txn_t txn;

@@ -93,6 +93,12 @@ void tsg_hub_intake_end (tsg_hub_intake_t *self);
 Tsunagu__V1__ErrorCode tsg_hub_intake_staff (tsg_hub_intake_t *self, const uint8_t *frame,
                                              size_t len, char *detail, size_t size);
 
+/* Agency succession (組織改編), in the batch's transaction: withholds every letter waiting in
+ * previous's mailbox (sealed to its key: none of it goes to agency, its successor), each audited
+ * and its agency sender told by an ERROR naming agency (casework.h).  Returns how many. */
+size_t tsg_hub_intake_withhold_succeeded (tsg_hub_intake_t *self, const char *previous,
+                                          const char *agency);
+
 /* True while new letters are refused for a store near its ceiling. */
 bool tsg_hub_intake_store_full (const tsg_hub_intake_t *self);
 

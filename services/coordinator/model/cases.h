@@ -88,6 +88,13 @@ bool tsg_hub_case_has_agency (const tsg_hub_case_t *c, const char *agency);
 /* Adds agency at the end (no-op when present).  False when the case is full. */
 bool tsg_hub_case_add_agency (tsg_hub_case_t *c, const char *agency);
 
+/* Agency succession (組織改編): agency takes previous's place in c's list of agencies (when it
+ * is on the case already, previous's entry goes and the others keep their order) and every
+ * plan role of previous becomes agency's.  The meeting rosters stay as they were: they record
+ * who attended (agency did not), and a 支援会議's legal basis rests on them.  False (nothing
+ * changed) when previous is not on the case, the two are one, or agency's id is too long. */
+bool tsg_hub_case_succeed (tsg_hub_case_t *c, const char *previous, const char *agency);
+
 /* Adds tag when new and there is room; true when the tags changed. */
 bool tsg_hub_case_add_tag (tsg_hub_case_t *c, const char *tag);
 

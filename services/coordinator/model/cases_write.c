@@ -170,6 +170,30 @@ tsg_hub_case_add_agency (tsg_hub_case_t *c, const char *agency)
 }
 
 bool
+tsg_hub_case_succeed (tsg_hub_case_t *c, const char *previous, const char *agency)
+{
+    size_t at = c->n_agencies;
+    for (size_t i = 0; i < c->n_agencies; i++)
+        if (strcmp (c->agencies[i], previous) == 0)
+            at = i;
+    if (at == c->n_agencies || strcmp (previous, agency) == 0
+        || strlen (agency) >= sizeof c->agencies[0])
+        return false;
+    if (tsg_hub_case_has_agency (c, agency)) {
+        /* On the case already: previous's place goes, the order of the others stays. */
+        memmove (c->agencies[at], c->agencies[at + 1],
+                 (c->n_agencies - at - 1) * sizeof c->agencies[0]);
+        c->n_agencies--;
+    }
+    else
+        tsg_hub_copy (c->agencies[at], sizeof c->agencies[0], agency);
+    for (size_t i = 0; i < c->n_roles; i++)
+        if (strcmp (c->roles[i].agency, previous) == 0)
+            tsg_hub_copy (c->roles[i].agency, sizeof c->roles[i].agency, agency);
+    return true;
+}
+
+bool
 tsg_hub_case_add_tag (tsg_hub_case_t *c, const char *tag)
 {
     if (!tag || !*tag || tsg_hub_rows_contain (c->tags[0], sizeof c->tags[0], c->n_tags, tag)

@@ -5,6 +5,8 @@
  *       str obtained_by | str granted_by | str valid_from | str valid_until | be64 from_ms |
  *       be64 until_ms | be64 granted_at | be64 ended_at | str ended_by | u8 categories |
  *       u8 n, n × str agency | u8 n, n × str type
+ *       [| be64 renewal_at | str renewal_previous | str renewal_agency]   only once a
+ *       succession flagged it for renewal (older readers stop before it: same format)
  *   CONSENT_INDEX  'c' case id, consent id            → empty: the consents of a case
  *                  'e' be64 until_ms, consent id      → empty: active consents by end of validity
  *                  'm' consent id, mailbox key        → empty: mailbox entries relying on it
@@ -112,6 +114,15 @@ tsg_hub_consent_covers (const tsg_hub_consent_t *c, const char *agency, const ch
     return false;
 }
 
+bool
+tsg_hub_consent_needs_renewal (const tsg_hub_consent_t *c, const char *previous, const char *agency,
+                               const char *type)
+{
+    if (c->state != TSG_HUB_CONSENT_ACTIVE || !tsg_hub_consent_covers (c, previous, NULL))
+        return false;
+    return !tsg_hub_consent_covers (c, agency, type);
+}
+
 /* ---- records ----------------------------------------------------------------------- */
 
 bool
@@ -156,6 +167,11 @@ tsg_hub_consent_get (tsg_txn_t *txn, const char *id, tsg_hub_consent_t *out)
     for (size_t i = 0; r.ok && i < n; i++)
         tsg_hub_read_str (&r, out->types[i], sizeof out->types[i]);
     out->n_types = r.ok ? n : 0;
+    if (r.ok && r.pos < r.len) { /* flagged for renewal (written only when it was) */
+        out->renewal_at_ms = tsg_hub_read_u64 (&r);
+        tsg_hub_read_str (&r, out->renewal_previous, sizeof out->renewal_previous);
+        tsg_hub_read_str (&r, out->renewal_agency, sizeof out->renewal_agency);
+    }
     if (!r.ok || out->state < TSG_HUB_CONSENT_ACTIVE || out->state > TSG_HUB_CONSENT_EXPIRED) {
         log_warnx ("store: unreadable consent record %s", id);
         return false;
@@ -258,18 +274,24 @@ tsg_hub_consent_json (const tsg_hub_consent_t *c, uint64_t now_ms)
         status = "expired";
     else if (c->state == TSG_HUB_CONSENT_ACTIVE && now_ms < c->from_ms)
         status = "pending";
-    return json_pack ("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:s, s:s, s:s, s:s, "
-                      "s:o, s:o, s:o}",
-                      "consent_id", c->id, "case_id", c->case_id, "state",
-                      tsg_hub_consent_state_name (c->state), "status", status, "subject",
-                      c->subject, "cover_agencies",
-                      s_rows (c->agencies[0], sizeof c->agencies[0], c->n_agencies), "cover_types",
-                      s_rows (c->types[0], sizeof c->types[0], c->n_types), "categories",
-                      tsg_hub_categories_json (c->categories), "purpose", c->purpose, "method",
-                      c->method, "obtained_by", c->obtained_by, "granted_by", c->granted_by,
-                      "valid_from", c->valid_from, "valid_until", c->valid_until, "granted_at",
-                      s_time (c->granted_at_ms), "ended_at", s_time (c->ended_at_ms), "ended_by",
-                      c->ended_by[0] ? json_string (c->ended_by) : json_null ());
+    json_t *renewal =
+        c->renewal_at_ms == 0
+            ? json_null ()
+            : json_pack ("{s:b, s:s, s:s, s:s, s:o}", "needed", 1, "reason", "succession",
+                         "previous_agency", c->renewal_previous, "agency", c->renewal_agency,
+                         "since", s_time (c->renewal_at_ms));
+    return json_pack (
+        "{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:s, s:s, s:s, s:s, "
+        "s:o, s:o, s:o, s:o}",
+        "consent_id", c->id, "case_id", c->case_id, "state", tsg_hub_consent_state_name (c->state),
+        "status", status, "subject", c->subject, "cover_agencies",
+        s_rows (c->agencies[0], sizeof c->agencies[0], c->n_agencies), "cover_types",
+        s_rows (c->types[0], sizeof c->types[0], c->n_types), "categories",
+        tsg_hub_categories_json (c->categories), "purpose", c->purpose, "method", c->method,
+        "obtained_by", c->obtained_by, "granted_by", c->granted_by, "valid_from", c->valid_from,
+        "valid_until", c->valid_until, "granted_at", s_time (c->granted_at_ms), "ended_at",
+        s_time (c->ended_at_ms), "ended_by",
+        c->ended_by[0] ? json_string (c->ended_by) : json_null (), "renewal", renewal);
 }
 
 /* Collects consents for tsg_hub_view_consents. */

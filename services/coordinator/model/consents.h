@@ -72,6 +72,9 @@ typedef struct {
     char agencies[TSG_HUB_CONSENT_COVER_MAX][TSG_ID_MAX + 1]; /* the agencies it covers */
     size_t n_types;                                           /* types in use */
     char types[TSG_HUB_CONSENT_TYPES_MAX][TSG_HUB_TYPE_MAX];  /* the agency types it covers */
+    uint64_t renewal_at_ms;                /* flagged for renewal at (0: not flagged) */
+    char renewal_previous[TSG_ID_MAX + 1]; /* ... because this agency it names was succeeded */
+    char renewal_agency[TSG_ID_MAX + 1];   /* ... by this one, which it does not cover */
 } tsg_hub_consent_t;
 
 /* Turns the ConsentInfo of a CONSENT_GRANT about case_id into *out (state active, the dates
@@ -101,6 +104,12 @@ void tsg_hub_consent_to_info (const tsg_hub_consent_t *c, tsg_hub_consent_info_t
 
 /* True when c names agency (by id) or its type. */
 bool tsg_hub_consent_covers (const tsg_hub_consent_t *c, const char *agency, const char *type);
+
+/* Agency succession (組織改編): true when c, active, names previous by id and does not cover
+ * agency (of type) by id or type — it does not extend to agency, so it needs renewal.  A
+ * consent that covers previous only by its type covers agency of the same type as well. */
+bool tsg_hub_consent_needs_renewal (const tsg_hub_consent_t *c, const char *previous,
+                                    const char *agency, const char *type);
 
 /* Reads consent id into *out.  False when absent, unreadable, or the transaction failed. */
 bool tsg_hub_consent_get (tsg_txn_t *txn, const char *id, tsg_hub_consent_t *out);
@@ -137,7 +146,8 @@ size_t tsg_hub_consent_take_mail (tsg_txn_t *txn, const char *consent_id,
 
 /* The consent as JSON for the read side: id, case, state, status at now_ms ("active",
  * "pending" before valid_from, "expired", "revoked"), subject, cover, categories, purpose,
- * method, obtained_by, granted_by, dates. */
+ * method, obtained_by, granted_by, dates, and renewal: null, or {needed: true, reason
+ * "succession", previous_agency, agency, since} once a succession flagged it. */
 json_t *tsg_hub_consent_json (const tsg_hub_consent_t *c, uint64_t now_ms);
 
 /* {"consents": [...]} for case_id. */

@@ -70,6 +70,11 @@ tsg_hub_consent_put (tsg_txn_t *txn, const tsg_hub_consent_t *old, const tsg_hub
     tsg_hub_write_u8 (&w, (uint8_t) c->n_types);
     for (size_t i = 0; i < c->n_types; i++)
         tsg_hub_write_str (&w, c->types[i]);
+    if (c->renewal_at_ms) { /* a record never flagged keeps its format-1 shape */
+        tsg_hub_write_u64 (&w, c->renewal_at_ms);
+        tsg_hub_write_str (&w, c->renewal_previous);
+        tsg_hub_write_str (&w, c->renewal_agency);
+    }
     if (!w.ok) {
         txn->rc = TSG_ERR_NOMEM;
         tsg_hub_writer_free (&w);

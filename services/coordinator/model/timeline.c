@@ -23,6 +23,7 @@ tsg_hub_event_type_of (Tsunagu__V1__CaseEventType type)
     case TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_CLOSE: return TSG_HUB_EV_CLOSE;
     case TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_REOPEN: return TSG_HUB_EV_REOPEN;
     case TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_HANDOVER: return TSG_HUB_EV_HANDOVER;
+    case TSUNAGU__V1__CASE_EVENT_TYPE__CASE_EVENT_SUCCESSION: return TSG_HUB_EV_SUCCESSION;
     default: return (tsg_hub_event_type_t) 0;
     }
 }
@@ -36,7 +37,7 @@ tsg_hub_event_type_name (tsg_hub_event_type_t type)
         [TSG_HUB_EV_STATE] = "state",       [TSG_HUB_EV_MEETING] = "meeting",
         [TSG_HUB_EV_PLAN] = "plan",         [TSG_HUB_EV_NOTE] = "note",
         [TSG_HUB_EV_CLOSE] = "close",       [TSG_HUB_EV_REOPEN] = "reopen",
-        [TSG_HUB_EV_HANDOVER] = "handover",
+        [TSG_HUB_EV_HANDOVER] = "handover", [TSG_HUB_EV_SUCCESSION] = "succession",
     };
     if ((unsigned) type < sizeof names / sizeof names[0] && names[type])
         return names[type];

@@ -21,14 +21,15 @@ typedef enum {
     TSG_HUB_EV_NOTE = 8,            /* a progress note was written */
     TSG_HUB_EV_CLOSE = 9,           /* the case was closed */
     TSG_HUB_EV_REOPEN = 10,         /* the case was reopened */
-    TSG_HUB_EV_HANDOVER = 11, /* an agency's staff member on the case changed (担当交代) */
+    TSG_HUB_EV_HANDOVER = 11,   /* an agency's staff member on the case changed (担当交代) */
+    TSG_HUB_EV_SUCCESSION = 12, /* an agency was succeeded by another (組織改編) */
 } tsg_hub_event_type_t;
 
 /* The timeline type of a case event type (0 for an unknown one). */
 tsg_hub_event_type_t tsg_hub_event_type_of (Tsunagu__V1__CaseEventType type);
 
 /* "opened", "agency-joined", "referral", "referral-status", "state", "meeting", "plan",
- * "note", "close", "reopen", "handover"; "unknown" otherwise. */
+ * "note", "close", "reopen", "handover", "succession"; "unknown" otherwise. */
 const char *tsg_hub_event_type_name (tsg_hub_event_type_t type);
 
 /* One timeline entry. */

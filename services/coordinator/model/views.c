@@ -252,6 +252,17 @@ s_event_detail (json_t *o, const Tsunagu__V1__CaseEvent *d)
                                         s_text (d->handover->staff_code), "previous_staff_code",
                                         s_text (d->handover->previous_staff_code), "effective_on",
                                         s_text (d->handover->effective_on)));
+    if (d->succession) {
+        json_t *renew = json_array ();
+        for (size_t i = 0; renew && i < d->succession->n_consents_to_renew; i++)
+            json_array_append_new (renew, s_text (d->succession->consents_to_renew[i]));
+        json_object_set_new (o, "succession",
+                             json_pack ("{s:o, s:o, s:o, s:o}", "previous_agency",
+                                        s_text (d->succession->previous_agency), "agency",
+                                        s_text (d->succession->agency), "effective_on",
+                                        s_text (d->succession->effective_on), "consents_to_renew",
+                                        renew));
+    }
 }
 
 /* What a case's timeline scan collects. */

@@ -105,6 +105,7 @@ static const s_word_t s_events[] = {
     { "close", "終結", "Closure" },
     { "reopen", "再開", "Reopened" },
     { "handover", "担当交代", "Handed over" },
+    { "succession", "機関の承継", "Agency succession" },
     { "referral", "つなぎ", "Referral" },
     { "referral-status", "つなぎの状況", "Referral status" },
     { "agency-joined", "機関の参加", "Agency joined" },
