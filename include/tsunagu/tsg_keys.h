@@ -12,6 +12,7 @@
 #ifndef TSG_KEYS_H_INCLUDED
 #define TSG_KEYS_H_INCLUDED
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +30,10 @@ int tsg_keys_load (const char *path, tsg_keys_t **out, char *err, size_t err_siz
 int tsg_keys_save_secret (const tsg_keys_t *self, const char *path);
 int tsg_keys_save_public (const tsg_keys_t *self, const char *path);
 
+/* The public key file that goes with a secret key file: "x.key" → "x.pub", anything else
+ * gets ".pub" appended, into out.  False when it does not fit. */
+bool tsg_keys_public_path (const char *secret_path, char *out, size_t size);
+
 /* Loads a public key file (as written by tsg_keys_save_public) into the two arrays. */
 int tsg_keys_load_public (const char *path, char id_out[33], uint8_t box_public[32],
                           uint8_t sign_public[32], char *err, size_t err_size);
@@ -38,6 +43,10 @@ const uint8_t *tsg_keys_box_public (const tsg_keys_t *self);  /* 32 bytes */
 const uint8_t *tsg_keys_box_secret (const tsg_keys_t *self);  /* 32 bytes */
 const uint8_t *tsg_keys_sign_public (const tsg_keys_t *self); /* 32 bytes */
 const uint8_t *tsg_keys_sign_secret (const tsg_keys_t *self); /* 64 bytes (libsodium form) */
+
+/* Copies with's keys (and id) into self, so that everything that borrows self signs and
+ * seals with them from now on (the coordinator's switch to new keys). */
+void tsg_keys_replace (tsg_keys_t *self, const tsg_keys_t *with);
 
 /* Wipes and frees; safe on NULL and twice; sets *self_p to NULL. */
 void tsg_keys_destroy (tsg_keys_t **self_p);

@@ -57,6 +57,12 @@ tsg_keys_destroy (tsg_keys_t **self_p)
     *self_p = NULL;
 }
 
+void
+tsg_keys_replace (tsg_keys_t *self, const tsg_keys_t *with)
+{
+    memcpy (self, with, sizeof *self);
+}
+
 const char *
 tsg_keys_id (const tsg_keys_t *self)
 {
@@ -281,4 +287,14 @@ tsg_keys_load_public (const char *path, char id_out[33], uint8_t box_public[32],
     }
     memcpy (id_out, fields.id, strlen (fields.id) + 1);
     return TSG_OK;
+}
+
+bool
+tsg_keys_public_path (const char *secret_path, char *out, size_t size)
+{
+    size_t len = strlen (secret_path);
+    if (len > 4 && strcmp (secret_path + len - 4, ".key") == 0)
+        len -= 4;
+    int n = snprintf (out, size, "%.*s.pub", (int) len, secret_path);
+    return n > 0 && (size_t) n < size;
 }

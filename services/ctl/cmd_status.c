@@ -230,6 +230,14 @@ s_site_rules (json_t *status, const s_args_t *args, bool running, json_t *list)
                      "the store is at schema %lld: the coordinator migrates it to %lld when it "
                      "starts",
                      (long long) schema, (long long) current);
+    const json_t *keys = json_object_get (status, "coordinator_keys");
+    if (strcmp (ctl_text_get (keys, "state", ""), "announced") == 0)
+        s_attention (list, "keys_rotation", NULL,
+                     "the coordinator's keys are being handed over to the agencies (since %s): it "
+                     "switches when every active agency holds them, by %s at the latest; an "
+                     "agency that does not by then needs a new bundle (or rotate-keys --finish)",
+                     ctl_text_get (keys, "announced_at", "?"),
+                     ctl_text_get (keys, "switch_by", "?"));
     json_int_t alerts = json_integer_value (json_object_get (status, "alerts_open_count"));
     if (alerts > 0)
         s_attention (list, "alerts_open", NULL,
@@ -318,6 +326,7 @@ s_gather (const ctl_options_t *options, const s_args_t *args)
                              json_pack ("{s:O, s:O}", "serial",
                                         json_object_get (part, "registry_serial"),
                                         "earliest_valid_until", s_earliest (agencies)));
+        json_object_set (status, "coordinator_keys", json_object_get (part, "coordinator_keys"));
         json_object_set_new (
             status, "sessions",
             json_integer (json_integer_value (json_object_get (overview, "sessions"))));
@@ -413,6 +422,21 @@ s_print (const json_t *status)
     printf ("%-13s seq %lld, offset %lld\n", "Audit head",
             (long long) json_integer_value (json_object_get (audit, "seq")),
             (long long) json_integer_value (json_object_get (audit, "offset")));
+    const json_t *keys = json_object_get (status, "coordinator_keys");
+    const char *state = ctl_text_get (keys, "state", "none");
+    char at[32];
+    if (strcmp (state, "announced") == 0) {
+        ctl_time_jst (ctl_text_get (keys, "switch_by", ""), at);
+        printf ("%-13s handing over to new keys (signing %.8s…), switching by %s JST\n", "Keys",
+                ctl_text_get (keys, "next_sign_public", "?"), at);
+    }
+    else if (strcmp (state, "switched") == 0) {
+        ctl_time_jst (ctl_text_get (keys, "switched_at", ""), at);
+        printf ("%-13s signing %.8s…, switched %s JST\n", "Keys",
+                ctl_text_get (keys, "sign_public", "?"), at);
+    }
+    else
+        printf ("%-13s the keys of tsunaguctl init (never rotated)\n", "Keys");
     const json_t *alerts = json_object_get (status, "alerts_open_count");
     if (json_is_integer (alerts))
         printf ("%-13s %lld not acknowledged\n\n", "Alerts",

@@ -19,6 +19,9 @@ int cmd_user (const ctl_options_t *options, int argc, char **argv);
 /* `tsunaguctl top`: the overview as a live terminal view (cmd_top.c). */
 int cmd_top (const ctl_options_t *options, int argc, char **argv);
 
+/* `tsunaguctl rotate-keys`: the coordinator's own keys (cmd_rotate_keys.c). */
+int cmd_rotate_keys (const ctl_options_t *options, int argc, char **argv);
+
 static void
 s_usage (FILE *out)
 {
@@ -45,6 +48,9 @@ s_usage (FILE *out)
              "  agency succeed OLD NEW [--reason TEXT] [--effective-on DATE]\n"
              "      succession (組織改編): NEW takes OLD's cases and roles, consents naming\n"
              "      OLD are flagged for renewal, OLD's waiting mail is withheld, OLD revoked\n"
+             "  rotate-keys [--deadline-days N] [--reason TEXT] | --finish\n"
+             "      new keys for the coordinator, handed over to the agencies by the current\n"
+             "      key; it switches when all hold them, after N days (default 14) at the latest\n"
              "  case list [--state S] [--agency A] [--tag T] [--overdue] [--limit N]\n"
              "            [--after CASE_ID] [--json]\n"
              "      the cases the coordinator tracks (read from its store)\n"
@@ -182,6 +188,8 @@ main (int argc, char **argv)
         return cmd_user (&options, argc - optind, argv + optind);
     if (strcmp (command, "backup") == 0)
         return cmd_backup (&options, argc - optind, argv + optind);
+    if (strcmp (command, "rotate-keys") == 0)
+        return cmd_rotate_keys (&options, argc - optind, argv + optind);
     if (strcmp (command, "restore") == 0)
         return cmd_restore (&options, argc - optind, argv + optind);
     if (strcmp (command, "help") == 0) {

@@ -24,19 +24,16 @@ struct _ctl_site_t {
     char *config_path;           /* the coordinator.conf it was loaded from */
 };
 
-/* The public key file that goes with a secret key file: "x.key" → "x.pub", anything
- * else gets ".pub" appended.  Caller frees; NULL on allocation failure. */
+/* tsg_keys_public_path in a new string (caller frees); NULL when it cannot be made. */
 static char *
 s_public_path (const char *secret_path)
 {
-    size_t len = strlen (secret_path);
-    char *path = malloc (len + 5);
-    if (!path)
+    size_t size = strlen (secret_path) + 5;
+    char *path = malloc (size);
+    if (path && !tsg_keys_public_path (secret_path, path, size)) {
+        free (path);
         return NULL;
-    memcpy (path, secret_path, len + 1);
-    if (len > 4 && strcmp (path + len - 4, ".key") == 0)
-        path[len - 4] = '\0';
-    strcat (path, ".pub");
+    }
     return path;
 }
 

@@ -42,6 +42,7 @@ struct _agency_world_t {
     s_member_t members[FIXTURE_AGENCIES]; /* the agencies */
     size_t count;                         /* how many */
     uint64_t serial;                      /* last directory serial */
+    const Tsunagu__V1__CoordinatorKeys *handover; /* what directories hand over to (borrowed) */
 };
 
 agency_world_t *
@@ -302,6 +303,7 @@ agency_world_publish (agency_world_t *self)
     directory.valid_until_ms = now + 7 * DAY_MS;
     directory.n_agencies = self->count;
     directory.agencies = list;
+    directory.coordinator_next = (Tsunagu__V1__CoordinatorKeys *) self->handover;
     for (size_t i = 0; i < self->count; i++) {
         if (!self->members[i].agency)
             continue;
@@ -591,4 +593,16 @@ agency_world_case_update (agency_world_t *self, tsg_agency_t *agency,
     agency_world_sent_clear (self, agency);
     free (data);
     return rc;
+}
+
+tsg_keys_t *
+agency_world_coordinator_keys (agency_world_t *self)
+{
+    return self->coordinator;
+}
+
+void
+agency_world_handover (agency_world_t *self, const Tsunagu__V1__CoordinatorKeys *next)
+{
+    self->handover = next;
 }

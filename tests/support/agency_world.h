@@ -64,6 +64,11 @@ int agency_world_coordinator_letter (agency_world_t *self, const char *recipient
                                      Tsunagu__V1__Kind kind, agency_world_fill_fn *fill, void *arg,
                                      uint8_t **out, size_t *out_len);
 
+/* The stand-in coordinator's keys (borrowed; tsg_keys_replace changes what signs from then
+ * on), and the hand-over to new keys directories carry from now on (borrowed; NULL: none). */
+tsg_keys_t *agency_world_coordinator_keys (agency_world_t *self);
+void agency_world_handover (agency_world_t *self, const Tsunagu__V1__CoordinatorKeys *next);
+
 /* Sends every agency a new directory (serial increasing) listing all agencies. */
 void agency_world_publish (agency_world_t *self);
 

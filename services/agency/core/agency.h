@@ -14,6 +14,7 @@
 #include "tsunagu/tsg_http_limits.h"
 #include "agency/core/histogram.h"
 #include "agency/core/standing.h"
+#include "agency/records/coordinator_pin.h"
 #include "agency/records/directory.h"
 #include "agency/records/msgref.h"
 #include "agency/records/outbox.h"
@@ -137,6 +138,9 @@ struct _tsg_agency_t {
     tsg_keys_t *previous_keys;                     /* our keys before a rotation (owned; the
                                                       boxer's previous), or NULL */
     agency_directory_t *directory;                 /* the last accepted directory, or NULL */
+    agency_coordinator_pin_t coordinator;          /* the coordinator's keys we trust */
+    bool coordinator_keys_changed;                 /* ... changed in this batch: the link
+                                                      follows (daemon/loop.c) */
     agency_outbox_t *outbox;                       /* send and resend schedule */
     agency_link_t *link;                           /* the DEALER, NULL until started */
     agency_http_t *http;                           /* the API listener, NULL until started */

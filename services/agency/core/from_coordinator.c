@@ -161,6 +161,29 @@ s_hello (tsg_agency_t *self, tsg_txn_t *txn, const tsg_letter_t *letter, agency_
     }
 }
 
+/* The coordinator's hand-over to new keys, carried by a directory that verified with its
+ * current key: held (and named in our HELLOs) until it switches. */
+static void
+s_handover (tsg_agency_t *self, tsg_txn_t *txn, const Tsunagu__V1__CoordinatorKeys *next)
+{
+    const char *detail = NULL;
+    if (!agency_pin_offer (&self->coordinator, next, &detail)) {
+        if (detail)
+            log_warnx ("the coordinator's hand-over to new keys is refused: %s", detail);
+        return;
+    }
+    agency_pin_save (txn, &self->coordinator);
+    self->coordinator_keys_changed = true;
+    char sign[41], until[32];
+    tsg_key_to_z85 (self->coordinator.next_sign, sign);
+    tsg_iso8601 (self->coordinator.switch_by_ms, until);
+    log_info ("the coordinator hands over to new keys (signing %s) by %s: held until it "
+              "switches",
+              sign, until);
+    s_event (self, txn, "coordinator.keys_handed_over",
+             json_pack ("{s:s, s:s}", "next_sign_public", sign, "switch_by", until));
+}
+
 static void
 s_directory (tsg_agency_t *self, tsg_txn_t *txn, const tsg_letter_t *letter, const uint8_t *data,
              size_t len, agency_batch_t *batch)
@@ -180,6 +203,7 @@ s_directory (tsg_agency_t *self, tsg_txn_t *txn, const tsg_letter_t *letter, con
     s_event (self, txn, "directory.changed",
              json_pack ("{s:I, s:I}", "serial", (json_int_t) agency_directory_serial (dir),
                         "agencies", (json_int_t) agency_directory_count (dir)));
+    s_handover (self, txn, letter->directory->coordinator_next);
 }
 
 static void

@@ -10,6 +10,7 @@
 #include "agency/core/inbox.h"
 #include "agency/core/kind.h"
 #include "agency/core/outbound.h"
+#include "agency/records/events.h"
 #include "agency/records/inbox_store.h"
 
 static const agency_directory_t *
@@ -125,10 +126,22 @@ s_coordinator (tsg_agency_t *self, tsg_txn_t *txn, tsg_envelope_t *env, const ui
                size_t len, agency_batch_t *batch)
 {
     const tsg_letter_t *letter = env->letter;
-    if (!tsg_envelope_verify (env, self->config->coordinator_sign)) {
+    agency_pin_match_t match = agency_pin_verifies (&self->coordinator, env);
+    if (match == AGENCY_PIN_NONE) {
         self->stats.malformed++;
         log_warnx ("letter claiming to be from the coordinator has a bad signature; dropped");
         return;
+    }
+    if (match == AGENCY_PIN_NEXT) {
+        /* The coordinator switched to the keys it handed over. */
+        agency_pin_switch (&self->coordinator, tsg_now_ms ());
+        agency_pin_save (txn, &self->coordinator);
+        self->coordinator_keys_changed = true;
+        log_info ("the coordinator switched to its new keys: they are the ones trusted now");
+        char sign[41];
+        tsg_key_to_z85 (self->coordinator.sign, sign);
+        agency_events_append (txn, self->config->id, "coordinator.keys_switched",
+                              json_pack ("{s:s}", "sign_public", sign), tsg_now_ms ());
     }
     batch->coordinator_seen = true;
     if (strcmp (letter->recipient, self->config->id) != 0 && !s_fanned_out (letter))

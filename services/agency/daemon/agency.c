@@ -112,10 +112,11 @@ tsg_agency_new (tsg_agency_config_t **config_p, char *err, size_t err_size)
     tsg_txn_begin (self->store, &txn, false);
     self->next_sequence = agency_meta_get_u64 (&txn, AGENCY_META_SEQUENCE, 1);
     self->next_cursor = agency_meta_get_u64 (&txn, AGENCY_META_INBOX, 1);
+    agency_pin_load (&txn, config->coordinator_box, config->coordinator_sign, &self->coordinator);
     if (tsg_txn_get (&txn, tsg_store_db (self->store, AGENCY_DB_META), AGENCY_META_DIRECTORY,
                      strlen (AGENCY_META_DIRECTORY), &val))
-        self->directory =
-            agency_directory_restore (val.mv_data, val.mv_size, config->coordinator_sign);
+        self->directory = agency_directory_restore_pinned (val.mv_data, val.mv_size,
+                                                           &self->coordinator);
     rc = txn.rc;
     tsg_txn_abort (&txn);
     if (rc != TSG_OK) {
@@ -145,9 +146,11 @@ tsg_agency_start (tsg_agency_t *self)
         log_warnx ("no coordinator endpoint or HTTP address configured");
         return TSG_ERR_BAD_INPUT;
     }
-    self->link = agency_link_new (config->endpoint, config->coordinator_box, config->keys);
+    self->link = agency_link_new (config->endpoint, self->coordinator.box, config->keys);
     if (!self->link)
         return TSG_ERR_IO;
+    agency_link_set_server_keys (self->link, self->coordinator.box,
+                                 self->coordinator.has_next ? self->coordinator.next_box : NULL);
     self->send = agency_link_send;
     self->send_arg = self->link;
     self->http = agency_http_new (self, config->http_host, config->http_port);

@@ -208,16 +208,18 @@ agency_backup_check_keys (const tsg_agency_config_t *config, FILE *report)
     MDB_val val;
     bool found = tsg_txn_get (&txn, tsg_store_db (store, AGENCY_DB_META), AGENCY_META_DIRECTORY,
                               strlen (AGENCY_META_DIRECTORY), &val);
+    agency_coordinator_pin_t pin;
+    agency_pin_load (&txn, config->coordinator_box, config->coordinator_sign, &pin);
     agency_directory_t *directory =
-        found ? agency_directory_restore (val.mv_data, val.mv_size, config->coordinator_sign)
-              : NULL;
+        found ? agency_directory_restore_pinned (val.mv_data, val.mv_size, &pin) : NULL;
     tsg_txn_abort (&txn);
     tsg_store_destroy (&store);
     if (found && !directory)
         fprintf (report,
                  "%s: warning: the directory kept in the store does not verify with the "
-                 "coordinator's sign_public of the configuration (another coordinator, or its "
-                 "key changed): the daemon starts without it and waits for a new one\n",
+                 "coordinator's sign_public of the configuration or the keys it handed over to "
+                 "(another coordinator, or its key changed): the daemon starts without it and "
+                 "waits for a new one\n",
                  config->data_dir);
     agency_directory_destroy (&directory);
     return 0;

@@ -15,6 +15,10 @@ struct _agency_link_t {
     char *endpoint;        /* where it connects */
     uint64_t connected_ms; /* monotonic time of the last (re)connect */
     uint64_t patience_ms;  /* silence allowed after it (agency_link_check) */
+    uint8_t key[32];       /* the coordinator's CURVE server key */
+    uint8_t next[32];      /* the one a hand-over names, ... */
+    bool has_next;         /* ... when one does */
+    bool using_next;       /* the connection tries next */
 };
 
 static bool
@@ -72,6 +76,7 @@ agency_link_new (const char *endpoint, const uint8_t server_key[32], const tsg_k
         return NULL;
     }
     self->endpoint = strdup (endpoint);
+    memcpy (self->key, server_key, 32);
     self->connected_ms = tsg_monotonic_ms ();
     self->patience_ms = AGENCY_LINK_PATIENCE_MS;
     log_info ("link: connecting to the coordinator at %s", endpoint);
@@ -119,6 +124,38 @@ agency_link_recv (agency_link_t *self, zmq_msg_t *msg)
     return zmq_msg_recv (msg, self->socket, ZMQ_DONTWAIT);
 }
 
+/* Connects again, to the server key in use. */
+static void
+s_reconnect (agency_link_t *self)
+{
+    zmq_disconnect (self->socket, self->endpoint);
+    if (zmq_setsockopt (self->socket, ZMQ_CURVE_SERVERKEY, self->using_next ? self->next : self->key,
+                        32)
+            != 0
+        || zmq_connect (self->socket, self->endpoint) != 0)
+        log_warnx ("link: cannot connect to %s: %s", self->endpoint, zmq_strerror (zmq_errno ()));
+}
+
+void
+agency_link_set_server_keys (agency_link_t *self, const uint8_t server_key[32],
+                             const uint8_t next[32])
+{
+    const uint8_t *in_use = self->using_next ? self->next : self->key;
+    bool same = memcmp (in_use, server_key, 32) == 0;
+    memcpy (self->key, server_key, 32);
+    self->has_next = next != NULL;
+    if (next)
+        memcpy (self->next, next, 32);
+    self->using_next = false;
+    if (same || !self->endpoint)
+        return;
+    log_info ("link: the coordinator's keys changed; connecting to %s with its new server key",
+              self->endpoint);
+    s_reconnect (self);
+    self->connected_ms = tsg_monotonic_ms ();
+    self->patience_ms = AGENCY_LINK_PATIENCE_MS;
+}
+
 bool
 agency_link_check (agency_link_t *self, uint64_t last_heard_ms, uint64_t now_ms)
 {
@@ -133,9 +170,9 @@ agency_link_check (agency_link_t *self, uint64_t last_heard_ms, uint64_t now_ms)
         return false;
     log_info ("link: nothing from the coordinator for %llu s; connecting to %s again",
               (unsigned long long) ((now_ms - self->connected_ms) / 1000), self->endpoint);
-    zmq_disconnect (self->socket, self->endpoint);
-    if (zmq_connect (self->socket, self->endpoint) != 0)
-        log_warnx ("link: cannot connect to %s: %s", self->endpoint, zmq_strerror (zmq_errno ()));
+    /* Handed new keys over: the coordinator may have switched to them (or not yet). */
+    self->using_next = self->has_next && !self->using_next;
+    s_reconnect (self);
     self->connected_ms = now_ms;
     self->patience_ms = self->patience_ms * 2 > AGENCY_LINK_PATIENCE_MAX_MS
                             ? AGENCY_LINK_PATIENCE_MAX_MS

@@ -28,6 +28,13 @@ int agency_link_send (void *self, const uint8_t *data, size_t len);
  * Its size, or -1 when nothing is waiting. */
 int agency_link_recv (agency_link_t *self, zmq_msg_t *msg);
 
+/* The coordinator's CURVE server key (server_key) and the next one a hand-over of its keys
+ * names (NULL: none).  Connects again at once, with server_key, when the connection used
+ * another; while next is set, each reconnect of agency_link_check tries the other of the two
+ * (the coordinator switches when every agency holds next, or at its deadline). */
+void agency_link_set_server_keys (agency_link_t *self, const uint8_t server_key[32],
+                                  const uint8_t next[32]);
+
 #define AGENCY_LINK_PATIENCE_MS     10000 /* silence after a (re)connect before connecting again */
 #define AGENCY_LINK_PATIENCE_MAX_MS 60000 /* ... doubling up to this while the silence lasts */
 

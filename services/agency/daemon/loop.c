@@ -62,6 +62,11 @@ s_hello (tsg_agency_t *self)
         hello.resend_from_oldest = true;
         letter.hello = &hello;
     }
+    if (self->coordinator.has_next) { /* a hand-over of the coordinator's keys: we hold them */
+        hello.coordinator_next_sign_public =
+            (ProtobufCBinaryData){ 32, self->coordinator.next_sign };
+        letter.hello = &hello;
+    }
     if (tsg_envelope_seal (&letter, self->config->keys, &sealed, &sealed_len) == TSG_OK) {
         self->send (self->send_arg, sealed, sealed_len);
         free (sealed);
@@ -117,6 +122,20 @@ s_commit_batch (tsg_agency_t *self, zmq_msg_t *messages, bool inbound)
         if (rc != TSG_OK)
             self->stats.commit_failures++;
         agency_receive_finish (self, &batch, rc);
+        if (self->coordinator_keys_changed && rc != TSG_OK) {
+            /* Not stored: trust what the store holds, as a restart would. */
+            tsg_txn_begin (self->store, &txn, false);
+            agency_pin_load (&txn, self->config->coordinator_box, self->config->coordinator_sign,
+                             &self->coordinator);
+            tsg_txn_abort (&txn);
+        }
+        if (self->coordinator_keys_changed) {
+            self->coordinator_keys_changed = false;
+            agency_link_set_server_keys (self->link, self->coordinator.box,
+                                         self->coordinator.has_next ? self->coordinator.next_box
+                                                                    : NULL);
+            self->hello_due_ms = agency_now_mono (); /* tell the coordinator at once */
+        }
         agency_pending_finish (self, rc, agency_http_answer, self->http);
         if (rc == TSG_OK)
             agency_http_events (self->http); /* long-polls learn of the events just committed */

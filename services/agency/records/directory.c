@@ -239,3 +239,13 @@ agency_entry_verifies (const agency_entry_t *sender, const tsg_envelope_t *env)
     return sender->has_previous && env->letter->created_at_ms < sender->keys_switched_at_ms
            && tsg_envelope_verify (env, sender->previous_sign_public);
 }
+
+agency_directory_t *
+agency_directory_restore_pinned (const uint8_t *data, size_t len,
+                                 const agency_coordinator_pin_t *pin)
+{
+    agency_directory_t *dir = agency_directory_restore (data, len, pin->sign);
+    if (!dir && pin->has_previous)
+        dir = agency_directory_restore (data, len, pin->previous_sign);
+    return dir;
+}

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "agency/records/coordinator_pin.h"
 #include "tsunagu/tsg_wire.h"
 
 /* One agency in the directory (a copy; no pointer into protobuf memory). */
@@ -43,6 +44,11 @@ agency_directory_t *agency_directory_from_letter (const tsg_letter_t *letter, ui
  * bytes do not decode or verify. */
 agency_directory_t *agency_directory_restore (const uint8_t *data, size_t len,
                                               const uint8_t pinned[32]);
+
+/* agency_directory_restore with the pin's current key, else its previous one (the directory
+ * kept from before a switch of the coordinator's keys). */
+agency_directory_t *agency_directory_restore_pinned (const uint8_t *data, size_t len,
+                                                     const agency_coordinator_pin_t *pin);
 
 void agency_directory_destroy (agency_directory_t **self_p);
 

@@ -29,13 +29,6 @@ typedef struct {
 
 #define REASON_MAX 200 /* bytes of a reason */
 
-/* The audit log registry changes go to. */
-static tsg_hub_audit_t *
-s_audit (const tsg_hub_control_env_t *env)
-{
-    return env->audit ? env->audit : env->intake ? tsg_hub_intake_audit (env->intake) : NULL;
-}
-
 /* Reads the fields every registry request has; false (why said) when one is wrong. */
 static bool
 s_request_read (const json_t *request, s_request_t *out)
@@ -108,7 +101,7 @@ s_write (const tsg_hub_control_env_t *env, tsg_txn_t *txn, const char *command,
     json_object_set_new (details, "agency", json_string (entry->id));
     json_object_set_new (details, "actor", json_string (req->actor));
     json_object_set_new (details, "via", json_string (env->via ? env->via : "control"));
-    tsg_hub_audit_t *audit = s_audit (env);
+    tsg_hub_audit_t *audit = tsg_hub_control_audit (env);
     if (audit)
         tsg_hub_audit_add (audit, "registry", NULL, NULL, NULL, command, details);
     else

@@ -22,13 +22,6 @@ typedef struct {
     char why[192];       /* what is wrong with the request, when it is */
 } s_request_t;
 
-/* The audit log staff changes go to. */
-static tsg_hub_audit_t *
-s_audit (const tsg_hub_control_env_t *env)
-{
-    return env->audit ? env->audit : env->intake ? tsg_hub_intake_audit (env->intake) : NULL;
-}
-
 /* The string member of request, or NULL when it is absent, not a string, or holds a NUL
  * (which would make the text seen here shorter than the one sent). */
 static const char *
@@ -127,7 +120,7 @@ s_write (const tsg_hub_control_env_t *env, tsg_txn_t *txn, const s_request_t *re
                    tsg_hub_staff_role_name (user->role), "actor", req->actor, "via", via);
     if (details && from)
         json_object_set_new (details, "from_role", json_string (from));
-    tsg_hub_audit_t *audit = s_audit (env);
+    tsg_hub_audit_t *audit = tsg_hub_control_audit (env);
     if (audit && details)
         tsg_hub_audit_add (audit, "staff", NULL, NULL, NULL, req->command, details);
     else {

@@ -13,6 +13,7 @@
 #include "coordinator/model/audit.h"
 #include "coordinator/model/cases.h"
 #include "coordinator/daemon/admin.h"
+#include "coordinator/daemon/admin_keys.h"
 #include "coordinator/daemon/control.h"
 #include "coordinator/daemon/control_reply.h"
 #include "coordinator/daemon/staff.h"
@@ -234,7 +235,8 @@ tsg_hub_control_answer (const tsg_hub_control_env_t *env, const char *request, s
         reply = s_overview (env);
     else if (strcmp (command, "alert-ack") == 0)
         reply = s_alert_ack (env, root);
-    else if (!(reply = tsg_hub_admin_answer (env, command, root)))
+    else if (!(reply = tsg_hub_admin_answer (env, command, root))
+             && !(reply = tsg_hub_admin_keys_answer (env, command, root)))
         reply = tsg_hub_control_refusal ("unknown_command",
                                          "the commands are ping, case-event, overview, "
                                          "alert-ack, agency-add, agency-status, "

@@ -138,6 +138,8 @@ typedef struct {
     const char *via;                      /* how requests come, for the audit log: NULL for
                                              "control" (the socket), "offline" (one request
                                              of `tsunagu-coordinator --apply`) */
+    const char *keys_path;                /* the coordinator's key file, beside which a
+                                             rotation of its keys writes (NULL: none) */
 } tsg_hub_control_env_t;
 
 /* Binds the REP socket at ipc://data_dir/control.sock in ctx and makes the file 0600.  NULL

@@ -19,3 +19,9 @@ tsg_hub_control_refusal (const char *code, const char *message)
     return tsg_hub_control_dump (
         json_pack ("{s:b, s:s, s:s}", "ok", 0, "error", code, "message", message));
 }
+
+tsg_hub_audit_t *
+tsg_hub_control_audit (const tsg_hub_control_env_t *env)
+{
+    return env->audit ? env->audit : env->intake ? tsg_hub_intake_audit (env->intake) : NULL;
+}

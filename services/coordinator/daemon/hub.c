@@ -119,6 +119,8 @@ tsg_hub_destroy (tsg_hub_t **self_p)
     tsg_hub_audit_destroy (&self->audit);
     tsg_store_destroy (&self->store);
     tsg_keys_destroy (&self->keys);
+    tsg_keys_destroy (&self->next_keys);
+    free (self->keys_path);
     free (self->pending);
     free (self);
     *self_p = NULL;
@@ -161,6 +163,17 @@ tsg_hub_audit (tsg_hub_t *self)
     return self->audit;
 }
 
+int
+tsg_hub_set_keys_path (tsg_hub_t *self, const char *keys_path)
+{
+    free (self->keys_path);
+    self->keys_path = keys_path ? strdup (keys_path) : NULL;
+    if (keys_path && !self->keys_path)
+        return TSG_ERR_NOMEM;
+    hub_rotation_load (self);
+    return TSG_OK;
+}
+
 const char *
 tsg_hub_endpoint (const tsg_hub_t *self)
 {
@@ -176,7 +189,8 @@ s_control_env (tsg_hub_t *self)
                                     .keys = self->keys,
                                     .directory = self->directory,
                                     .sessions = self->sessions,
-                                    .api = &self->api };
+                                    .api = &self->api,
+                                    .keys_path = self->keys_path };
 }
 
 /* tsg_hub_web_act_fn: a staff action of the dashboard, answered as the control socket answers

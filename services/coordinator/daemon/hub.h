@@ -39,6 +39,12 @@ int tsg_hub_open_audit (tsg_hub_t *self, const char *data_dir);
 /* The audit log (borrowed; NULL until tsg_hub_open_audit). */
 tsg_hub_audit_t *tsg_hub_audit (tsg_hub_t *self);
 
+/* The key file the hub's keys came from (copied), beside which a rotation of its own keys
+ * keeps the next and previous keys (daemon/own_keys.h); after tsg_hub_open_audit, since it
+ * also resumes a rotation under way (and completes a switch a crash cut short).  TSG_OK or
+ * TSG_ERR_NOMEM. */
+int tsg_hub_set_keys_path (tsg_hub_t *self, const char *keys_path);
+
 /* The endpoint actually bound (with the port chosen for "*"). */
 const char *tsg_hub_endpoint (const tsg_hub_t *self);
 

@@ -42,6 +42,8 @@ s_session_touch (tsg_hub_t *self, const char *auth, zmq_msg_t *rid, tsg_hub_answ
     bool started = false;
     tsg_hub_session_t *s = tsg_hub_sessions_touch (
         self->sessions, auth, zmq_msg_data (rid), zmq_msg_size (rid), now, answer->hello, &started);
+    if (s && answer->hello)
+        tsg_hub_session_set_holds (s, answer->holds_next ? answer->holds_next_sign : NULL);
     if (s && answer->rewind && !started) {
         size_t rid_len;
         const uint8_t *on = tsg_hub_session_rid (s, &rid_len);

@@ -24,6 +24,7 @@
 #include "coordinator/intake/intake.h"
 #include "coordinator/model/audit.h"
 #include "coordinator/model/directory.h"
+#include "coordinator/model/rotation.h"
 #include "coordinator/web/web.h"
 #include "tsunagu/tsg_http_server.h"
 
@@ -74,6 +75,12 @@ struct _tsg_hub_t {
     uint64_t answers_dropped;       /* answers the router would not take */
     size_t map_max;                 /* the ceiling the store may grow to (bytes) */
     hub_live_t *live;               /* letters per minute, last seen (owned; NULL: none) */
+    char *keys_path;                /* the key file (owned; NULL: no rotation of its own keys) */
+    tsg_keys_t *next_keys;          /* the keys a rotation under way hands over to (owned) */
+    tsg_hub_rotation_t rotation;    /* where that rotation stands, as the store says */
+    uint64_t rotation_retry_at;     /* monotonic ms before which a failed switch is not tried */
+    uint64_t rebind_at;             /* monotonic ms to bind the listener with the new keys (0:
+                                       nothing to do) */
 };
 
 /* hub_send.c: creates, configures and binds the ROUTER on endpoint (the bound one goes to
@@ -112,6 +119,19 @@ void hub_registry_check (tsg_hub_t *self);
 /* hub_timers.c: what is due at now (monotonic ms): the registry's generation, idle sessions,
  * stalled windows, consents that ended, retention. */
 void hub_timers (tsg_hub_t *self, uint64_t now);
+
+/* hub_rotation.c: the rotation of the coordinator's own keys as the store says it (at start
+ * and after each registry change): the next keys loaded and handed over in every directory
+ * while one is announced; a switch a crash cut short completed. */
+void hub_rotation_load (tsg_hub_t *self);
+
+/* hub_rotation.c: by the clock (now: monotonic ms): switches an announced rotation whose time
+ * came (every active agency holds the next keys, or the deadline passed): the key files and
+ * the record, and the keys everything signs with; a second later the listener is bound again
+ * with the new CURVE key.  True when it switched: the caller then sends every session a new
+ * directory (hub_registry_check), signed with the new keys, which each agency holds and on
+ * which it reconnects to the new server key. */
+bool hub_rotation_check (tsg_hub_t *self, uint64_t now);
 
 /* hub_live.c: a new, empty record of the hub's live figures (NULL when memory ran out), and
  * its end (safe on NULL and twice). */

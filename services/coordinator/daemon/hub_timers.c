@@ -28,6 +28,7 @@ hub_registry_check (tsg_hub_t *self)
     }
     log_info ("registry changed: generation %llu, %zu agencies", (unsigned long long) generation,
               tsg_hub_directory_size (self->directory));
+    hub_rotation_load (self); /* the directories below hand the next keys over, if any */
     tsg_hub_intake_registry_changed (self->intake);
     for (size_t i = tsg_hub_sessions_size (self->sessions); i-- > 0;) {
         tsg_hub_session_t *s = tsg_hub_sessions_at (self->sessions, i);
@@ -94,6 +95,8 @@ hub_timers (tsg_hub_t *self, uint64_t now)
         self->registry_checked_at = now;
         hub_registry_check (self);
         s_rotations_due (self);
+        if (hub_rotation_check (self, now))
+            hub_registry_check (self); /* the new directory, signed with the new keys */
     }
     if (now - self->sessions_checked_at >= 1000) {
         self->sessions_checked_at = now;

@@ -143,6 +143,8 @@ main (int argc, char *argv[])
         tsg_hub_set_limits (hub, &conf->limits, conf->map_max);
     if (hub && tsg_hub_open_audit (hub, conf->data_dir) != TSG_OK)
         tsg_hub_destroy (&hub);
+    if (hub && tsg_hub_set_keys_path (hub, conf->keys_path) != TSG_OK)
+        tsg_hub_destroy (&hub);
     tsg_hub_http_conf_t http = { .listen = conf->http_listen,
                                  .token_sha256 = conf->has_token ? conf->token_sha256 : NULL,
                                  .session_idle_s = conf->session_idle_s,

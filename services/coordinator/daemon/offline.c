@@ -77,7 +77,9 @@ tsg_hub_offline_apply (const tsg_hub_conf_t *conf, FILE *in, FILE *out)
         log_warnx ("cannot open the store and audit log in %s: %s", conf->data_dir,
                    tsg_strerror (rc));
     else {
-        tsg_hub_control_env_t env = { .store = store, .audit = audit, .via = "offline" };
+        tsg_hub_control_env_t env = {
+            .store = store, .audit = audit, .via = "offline", .keys_path = conf->keys_path
+        };
         status = s_answer (out, tsg_hub_control_answer (&env, request, len), 0);
     }
     if (request)

@@ -23,6 +23,8 @@ struct _tsg_hub_session_t {
     bool directory_due;            /* a DIRECTORY must be sent */
     uint64_t forwarded;            /* letters forwarded in this session, for the log */
     uint64_t rewound_at;           /* monotonic ms of the last rewind the agency asked for */
+    uint8_t holds[32];             /* the coordinator's next signing key its HELLO named */
+    bool holds_known;              /* ... when it named one */
 };
 
 struct _tsg_hub_sessions_t {
@@ -297,4 +299,18 @@ uint64_t
 tsg_hub_session_last_seen (const tsg_hub_session_t *self)
 {
     return self->last_seen;
+}
+
+void
+tsg_hub_session_set_holds (tsg_hub_session_t *self, const uint8_t sign_public[32])
+{
+    self->holds_known = sign_public != NULL;
+    if (sign_public)
+        memcpy (self->holds, sign_public, 32);
+}
+
+bool
+tsg_hub_session_holds (const tsg_hub_session_t *self, const uint8_t sign_public[32])
+{
+    return self->holds_known && memcmp (self->holds, sign_public, 32) == 0;
 }

@@ -90,4 +90,10 @@ bool tsg_hub_session_wants (const tsg_hub_session_t *self, uint64_t now);
 void tsg_hub_session_set_directory_due (tsg_hub_session_t *self, bool due);
 bool tsg_hub_session_directory_due (const tsg_hub_session_t *self);
 
+/* The coordinator's next signing key the agency's last HELLO said it holds (NULL: it named
+ * none), and whether it is sign_public: during a rotation of the coordinator's own keys, the
+ * switch waits until every active agency holds them (model/rotation.h). */
+void tsg_hub_session_set_holds (tsg_hub_session_t *self, const uint8_t sign_public[32]);
+bool tsg_hub_session_holds (const tsg_hub_session_t *self, const uint8_t sign_public[32]);
+
 #endif

@@ -35,6 +35,9 @@ typedef struct {
     bool hello;                         /* the letter was a HELLO (HELLO answers echo its id) */
     bool rewind;                        /* HELLO: the agency asked for its mailbox again from
                                            the oldest; the answer says it was rewound */
+    bool holds_next;                    /* HELLO: it named the coordinator's next signing key
+                                           it holds (a rotation under way), which is: */
+    uint8_t holds_next_sign[32];
 } tsg_hub_answer_t;
 
 typedef struct _tsg_hub_intake_t tsg_hub_intake_t;

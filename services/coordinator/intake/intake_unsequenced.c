@@ -100,6 +100,10 @@ hub_intake_unsequenced (tsg_hub_intake_t *self, const char *auth_id, const tsg_e
         answer->type = TSG_HUB_ANSWER_HELLO;
         answer->hello = true;
         answer->rewind = letter->hello && letter->hello->resend_from_oldest;
+        if (letter->hello && letter->hello->coordinator_next_sign_public.len == 32) {
+            answer->holds_next = true;
+            memcpy (answer->holds_next_sign, letter->hello->coordinator_next_sign_public.data, 32);
+        }
         uint64_t ahead = 0, repeats = 0;
         if (s_clock_ahead (self, letter->created_at_ms, &ahead)
             && tsg_hub_quiet_note (self->quiet, auth_id, TSUNAGU__V1__ERROR_CODE__ERROR_CLOCK_SKEW,

@@ -4,12 +4,18 @@
 
 #include "coordinator/model/store.h"
 #include "coordinator/model/directory.h"
+#include "tsunagu/tsg_handover.h"
 
 struct _tsg_hub_directory_t {
     const tsg_keys_t *keys;             /* the coordinator's keys, to sign with (borrowed) */
     Tsunagu__V1__AgencyEntry **entries; /* usable registry entries, sorted by id (owned) */
     size_t count;                       /* entries in use */
     uint64_t serial;                    /* registry generation at the last load */
+    bool has_next;                      /* the coordinator's own keys are being handed over: */
+    uint8_t next_box[32];               /* ... the keys that follow, */
+    uint8_t next_sign[32];
+    uint8_t endorsement[TSG_HANDOVER_ENDORSEMENT_SIZE]; /* ... endorsed by the next key, */
+    uint64_t switch_by_ms;                              /* ... and the deadline */
 };
 
 tsg_hub_directory_t *
@@ -19,6 +25,19 @@ tsg_hub_directory_new (const tsg_keys_t *keys)
     if (self)
         self->keys = keys;
     return self;
+}
+
+void
+tsg_hub_directory_set_next (tsg_hub_directory_t *self, const tsg_keys_t *next,
+                            uint64_t switch_by_ms)
+{
+    self->has_next = next != NULL;
+    if (!next)
+        return;
+    memcpy (self->next_box, tsg_keys_box_public (next), 32);
+    memcpy (self->next_sign, tsg_keys_sign_public (next), 32);
+    tsg_handover_endorse (next, tsg_keys_sign_public (self->keys), self->endorsement);
+    self->switch_by_ms = switch_by_ms;
 }
 
 void
@@ -166,6 +185,15 @@ tsg_hub_directory_seal (const tsg_hub_directory_t *self, const char *recipient, 
         list[directory.n_agencies++] = e;
     }
     directory.agencies = list;
+    Tsunagu__V1__CoordinatorKeys next = TSUNAGU__V1__COORDINATOR_KEYS__INIT;
+    if (self->has_next) {
+        next.next_box_public = (ProtobufCBinaryData){ 32, (uint8_t *) self->next_box };
+        next.next_sign_public = (ProtobufCBinaryData){ 32, (uint8_t *) self->next_sign };
+        next.endorsement =
+            (ProtobufCBinaryData){ sizeof self->endorsement, (uint8_t *) self->endorsement };
+        next.switch_by_ms = self->switch_by_ms;
+        directory.coordinator_next = &next;
+    }
 
     tsg_letter_t letter;
     uint8_t message_id[TSG_MESSAGE_ID_SIZE];

@@ -20,6 +20,13 @@ typedef struct _tsg_hub_directory_t tsg_hub_directory_t;
  * it).  NULL on allocation failure. */
 tsg_hub_directory_t *tsg_hub_directory_new (const tsg_keys_t *keys);
 
+/* While the coordinator's own keys are handed over (model/rotation.h): every DIRECTORY from
+ * now on names next's public keys, endorsed by next's signing key for the current one, and
+ * the switch deadline; NULL ends that (after the switch, whose keys the directory then signs
+ * with: keys is borrowed and switched in place, tsg_keys_replace). */
+void tsg_hub_directory_set_next (tsg_hub_directory_t *self, const tsg_keys_t *next,
+                                 uint64_t switch_by_ms);
+
 /* Frees the copy; safe on NULL and twice. */
 void tsg_hub_directory_destroy (tsg_hub_directory_t **self_p);
 

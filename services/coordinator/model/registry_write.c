@@ -22,11 +22,16 @@ tsg_registry_put (tsg_txn_t *txn, const Tsunagu__V1__AgencyEntry *entry)
     tsg_txn_put (txn, agencies, entry->id, strlen (entry->id), buf, len);
     free (buf);
 
+    tsg_registry_touch (txn);
+}
+
+void
+tsg_registry_touch (tsg_txn_t *txn)
+{
     uint8_t generation[8];
     tsg_be64_put (generation, tsg_registry_generation (txn) + 1);
-    MDB_dbi meta = tsg_store_db (txn->store, TSG_HUB_DB_META);
-    tsg_txn_put (txn, meta, TSG_REGISTRY_GENERATION_KEY, strlen (TSG_REGISTRY_GENERATION_KEY),
-                 generation, 8);
+    tsg_txn_put (txn, tsg_store_db (txn->store, TSG_HUB_DB_META), TSG_REGISTRY_GENERATION_KEY,
+                 strlen (TSG_REGISTRY_GENERATION_KEY), generation, 8);
 }
 
 bool

@@ -3,6 +3,7 @@
 
 #include "coordinator/model/audit.h"
 #include "coordinator/model/schema.h"
+#include "coordinator/model/rotation.h"
 #include "coordinator/model/status.h"
 #include "coordinator/model/store.h"
 #include "coordinator/model/views.h"
@@ -49,11 +50,15 @@ tsg_hub_view_status (tsg_txn_t *txn, json_t *agencies)
     tsg_hub_audit_head_t head;
     tsg_hub_audit_head_get (txn, &head, NULL);
     uint64_t serial = tsg_registry_generation (txn);
+    tsg_hub_rotation_t rotation;
+    if (!tsg_hub_rotation_get (txn, &rotation))
+        rotation.state = TSG_HUB_ROTATION_NONE;
     if (txn->rc != TSG_OK)
         return NULL;
-    return json_pack ("{s:{s:I, s:I, s:I, s:i, s:i}, s:{s:I, s:I}, s:I}", "store", "used_bytes",
-                      (json_int_t) used, "map_bytes", (json_int_t) map, "used_percent",
-                      (json_int_t) (map ? (uint64_t) used * 100 / map : 0), "schema", (int) schema,
-                      "schema_current", TSG_HUB_SCHEMA, "audit", "seq", (json_int_t) head.seq,
-                      "offset", (json_int_t) head.offset, "registry_serial", (json_int_t) serial);
+    return json_pack ("{s:{s:I, s:I, s:I, s:i, s:i}, s:{s:I, s:I}, s:I, s:o}", "store",
+                      "used_bytes", (json_int_t) used, "map_bytes", (json_int_t) map,
+                      "used_percent", (json_int_t) (map ? (uint64_t) used * 100 / map : 0),
+                      "schema", (int) schema, "schema_current", TSG_HUB_SCHEMA, "audit", "seq",
+                      (json_int_t) head.seq, "offset", (json_int_t) head.offset, "registry_serial",
+                      (json_int_t) serial, "coordinator_keys", tsg_hub_rotation_json (&rotation));
 }

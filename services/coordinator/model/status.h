@@ -17,7 +17,8 @@ uint64_t tsg_hub_mailbox_oldest_ms (tsg_txn_t *txn, const char *agency);
 /* The store's part of the status (NULL when memory ran out or a read failed: txn->rc):
  *   {"store": {"used_bytes", "map_bytes", "used_percent" (0-100), "schema", "schema_current"},
  *    "audit": {"seq", "offset"}  (zeros before the first record),
- *    "registry_serial": n}
+ *    "registry_serial": n,
+ *    "coordinator_keys": the rotation of the coordinator's own keys (tsg_hub_rotation_json)}
  * and, for each entry of agencies (an array of objects with "id", as the overview's), its
  * "mailbox_oldest_at" (ISO, or null when empty). */
 json_t *tsg_hub_view_status (tsg_txn_t *txn, json_t *agencies);

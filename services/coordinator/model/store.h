@@ -66,6 +66,10 @@ Tsunagu__V1__AgencyEntry *tsg_registry_get (tsg_txn_t *txn, const char *id);
 int tsg_registry_list (tsg_txn_t *txn, Tsunagu__V1__AgencyEntry ***entries, size_t *count);
 void tsg_registry_free_list (Tsunagu__V1__AgencyEntry **entries, size_t count);
 
+/* Moves the registry generation on in txn, so the running coordinator reloads and sends
+ * every agency a new directory (the registry itself unchanged: the coordinator's own keys). */
+void tsg_registry_touch (tsg_txn_t *txn);
+
 /* Ends agency id's key rotation: its next keys become its keys (and the old ones are refused
  * from then on), in txn.  True when there was a rotation to end. */
 bool tsg_registry_switch_keys (tsg_txn_t *txn, const char *id);

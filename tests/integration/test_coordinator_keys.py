@@ -1,0 +1,209 @@
+#!/usr/bin/env python3
+"""The coordinator's own keys replaced (tsunaguctl rotate-keys) while agencies work, on real
+daemons.  The new keys are handed over in the directory, signed by the old key and endorsed by
+the new one; the switch waits while an active agency is offline and comes once every active
+agency holds them; the agencies keep working, restarted too, with the bundles they had; mail
+waiting at the coordinator from before arrives exactly once; the old server key is refused
+after the switch; the coordinator restarted on its new key file serves them; a second rotation
+switched by --finish; everything audited."""
+
+import json
+import os
+import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+from harness import check  # noqa: E402
+
+WAIT = 60
+QUEUED = 3
+
+
+def notice(sender, recipient, h, marker):
+    """A referral without personal data from sender to recipient; its referral id."""
+    sheet = harness.notice_sheet(h, sender.type)
+    sheet["marker"] = marker
+    req = harness.referral_request(h, to_agency=recipient.id, sheet=sheet, legal_basis="none",
+                                   urgency="normal")
+    r = sender.post("/v1/referrals", req)
+    check(r.status == 202, "%s POST /v1/referrals: %r" % (sender.id, r))
+    return r.json["referral_id"]
+
+
+def arrived(recipient, rids):
+    """{referral id: [inbox items]} for rids in recipient's inbox."""
+    got = {rid: [] for rid in rids}
+    for item in recipient.inbox():
+        if item.get("referral_id") in got:
+            got[item["referral_id"]].append(item)
+    return got
+
+
+def wait_arrived(recipient, rids, alive):
+    def all_there():
+        got = arrived(recipient, rids)
+        return got if all(got.values()) else None
+    return harness.wait_for(all_there, WAIT, "%d referrals at %s" % (len(rids), recipient.id),
+                            interval=0.2, alive=alive)
+
+
+def event_types(agency):
+    r = agency.get("/v1/events?after=0&limit=500")
+    check(r.status == 200, "%s GET /v1/events: %r" % (agency.id, r))
+    return [e.get("type") for e in r.json.get("events", [])]
+
+
+def wait_event(agency, kind, count, alive):
+    return harness.wait_for(lambda: event_types(agency).count(kind) >= count or None, WAIT,
+                            "%d %s events at %s" % (count, kind, agency.id), interval=0.2,
+                            alive=alive)
+
+
+def coordinator_sign_public(cluster):
+    return harness.read_key_field(os.path.join(cluster.data_dir, "keys", "coordinator.pub"),
+                                  "sign-public")
+
+
+def audit_kinds(cluster):
+    records = [json.loads(line.split(b" ", 4)[4]) for line in
+               open(cluster.audit_path(), "rb").read().split(b"\n") if line]
+    return [r.get("kind") for r in records if r.get("event") == "registry"]
+
+
+def body(cluster, results, args):
+    hh = {h["id"]: h for h in harness.load_households(args.data)}
+    cluster.init()
+    eld = cluster.add_agency("eldercare-chuo", "eldercare")
+    pov = cluster.add_agency("poverty-chuo", "poverty")
+    cluster.start_all()
+    cluster.wait_ready()
+    alive = cluster.alive
+    old_box, old_sign = cluster.coordinator_box_public(), coordinator_sign_public(cluster)
+    bundle_before = {a.id: harness.read_ini(a.conf)["coordinator"] for a in (eld, pov)}
+    queued = []
+
+    def announce_while_one_is_offline():
+        rid = notice(eld, pov, hh["H001"], "before")
+        wait_arrived(pov, [rid], alive)
+        pov.daemon.stop()
+        for i in range(QUEUED):
+            queued.append(notice(eld, pov, hh["H001"], "queued-%d" % i))
+        for rid in queued:
+            harness.wait_delivery(eld, rid, ("stored",), WAIT, alive=alive)
+        out = cluster.ctl("rotate-keys", "--reason", "鍵の定期更新").stdout
+        check("handed over" in out, "rotate-keys said %r" % out)
+        r = cluster.ctl("rotate-keys", check_rc=False)
+        check(r.returncode != 0 and "under way" in r.stderr,
+              "a second rotation while one is under way: %r" % (r,))
+        wait_event(eld, "coordinator.keys_handed_over", 1, alive)
+        # eldercare holds the new keys; poverty-chuo, active, has not been heard: no switch.
+        check(coordinator_sign_public(cluster) == old_sign and
+              cluster.coordinator_box_public() == old_box,
+              "the coordinator switched while an active agency was offline")
+        check("coordinator.keys_switched" not in event_types(eld),
+              "eldercare switched while poverty-chuo was offline")
+        status = json.loads(cluster.ctl("status", "--json", check_rc=False).stdout)
+        keys = status.get("coordinator_keys") or {}
+        check(keys.get("state") == "announced" and keys.get("switch_by"),
+              "status shows no rotation under way: %r" % keys)
+        check("keys_rotation" in [a.get("code") for a in status.get("attention", [])],
+              "status does not flag the rotation under way: %r" % status.get("attention"))
+        rid = notice(eld, pov, hh["H004"], "during")
+        harness.wait_delivery(eld, rid, ("stored",), WAIT, alive=alive)
+        queued.append(rid)
+
+    results.check("rotate-keys hands the new keys over in the directory; a second rotation is "
+                  "refused meanwhile; the switch waits while an active agency is offline, and "
+                  "eldercare keeps sending", announce_while_one_is_offline)
+
+    def switch_when_all_hold():
+        pov.daemon.start()
+        harness.wait_for(lambda: coordinator_sign_public(cluster) != old_sign or None, WAIT,
+                         "the coordinator's new public key file", alive=alive)
+        check(cluster.coordinator_box_public() != old_box, "the transport key did not change")
+        for a in (eld, pov):
+            wait_event(a, "coordinator.keys_switched", 1, alive)
+        cluster.wait_ready()
+        got = wait_arrived(pov, queued, alive)
+        for rid, items in got.items():
+            check(len(items) == 1, "referral %s arrived %d times" % (rid, len(items)))
+        status = json.loads(cluster.ctl("status", "--json", check_rc=False).stdout)
+        keys = status.get("coordinator_keys") or {}
+        check(keys.get("state") == "switched"
+              and keys.get("sign_public") == coordinator_sign_public(cluster),
+              "status after the switch: %r" % keys)
+
+    results.check("poverty-chuo back: it is handed the keys, the coordinator switches, both "
+                  "agencies reconnect to the new server key; the mail that waited arrives "
+                  "exactly once", switch_when_all_hold)
+
+    def agencies_keep_working():
+        rid = notice(eld, pov, hh["H007"], "after")
+        wait_arrived(pov, [rid], alive)
+        harness.wait_delivered(eld, rid, WAIT, alive=alive)
+        rid = notice(pov, eld, hh["H010"], "after-back")
+        wait_arrived(eld, [rid], alive)
+        for a in (eld, pov):
+            check(harness.read_ini(a.conf)["coordinator"] == bundle_before[a.id],
+                  "%s's agency.conf changed" % a.id)
+        eld.daemon.stop()
+        eld.daemon.start()
+        cluster.wait_ready()
+        rid = notice(eld, pov, hh["H004"], "after-restart")
+        wait_arrived(pov, [rid], alive)
+        harness.wait_delivered(eld, rid, WAIT, alive=alive)
+
+    results.check("new letters go both ways; with their bundles unchanged (old coordinator "
+                  "keys in agency.conf) the agencies keep working, restarted too",
+                  agencies_keep_working)
+
+    def old_server_key_refused():
+        argv = [cluster.exe("tsunagu-rogue-client"), "--endpoint", cluster.endpoint,
+                "--server-key", old_box, "--keys", eld.key_file,
+                "--send", "--expect", "stored", "--sequence", "100000", "--to", pov.id,
+                "--to-box-public", pov.public_key_z85(), "--claim-type", "eldercare",
+                "--legal-basis", "none", "--urgency", "normal", "--marker", "old-server-key",
+                "--timeout", "5"]
+        r = harness.run(argv, timeout=30, env=cluster.env)
+        check(r.returncode not in (0, 3), "a client of the old server key was answered: %s"
+              % (r.stdout + r.stderr))
+
+    results.check("a client holding the coordinator's old server key gets no answer",
+                  old_server_key_refused)
+
+    def restart_and_rotate_again():
+        cluster.coordinator.stop()
+        cluster.coordinator.start()
+        cluster.wait_ready()
+        rid = notice(pov, eld, hh["H010"], "after-coordinator-restart")
+        wait_arrived(eld, [rid], alive)
+        second_sign = coordinator_sign_public(cluster)
+        cluster.ctl("rotate-keys", "--deadline-days", "30")
+        # Both are online: they hold the keys within a second or two and it switches by itself,
+        # or --finish does it; either way the rotation ends and --finish then finds none.
+        r = cluster.ctl("rotate-keys", "--finish", "--reason", "test", check_rc=False)
+        check(r.returncode == 0 or "no rotation" in r.stderr, "--finish: %r" % (r,))
+        harness.wait_for(lambda: coordinator_sign_public(cluster) != second_sign or None, WAIT,
+                         "the second switch", alive=alive)
+        for a in (eld, pov):
+            wait_event(a, "coordinator.keys_switched", 2, alive)
+        cluster.wait_ready()
+        rid = notice(eld, pov, hh["H001"], "after-second")
+        wait_arrived(pov, [rid], alive)
+        r = cluster.ctl("rotate-keys", "--finish", check_rc=False)
+        check(r.returncode != 0 and "no rotation" in r.stderr, "--finish with none: %r" % (r,))
+        kinds = audit_kinds(cluster)
+        check(kinds.count("coordinator-keys-announced") == 2
+              and kinds.count("coordinator-keys-switched") == 2,
+              "the audit log lacks the rotations: %r" % kinds)
+        r = cluster.audit_verify()
+        check(r.returncode == 0, "audit verify: %s" % (r.stdout + r.stderr))
+
+    results.check("the coordinator restarted on its new key file serves the agencies; a second "
+                  "rotation ends too; --finish with none under way is refused; both rotations "
+                  "audited, the chain verifies", restart_and_rotate_again)
+
+
+if __name__ == "__main__":
+    harness.main("coordinator_keys", __doc__, body)
