@@ -13,16 +13,19 @@ show`; the audit log has the record and `tsunaguctl audit verify` passes."""
 
 import json
 import os
+import re
 import sys
 import uuid
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
+import test_dashboard_blind as dashboard  # noqa: E402
 from harness import check, fail  # noqa: E402
 
 WAIT = 30
 REASON = "組織改編: 中央と南の自立相談支援機関を統合"
+STAFF = ("suzuki-admin", "viewer", "succession-pass-1")
 
 
 def audit_records(cluster, kind):
@@ -56,6 +59,10 @@ def tries(agency):
 def body(cluster, results, args):
     h = {x["id"]: x for x in harness.load_households(args.data)}["H001"]
     cluster.init()
+    r = harness.run([cluster.exe("tsunaguctl"), "-d", cluster.data_dir, "user", "add", "--name",
+                     STAFF[0], "--role", STAFF[1], "--password-stdin"], input=STAFF[2] + "\n",
+                    env=cluster.env)
+    check(r.returncode == 0, "user add: %s%s" % (r.stdout, r.stderr))
     eld = cluster.add_agency("eldercare-chuo", "eldercare")
     old = cluster.add_agency("poverty-chuo", "poverty")
     new = cluster.add_agency("poverty-minami", "poverty")
@@ -254,6 +261,23 @@ def body(cluster, results, args):
               "registry %r" % reg[old.id])
         out = cluster.ctl("agency", "show", old.id).stdout
         check("succeeded by" in out and new.id in out, "agency show:\n%s" % out)
+        listed = {a["id"]: a for a in cluster.coord_json("/v1/agencies")["agencies"]}
+        check(listed[old.id].get("succeeded_by") == new.id
+              and "succeeded_by" not in listed[new.id], "GET /v1/agencies %r" % listed[old.id])
+        staff = dashboard.Staff(cluster.http_port)
+        staff.login(STAFF[0], STAFF[2])
+        status, _, data = staff.request("GET", "/agencies")
+        text = data.decode("utf-8")
+        row = text[text.find('data-agency-id="%s"' % old.id):]
+        row = row[:row.find("</tr>")]
+        check(status == 200 and "承継先" in row and new.id in row,
+              "the dashboard's agency page: %r" % row[:600])
+        status, _, data = staff.request("GET", "/cases/" + case_id)
+        text = data.decode("utf-8")
+        items = re.findall(r'<li data-event-type="succession">(.*?)</li>', text, re.S)
+        check(status == 200 and len(items) == 1 and "機関の承継" in items[0]
+              and "同意の再取得が必要" in items[0], "the case page's timeline: %r" % items)
+        check(text.count("再取得が必要") >= 2, "the case page's consents lack the renewal badge")
         before = tries(old)
         old.daemon.start()
         harness.wait_for(lambda: tries(old) > before, WAIT, "OLD tries to connect",
@@ -267,8 +291,9 @@ def body(cluster, results, args):
         check(r.returncode != 0 and "revoked" in r.stderr, "a second succession: %r" % (
             r.stderr,))
 
-    results.check("OLD is revoked, succeeded_by NEW (agency show says so), its reconnect is "
-                  "refused, a second succession refused", old_revoked)
+    results.check("OLD is revoked, succeeded_by NEW (agency show, GET /v1/agencies and the "
+                  "dashboard's 機関 page say so), its reconnect is refused, a second succession "
+                  "refused", old_revoked)
 
     def audited():
         recs = audit_records(cluster, "agency-succeed")

@@ -59,6 +59,16 @@ s_row (tsg_web_ctx_t *ctx, tsg_html_t *h, const json_t *a)
     tsg_html_fmt (h, "</td><td><span class=\"badge %s\">",
                   strcmp (status, "active") == 0 ? "good" : "bad");
     tsg_html_text (h, web_word (WEB_WORD_AGENCY_STATUS, status, EN (ctx)));
+    const char *successor = s_s (a, "succeeded_by");
+    if (*successor) { /* 組織改編: its cases went to its successor */
+        tsg_html_raw (h, "</span> <span class=\"succeeded-by\">");
+        tsg_html_text (h, L (ctx, "承継先: ", "succeeded by "));
+        tsg_html_raw (h, "<a href=\"/cases?agency=");
+        tsg_html_text (h, successor);
+        tsg_html_raw (h, "\">");
+        tsg_html_text (h, successor);
+        tsg_html_raw (h, "</a>");
+    }
     tsg_html_fmt (h, "</span></td><td class=\"num\">%lld / %lld</td>",
                   (long long) json_integer_value (json_object_get (a, "receive_due_days")),
                   (long long) json_integer_value (json_object_get (a, "response_due_days")));

@@ -196,6 +196,8 @@ s_referral (tsg_web_ctx_t *ctx, tsg_html_t *h, const json_t *r)
         tsg_html_text (h, strcmp (reason, "revoked") == 0 ? L (ctx, "同意の撤回", "consent revoked")
                           : strcmp (reason, "expired") == 0
                               ? L (ctx, "同意の期限切れ", "consent expired")
+                          : strcmp (reason, "succession") == 0
+                              ? L (ctx, "紹介先が承継された", "recipient succeeded")
                               : reason);
     }
     else if (*s_s (r, "overdue")) {
@@ -318,6 +320,14 @@ s_consents (tsg_web_ctx_t *ctx, tsg_html_t *h, const json_t *c)
         tsg_html_text (h, s_s (consent, "subject"));
         tsg_html_raw (h, "</td><td>");
         tsg_html_text (h, web_word (WEB_WORD_CONSENT_STATUS, s_s (consent, "status"), EN (ctx)));
+        const json_t *renewal = json_object_get (consent, "renewal");
+        if (json_is_object (renewal)) { /* an agency it names was succeeded (組織改編) */
+            tsg_html_raw (h, " <span class=\"badge warn renewal\">");
+            tsg_html_text (h, L (ctx, "再取得が必要", "needs renewal"));
+            tsg_html_raw (h, "</span> ");
+            tsg_html_text (h, web_agency_name (ctx, s_s (renewal, "agency")));
+            tsg_html_text (h, L (ctx, " に及ばない", " not covered"));
+        }
         tsg_html_raw (h, "</td><td>");
         size_t j;
         json_t *a;
@@ -395,6 +405,22 @@ s_event (tsg_web_ctx_t *ctx, tsg_html_t *h, const json_t *ev)
         tsg_html_raw (h, "<code class=\"staff-code\">");
         tsg_html_text (h, s_s (handover, "staff_code"));
         tsg_html_raw (h, "</code></span>");
+    }
+    const json_t *succession = json_object_get (ev, "succession");
+    if (json_is_object (succession)) {
+        /* 組織改編: who took whose place, and the consents that do not extend to it. */
+        tsg_html_raw (h, " · <span class=\"succession\">");
+        tsg_html_text (h, web_agency_name (ctx, s_s (succession, "previous_agency")));
+        tsg_html_raw (h, " → ");
+        tsg_html_text (h, web_agency_name (ctx, s_s (succession, "agency")));
+        tsg_html_raw (h, " · ");
+        tsg_html_text (h, L (ctx, "発効日 ", "effective "));
+        tsg_html_text (h, s_s (succession, "effective_on"));
+        size_t renew = json_array_size (json_object_get (succession, "consents_to_renew"));
+        if (renew)
+            tsg_html_fmt (h, " · %s%zu", L (ctx, "同意の再取得が必要: ", "consents to renew: "),
+                          renew);
+        tsg_html_raw (h, "</span>");
     }
     if (*s_s (ev, "close_reason")) {
         tsg_html_raw (h, " · ");
