@@ -9,7 +9,9 @@ NEW's and eldercare's copies; the consent naming OLD is flagged for renewal at t
 and at eldercare (its event feed says so), the one by type is not; the waiting referral is
 withheld, eldercare's API and feed say it went to OLD, which NEW succeeded; NEW's inbox holds
 nothing of OLD's mail; OLD is revoked (its reconnect refused) with "succeeded by NEW" in `agency
-show`; the audit log has the record and `tsunaguctl audit verify` passes."""
+show`; the audit log has the record and `tsunaguctl audit verify` passes.  With the coordinator
+stopped, `agency succeed` goes through `tsunagu-coordinator --apply` and its letters reach the
+agencies when the coordinator starts again."""
 
 import json
 import os
@@ -67,6 +69,7 @@ def body(cluster, results, args):
     old = cluster.add_agency("poverty-chuo", "poverty")
     new = cluster.add_agency("poverty-minami", "poverty")
     dis = cluster.add_agency("disability-chuo", "disability")
+    later = cluster.add_agency("poverty-higashi", "poverty")  # NEW's own successor, offline
     cluster.start_all()
     cluster.wait_ready()
     cluster.wait_coordinator_http()
@@ -306,6 +309,33 @@ def body(cluster, results, args):
         check(r.returncode == 0, "audit verify: %s%s" % (r.stdout, r.stderr))
 
     results.check("the audit log has the succession; tsunaguctl audit verify passes", audited)
+
+    # --- offline: no coordinator runs, tsunaguctl asks tsunagu-coordinator --apply ---------------
+    def offline():
+        version = cluster.coordinator_case(case_id)["version"]
+        rc = cluster.coordinator.stop()
+        check(rc == 0, "the coordinator stops cleanly: %r" % rc)
+        r = cluster.ctl("agency", "succeed", new.id, later.id, "--reason", "再編の二段目",
+                        "--json")
+        out = json.loads(r.stdout)
+        check(out.get("cases") == [case_id], "offline: cases moved %r" % out.get("cases"))
+        cluster.start_coordinator()
+        cluster.wait_coordinator_http()
+        c = converge((eld, later), lambda c: c.get("version") == version + 1,
+                     "the offline succession")
+        check(c["agencies"] == [eld.id, later.id], "agencies %r" % c["agencies"])
+        roles = {x["agency"]: x["role"] for x in (c.get("plan") or {}).get("roles") or []}
+        check(roles.get(later.id) == "家計改善", "roles %r" % roles)
+        recs = audit_records(cluster, "agency-succeed")
+        check(len(recs) == 2 and recs[1]["details"].get("via") == "offline",
+              "the offline record %r" % recs[-1:])
+        check(registry(cluster)[new.id].get("succeeded_by") == later.id, "NEW not succeeded")
+        r = cluster.audit_verify()
+        check(r.returncode == 0, "audit verify: %s%s" % (r.stdout, r.stderr))
+
+    results.check("with the coordinator stopped, agency succeed goes through --apply (audited "
+                  "via offline); once it starts, eldercare's and the successor's copies follow",
+                  offline)
 
 
 if __name__ == "__main__":

@@ -324,15 +324,82 @@ s_entries (tsg_txn_t *txn, s_request_t *req, Tsunagu__V1__AgencyEntry **previous
     return false;
 }
 
+/* What an offline succession (tsunagu-coordinator --apply) makes for itself: the letters it
+ * stores are signed with the coordinator's key file and wait in the mailboxes for the next
+ * start. */
+typedef struct {
+    tsg_keys_t *keys;               /* loaded from env->keys_path */
+    tsg_hub_directory_t *directory; /* the registry as stored */
+    tsg_hub_intake_t *intake;       /* applies the events, audited to env->audit */
+    tsg_hub_control_env_t env;      /* env with the above */
+} s_offline_t;
+
+static void
+s_offline_clear (s_offline_t *o)
+{
+    tsg_hub_intake_destroy (&o->intake);
+    tsg_hub_directory_destroy (&o->directory);
+    tsg_keys_destroy (&o->keys);
+}
+
+/* Fills *o for env, which has no intake (offline); false (why said) when the keys or the
+ * registry cannot be read. */
+static bool
+s_offline_open (const tsg_hub_control_env_t *env, s_offline_t *o, char *why, size_t size)
+{
+    memset (o, 0, sizeof *o);
+    char err[256] = "";
+    int rc = env->keys_path ? tsg_keys_load (env->keys_path, &o->keys, err, sizeof err)
+                            : TSG_ERR_NOT_FOUND;
+    if (rc != TSG_OK) {
+        snprintf (why, size,
+                  "a succession sends letters signed by the coordinator, whose keys "
+                  "cannot be read: %.96s",
+                  err[0] ? err : tsg_strerror (rc));
+        return false;
+    }
+    o->directory = tsg_hub_directory_new (o->keys);
+    tsg_txn_t txn;
+    tsg_txn_begin (env->store, &txn, false);
+    rc = o->directory ? tsg_hub_directory_load (o->directory, &txn) : TSG_ERR_NOMEM;
+    tsg_txn_abort (&txn);
+    o->intake = rc == TSG_OK ? tsg_hub_intake_new (o->directory, o->keys) : NULL;
+    if (!o->intake) {
+        snprintf (why, size, "the registry could not be read; nothing changed");
+        s_offline_clear (o);
+        return false;
+    }
+    tsg_hub_intake_set_audit (o->intake, env->audit);
+    o->env = *env;
+    o->env.intake = o->intake;
+    o->env.keys = o->keys;
+    o->env.directory = o->directory;
+    return true;
+}
+
+static char *s_succeed (const tsg_hub_control_env_t *env, s_request_t *req);
+
 char *
 tsg_hub_succession_answer (const tsg_hub_control_env_t *env, const json_t *request)
 {
     s_request_t req;
     if (!s_read (request, &req))
         return tsg_hub_control_refusal ("bad_request", req.why);
-    if (!env->intake || !env->keys)
-        return tsg_hub_control_refusal ("not_running", "a succession sends letters signed by "
-                                                       "the coordinator: it needs its keys");
+    if (env->intake && env->keys)
+        return s_succeed (env, &req);
+    s_offline_t offline;
+    if (!s_offline_open (env, &offline, req.why, sizeof req.why))
+        return tsg_hub_control_refusal ("store", req.why);
+    char *answer = s_succeed (&offline.env, &req);
+    s_offline_clear (&offline);
+    return answer;
+}
+
+/* The succession req asks, checked and applied with env's intake. */
+static char *
+s_succeed (const tsg_hub_control_env_t *env, s_request_t *reqp)
+{
+    s_request_t req = *reqp;
     tsg_txn_t txn;
     tsg_txn_begin (env->store, &txn, true);
     Tsunagu__V1__AgencyEntry *previous = NULL, *agency = NULL;

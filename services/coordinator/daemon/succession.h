@@ -6,7 +6,9 @@
  *
  * Refused, with nothing changed, unless OLD and NEW are two registered agencies of one type,
  * OLD active or suspended and NEW active (codes bad_request, unknown_agency, revoked,
- * illegal_transition, type_mismatch; not_running without the coordinator's keys).  Otherwise,
+ * illegal_transition, type_mismatch; store when the coordinator's keys cannot be read).
+ * Offline (tsunagu-coordinator --apply: no intake in env) it loads the keys from env->keys_path
+ * and the registry, and does the same; its letters wait in the mailboxes.  Otherwise,
  * in one write transaction with its audit record (event "registry", kind "agency-succeed",
  * details {agency, successor, type, from, to, cases, consents_to_renew, withheld, effective_on,
  * actor, via, reason}):
