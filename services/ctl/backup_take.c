@@ -69,7 +69,7 @@ static bool
 s_copy_keys (const char *data_dir, const char *config_path, const char *public_path,
              const char *dir, tsg_manifest_t *manifest, char *err, size_t err_size)
 {
-    char secret[4096], token[4096];
+    char secret[4096], token[4096], next[4200], previous[4200];
     size_t len = strlen (public_path);
     if (len < 4 || len >= sizeof secret || strcmp (public_path + len - 4, ".pub") != 0) {
         snprintf (err, err_size, "%s: not a .pub file next to the secret key", public_path);
@@ -77,6 +77,8 @@ s_copy_keys (const char *data_dir, const char *config_path, const char *public_p
     }
     snprintf (secret, sizeof secret, "%.*s.key", (int) (len - 4), public_path);
     snprintf (token, sizeof token, "%s/http.token", data_dir);
+    snprintf (next, sizeof next, "%s.next", secret); /* a rotation of the coordinator's keys */
+    snprintf (previous, sizeof previous, "%s.previous", secret);
     struct stat st;
     const struct {
         const char *from; /* in the data directory */
@@ -85,7 +87,9 @@ s_copy_keys (const char *data_dir, const char *config_path, const char *public_p
     } files[] = { { config_path, "coordinator.conf", false },
                   { secret, "keys/coordinator.key", false },
                   { public_path, "keys/coordinator.pub", false },
-                  { token, "http.token", true } };
+                  { token, "http.token", true },
+                  { next, "keys/coordinator.key.next", true },
+                  { previous, "keys/coordinator.key.previous", true } };
     if (tsg_backup_subdir_make (dir, "keys", err, err_size) != TSG_OK)
         return false;
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {

@@ -12,6 +12,8 @@
 #include "coordinator/model/audit.h"
 #include "coordinator/model/data_check.h"
 #include "coordinator/daemon/conf.h"
+#include "coordinator/daemon/own_keys.h"
+#include "coordinator/model/rotation.h"
 #include "coordinator/model/directory.h"
 #include "coordinator/api/http.h"
 #include "tsunagu/tsg_endpoint.h"
@@ -216,6 +218,19 @@ tsg_hub_conf_check_data (const tsg_hub_conf_t *self, const tsg_keys_t *keys, FIL
         tsg_hub_report_problem (report, &problems, path, "cannot read the registry: %s",
                                 tsg_strerror (rc));
     tsg_hub_directory_destroy (&directory);
+    /* A rotation of the coordinator's keys under way goes on with KEYS.next (hub_rotation.c);
+     * start-up runs without it, so this is a warning. */
+    tsg_hub_rotation_t r;
+    char why[512] = "";
+    tsg_keys_t *next = NULL;
+    if (tsg_hub_rotation_get (&txn, &r) && r.state == TSG_HUB_ROTATION_ANNOUNCED
+        && memcmp (tsg_keys_sign_public (keys), r.next_sign, 32) != 0
+        && tsg_hub_own_keys_load_next (self->keys_path, &r, &next, why, sizeof why) != TSG_OK)
+        fprintf (report,
+                 "%s: warning: %s; the rotation of the coordinator's keys cannot go on until "
+                 "tsunaguctl rotate-keys starts a new one\n",
+                 self->keys_path, why);
+    tsg_keys_destroy (&next);
     tsg_txn_abort (&txn);
     tsg_store_destroy (&store);
     return problems;

@@ -44,6 +44,19 @@ s_usage (FILE *out)
              "      --version      show the version\n");
 }
 
+/* SIGINT and SIGTERM stop the loop; SIGPIPE is ignored. */
+static void
+s_signals (void)
+{
+    struct sigaction sa;
+    memset (&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_signal;
+    sigemptyset (&sa.sa_mask);
+    sigaction (SIGINT, &sa, NULL);
+    sigaction (SIGTERM, &sa, NULL);
+    signal (SIGPIPE, SIG_IGN);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -130,20 +143,14 @@ main (int argc, char *argv[])
         tsg_hub_conf_destroy (&conf);
         return 1;
     }
-    struct sigaction sa;
-    memset (&sa, 0, sizeof sa);
-    sa.sa_handler = s_on_signal;
-    sigemptyset (&sa.sa_mask);
-    sigaction (SIGINT, &sa, NULL);
-    sigaction (SIGTERM, &sa, NULL);
-    signal (SIGPIPE, SIG_IGN);
+    s_signals ();
 
     tsg_hub_t *hub = tsg_hub_new (conf->listen, &keys, &store);
     if (hub)
         tsg_hub_set_limits (hub, &conf->limits, conf->map_max);
-    if (hub && tsg_hub_open_audit (hub, conf->data_dir) != TSG_OK)
-        tsg_hub_destroy (&hub);
-    if (hub && tsg_hub_set_keys_path (hub, conf->keys_path) != TSG_OK)
+    if (hub
+        && (tsg_hub_open_audit (hub, conf->data_dir) != TSG_OK
+            || tsg_hub_set_keys_path (hub, conf->keys_path) != TSG_OK))
         tsg_hub_destroy (&hub);
     tsg_hub_http_conf_t http = { .listen = conf->http_listen,
                                  .token_sha256 = conf->has_token ? conf->token_sha256 : NULL,

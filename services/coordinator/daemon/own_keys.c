@@ -36,13 +36,18 @@ tsg_hub_own_keys_announce (const char *keys_path, tsg_txn_t *txn, uint64_t switc
         s_err (err, err_size, "the store's record of the coordinator's keys is unreadable");
         return TSG_ERR_BAD_INPUT;
     }
-    if (was.state == TSG_HUB_ROTATION_ANNOUNCED) {
+    tsg_keys_t *held = NULL;
+    if (was.state == TSG_HUB_ROTATION_ANNOUNCED
+        && tsg_hub_own_keys_load_next (keys_path, &was, &held, NULL, 0) == TSG_OK) {
+        tsg_keys_destroy (&held);
         s_err (err, err_size,
                "a rotation of the coordinator's keys is under way: it ends when "
                "every agency holds the new keys, at its deadline, or with "
                "rotate-keys --finish");
         return TSG_ERR_EXISTS;
     }
+    /* An announced rotation whose KEYS.next is gone (a restore without it) is replaced: the
+     * agencies are handed the new keys over the lost ones. */
     char next_path[4096];
     if (!tsg_hub_own_keys_path (keys_path, ".next", next_path, sizeof next_path)) {
         s_err (err, err_size, "the key file's path is too long");

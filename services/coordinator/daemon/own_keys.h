@@ -22,7 +22,8 @@ bool tsg_hub_own_keys_path (const char *keys_path, const char *suffix, char *out
 
 /* Makes new keys, writes them to KEYS.next (0600), and records in txn the rotation as
  * announced (switch by switch_by_ms), with *out the record written.  TSG_OK, or a TSG_ERR_*
- * with a sentence in err (txn then untouched). */
+ * with a sentence in err (txn then untouched): TSG_ERR_EXISTS while a rotation is under way
+ * (one whose KEYS.next is lost or is not the one recorded is replaced instead). */
 int tsg_hub_own_keys_announce (const char *keys_path, tsg_txn_t *txn, uint64_t switch_by_ms,
                                tsg_hub_rotation_t *out, char *err, size_t err_size);
 
