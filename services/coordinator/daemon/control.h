@@ -82,6 +82,12 @@
  *     a new onboarding helps), store.  A running coordinator publishes the new directory by
  *     itself.
  *
+ *   {"command": "agency-succeed", "id": "<OLD>", "successor": "<NEW>", "effective_on",
+ *    "reason" (optional), "actor": ...}: agency succession (組織改編), succession.h: OLD's cases,
+ *     roles and waiting mail (withheld, senders told), consents flagged for renewal, OLD
+ *     revoked; also offline.  Refusals: bad_request, unknown_agency, revoked,
+ *     illegal_transition, type_mismatch, store.
+ *
  *   The staff accounts of the web dashboard (admin_users.h, model/users.h: the coordinator is
  *   their one writer and hashes every password with Argon2id; every change is audited as
  *   event "staff", kind the command, details {"user", "change": "add|passwd|role|disable|
