@@ -3,12 +3,15 @@
 daemons.  The new keys are handed over in the directory, signed by the old key and endorsed by
 the new one; the switch waits while an active agency is offline and comes once every active
 agency holds them; the agencies keep working, restarted too, with the bundles they had; mail
-waiting at the coordinator from before arrives exactly once; the old server key is refused
-after the switch; the coordinator restarted on its new key file serves them; a second rotation
-switched by --finish; everything audited."""
+waiting at the coordinator from before arrives exactly once; the old server key gets no answer
+after the switch; the coordinator restarted on its new key file serves them.  A second rotation
+switched by --finish while one agency that held the keys was offline (it finds the new server
+key when it comes back) and one that never got them was too (it joins with the new keys put
+into its agency.conf); everything audited.  Forged hand-overs: unit_test_agency_coordinator_pin."""
 
 import json
 import os
+import re
 import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
@@ -76,11 +79,12 @@ def body(cluster, results, args):
     cluster.init()
     eld = cluster.add_agency("eldercare-chuo", "eldercare")
     pov = cluster.add_agency("poverty-chuo", "poverty")
+    chi = cluster.add_agency("child-chuo", "child")
     cluster.start_all()
     cluster.wait_ready()
     alive = cluster.alive
     old_box, old_sign = cluster.coordinator_box_public(), coordinator_sign_public(cluster)
-    bundle_before = {a.id: harness.read_ini(a.conf)["coordinator"] for a in (eld, pov)}
+    bundle_before = {a.id: harness.read_ini(a.conf)["coordinator"] for a in (eld, pov, chi)}
     queued = []
 
     def announce_while_one_is_offline():
@@ -122,7 +126,7 @@ def body(cluster, results, args):
         harness.wait_for(lambda: coordinator_sign_public(cluster) != old_sign or None, WAIT,
                          "the coordinator's new public key file", alive=alive)
         check(cluster.coordinator_box_public() != old_box, "the transport key did not change")
-        for a in (eld, pov):
+        for a in (eld, pov, chi):
             wait_event(a, "coordinator.keys_switched", 1, alive)
         cluster.wait_ready()
         got = wait_arrived(pov, queued, alive)
@@ -172,37 +176,64 @@ def body(cluster, results, args):
     results.check("a client holding the coordinator's old server key gets no answer",
                   old_server_key_refused)
 
-    def restart_and_rotate_again():
+    def restart_and_finish_a_second():
         cluster.coordinator.stop()
         cluster.coordinator.start()
         cluster.wait_ready()
         rid = notice(pov, eld, hh["H010"], "after-coordinator-restart")
         wait_arrived(eld, [rid], alive)
         second_sign = coordinator_sign_public(cluster)
+        chi.daemon.stop()  # active, never handed the second keys: the switch waits for it
         cluster.ctl("rotate-keys", "--deadline-days", "30")
-        # Both are online: they hold the keys within a second or two and it switches by itself,
-        # or --finish does it; either way the rotation ends and --finish then finds none.
-        r = cluster.ctl("rotate-keys", "--finish", "--reason", "test", check_rc=False)
-        check(r.returncode == 0 or "no rotation" in r.stderr, "--finish: %r" % (r,))
+        for a in (eld, pov):
+            wait_event(a, "coordinator.keys_handed_over", 2, alive)
+        check(coordinator_sign_public(cluster) == second_sign,
+              "the coordinator switched while child-chuo was offline")
+        pov.daemon.stop()  # holds the second keys, offline at the switch
+        out = cluster.ctl("rotate-keys", "--finish", "--reason", "子ども家庭センター移転のため").stdout
+        check("switch" in out, "--finish said %r" % out)
         harness.wait_for(lambda: coordinator_sign_public(cluster) != second_sign or None, WAIT,
                          "the second switch", alive=alive)
-        for a in (eld, pov):
-            wait_event(a, "coordinator.keys_switched", 2, alive)
-        cluster.wait_ready()
+        wait_event(eld, "coordinator.keys_switched", 2, alive)
+        # poverty-chuo comes back to the old server key, hears nothing, tries the one it holds.
+        pov.daemon.start()
+        wait_event(pov, "coordinator.keys_switched", 2, alive)
         rid = notice(eld, pov, hh["H001"], "after-second")
         wait_arrived(pov, [rid], alive)
         r = cluster.ctl("rotate-keys", "--finish", check_rc=False)
         check(r.returncode != 0 and "no rotation" in r.stderr, "--finish with none: %r" % (r,))
+
+    results.check("the coordinator restarted on its new key file serves the agencies; a second "
+                  "rotation waits for an offline agency, --finish switches it; an agency that "
+                  "held the keys but was offline at the switch finds the new server key",
+                  restart_and_finish_a_second)
+
+    def rebundled_agency_joins():
+        # child-chuo missed the second hand-over: it needs the coordinator's new keys.
+        pub = os.path.join(cluster.data_dir, "keys", "coordinator.pub")
+        box = harness.read_key_field(pub, "box-public")
+        sign = harness.read_key_field(pub, "sign-public")
+        with open(chi.conf, encoding="utf-8") as f:
+            text = f.read()
+        text = re.sub(r"(?m)^box_public = .*$", "box_public = " + box, text)
+        text = re.sub(r"(?m)^sign_public = .*$", "sign_public = " + sign, text)
+        with open(chi.conf, "w", encoding="utf-8") as f:
+            f.write(text)
+        chi.daemon.start()
+        cluster.wait_ready()
+        rid = notice(chi, pov, hh["H003"], "rebundled")
+        wait_arrived(pov, [rid], alive)
         kinds = audit_kinds(cluster)
         check(kinds.count("coordinator-keys-announced") == 2
-              and kinds.count("coordinator-keys-switched") == 2,
+              and kinds.count("coordinator-keys-switched") == 2
+              and kinds.count("coordinator-keys-finish") == 1,
               "the audit log lacks the rotations: %r" % kinds)
         r = cluster.audit_verify()
         check(r.returncode == 0, "audit verify: %s" % (r.stdout + r.stderr))
 
-    results.check("the coordinator restarted on its new key file serves the agencies; a second "
-                  "rotation ends too; --finish with none under way is refused; both rotations "
-                  "audited, the chain verifies", restart_and_rotate_again)
+    results.check("an agency offline through the hand-over joins with the new [coordinator] "
+                  "keys in its agency.conf; --finish with none under way is refused; both "
+                  "rotations audited, the chain verifies", rebundled_agency_joins)
 
 
 if __name__ == "__main__":
