@@ -202,10 +202,15 @@ def body(cluster, results, args):
         refs = {x["referral_id"]: x for x in c.get("referrals") or []}
         w = refs[waiting].get("withheld") or {}
         check(w.get("reason") == "succession", "the waiting referral's record: %r" % w)
+        out = cluster.ctl("case", "show", case_id).stdout
+        check("機関の承継" in out and "%s → %s" % (old.id, new.id) in out
+              and "同意の再取得が必要" in out and by_id in out
+              and "withheld: succession" in out, "tsunaguctl case show:\n%s" % out[-2000:])
 
     results.check("coordinator: NEW in OLD's place, OLD's role NEW's, a succession on the "
                   "timeline, the consent by id flagged (not the one by type), the waiting "
-                  "referral withheld", coordinator_case)
+                  "referral withheld (GET /v1/cases/{id}, /v1/consents, tsunaguctl case show)",
+                  coordinator_case)
 
     def copies():
         for ag in (eld, new):
