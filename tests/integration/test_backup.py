@@ -325,6 +325,15 @@ def body(cluster, results, args):
         check(r.returncode == 0, "poverty --backup: %s%s" % (r.stdout, r.stderr))
         bad = modes_owner_only(target)
         check(not bad, "not owner-only: %s" % bad)
+        # Letters sent after the copy: the coordinator stores them, the restored store will not
+        # know their sequence numbers.
+        sent_after = []
+        for i in range(2):
+            r = pov.post("/v1/referrals", referral(pov, eld, 0, "after-agency-backup-%d" % i))
+            check(r.status == 202, "POST after poverty's backup: %r" % r)
+            sent_after.append(r.json["referral_id"])
+        for rid in sent_after:
+            harness.wait_delivery(pov, rid, ("stored", "delivered"), 60, alive=cluster.alive)
         r = harness.run([exe, "-c", pov.conf, "--restore", target], env=cluster.env)
         check(r.returncode != 0 and "stop it first" in r.stderr,
               "--restore while poverty runs: exit %d %r" % (r.returncode, r.stderr))
@@ -343,6 +352,13 @@ def body(cluster, results, args):
         cluster.wait_ready([pov.id])
         after = {it.get("referral_id") for it in pov.inbox()}
         check(before <= after, "%d inbox letters missing after the restore" % len(before - after))
+        check(not os.path.exists(os.path.join(data_dir, "sequence.unknown")),
+              "the restored agency still waits for the coordinator's next sequence")
+        # Its counter follows the coordinator's: a new letter is taken and delivered, not
+        # refused as a reused number.
+        r = pov.post("/v1/referrals", referral(pov, eld, 0, "after-agency-restore"))
+        check(r.status == 202, "POST after poverty's restore: %r" % r)
+        harness.wait_delivered(pov, r.json["referral_id"], 60, alive=cluster.alive)
         results.ok("poverty's store backed up hot, restore refused while it ran, restored: "
                    "%d inbox letters back" % len(before))
 

@@ -43,6 +43,7 @@ static const char *const s_api_codes[AGENCY_API_CODES - 1] = {
     "outbox_full",
     "gone",
     "too_many_rows",
+    "sequence_unknown",
 };
 
 void

@@ -101,7 +101,7 @@ typedef struct {
  * API's refusals.  The last of each is for any other. */
 #define AGENCY_REFUSAL_CODES 24
 #define AGENCY_API_STATUSES  13
-#define AGENCY_API_CODES     28
+#define AGENCY_API_CODES     29
 
 /* Counters for logs, health and tests. */
 typedef struct {

@@ -1,6 +1,8 @@
 /* from_coordinator.c — the coordinator's own letters (from_coordinator.h). */
 #include <sodium.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agency/core/answers.h"
 #include "agency/core/delivery.h"
@@ -143,6 +145,32 @@ s_error (tsg_agency_t *self, tsg_txn_t *txn, const tsg_letter_t *letter, agency_
     agency_answer_accept (txn, letter, 0, batch);
 }
 
+/* The sequence the coordinator stores next from us: when it is ahead of our counter (a store
+ * restored from a backup, or started empty with our keys), numbers below it were used by
+ * letters this store does not know, and ours would be refused as reused; the counter jumps
+ * there.  Only between group commits (letters the API queued took their numbers already: the
+ * next HELLO, a second later, does it then). */
+static void
+s_next_sequence (tsg_agency_t *self, tsg_txn_t *txn, const Tsunagu__V1__Hello *hello)
+{
+    uint64_t next = hello ? hello->next_sequence : 0;
+    if (next > self->next_sequence && self->pending_count == 0) {
+        log_info ("the coordinator has stored our letters up to sequence %llu: numbering goes on "
+                  "from %llu (not %llu)",
+                  (unsigned long long) (next - 1), (unsigned long long) next,
+                  (unsigned long long) self->next_sequence);
+        self->next_sequence = next;
+        agency_meta_put_u64 (txn, AGENCY_META_SEQUENCE, next);
+    }
+    if (self->standing.sequence_unknown && (next <= self->next_sequence || !next)) {
+        self->standing.sequence_unknown = false;
+        char path[4096];
+        snprintf (path, sizeof path, "%s/%s", self->config->data_dir, AGENCY_SEQUENCE_UNKNOWN_FILE);
+        unlink (path);
+        log_info ("the sequence counter agrees with the coordinator's: new work is taken again");
+    }
+}
+
 static void
 s_hello (tsg_agency_t *self, tsg_txn_t *txn, const tsg_letter_t *letter, agency_batch_t *batch)
 {
@@ -151,6 +179,7 @@ s_hello (tsg_agency_t *self, tsg_txn_t *txn, const tsg_letter_t *letter, agency_
         batch->resumed = true;
         s_event (self, txn, "agency.resumed", json_pack ("{s:s}", "agency", self->config->id));
     }
+    s_next_sequence (self, txn, letter->hello);
     /* What follows this answer on the connection is our mailbox again, from its oldest
      * letter: what was held may be taken again, in order. */
     if (self->hold_inbound && letter->hello && letter->hello->rewound) {

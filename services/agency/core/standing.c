@@ -146,6 +146,11 @@ agency_standing_admits (const agency_standing_t *self, size_t outbox, size_t out
                          "this agency is suspended at the coordinator; new work is taken again "
                          "once it is resumed",
                          AGENCY_RETRY_SUSPENDED_S);
+    if (self->sequence_unknown)
+        return s_refuse (status, reply, 503, "sequence_unknown",
+                         "this agency's store was restored from a backup: new work is taken "
+                         "once the coordinator has said which sequence number comes next",
+                         2);
     if (agency_standing_skewed (self)) {
         char message[160];
         int64_t off = self->clock_offset_ms;

@@ -38,7 +38,15 @@ typedef struct {
     uint64_t pressure_until;            /* monotonic ms: refuse new work until then */
     char pressure_code[32];             /* why ("quota_exceeded", "store_full") */
     char pressure_detail[160];          /* the coordinator's sentence */
+    bool sequence_unknown;              /* restored from a backup: new work waits until the
+                                           coordinator's HELLO says which sequence is next */
 } agency_standing_t;
+
+/* The file `--restore` leaves in the data directory: the store came from a backup, so its
+ * sequence counter may be behind the numbers the coordinator has stored from us (those used
+ * after the copy).  While it is there new work waits (503 sequence_unknown) for the first
+ * HELLO from the coordinator, whose next_sequence the counter then jumps to. */
+#define AGENCY_SEQUENCE_UNKNOWN_FILE "sequence.unknown"
 
 /* Active, clock unknown, no pressure. */
 void agency_standing_init (agency_standing_t *self);

@@ -3,6 +3,7 @@
  * and start the HTTP listener, close and wipe.  The loop is loop.c's. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agency/core/pending.h"
 #include "agency/core/outbound.h"
@@ -115,8 +116,8 @@ tsg_agency_new (tsg_agency_config_t **config_p, char *err, size_t err_size)
     agency_pin_load (&txn, config->coordinator_box, config->coordinator_sign, &self->coordinator);
     if (tsg_txn_get (&txn, tsg_store_db (self->store, AGENCY_DB_META), AGENCY_META_DIRECTORY,
                      strlen (AGENCY_META_DIRECTORY), &val))
-        self->directory = agency_directory_restore_pinned (val.mv_data, val.mv_size,
-                                                           &self->coordinator);
+        self->directory =
+            agency_directory_restore_pinned (val.mv_data, val.mv_size, &self->coordinator);
     rc = txn.rc;
     tsg_txn_abort (&txn);
     if (rc != TSG_OK) {
@@ -130,6 +131,12 @@ tsg_agency_new (tsg_agency_config_t **config_p, char *err, size_t err_size)
         tsg_agency_destroy (&self);
         return NULL;
     }
+    char flag[4096];
+    snprintf (flag, sizeof flag, "%s/%s", config->data_dir, AGENCY_SEQUENCE_UNKNOWN_FILE);
+    self->standing.sequence_unknown = access (flag, F_OK) == 0;
+    if (self->standing.sequence_unknown)
+        log_info ("the store was restored from a backup: new work waits for the coordinator's "
+                  "word on the next sequence number");
     agency_outbox_refresh (self->outbox, agency_now_mono ());
     log_info ("agency %s (%s): %zu letters in the outbox, next sequence %llu, directory %llu",
               config->id, policy->type, agency_outbox_pending (self->outbox),

@@ -13,6 +13,7 @@
 #include "tsunagu/tsunagu.h"
 #include "tsunagu/tsg_backup.h"
 #include "tsunagu/tsg_manifest.h"
+#include "agency/core/standing.h"
 #include "agency/daemon/backup.h"
 #include "agency/records/directory.h"
 #include "agency/records/store.h"
@@ -178,6 +179,12 @@ agency_backup_restore (const tsg_agency_config_t *config, const char *dir, FILE 
     }
     if (ok)
         unlink (lock); /* the old environment's reader table */
+    char flag[4096];
+    if (ok && s_path (flag, sizeof flag, "%s/%s", data_dir, AGENCY_SEQUENCE_UNKNOWN_FILE)
+        && tsg_write_file (flag, "restored\n", 9, 0600) != TSG_OK) {
+        snprintf (err, sizeof err, "%s: cannot write it", flag);
+        ok = false;
+    }
     if (!ok)
         fprintf (stderr, "restore: %s\n", err);
     else

@@ -58,6 +58,7 @@ tsg_hub_answer_seal (const tsg_hub_answer_t *answer, const char *recipient, cons
             hello.about_message_id.len = sizeof about;
         }
         hello.rewound = answer->rewind;
+        hello.next_sequence = answer->next_sequence;
         letter.hello = &hello;
         break;
     default: return TSG_ERR_NOT_FOUND;

@@ -35,6 +35,8 @@ typedef struct {
     bool hello;                         /* the letter was a HELLO (HELLO answers echo its id) */
     bool rewind;                        /* HELLO: the agency asked for its mailbox again from
                                            the oldest; the answer says it was rewound */
+    uint64_t next_sequence;             /* HELLO: the sequence the coordinator stores next from
+                                           the agency (its last stored + 1) */
     bool holds_next;                    /* HELLO: it named the coordinator's next signing key
                                            it holds (a rotation under way), which is: */
     uint8_t holds_next_sign[32];

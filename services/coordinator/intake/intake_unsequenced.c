@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "coordinator/intake/intake_parts.h"
+#include "coordinator/model/mailbox.h"
 
 /* An acknowledgement (RECEIPT DELIVERED or REJECTED) from auth_id.  Never answered: a
  * receipt that cannot be applied is counted (and logged once per cause). */
@@ -100,6 +101,7 @@ hub_intake_unsequenced (tsg_hub_intake_t *self, const char *auth_id, const tsg_e
         answer->type = TSG_HUB_ANSWER_HELLO;
         answer->hello = true;
         answer->rewind = letter->hello && letter->hello->resend_from_oldest;
+        answer->next_sequence = tsg_hub_sender_last (self->txn, auth_id) + 1;
         if (letter->hello && letter->hello->coordinator_next_sign_public.len == 32) {
             answer->holds_next = true;
             memcpy (answer->holds_next_sign, letter->hello->coordinator_next_sign_public.data, 32);
