@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tsunagu/tsunagu.h"
 #include "agency_world.h"
@@ -86,8 +87,9 @@ s_expect_health (s_world_t *w, const char *want)
 
 /* Fills a coordinator HELLO written at *(uint64_t *) arg, optionally rewound. */
 typedef struct {
-    uint64_t created_at; /* its clock (0: now) */
-    bool rewound;        /* hello.rewound */
+    uint64_t created_at;    /* its clock (0: now) */
+    bool rewound;           /* hello.rewound */
+    uint64_t next_sequence; /* hello.next_sequence (0: not said) */
 } s_hello_t;
 
 static void
@@ -97,15 +99,16 @@ s_fill_hello (tsg_letter_t *letter, void *arg)
     s_hello_t *h = arg;
     tsunagu__v1__hello__init (&hello);
     hello.rewound = h->rewound;
+    hello.next_sequence = h->next_sequence;
     if (h->created_at)
         letter->created_at_ms = h->created_at;
     letter->hello = &hello;
 }
 
 static void
-s_hello (s_world_t *w, tsg_agency_t *to, uint64_t created_at, bool rewound)
+s_hello_with (s_world_t *w, tsg_agency_t *to, const s_hello_t *hello)
 {
-    s_hello_t h = { created_at, rewound };
+    s_hello_t h = *hello;
     uint8_t *env = NULL;
     size_t len = 0;
     assert_int_equal (agency_world_coordinator_letter (
@@ -114,6 +117,13 @@ s_hello (s_world_t *w, tsg_agency_t *to, uint64_t created_at, bool rewound)
                       TSG_OK);
     assert_int_equal (agency_world_deliver (to, env, len), TSG_OK);
     free (env);
+}
+
+static void
+s_hello (s_world_t *w, tsg_agency_t *to, uint64_t created_at, bool rewound)
+{
+    s_hello_t h = { created_at, rewound, 0 };
+    s_hello_with (w, to, &h);
 }
 
 /* The coordinator refuses the agency's next letter with code. */
@@ -323,6 +333,66 @@ test_hold_until_rewound (void **state)
     free (letter);
 }
 
+/* GET /healthz's "registration". */
+static char *
+s_registration (s_world_t *w)
+{
+    json_t *reply = NULL;
+    assert_int_equal (agency_world_request (w->elder, "GET", "/healthz", NULL, &reply), 200);
+    char *text = strdup (json_string_value (json_object_get (reply, "registration")));
+    json_decref (reply);
+    return text;
+}
+
+/* A store restored from a backup (the flag --restore leaves): new work waits for the
+ * coordinator's HELLO, whose next_sequence the counter jumps to (never down). */
+static void
+test_sequence_after_restore (void **state)
+{
+    s_world_t *w = *state;
+    char *registration = s_registration (w);
+    assert_string_equal (registration, "unknown"); /* the coordinator has not spoken yet */
+    free (registration);
+    char flag[4096];
+    snprintf (flag, sizeof flag, "%s/%s", w->elder->config->data_dir, AGENCY_SEQUENCE_UNKNOWN_FILE);
+    FILE *f = fopen (flag, "w");
+    assert_non_null (f);
+    fclose (f);
+    w->elder = agency_world_restart (w->world, w->elder);
+    assert_non_null (w->elder);
+    char error[32];
+    long retry = 0;
+    assert_int_equal (s_refer (w, error, &retry), 503);
+    assert_string_equal (error, "sequence_unknown");
+    assert_true (retry > 0);
+    s_expect_health (w, "sequence_unknown");
+
+    s_hello_t h = { 0, false, 50 };
+    s_hello_with (w, w->elder, &h);
+    assert_int_not_equal (access (flag, F_OK), 0);
+    registration = s_registration (w);
+    assert_string_equal (registration, "active");
+    free (registration);
+    agency_world_sent_clear (w->world, w->elder);
+    assert_int_equal (s_refer (w, error, &retry), 202);
+    size_t len;
+    uint8_t *sent = agency_world_take (w->world, w->elder, TSUNAGU__V1__KIND__KIND_REFERRAL, &len);
+    assert_non_null (sent);
+    tsg_envelope_t env = { 0 };
+    assert_int_equal (agency_world_decode (sent, len, &env), TSG_OK);
+    assert_int_equal (env.letter->sequence, 50);
+    tsg_envelope_clear (&env);
+    free (sent);
+
+    /* A coordinator behind us (restored itself) does not move the counter down; a restart
+     * keeps the jump. */
+    h.next_sequence = 3;
+    s_hello_with (w, w->elder, &h);
+    assert_int_equal (w->elder->next_sequence, 51);
+    w->elder = agency_world_restart (w->world, w->elder);
+    assert_int_equal (w->elder->next_sequence, 51);
+}
+
 int
 main (void)
 {
@@ -333,6 +403,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_clock_skew, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_outbox_row_with_its_record, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_hold_until_rewound, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_sequence_after_restore, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -262,11 +262,11 @@ agency_metrics_text (tsg_agency_t *self)
         return NULL;
     uint64_t now = agency_now_mono ();
     const char *status = agency_standing_status (&self->standing, now);
-    static const char *const statuses[] = { "ok", "suspended", "revoked", "clock_skew",
-                                            "backpressure" };
+    static const char *const statuses[] = { "ok",         "suspended",    "revoked",
+                                            "clock_skew", "backpressure", "sequence_unknown" };
     s_head (out, "tsunagu_agency_status", "gauge",
             "1 for what the daemon's /healthz status is: ok (new work is taken), suspended, "
-            "revoked, clock_skew or backpressure.");
+            "revoked, clock_skew, backpressure or sequence_unknown.");
     for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
         fprintf (out, "tsunagu_agency_status{agency=\"%s\",status=\"%s\"} %d\n", self->config->id,
                  statuses[i], strcmp (status, statuses[i]) == 0);

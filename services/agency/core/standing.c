@@ -113,6 +113,8 @@ agency_standing_status (const agency_standing_t *self, uint64_t now_mono)
 {
     if (self->registration != AGENCY_REGISTRATION_ACTIVE)
         return s_registration_name (self->registration);
+    if (self->sequence_unknown)
+        return "sequence_unknown";
     if (agency_standing_skewed (self))
         return "clock_skew";
     if (now_mono < self->pressure_until)
@@ -181,8 +183,12 @@ agency_standing_admits (const agency_standing_t *self, size_t outbox, size_t out
 json_t *
 agency_standing_json (const agency_standing_t *self, uint64_t now_mono)
 {
-    json_t *out = json_pack ("{s:s, s:s}", "status", agency_standing_status (self, now_mono),
-                             "registration", s_registration_name (self->registration));
+    /* Active is what it was when last heard of; before the coordinator has spoken since the
+     * daemon started (no HELLO, no refusal), nobody knows. */
+    bool unknown = self->registration == AGENCY_REGISTRATION_ACTIVE && !self->clock_known;
+    json_t *out =
+        json_pack ("{s:s, s:s}", "status", agency_standing_status (self, now_mono), "registration",
+                   unknown ? "unknown" : s_registration_name (self->registration));
     if (out && self->clock_known)
         json_object_set_new (out, "clock_skew_ms", json_integer (-self->clock_offset_ms));
     if (out && now_mono < self->pressure_until)
