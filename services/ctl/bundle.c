@@ -105,6 +105,19 @@ ctl_due_days_parse (const char *text, unsigned *out)
     return true;
 }
 
+bool
+ctl_deadline_days_parse (const char *text, long *out)
+{
+    char *end = NULL;
+    long days = text ? strtol (text, &end, 10) : 0;
+    if (!text || !*text || !end || *end || days < 1 || days > CTL_DEADLINE_DAYS_MAX) {
+        ctl_error ("--deadline-days must be a number of days from 1 to %d", CTL_DEADLINE_DAYS_MAX);
+        return false;
+    }
+    *out = days;
+    return true;
+}
+
 /* True when text is a decimal port number in 1..65535 and nothing else. */
 static bool
 s_port_valid (const char *text)

@@ -14,7 +14,6 @@
 #include "coordinator/model/store.h"
 
 #define ROTATE_DAYS_DEFAULT 7
-#define ROTATE_DAYS_MAX     90
 
 typedef struct {
     const char *id;     /* the agency */
@@ -41,7 +40,6 @@ s_parse (int argc, char **argv, s_rotate_args_t *args)
     optind = 0;
     opterr = 0;
     while ((opt = getopt_long (argc, argv, "-:h", long_options, NULL)) != -1) {
-        char *end = NULL;
         switch (opt) {
         case 1:
             if (args->id) {
@@ -54,12 +52,8 @@ s_parse (int argc, char **argv, s_rotate_args_t *args)
         case 'H': args->http = optarg; break;
         case 'W': args->reason = optarg; break;
         case 'D':
-            args->days = strtol (optarg, &end, 10);
-            if (!end || *end || args->days < 1 || args->days > ROTATE_DAYS_MAX) {
-                ctl_error ("--deadline-days must be a number of days from 1 to %d",
-                           ROTATE_DAYS_MAX);
+            if (!ctl_deadline_days_parse (optarg, &args->days))
                 return CTL_EXIT_USAGE;
-            }
             break;
         case 'h': ctl_agency_usage (stdout); return CTL_EXIT_OK;
         default:

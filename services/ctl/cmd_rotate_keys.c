@@ -10,7 +10,6 @@
 #include "ctl.h"
 
 #define ROTATE_DAYS_DEFAULT 14
-#define ROTATE_DAYS_MAX     90
 
 typedef struct {
     const char *reason; /* --reason, or NULL */
@@ -31,7 +30,7 @@ s_usage (FILE *out)
         "new bundle.  The coordinator switches when every active agency holds them, or after\n"
         "N days (default %d, at most %d) at the latest; --finish switches now.  An agency\n"
         "that was never online meanwhile needs the new [coordinator] keys in its agency.conf.\n",
-        ROTATE_DAYS_DEFAULT, ROTATE_DAYS_MAX);
+        ROTATE_DAYS_DEFAULT, CTL_DEADLINE_DAYS_MAX);
 }
 
 /* Parses the arguments; -1 to go on, else the exit code. */
@@ -50,15 +49,10 @@ s_parse (int argc, char **argv, s_args_t *args)
     optind = 0;
     opterr = 0;
     while ((opt = getopt_long (argc, argv, "+:h", long_options, NULL)) != -1) {
-        char *end = NULL;
         switch (opt) {
         case 'D':
-            args->days = strtol (optarg, &end, 10);
-            if (!end || *end || args->days < 1 || args->days > ROTATE_DAYS_MAX) {
-                ctl_error ("--deadline-days must be a number of days from 1 to %d",
-                           ROTATE_DAYS_MAX);
+            if (!ctl_deadline_days_parse (optarg, &args->days))
                 return CTL_EXIT_USAGE;
-            }
             break;
         case 'W': args->reason = optarg; break;
         case 'F': args->finish = true; break;

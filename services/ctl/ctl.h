@@ -124,6 +124,11 @@ int ctl_token_file_write (const char *path, char hash_out[CTL_TOKEN_HEX],
  * anything else. */
 bool ctl_due_days_parse (const char *text, unsigned *out);
 
+/* --deadline-days of a key rotation (agency rotate-keys, rotate-keys): 1 to 90 into *out;
+ * false (said on stderr) on anything else. */
+#define CTL_DEADLINE_DAYS_MAX 90
+bool ctl_deadline_days_parse (const char *text, long *out);
+
 /* True when text is "HOST:PORT" with a non-empty host and a port in 1..65535. */
 bool ctl_http_listen_valid (const char *text);
 

@@ -998,6 +998,36 @@ def personal_strings(h):
     return [s for s in out if not (s in seen or seen.add(s))]
 
 
+def notice_referral(sender, recipient, h, marker):
+    """POSTs a referral without personal data (a notice sheet with "marker") from sender to
+    recipient; checks the 202 and returns its referral id."""
+    sheet = notice_sheet(h, sender.type)
+    sheet["marker"] = marker
+    req = referral_request(h, to_agency=recipient.id, sheet=sheet, legal_basis="none",
+                           urgency="normal")
+    r = sender.post("/v1/referrals", req)
+    check(r.status == 202, "%s POST /v1/referrals: %r" % (sender.id, r))
+    return r.json["referral_id"]
+
+
+def arrived(recipient, rids):
+    """{referral id: [inbox items]} for rids in recipient's inbox."""
+    got = {rid: [] for rid in rids}
+    for item in recipient.inbox():
+        if item.get("referral_id") in got:
+            got[item["referral_id"]].append(item)
+    return got
+
+
+def wait_arrived(recipient, rids, alive, timeout=60):
+    """Waits until every one of rids is in recipient's inbox; arrived()'s answer."""
+    def all_there():
+        got = arrived(recipient, rids)
+        return got if all(got.values()) else None
+    return wait_for(all_there, timeout, "%d referrals at %s" % (len(rids), recipient.id),
+                    interval=0.2, alive=alive)
+
+
 def wait_delivered(agency, referral_id, timeout, alive=None):
     """Polls the sender's GET /v1/referrals/{id} until delivery is "delivered"; returns the JSON."""
     state = {"last": None}

@@ -23,34 +23,6 @@ WAIT = 60
 QUEUED = 3
 
 
-def notice(sender, recipient, h, marker):
-    """A referral without personal data from sender to recipient; its referral id."""
-    sheet = harness.notice_sheet(h, sender.type)
-    sheet["marker"] = marker
-    req = harness.referral_request(h, to_agency=recipient.id, sheet=sheet, legal_basis="none",
-                                   urgency="normal")
-    r = sender.post("/v1/referrals", req)
-    check(r.status == 202, "%s POST /v1/referrals: %r" % (sender.id, r))
-    return r.json["referral_id"]
-
-
-def arrived(recipient, rids):
-    """{referral id: [inbox items]} for rids in recipient's inbox."""
-    got = {rid: [] for rid in rids}
-    for item in recipient.inbox():
-        if item.get("referral_id") in got:
-            got[item["referral_id"]].append(item)
-    return got
-
-
-def wait_arrived(recipient, rids, alive):
-    def all_there():
-        got = arrived(recipient, rids)
-        return got if all(got.values()) else None
-    return harness.wait_for(all_there, WAIT, "%d referrals at %s" % (len(rids), recipient.id),
-                            interval=0.2, alive=alive)
-
-
 def event_types(agency):
     r = agency.get("/v1/events?after=0&limit=500")
     check(r.status == 200, "%s GET /v1/events: %r" % (agency.id, r))
@@ -88,11 +60,11 @@ def body(cluster, results, args):
     queued = []
 
     def announce_while_one_is_offline():
-        rid = notice(eld, pov, hh["H001"], "before")
-        wait_arrived(pov, [rid], alive)
+        rid = harness.notice_referral(eld, pov, hh["H001"], "before")
+        harness.wait_arrived(pov, [rid], alive)
         pov.daemon.stop()
         for i in range(QUEUED):
-            queued.append(notice(eld, pov, hh["H001"], "queued-%d" % i))
+            queued.append(harness.notice_referral(eld, pov, hh["H001"], "queued-%d" % i))
         for rid in queued:
             harness.wait_delivery(eld, rid, ("stored",), WAIT, alive=alive)
         out = cluster.ctl("rotate-keys", "--reason", "鍵の定期更新").stdout
@@ -113,7 +85,7 @@ def body(cluster, results, args):
               "status shows no rotation under way: %r" % keys)
         check("keys_rotation" in [a.get("code") for a in status.get("attention", [])],
               "status does not flag the rotation under way: %r" % status.get("attention"))
-        rid = notice(eld, pov, hh["H004"], "during")
+        rid = harness.notice_referral(eld, pov, hh["H004"], "during")
         harness.wait_delivery(eld, rid, ("stored",), WAIT, alive=alive)
         queued.append(rid)
 
@@ -129,7 +101,7 @@ def body(cluster, results, args):
         for a in (eld, pov, chi):
             wait_event(a, "coordinator.keys_switched", 1, alive)
         cluster.wait_ready()
-        got = wait_arrived(pov, queued, alive)
+        got = harness.wait_arrived(pov, queued, alive)
         for rid, items in got.items():
             check(len(items) == 1, "referral %s arrived %d times" % (rid, len(items)))
         status = json.loads(cluster.ctl("status", "--json", check_rc=False).stdout)
@@ -143,19 +115,19 @@ def body(cluster, results, args):
                   "exactly once", switch_when_all_hold)
 
     def agencies_keep_working():
-        rid = notice(eld, pov, hh["H007"], "after")
-        wait_arrived(pov, [rid], alive)
+        rid = harness.notice_referral(eld, pov, hh["H007"], "after")
+        harness.wait_arrived(pov, [rid], alive)
         harness.wait_delivered(eld, rid, WAIT, alive=alive)
-        rid = notice(pov, eld, hh["H010"], "after-back")
-        wait_arrived(eld, [rid], alive)
+        rid = harness.notice_referral(pov, eld, hh["H010"], "after-back")
+        harness.wait_arrived(eld, [rid], alive)
         for a in (eld, pov):
             check(harness.read_ini(a.conf)["coordinator"] == bundle_before[a.id],
                   "%s's agency.conf changed" % a.id)
         eld.daemon.stop()
         eld.daemon.start()
         cluster.wait_ready()
-        rid = notice(eld, pov, hh["H004"], "after-restart")
-        wait_arrived(pov, [rid], alive)
+        rid = harness.notice_referral(eld, pov, hh["H004"], "after-restart")
+        harness.wait_arrived(pov, [rid], alive)
         harness.wait_delivered(eld, rid, WAIT, alive=alive)
 
     results.check("new letters go both ways; with their bundles unchanged (old coordinator "
@@ -180,8 +152,8 @@ def body(cluster, results, args):
         cluster.coordinator.stop()
         cluster.coordinator.start()
         cluster.wait_ready()
-        rid = notice(pov, eld, hh["H010"], "after-coordinator-restart")
-        wait_arrived(eld, [rid], alive)
+        rid = harness.notice_referral(pov, eld, hh["H010"], "after-coordinator-restart")
+        harness.wait_arrived(eld, [rid], alive)
         second_sign = coordinator_sign_public(cluster)
         chi.daemon.stop()  # active, never handed the second keys: the switch waits for it
         cluster.ctl("rotate-keys", "--deadline-days", "30")
@@ -190,7 +162,8 @@ def body(cluster, results, args):
         check(coordinator_sign_public(cluster) == second_sign,
               "the coordinator switched while child-chuo was offline")
         pov.daemon.stop()  # holds the second keys, offline at the switch
-        out = cluster.ctl("rotate-keys", "--finish", "--reason", "子ども家庭センター移転のため").stdout
+        out = cluster.ctl("rotate-keys", "--finish", "--reason",
+                          "子ども家庭センター移転のため").stdout
         check("switch" in out, "--finish said %r" % out)
         harness.wait_for(lambda: coordinator_sign_public(cluster) != second_sign or None, WAIT,
                          "the second switch", alive=alive)
@@ -198,8 +171,8 @@ def body(cluster, results, args):
         # poverty-chuo comes back to the old server key, hears nothing, tries the one it holds.
         pov.daemon.start()
         wait_event(pov, "coordinator.keys_switched", 2, alive)
-        rid = notice(eld, pov, hh["H001"], "after-second")
-        wait_arrived(pov, [rid], alive)
+        rid = harness.notice_referral(eld, pov, hh["H001"], "after-second")
+        harness.wait_arrived(pov, [rid], alive)
         r = cluster.ctl("rotate-keys", "--finish", check_rc=False)
         check(r.returncode != 0 and "no rotation" in r.stderr, "--finish with none: %r" % (r,))
 
@@ -221,8 +194,8 @@ def body(cluster, results, args):
             f.write(text)
         chi.daemon.start()
         cluster.wait_ready()
-        rid = notice(chi, pov, hh["H003"], "rebundled")
-        wait_arrived(pov, [rid], alive)
+        rid = harness.notice_referral(chi, pov, hh["H003"], "rebundled")
+        harness.wait_arrived(pov, [rid], alive)
         kinds = audit_kinds(cluster)
         check(kinds.count("coordinator-keys-announced") == 2
               and kinds.count("coordinator-keys-switched") == 2

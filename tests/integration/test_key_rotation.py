@@ -22,34 +22,6 @@ WAIT = 60
 QUEUED = 3
 
 
-def notice(sender, recipient, h, marker):
-    """A referral without personal data from sender to recipient; its referral id."""
-    sheet = harness.notice_sheet(h, sender.type)
-    sheet["marker"] = marker
-    req = harness.referral_request(h, to_agency=recipient.id, sheet=sheet, legal_basis="none",
-                                   urgency="normal")
-    r = sender.post("/v1/referrals", req)
-    check(r.status == 202, "%s POST /v1/referrals: %r" % (sender.id, r))
-    return r.json["referral_id"]
-
-
-def arrived(recipient, rids):
-    """{referral id: [inbox items]} for rids in recipient's inbox."""
-    got = {rid: [] for rid in rids}
-    for item in recipient.inbox():
-        if item.get("referral_id") in got:
-            got[item["referral_id"]].append(item)
-    return got
-
-
-def wait_arrived(recipient, rids, alive):
-    def all_there():
-        got = arrived(recipient, rids)
-        return got if all(got.values()) else None
-    return harness.wait_for(all_there, WAIT, "%d referrals at %s" % (len(rids), recipient.id),
-                            interval=0.2, alive=alive)
-
-
 def body(cluster, results, args):
     hh = {h["id"]: h for h in harness.load_households(args.data)}
     cluster.init()
@@ -66,7 +38,7 @@ def body(cluster, results, args):
     def queue_both_sides():
         pov.daemon.stop()
         for i in range(QUEUED):
-            to_pov.append(notice(eld, pov, hh["H001"], "to-pov-%d" % i))
+            to_pov.append(harness.notice_referral(eld, pov, hh["H001"], "to-pov-%d" % i))
         for rid in to_pov:
             harness.wait_delivery(eld, rid, ("stored",), WAIT, alive=alive)
         cluster.coordinator.freeze()
@@ -74,7 +46,7 @@ def body(cluster, results, args):
             pov.daemon.start()
             harness.wait_for(lambda: pov.healthz(), WAIT, "poverty-chuo's API", alive=alive)
             for i in range(QUEUED):
-                from_pov.append(notice(pov, eld, hh["H010"], "from-pov-%d" % i))
+                from_pov.append(harness.notice_referral(pov, eld, hh["H010"], "from-pov-%d" % i))
             h = pov.healthz()
             check(h["outbox_pending"] >= QUEUED, "poverty's outbox holds %r" % h)
             pov.daemon.stop()
@@ -111,13 +83,13 @@ def body(cluster, results, args):
                   "the key file installed over the old one, the daemon restarted", rotate)
 
     def everything_arrives_once():
-        got = wait_arrived(pov, to_pov, alive)
+        got = harness.wait_arrived(pov, to_pov, alive)
         for rid, items in got.items():
             check(len(items) == 1, "referral %s arrived at poverty %d times" % (rid, len(items)))
             sheet = items[0].get("sheet") or {}
             check(str(sheet.get("marker", "")).startswith("to-pov-"),
                   "the letter sealed to the old key did not open: %r" % items[0])
-        got = wait_arrived(eld, from_pov, alive)
+        got = harness.wait_arrived(eld, from_pov, alive)
         for rid, items in got.items():
             check(len(items) == 1, "referral %s arrived at eldercare %d times" % (rid, len(items)))
             check(str((items[0].get("sheet") or {}).get("marker", "")).startswith("from-pov-"),
@@ -143,12 +115,12 @@ def body(cluster, results, args):
             return serial if serial >= serial_before[0] + 2 else None
         harness.wait_for(directory_new, WAIT, "eldercare's directory after the switch",
                          alive=alive)
-        rid = notice(eld, pov, hh["H004"], "after-switch")
-        got = wait_arrived(pov, [rid], alive)
+        rid = harness.notice_referral(eld, pov, hh["H004"], "after-switch")
+        got = harness.wait_arrived(pov, [rid], alive)
         check((got[rid][0].get("sheet") or {}).get("marker") == "after-switch",
               "a letter sealed to the new key did not open")
-        rid = notice(pov, eld, hh["H007"], "after-switch-back")
-        wait_arrived(eld, [rid], alive)
+        rid = harness.notice_referral(pov, eld, hh["H007"], "after-switch-back")
+        harness.wait_arrived(eld, [rid], alive)
         records = [json.loads(line.split(b" ", 4)[4]) for line in
                    open(cluster.audit_path(), "rb").read().split(b"\n") if line]
         kinds = [r.get("kind") for r in records if r.get("event") == "registry"

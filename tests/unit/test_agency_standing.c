@@ -66,21 +66,21 @@ s_refer (s_world_t *w, char code[32], long *retry)
     return status;
 }
 
-/* The "status" of GET /healthz. */
+/* A member of GET /healthz ("status", "registration"). */
 static char *
-s_health (s_world_t *w)
+s_health_field (s_world_t *w, const char *member)
 {
     json_t *reply = NULL;
     assert_int_equal (agency_world_request (w->elder, "GET", "/healthz", NULL, &reply), 200);
-    char *status = strdup (json_string_value (json_object_get (reply, "status")));
+    char *value = strdup (json_string_value (json_object_get (reply, member)));
     json_decref (reply);
-    return status;
+    return value;
 }
 
 static void
 s_expect_health (s_world_t *w, const char *want)
 {
-    char *status = s_health (w);
+    char *status = s_health_field (w, "status");
     assert_string_equal (status, want);
     free (status);
 }
@@ -333,24 +333,13 @@ test_hold_until_rewound (void **state)
     free (letter);
 }
 
-/* GET /healthz's "registration". */
-static char *
-s_registration (s_world_t *w)
-{
-    json_t *reply = NULL;
-    assert_int_equal (agency_world_request (w->elder, "GET", "/healthz", NULL, &reply), 200);
-    char *text = strdup (json_string_value (json_object_get (reply, "registration")));
-    json_decref (reply);
-    return text;
-}
-
 /* A store restored from a backup (the flag --restore leaves): new work waits for the
  * coordinator's HELLO, whose next_sequence the counter jumps to (never down). */
 static void
 test_sequence_after_restore (void **state)
 {
     s_world_t *w = *state;
-    char *registration = s_registration (w);
+    char *registration = s_health_field (w, "registration");
     assert_string_equal (registration, "unknown"); /* the coordinator has not spoken yet */
     free (registration);
     char flag[4096];
@@ -370,7 +359,7 @@ test_sequence_after_restore (void **state)
     s_hello_t h = { 0, false, 50 };
     s_hello_with (w, w->elder, &h);
     assert_int_not_equal (access (flag, F_OK), 0);
-    registration = s_registration (w);
+    registration = s_health_field (w, "registration");
     assert_string_equal (registration, "active");
     free (registration);
     agency_world_sent_clear (w->world, w->elder);

@@ -100,13 +100,7 @@ s_write (const tsg_hub_control_env_t *env, tsg_txn_t *txn, const char *command,
     tsg_registry_put (txn, entry);
     json_object_set_new (details, "agency", json_string (entry->id));
     json_object_set_new (details, "actor", json_string (req->actor));
-    json_object_set_new (details, "via", json_string (env->via ? env->via : "control"));
-    tsg_hub_audit_t *audit = tsg_hub_control_audit (env);
-    if (audit)
-        tsg_hub_audit_add (audit, "registry", NULL, NULL, NULL, command, details);
-    else
-        json_decref (details);
-    int rc = tsg_hub_audit_commit (audit, txn);
+    int rc = tsg_hub_control_commit (env, txn, "registry", command, details);
     if (rc != TSG_OK) {
         log_warnx ("control: %s %s could not be stored: %s", command, entry->id, tsg_strerror (rc));
         return tsg_hub_control_refusal ("store", "the change could not be stored; nothing changed");

@@ -40,15 +40,9 @@ s_commit (const tsg_hub_control_env_t *env, tsg_txn_t *txn, const char *kind, co
           const char *reason, json_t *details)
 {
     json_object_set_new (details, "actor", json_string (actor));
-    json_object_set_new (details, "via", json_string (env->via ? env->via : "control"));
     if (reason)
         json_object_set_new (details, "reason", json_string (reason));
-    tsg_hub_audit_t *audit = tsg_hub_control_audit (env);
-    if (audit)
-        tsg_hub_audit_add (audit, "registry", NULL, NULL, NULL, kind, details);
-    else
-        json_decref (details);
-    int rc = tsg_hub_audit_commit (audit, txn);
+    int rc = tsg_hub_control_commit (env, txn, "registry", kind, details);
     if (rc == TSG_OK)
         return NULL;
     log_warnx ("control: %s could not be stored: %s", kind, tsg_strerror (rc));

@@ -25,3 +25,19 @@ tsg_hub_control_audit (const tsg_hub_control_env_t *env)
 {
     return env->audit ? env->audit : env->intake ? tsg_hub_intake_audit (env->intake) : NULL;
 }
+
+int
+tsg_hub_control_commit (const tsg_hub_control_env_t *env, tsg_txn_t *txn, const char *event,
+                        const char *kind, json_t *details)
+{
+    json_object_set_new (details, "via", json_string (env->via ? env->via : "control"));
+    tsg_hub_audit_t *audit = tsg_hub_control_audit (env);
+    if (audit && details)
+        tsg_hub_audit_add (audit, event, NULL, NULL, NULL, kind, details);
+    else {
+        json_decref (details);
+        if (audit && txn->rc == TSG_OK)
+            txn->rc = TSG_ERR_NOMEM; /* a change is never made unaudited */
+    }
+    return tsg_hub_audit_commit (audit, txn);
+}
