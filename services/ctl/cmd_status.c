@@ -103,7 +103,7 @@ s_parse (int argc, char **argv, s_args_t *args)
 static void __attribute__ ((format (printf, 4, 5)))
 s_attention (json_t *list, const char *code, const char *agency, const char *fmt, ...)
 {
-    char text[512];
+    char text[1024];
     va_list ap;
     va_start (ap, fmt);
     vsnprintf (text, sizeof text, fmt, ap);
@@ -204,6 +204,23 @@ s_agency_rules (json_t *agencies, const s_args_t *args, bool running, uint64_t n
     }
 }
 
+/* "; not yet held by: A, B" for the active agencies whose session does not hold the next keys
+ * of a rotation under way (all of them when the coordinator does not run), into out. */
+static void
+s_not_holding (const json_t *agencies, char *out, size_t size)
+{
+    size_t used = 0;
+    for (size_t i = 0; i < json_array_size (agencies) && used < size; i++) {
+        const json_t *a = json_array_get (agencies, i);
+        if (strcmp (ctl_text_get (a, "status", ""), "active") != 0
+            || json_is_true (json_object_get (a, "holds_next_keys")))
+            continue;
+        int n = snprintf (out + used, size - used, "%s%s",
+                          used ? ", " : "; not yet held by: ", ctl_text_get (a, "id", "?"));
+        used += n > 0 ? (size_t) n : 0;
+    }
+}
+
 /* The rules of the whole: running, store, schema, alerts. */
 static void
 s_site_rules (json_t *status, const s_args_t *args, bool running, json_t *list)
@@ -231,13 +248,16 @@ s_site_rules (json_t *status, const s_args_t *args, bool running, json_t *list)
                      "starts",
                      (long long) schema, (long long) current);
     const json_t *keys = json_object_get (status, "coordinator_keys");
-    if (strcmp (ctl_text_get (keys, "state", ""), "announced") == 0)
+    if (strcmp (ctl_text_get (keys, "state", ""), "announced") == 0) {
+        char waiting[512] = "";
+        s_not_holding (json_object_get (status, "agencies"), waiting, sizeof waiting);
         s_attention (list, "keys_rotation", NULL,
                      "the coordinator's keys are being handed over to the agencies (since %s): it "
                      "switches when every active agency holds them, by %s at the latest; an "
-                     "agency that does not by then needs a new bundle (or rotate-keys --finish)",
+                     "agency that does not by then needs a new bundle (or rotate-keys --finish)%s",
                      ctl_text_get (keys, "announced_at", "?"),
-                     ctl_text_get (keys, "switch_by", "?"));
+                     ctl_text_get (keys, "switch_by", "?"), waiting);
+    }
     json_int_t alerts = json_integer_value (json_object_get (status, "alerts_open_count"));
     if (alerts > 0)
         s_attention (list, "alerts_open", NULL,

@@ -83,8 +83,14 @@ def body(cluster, results, args):
         keys = status.get("coordinator_keys") or {}
         check(keys.get("state") == "announced" and keys.get("switch_by"),
               "status shows no rotation under way: %r" % keys)
-        check("keys_rotation" in [a.get("code") for a in status.get("attention", [])],
-              "status does not flag the rotation under way: %r" % status.get("attention"))
+        flagged = [a.get("message", "") for a in status.get("attention", [])
+                   if a.get("code") == "keys_rotation"]
+        check(flagged and "not yet held by: poverty-chuo" in flagged[0]
+              and "eldercare-chuo" not in flagged[0],
+              "status does not say who lacks the new keys: %r" % status.get("attention"))
+        holds = {a["id"]: a.get("holds_next_keys") for a in status.get("agencies", [])}
+        check(holds.get("eldercare-chuo") is True and holds.get("poverty-chuo") is False,
+              "status: who holds the next keys %r" % holds)
         rid = harness.notice_referral(eld, pov, hh["H004"], "during")
         harness.wait_delivery(eld, rid, ("stored",), WAIT, alive=alive)
         queued.append(rid)

@@ -29,6 +29,9 @@ typedef struct {
      * it was sealed: the agency's copy expires then unless a newer one reaches it); 0 when none
      * was sent since the coordinator started (tsunaguctl status). */
     uint64_t (*directory_until_ms) (void *arg, const char *agency);
+    /* During a rotation of the coordinator's own keys: 1 when agency's session says it holds
+     * the next keys, 0 when it does not (or has no session); -1 when no rotation is under way. */
+    int (*holds_next_keys) (void *arg, const char *agency);
     void *arg; /* their argument */
 } tsg_hub_api_live_t;
 

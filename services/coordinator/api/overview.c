@@ -22,6 +22,10 @@ s_agencies_live (const tsg_hub_api_t *api, json_t *agencies)
                              ? api->live.directory_until_ms (api->live.arg, id)
                              : 0;
         json_object_set_new (entry, "directory_valid_until", tsg_hub_json_time (until));
+        int holds =
+            id && api->live.holds_next_keys ? api->live.holds_next_keys (api->live.arg, id) : -1;
+        if (holds >= 0)
+            json_object_set_new (entry, "holds_next_keys", json_boolean (holds));
     }
 }
 

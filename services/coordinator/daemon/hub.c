@@ -85,6 +85,7 @@ tsg_hub_new (const char *endpoint, tsg_keys_t **keys_p, tsg_store_t **store_p)
                                            .last_seen_ms = hub_live_last_seen_ms,
                                            .letters_per_minute = hub_live_letters_per_minute,
                                            .directory_until_ms = hub_live_directory_until_ms,
+                                           .holds_next_keys = hub_rotation_holds,
                                            .arg = self };
     self->api.counters = tsg_hub_intake_counters (self->intake);
     self->api.intake = self->intake;

@@ -133,6 +133,9 @@ void hub_rotation_load (tsg_hub_t *self);
  * which it reconnects to the new server key. */
 bool hub_rotation_check (tsg_hub_t *self, uint64_t now);
 
+/* hub_rotation.c: tsg_hub_api_live_t's holds_next_keys (arg: the hub). */
+int hub_rotation_holds (void *arg, const char *agency);
+
 /* hub_live.c: a new, empty record of the hub's live figures (NULL when memory ran out), and
  * its end (safe on NULL and twice). */
 hub_live_t *hub_live_new (void);

@@ -64,6 +64,16 @@ hub_rotation_load (tsg_hub_t *self)
     log_info ("keys: handing the coordinator's next keys over in every directory");
 }
 
+int
+hub_rotation_holds (void *arg, const char *agency)
+{
+    tsg_hub_t *self = arg;
+    if (!self->next_keys)
+        return -1;
+    tsg_hub_session_t *s = tsg_hub_sessions_find (self->sessions, agency);
+    return s && tsg_hub_session_holds (s, tsg_keys_sign_public (self->next_keys));
+}
+
 /* True when every active agency has a session whose HELLO says it holds the next keys. */
 static bool
 s_all_hold (tsg_hub_t *self)
