@@ -37,11 +37,11 @@ typedef struct {
 } s_member_t;
 
 struct _agency_world_t {
-    char dir[512];                        /* the world's folder */
-    tsg_keys_t *coordinator;              /* the stand-in coordinator's keys */
-    s_member_t members[FIXTURE_AGENCIES]; /* the agencies */
-    size_t count;                         /* how many */
-    uint64_t serial;                      /* last directory serial */
+    char dir[512];                                /* the world's folder */
+    tsg_keys_t *coordinator;                      /* the stand-in coordinator's keys */
+    s_member_t members[FIXTURE_AGENCIES];         /* the agencies */
+    size_t count;                                 /* how many */
+    uint64_t serial;                              /* last directory serial */
     const Tsunagu__V1__CoordinatorKeys *handover; /* what directories hand over to (borrowed) */
 };
 

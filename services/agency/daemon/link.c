@@ -129,8 +129,8 @@ static void
 s_reconnect (agency_link_t *self)
 {
     zmq_disconnect (self->socket, self->endpoint);
-    if (zmq_setsockopt (self->socket, ZMQ_CURVE_SERVERKEY, self->using_next ? self->next : self->key,
-                        32)
+    if (zmq_setsockopt (self->socket, ZMQ_CURVE_SERVERKEY,
+                        self->using_next ? self->next : self->key, 32)
             != 0
         || zmq_connect (self->socket, self->endpoint) != 0)
         log_warnx ("link: cannot connect to %s: %s", self->endpoint, zmq_strerror (zmq_errno ()));
