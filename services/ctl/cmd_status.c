@@ -251,12 +251,15 @@ s_site_rules (json_t *status, const s_args_t *args, bool running, json_t *list)
     if (strcmp (ctl_text_get (keys, "state", ""), "announced") == 0) {
         char waiting[512] = "";
         s_not_holding (json_object_get (status, "agencies"), waiting, sizeof waiting);
+        char since[32], until[32];
+        ctl_time_jst (ctl_text_get (keys, "announced_at", ""), since);
+        ctl_time_jst (ctl_text_get (keys, "switch_by", ""), until);
         s_attention (list, "keys_rotation", NULL,
-                     "the coordinator's keys are being handed over to the agencies (since %s): it "
-                     "switches when every active agency holds them, by %s at the latest; an "
-                     "agency that does not by then needs a new bundle (or rotate-keys --finish)%s",
-                     ctl_text_get (keys, "announced_at", "?"),
-                     ctl_text_get (keys, "switch_by", "?"), waiting);
+                     "the coordinator's keys are being handed over to the agencies (since %s "
+                     "JST): it switches when every active agency holds them, by %s JST at the "
+                     "latest; an agency that does not by then needs a new bundle (or rotate-keys "
+                     "--finish)%s",
+                     since, until, waiting);
     }
     json_int_t alerts = json_integer_value (json_object_get (status, "alerts_open_count"));
     if (alerts > 0)

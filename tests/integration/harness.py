@@ -8,6 +8,7 @@ import argparse
 import base64
 import datetime
 import hashlib
+import html
 import http.client
 import json
 import os
@@ -20,6 +21,7 @@ import sys
 import tempfile
 import time
 import traceback
+import urllib.parse
 import uuid
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -996,6 +998,52 @@ def personal_strings(h):
     # Dedupe, keep order.
     seen = set()
     return [s for s in out if not (s in seen or seen.add(s))]
+
+
+class Staff:
+    """A staff member's browser on the dashboard at port, in http.client: cookies kept, the
+    login form's CSRF field sent back."""
+
+    def __init__(self, port):
+        self.port = port
+        self.cookies = {}
+
+    def request(self, method, path, body=None, headers=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=15)
+        try:
+            hdrs = dict(headers or {})
+            if self.cookies:
+                hdrs["Cookie"] = "; ".join("%s=%s" % kv for kv in self.cookies.items())
+            conn.request(method, path, body=body, headers=hdrs)
+            resp = conn.getresponse()
+            data = resp.read()
+            for name, value in resp.getheaders():
+                if name.lower() == "set-cookie":
+                    pair = value.split(";", 1)[0]
+                    k, _, v = pair.partition("=")
+                    if "max-age=0" in value.lower():
+                        self.cookies.pop(k.strip(), None)
+                    else:
+                        self.cookies[k.strip()] = v.strip()
+            return resp.status, dict((k.lower(), v) for k, v in resp.getheaders()), data
+        finally:
+            conn.close()
+
+    def login(self, name, password):
+        status, _, page = self.request("GET", "/login")
+        check(status == 200, "GET /login answered %d" % status)
+        m = re.search(rb'<form id="login".*?name="csrf" value="([^"]+)"', page, re.S)
+        check(m and "tsunagu_login" in self.cookies,
+              "the login page has no csrf field or sets no tsunagu_login cookie")
+        form = urllib.parse.urlencode({"csrf": html.unescape(m.group(1).decode()),
+                                       "name": name, "password": password})
+        status, headers, _ = self.request(
+            "POST", "/login", form, {"Content-Type": "application/x-www-form-urlencoded"})
+        check(status == 303 and headers.get("location") == "/"
+              and "tsunagu_session" in self.cookies,
+              "POST /login answered %d to %r, cookies %r" % (status, headers.get("location"),
+                                                               sorted(self.cookies)))
+        return page
 
 
 def notice_referral(sender, recipient, h, marker):

@@ -20,6 +20,7 @@ import harness  # noqa: E402
 from harness import check  # noqa: E402
 
 WAIT = 60
+PASSWORD = "kagi-no-koushin-2026"
 QUEUED = 3
 
 
@@ -91,6 +92,18 @@ def body(cluster, results, args):
         holds = {a["id"]: a.get("holds_next_keys") for a in status.get("agencies", [])}
         check(holds.get("eldercare-chuo") is True and holds.get("poverty-chuo") is False,
               "status: who holds the next keys %r" % holds)
+        # The dashboard's 機関 page says so too, by agency name.
+        harness.run([cluster.exe("tsunaguctl"), "-d", cluster.data_dir, "user", "add", "--name",
+                     "kanri", "--role", "admin", "--password-stdin"], input=PASSWORD + "\n",
+                    env=cluster.env)
+        staff = harness.Staff(cluster.http_port)
+        staff.login("kanri", PASSWORD)
+        code, _, page = staff.request("GET", "/agencies")
+        text = page.decode("utf-8")
+        m = re.search(r'<section class="panel" id="key-rotation">(.*?)</section>', text, re.S)
+        check(code == 200 and m, "/agencies shows no key rotation: %d" % code)
+        check(pov.name in m.group(1) and eld.name not in m.group(1),
+              "/agencies names who lacks the new keys wrongly: %r" % m.group(1))
         rid = harness.notice_referral(eld, pov, hh["H004"], "during")
         harness.wait_delivery(eld, rid, ("stored",), WAIT, alive=alive)
         queued.append(rid)

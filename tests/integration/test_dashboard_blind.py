@@ -12,7 +12,6 @@ scan is shown to find a planted value in each of those forms (and in a real page
 into), so a page that did show one would fail the test."""
 
 import html
-import http.client
 import json
 import os
 import re
@@ -93,51 +92,6 @@ def scan(body, content_type, needles):
         except UnicodeEncodeError:
             pass
     return found
-
-
-# --- a staff member's browser, in http.client ------------------------------------------------
-
-class Staff:
-    def __init__(self, port):
-        self.port = port
-        self.cookies = {}
-
-    def request(self, method, path, body=None, headers=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=15)
-        try:
-            hdrs = dict(headers or {})
-            if self.cookies:
-                hdrs["Cookie"] = "; ".join("%s=%s" % kv for kv in self.cookies.items())
-            conn.request(method, path, body=body, headers=hdrs)
-            resp = conn.getresponse()
-            data = resp.read()
-            for name, value in resp.getheaders():
-                if name.lower() == "set-cookie":
-                    pair = value.split(";", 1)[0]
-                    k, _, v = pair.partition("=")
-                    if "max-age=0" in value.lower():
-                        self.cookies.pop(k.strip(), None)
-                    else:
-                        self.cookies[k.strip()] = v.strip()
-            return resp.status, dict((k.lower(), v) for k, v in resp.getheaders()), data
-        finally:
-            conn.close()
-
-    def login(self, name, password):
-        status, _, page = self.request("GET", "/login")
-        check(status == 200, "GET /login answered %d" % status)
-        m = re.search(rb'<form id="login".*?name="csrf" value="([^"]+)"', page, re.S)
-        check(m and "tsunagu_login" in self.cookies,
-              "the login page has no csrf field or sets no tsunagu_login cookie")
-        form = urllib.parse.urlencode({"csrf": html.unescape(m.group(1).decode()),
-                                       "name": name, "password": password})
-        status, headers, _ = self.request(
-            "POST", "/login", form, {"Content-Type": "application/x-www-form-urlencoded"})
-        check(status == 303 and headers.get("location") == "/"
-              and "tsunagu_session" in self.cookies,
-              "POST /login answered %d to %r, cookies %r" % (status, headers.get("location"),
-                                                               sorted(self.cookies)))
-        return page
 
 
 # --- traffic -----------------------------------------------------------------------------------
@@ -316,7 +270,7 @@ def body(cluster, results, args):
     first_month = min(to_month(c) for c in created)
     this_month = time.strftime("%Y-%m", time.gmtime(time.time() + 9 * 3600))
 
-    staff = Staff(cluster.http_port)
+    staff = harness.Staff(cluster.http_port)
     login_page = staff.login(STAFF[0], STAFF[2])
     answers = crawl(cluster, staff, households, case_ids, first_month, this_month)
     answers.insert(0, ("/login (before the login)", 200, "text/html; charset=utf-8", login_page))

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "coordinator/api/overview.h"
+#include "coordinator/model/rotation.h"
 #include "coordinator/web/labels.h"
 #include "coordinator/web/web_parts.h"
 
@@ -82,12 +83,58 @@ s_row (tsg_web_ctx_t *ctx, tsg_html_t *h, const json_t *a)
     tsg_html_raw (h, "</td></tr>");
 }
 
+/* While the coordinator hands over to new keys (tsunaguctl rotate-keys): when it switches at
+ * the latest, and the active agencies that do not hold the new keys yet (they would need a
+ * new bundle after the switch). */
+static void
+s_key_rotation (tsg_web_ctx_t *ctx, tsg_html_t *h, const tsg_hub_rotation_t *r, const json_t *ov)
+{
+    if (r->state != TSG_HUB_ROTATION_ANNOUNCED)
+        return;
+    char until[32];
+    tsg_iso8601 (r->switch_by_ms, until);
+    tsg_html_raw (h, "<section class=\"panel\" id=\"key-rotation\"><p><span class=\"badge "
+                     "warn\">");
+    tsg_html_text (h, L (ctx, "鍵の更新中", "Key rotation"));
+    tsg_html_raw (h, "</span> ");
+    tsg_html_text (
+        h, L (ctx, "コーディネーターは新しい鍵へ移行中です。全機関が受け取った時点、遅くとも ",
+              "The coordinator hands over to new keys. It switches once every agency "
+              "holds them, at the latest on "));
+    web_iso (h, until);
+    tsg_html_text (h, L (ctx, " に切り替わります。", "."));
+    size_t i, missing = 0;
+    json_t *a;
+    json_array_foreach (json_object_get (ov, "agencies"), i, a)
+    {
+        if (strcmp (s_s (a, "status"), "active") != 0
+            || json_is_true (json_object_get (a, "holds_next_keys")))
+            continue;
+        if (missing++ == 0) {
+            tsg_html_raw (h, "<br>");
+            tsg_html_text (h, L (ctx, "未受領の機関: ", "Not yet holding them: "));
+        }
+        else
+            tsg_html_raw (h, "、");
+        tsg_html_text (h, *s_s (a, "name") ? s_s (a, "name") : s_s (a, "id"));
+    }
+    if (missing > 0)
+        tsg_html_text (h,
+                       L (ctx, "（切替までに接続しない機関は、agency.conf に新しい鍵が必要です）",
+                          " (one that does not connect before the switch needs the new keys "
+                          "in its agency.conf)"));
+    tsg_html_raw (h, "</p></section>");
+}
+
 void
 web_page_agencies (tsg_web_ctx_t *ctx)
 {
     tsg_txn_t txn;
     tsg_txn_begin (ctx->web->config.store, &txn, false);
     json_t *ov = txn.rc == TSG_OK ? tsg_hub_api_agencies_live (ctx->web->config.api, &txn) : NULL;
+    tsg_hub_rotation_t rotation;
+    if (!tsg_hub_rotation_get (&txn, &rotation))
+        rotation.state = TSG_HUB_ROTATION_NONE;
     tsg_txn_abort (&txn);
     if (!ov) {
         web_error (ctx, 500, "機関を読めませんでした。", "The agencies could not be read.");
@@ -105,7 +152,9 @@ web_page_agencies (tsg_web_ctx_t *ctx)
     web_page_begin (ctx, &h, L (ctx, "機関", "Agencies"), WEB_NAV_AGENCIES);
     tsg_html_raw (&h, "<h1>");
     tsg_html_text (&h, L (ctx, "機関", "Agencies"));
-    tsg_html_raw (&h, "</h1><section class=\"panel\"><table id=\"agencies\"><thead><tr>");
+    tsg_html_raw (&h, "</h1>");
+    s_key_rotation (ctx, &h, &rotation, ov);
+    tsg_html_raw (&h, "<section class=\"panel\"><table id=\"agencies\"><thead><tr>");
     for (size_t i = 0; i < 8; i++) {
         tsg_html_fmt (&h, "<th%s>", i == 3 || i == 6 ? " class=\"num\"" : "");
         tsg_html_text (&h, EN (ctx) ? heads_en[i] : heads_ja[i]);
