@@ -22,7 +22,6 @@ import uuid
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-import test_dashboard_blind as dashboard  # noqa: E402
 from harness import check, fail  # noqa: E402
 
 WAIT = 30
@@ -272,7 +271,7 @@ def body(cluster, results, args):
         listed = {a["id"]: a for a in cluster.coord_json("/v1/agencies")["agencies"]}
         check(listed[old.id].get("succeeded_by") == new.id
               and "succeeded_by" not in listed[new.id], "GET /v1/agencies %r" % listed[old.id])
-        staff = dashboard.Staff(cluster.http_port)
+        staff = harness.Staff(cluster.http_port)
         staff.login(STAFF[0], STAFF[2])
         status, _, data = staff.request("GET", "/agencies")
         text = data.decode("utf-8")
