@@ -19,7 +19,6 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 import test_blind_coordinator as blind  # noqa: E402
-import test_dashboard_blind as dashboard  # noqa: E402
 from harness import check, fail  # noqa: E402
 
 WAIT = 30
@@ -214,7 +213,7 @@ def body(cluster, results, args):
     results.check("tsunaguctl case list --handed-over lists it; case show shows 担当交代",
                   ctl_lists, True)
 
-    staff = dashboard.Staff(cluster.http_port)
+    staff = harness.Staff(cluster.http_port)
     staff.login(STAFF[0], STAFF[2])
 
     def page(path):
