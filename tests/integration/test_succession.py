@@ -271,6 +271,14 @@ def body(cluster, results, args):
         listed = {a["id"]: a for a in cluster.coord_json("/v1/agencies")["agencies"]}
         check(listed[old.id].get("succeeded_by") == new.id
               and "succeeded_by" not in listed[new.id], "GET /v1/agencies %r" % listed[old.id])
+
+        def directory_names_successor():  # eldercare's own directory, from the coordinator
+            ds = {a["id"]: a for a in eld.get("/v1/directory").json.get("agencies", [])}
+            return ds if ds.get(old.id, {}).get("succeeded_by") == new.id else None
+        ds = harness.wait_for(directory_names_successor, WAIT, "eldercare's directory naming "
+                              "the successor", alive=alive)
+        check(ds[old.id]["status"] == "revoked" and "succeeded_by" not in ds[new.id],
+              "eldercare's directory: %r" % ds[old.id])
         staff = harness.Staff(cluster.http_port)
         staff.login(STAFF[0], STAFF[2])
         status, _, data = staff.request("GET", "/agencies")

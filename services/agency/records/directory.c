@@ -1,7 +1,9 @@
 /* The coordinator's signed directory of agencies, as this agency knows it. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "tsunagu/tsg_agency_types.h"
 #include "tsunagu/tsunagu.h"
 #include "agency/records/directory.h"
 #include "agency/records/json.h"
@@ -89,6 +91,8 @@ agency_directory_from_letter (const tsg_letter_t *letter, uint64_t now_ms, uint6
         out->status = in->status;
         out->response_due_days = in->response_due_days;
         out->receive_due_days = in->receive_due_days;
+        if (in->succeeded_by && tsg_agency_id_valid (in->succeeded_by))
+            snprintf (out->succeeded_by, sizeof out->succeeded_by, "%s", in->succeeded_by);
         self->count++;
     }
     /* Sorted by id for bsearch; a repeated id keeps one entry only. */
@@ -207,12 +211,13 @@ agency_directory_json (const agency_directory_t *self)
         const agency_entry_t *entry = &self->entries[i];
         unsigned receive_days, response_days;
         agency_entry_due_days (entry, &receive_days, &response_days);
-        json_array_append_new (agencies,
-                               json_pack ("{s:s, s:s, s:s, s:s, s:I, s:I}", "id", entry->id, "type",
-                                          entry->type, "name", entry->name, "status",
-                                          tsg_agency_status_name (entry->status),
-                                          "receive_due_days", (json_int_t) receive_days,
-                                          "response_due_days", (json_int_t) response_days));
+        json_t *a = json_pack (
+            "{s:s, s:s, s:s, s:s, s:I, s:I}", "id", entry->id, "type", entry->type, "name",
+            entry->name, "status", tsg_agency_status_name (entry->status), "receive_due_days",
+            (json_int_t) receive_days, "response_due_days", (json_int_t) response_days);
+        if (a && entry->succeeded_by[0])
+            json_object_set_new (a, "succeeded_by", json_string (entry->succeeded_by));
+        json_array_append_new (agencies, a);
     }
     return json_pack ("{s:I, s:o, s:o}", "serial", (json_int_t) agency_directory_serial (self),
                       "valid_until", agency_json_time (agency_directory_valid_until (self)),

@@ -12,19 +12,20 @@
 
 /* One agency in the directory (a copy; no pointer into protobuf memory). */
 typedef struct {
-    char id[TSG_ID_MAX + 1];          /* agency id */
-    char type[TSG_ID_MAX + 1];        /* agency type, as the coordinator wrote it */
-    char *name;                       /* the agency's name */
-    uint8_t box_public[32];           /* X25519: crypto_box and CURVE */
-    uint8_t sign_public[32];          /* Ed25519 */
-    Tsunagu__V1__AgencyStatus status; /* active, suspended, revoked */
-    unsigned response_due_days;       /* days to accept or reject (0: the type's default) */
-    unsigned receive_due_days;        /* days to acknowledge (0: the default, 1) */
-    bool has_previous;                /* it rotated its keys: */
-    uint8_t previous_box_public[32];  /* ... those it had before, */
-    uint8_t previous_sign_public[32]; /* ... which still open and verify */
-    uint64_t keys_switched_at_ms;     /* ... letters it made before this */
-    bool has_next;                    /* a rotation under way: the keys it switches to */
+    char id[TSG_ID_MAX + 1];           /* agency id */
+    char type[TSG_ID_MAX + 1];         /* agency type, as the coordinator wrote it */
+    char *name;                        /* the agency's name */
+    uint8_t box_public[32];            /* X25519: crypto_box and CURVE */
+    uint8_t sign_public[32];           /* Ed25519 */
+    Tsunagu__V1__AgencyStatus status;  /* active, suspended, revoked */
+    unsigned response_due_days;        /* days to accept or reject (0: the type's default) */
+    unsigned receive_due_days;         /* days to acknowledge (0: the default, 1) */
+    bool has_previous;                 /* it rotated its keys: */
+    uint8_t previous_box_public[32];   /* ... those it had before, */
+    uint8_t previous_sign_public[32];  /* ... which still open and verify */
+    uint64_t keys_switched_at_ms;      /* ... letters it made before this */
+    char succeeded_by[TSG_ID_MAX + 1]; /* revoked by a succession (組織改編): its successor */
+    bool has_next;                     /* a rotation under way: the keys it switches to */
     uint8_t next_box_public[32];
     uint8_t next_sign_public[32];
 } agency_entry_t;
@@ -80,7 +81,8 @@ void agency_entry_due_days (const agency_entry_t *entry, unsigned *receive_days,
                             unsigned *response_days);
 
 /* {"serial", "valid_until", "agencies": [{"id","type","name","status",
- * "receive_due_days","response_due_days"}]}. */
+ * "receive_due_days","response_due_days", and "succeeded_by" for an agency a succession
+ * revoked}]}. */
 json_t *agency_directory_json (const agency_directory_t *self);
 
 #endif
