@@ -180,6 +180,16 @@ def body(cluster, results, args):
             wait_event(a, "coordinator.keys_handed_over", 2, alive)
         check(coordinator_sign_public(cluster) == second_sign,
               "the coordinator switched while child-chuo was offline")
+        # kill -9 while the keys are handed over: it comes back with the rotation under way.
+        cluster.coordinator.kill9()
+        cluster.coordinator.start()
+        cluster.wait_ready([eld.id, pov.id])
+        rid = harness.notice_referral(eld, pov, hh["H004"], "after-kill9")
+        harness.wait_arrived(pov, [rid], alive)
+        status = json.loads(cluster.ctl("status", "--json", check_rc=False).stdout)
+        check((status.get("coordinator_keys") or {}).get("state") == "announced"
+              and coordinator_sign_public(cluster) == second_sign,
+              "after kill -9 the rotation is not under way: %r" % status.get("coordinator_keys"))
         pov.daemon.stop()  # holds the second keys, offline at the switch
         out = cluster.ctl("rotate-keys", "--finish", "--reason",
                           "子ども家庭センター移転のため").stdout
@@ -196,7 +206,8 @@ def body(cluster, results, args):
         check(r.returncode != 0 and "no rotation" in r.stderr, "--finish with none: %r" % (r,))
 
     results.check("the coordinator restarted on its new key file serves the agencies; a second "
-                  "rotation waits for an offline agency, --finish switches it; an agency that "
+                  "rotation waits for an offline agency and goes on after a kill -9 of the "
+                  "coordinator, --finish switches it; an agency that "
                   "held the keys but was offline at the switch finds the new server key",
                   restart_and_finish_a_second)
 
