@@ -99,14 +99,16 @@ cmd_rotate_keys (const ctl_options_t *options, int argc, char **argv)
                             ? "the coordinator's new keys are its keys now"
                             : "the coordinator switches to its new keys within a second; "
                               "agencies connect again with them");
-    else
+    else {
+        char until[32];
+        ctl_time_jst (json_string_value (json_object_get (reply, "switch_by")), until);
         printf ("the coordinator's next keys (signing %s) are handed over to every agency in "
                 "its directory;\n"
-                "it switches when every active agency holds them, at %s at the latest\n"
+                "it switches when every active agency holds them, at %s JST at the latest\n"
                 "(tsunaguctl rotate-keys --finish switches now; tsunaguctl status shows who "
                 "holds them)\n",
-                json_string_value (json_object_get (reply, "next_sign_public")),
-                json_string_value (json_object_get (reply, "switch_by")));
+                json_string_value (json_object_get (reply, "next_sign_public")), until);
+    }
     json_decref (reply);
     return CTL_EXIT_OK;
 }
