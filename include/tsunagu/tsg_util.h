@@ -60,6 +60,10 @@ bool tsg_bearer_matches (const char *authorization, const uint8_t token_sha256[3
 /* Creates dir and missing parents with mode; true if it exists afterwards. */
 bool tsg_mkdir_p (const char *dir, unsigned mode);
 
+/* Formats a path into out (size bytes); false when it does not fit (out is then cut). */
+bool tsg_path (char *out, size_t size, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
 /* Writes data to path atomically (temp file, fsync, rename) with mode.  TSG_OK or TSG_ERR_IO. */
 int tsg_write_file (const char *path, const void *data, size_t len, unsigned mode);
 

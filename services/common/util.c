@@ -1,5 +1,6 @@
 /* util.c — the clock, random ids, hex and Z85 text, id rules, and small file helpers. */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sodium.h>
@@ -294,4 +295,14 @@ tsg_read_file (const char *path, size_t max, char **out, size_t *out_len)
     if (out_len)
         *out_len = got;
     return TSG_OK;
+}
+
+bool
+tsg_path (char *out, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    va_start (ap, fmt);
+    int n = vsnprintf (out, size, fmt, ap);
+    va_end (ap);
+    return n >= 0 && (size_t) n < size;
 }

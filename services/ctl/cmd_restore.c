@@ -34,20 +34,6 @@ s_usage (FILE *out)
              "a new machine).\n");
 }
 
-/* Formats a path into out; false when it is too long. */
-static bool s_path (char *out, size_t size, const char *fmt, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static bool
-s_path (char *out, size_t size, const char *fmt, ...)
-{
-    va_list ap;
-    va_start (ap, fmt);
-    int n = vsnprintf (out, size, fmt, ap);
-    va_end (ap);
-    return n >= 0 && (size_t) n < size;
-}
-
 /* Copies dir's file rel into the data directory's staged name, checking its size.  False with
  * err set. */
 static bool
@@ -55,7 +41,7 @@ s_stage (const char *dir, const char *rel, const char *staged, uint64_t size, ch
          size_t err_size)
 {
     char from[4096];
-    if (!s_path (from, sizeof from, "%s/%s", dir, rel)) {
+    if (!tsg_path (from, sizeof from, "%s/%s", dir, rel)) {
         snprintf (err, err_size, "%s: path too long", dir);
         return false;
     }
@@ -81,14 +67,14 @@ s_install (const char *dir, const char *data_dir, const tsg_manifest_t *manifest
     char store_dir[4096], store[4096], store_new[4096], store_old[4096];
     char log[4096], log_new[4096], log_old[4096], journal[4096];
     uint64_t now = tsg_now_ms ();
-    if (!s_path (store_dir, sizeof store_dir, "%s/store", data_dir)
-        || !s_path (store, sizeof store, "%s/data.mdb", store_dir)
-        || !s_path (store_new, sizeof store_new, "%s.restoring", store)
-        || !s_path (store_old, sizeof store_old, "%s.pre-restore-%" PRIu64, store, now)
-        || !s_path (log, sizeof log, "%s/%s", data_dir, TSG_HUB_AUDIT_FILE)
-        || !s_path (log_new, sizeof log_new, "%s.restoring", log)
-        || !s_path (log_old, sizeof log_old, "%s.pre-restore-%" PRIu64, log, now)
-        || !s_path (journal, sizeof journal, "%s/%s", data_dir, TSG_HUB_RESTORE_JOURNAL)) {
+    if (!tsg_path (store_dir, sizeof store_dir, "%s/store", data_dir)
+        || !tsg_path (store, sizeof store, "%s/data.mdb", store_dir)
+        || !tsg_path (store_new, sizeof store_new, "%s.restoring", store)
+        || !tsg_path (store_old, sizeof store_old, "%s.pre-restore-%" PRIu64, store, now)
+        || !tsg_path (log, sizeof log, "%s/%s", data_dir, TSG_HUB_AUDIT_FILE)
+        || !tsg_path (log_new, sizeof log_new, "%s.restoring", log)
+        || !tsg_path (log_old, sizeof log_old, "%s.pre-restore-%" PRIu64, log, now)
+        || !tsg_path (journal, sizeof journal, "%s/%s", data_dir, TSG_HUB_RESTORE_JOURNAL)) {
         snprintf (err, err_size, "%s: path too long", data_dir);
         return false;
     }
@@ -118,7 +104,7 @@ s_install (const char *dir, const char *data_dir, const tsg_manifest_t *manifest
         return false;
     /* The old environment's reader table means nothing to the new file. */
     char lock[4096];
-    if (s_path (lock, sizeof lock, "%s/lock.mdb", store_dir))
+    if (tsg_path (lock, sizeof lock, "%s/lock.mdb", store_dir))
         unlink (lock);
     if (unlink (journal) != 0 || tsg_backup_dir_sync (data_dir, err, err_size) != TSG_OK) {
         snprintf (err, err_size, "%s: cannot remove it: %s", journal, strerror (errno));
@@ -151,7 +137,7 @@ static bool
 s_running (const char *data_dir)
 {
     char store_dir[4096];
-    if (!s_path (store_dir, sizeof store_dir, "%s/store", data_dir)) {
+    if (!tsg_path (store_dir, sizeof store_dir, "%s/store", data_dir)) {
         ctl_error ("restore: %s: path too long", data_dir);
         return true;
     }
@@ -224,7 +210,7 @@ cmd_restore (const ctl_options_t *options, int argc, char **argv)
         char resync[4096], when[32];
         snprintf (when, sizeof when, "%llu\n", (unsigned long long) tsg_now_ms ());
         if (ok
-            && (!s_path (resync, sizeof resync, "%s/%s", data_dir, TSG_HUB_RESTORE_RESYNC)
+            && (!tsg_path (resync, sizeof resync, "%s/%s", data_dir, TSG_HUB_RESTORE_RESYNC)
                 || tsg_write_file (resync, when, strlen (when), 0600) != TSG_OK)) {
             snprintf (err, sizeof err, "cannot write %s/%s", data_dir, TSG_HUB_RESTORE_RESYNC);
             ok = false;

@@ -165,8 +165,9 @@ s_next_sequence (tsg_agency_t *self, tsg_txn_t *txn, const Tsunagu__V1__Hello *h
     if (self->standing.sequence_unknown && (next <= self->next_sequence || !next)) {
         self->standing.sequence_unknown = false;
         char path[4096];
-        snprintf (path, sizeof path, "%s/%s", self->config->data_dir, AGENCY_SEQUENCE_UNKNOWN_FILE);
-        unlink (path);
+        if (tsg_path (path, sizeof path, "%s/%s", self->config->data_dir,
+                      AGENCY_SEQUENCE_UNKNOWN_FILE))
+            unlink (path);
         log_info ("the sequence counter agrees with the coordinator's: new work is taken again");
     }
 }

@@ -132,8 +132,9 @@ tsg_agency_new (tsg_agency_config_t **config_p, char *err, size_t err_size)
         return NULL;
     }
     char flag[4096];
-    snprintf (flag, sizeof flag, "%s/%s", config->data_dir, AGENCY_SEQUENCE_UNKNOWN_FILE);
-    self->standing.sequence_unknown = access (flag, F_OK) == 0;
+    self->standing.sequence_unknown =
+        tsg_path (flag, sizeof flag, "%s/%s", config->data_dir, AGENCY_SEQUENCE_UNKNOWN_FILE)
+        && access (flag, F_OK) == 0;
     if (self->standing.sequence_unknown)
         log_info ("the store was restored from a backup: new work waits for the coordinator's "
                   "word on the next sequence number");

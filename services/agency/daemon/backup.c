@@ -20,20 +20,6 @@
 
 #define S_STORE "store/data.mdb" /* the store's copy, in the folder */
 
-/* Formats a path into out; false when it is too long. */
-static bool s_path (char *out, size_t size, const char *fmt, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static bool
-s_path (char *out, size_t size, const char *fmt, ...)
-{
-    va_list ap;
-    va_start (ap, fmt);
-    int n = vsnprintf (out, size, fmt, ap);
-    va_end (ap);
-    return n >= 0 && (size_t) n < size;
-}
-
 /* Adds each META "*.version" (be64) of the copy to the object arg. */
 static void
 s_version (void *arg, const char *key, size_t key_len, const void *val, size_t val_len)
@@ -59,7 +45,7 @@ agency_backup_take (const tsg_agency_config_t *config, const char *dir, FILE *ou
     if (!realpath (config->data_dir, source))
         snprintf (source, sizeof source, "%s", config->data_dir);
     tsg_manifest_t *manifest = tsg_manifest_new ("agency", source);
-    bool ok = manifest && s_path (copy, sizeof copy, "%s/%s", dir, S_STORE);
+    bool ok = manifest && tsg_path (copy, sizeof copy, "%s/%s", dir, S_STORE);
     if (!ok)
         snprintf (err, sizeof err, "out of memory, or a path too long");
     if (ok)
@@ -82,7 +68,7 @@ agency_backup_take (const tsg_agency_config_t *config, const char *dir, FILE *ou
         fprintf (stderr, "backup: %s\n", err);
         /* Only what this backup wrote: the folder was absent or empty. */
         unlink (copy);
-        if (s_path (copy, sizeof copy, "%s/store", dir))
+        if (tsg_path (copy, sizeof copy, "%s/store", dir))
             rmdir (copy);
         if (!existed)
             rmdir (dir);
@@ -124,7 +110,7 @@ s_check (const tsg_agency_config_t *config, const char *dir, tsg_manifest_t **ma
         problems += tsg_manifest_check_files (*manifest, dir, stderr);
     uint8_t value[8];
     size_t len = 0;
-    if (problems == 0 && s_path (copy, sizeof copy, "%s/%s", dir, S_STORE)) {
+    if (problems == 0 && tsg_path (copy, sizeof copy, "%s/%s", dir, S_STORE)) {
         int rc = tsg_backup_store_read (copy, "meta", AGENCY_META_SEQUENCE, value, sizeof value,
                                         &len, err, sizeof err);
         if (rc != TSG_OK && rc != TSG_ERR_NOT_FOUND) {
@@ -159,11 +145,11 @@ agency_backup_restore (const tsg_agency_config_t *config, const char *dir, FILE 
     }
     char err[8192] = "", from[4096], staged[4096], final[4096], keep[4096], lock[4096];
     uint64_t now = tsg_now_ms ();
-    bool ok = s_path (from, sizeof from, "%s/%s", dir, S_STORE)
-              && s_path (final, sizeof final, "%s/data.mdb", data_dir)
-              && s_path (staged, sizeof staged, "%s.restoring", final)
-              && s_path (keep, sizeof keep, "%s.pre-restore-%" PRIu64, final, now)
-              && s_path (lock, sizeof lock, "%s/lock.mdb", data_dir);
+    bool ok = tsg_path (from, sizeof from, "%s/%s", dir, S_STORE)
+              && tsg_path (final, sizeof final, "%s/data.mdb", data_dir)
+              && tsg_path (staged, sizeof staged, "%s.restoring", final)
+              && tsg_path (keep, sizeof keep, "%s.pre-restore-%" PRIu64, final, now)
+              && tsg_path (lock, sizeof lock, "%s/lock.mdb", data_dir);
     if (!ok)
         snprintf (err, sizeof err, "%s: path too long", data_dir);
     if (ok && !tsg_mkdir_p (data_dir, 0700)) {
@@ -180,7 +166,7 @@ agency_backup_restore (const tsg_agency_config_t *config, const char *dir, FILE 
     if (ok)
         unlink (lock); /* the old environment's reader table */
     char flag[4096];
-    if (ok && s_path (flag, sizeof flag, "%s/%s", data_dir, AGENCY_SEQUENCE_UNKNOWN_FILE)
+    if (ok && tsg_path (flag, sizeof flag, "%s/%s", data_dir, AGENCY_SEQUENCE_UNKNOWN_FILE)
         && tsg_write_file (flag, "restored\n", 9, 0600) != TSG_OK) {
         snprintf (err, sizeof err, "%s: cannot write it", flag);
         ok = false;
@@ -202,7 +188,7 @@ agency_backup_check_keys (const tsg_agency_config_t *config, FILE *report)
 {
     char path[4096];
     struct stat st;
-    if (!config->data_dir || !s_path (path, sizeof path, "%s/data.mdb", config->data_dir)
+    if (!config->data_dir || !tsg_path (path, sizeof path, "%s/data.mdb", config->data_dir)
         || stat (path, &st) != 0)
         return 0;
     tsg_store_t *store = NULL;

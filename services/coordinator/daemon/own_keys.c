@@ -23,8 +23,7 @@ s_err (char *err, size_t err_size, const char *format, ...)
 bool
 tsg_hub_own_keys_path (const char *keys_path, const char *suffix, char *out, size_t size)
 {
-    int n = snprintf (out, size, "%s%s", keys_path, suffix);
-    return n > 0 && (size_t) n < size;
+    return tsg_path (out, size, "%s%s", keys_path, suffix);
 }
 
 int
