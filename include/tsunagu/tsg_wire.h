@@ -33,6 +33,20 @@ void tsg_letter_prepare (tsg_letter_t *letter, tsg_header_t *header, uint8_t mes
 int tsg_envelope_seal (const tsg_letter_t *letter, const tsg_keys_t *keys, uint8_t **out,
                        size_t *out_len);
 
+/* The two halves of tsg_envelope_seal, for signing many letters at once.  tsg_letter_pack
+ * serializes letter into *out (caller frees), TSG_ERR_TOO_LARGE when its envelope, batch proof
+ * included, could pass TSG_ENVELOPE_MAX.  tsg_envelopes_sign wraps count packed letters into
+ * envelopes out[0..count-1] (each the caller's to free).  The letters with together[i] (all of
+ * them when together is NULL) share one signature per TSG_BATCH_MAX over their tree's root, each
+ * with its batch proof (proto/README.md §2.1); the others, and a lone one, are signed on their
+ * own, exactly as tsg_envelope_seal does.  Only letters whose recipient verifies batch proofs
+ * may be signed together.  A NULL signed_bytes[i] is no letter (out[i] NULL).  On failure every
+ * out[i] is NULL. */
+int tsg_letter_pack (const tsg_letter_t *letter, uint8_t **out, size_t *out_len);
+int tsg_envelopes_sign (const uint8_t *const *signed_bytes, const size_t *lens,
+                        const bool *together, size_t count, const tsg_keys_t *keys, uint8_t **out,
+                        size_t *out_len);
+
 /* A decoded envelope: the raw signed bytes and signature, and the letter they hold. */
 typedef struct {
     Tsunagu__V1__Envelope *envelope; /* owns signed bytes and signature */
@@ -45,8 +59,13 @@ typedef struct {
  * non-NULL, it is set to a static sentence.  TSG_ERR_TOO_LARGE or TSG_ERR_BAD_INPUT. */
 int tsg_envelope_decode (const uint8_t *data, size_t len, tsg_envelope_t *out, const char **detail);
 
-/* True when the signature over the signed bytes verifies with sign_public. */
+/* True when the signature over the signed bytes verifies with sign_public; for a letter of a
+ * batch, when its path leads to a root that signature covers (a root this thread verified
+ * lately with that key is not checked again: tsg_batch.h). */
 bool tsg_envelope_verify (const tsg_envelope_t *self, const uint8_t sign_public[32]);
+
+/* True when the envelope carries a batch proof (protocol 1.1). */
+bool tsg_envelope_batched (const tsg_envelope_t *self);
 
 /* Frees what decode allocated; safe to call twice. */
 void tsg_envelope_clear (tsg_envelope_t *self);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tsunagu/tsg_batch.h"
 #include "tsunagu/tsunagu.h"
 
 void
@@ -25,36 +26,143 @@ tsg_letter_prepare (tsg_letter_t *letter, tsg_header_t *header, uint8_t message_
     }
 }
 
+/* The most a batch proof adds to an envelope: index, count, and TSG_BATCH_DEPTH_MAX paths. */
+#define BATCH_PROOF_MAX (16 + TSG_BATCH_DEPTH_MAX * (TSG_BATCH_HASH_SIZE + 2))
+
+int
+tsg_letter_pack (const tsg_letter_t *letter, uint8_t **out, size_t *out_len)
+{
+    size_t len = tsunagu__v1__letter__get_packed_size (letter);
+    if (len + crypto_sign_BYTES + 16 + BATCH_PROOF_MAX > TSG_ENVELOPE_MAX)
+        return TSG_ERR_TOO_LARGE;
+    uint8_t *bytes = malloc (len ? len : 1);
+    if (!bytes)
+        return TSG_ERR_NOMEM;
+    tsunagu__v1__letter__pack (letter, bytes);
+    *out = bytes;
+    *out_len = len;
+    return TSG_OK;
+}
+
+/* The serialized Envelope of signed bytes, a signature and (NULL: none) a batch proof. */
+static int
+s_envelope_pack (const uint8_t *signed_bytes, size_t signed_len,
+                 const uint8_t signature[crypto_sign_BYTES], Tsunagu__V1__BatchProof *proof,
+                 uint8_t **out, size_t *out_len)
+{
+    Tsunagu__V1__Envelope envelope = TSUNAGU__V1__ENVELOPE__INIT;
+    envelope.signed_.data = (uint8_t *) signed_bytes;
+    envelope.signed_.len = signed_len;
+    envelope.signature.data = (uint8_t *) signature;
+    envelope.signature.len = crypto_sign_BYTES;
+    envelope.batch = proof;
+    size_t len = tsunagu__v1__envelope__get_packed_size (&envelope);
+    uint8_t *buf = malloc (len);
+    if (!buf)
+        return TSG_ERR_NOMEM;
+    tsunagu__v1__envelope__pack (&envelope, buf);
+    *out = buf;
+    *out_len = len;
+    return TSG_OK;
+}
+
+/* One batch of 2..TSG_BATCH_MAX letters, those at[0..count-1]: one signature over the root, a
+ * path each. */
+static int
+s_sign_batch (const uint8_t *const *signed_bytes, const size_t *lens, const size_t *at,
+              size_t count, const tsg_keys_t *keys, uint8_t **out, size_t *out_len)
+{
+    tsg_batch_tree_t *tree = malloc (sizeof *tree);
+    uint8_t (*leaves)[TSG_BATCH_HASH_SIZE] = malloc (count * TSG_BATCH_HASH_SIZE);
+    if (!tree || !leaves) {
+        free (tree);
+        free (leaves);
+        return TSG_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < count; i++)
+        tsg_batch_leaf (leaves[i], signed_bytes[at[i]], lens[at[i]]);
+    tsg_batch_tree_build (tree, (const uint8_t (*)[TSG_BATCH_HASH_SIZE]) leaves, count);
+    uint8_t statement[TSG_BATCH_STATEMENT_SIZE], signature[crypto_sign_BYTES];
+    tsg_batch_statement (statement, (uint32_t) count, tree->root);
+    crypto_sign_detached (signature, NULL, statement, sizeof statement,
+                          tsg_keys_sign_secret (keys));
+    int rc = TSG_OK;
+    for (size_t i = 0; i < count && rc == TSG_OK; i++) {
+        ProtobufCBinaryData path[TSG_BATCH_DEPTH_MAX];
+        for (size_t k = 0; k < tree->path_len[i]; k++)
+            path[k] = (ProtobufCBinaryData){ TSG_BATCH_HASH_SIZE, tree->path[i][k] };
+        Tsunagu__V1__BatchProof proof = TSUNAGU__V1__BATCH_PROOF__INIT;
+        proof.index = (uint32_t) i;
+        proof.count = (uint32_t) count;
+        proof.n_path = tree->path_len[i];
+        proof.path = path;
+        rc = s_envelope_pack (signed_bytes[at[i]], lens[at[i]], signature, &proof, &out[at[i]],
+                              &out_len[at[i]]);
+    }
+    free (tree);
+    free (leaves);
+    return rc;
+}
+
+/* One letter signed on its own (protocol 1.0's form). */
+static int
+s_sign_one (const uint8_t *signed_bytes, size_t len, const tsg_keys_t *keys, uint8_t **out,
+            size_t *out_len)
+{
+    uint8_t signature[crypto_sign_BYTES];
+    crypto_sign_detached (signature, NULL, signed_bytes, len, tsg_keys_sign_secret (keys));
+    return s_envelope_pack (signed_bytes, len, signature, NULL, out, out_len);
+}
+
+int
+tsg_envelopes_sign (const uint8_t *const *signed_bytes, const size_t *lens, const bool *together,
+                    size_t count, const tsg_keys_t *keys, uint8_t **out, size_t *out_len)
+{
+    size_t *at = malloc ((count ? count : 1) * sizeof *at); /* the letters signed together */
+    if (!at)
+        return TSG_ERR_NOMEM;
+    for (size_t i = 0; i < count; i++)
+        out[i] = NULL;
+    size_t runs = 0;
+    int rc = TSG_OK;
+    for (size_t i = 0; i < count && rc == TSG_OK; i++) {
+        if (!signed_bytes[i])
+            continue; /* no letter here */
+        if (together && !together[i])
+            rc = s_sign_one (signed_bytes[i], lens[i], keys, &out[i], &out_len[i]);
+        else
+            at[runs++] = i;
+    }
+    for (size_t done = 0; done < runs && rc == TSG_OK;) {
+        size_t chunk = runs - done < TSG_BATCH_MAX ? runs - done : TSG_BATCH_MAX;
+        if (chunk == 1)
+            rc = s_sign_one (signed_bytes[at[done]], lens[at[done]], keys, &out[at[done]],
+                             &out_len[at[done]]);
+        else
+            rc = s_sign_batch (signed_bytes, lens, at + done, chunk, keys, out, out_len);
+        done += chunk;
+    }
+    free (at);
+    if (rc != TSG_OK)
+        for (size_t i = 0; i < count; i++) {
+            free (out[i]);
+            out[i] = NULL;
+        }
+    return rc;
+}
+
 int
 tsg_envelope_seal (const tsg_letter_t *letter, const tsg_keys_t *keys, uint8_t **out,
                    size_t *out_len)
 {
-    size_t signed_len = tsunagu__v1__letter__get_packed_size (letter);
-    if (signed_len + crypto_sign_BYTES + 16 > TSG_ENVELOPE_MAX)
-        return TSG_ERR_TOO_LARGE;
-    uint8_t *signed_bytes = malloc (signed_len ? signed_len : 1);
-    if (!signed_bytes)
-        return TSG_ERR_NOMEM;
-    tsunagu__v1__letter__pack (letter, signed_bytes);
-    uint8_t signature[crypto_sign_BYTES];
-    crypto_sign_detached (signature, NULL, signed_bytes, signed_len, tsg_keys_sign_secret (keys));
-
-    Tsunagu__V1__Envelope envelope = TSUNAGU__V1__ENVELOPE__INIT;
-    envelope.signed_.data = signed_bytes;
-    envelope.signed_.len = signed_len;
-    envelope.signature.data = signature;
-    envelope.signature.len = sizeof signature;
-    size_t len = tsunagu__v1__envelope__get_packed_size (&envelope);
-    uint8_t *buf = malloc (len);
-    if (!buf) {
-        free (signed_bytes);
-        return TSG_ERR_NOMEM;
-    }
-    tsunagu__v1__envelope__pack (&envelope, buf);
+    uint8_t *signed_bytes = NULL;
+    size_t signed_len = 0;
+    int rc = tsg_letter_pack (letter, &signed_bytes, &signed_len);
+    if (rc != TSG_OK)
+        return rc;
+    rc = s_sign_one (signed_bytes, signed_len, keys, out, out_len);
     free (signed_bytes);
-    *out = buf;
-    *out_len = len;
-    return TSG_OK;
+    return rc;
 }
 
 static bool
@@ -102,6 +210,19 @@ s_letter_problem (const tsg_letter_t *letter)
     return NULL;
 }
 
+/* True when the proof's path has the length its index and count need, of 32-byte hashes. */
+static bool
+s_proof_shape_ok (const Tsunagu__V1__BatchProof *proof)
+{
+    int expected = tsg_batch_path_length (proof->index, proof->count);
+    if (expected < 0 || (size_t) expected != proof->n_path)
+        return false;
+    for (size_t i = 0; i < proof->n_path; i++)
+        if (proof->path[i].len != TSG_BATCH_HASH_SIZE)
+            return false;
+    return true;
+}
+
 int
 tsg_envelope_decode (const uint8_t *data, size_t len, tsg_envelope_t *out, const char **detail)
 {
@@ -120,6 +241,8 @@ tsg_envelope_decode (const uint8_t *data, size_t len, tsg_envelope_t *out, const
     tsg_letter_t *letter = NULL;
     if (envelope->signature.len != crypto_sign_BYTES)
         why = "signature is not 64 bytes";
+    else if (envelope->batch && !s_proof_shape_ok (envelope->batch))
+        why = "batch proof does not fit its index and count";
     else {
         letter = tsunagu__v1__letter__unpack (NULL, envelope->signed_.len, envelope->signed_.data);
         if (!letter)
@@ -140,13 +263,51 @@ tsg_envelope_decode (const uint8_t *data, size_t len, tsg_envelope_t *out, const
     return TSG_OK;
 }
 
+/* A batched letter: its path to the root, then the root's signature, unless this thread verified
+ * that root with this key lately. */
+static bool
+s_verify_batch (const Tsunagu__V1__Envelope *envelope, const uint8_t sign_public[32])
+{
+    const Tsunagu__V1__BatchProof *proof = envelope->batch;
+    const uint8_t *path[TSG_BATCH_DEPTH_MAX];
+    if (proof->n_path > TSG_BATCH_DEPTH_MAX)
+        return false;
+    for (size_t i = 0; i < proof->n_path; i++) {
+        if (proof->path[i].len != TSG_BATCH_HASH_SIZE)
+            return false;
+        path[i] = proof->path[i].data;
+    }
+    uint8_t leaf[TSG_BATCH_HASH_SIZE], root[TSG_BATCH_HASH_SIZE];
+    tsg_batch_leaf (leaf, envelope->signed_.data, envelope->signed_.len);
+    if (!tsg_batch_root (root, leaf, proof->index, proof->count, path, proof->n_path))
+        return false;
+    uint8_t statement[TSG_BATCH_STATEMENT_SIZE];
+    tsg_batch_statement (statement, proof->count, root);
+    if (tsg_batch_cache_holds (sign_public, statement))
+        return true;
+    if (crypto_sign_verify_detached (envelope->signature.data, statement, sizeof statement,
+                                     sign_public)
+        != 0)
+        return false;
+    tsg_batch_cache_add (sign_public, statement);
+    return true;
+}
+
 bool
 tsg_envelope_verify (const tsg_envelope_t *self, const uint8_t sign_public[32])
 {
+    if (self->envelope->batch)
+        return s_verify_batch (self->envelope, sign_public);
     return crypto_sign_verify_detached (self->envelope->signature.data,
                                         self->envelope->signed_.data, self->envelope->signed_.len,
                                         sign_public)
            == 0;
+}
+
+bool
+tsg_envelope_batched (const tsg_envelope_t *self)
+{
+    return self->envelope && self->envelope->batch;
 }
 
 void

@@ -58,7 +58,11 @@ typedef struct agency_pending {
     tsg_party_t party;                       /* status: our side of the referral */
     uint8_t message_id[TSG_MESSAGE_ID_SIZE]; /* the letter carrying it */
     uint64_t sequence;                       /* its outbox sequence */
-    uint8_t *envelope;                       /* the sealed letter */
+    uint8_t *packed;                         /* the letter, serialized, until the group commit
+                                                signs it (core/batch_sign.c) */
+    size_t packed_len;                       /* its size */
+    bool batchable;                          /* its recipient verifies batch proofs */
+    uint8_t *envelope;                       /* the signed letter (from the group commit on) */
     size_t envelope_len;                     /* its size */
     json_t *record;                          /* referral: the sent record; status: the change;
                                                 case event: the event; consent: the consent
@@ -141,6 +145,8 @@ struct _tsg_agency_t {
     agency_coordinator_pin_t coordinator;          /* the coordinator's keys we trust */
     bool coordinator_keys_changed;                 /* ... changed in this batch: the link
                                                       follows (daemon/loop.c) */
+    bool coordinator_batch_proofs;                 /* its last HELLO said it verifies batch
+                                                      proofs (core/batch_sign.c) */
     agency_outbox_t *outbox;                       /* send and resend schedule */
     agency_link_t *link;                           /* the DEALER, NULL until started */
     agency_http_t *http;                           /* the API listener, NULL until started */

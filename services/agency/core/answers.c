@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agency/core/batch_sign.h"
 #include "agency/core/answers.h"
 
 static void
@@ -77,8 +78,10 @@ agency_answer_reject (tsg_agency_t *self, tsg_txn_t *txn, const tsg_letter_t *le
 }
 
 /* Seals and sends one receipt. */
+/* The receipt as a serialized letter in *out (NULL when it could not be made). */
 static void
-s_send (tsg_agency_t *self, const agency_receipt_t *receipt, uint64_t at_ms)
+s_pack (tsg_agency_t *self, const agency_receipt_t *receipt, uint64_t at_ms, uint8_t **out,
+        size_t *out_len)
 {
     tsg_letter_t letter;
     tsg_header_t header;
@@ -100,23 +103,49 @@ s_send (tsg_agency_t *self, const agency_receipt_t *receipt, uint64_t at_ms)
     body.detail = (char *) receipt->detail;
     letter.receipt = &body;
     letter.sequence = 0;
-
-    uint8_t *sealed = NULL;
-    size_t sealed_len = 0;
-    int rc = tsg_envelope_seal (&letter, self->config->keys, &sealed, &sealed_len);
+    int rc = tsg_letter_pack (&letter, out, out_len);
     if (rc != TSG_OK) {
+        *out = NULL;
         log_warnx ("receipt to %s not sealed: %s", receipt->recipient, tsg_strerror (rc));
-        return;
     }
-    if (self->send (self->send_arg, sealed, sealed_len) != 0)
-        log_debug ("receipt to %s not sent now; it will be asked for again", receipt->recipient);
-    free (sealed);
 }
 
 void
 agency_answers_send (tsg_agency_t *self, const agency_batch_t *batch)
 {
+    size_t count = batch->receipt_count;
+    if (count == 0)
+        return;
     uint64_t at = agency_standing_now_ms (&self->standing);
-    for (size_t i = 0; i < batch->receipt_count; i++)
-        s_send (self, &batch->receipts[i], at);
+    uint8_t **packed = calloc (count, sizeof *packed);
+    size_t *lens = calloc (count, sizeof *lens);
+    bool *together = calloc (count, sizeof *together);
+    uint8_t **wire = calloc (count, sizeof *wire);
+    size_t *wire_len = calloc (count, sizeof *wire_len);
+    if (packed && lens && together && wire && wire_len) {
+        for (size_t i = 0; i < count; i++) {
+            s_pack (self, &batch->receipts[i], at, &packed[i], &lens[i]);
+            together[i] = agency_batch_ok (self, batch->receipts[i].recipient,
+                                           TSUNAGU__V1__KIND__KIND_RECEIPT);
+        }
+        /* The batch's receipts share a signature where their recipients verify batch proofs. */
+        if (tsg_envelopes_sign ((const uint8_t *const *) packed, lens, together, count,
+                                self->config->keys, wire, wire_len)
+            != TSG_OK)
+            log_warnx ("%zu receipts not signed; they will be asked for again", count);
+        for (size_t i = 0; i < count; i++) {
+            if (wire[i] && self->send (self->send_arg, wire[i], wire_len[i]) != 0)
+                log_debug ("receipt to %s not sent now; it will be asked for again",
+                           batch->receipts[i].recipient);
+            free (wire[i]);
+            free (packed[i]);
+        }
+    }
+    else
+        log_warnx ("out of memory: %zu receipts not sent; they will be asked for again", count);
+    free (packed);
+    free (lens);
+    free (together);
+    free (wire);
+    free (wire_len);
 }

@@ -181,6 +181,7 @@ s_hello (tsg_agency_t *self, tsg_txn_t *txn, const tsg_letter_t *letter, agency_
         s_event (self, txn, "agency.resumed", json_pack ("{s:s}", "agency", self->config->id));
     }
     s_next_sequence (self, txn, letter->hello);
+    self->coordinator_batch_proofs = letter->hello && letter->hello->batch_proofs;
     /* What follows this answer on the connection is our mailbox again, from its oldest
      * letter: what was held may be taken again, in order. */
     if (self->hold_inbound && letter->hello && letter->hello->rewound) {
@@ -228,11 +229,13 @@ s_directory (tsg_agency_t *self, tsg_txn_t *txn, const tsg_letter_t *letter, con
     }
     tsg_txn_put (txn, tsg_store_db (self->store, AGENCY_DB_META), AGENCY_META_DIRECTORY,
                  strlen (AGENCY_META_DIRECTORY), data, len);
+    bool listing_changed = !agency_directory_same_listing (now, dir);
     agency_directory_destroy (&batch->directory);
     batch->directory = dir;
-    s_event (self, txn, "directory.changed",
-             json_pack ("{s:I, s:I}", "serial", (json_int_t) agency_directory_serial (dir),
-                        "agencies", (json_int_t) agency_directory_count (dir)));
+    if (listing_changed)
+        s_event (self, txn, "directory.changed",
+                 json_pack ("{s:I, s:I}", "serial", (json_int_t) agency_directory_serial (dir),
+                            "agencies", (json_int_t) agency_directory_count (dir)));
     s_handover (self, txn, letter->directory->coordinator_next);
 }
 

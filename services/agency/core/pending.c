@@ -3,6 +3,7 @@
 #include <assert.h>
 #include <stdlib.h>
 
+#include "agency/core/batch_sign.h"
 #include "agency/core/kind.h"
 #include "agency/core/outbound.h"
 #include "agency/core/pending.h"
@@ -34,6 +35,7 @@ agency_pending_free (agency_pending_t *pending)
     if (!pending)
         return;
     free (pending->client_ref);
+    free (pending->packed);
     free (pending->envelope);
     json_decref (pending->record);
     json_decref (pending->answer);
@@ -79,6 +81,9 @@ agency_pending_last (tsg_agency_t *self)
 size_t
 agency_pending_write (tsg_agency_t *self, tsg_txn_t *txn)
 {
+    int signed_rc = agency_sign_pending (self);
+    if (signed_rc != TSG_OK && txn->rc == TSG_OK)
+        txn->rc = signed_rc; /* the group fails: every request of it is answered 500 */
     size_t added = 0;
     for (agency_pending_t *p = self->pending; p; p = p->next) {
         if (p->same_as)

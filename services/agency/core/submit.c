@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agency/core/batch_sign.h"
 #include "agency/core/outbound.h"
 #include "agency/core/pending.h"
 #include "agency/core/submit.h"
@@ -123,8 +124,8 @@ agency_submit_seal (tsg_agency_t *self, tsg_letter_t *letter, agency_pending_t *
                     const char *too_large, json_t **reply)
 {
     letter->sequence = pending->sequence;
-    int rc =
-        tsg_envelope_seal (letter, self->config->keys, &pending->envelope, &pending->envelope_len);
+    int rc = tsg_letter_pack (letter, &pending->packed, &pending->packed_len);
+    pending->batchable = agency_batch_ok (self, letter->recipient, letter->kind);
     if (rc == TSG_OK)
         return 0;
     bool large = rc == TSG_ERR_TOO_LARGE;

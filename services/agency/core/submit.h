@@ -29,8 +29,9 @@ agency_pending_t *agency_submit (tsg_agency_t *self, agency_kind_id_t kind, cons
  * for the commit): true when it may be taken, else false with *status and *reply filled. */
 bool agency_admits (tsg_agency_t *self, int *status, json_t **reply);
 
-/* Seals letter (its sequence set to pending's) into pending->envelope.  0, or 413 (with
- * too_large as the message, NULL: the library's sentence) or 500, with *reply set. */
+/* Seals letter (its sequence set to pending's) into pending: serialized now, signed with the
+ * rest of its group commit (core/batch_sign.h).  0, or 413 (with too_large as the message,
+ * NULL: the library's sentence) or 500, with *reply set. */
 int agency_submit_seal (tsg_agency_t *self, tsg_letter_t *letter, agency_pending_t *pending,
                         const char *too_large, json_t **reply);
 

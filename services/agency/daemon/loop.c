@@ -58,15 +58,13 @@ s_hello (tsg_agency_t *self)
                         TSG_COORDINATOR_ID);
     letter.sequence = 0;
     letter.created_at_ms = agency_standing_now_ms (&self->standing);
-    if (self->hold_inbound) {
+    hello.batch_proofs = true; /* protocol 1.1: letters to us may be signed in batches */
+    letter.hello = &hello;
+    if (self->hold_inbound)
         hello.resend_from_oldest = true;
-        letter.hello = &hello;
-    }
-    if (self->coordinator.has_next) { /* a hand-over of the coordinator's keys: we hold them */
+    if (self->coordinator.has_next) /* a hand-over of the coordinator's keys: we hold them */
         hello.coordinator_next_sign_public =
             (ProtobufCBinaryData){ 32, self->coordinator.next_sign };
-        letter.hello = &hello;
-    }
     if (tsg_envelope_seal (&letter, self->config->keys, &sealed, &sealed_len) == TSG_OK) {
         self->send (self->send_arg, sealed, sealed_len);
         free (sealed);

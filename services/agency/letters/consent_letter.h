@@ -14,7 +14,7 @@
 int agency_consent_bodies (tsg_agency_t *self, const char *case_id, const json_t *consent,
                            const json_t *content, agency_bodies_t *out, json_t **reply);
 
-/* Seals a consent letter into pending->envelope (413 names the form, sealed once for every
+/* Seals a consent letter into pending (413 names the form, sealed once for every
  * agency it goes to). */
 int agency_consent_seal (tsg_agency_t *self, tsg_letter_t *letter, agency_pending_t *pending,
                          json_t **reply);

@@ -91,6 +91,7 @@ agency_directory_from_letter (const tsg_letter_t *letter, uint64_t now_ms, uint6
         out->status = in->status;
         out->response_due_days = in->response_due_days;
         out->receive_due_days = in->receive_due_days;
+        out->batch_proofs = in->batch_proofs;
         if (in->succeeded_by && tsg_agency_id_valid (in->succeeded_by))
             snprintf (out->succeeded_by, sizeof out->succeeded_by, "%s", in->succeeded_by);
         self->count++;
@@ -201,6 +202,35 @@ agency_entry_due_days (const agency_entry_t *entry, unsigned *receive_days, unsi
     *receive_days = entry->receive_due_days ? entry->receive_due_days : 1;
     *response_days = entry->response_due_days ? entry->response_due_days
                                               : tsg_type_response_due_days (entry->type);
+}
+
+/* True when a and b say the same of one agency, whether it verifies batch proofs aside. */
+static bool
+s_same_entry (const agency_entry_t *a, const agency_entry_t *b)
+{
+    return strcmp (a->id, b->id) == 0 && strcmp (a->type, b->type) == 0
+           && strcmp (a->name ? a->name : "", b->name ? b->name : "") == 0
+           && memcmp (a->box_public, b->box_public, 32) == 0
+           && memcmp (a->sign_public, b->sign_public, 32) == 0 && a->status == b->status
+           && a->response_due_days == b->response_due_days
+           && a->receive_due_days == b->receive_due_days && a->has_previous == b->has_previous
+           && memcmp (a->previous_box_public, b->previous_box_public, 32) == 0
+           && memcmp (a->previous_sign_public, b->previous_sign_public, 32) == 0
+           && a->keys_switched_at_ms == b->keys_switched_at_ms
+           && strcmp (a->succeeded_by, b->succeeded_by) == 0 && a->has_next == b->has_next
+           && memcmp (a->next_box_public, b->next_box_public, 32) == 0
+           && memcmp (a->next_sign_public, b->next_sign_public, 32) == 0;
+}
+
+bool
+agency_directory_same_listing (const agency_directory_t *a, const agency_directory_t *b)
+{
+    if (!a || !b || a->count != b->count)
+        return false;
+    for (size_t i = 0; i < a->count; i++)
+        if (!s_same_entry (&a->entries[i], &b->entries[i]))
+            return false;
+    return true;
 }
 
 json_t *

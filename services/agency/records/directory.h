@@ -25,6 +25,7 @@ typedef struct {
     uint8_t previous_sign_public[32];  /* ... which still open and verify */
     uint64_t keys_switched_at_ms;      /* ... letters it made before this */
     char succeeded_by[TSG_ID_MAX + 1]; /* revoked by a succession (組織改編): its successor */
+    bool batch_proofs;                 /* it verifies batch proofs (protocol 1.1) */
     bool has_next;                     /* a rotation under way: the keys it switches to */
     uint8_t next_box_public[32];
     uint8_t next_sign_public[32];
@@ -84,5 +85,10 @@ void agency_entry_due_days (const agency_entry_t *entry, unsigned *receive_days,
  * "receive_due_days","response_due_days", and "succeeded_by" for an agency a succession
  * revoked}]}. */
 json_t *agency_directory_json (const agency_directory_t *self);
+
+/* True when a and b list the same agencies with the same names, types, states, keys and due
+ * days: what only says who verifies batch proofs (protocol 1.1) is no change to the agency's
+ * system (no directory.changed).  False when either is NULL. */
+bool agency_directory_same_listing (const agency_directory_t *a, const agency_directory_t *b);
 
 #endif

@@ -74,27 +74,60 @@ hub_send_frames (tsg_hub_t *self, const uint8_t *rid, size_t rid_len, uint8_t *c
     return 0;
 }
 
+/* Every answer of the batch as an envelope in wire[i] (NULL: none, or it could not be made). */
+static void
+s_answers_seal (tsg_hub_t *self, uint8_t **wire, size_t *wire_len)
+{
+    size_t count = self->pending_count;
+    uint8_t **packed = calloc (count ? count : 1, sizeof *packed);
+    size_t *lens = calloc (count ? count : 1, sizeof *lens);
+    bool *batched = calloc (count ? count : 1, sizeof *batched);
+    for (size_t i = 0; packed && lens && batched && i < count; i++) {
+        hub_pending_t *p = &self->pending[i];
+        if (p->answer.type == TSG_HUB_ANSWER_NONE)
+            continue;
+        int rc = tsg_hub_answer_pack (&p->answer, p->to, &packed[i], &lens[i]);
+        if (rc != TSG_OK) {
+            log_warnx ("hub: cannot seal an answer to %s: %s", p->to, tsg_strerror (rc));
+            packed[i] = NULL;
+            continue;
+        }
+        const Tsunagu__V1__AgencyEntry *entry = tsg_hub_directory_find (self->directory, p->to);
+        batched[i] = entry && entry->batch_proofs;
+    }
+    /* Letters to agencies that verify batch proofs share one signature per TSG_BATCH_MAX. */
+    if (packed && lens && batched
+        && tsg_envelopes_sign ((const uint8_t *const *) packed, lens, batched, count, self->keys,
+                               wire, wire_len)
+               != TSG_OK)
+        log_warnx ("hub: cannot sign %zu answers", count);
+    for (size_t i = 0; packed && i < count; i++)
+        free (packed[i]);
+    free (packed);
+    free (lens);
+    free (batched);
+}
+
 void
 hub_send_answers (tsg_hub_t *self)
 {
     uint8_t *frames[TSG_FRAMES_MAX];
     size_t lens[TSG_FRAMES_MAX];
     size_t count = 0;
-    for (size_t i = 0; i < self->pending_count; i++) {
+    size_t total = self->pending_count;
+    uint8_t **wire = calloc (total ? total : 1, sizeof *wire);
+    size_t *wire_len = calloc (total ? total : 1, sizeof *wire_len);
+    if (wire && wire_len)
+        s_answers_seal (self, wire, wire_len);
+    else
+        log_warnx ("hub: out of memory: %zu answers not sent", total);
+    for (size_t i = 0; wire && wire_len && i < total; i++) {
         hub_pending_t *p = &self->pending[i];
-        uint8_t *sealed = NULL;
-        size_t sealed_len = 0;
-        if (p->answer.type != TSG_HUB_ANSWER_NONE) {
-            int rc = tsg_hub_answer_seal (&p->answer, p->to, self->keys, &sealed, &sealed_len);
-            if (rc == TSG_OK) {
-                frames[count] = sealed;
-                lens[count++] = sealed_len;
-            }
-            else
-                log_warnx ("hub: cannot seal an answer to %s: %s", p->to, tsg_strerror (rc));
+        if (wire[i]) {
+            frames[count] = wire[i];
+            lens[count++] = wire_len[i];
         }
-        bool last_of_connection = i + 1 == self->pending_count
-                                  || self->pending[i + 1].rid_len != p->rid_len
+        bool last_of_connection = i + 1 == total || self->pending[i + 1].rid_len != p->rid_len
                                   || memcmp (self->pending[i + 1].rid, p->rid, p->rid_len) != 0;
         if (count > 0 && (count == HUB_SEND_FRAMES || last_of_connection)) {
             if (hub_send_frames (self, p->rid, p->rid_len, frames, lens, count) != 0) {
@@ -107,6 +140,8 @@ hub_send_answers (tsg_hub_t *self)
             count = 0;
         }
     }
+    free (wire);
+    free (wire_len);
     self->pending_count = 0;
 }
 

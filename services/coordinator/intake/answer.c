@@ -1,5 +1,6 @@
-/* answer.c — the coordinator's answers to one letter (STORED, ERROR, HELLO), sealed. */
+/* answer.c — the coordinator's answers to one letter (STORED, ERROR, HELLO), as letters. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "coordinator/intake/intake.h"
@@ -17,8 +18,8 @@ tsg_hub_answer_store_failed (tsg_hub_answer_t *answer)
 }
 
 int
-tsg_hub_answer_seal (const tsg_hub_answer_t *answer, const char *recipient, const tsg_keys_t *keys,
-                     uint8_t **out, size_t *out_len)
+tsg_hub_answer_pack (const tsg_hub_answer_t *answer, const char *recipient, uint8_t **out,
+                     size_t *out_len)
 {
     tsg_letter_t letter;
     uint8_t message_id[TSG_MESSAGE_ID_SIZE];
@@ -59,9 +60,25 @@ tsg_hub_answer_seal (const tsg_hub_answer_t *answer, const char *recipient, cons
         }
         hello.rewound = answer->rewind;
         hello.next_sequence = answer->next_sequence;
+        hello.batch_proofs = true;
         letter.hello = &hello;
         break;
     default: return TSG_ERR_NOT_FOUND;
     }
-    return tsg_envelope_seal (&letter, keys, out, out_len);
+    return tsg_letter_pack (&letter, out, out_len);
+}
+
+int
+tsg_hub_answer_seal (const tsg_hub_answer_t *answer, const char *recipient, const tsg_keys_t *keys,
+                     uint8_t **out, size_t *out_len)
+{
+    uint8_t *packed = NULL;
+    size_t packed_len = 0;
+    int rc = tsg_hub_answer_pack (answer, recipient, &packed, &packed_len);
+    if (rc != TSG_OK)
+        return rc;
+    rc = tsg_envelopes_sign ((const uint8_t *const *) &packed, &packed_len, NULL, 1, keys, out,
+                             out_len);
+    free (packed);
+    return rc;
 }

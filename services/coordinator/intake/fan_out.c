@@ -40,9 +40,61 @@ hub_casework_fan_out (tsg_hub_casework_t *self, const tsg_hub_case_t *c, const c
 
 /* ---- CASE_UPDATE ------------------------------------------------------------------- */
 
-/* Seals and stores c's CASE_UPDATE for each agency on it. */
+/* The batch's CASE_UPDATEs, packed as they are made and signed together before they go into the
+ * mailboxes, in the order they were made. */
+typedef struct {
+    char to[TSG_ID_MAX + 1];                 /* the agency */
+    uint8_t message_id[TSG_MESSAGE_ID_SIZE]; /* the letter's id */
+    uint8_t *packed;                         /* the serialized letter (owned) */
+    size_t len;                              /* its size */
+    bool together;                           /* the agency verifies batch proofs */
+} s_update_t;
+
+typedef struct {
+    s_update_t *items; /* the updates, in order */
+    size_t count;      /* how many */
+    size_t capacity;   /* allocated */
+} s_updates_t;
+
+/* Packs c's CASE_UPDATE for agency to onto updates.  False when it could not: the batch's
+ * transaction has failed (logged). */
+static bool
+s_update_pack (tsg_hub_casework_t *self, s_updates_t *updates, const char *to,
+               Tsunagu__V1__CaseUpdate *update, const Tsunagu__V1__AgencyEntry *entry)
+{
+    if (updates->count == updates->capacity) {
+        size_t capacity = updates->capacity ? 2 * updates->capacity : 16;
+        s_update_t *grown = realloc (updates->items, capacity * sizeof *grown);
+        if (!grown) {
+            self->txn->rc = TSG_ERR_NOMEM; /* the batch fails: nothing is announced by half */
+            return false;
+        }
+        updates->items = grown;
+        updates->capacity = capacity;
+    }
+    s_update_t *u = &updates->items[updates->count];
+    tsg_letter_t letter;
+    tsg_header_t header;
+    tsg_letter_prepare (&letter, &header, u->message_id, TSUNAGU__V1__KIND__KIND_CASE_UPDATE,
+                        TSG_COORDINATOR_ID, to);
+    header.case_id = update->case_id;
+    letter.case_update = update;
+    int rc = tsg_letter_pack (&letter, &u->packed, &u->len);
+    if (rc != TSG_OK) {
+        log_warnx ("cases: cannot seal the update of case %s for %s: %s", update->case_id, to,
+                   tsg_strerror (rc));
+        self->txn->rc = rc;
+        return false;
+    }
+    tsg_hub_copy (u->to, sizeof u->to, to);
+    u->together = entry->batch_proofs;
+    updates->count++;
+    return true;
+}
+
+/* Packs c's CASE_UPDATE for each agency on it onto updates. */
 static void
-s_announce (tsg_hub_casework_t *self, const tsg_hub_case_t *c)
+s_announce (tsg_hub_casework_t *self, const tsg_hub_case_t *c, s_updates_t *updates)
 {
     Tsunagu__V1__CaseUpdate update = TSUNAGU__V1__CASE_UPDATE__INIT;
     char *agencies[TSG_HUB_CASE_AGENCIES_MAX], *tags[TSG_HUB_CASE_TAGS_MAX];
@@ -83,20 +135,50 @@ s_announce (tsg_hub_casework_t *self, const tsg_hub_case_t *c)
         const Tsunagu__V1__AgencyEntry *entry = tsg_hub_directory_find (self->directory, to);
         if (!entry || entry->status == TSUNAGU__V1__AGENCY_STATUS__AGENCY_REVOKED)
             continue;
-        tsg_letter_t letter;
-        tsg_header_t header;
-        uint8_t message_id[TSG_MESSAGE_ID_SIZE];
-        tsg_letter_prepare (&letter, &header, message_id, TSUNAGU__V1__KIND__KIND_CASE_UPDATE,
-                            TSG_COORDINATOR_ID, to);
-        header.case_id = (char *) c->id;
-        letter.case_update = &update;
-        int rc = hub_casework_post (self, to, &letter);
-        if (rc != TSG_OK) {
-            log_warnx ("cases: cannot seal the update of case %s for %s: %s", c->id, to,
-                       tsg_strerror (rc));
+        if (!s_update_pack (self, updates, to, &update, entry))
             return;
-        }
     }
+}
+
+/* Signs the packed updates (those to agencies that verify batch proofs together) and stores each
+ * in its agency's mailbox, in order. */
+static void
+s_updates_post (tsg_hub_casework_t *self, s_updates_t *updates)
+{
+    size_t n = updates->count;
+    const uint8_t **packed = calloc (n ? n : 1, sizeof *packed);
+    size_t *lens = calloc (n ? n : 1, sizeof *lens);
+    bool *together = calloc (n ? n : 1, sizeof *together);
+    uint8_t **wire = calloc (n ? n : 1, sizeof *wire);
+    size_t *wire_len = calloc (n ? n : 1, sizeof *wire_len);
+    int rc = TSG_ERR_NOMEM;
+    if (packed && lens && together && wire && wire_len) {
+        for (size_t i = 0; i < n; i++) {
+            packed[i] = updates->items[i].packed;
+            lens[i] = updates->items[i].len;
+            together[i] = updates->items[i].together;
+        }
+        rc = tsg_envelopes_sign (packed, lens, together, n, self->keys, wire, wire_len);
+    }
+    if (rc != TSG_OK) {
+        log_warnx ("cases: cannot sign %zu case updates: %s", n, tsg_strerror (rc));
+        self->txn->rc = rc;
+    }
+    for (size_t i = 0; rc == TSG_OK && i < n; i++) {
+        const s_update_t *u = &updates->items[i];
+        if (tsg_hub_mailbox_put (self->txn, u->to, TSG_COORDINATOR_ID,
+                                 TSUNAGU__V1__KIND__KIND_CASE_UPDATE, u->message_id, wire[i],
+                                 wire_len[i], self->now_ms)
+            != 0)
+            self->note_mail (self->arg, u->to);
+    }
+    for (size_t i = 0; wire && i < n; i++)
+        free (wire[i]);
+    free (packed);
+    free (lens);
+    free (together);
+    free (wire);
+    free (wire_len);
 }
 
 static int
@@ -111,10 +193,16 @@ hub_casework_announce_changed (tsg_hub_casework_t *self)
     if (self->n_changed == 0 || self->txn->rc != TSG_OK)
         return;
     qsort (self->changed, self->n_changed, sizeof *self->changed, s_id_cmp);
+    s_updates_t updates = { 0 };
     for (size_t i = 0; i < self->n_changed && self->txn->rc == TSG_OK; i++) {
         if (i > 0 && strcmp (self->changed[i], self->changed[i - 1]) == 0)
             continue;
         if (tsg_hub_case_get (self->txn, self->changed[i], self->now))
-            s_announce (self, self->now);
+            s_announce (self, self->now, &updates);
     }
+    if (self->txn->rc == TSG_OK)
+        s_updates_post (self, &updates);
+    for (size_t i = 0; i < updates.count; i++)
+        free (updates.items[i].packed);
+    free (updates.items);
 }

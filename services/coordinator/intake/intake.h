@@ -169,9 +169,13 @@ const char *tsg_hub_intake_acked (const tsg_hub_intake_t *self, size_t index, ui
 /* Turns an answer that needed the commit into ERROR_STORE (not final): the batch was lost. */
 void tsg_hub_answer_store_failed (tsg_hub_answer_t *answer);
 
-/* Builds the answer as a letter from the coordinator to recipient, signed with keys, into
- * *out (a serialized Envelope the caller frees).  Returns TSG_OK or the sealing error;
+/* Builds the answer as a letter from the coordinator to recipient, serialized into *out (the
+ * caller frees; tsg_envelopes_sign signs it).  Returns TSG_OK or the packing error;
  * TSG_ERR_NOT_FOUND for TSG_HUB_ANSWER_NONE. */
+int tsg_hub_answer_pack (const tsg_hub_answer_t *answer, const char *recipient, uint8_t **out,
+                         size_t *out_len);
+
+/* tsg_hub_answer_pack, signed on its own with keys: a serialized Envelope in *out. */
 int tsg_hub_answer_seal (const tsg_hub_answer_t *answer, const char *recipient,
                          const tsg_keys_t *keys, uint8_t **out, size_t *out_len);
 

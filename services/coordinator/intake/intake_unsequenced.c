@@ -8,6 +8,7 @@
 
 #include "coordinator/intake/intake_parts.h"
 #include "coordinator/model/mailbox.h"
+#include "coordinator/model/store.h"
 
 /* An acknowledgement (RECEIPT DELIVERED or REJECTED) from auth_id.  Never answered: a
  * receipt that cannot be applied is counted (and logged once per cause). */
@@ -86,6 +87,20 @@ s_clock_ahead (const tsg_hub_intake_t *self, uint64_t created_at, uint64_t *ahea
     return created_at > self->now_ms + TSG_HUB_SKEW_AHEAD_MS;
 }
 
+/* What the HELLO says of batch proofs, kept in the registry when it changed: the directory that
+ * follows tells the other agencies (and this hub's own answers) whether letters to auth_id may
+ * be signed in batches.  An agency that stops verifying them stops getting them. */
+static void
+s_batch_proofs (tsg_hub_intake_t *self, const char *auth_id, bool verifies)
+{
+    const Tsunagu__V1__AgencyEntry *entry = tsg_hub_directory_find (self->directory, auth_id);
+    if (!entry || entry->batch_proofs == verifies)
+        return;
+    if (tsg_registry_set_batch_proofs (self->txn, auth_id, verifies))
+        log_info ("agency %s %s batch proofs", auth_id,
+                  verifies ? "verifies" : "no longer verifies");
+}
+
 /* A letter without a sequence number: HELLO or an acknowledgement; nothing else.  Neither
  * is held to the clock check: a HELLO changes nothing but the session (and its answer is how
  * an agency learns that its clock is wrong), and a receipt only acknowledges mail addressed
@@ -106,6 +121,7 @@ hub_intake_unsequenced (tsg_hub_intake_t *self, const char *auth_id, const tsg_e
             answer->holds_next = true;
             memcpy (answer->holds_next_sign, letter->hello->coordinator_next_sign_public.data, 32);
         }
+        s_batch_proofs (self, auth_id, letter->hello && letter->hello->batch_proofs);
         uint64_t ahead = 0, repeats = 0;
         if (s_clock_ahead (self, letter->created_at_ms, &ahead)
             && tsg_hub_quiet_note (self->quiet, auth_id, TSUNAGU__V1__ERROR_CODE__ERROR_CLOCK_SKEW,

@@ -59,3 +59,18 @@ tsg_registry_switch_keys (tsg_txn_t *txn, const char *id)
     tsunagu__v1__agency_entry__free_unpacked (entry, NULL);
     return rotating;
 }
+
+bool
+tsg_registry_set_batch_proofs (tsg_txn_t *txn, const char *id, bool verifies)
+{
+    Tsunagu__V1__AgencyEntry *entry = tsg_registry_get (txn, id);
+    if (!entry)
+        return false;
+    bool changed = entry->batch_proofs != verifies;
+    if (changed) {
+        entry->batch_proofs = verifies;
+        tsg_registry_put (txn, entry);
+    }
+    tsunagu__v1__agency_entry__free_unpacked (entry, NULL);
+    return changed;
+}

@@ -74,6 +74,11 @@ void tsg_registry_touch (tsg_txn_t *txn);
  * from then on), in txn.  True when there was a rotation to end. */
 bool tsg_registry_switch_keys (tsg_txn_t *txn, const char *id);
 
+/* Records whether agency id verifies batch proofs (what its HELLO says), so that the directory
+ * tells the others whether they may sign letters to it in batches.  True when that changed
+ * (the registry was written); false when it did not or id is not registered. */
+bool tsg_registry_set_batch_proofs (tsg_txn_t *txn, const char *id, bool verifies);
+
 /* Changes each time the registry is written; 0 for a new store. */
 uint64_t tsg_registry_generation (tsg_txn_t *txn);
 
