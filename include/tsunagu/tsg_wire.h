@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "tsunagu.pb-c.h"
 #include "tsunagu/tsg_keys.h"
@@ -63,6 +64,23 @@ int tsg_envelope_decode (const uint8_t *data, size_t len, tsg_envelope_t *out, c
  * batch, when its path leads to a root that signature covers (a root this thread verified
  * lately with that key is not checked again: tsg_batch.h). */
 bool tsg_envelope_verify (const tsg_envelope_t *self, const uint8_t sign_public[32]);
+
+/* What this process signed and checked since it started, for /metrics and the benchmark: the
+ * cost of the protocol's signatures, per letter. */
+typedef struct {
+    uint64_t letters_signed_plain;    /* letters signed on their own */
+    uint64_t letters_signed_batched;  /* letters signed in batches */
+    uint64_t signatures;              /* Ed25519 signatures made (one per batch) */
+    uint64_t signature_checks;        /* Ed25519 verifications made */
+    uint64_t verified_by_cached_root; /* batched letters verified by a root checked before */
+} tsg_wire_counters_t;
+
+void tsg_wire_counters (tsg_wire_counters_t *out);
+
+/* Writes the counters as Prometheus text: prefix_letters_signed_total{form="plain"|"batch"},
+ * prefix_signatures_total, prefix_signature_checks_total and
+ * prefix_letters_verified_by_cached_root_total. */
+void tsg_wire_counters_print (FILE *out, const char *prefix);
 
 /* True when the envelope carries a batch proof (protocol 1.1). */
 bool tsg_envelope_batched (const tsg_envelope_t *self);

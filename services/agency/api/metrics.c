@@ -276,6 +276,7 @@ agency_metrics_text (tsg_agency_t *self)
     fprintf (out, "tsunagu_agency_clock_skew_ms %lld\n",
              self->standing.clock_known ? (long long) -self->standing.clock_offset_ms : 0LL);
     s_coordinator (out, self, now);
+    tsg_wire_counters_print (out, "tsunagu_agency");
     tsg_txn_t txn;
     tsg_txn_begin (self->store, &txn, false);
     size_t outbox = tsg_txn_count (&txn, tsg_store_db (self->store, AGENCY_DB_OUTBOX));

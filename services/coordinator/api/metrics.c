@@ -169,6 +169,7 @@ tsg_hub_metrics_text (const tsg_hub_api_t *api, tsg_txn_t *txn, uint64_t now_ms)
                  tsg_error_code_name ((Tsunagu__V1__ErrorCode) code),
                  (unsigned long long) (counters ? counters->refused[code] : 0));
     s_refusals (out, api);
+    tsg_wire_counters_print (out, "tsunagu");
     s_staff (out, api->staff);
     s_store (out, api, txn);
     s_connections (out, api);
