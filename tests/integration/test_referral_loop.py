@@ -138,6 +138,41 @@ def body(cluster, results, args):
     results.check("A is requested at version 1 on both sides (sender, recipient, inbox)",
                   starts_at_version_1)
 
+    def opening_referral():
+        """No case id: the referral opens a case (opens_case) and stands for its first
+        CASE_UPDATE; both copies say what the coordinator's case says."""
+        h = households["H003"]
+        req = harness.referral_request(h, to_agency=poverty.id, client_ref="loop-open",
+                                       sheet=harness.sheet_for_sender(h, "eldercare"),
+                                       legal_basis="none")
+        r = elder.post("/v1/referrals", req)
+        check(r.status == 202, "POST /v1/referrals: %r" % r)
+        harness.wait_delivered(elder, r.json["referral_id"], WAIT, alive=alive)
+        case_id = r.json["case_id"]
+        want_tags = list(dict.fromkeys(h["tags"]))
+        theirs = harness.wait_json(lambda: cluster.coordinator_case(case_id),
+                                   lambda c: c.get("version") == 1, WAIT,
+                                   "the coordinator's case", alive=alive)
+        check(theirs.get("state") == "multi-agency", "coordinator: %r" % theirs.get("state"))
+        for ag in (elder, poverty):
+            mine = harness.wait_json(lambda ag=ag: ag.case(case_id),
+                                     lambda c: c.get("version") == 1, WAIT,
+                                     "%s's copy at version 1" % ag.id, alive=alive)
+            check(mine.get("state") == "multi-agency", "%s: state %r" % (ag.id, mine.get("state")))
+            ids = [a if isinstance(a, str) else a.get("id") for a in mine.get("agencies", [])]
+            check(ids == [elder.id, poverty.id], "%s: agencies %r" % (ag.id, ids))
+            check(mine.get("tags") == want_tags, "%s: tags %r, want %r" % (
+                ag.id, mine.get("tags"), want_tags))
+            feed = ag.get("/v1/events?after=0&limit=500")
+            check(feed.status == 200, "%s: GET /v1/events: %r" % (ag.id, feed))
+            updated = [e for e in feed.json["events"] if e["type"] == "case.updated"
+                       and e["data"].get("case_id") == case_id]
+            check(len(updated) == 1 and updated[0]["data"].get("version") == 1,
+                  "%s: case.updated events %r" % (ag.id, updated))
+
+    results.check("a referral that opens its case: both copies at version 1, multi-agency, "
+                  "sender then recipient, its tags, one case.updated each", opening_referral)
+
     def unchanged_now(v):
         for ag in (elder, poverty):
             j = ag.referral(rid)

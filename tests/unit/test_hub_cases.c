@@ -193,6 +193,71 @@ test_case_created_and_multi_agency (void **state)
     assert_int_equal (hub_stat (f, TSG_HUB_STAT_CASE_STATE "open"), 0);
 }
 
+/* A referral marked opens_case (protocol 1.1) from `from` to `to` on case_id with one tag. */
+static tsg_hub_answer_t
+s_refer_opening (hub_fixture_t *f, int from, const char *to, const char *case_id, const char *tag)
+{
+    tsg_letter_t letter;
+    tsg_header_t header;
+    uint8_t id[16], body[64];
+    char rid[TSG_UUID_TEXT_SIZE];
+    tsg_letter_prepare (&letter, &header, id, TSUNAGU__V1__KIND__KIND_REFERRAL,
+                        tsg_keys_id (f->keys[from]), to);
+    tsg_uuid_new (rid);
+    header.referral_id = rid;
+    header.case_id = (char *) case_id;
+    header.opens_case = true;
+    header.legal_basis = TSUNAGU__V1__LEGAL_BASIS__LEGAL_BASIS_NONE;
+    char *tags[1] = { (char *) tag };
+    header.n_tags = 1;
+    header.tags = tags;
+    memset (body, 0xa5, sizeof body);
+    letter.body.data = body;
+    letter.body.len = sizeof body;
+    return hub_send (f, from, &letter);
+}
+
+/* The referral that opens its case stands for the case's first CASE_UPDATE: the case is the
+ * same as without the mark, but neither party is sent an update; a mark on a case that exists
+ * is refused; the next change is announced to everyone as before. */
+static void
+test_opening_referral_stands_for_its_update (void **state)
+{
+    hub_fixture_t *f = *state;
+    tsg_hub_answer_t a = s_refer_opening (f, F_ELDER, DISABILITY, CASE_A, "8050");
+    hub_expect_stored (&a);
+    tsg_hub_case_t *c = hub_get_case (f, CASE_A);
+    assert_int_equal (c->state, TSG_CASE_MULTI_AGENCY);
+    assert_int_equal (c->version, 1);
+    assert_int_equal (c->n_agencies, 2);
+    assert_string_equal (c->agencies[0], ELDER);
+    assert_string_equal (c->agencies[1], DISABILITY);
+    assert_string_equal (c->last_event_type, "referral");
+    free (c);
+    assert_int_equal (hub_mailbox_kind (f, DISABILITY, TSUNAGU__V1__KIND__KIND_REFERRAL), 1);
+    assert_int_equal (hub_mailbox_kind (f, ELDER, TSUNAGU__V1__KIND__KIND_CASE_UPDATE), 0);
+    assert_int_equal (hub_mailbox_kind (f, DISABILITY, TSUNAGU__V1__KIND__KIND_CASE_UPDATE), 0);
+
+    /* The case exists now: a second "opening" of it is refused, and changes nothing. */
+    a = s_refer_opening (f, F_ELDER, POVERTY, CASE_A, "生活困窮");
+    hub_expect_error (&a, TSUNAGU__V1__ERROR_CODE__ERROR_NOT_PERMITTED);
+    assert_true (a.final);
+    c = hub_get_case (f, CASE_A);
+    assert_int_equal (c->version, 1);
+    assert_int_equal (c->n_agencies, 2);
+    free (c);
+
+    /* poverty joins by a plain referral: version 2, announced to all three. */
+    s_refer (f, F_DISABILITY, POVERTY, CASE_A, "生活困窮");
+    assert_int_equal (hub_mailbox_kind (f, ELDER, TSUNAGU__V1__KIND__KIND_CASE_UPDATE), 1);
+    assert_int_equal (hub_mailbox_kind (f, DISABILITY, TSUNAGU__V1__KIND__KIND_CASE_UPDATE), 1);
+    assert_int_equal (hub_mailbox_kind (f, POVERTY, TSUNAGU__V1__KIND__KIND_CASE_UPDATE), 1);
+    tsg_envelope_t env = s_newest (f, POVERTY, TSUNAGU__V1__KIND__KIND_CASE_UPDATE,
+                                   tsg_keys_sign_public (f->coordinator));
+    assert_int_equal (env.letter->case_update->version, 2);
+    tsg_envelope_clear (&env);
+}
+
 /* Receiving and accepting the first referral set the case's first times and counters. */
 static void
 test_case_figures_from_referrals (void **state)
@@ -884,6 +949,8 @@ main (void)
     log_init ("test_hub_cases", false);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown (test_case_created_and_multi_agency, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_opening_referral_stands_for_its_update, s_setup,
+                                         s_teardown),
         cmocka_unit_test_setup_teardown (test_case_figures_from_referrals, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_case_event_refusals, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_meeting_plan_close_reopen, s_setup, s_teardown),

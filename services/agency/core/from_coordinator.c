@@ -27,6 +27,8 @@ s_event (tsg_agency_t *self, tsg_txn_t *txn, const char *type, json_t *data)
 }
 
 /* A case update for our copy: applied (case.updated when it moved the copy on), or why not. */
+/* A CASE_UPDATE applied to our copy of its case, told on the feed when it moved the copy on.
+ * NULL, or why it was refused. */
 static const char *
 s_case_update (tsg_agency_t *self, tsg_txn_t *txn, const Tsunagu__V1__CaseUpdate *update)
 {
@@ -45,6 +47,43 @@ s_case_update (tsg_agency_t *self, tsg_txn_t *txn, const Tsunagu__V1__CaseUpdate
                                 ? update->last_event_type
                                 : NULL));
     return why;
+}
+
+void
+agency_case_opened (tsg_agency_t *self, tsg_txn_t *txn, const char *case_id, const char *opener,
+                    const char *recipient, const char *const *tags, size_t n_tags, uint64_t at_ms)
+{
+    json_t *record = agency_case_get (txn, case_id);
+    uint64_t version = agency_json_u64 (record, "version", 0);
+    json_decref (record);
+    if (version > 0)
+        return; /* a CASE_UPDATE came first: the coordinator's word stands */
+    char *agencies[2] = { (char *) opener, (char *) recipient };
+    char *kept[TSG_TAGS_MAX];
+    size_t n_kept = 0;
+    for (size_t i = 0; i < n_tags && n_kept < TSG_TAGS_MAX; i++) {
+        bool seen = !tags[i] || !*tags[i] || strlen (tags[i]) > TSG_TAG_LEN_MAX;
+        for (size_t k = 0; k < n_kept && !seen; k++)
+            seen = strcmp (kept[k], tags[i]) == 0;
+        if (!seen)
+            kept[n_kept++] = (char *) tags[i];
+    }
+    Tsunagu__V1__CaseUpdate update = TSUNAGU__V1__CASE_UPDATE__INIT;
+    update.case_id = (char *) case_id;
+    update.state = (char *) tsg_case_state_name (TSG_CASE_MULTI_AGENCY);
+    update.version = 1;
+    update.n_agencies = 2;
+    update.agencies = agencies;
+    update.n_tags = n_kept;
+    update.tags = kept;
+    update.next_review_on = (char *) "";
+    update.last_event_id = (char *) "";
+    update.last_event_type = (char *) "referral";
+    update.last_event_by = (char *) opener;
+    update.updated_at_ms = at_ms;
+    const char *why = s_case_update (self, txn, &update);
+    if (why)
+        log_warnx ("case %s: the copy opened by its first referral was refused: %s", case_id, why);
 }
 
 /* What the coordinator's ERROR did to our standing: agency.suspended / agency.revoked when the

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agency/core/from_coordinator.h"
 #include "agency/core/legal.h"
 #include "agency/core/submit.h"
 #include "agency/letters/letters.h"
@@ -217,6 +218,8 @@ s_seal_letter (tsg_agency_t *self, const agency_request_t *req, const agency_ent
     tsg_letter_prepare (&letter, &header, pending->message_id, TSUNAGU__V1__KIND__KIND_REFERRAL,
                         self->config->id, to->id);
     header.case_id = pending->case_id;
+    /* A case id made for this referral: the letter stands for the case's first CASE_UPDATE. */
+    header.opens_case = !req->case_id;
     header.referral_id = pending->referral_id;
     header.status = (char *) "requested";
     header.n_tags = n_tags;
@@ -258,6 +261,8 @@ s_seal_letter (tsg_agency_t *self, const agency_request_t *req, const agency_ent
     }
     json_object_set_new (pending->record, "receive_due_date",
                          json_string (pending->receive_due_date));
+    if (header.opens_case)
+        json_object_set_new (pending->record, "opens_case", json_true ());
     json_object_set_new (pending->record, "data_categories",
                          req->data_categories ? json_deep_copy (req->data_categories)
                                               : json_array ());
@@ -360,13 +365,35 @@ s_write (tsg_agency_t *self, tsg_txn_t *txn, const agency_pending_t *p)
     return true;
 }
 
+/* The tags of a sent record, borrowed from it, into tags (at most TSG_TAGS_MAX). */
+static size_t
+s_record_tags (const json_t *record, const char **tags)
+{
+    size_t n = 0, i;
+    json_t *tag;
+    json_array_foreach (json_object_get (record, "tags"), i, tag)
+    {
+        if (n < TSG_TAGS_MAX && json_is_string (tag))
+            tags[n++] = json_string_value (tag);
+    }
+    return n;
+}
+
 static void
 s_stored (tsg_agency_t *self, tsg_txn_t *txn, const agency_msgref_t *ref,
           const uint8_t about[TSG_MESSAGE_ID_SIZE], uint64_t at_ms)
 {
-    (void) self;
     (void) about;
     agency_sent_update (txn, ref->id, AGENCY_EVENT_STORED, at_ms, NULL, NULL, NULL);
+    json_t *record = agency_sent_get (txn, ref->id);
+    if (record && json_is_true (json_object_get (record, "opens_case"))) {
+        const char *tags[TSG_TAGS_MAX];
+        size_t n_tags = s_record_tags (record, tags);
+        agency_case_opened (self, txn, json_string_value (json_object_get (record, "case_id")),
+                            self->config->id, json_string_value (json_object_get (record, "to")),
+                            tags, n_tags, at_ms);
+    }
+    json_decref (record);
 }
 
 static void
@@ -458,6 +485,10 @@ s_filed (tsg_agency_t *self, tsg_txn_t *txn, const agency_entry_t *sender,
                          self->config->response_due_days);
     agency_cases_add_referral (txn, letter->header->case_id, letter->header->referral_id,
                                TSG_PARTY_RECIPIENT, sender->id);
+    if (letter->header->opens_case)
+        agency_case_opened (self, txn, letter->header->case_id, sender->id, self->config->id,
+                            (const char *const *) letter->header->tags, letter->header->n_tags,
+                            letter->created_at_ms);
     /* The feed tells of it by ids and codes only: the sheet is read at GET /v1/inbox. */
     const tsg_header_t *header = letter->header;
     uint64_t now = tsg_now_ms ();

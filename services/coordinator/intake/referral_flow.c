@@ -93,6 +93,10 @@ s_referral_check (tsg_hub_casework_t *self, const char *sender, const tsg_letter
     bool exists = tsg_hub_case_get (txn, h->case_id, old);
     /* Membership is granted, never claimed: a referral about a case makes its recipient a
      * member, and only a member may send one. */
+    if (exists && h->opens_case)
+        REFUSE (ERROR_NOT_PERMITTED,
+                "case %s exists already: a referral that opens a case names a new case id",
+                h->case_id);
     if (exists && !tsg_hub_case_has_agency (old, sender))
         REFUSE (ERROR_NOT_CASE_MEMBER,
                 "agency \"%s\" is not on case %s: only its agencies may refer about it", sender,
@@ -217,7 +221,11 @@ s_referral_case (tsg_hub_casework_t *self, const char *sender, const tsg_letter_
         c->last_event_id[0] = '\0';
         tsg_hub_copy (c->last_event_type, sizeof c->last_event_type, "referral");
         tsg_hub_copy (c->last_event_by, sizeof c->last_event_by, sender);
-        hub_casework_changed (self, c->id);
+        /* A referral marked opens_case stands for the case's first CASE_UPDATE: both parties
+         * know from it all that update would say (version 1, multi-agency, the two of them,
+         * its tags), so none is sent — unless a later letter of the batch changes the case. */
+        if (exists || !h->opens_case)
+            hub_casework_changed (self, c->id);
     }
     tsg_hub_case_put (txn, exists ? old : NULL, c);
 }
