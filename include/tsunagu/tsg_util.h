@@ -18,10 +18,12 @@ void tsg_clock_set (uint64_t (*clock_fn) (void));
 /* Monotonic milliseconds, for timers only (never stored). */
 uint64_t tsg_monotonic_ms (void);
 
-/* Fills id with 16 random bytes. */
+/* Fills id with a new message id: 6 bytes of the wall clock's milliseconds (big-endian), then
+ * 10 random bytes, so that ids sort by time and stores insert them at their end. */
 void tsg_random_id (uint8_t id[TSG_MESSAGE_ID_SIZE]);
 
-/* Writes a random lowercase version-4 UUID into out. */
+/* Writes a new lowercase UUID into out: version 7 (RFC 9562), its first 48 bits the wall
+ * clock's milliseconds, 74 random bits after. */
 void tsg_uuid_new (char out[TSG_UUID_TEXT_SIZE]);
 
 /* True when text is a lowercase UUID (36 characters, hyphens at 8-13-18-23). */

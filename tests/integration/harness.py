@@ -67,7 +67,7 @@ STATUTORY_MEETING = {"eldercare": "chiiki-care", "disability": "kyogikai", "chil
 # The agency types that may send an emergency (abuse) report.
 EMERGENCY_TYPES = ("eldercare", "disability", "child")
 
-UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[47][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
 
 class TestFailure(AssertionError):

@@ -46,7 +46,21 @@ test_ids (void **state)
     char uuid[TSG_UUID_TEXT_SIZE];
     tsg_uuid_new (uuid);
     assert_true (tsg_uuid_valid (uuid));
-    assert_int_equal (uuid[14], '4');
+    assert_int_equal (uuid[14], '7'); /* version 7: time-ordered */
+    assert_true (strchr ("89ab", uuid[19]) != NULL);
+    /* Ids made later sort after (a millisecond apart at least), message ids the same. */
+    char later[TSG_UUID_TEXT_SIZE];
+    uint8_t first_id[TSG_MESSAGE_ID_SIZE], later_id[TSG_MESSAGE_ID_SIZE];
+    tsg_random_id (first_id);
+    usleep (2000);
+    tsg_uuid_new (later);
+    tsg_random_id (later_id);
+    assert_true (strcmp (uuid, later) < 0);
+    assert_true (memcmp (first_id, later_id, 6) < 0);
+    uint64_t ms = 0;
+    for (int i = 0; i < 6; i++)
+        ms = ms << 8 | later_id[i];
+    assert_true (ms <= tsg_now_ms () && ms + 60000 > tsg_now_ms ());
     assert_false (tsg_uuid_valid ("0B6F3C1E-2A41-4F0E-9D51-6C1B0F1F7A10"));
     assert_false (tsg_uuid_valid ("0b6f3c1e-2a41-4f0e-9d51-6c1b0f1f7a1"));
 }

@@ -53,11 +53,16 @@ void
 agency_case_opened (tsg_agency_t *self, tsg_txn_t *txn, const char *case_id, const char *opener,
                     const char *recipient, const char *const *tags, size_t n_tags, uint64_t at_ms)
 {
-    json_t *record = agency_case_get (txn, case_id);
-    uint64_t version = agency_json_u64 (record, "version", 0);
-    json_decref (record);
-    if (version > 0)
-        return; /* a CASE_UPDATE came first: the coordinator's word stands */
+    json_t *record = agency_case_get_or_new (txn, case_id);
+    if (!record) {
+        if (txn->rc == TSG_OK)
+            txn->rc = TSG_ERR_NOMEM;
+        return;
+    }
+    if (agency_json_u64 (record, "version", 0) > 0) {
+        json_decref (record); /* a CASE_UPDATE came first: the coordinator's word stands */
+        return;
+    }
     char *agencies[2] = { (char *) opener, (char *) recipient };
     char *kept[TSG_TAGS_MAX];
     size_t n_kept = 0;
@@ -81,9 +86,14 @@ agency_case_opened (tsg_agency_t *self, tsg_txn_t *txn, const char *case_id, con
     update.last_event_type = (char *) "referral";
     update.last_event_by = (char *) opener;
     update.updated_at_ms = at_ms;
-    const char *why = s_case_update (self, txn, &update);
+    const char *why = agency_case_apply_update (txn, record, &update);
+    json_decref (record);
     if (why)
         log_warnx ("case %s: the copy opened by its first referral was refused: %s", case_id, why);
+    else
+        s_event (self, txn, "case.updated",
+                 json_pack ("{s:s, s:s, s:I, s:s}", "case_id", case_id, "state", update.state,
+                            "version", (json_int_t) 1, "event_type", "referral"));
 }
 
 /* What the coordinator's ERROR did to our standing: agency.suspended / agency.revoked when the

@@ -384,8 +384,9 @@ s_stored (tsg_agency_t *self, tsg_txn_t *txn, const agency_msgref_t *ref,
           const uint8_t about[TSG_MESSAGE_ID_SIZE], uint64_t at_ms)
 {
     (void) about;
-    agency_sent_update (txn, ref->id, AGENCY_EVENT_STORED, at_ms, NULL, NULL, NULL);
     json_t *record = agency_sent_get (txn, ref->id);
+    if (record && agency_sent_apply (record, AGENCY_EVENT_STORED, at_ms, NULL, NULL, NULL))
+        agency_sent_put (txn, record);
     if (record && json_is_true (json_object_get (record, "opens_case"))) {
         const char *tags[TSG_TAGS_MAX];
         size_t n_tags = s_record_tags (record, tags);

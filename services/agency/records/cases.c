@@ -103,8 +103,9 @@ s_mark_applied (tsg_txn_t *txn, const char *case_id, uint64_t n, uint64_t versio
     json_decref (event);
 }
 
-const char *
-agency_case_update (tsg_txn_t *txn, const Tsunagu__V1__CaseUpdate *u)
+/* NULL when u can be applied, else why it cannot be read. */
+static const char *
+s_update_problem (const Tsunagu__V1__CaseUpdate *u)
 {
     tsg_case_state_t state;
     if (!u || !tsg_uuid_valid (u->case_id))
@@ -122,18 +123,38 @@ agency_case_update (tsg_txn_t *txn, const Tsunagu__V1__CaseUpdate *u)
     for (size_t i = 0; i < u->n_roles; i++)
         if (!u->roles[i] || !s_plain (u->roles[i]->role, 256))
             return "the case update has a bad role";
+    return NULL;
+}
 
+const char *
+agency_case_update (tsg_txn_t *txn, const Tsunagu__V1__CaseUpdate *u)
+{
+    const char *why = s_update_problem (u);
+    if (why)
+        return why;
     json_t *record = agency_case_get_or_new (txn, u->case_id);
     if (!record) {
         if (txn->rc == TSG_OK)
             txn->rc = TSG_ERR_NOMEM;
         return NULL;
     }
+    why = agency_case_apply_update (txn, record, u);
+    json_decref (record);
+    return why;
+}
+
+const char *
+agency_case_apply_update (tsg_txn_t *txn, json_t *record, const Tsunagu__V1__CaseUpdate *u)
+{
+    const char *why = s_update_problem (u);
+    if (why)
+        return why;
+    tsg_case_state_t state = TSG_CASE_OPEN;
+    tsg_case_state_parse (u->state, &state);
     uint64_t version = agency_json_u64 (record, "version", 0);
     if (u->version < version) {
         log_debug ("case %s: update to version %llu ignored (the copy is at %llu)", u->case_id,
                    (unsigned long long) u->version, (unsigned long long) version);
-        json_decref (record);
         return NULL;
     }
     json_object_set_new (record, "state", json_string (tsg_case_state_name (state)));
@@ -186,7 +207,6 @@ agency_case_update (tsg_txn_t *txn, const Tsunagu__V1__CaseUpdate *u)
         json_array_remove (inflight, i);
     }
     agency_case_put (txn, record);
-    json_decref (record);
     return NULL;
 }
 

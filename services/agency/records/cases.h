@@ -37,6 +37,11 @@ void agency_cases_add_referral (tsg_txn_t *txn, const char *case_id, const char 
  * then ignored), else why it cannot be read. */
 const char *agency_case_update (tsg_txn_t *txn, const Tsunagu__V1__CaseUpdate *update);
 
+/* agency_case_update on a copy the caller has loaded (agency_case_get_or_new; still the
+ * caller's): updated in place and stored. */
+const char *agency_case_apply_update (tsg_txn_t *txn, json_t *record,
+                                      const Tsunagu__V1__CaseUpdate *update);
+
 /* The state (false when the coordinator has not told it yet) and version a new event of ours
  * should start from: the copy's, moved on by our events on their way. */
 bool agency_case_effective (const json_t *record, tsg_case_state_t *state, uint64_t *version);
