@@ -50,17 +50,12 @@ s_case_update (tsg_agency_t *self, tsg_txn_t *txn, const Tsunagu__V1__CaseUpdate
 }
 
 void
-agency_case_opened (tsg_agency_t *self, tsg_txn_t *txn, const char *case_id, const char *opener,
+agency_case_opened (tsg_agency_t *self, tsg_txn_t *txn, json_t *record, const char *opener,
                     const char *recipient, const char *const *tags, size_t n_tags, uint64_t at_ms)
 {
-    json_t *record = agency_case_get_or_new (txn, case_id);
-    if (!record) {
-        if (txn->rc == TSG_OK)
-            txn->rc = TSG_ERR_NOMEM;
-        return;
-    }
+    const char *case_id = agency_json_str (record, "case_id");
     if (agency_json_u64 (record, "version", 0) > 0) {
-        json_decref (record); /* a CASE_UPDATE came first: the coordinator's word stands */
+        agency_case_put (txn, record); /* a CASE_UPDATE came first: its word stands */
         return;
     }
     char *agencies[2] = { (char *) opener, (char *) recipient };
@@ -87,7 +82,6 @@ agency_case_opened (tsg_agency_t *self, tsg_txn_t *txn, const char *case_id, con
     update.last_event_by = (char *) opener;
     update.updated_at_ms = at_ms;
     const char *why = agency_case_apply_update (txn, record, &update);
-    json_decref (record);
     if (why)
         log_warnx ("case %s: the copy opened by its first referral was refused: %s", case_id, why);
     else

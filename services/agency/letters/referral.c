@@ -387,12 +387,19 @@ s_stored (tsg_agency_t *self, tsg_txn_t *txn, const agency_msgref_t *ref,
     json_t *record = agency_sent_get (txn, ref->id);
     if (record && agency_sent_apply (record, AGENCY_EVENT_STORED, at_ms, NULL, NULL, NULL))
         agency_sent_put (txn, record);
-    if (record && json_is_true (json_object_get (record, "opens_case"))) {
+    const char *case_id = json_string_value (json_object_get (record, "case_id"));
+    if (record && json_is_true (json_object_get (record, "opens_case"))
+        && tsg_uuid_valid (case_id)) {
         const char *tags[TSG_TAGS_MAX];
         size_t n_tags = s_record_tags (record, tags);
-        agency_case_opened (self, txn, json_string_value (json_object_get (record, "case_id")),
-                            self->config->id, json_string_value (json_object_get (record, "to")),
-                            tags, n_tags, at_ms);
+        json_t *copy = agency_case_get_or_new (txn, case_id);
+        if (copy)
+            agency_case_opened (self, txn, copy, self->config->id,
+                                json_string_value (json_object_get (record, "to")), tags, n_tags,
+                                at_ms);
+        else if (txn->rc == TSG_OK)
+            txn->rc = TSG_ERR_NOMEM;
+        json_decref (copy);
     }
     json_decref (record);
 }
@@ -484,12 +491,21 @@ s_filed (tsg_agency_t *self, tsg_txn_t *txn, const agency_entry_t *sender,
         agency_consent_learn (txn, info, letter->header->case_id, sender->id, tsg_now_ms ());
     agency_received_add (txn, sender, letter, cursor, tsg_now_ms (),
                          self->config->response_due_days);
-    agency_cases_add_referral (txn, letter->header->case_id, letter->header->referral_id,
-                               TSG_PARTY_RECIPIENT, sender->id);
-    if (letter->header->opens_case)
-        agency_case_opened (self, txn, letter->header->case_id, sender->id, self->config->id,
+    /* Our copy of the case lists the referral; a referral that opened its case also makes
+     * the copy what the case's first update would (one read and one write either way). */
+    json_t *copy = agency_case_get_or_new (txn, letter->header->case_id);
+    if (!copy && txn->rc == TSG_OK)
+        txn->rc = TSG_ERR_NOMEM;
+    bool listed = copy
+                  && agency_case_note_referral (copy, letter->header->referral_id,
+                                                TSG_PARTY_RECIPIENT, sender->id);
+    if (copy && letter->header->opens_case)
+        agency_case_opened (self, txn, copy, sender->id, self->config->id,
                             (const char *const *) letter->header->tags, letter->header->n_tags,
                             letter->created_at_ms);
+    else if (listed)
+        agency_case_put (txn, copy);
+    json_decref (copy);
     /* The feed tells of it by ids and codes only: the sheet is read at GET /v1/inbox. */
     const tsg_header_t *header = letter->header;
     uint64_t now = tsg_now_ms ();

@@ -41,6 +41,26 @@ agency_case_put (tsg_txn_t *txn, const json_t *record)
     agency_store_put_json (txn, AGENCY_DB_CASES, case_id, 36, record);
 }
 
+bool
+agency_case_note_referral (json_t *record, const char *referral_id, tsg_party_t party,
+                           const char *with)
+{
+    json_t *referrals = agency_json_array (record, "referrals");
+    size_t i;
+    json_t *entry;
+    json_array_foreach (referrals, i, entry)
+    {
+        const char *id = agency_json_str (entry, "referral_id");
+        if (id && strcmp (id, referral_id) == 0)
+            return false;
+    }
+    json_array_append_new (referrals,
+                           json_pack ("{s:s, s:s, s:s}", "referral_id", referral_id, "role",
+                                      party == TSG_PARTY_SENDER ? "sender" : "recipient", "with",
+                                      with ? with : ""));
+    return true;
+}
+
 void
 agency_cases_add_referral (tsg_txn_t *txn, const char *case_id, const char *referral_id,
                            tsg_party_t party, const char *with)
@@ -53,22 +73,8 @@ agency_cases_add_referral (tsg_txn_t *txn, const char *case_id, const char *refe
             txn->rc = TSG_ERR_NOMEM;
         return;
     }
-    json_t *referrals = agency_json_array (record, "referrals");
-    size_t i;
-    json_t *entry;
-    json_array_foreach (referrals, i, entry)
-    {
-        const char *id = agency_json_str (entry, "referral_id");
-        if (id && strcmp (id, referral_id) == 0) {
-            json_decref (record);
-            return;
-        }
-    }
-    json_array_append_new (referrals,
-                           json_pack ("{s:s, s:s, s:s}", "referral_id", referral_id, "role",
-                                      party == TSG_PARTY_SENDER ? "sender" : "recipient", "with",
-                                      with ? with : ""));
-    agency_case_put (txn, record);
+    if (agency_case_note_referral (record, referral_id, party, with))
+        agency_case_put (txn, record);
     json_decref (record);
 }
 

@@ -33,6 +33,11 @@ void agency_case_put (tsg_txn_t *txn, const json_t *record);
 void agency_cases_add_referral (tsg_txn_t *txn, const char *case_id, const char *referral_id,
                                 tsg_party_t party, const char *with);
 
+/* The same on a copy the caller loaded (agency_case_get_or_new), not stored: true when the
+ * referral was not listed yet. */
+bool agency_case_note_referral (json_t *record, const char *referral_id, tsg_party_t party,
+                                const char *with);
+
 /* Applies a CASE_UPDATE from the coordinator.  NULL when applied (or older than the copy,
  * then ignored), else why it cannot be read. */
 const char *agency_case_update (tsg_txn_t *txn, const Tsunagu__V1__CaseUpdate *update);
