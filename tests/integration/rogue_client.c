@@ -1,4 +1,5 @@
-/* tsunagu-rogue-client: a misbehaving agency that checks the coordinator refuses it.
+/* tsunagu-rogue-client: a misbehaving agency that checks the coordinator refuses it, or (with
+ * --plain-agency) a protocol 1.0 agency that checks what it is sent.
  *
  * Modes (exactly one):
  *   --fresh               CURVE client with fresh, unregistered keys: expects the ZAP
@@ -14,13 +15,21 @@
  *                         names, an error code ("missing_legal_basis") or "stored"; this
  *                         checks the coordinator's own rules whatever an agency daemon
  *                         would refuse before sending
+ *   --plain-agency        a registered agency speaking protocol 1.0: HELLO every second without
+ *                         batch_proofs, every letter checked the 1.0 way (no batch proof, the
+ *                         Ed25519 signature over the signed bytes exactly) and acknowledged with
+ *                         a plain RECEIPT_DELIVERED; expects --expect-referrals distinct REFERRAL
+ *                         letters, all plain and verified
  *
- * Exit: 0 refused (for --send: answered) as expected, 1 set-up failure, 2 usage, 3 anything else
- * came back (admitted, accepted, another error), 4 nothing decisive within --timeout seconds. */
+ * Exit: 0 refused (for --send: answered; for --plain-agency: every referral arrived plain and
+ * verified) as expected, 1 set-up failure, 2 usage, 3 anything else came back (admitted,
+ * accepted, another error; for --plain-agency: a batch proof or a letter that does not verify),
+ * 4 nothing decisive within --timeout seconds. */
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +55,8 @@ typedef enum {
     MODE_TRUNCATED,
     MODE_BAD_SIGNATURE,
     MODE_OVERSIZE,
-    MODE_SEND
+    MODE_SEND,
+    MODE_PLAIN_AGENCY
 } rogue_mode_t;
 
 #define ROGUE_CATEGORIES_MAX 16
@@ -77,6 +87,9 @@ typedef struct {
     size_t n_categories;                    /* how many of them */
     char *tags[ROGUE_TAGS_MAX];             /* header tags */
     size_t n_tags;                          /* how many of them */
+    long expect_referrals;                  /* MODE_PLAIN_AGENCY: distinct referrals to wait for */
+    int settle_s;                           /* MODE_PLAIN_AGENCY: keep checking after them */
+    const char *coordinator_sign;           /* the coordinator's sign key, Z85 (else from .pub) */
 } rogue_options_t;
 
 static void
@@ -92,9 +105,11 @@ s_usage (FILE *out)
              "  --bad-signature         send a letter whose signature does not verify\n"
              "  --oversize              send an envelope frame over 1 MiB\n"
              "  --send                  send a well-formed REFERRAL; --expect says the answer\n"
+             "  --plain-agency          play a protocol 1.0 agency: take letters, plain only\n"
              "options:\n"
              "  --keys FILE             a registered agency's secret key file (all but --fresh)\n"
              "  --coordinator-pub FILE  verify answers (default: coordinator.pub beside --keys)\n"
+             "  --coordinator-sign Z85  the coordinator's sign key (instead of --coordinator-pub)\n"
              "  --to ID                 recipient of the letter (default: the key's own id)\n"
              "  --to-box-public Z85     seal a real sheet to the recipient\n"
              "  --referral-id UUID      header referral id (default: a new one)\n"
@@ -111,7 +126,10 @@ s_usage (FILE *out)
              "  --category NAME         a data category (repeat)\n"
              "  --urgency LEVEL         normal|high|emergency (default normal)\n"
              "  --urgent                set the urgent flag\n"
-             "  --tag TEXT              a header tag (repeat)\n");
+             "  --tag TEXT              a header tag (repeat)\n"
+             "--plain-agency options:\n"
+             "  --expect-referrals N    succeed once N distinct referrals arrived (required)\n"
+             "  --settle SECONDS        then keep checking letters this long (default 0)\n");
 }
 
 /* The legal basis named text; false when the name is unknown. */
@@ -182,6 +200,10 @@ s_parse (int argc, char **argv, rogue_options_t *opts)
                                               { "urgency", required_argument, NULL, 'u' },
                                               { "urgent", no_argument, NULL, 'U' },
                                               { "tag", required_argument, NULL, 'a' },
+                                              { "plain-agency", no_argument, NULL, 'P' },
+                                              { "expect-referrals", required_argument, NULL, 'N' },
+                                              { "settle", required_argument, NULL, 'D' },
+                                              { "coordinator-sign", required_argument, NULL, 'Z' },
                                               { "help", no_argument, NULL, 'h' },
                                               { NULL, 0, NULL, 0 } };
     memset (opts, 0, sizeof (*opts));
@@ -236,6 +258,13 @@ s_parse (int argc, char **argv, rogue_options_t *opts)
             modes++;
             break;
         case 'x': opts->expect = optarg; break;
+        case 'P':
+            opts->mode = MODE_PLAIN_AGENCY;
+            modes++;
+            break;
+        case 'N': opts->expect_referrals = strtol (optarg, NULL, 10); break;
+        case 'D': opts->settle_s = atoi (optarg); break;
+        case 'Z': opts->coordinator_sign = optarg; break;
         case 'c': opts->consent_id = optarg; break;
         case 'K': opts->case_id = optarg; break;
         case 'U': opts->urgent = true; break;
@@ -271,7 +300,8 @@ s_parse (int argc, char **argv, rogue_options_t *opts)
     }
     if (modes != 1 || !opts->endpoint || !opts->server_key || opts->timeout_s <= 0
         || (opts->mode != MODE_FRESH && !opts->keys_path)
-        || (opts->mode == MODE_SEND && !opts->expect)) {
+        || (opts->mode == MODE_SEND && !opts->expect)
+        || (opts->mode == MODE_PLAIN_AGENCY && opts->expect_referrals <= 0) || opts->settle_s < 0) {
         s_usage (stderr);
         return EXIT_USAGE;
     }
@@ -549,6 +579,44 @@ s_send (void *socket, const uint8_t *data, size_t len)
     return 0;
 }
 
+/* Makes the DEALER (a CURVE client with keys, to server_key) and its monitor in ctx, and connects
+ * both.  *socket_out and *monitor_out are the caller's to close, whatever happens.  Returns 0,
+ * or EXIT_SETUP after printing why. */
+static int
+s_open (void *ctx, const rogue_options_t *opts, const tsg_keys_t *keys,
+        const uint8_t server_key[32], void **socket_out, void **monitor_out)
+{
+    void *socket = zmq_socket (ctx, ZMQ_DEALER);
+    void *monitor = zmq_socket (ctx, ZMQ_PAIR);
+    *socket_out = socket;
+    *monitor_out = monitor;
+    if (!socket || !monitor) {
+        fprintf (stderr, "rogue: cannot make a socket: %s\n", zmq_strerror (errno));
+        return EXIT_SETUP;
+    }
+    int linger = 0;
+    int64_t maxmsg = -1;
+    int heartbeat_ivl = 1000, heartbeat_timeout = 5000;
+    zmq_setsockopt (socket, ZMQ_LINGER, &linger, sizeof (linger));
+    zmq_setsockopt (socket, ZMQ_MAXMSGSIZE, &maxmsg, sizeof (maxmsg));
+    zmq_setsockopt (socket, ZMQ_HEARTBEAT_IVL, &heartbeat_ivl, sizeof (heartbeat_ivl));
+    zmq_setsockopt (socket, ZMQ_HEARTBEAT_TIMEOUT, &heartbeat_timeout, sizeof (heartbeat_timeout));
+    zmq_setsockopt (monitor, ZMQ_LINGER, &linger, sizeof (linger));
+    zmq_setsockopt (socket, ZMQ_CURVE_SERVERKEY, server_key, 32);
+    zmq_setsockopt (socket, ZMQ_CURVE_PUBLICKEY, tsg_keys_box_public (keys), 32);
+    zmq_setsockopt (socket, ZMQ_CURVE_SECRETKEY, tsg_keys_box_secret (keys), 32);
+    int events = ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+                 | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_SUCCEEDED
+                 | ZMQ_EVENT_DISCONNECTED;
+    if (zmq_socket_monitor (socket, MONITOR_ENDPOINT, events) != 0
+        || zmq_connect (monitor, MONITOR_ENDPOINT) != 0
+        || zmq_connect (socket, opts->endpoint) != 0) {
+        fprintf (stderr, "rogue: cannot connect to %s: %s\n", opts->endpoint, zmq_strerror (errno));
+        return EXIT_SETUP;
+    }
+    return 0;
+}
+
 /* Connects, sends, and waits for the verdict.  Returns the exit code. */
 static int
 s_run (const rogue_options_t *opts, const tsg_keys_t *keys, const uint8_t *coordinator_sign)
@@ -572,25 +640,9 @@ s_run (const rogue_options_t *opts, const tsg_keys_t *keys, const uint8_t *coord
     }
 
     void *ctx = zmq_ctx_new ();
-    void *socket = zmq_socket (ctx, ZMQ_DEALER);
-    void *monitor = zmq_socket (ctx, ZMQ_PAIR);
-    int linger = 0;
-    int64_t maxmsg = -1;
-    zmq_setsockopt (socket, ZMQ_LINGER, &linger, sizeof (linger));
-    zmq_setsockopt (socket, ZMQ_MAXMSGSIZE, &maxmsg, sizeof (maxmsg));
-    zmq_setsockopt (monitor, ZMQ_LINGER, &linger, sizeof (linger));
-    zmq_setsockopt (socket, ZMQ_CURVE_SERVERKEY, server_key, 32);
-    zmq_setsockopt (socket, ZMQ_CURVE_PUBLICKEY, tsg_keys_box_public (keys), 32);
-    zmq_setsockopt (socket, ZMQ_CURVE_SECRETKEY, tsg_keys_box_secret (keys), 32);
-    int events = ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
-                 | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_SUCCEEDED
-                 | ZMQ_EVENT_DISCONNECTED;
-    if (zmq_socket_monitor (socket, MONITOR_ENDPOINT, events) != 0
-        || zmq_connect (monitor, MONITOR_ENDPOINT) != 0
-        || zmq_connect (socket, opts->endpoint) != 0) {
-        fprintf (stderr, "rogue: cannot connect to %s: %s\n", opts->endpoint, zmq_strerror (errno));
+    void *socket = NULL, *monitor = NULL;
+    if (s_open (ctx, opts, keys, server_key, &socket, &monitor) != 0)
         goto done;
-    }
     if (s_send (socket, hello, hello_len) != 0 || (frame && s_send (socket, frame, frame_len) != 0))
         goto done;
 
@@ -654,6 +706,435 @@ done:
     return verdict;
 }
 
+/* --plain-agency: one agency of the last DIRECTORY, as a protocol 1.0 agency keeps it. */
+typedef struct {
+    char id[33];                      /* its agency id */
+    uint8_t sign_public[32];          /* its signing key */
+    bool has_next;                    /* a rotation under way: next_sign_public also verifies */
+    uint8_t next_sign_public[32];     /* the key it rotates to */
+    bool has_previous;                /* after a rotation: the key before it */
+    uint8_t previous_sign_public[32]; /* verifies letters made before keys_switched_at_ms */
+    uint64_t keys_switched_at_ms;     /* when it switched */
+} plain_peer_t;
+
+#define PLAIN_KINDS (TSUNAGU__V1__KIND__KIND_CASE_UPDATE + 1)
+
+/* --plain-agency: the session as it goes. */
+typedef struct {
+    const rogue_options_t *opts;
+    const tsg_keys_t *keys;
+    const uint8_t *coordinator_sign;    /* pinned: the bundle's coordinator key */
+    void *socket;                       /* the DEALER to the coordinator */
+    plain_peer_t *peers;                /* the last verified directory */
+    size_t n_peers;                     /* how many agencies it lists */
+    uint8_t (*referrals)[16];           /* message ids of the distinct REFERRALs received */
+    size_t n_referrals;                 /* how many */
+    size_t referrals_cap;               /* room in referrals */
+    unsigned long letters;              /* letters verified */
+    unsigned long by_kind[PLAIN_KINDS]; /* of them, per kind (KIND_CASE_UPDATE is the last) */
+    unsigned long acknowledged;         /* RECEIPTs sent */
+    unsigned long hello_answers;        /* HELLOs from the coordinator */
+    unsigned long problems;             /* lines printed as "problem:" */
+} plain_session_t;
+
+/* Prints one problem line and counts it. */
+static void s_plain_problem (plain_session_t *self, const char *format, ...)
+    __attribute__ ((format (printf, 2, 3)));
+
+static void
+s_plain_problem (plain_session_t *self, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    printf ("problem: ");
+    vprintf (format, args);
+    printf ("\n");
+    va_end (args);
+    self->problems++;
+}
+
+/* 32 hex characters of a 16-byte message id (or "?" for another length) into text. */
+static const char *
+s_plain_id_text (const ProtobufCBinaryData *id, char text[33])
+{
+    if (id->len != 16)
+        return strcpy (text, "?");
+    for (size_t i = 0; i < 16; i++)
+        snprintf (text + 2 * i, 3, "%02x", id->data[i]);
+    return text;
+}
+
+/* Sends a plain-signed RECEIPT of type about letter to its sender, sequence 0 (§3, §4).
+ * Returns 0 or EXIT_SETUP. */
+static int
+s_plain_receipt (plain_session_t *self, const tsg_letter_t *letter, Tsunagu__V1__ReceiptType type,
+                 const char *detail)
+{
+    uint8_t id[16];
+    tsg_letter_t ack = TSUNAGU__V1__LETTER__INIT;
+    tsg_letter_prepare (&ack, NULL, id, TSUNAGU__V1__KIND__KIND_RECEIPT, tsg_keys_id (self->keys),
+                        letter->sender);
+    Tsunagu__V1__Receipt receipt = TSUNAGU__V1__RECEIPT__INIT;
+    receipt.type = type;
+    receipt.about_message_id = letter->message_id;
+    receipt.at_ms = tsg_now_ms ();
+    receipt.detail = (char *) detail;
+    ack.receipt = &receipt;
+    uint8_t *out = NULL;
+    size_t out_len = 0;
+    int rc = tsg_envelope_seal (&ack, self->keys, &out, &out_len);
+    if (rc != TSG_OK) {
+        fprintf (stderr, "rogue: cannot seal a receipt: %s\n", tsg_strerror (rc));
+        return EXIT_SETUP;
+    }
+    rc = s_send (self->socket, out, out_len);
+    free (out);
+    if (rc == 0)
+        self->acknowledged++;
+    return rc;
+}
+
+/* Sends a HELLO as protocol 1.0 does: sequence 0, no hello part, a plain signature.
+ * Returns 0 or EXIT_SETUP. */
+static int
+s_plain_hello (plain_session_t *self)
+{
+    uint8_t *hello = NULL;
+    size_t hello_len = 0;
+    if (s_build_hello (self->keys, tsg_keys_id (self->keys), &hello, &hello_len) != TSG_OK)
+        return EXIT_SETUP;
+    int rc = s_send (self->socket, hello, hello_len);
+    free (hello);
+    return rc;
+}
+
+/* Keeps the agencies of a verified directory (their signing keys).  Returns 0 or EXIT_SETUP. */
+static int
+s_plain_directory (plain_session_t *self, const Tsunagu__V1__Directory *directory)
+{
+    size_t count = directory ? directory->n_agencies : 0;
+    plain_peer_t *peers = calloc (count ? count : 1, sizeof *peers);
+    if (!peers)
+        return EXIT_SETUP;
+    size_t kept = 0;
+    for (size_t i = 0; i < count; i++) {
+        const Tsunagu__V1__AgencyEntry *entry = directory->agencies[i];
+        if (!entry->id || strlen (entry->id) >= sizeof (peers[kept].id)
+            || entry->sign_public.len != 32)
+            continue;
+        plain_peer_t *peer = &peers[kept++];
+        snprintf (peer->id, sizeof (peer->id), "%s", entry->id);
+        memcpy (peer->sign_public, entry->sign_public.data, 32);
+        peer->has_next = entry->next_sign_public.len == 32;
+        if (peer->has_next)
+            memcpy (peer->next_sign_public, entry->next_sign_public.data, 32);
+        peer->has_previous = entry->previous_sign_public.len == 32;
+        if (peer->has_previous)
+            memcpy (peer->previous_sign_public, entry->previous_sign_public.data, 32);
+        peer->keys_switched_at_ms = entry->keys_switched_at_ms;
+    }
+    free (self->peers);
+    self->peers = peers;
+    self->n_peers = kept;
+    printf ("rogue: directory serial %llu: %zu agencies\n", (unsigned long long) directory->serial,
+            kept);
+    return 0;
+}
+
+static const plain_peer_t *
+s_plain_peer (const plain_session_t *self, const char *id)
+{
+    for (size_t i = 0; i < self->n_peers; i++)
+        if (strcmp (self->peers[i].id, id) == 0)
+            return &self->peers[i];
+    return NULL;
+}
+
+/* The protocol 1.0 check: an Ed25519 signature over exactly the signed bytes. */
+static bool
+s_plain_signed_by (const Tsunagu__V1__Envelope *raw, const uint8_t sign_public[32])
+{
+    return raw->signature.len == crypto_sign_BYTES
+           && crypto_sign_verify_detached (raw->signature.data, raw->signed_.data, raw->signed_.len,
+                                           sign_public)
+                  == 0;
+}
+
+/* Whether the sender's key (the pinned coordinator key, or the directory's) signed raw, as a
+ * 1.0 receiver checks it (§1 "An agency's keys rotate"). */
+static bool
+s_plain_verifies (const plain_session_t *self, const Tsunagu__V1__Envelope *raw,
+                  const tsg_letter_t *letter, const plain_peer_t *peer)
+{
+    if (!peer)
+        return s_plain_signed_by (raw, self->coordinator_sign);
+    if (s_plain_signed_by (raw, peer->sign_public))
+        return true;
+    if (peer->has_next && s_plain_signed_by (raw, peer->next_sign_public))
+        return true;
+    return peer->has_previous && letter->created_at_ms < peer->keys_switched_at_ms
+           && s_plain_signed_by (raw, peer->previous_sign_public);
+}
+
+/* Counts a REFERRAL once per message id.  Returns true when it is new. */
+static bool
+s_plain_referral_new (plain_session_t *self, const ProtobufCBinaryData *id)
+{
+    for (size_t i = 0; i < self->n_referrals; i++)
+        if (memcmp (self->referrals[i], id->data, 16) == 0)
+            return false;
+    if (self->n_referrals == self->referrals_cap) {
+        size_t cap = self->referrals_cap ? self->referrals_cap * 2 : 64;
+        uint8_t (*grown)[16] = realloc (self->referrals, cap * sizeof *grown);
+        if (!grown)
+            return false;
+        self->referrals = grown;
+        self->referrals_cap = cap;
+    }
+    memcpy (self->referrals[self->n_referrals++], id->data, 16);
+    return true;
+}
+
+/* What the letter asks of us once verified: a directory kept, a referral counted, and a
+ * RECEIPT_DELIVERED for every letter §3 says to acknowledge.  Returns 0 or EXIT_SETUP. */
+static int
+s_plain_act (plain_session_t *self, const tsg_letter_t *letter)
+{
+    char id_text[33];
+    bool acknowledge = true;
+    switch (letter->kind) {
+    case TSUNAGU__V1__KIND__KIND_HELLO:
+        if (self->hello_answers++ == 0)
+            printf ("rogue: HELLO answered by %s, plain, verified\n", letter->sender);
+        acknowledge = false;
+        break;
+    case TSUNAGU__V1__KIND__KIND_DIRECTORY:
+        if (s_plain_directory (self, letter->directory) != 0)
+            return EXIT_SETUP;
+        break;
+    case TSUNAGU__V1__KIND__KIND_REFERRAL: {
+        const char *referral_id =
+            letter->header && letter->header->referral_id ? letter->header->referral_id : "?";
+        if (strcmp (letter->recipient, tsg_keys_id (self->keys)) != 0) {
+            s_plain_problem (self, "REFERRAL %s from %s is addressed to %s, not to us",
+                             s_plain_id_text (&letter->message_id, id_text), letter->sender,
+                             letter->recipient);
+            acknowledge = false;
+        }
+        else if (s_plain_referral_new (self, &letter->message_id))
+            printf ("rogue: REFERRAL %zu/%ld from %s, plain, verified (referral %s)\n",
+                    self->n_referrals, self->opts->expect_referrals, letter->sender, referral_id);
+        else
+            printf ("rogue: REFERRAL %s from %s again (referral %s): acknowledged again\n",
+                    s_plain_id_text (&letter->message_id, id_text), letter->sender, referral_id);
+        break;
+    }
+    case TSUNAGU__V1__KIND__KIND_RECEIPT:
+        /* RECEIPT_STORED answers our own sequenced letters (we send none); a relayed
+         * DELIVERED or REJECTED is acknowledged like any forwarded letter. */
+        acknowledge =
+            letter->receipt && letter->receipt->type != TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_STORED;
+        break;
+    case TSUNAGU__V1__KIND__KIND_ERROR:
+        printf ("rogue: got ERROR %s final=%d detail=\"%s\"\n",
+                letter->error ? tsg_error_code_name (letter->error->code) : "?",
+                letter->error ? letter->error->final : 0,
+                letter->error && letter->error->detail ? letter->error->detail : "");
+        acknowledge = letter->error && letter->error->final;
+        break;
+    default: break; /* CASE_UPDATE, CASE_EVENT, CONSENT_*, REFERRAL_STATUS: acknowledged */
+    }
+    if (!acknowledge)
+        return 0;
+    return s_plain_receipt (self, letter, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_DELIVERED, NULL);
+}
+
+/* Checks one frame the way a protocol 1.0 agency does (§2: decode, look the sender up, verify
+ * the signature over the signed bytes, only then act), with the one thing this mode is for: an
+ * envelope carrying a batch proof is a problem.  Returns 0 or EXIT_SETUP. */
+static int
+s_plain_frame (plain_session_t *self, const uint8_t *data, size_t len)
+{
+    Tsunagu__V1__Envelope *raw = tsunagu__v1__envelope__unpack (NULL, len, data);
+    if (!raw) {
+        s_plain_problem (self, "a frame of %zu bytes that is no Envelope", len);
+        return 0;
+    }
+    tsg_envelope_t env = { 0 };
+    const char *detail = NULL;
+    bool decoded = tsg_envelope_decode (data, len, &env, &detail) == TSG_OK;
+    const tsg_letter_t *letter = decoded ? env.letter : NULL;
+    char id_text[33];
+    int rc = 0;
+    if (raw->batch) {
+        s_plain_problem (self,
+                         "%s %s from %s to %s carries a batch proof (leaf %u of %u, %zu hashes): "
+                         "a protocol 1.0 agency was sent a letter signed in a batch",
+                         letter ? tsg_kind_name (letter->kind) : "a letter",
+                         letter ? s_plain_id_text (&letter->message_id, id_text) : "?",
+                         letter ? letter->sender : "?", letter ? letter->recipient : "?",
+                         raw->batch->index, raw->batch->count, raw->batch->n_path);
+        /* What a 1.0 agency makes of it: a signature that does not verify. */
+        if (letter && strcmp (letter->sender, TSG_COORDINATOR_ID) != 0)
+            rc = s_plain_receipt (self, letter, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_REJECTED,
+                                  "signature does not verify");
+        goto done;
+    }
+    if (!decoded) {
+        s_plain_problem (self, "a frame of %zu bytes that is no valid letter: %s", len,
+                         detail ? detail : "?");
+        goto done;
+    }
+    bool from_coordinator = strcmp (letter->sender, TSG_COORDINATOR_ID) == 0;
+    const plain_peer_t *peer = from_coordinator ? NULL : s_plain_peer (self, letter->sender);
+    if (!from_coordinator && !peer) {
+        /* §2 step 2: not answered; the coordinator resends it. */
+        printf ("rogue: %s %s from %s, who is not in the directory yet: not answered\n",
+                tsg_kind_name (letter->kind), s_plain_id_text (&letter->message_id, id_text),
+                letter->sender);
+        goto done;
+    }
+    if (!s_plain_verifies (self, raw, letter, peer)) {
+        s_plain_problem (self, "%s %s from %s does not verify (Ed25519 over the signed bytes)",
+                         tsg_kind_name (letter->kind),
+                         s_plain_id_text (&letter->message_id, id_text), letter->sender);
+        if (!from_coordinator)
+            rc = s_plain_receipt (self, letter, TSUNAGU__V1__RECEIPT_TYPE__RECEIPT_REJECTED,
+                                  "signature does not verify");
+        goto done;
+    }
+    self->letters++;
+    if ((unsigned) letter->kind < PLAIN_KINDS)
+        self->by_kind[letter->kind]++;
+    rc = s_plain_act (self, letter);
+done:
+    if (decoded)
+        tsg_envelope_clear (&env);
+    tsunagu__v1__envelope__free_unpacked (raw, NULL);
+    return rc;
+}
+
+/* "40 referral, 2 directory, ..." of the letters verified, into text. */
+static void
+s_plain_kinds (const plain_session_t *self, char *text, size_t size)
+{
+    size_t used = 0;
+    text[0] = '\0';
+    for (int kind = 0; kind < PLAIN_KINDS && used < size; kind++)
+        if (self->by_kind[kind]) {
+            int n = snprintf (text + used, size - used, "%s%lu %s", used ? ", " : "",
+                              self->by_kind[kind], tsg_kind_name ((Tsunagu__V1__Kind) kind));
+            used += n > 0 ? (size_t) n : 0;
+        }
+}
+
+/* --plain-agency: connects with the agency's keys, says HELLO every second the 1.0 way, checks
+ * and acknowledges every letter until the expected referrals arrived (and --settle passed), a
+ * problem was seen, or --timeout.  Returns the exit code. */
+static int
+s_run_plain (const rogue_options_t *opts, const tsg_keys_t *keys, const uint8_t *coordinator_sign)
+{
+    uint8_t server_key[32];
+    if (!tsg_key_from_z85 (opts->server_key, server_key)) {
+        fprintf (stderr, "rogue: --server-key is not a Z85 key\n");
+        return EXIT_USAGE;
+    }
+    plain_session_t session = { .opts = opts, .keys = keys, .coordinator_sign = coordinator_sign };
+    int verdict = EXIT_SETUP;
+    void *ctx = zmq_ctx_new ();
+    void *monitor = NULL;
+    if (s_open (ctx, opts, keys, server_key, &session.socket, &monitor) != 0)
+        goto done;
+    printf ("rogue: %s plays a protocol 1.0 agency: no batch_proofs in its HELLO\n",
+            tsg_keys_id (keys));
+
+    uint64_t start = tsg_monotonic_ms ();
+    uint64_t deadline = start + (uint64_t) opts->timeout_s * 1000;
+    uint64_t next_hello = start;
+    uint64_t settled_at = 0; /* when the expected referrals are in: the end of --settle */
+    verdict = EXIT_TIMEOUT;
+    while (verdict == EXIT_TIMEOUT) {
+        uint64_t now = tsg_monotonic_ms ();
+        if (session.problems) {
+            printf ("failed: %lu problems (%zu of %ld referrals, %lu letters verified)\n",
+                    session.problems, session.n_referrals, opts->expect_referrals, session.letters);
+            verdict = EXIT_ANSWERED;
+            break;
+        }
+        if (settled_at && now >= settled_at) {
+            char kinds[512];
+            s_plain_kinds (&session, kinds, sizeof (kinds));
+            printf ("plain: %zu referrals arrived, every letter plain and verified (%lu letters: "
+                    "%s; %lu receipts sent)\n",
+                    session.n_referrals, session.letters, kinds, session.acknowledged);
+            verdict = EXIT_REFUSED;
+            break;
+        }
+        if (now >= deadline) {
+            printf ("timeout: %zu of %ld referrals within %d s (%lu letters verified)\n",
+                    session.n_referrals, opts->expect_referrals, opts->timeout_s, session.letters);
+            break;
+        }
+        if (now >= next_hello) {
+            if (s_plain_hello (&session) != 0) {
+                verdict = EXIT_SETUP;
+                break;
+            }
+            next_hello = now + 1000;
+        }
+        uint64_t until = next_hello < deadline ? next_hello : deadline;
+        if (settled_at && settled_at < until)
+            until = settled_at;
+        zmq_pollitem_t items[] = { { session.socket, 0, ZMQ_POLLIN, 0 },
+                                   { monitor, 0, ZMQ_POLLIN, 0 } };
+        if (zmq_poll (items, 2, (long) (until > now ? until - now : 0)) < 0 && errno != EINTR)
+            break;
+        if (items[1].revents & ZMQ_POLLIN) {
+            int event = s_read_event (monitor);
+            if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
+                printf ("rogue: handshake succeeded\n");
+            else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+                printf ("rogue: refused: authentication failed, still waiting\n");
+            else if (event == ZMQ_EVENT_DISCONNECTED)
+                printf ("rogue: disconnected by the coordinator\n");
+            else if (event)
+                printf ("rogue: handshake failed (event 0x%x), still waiting\n", event);
+        }
+        /* Every frame of every message waiting now, so one problem shows with its neighbours. */
+        while (items[0].revents & ZMQ_POLLIN) {
+            zmq_msg_t part;
+            zmq_msg_init (&part);
+            if (zmq_msg_recv (&part, session.socket, ZMQ_DONTWAIT) < 0) {
+                zmq_msg_close (&part);
+                break;
+            }
+            int rc = s_plain_frame (&session, zmq_msg_data (&part), zmq_msg_size (&part));
+            zmq_msg_close (&part);
+            if (rc != 0) {
+                verdict = rc;
+                break;
+            }
+        }
+        if (!settled_at && session.n_referrals >= (size_t) opts->expect_referrals) {
+            printf ("rogue: all %zu referrals in; checking letters %d s more\n",
+                    session.n_referrals, opts->settle_s);
+            settled_at = tsg_monotonic_ms () + (uint64_t) opts->settle_s * 1000;
+        }
+    }
+done:
+    if (session.socket) {
+        /* The last receipts still have to leave: give them a few seconds. */
+        int linger = 5000;
+        zmq_setsockopt (session.socket, ZMQ_LINGER, &linger, sizeof (linger));
+    }
+    zmq_close (monitor);
+    zmq_close (session.socket);
+    zmq_ctx_term (ctx);
+    free (session.peers);
+    free (session.referrals);
+    return verdict;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -688,7 +1169,7 @@ main (int argc, char **argv)
         snprintf (copy, sizeof (copy), "%s", opts.keys_path);
         snprintf (pub_path, sizeof (pub_path), "%s/coordinator.pub", dirname (copy));
     }
-    if (pub_path[0]) {
+    if (pub_path[0] && !opts.coordinator_sign) {
         char id[33];
         uint8_t box[32];
         have_sign =
@@ -699,7 +1180,26 @@ main (int argc, char **argv)
             return EXIT_SETUP;
         }
     }
-    rc = s_run (&opts, keys, have_sign ? coordinator_sign : NULL);
+    if (opts.coordinator_sign) {
+        have_sign = tsg_key_from_z85 (opts.coordinator_sign, coordinator_sign);
+        if (!have_sign) {
+            fprintf (stderr, "rogue: --coordinator-sign is not a Z85 key\n");
+            tsg_keys_destroy (&keys);
+            return EXIT_USAGE;
+        }
+    }
+    if (opts.mode == MODE_PLAIN_AGENCY) {
+        if (!have_sign) {
+            fprintf (stderr, "rogue: --plain-agency needs the coordinator's sign key: %s%s%s\n",
+                     pub_path[0] ? pub_path : "--coordinator-sign or --coordinator-pub",
+                     pub_path[0] ? ": " : "", pub_path[0] ? err : "");
+            tsg_keys_destroy (&keys);
+            return EXIT_SETUP;
+        }
+        rc = s_run_plain (&opts, keys, coordinator_sign);
+    }
+    else
+        rc = s_run (&opts, keys, have_sign ? coordinator_sign : NULL);
     tsg_keys_destroy (&keys);
     return rc;
 }
