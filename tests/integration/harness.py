@@ -779,6 +779,33 @@ class Cluster:
                          interval=0.1, alive=self.alive)
             except TestFailure as e:
                 raise TestFailure("%s (last /healthz: %r)" % (e, ready.last))
+        self.wait_directory_settled(agency_ids)
+
+    def wait_directory_settled(self, agency_ids=None, timeout=30):
+        """Waits until the coordinator knows that each running daemon verifies batch proofs (its
+        first HELLO says so, and the registry moves on once for it) and every running daemon
+        holds the directory of the registry as it stands then: a test that compares directories
+        before and after a step sees only what the step changed."""
+        ids = agency_ids or [a for a in self.agencies if self.agencies[a].daemon.running()]
+
+        def known():
+            r = self.coord_get("/v1/agencies")
+            if r.status != 200 or not isinstance(r.json, dict):
+                return None
+            flags = {a.get("id"): a.get("batch_proofs") for a in r.json.get("agencies", [])}
+            return r.json if all(flags.get(i) for i in ids) else None
+
+        serial = wait_for(known, timeout, "the coordinator knows the daemons' batch proofs",
+                          interval=0.1, alive=self.alive)["serial"]
+        for agency_id in ids:
+            agency = self.agencies[agency_id]
+
+            def holds(agency=agency):
+                r = agency.get("/v1/directory")
+                return r.status == 200 and (r.json or {}).get("serial", 0) >= serial
+
+            wait_for(holds, timeout, "%s holds directory %d" % (agency_id, serial),
+                     interval=0.1, alive=self.alive)
 
     def stop_all(self):
         """Stops every running daemon; returns a list of problems (unclean exits)."""

@@ -534,6 +534,8 @@ tsg_hub_view_agencies (tsg_txn_t *txn)
             (json_int_t) tsg_hub_stat_get2 (txn, TSG_HUB_STAT_MAILBOX_DEPTH, e->id ? e->id : ""));
         if (o && e->succeeded_by && *e->succeeded_by) /* 組織改編: who took its cases */
             json_object_set_new (o, "succeeded_by", json_string (e->succeeded_by));
+        if (o)
+            json_object_set_new (o, "batch_proofs", json_boolean (e->batch_proofs));
         json_array_append_new (list, o);
     }
     tsg_registry_free_list (entries, count);
