@@ -48,6 +48,7 @@ struct _bench_cluster_t {
     bool keep;                                /* keep it all the same */
     int base_port;                            /* the coordinator's port */
     bench_agency_t agencies[BENCH_AGENCIES];  /* the agencies, in s_agencies order */
+    char token[BENCH_TOKEN_MAX];              /* the coordinator's HTTP API token */
     bench_process_t processes[BENCH_SAMPLED]; /* the coordinator, the agencies, this program */
     uint64_t mark_ms;                         /* monotonic ms of bench_cluster_mark */
     uint64_t sample_ms;                       /* monotonic ms of the latest sample */
@@ -157,6 +158,7 @@ bench_cluster_destroy (bench_cluster_t **self_p)
     }
     for (size_t i = 0; i < BENCH_AGENCIES; i++)
         sodium_memzero (self->agencies[i].token, sizeof self->agencies[i].token);
+    sodium_memzero (self->token, sizeof self->token);
     free (self->bin);
     free (self->data);
     free (self);
@@ -194,6 +196,10 @@ bench_cluster_setup (bench_cluster_t *self)
     char *init[] = { ctl, "-d", coordinator, "init", "--listen", listen, "--http", http, NULL };
     log_debug ("tsunaguctl init (%s)", coordinator);
     if (!bench_spawn_run (init, log_path, CTL_TIMEOUT_MS))
+        return -1;
+    char token_path[PATH_MAX];
+    s_format (token_path, sizeof token_path, "%s/%s", coordinator, "http.token");
+    if (s_read_token (token_path, self->token) != 0)
         return -1;
     for (size_t i = 0; i < BENCH_AGENCIES; i++) {
         bench_agency_t *agency = &self->agencies[i];
@@ -453,4 +459,17 @@ const bench_process_t *
 bench_cluster_process (const bench_cluster_t *self, size_t i)
 {
     return i < BENCH_SAMPLED ? &self->processes[i] : NULL;
+}
+
+const char *
+bench_cluster_api (const bench_cluster_t *self, size_t i, uint16_t *port)
+{
+    if (i >= BENCH_PROCESSES)
+        return NULL;
+    if (i == 0) {
+        *port = (uint16_t) (self->base_port + 80);
+        return self->token;
+    }
+    *port = self->agencies[i - 1].port;
+    return self->agencies[i - 1].token;
 }

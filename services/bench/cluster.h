@@ -44,7 +44,8 @@ bench_cluster_t *bench_cluster_new (const char *bin, const char *data, int base_
  * twice. */
 void bench_cluster_destroy (bench_cluster_t **self_p);
 
-/* Runs tsunaguctl init and agency add for the four agencies, and reads their tokens.  Returns
+/* Runs tsunaguctl init and agency add for the four agencies, and reads their tokens and the
+ * coordinator's (DATA/coordinator/http.token).  Returns
  * 0, or -1 (logged, with the path of tsunaguctl's log). */
 int bench_cluster_setup (bench_cluster_t *self);
 
@@ -85,5 +86,10 @@ const char *bench_cluster_data (const bench_cluster_t *self);
  * (0..BENCH_SAMPLED-1: the coordinator, the agencies, then tsunagu-bench itself), borrowed. */
 const bench_agency_t *bench_cluster_agency (const bench_cluster_t *self, size_t i);
 const bench_process_t *bench_cluster_process (const bench_cluster_t *self, size_t i);
+
+/* The HTTP API of program i (0: the coordinator's, on base_port+80; 1..BENCH_AGENCIES: agency
+ * i-1's): its port into *port, and its bearer token (borrowed; "" before bench_cluster_setup).
+ * NULL when i is out of range. */
+const char *bench_cluster_api (const bench_cluster_t *self, size_t i, uint16_t *port);
 
 #endif

@@ -190,7 +190,8 @@ bench_load_run (bench_cluster_t *cluster, const bench_options_t *options,
             if (out->sent++ == 0) {
                 first_sent = slot->sent_us;
                 out->start_wall_ms = tsg_now_ms ();
-                out->loadavg_start = bench_procstat_loadavg ();
+                bench_procstat_loadavgs (out->loadavgs_start);
+                out->loadavg_start = out->loadavgs_start[0];
             }
             last_sent = slot->sent_us;
             in_flight++;

@@ -17,6 +17,7 @@ typedef struct {
     long expected[BENCH_AGENCIES]; /* referrals accepted for each recipient */
     uint64_t start_wall_ms;        /* wall clock (UTC ms) when the first request went out */
     double loadavg_start;          /* the machine's 1-minute load average then */
+    double loadavgs_start[3];      /* its 1, 5 and 15-minute load averages then */
     double send_s;                 /* seconds from the first request sent to the last */
     double accept_s;               /* seconds from the first request sent to the last 202 */
     bench_samples_t api_ms;        /* milliseconds from sending each request to its 202 */

@@ -10,6 +10,7 @@
 #include "load.h"
 #include "options.h"
 #include "report.h"
+#include "tally.h"
 
 static volatile sig_atomic_t s_stop = 0; /* set by SIGINT/SIGTERM */
 
@@ -49,12 +50,16 @@ s_run (bench_cluster_t *cluster, const bench_options_t *options)
                   options->referrals, options->connections);
     bench_load_t load;
     bench_collect_t collect;
+    bench_tally_t tally;
     memset (&collect, 0, sizeof collect);
+    /* A tally that cannot be read shows as n/a (logged) and does not fail the run. */
+    bench_tally_begin (cluster, &tally);
     int rc = bench_load_run (cluster, options, &s_stop, &load);
     if (rc == 0) {
         log_info ("%ld accepted; reading the inboxes", load.accepted);
         rc = bench_collect_run (cluster, &load, options->timeout_s, &s_stop, &collect);
-        bench_report_print (stdout, options, cluster, &load, &collect);
+        bench_tally_end (cluster, &tally, &s_stop);
+        bench_report_print (stdout, options, cluster, &load, &collect, &tally);
     }
     bench_load_clear (&load);
     bench_collect_clear (&collect);

@@ -1,6 +1,9 @@
-/* Reading a process's resident memory (/proc/PID/status) and CPU time (/proc/PID/stat). */
+/* Reading a process's resident memory (/proc/PID/status), CPU time (/proc/PID/stat) and bytes
+ * written (/proc/PID/io), and the machine's load average (/proc/loadavg). */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "procstat.h"
@@ -54,15 +57,77 @@ bench_procstat_read (pid_t pid, bench_procstat_t *out)
     return true;
 }
 
+bool
+bench_procio_read (pid_t pid, bench_procio_t *out)
+{
+    memset (out, 0, sizeof *out);
+    char path[64], line[128];
+    snprintf (path, sizeof path, "/proc/%ld/io", (long) pid);
+    FILE *file = fopen (path, "r");
+    if (!file)
+        return false;
+    const struct {
+        const char *key;
+        uint64_t *value;
+    } fields[] = { { "write_bytes:", &out->write_bytes },
+                   { "cancelled_write_bytes:", &out->cancelled },
+                   { "wchar:", &out->wchar } };
+    int found = 0;
+    while (fgets (line, sizeof line, file))
+        for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+            size_t n = strlen (fields[i].key);
+            unsigned long long value = 0;
+            if (strncmp (line, fields[i].key, n) == 0 && sscanf (line + n, "%llu", &value) == 1) {
+                *fields[i].value = value;
+                found++;
+            }
+        }
+    fclose (file);
+    if (found != 3) {
+        memset (out, 0, sizeof *out);
+        return false;
+    }
+    return true;
+}
+
+bool
+bench_disk_written (const char *path, uint64_t *bytes)
+{
+    *bytes = 0;
+    struct stat st;
+    if (stat (path, &st) != 0 || major (st.st_dev) == 0)
+        return false;
+    char sys[96];
+    snprintf (sys, sizeof sys, "/sys/dev/block/%u:%u/stat", major (st.st_dev), minor (st.st_dev));
+    FILE *file = fopen (sys, "r");
+    if (!file)
+        return false;
+    unsigned long long sectors = 0;
+    /* reads, merged, sectors read, ms reading, writes, merged, sectors written, ... */
+    bool ok = fscanf (file, "%*u %*u %*u %*u %*u %*u %llu", &sectors) == 1;
+    fclose (file);
+    *bytes = ok ? (uint64_t) sectors * 512 : 0;
+    return ok;
+}
+
 double
 bench_procstat_loadavg (void)
 {
+    double loads[3];
+    bench_procstat_loadavgs (loads);
+    return loads[0];
+}
+
+bool
+bench_procstat_loadavgs (double out[3])
+{
+    out[0] = out[1] = out[2] = -1;
     FILE *file = fopen ("/proc/loadavg", "r");
-    double load = -1;
-    if (file) {
-        if (fscanf (file, "%lf", &load) != 1)
-            load = -1;
-        fclose (file);
-    }
-    return load;
+    if (!file)
+        return false;
+    bool ok = fscanf (file, "%lf %lf %lf", &out[0], &out[1], &out[2]) == 3;
+    fclose (file);
+    if (!ok)
+        out[0] = out[1] = out[2] = -1;
+    return ok;
 }

@@ -7,6 +7,7 @@
 #include "tsunagu/tsunagu.h"
 #include "procstat.h"
 #include "report.h"
+#include "report_work.h"
 
 /* DESIGN §6. */
 #define TARGET_DELIVERED_PER_S 30000 /* referrals/s end to end */
@@ -64,9 +65,42 @@ s_stats_json (const bench_stats_t *stats)
                       stats->max);
 }
 
+/* The 1, 5 and 15-minute load averages as a JSON array. */
+static json_t *
+s_loadavgs_json (const double loads[3])
+{
+    return json_pack ("[f, f, f]", loads[0], loads[1], loads[2]);
+}
+
+/* Adds the work per referral to root: the cluster's as "work", each daemon's to its entry of
+ * processes, the 1/5/15-minute load averages at both ends, and the targets. */
+static void
+s_add_work_json (json_t *root, const bench_load_t *load, const bench_collect_t *collect,
+                 const bench_tally_t *tally)
+{
+    json_t *work = json_pack ("{s:I, s:f, s:b, s:o}", "referrals", (json_int_t) collect->delivered,
+                              "settle_seconds", tally->settle_s, "settled", tally->settled,
+                              "loadavg_end", s_loadavgs_json (tally->loadavg_end));
+    bench_report_work_json (work, tally, BENCH_PROCESSES, collect->delivered);
+    json_object_set_new (root, "work", work);
+    json_t *processes = json_object_get (root, "processes");
+    for (size_t i = 0; i < BENCH_PROCESSES; i++)
+        bench_report_work_json (json_array_get (processes, i), tally, i, collect->delivered);
+    json_object_set_new (root, "loadavg_start", s_loadavgs_json (load->loadavgs_start));
+    json_object_set_new (root, "loadavg_end", s_loadavgs_json (tally->loadavg_end));
+    json_t *targets = json_object_get (root, "targets");
+    json_object_set_new (targets, "signatures_per_referral",
+                         json_integer (TARGET_SIGNATURES_PER_REFERRAL));
+    json_object_set_new (targets, "signature_checks_per_referral",
+                         json_integer (TARGET_CHECKS_PER_REFERRAL));
+    json_object_set_new (targets, "write_kib_per_referral",
+                         json_integer (TARGET_WRITE_KIB_PER_REFERRAL));
+}
+
 static void
 s_print_json (FILE *out, const bench_options_t *options, const bench_cluster_t *cluster,
-              const bench_load_t *load, const bench_collect_t *collect, const s_summary_t *sum)
+              const bench_load_t *load, const bench_collect_t *collect, const s_summary_t *sum,
+              const bench_tally_t *tally)
 {
     json_t *processes = json_array ();
     for (size_t i = 0; i < BENCH_SAMPLED; i++) {
@@ -97,6 +131,8 @@ s_print_json (FILE *out, const bench_options_t *options, const bench_cluster_t *
                    "latency_p99_ms", TARGET_P99_MS, "latency_p99_at_offered_rate",
                    TARGET_P99_AT_RATE, "coordinator_rss_mb", TARGET_COORDINATOR_MB, "agency_rss_mb",
                    TARGET_AGENCY_MB));
+    if (root)
+        s_add_work_json (root, load, collect, tally);
     char *text = root ? json_dumps (root, JSON_INDENT (2) | JSON_REAL_PRECISION (6)) : NULL;
     if (text)
         fprintf (out, "%s\n", text);
@@ -108,7 +144,8 @@ s_print_json (FILE *out, const bench_options_t *options, const bench_cluster_t *
 
 static void
 s_print_table (FILE *out, const bench_options_t *options, const bench_cluster_t *cluster,
-               const bench_load_t *load, const bench_collect_t *collect, const s_summary_t *sum)
+               const bench_load_t *load, const bench_collect_t *collect, const s_summary_t *sum,
+               const bench_tally_t *tally)
 {
     char offered[96];
     if (options->rate > 0)
@@ -138,7 +175,9 @@ s_print_table (FILE *out, const bench_options_t *options, const bench_cluster_t 
              TARGET_P99_MS, TARGET_P99_AT_RATE);
     snprintf (line, sizeof line, "p50 %.1f  p90 %.1f  p99 %.1f  max %.1f", sum->api.p50,
               sum->api.p90, sum->api.p99, sum->api.max);
-    fprintf (out, "%-34s %s\n\n", "API answer POST->202 (ms)", line);
+    fprintf (out, "%-34s %s\n", "API answer POST->202 (ms)", line);
+    bench_report_work_rows (out, tally, collect->delivered);
+    fprintf (out, "\n");
 
     fprintf (out, "%-18s %12s %12s %9s %7s   %s\n", "process", "VmRSS max", "RssAnon max", "CPU s",
              "CPU %", "RSS target");
@@ -159,16 +198,17 @@ s_print_table (FILE *out, const bench_options_t *options, const bench_cluster_t 
              "(CPU over the %.2f s from the first request to the last inbox page read; "
              "latency has the daemons' 1 ms clock resolution)\n",
              sum->window_s);
+    bench_report_work_table (out, cluster, tally, collect->delivered);
 }
 
 void
 bench_report_print (FILE *out, const bench_options_t *options, const bench_cluster_t *cluster,
-                    bench_load_t *load, bench_collect_t *collect)
+                    bench_load_t *load, bench_collect_t *collect, const bench_tally_t *tally)
 {
     s_summary_t sum;
     s_summarize (&sum, cluster, load, collect);
     if (options->json)
-        s_print_json (out, options, cluster, load, collect, &sum);
+        s_print_json (out, options, cluster, load, collect, &sum, tally);
     else
-        s_print_table (out, options, cluster, load, collect, &sum);
+        s_print_table (out, options, cluster, load, collect, &sum, tally);
 }

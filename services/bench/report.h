@@ -8,10 +8,12 @@
 #include "collect.h"
 #include "load.h"
 #include "options.h"
+#include "tally.h"
 
-/* Prints what load and collect measured, and the cluster's memory and CPU, to out: a table, or
- * with options->json one JSON object.  Sorts the samples. */
+/* Prints what load and collect measured, the cluster's memory and CPU, and the work tally counted
+ * per referral delivered, to out: a table, or with options->json one JSON object.  Sorts the
+ * samples. */
 void bench_report_print (FILE *out, const bench_options_t *options, const bench_cluster_t *cluster,
-                         bench_load_t *load, bench_collect_t *collect);
+                         bench_load_t *load, bench_collect_t *collect, const bench_tally_t *tally);
 
 #endif
